@@ -1,0 +1,22 @@
+"""vf-luanti: judge LLM-written Luanti mods by running them in an emulated engine.
+
+Public API: ``check`` (load mods, get a LoadReport), ``run_mods`` (load in-memory mods and keep the
+runtime for the event driver).
+"""
+
+from .check import check, run_mods
+from .mods import Mod, ModError, mod_from_source
+from .report import Diagnostic, LoadReport
+from .runtime import LuanRuntime, RuntimeLimits
+
+__all__ = [
+    "Diagnostic",
+    "LoadReport",
+    "LuanRuntime",
+    "Mod",
+    "ModError",
+    "RuntimeLimits",
+    "check",
+    "mod_from_source",
+    "run_mods",
+]

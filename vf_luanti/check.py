@@ -1,0 +1,38 @@
+"""Load mods the way the engine does and report the outcome (``vf-luanti check``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .mods import Mod, discover, load_order
+from .report import Diagnostic, LoadReport
+from .runtime import LuanRuntime, RuntimeLimits
+
+
+def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None) -> tuple[LoadReport, LuanRuntime]:
+    """Load ``mods`` (any order; dependency order is applied) in a fresh runtime.
+
+    Returns the report and the runtime, so callers (the event driver, task checks) can go on to
+    run callbacks in the same simulated server.
+    """
+    order, missing = load_order(mods)
+    rt = LuanRuntime(limits)
+    rt.load_mods(order)
+    report = LoadReport.from_dict(rt.report())
+    for name, deps in missing.items():
+        report.errors.append(Diagnostic(
+            mod=name, message=f'mod "{name}" has unsatisfied dependencies: '
+            + " ".join(f'"{d}"' for d in deps)))
+        report.ok = False
+    return report, rt
+
+
+def check(paths: list[str | Path], game: str | Path | None = None,
+          limits: RuntimeLimits | None = None) -> LoadReport:
+    """Load the mods at ``paths`` (after the game's mods, if ``game`` is given) and report."""
+    mods: list[Mod] = []
+    if game is not None:
+        mods.extend(discover(Path(game)))
+    for p in paths:
+        mods.extend(discover(Path(p)))
+    return run_mods(mods, limits)[0]

@@ -1,0 +1,70 @@
+-- bootstrap.lua: runs in the host Lua state, never in the mods' environment.
+--
+-- It builds the global table that mods see (the engine's secure environment), loads the emulation
+-- files into it in engine order, and returns the host API that Python drives (vf_luanti/runtime.py).
+-- Each emulation file is a chunk called as `file(core, I)`: `core` is the public engine namespace,
+-- `I` the internal state shared by the emulation files. `I` is only reachable through upvalues of
+-- emulation functions, and mods get no debug.getupvalue, so a mod cannot reach it.
+--
+-- Everything that crosses to Python is a string or number (JSON for structured data), so Python
+-- never walks a table a mod could have booby-trapped with metamethods.
+
+local sources = ...            -- {[filename] = source text} of the emulation files (from Python)
+
+-- Engine order: common helpers first, then the game API split by concern, then the host-side parts.
+local FILES = {
+	"sandbox.lua",        -- secure globals: safe libs, load/loadstring/dofile, io/os on the virtual FS
+	"diag.lua",           -- diagnostics (errors/warnings with mod, file, line), core.log, print
+	"strict.lua",         -- undeclared-global warnings on the mods' _G
+	"vector.lua",         -- the vector library
+	"misc_helpers.lua",   -- string/table/math helpers, dump, pos strings, formspec/colour escapes, translation
+	"serialize.lua",      -- core.serialize / core.deserialize
+	"json.lua",           -- core.write_json / core.parse_json (engine quirks) and I.json for the host
+	"settings.lua",       -- Settings, core.settings, mod storage
+	"random.lua",         -- PseudoRandom, PcgRandom, SecureRandom, PerlinNoise(Map) stand-ins
+	"versions.lua",       -- which core.* names exist in which Luanti version
+	"register.lua",       -- register_item/node/craftitem/tool, defaults, aliases, entities, ABM/LBM, callbacks
+	"craft.lua",          -- register_craft, clear_craft, get_craft_result, recipe queries
+	"privileges.lua",     -- register_privilege, builtin privileges, auth, check_player_privs
+	"chatcommands.lua",   -- register_chatcommand, the builtin commands
+	"itemstack.lua",      -- ItemStack
+	"inventory.lua",      -- InvRef, detached inventories
+	"map.lua",            -- the simulated map: nodes, metadata, node timers, searches
+	"voxel.lua",          -- VoxelArea, VoxelManip
+	"objects.lua",        -- ObjectRef for players and entities, LuaEntities
+	"item.lua",           -- item_place, node_dig, node_punch, drops, item_eat (engine interaction logic)
+	"after.lua",          -- core.after, globalsteps
+	"misc.lua",           -- protection, creative, sounds, formspecs, HUD, particles, misc engine calls
+	"mapgen.lua",         -- biomes/ores/decorations/schematics: accepted and recorded
+	"deprecated.lua",     -- core.env and other deprecated names real mods still use
+	"modload.lua",        -- host side: loading mods in order, load-time phases
+	"driver.lua",         -- host side: the event driver (join, place, dig, punch, right-click, steps)
+	"report.lua",         -- host side: the registry report as JSON
+}
+
+local host_G = _G
+local I = {
+	host = host_G,           -- the host globals (full libraries); emulation code only
+	files = FILES,
+}
+local core = {}
+
+-- The mods' global table. sandbox.lua fills it with the allowed globals.
+local G = {}
+I.G = G
+
+for _, name in ipairs(FILES) do
+	local src = sources[name]
+	if src == nil then
+		error("vf-luanti emulation file missing: " .. name, 0)
+	end
+	local chunk, err = host_G.loadstring(src, "@builtin/" .. name)
+	if not chunk then
+		error(err, 0)
+	end
+	host_G.setfenv(chunk, G)
+	chunk(core, I)
+end
+
+-- The host API (I.api) is assembled by the host-side files (modload, driver, report).
+return I.api

@@ -1,0 +1,155 @@
+-- diag.lua: diagnostics, core.log and print.
+--
+-- Every error and warning the emulation reports carries the mod, file and line of the mod code that
+-- caused it (the first stack frame in a mod file), and the message text the engine would print,
+-- without the "path:line: " prefix (that goes into file/line).
+local core, I = ...
+local H = I.host
+local G = I.G
+local type, tostring, tonumber = H.type, H.tostring, H.tonumber
+local getinfo = H.debug.getinfo
+local ssub, smatch = H.string.sub, H.string.match
+
+I.errors = {}
+I.warnings = {}
+I.output = {}            -- print() and core.log lines, capped
+I.output_bytes = 0
+I.OUTPUT_LIMIT = 64 * 1024
+
+-- Which mod a source path belongs to (the longest mod path that contains it).
+function I.mod_of_file(path)
+	local best, best_len = nil, -1
+	for name, mod in H.pairs(I.mods or {}) do
+		local p = mod.path
+		if (path == p or ssub(path, 1, #p + 1) == p .. "/") and #p > best_len then
+			best, best_len = name, #p
+		end
+	end
+	return best
+end
+
+local function is_mod_source(src)
+	return type(src) == "string" and ssub(src, 1, 1) == "@" and ssub(src, 1, 9) ~= "@builtin/"
+end
+
+-- The innermost frame running mod code, starting `level` frames up from the caller.
+function I.mod_frame(level)
+	level = (level or 1) + 1
+	while true do
+		local info = getinfo(level, "Sl")
+		if not info then
+			return nil
+		end
+		if is_mod_source(info.source) then
+			local file = ssub(info.source, 2)
+			return { mod = I.mod_of_file(file), file = file, line = info.currentline }
+		end
+		level = level + 1
+	end
+end
+
+-- Split "path:line: message" into its parts when the path is a chunk we know (mod file or builtin).
+function I.split_location(msg)
+	local path, line, rest = smatch(msg, "^([^\n]-):(%d+): (.*)$")
+	if path and (ssub(path, 1, 8) == "builtin/" or I.mod_of_file(path) or ssub(path, 1, 1) == "/") then
+		return path, tonumber(line), rest
+	end
+	return nil, nil, msg
+end
+
+local function add(list, rec)
+	if #list < 200 then
+		list[#list + 1] = rec
+	end
+end
+
+-- Record a diagnostic. `where` is a frame record ({mod,file,line}) or nil to locate the caller.
+function I.diag(kind, message, where)
+	where = where or I.mod_frame(2) or {}
+	local rec = { mod = where.mod or I.current_mod, file = where.file, line = where.line, message = message }
+	add(kind == "error" and I.errors or I.warnings, rec)
+	return rec
+end
+
+-- Turn an error raised by Lua code into a diagnostic: the message's own location if it points into
+-- a mod file, otherwise the innermost mod frame of the traceback `frame`.
+function I.error_record(err, frame)
+	local msg = type(err) == "string" and err or tostring(err)
+	local path, line, rest = I.split_location(msg)
+	if path and ssub(path, 1, 8) ~= "builtin/" then
+		return { mod = I.mod_of_file(path) or I.current_mod, file = path, line = line, message = rest }
+	end
+	frame = frame or {}
+	return { mod = frame.mod or I.current_mod, file = frame.file, line = frame.line, message = rest }
+end
+
+-- xpcall handler: capture the innermost mod frame while the failing stack still exists.
+function I.traceback_handler(err)
+	return { err = err, frame = I.mod_frame(2) }
+end
+
+-- Run f(...) as the engine runs mod code; on error record it and return false.
+function I.protected_call(f, ...)
+	local res = { H.xpcall(f, I.traceback_handler, ...) }
+	if res[1] then
+		return true, H.unpack(res, 2, H.table.maxn(res))
+	end
+	add(I.errors, I.error_record(res[2].err, res[2].frame))
+	return false
+end
+
+local function emit(line)
+	if I.output_bytes >= I.OUTPUT_LIMIT then
+		return
+	end
+	I.output_bytes = I.output_bytes + #line + 1
+	I.output[#I.output + 1] = line
+end
+I.emit = emit
+
+local LEVELS = { none = true, error = true, warning = true, action = true, info = true, verbose = true }
+
+function core.log(level, text)
+	if text == nil then
+		level, text = "none", level
+	end
+	if type(level) ~= "string" or not LEVELS[level] then
+		emit("WARNING[Main]: Tried to log at unknown level '" .. tostring(level) .. "'.  Defaulting to \"none\".")
+		level = "none"
+	end
+	text = tostring(text)
+	if level == "error" or level == "warning" then
+		I.diag("warning", text)
+	end
+	emit((level == "none" and "" or level:upper() .. "[Main]: ") .. text)
+end
+
+function core.debug(...)
+	local parts = {}
+	for i = 1, H.select("#", ...) do
+		parts[i] = tostring((H.select(i, ...)))
+	end
+	core.log("none", H.table.concat(parts, "\t"))
+end
+
+-- print writes raw lines (no level prefix), as the engine's replacement does.
+function G.print(...)
+	local parts = {}
+	for i = 1, H.select("#", ...) do
+		parts[i] = tostring((H.select(i, ...)))
+	end
+	emit(H.table.concat(parts, "\t"))
+end
+
+-- Warnings the engine would print once per location (strict globals, deprecations).
+I.warned_at = {}
+function I.warn_once(key, message, where)
+	where = where or I.mod_frame(2) or {}
+	local k = key .. "@" .. tostring(where.file) .. ":" .. tostring(where.line)
+	if I.warned_at[k] then
+		return
+	end
+	I.warned_at[k] = true
+	I.diag("warning", message, where)
+end
+

@@ -1,0 +1,78 @@
+-- modload.lua (host side): load mods the way the engine's server start-up does.
+--
+-- Python (vf_luanti/runtime.py) puts every file of every mod into the virtual file system, then
+-- calls load_mod for each mod in dependency order and finish_loading once. As in the engine, the
+-- first mod that fails stops the start-up: later mods are not loaded.
+local core, I = ...
+local H = I.host
+
+I.api = {}
+local api = I.api
+
+I.mods = {}          -- name -> {name, path}
+I.mod_order = {}     -- names in load order
+I.phase = "load"     -- "load" while init.lua files run, "mods_loaded" in on_mods_loaded, then "run"
+I.worldpath = "/world"
+I.failed = false
+
+function api.add_file(path, text)
+	I.vfs[I.normalize_path(path)] = text
+end
+
+function api.set_worldpath(path)
+	I.worldpath = I.normalize_path(path)
+end
+
+-- Load one mod: run <path>/init.lua with get_current_modname() returning `name`.
+function api.load_mod(name, path)
+	if I.failed then
+		return false
+	end
+	path = I.normalize_path(path)
+	I.mods[name] = { name = name, path = path }
+	I.mod_order[#I.mod_order + 1] = name
+	local file = path .. "/init.lua"
+	local text = I.vfs[file]
+	if text == nil then
+		I.diag("error", "ModError: Failed to load and run script from " .. file .. ": no init.lua",
+			{ mod = name, file = file })
+		I.failed = true
+		return false
+	end
+	local chunk, err = I.compile(text, "@" .. file)
+	I.current_mod = name
+	local ok = false
+	if chunk then
+		ok = I.protected_call(chunk)
+	else
+		I.errors[#I.errors + 1] = I.error_record(err, { mod = name, file = file })
+	end
+	I.current_mod = nil
+	if not ok then
+		I.failed = true
+	end
+	return ok
+end
+
+-- After the last mod: run register_on_mods_loaded callbacks (still no environment), then start
+-- the simulated server environment.
+function api.finish_loading()
+	if not I.failed then
+		I.phase = "mods_loaded"
+		for _, f in H.ipairs(core.registered_on_mods_loaded or {}) do
+			if not I.protected_call(f) then
+				I.failed = true
+				break
+			end
+		end
+	end
+	I.phase = "run"
+	if I.start_environment then
+		I.start_environment()
+	end
+	return not I.failed
+end
+
+function api.ok()
+	return not I.failed and #I.errors == 0
+end

@@ -1,0 +1,179 @@
+-- report.lua (host side): the load report (diagnostics and registry) as one JSON string.
+--
+-- The shape is the one `vf-luanti check --json` prints (docs/cli.md). Tables are walked with
+-- rawget/next only, so metamethods a mod put on its definitions never run here; definition
+-- defaults that the engine fills in through __index are not listed (the engine's own dump of
+-- registered_items shows raw fields only, which is what the oracle compares).
+local core, I = ...
+local H = I.host
+local type, next, tostring, rawget = H.type, H.next, H.tostring, H.rawget
+local sformat, sgsub, concat, sort = H.string.format, H.string.gsub, H.table.concat, H.table.sort
+
+local FUNCTION = '"<function>"'
+
+local escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n",
+	["\r"] = "\\r", ["\t"] = "\\t" }
+
+local function quote(s)
+	return '"' .. sgsub(s, '[%c"\\]', function(c)
+		return escapes[c] or sformat("\\u%04x", c:byte())
+	end) .. '"'
+end
+
+-- Encode a Lua value as JSON. Functions become "<function>"; cycles, userdata and non-finite numbers
+-- become null; a table is an array when its keys are exactly 1..n (n >= 1).
+local function encode(v, seen, depth)
+	local t = type(v)
+	if t == "string" then
+		return quote(v)
+	elseif t == "number" then
+		if v ~= v or v == H.math.huge or v == -H.math.huge then
+			return "null"
+		end
+		if v == H.math.floor(v) and v > -1e15 and v < 1e15 then
+			return sformat("%d", v)
+		end
+		return sformat("%.17g", v)
+	elseif t == "boolean" then
+		return tostring(v)
+	elseif t == "function" then
+		return FUNCTION
+	elseif t ~= "table" or seen[v] or depth > 32 then
+		return "null"
+	end
+	seen[v] = true
+	local n, count = 0, 0
+	for k in next, v do
+		count = count + 1
+		if type(k) == "number" and k >= 1 and k == H.math.floor(k) and k > n then
+			n = k
+		end
+	end
+	local out = {}
+	if count > 0 and n == count then
+		for i = 1, n do
+			out[i] = encode(rawget(v, i), seen, depth + 1)
+		end
+		seen[v] = nil
+		return "[" .. concat(out, ",") .. "]"
+	end
+	local keys = {}
+	for k in next, v do
+		if type(k) == "string" or type(k) == "number" then
+			keys[#keys + 1] = k
+		end
+	end
+	sort(keys, function(a, b)
+		return tostring(a) < tostring(b)
+	end)
+	for i, k in H.ipairs(keys) do
+		out[i] = quote(tostring(k)) .. ":" .. encode(rawget(v, k), seen, depth + 1)
+	end
+	seen[v] = nil
+	return "{" .. concat(out, ",") .. "}"
+end
+
+function I.to_json(v)
+	return encode(v, {}, 0)
+end
+
+local function sorted_keys(t)
+	local keys = {}
+	for k in next, t or {} do
+		if type(k) == "string" then
+			keys[#keys + 1] = k
+		end
+	end
+	sort(keys)
+	return keys
+end
+
+-- A node/ABM name list as the engine reads it: a string or a list of strings.
+local function name_list(v)
+	if type(v) == "string" then
+		return { v }
+	end
+	local out = {}
+	if type(v) == "table" then
+		for i = 1, #v do
+			out[i] = v[i]
+		end
+	end
+	return out
+end
+
+local function registry()
+	local items = {}
+	for name, def in next, rawget(core, "registered_items") or {} do
+		if type(def) == "table" then
+			items[name] = def
+		end
+	end
+	local abms, lbms = {}, {}
+	for i, a in H.ipairs(core.registered_abms or {}) do
+		abms[i] = { label = rawget(a, "label"), nodenames = name_list(rawget(a, "nodenames")),
+			neighbors = name_list(rawget(a, "neighbors")), interval = rawget(a, "interval") or 10.0,
+			chance = rawget(a, "chance") or 50 }
+	end
+	for i, l in H.ipairs(core.registered_lbms or {}) do
+		lbms[i] = { label = rawget(l, "label"), name = rawget(l, "name"), nodenames = name_list(rawget(l, "nodenames")) }
+	end
+	return {
+		items = items,
+		aliases = rawget(core, "registered_aliases") or {},
+		crafts = I.crafts or {},
+		abms = abms,
+		lbms = lbms,
+		entities = sorted_keys(rawget(core, "registered_entities")),
+		chatcommands = sorted_keys(rawget(core, "registered_chatcommands")),
+		privileges = sorted_keys(rawget(core, "registered_privileges")),
+	}
+end
+
+local function diag_list(list)
+	local out = {}
+	for i, d in H.ipairs(list) do
+		out[i] = '{"mod":' .. (d.mod and quote(d.mod) or "null") .. ',"file":' .. (d.file and quote(d.file) or "null")
+			.. ',"line":' .. (d.line and sformat("%d", d.line) or "null") .. ',"message":' .. quote(tostring(d.message)) .. "}"
+	end
+	return "[" .. concat(out, ",") .. "]"
+end
+
+-- Empty lists must stay JSON arrays, so the list-valued report fields are encoded explicitly.
+local function list_json(list)
+	local out = {}
+	for i, v in H.ipairs(list) do
+		out[i] = encode(v, {}, 0)
+	end
+	return "[" .. concat(out, ",") .. "]"
+end
+
+function I.api.report_json()
+	local r = registry()
+	local items = {}
+	for _, name in H.ipairs(sorted_keys(r.items)) do
+		items[#items + 1] = quote(name) .. ":" .. encode(r.items[name], {}, 0)
+	end
+	local abms = {}
+	for i, a in H.ipairs(r.abms) do
+		abms[i] = '{"label":' .. encode(a.label, {}, 0) .. ',"nodenames":' .. list_json(a.nodenames)
+			.. ',"neighbors":' .. list_json(a.neighbors) .. ',"interval":' .. encode(a.interval, {}, 0)
+			.. ',"chance":' .. encode(a.chance, {}, 0) .. "}"
+	end
+	local lbms = {}
+	for i, l in H.ipairs(r.lbms) do
+		lbms[i] = '{"label":' .. encode(l.label, {}, 0) .. ',"name":' .. encode(l.name, {}, 0)
+			.. ',"nodenames":' .. list_json(l.nodenames) .. "}"
+	end
+	local aliases = {}
+	for _, k in H.ipairs(sorted_keys(r.aliases)) do
+		aliases[#aliases + 1] = quote(k) .. ":" .. quote(tostring(rawget(r.aliases, k)))
+	end
+	return "{" .. '"ok":' .. tostring(I.api.ok()) .. ',"errors":' .. diag_list(I.errors) .. ',"warnings":'
+		.. diag_list(I.warnings) .. ',"registered":{"items":{' .. concat(items, ",") .. '},"aliases":{'
+		.. concat(aliases, ",") .. '},"crafts":' .. list_json(r.crafts) .. ',"abms":[' .. concat(abms, ",")
+		.. '],"lbms":[' .. concat(lbms, ",") .. '],"entities":' .. list_json(r.entities)
+		.. ',"chatcommands":' .. list_json(r.chatcommands) .. ',"privileges":' .. list_json(r.privileges)
+		.. '},"output":' .. list_json(I.output) .. "}"
+end
+

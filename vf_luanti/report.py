@@ -1,0 +1,95 @@
+"""The load report: what ``vf-luanti check`` prints, as a Python object.
+
+The JSON shape (``LoadReport.to_json``) is documented in docs/cli.md and compared field by field
+with the real engine's registry dump in the fidelity tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """An error or warning with the mod, file and line of the mod code that caused it."""
+
+    message: str
+    mod: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Diagnostic:
+        return cls(message=d["message"], mod=d.get("mod"), file=d.get("file"), line=d.get("line"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mod": self.mod, "file": self.file, "line": self.line, "message": self.message}
+
+    def __str__(self) -> str:
+        where = self.file or "?"
+        if self.line is not None:
+            where += f":{self.line}"
+        mod = f"[{self.mod}] " if self.mod else ""
+        return f"{mod}{where}: {self.message}"
+
+
+@dataclass
+class LoadReport:
+    """Outcome of loading a mod set: ok, diagnostics, the registry, and what the mods printed."""
+
+    ok: bool
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    registered: dict[str, Any] = field(default_factory=dict)
+    output: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> LoadReport:
+        return cls(
+            ok=bool(d["ok"]),
+            errors=[Diagnostic.from_dict(e) for e in d.get("errors", [])],
+            warnings=[Diagnostic.from_dict(w) for w in d.get("warnings", [])],
+            registered=d.get("registered", {}),
+            output=list(d.get("output", [])),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` object: ok, errors, warnings, registered."""
+        return {
+            "ok": self.ok,
+            "errors": [e.to_dict() for e in self.errors],
+            "warnings": [w.to_dict() for w in self.warnings],
+            "registered": self.registered,
+        }
+
+    def summary(self) -> dict[str, int]:
+        """Counts per registry section, e.g. {"nodes": 3, "crafts": 2, ...}."""
+        items = self.registered.get("items", {})
+        by_type: dict[str, int] = {}
+        for d in items.values():
+            by_type[d.get("type", "?")] = by_type.get(d.get("type", "?"), 0) + 1
+        return {
+            "items": len(items),
+            "nodes": by_type.get("node", 0),
+            "craftitems": by_type.get("craft", 0),
+            "tools": by_type.get("tool", 0),
+            **{k: len(self.registered.get(k, ())) for k in
+               ("aliases", "crafts", "abms", "lbms", "entities", "chatcommands", "privileges")},
+        }
+
+    def format_human(self, mods: list[str] | None = None) -> str:
+        """The human report: verdict, errors, warnings, and what was registered (by the given mods)."""
+        lines = ["OK: loads cleanly" if self.ok else f"FAILED: {len(self.errors)} error(s)"]
+        for e in self.errors:
+            lines.append(f"  error: {e}")
+        for w in self.warnings:
+            lines.append(f"  warning: {w}")
+        items = self.registered.get("items", {})
+        own = sorted(n for n, d in items.items() if mods is None or d.get("mod_origin") in mods)
+        counts = self.summary()
+        lines.append("registered: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v))
+        if own:
+            lines.append("items from these mods:")
+            lines.extend(f"  {n} ({items[n].get('type')})" for n in own)
+        return "\n".join(lines)
