@@ -3,41 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import sys
 from collections.abc import Sequence
 
-from .check import check
-from .mods import ModError
-
-
-def _cmd_check(args: argparse.Namespace) -> int:
-    try:
-        report = check(args.paths, game=args.game)
-    except ModError as exc:
-        print(f"vf-luanti check: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False))
-    else:
-        print(report.format_human())
-    return 0 if report.ok else 1
+#: Subcommand modules under vf_luanti.commands, in the order ``--help`` lists them.
+COMMANDS = ["check"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vf-luanti", description=__doc__)
+    parser = argparse.ArgumentParser(prog="vf-luanti", description="Judge Luanti mods by running them.")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("check", help="load mods as the engine does and report errors and registrations")
-    p.add_argument("paths", nargs="+", help="a .lua file, mod folder, modpack or mods folder")
-    p.add_argument("--game", help="a game folder whose mods load first (e.g. minetest_game)")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of the human report")
-    p.set_defaults(func=_cmd_check)
+    for name in COMMANDS:
+        importlib.import_module(f"vf_luanti.commands.{name}").add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     return args.func(args)
 
 

@@ -1,0 +1,31 @@
+"""``vf-luanti check PATH... [--game GAMEDIR] [--json]``: load mods as the engine does and report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..check import check
+    from ..mods import ModError
+
+    try:
+        report = check(args.paths, game=args.game)
+    except ModError as exc:
+        print(f"vf-luanti check: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        print(report.format_human())
+    return 0 if report.ok else 1
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="load mods as the engine does and report errors and registrations")
+    p.add_argument("paths", nargs="+", help="a .lua file, mod folder, modpack or mods folder")
+    p.add_argument("--game", help="a game folder whose mods load first (e.g. minetest_game)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the human report")
+    p.set_defaults(func=run)
