@@ -49,8 +49,19 @@ function I.mod_frame(level)
 end
 
 -- Split "path:line: message" into its parts when the path is a chunk we know (mod file or builtin).
+-- LuaJIT shortens chunk names over 60 bytes to "...<tail>" in messages (as in the engine); the full
+-- path is recovered from the virtual file system.
 function I.split_location(msg)
 	local path, line, rest = smatch(msg, "^([^\n]-):(%d+): (.*)$")
+	if path and ssub(path, 1, 3) == "..." then
+		local tail = ssub(path, 4)
+		for p in H.pairs(I.vfs) do
+			if ssub(p, -#tail) == tail then
+				path = p
+				break
+			end
+		end
+	end
 	if path and (ssub(path, 1, 8) == "builtin/" or I.mod_of_file(path) or ssub(path, 1, 1) == "/") then
 		return path, tonumber(line), rest
 	end

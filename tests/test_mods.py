@@ -1,0 +1,72 @@
+"""Mod discovery and load order (vf_luanti/mods.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vf_luanti.mods import Mod, ModError, discover, load_order, parse_conf
+
+
+def _mod(root: Path, name: str, conf: str = "", init: str = "") -> Path:
+    d = root / name
+    d.mkdir(parents=True)
+    (d / "init.lua").write_text(init)
+    if conf:
+        (d / "mod.conf").write_text(conf)
+    return d
+
+
+def test_parse_conf_handles_comments_and_multiline() -> None:
+    conf = parse_conf('# c\nname = a\ndescription = """two\nlines"""\ndepends = b, c\n')
+    assert conf == {"name": "a", "description": "two\nlines", "depends": "b, c"}
+
+
+def test_mod_name_comes_from_mod_conf(tmp_path: Path) -> None:
+    d = _mod(tmp_path, "folder", "name = realname\n")
+    [mod] = discover(d)
+    assert mod.name == "realname"
+    assert mod.path == d.resolve().as_posix()
+    assert mod.files["init.lua"] == b""
+
+
+def test_bad_mod_name_is_the_engine_error(tmp_path: Path) -> None:
+    d = _mod(tmp_path, "Bad-Mod")
+    with pytest.raises(ModError, match=r"Only characters \[a-z0-9_\] are allowed"):
+        discover(d)
+
+
+def test_modpack_and_game(tmp_path: Path) -> None:
+    game = tmp_path / "g"
+    (game / "mods" / "pack").mkdir(parents=True)
+    (game / "game.conf").write_text("name = g\n")
+    (game / "mods" / "pack" / "modpack.conf").write_text("name = pack\n")
+    _mod(game / "mods" / "pack", "b", "name = b\ndepends = a\n")
+    _mod(game / "mods", "a", "name = a\n")
+    names = [m.name for m in discover(game)]
+    assert sorted(names) == ["a", "b"]
+
+
+def test_load_order_respects_dependencies_and_reports_missing() -> None:
+    mods = [
+        Mod("c", "/c", optional_depends=["b", "nope"]),
+        Mod("b", "/b", depends=["a"]),
+        Mod("a", "/a"),
+        Mod("x", "/x", depends=["missing"]),
+        Mod("y", "/y", depends=["x"]),
+    ]
+    order, missing = load_order(mods)
+    assert [m.name for m in order] == ["a", "b", "c"]
+    assert missing == {"x": ["missing"], "y": ["x"]}
+
+
+def test_dependency_cycle_is_refused() -> None:
+    order, missing = load_order([Mod("a", "/a", depends=["b"]), Mod("b", "/b", depends=["a"])])
+    assert order == []
+    assert set(missing) == {"a", "b"}
+
+
+def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ModError, match="no such file"):
+        discover(tmp_path / "nothing")
