@@ -22,7 +22,7 @@ def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None) -> tuple[Load
     for name, deps in missing.items():
         report.errors.append(Diagnostic(
             mod=name, message=f'mod "{name}" has unsatisfied dependencies: '
-            + " ".join(f'"{d}"' for d in deps)))
+            + "".join(f' "{d}"' for d in deps)))  # the engine puts a space before each name
         report.ok = False
     return report, rt
 

@@ -34,8 +34,8 @@ function api.load_mod(name, path)
 	local file = path .. "/init.lua"
 	local text = I.vfs[file]
 	if text == nil then
-		I.diag("error", "ModError: Failed to load and run script from " .. file .. ": no init.lua",
-			{ mod = name, file = file })
+		-- the engine's message (its "Failed to load and run script" wrapper line is not part of it)
+		I.diag("error", file .. ": No such file or directory", { mod = name })
 		I.failed = true
 		return false
 	end

@@ -1,0 +1,5 @@
+core.register_abm({
+	nodenames = {"air"},
+	interval = 1,
+	chance = 1,
+})

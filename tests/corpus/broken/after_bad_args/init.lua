@@ -1,0 +1,1 @@
+core.after("soon", function() end)

@@ -1,0 +1,1 @@
+core.register_alias("node", "air")

@@ -1,0 +1,1 @@
+core.register_block("api_register_block:block", {description = "Block"})

@@ -1,0 +1,3 @@
+minetest.registr_node("api_typo:block", {
+	description = "Block",
+})

@@ -1,0 +1,4 @@
+core.after(0, function()
+	local v
+	print(v.x)
+end)

@@ -1,0 +1,3 @@
+core.register_globalstep(function(dtime)
+	error("boom in globalstep")
+end)

@@ -1,0 +1,5 @@
+core.register_craft({
+	output = "air",
+	recipe = {{"air"}},
+	replacements = "air",
+})

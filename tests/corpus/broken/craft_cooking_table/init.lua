@@ -1,0 +1,5 @@
+core.register_craft({
+	type = "cooking",
+	output = "air",
+	recipe = {"air"},
+})

@@ -1,0 +1,1 @@
+core.register_craft({type = "fuel", burntime = 5})

@@ -1,0 +1,3 @@
+core.register_craft({
+	recipe = {{"air"}},
+})

@@ -1,0 +1,1 @@
+core.register_craft("air")

@@ -1,0 +1,4 @@
+core.register_craft({
+	output = "air",
+	recipe = {{"air", "air"}, {"air"}},
+})

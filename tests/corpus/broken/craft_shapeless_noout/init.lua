@@ -1,0 +1,1 @@
+core.register_craft({type = "shapeless", recipe = {"air"}})

@@ -1,0 +1,5 @@
+core.register_craft({
+	type = "smelting",
+	output = "air",
+	recipe = "air",
+})

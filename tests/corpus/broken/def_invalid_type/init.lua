@@ -1,0 +1,1 @@
+core.register_item("def_invalid_type:thing", {type = "bogus"})

@@ -1,0 +1,1 @@
+core.register_node("def_nil:block", nil)

@@ -1,0 +1,1 @@
+dofile(core.get_modpath("dofile_error") .. "/lib.lua")

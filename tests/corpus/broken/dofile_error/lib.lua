@@ -1,0 +1,6 @@
+local M = {}
+
+local broken = nil
+broken.call()
+
+return M

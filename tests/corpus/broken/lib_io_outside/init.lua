@@ -1,0 +1,2 @@
+local f = io.open("/etc/hostname", "r")
+print(f)

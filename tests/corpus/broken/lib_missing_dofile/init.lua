@@ -1,0 +1,2 @@
+local path = core.get_modpath("lib_missing_dofile")
+dofile(path .. "/helpers.lua")

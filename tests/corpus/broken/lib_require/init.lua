@@ -1,0 +1,2 @@
+local json = require("json")
+print(json)

@@ -1,0 +1,2 @@
+local s = "h\195\169llo"
+print(utf8.len(s))

@@ -1,0 +1,1 @@
+core.register_entity(nil, {initial_properties = {}})

@@ -1,0 +1,1 @@
+core.register_craftitem(":tool", {description = "Tool"})

@@ -1,0 +1,1 @@
+core.register_lbm({nodenames = {"air"}, action = function() end})

@@ -1,0 +1,2 @@
+local name
+core.register_node(name, {description = "Block"})

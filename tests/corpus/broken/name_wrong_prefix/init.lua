@@ -1,0 +1,1 @@
+core.register_node("othermod:block", {description = "Block"})

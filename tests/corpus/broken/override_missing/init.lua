@@ -1,0 +1,1 @@
+core.override_item("override_missing:nothing", {description = "x"})

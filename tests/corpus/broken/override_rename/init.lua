@@ -1,0 +1,1 @@
+core.override_item("air", {name = "override_rename:air"})

@@ -1,0 +1,3 @@
+local flags = 5
+local low = flags & 3
+print(low)

@@ -1,0 +1,2 @@
+local half = 7 // 2
+print(half)

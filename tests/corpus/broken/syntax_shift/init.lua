@@ -1,0 +1,2 @@
+local mask = 1 << 4
+print(mask)

@@ -1,0 +1,4 @@
+local function f(x)
+	return x + 1
+
+print(f(1))

@@ -1,0 +1,2 @@
+local p = vector.new(1)
+print(p)
