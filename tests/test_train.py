@@ -23,7 +23,10 @@ def _rows(n: int) -> list[dict]:
             "messages": [
                 {"role": "system", "content": "You write Luanti mods."},
                 {"role": "user", "content": f"Write a mod that registers node number {i}."},
-                {"role": "assistant", "content": f"core.register_node('mymod:n{i}', {{description = 'Stone {i}'}})"},
+                {
+                    "role": "assistant",
+                    "content": f"core.register_node('mymod:n{i}', {{description = 'Stone {i}'}})",
+                },
             ],
         }
         for i in range(n)
@@ -49,8 +52,16 @@ def test_default_config_file_is_the_seed_run() -> None:
 
 
 def test_overrides_are_typed() -> None:
-    cfg = load_config(None, ["optim.lr=1e-4", "lora.layers=[0, 1]", "model.name=some/model", "run.max_steps=7",
-                             "optim.warmup_ratio=0"])
+    cfg = load_config(
+        None,
+        [
+            "optim.lr=1e-4",
+            "lora.layers=[0, 1]",
+            "model.name=some/model",
+            "run.max_steps=7",
+            "optim.warmup_ratio=0",
+        ],
+    )
     assert cfg.optim.lr == 1e-4 and cfg.lora.layers == [0, 1] and cfg.model.name == "some/model"
     assert cfg.run.max_steps == 7 and isinstance(cfg.optim.warmup_ratio, float)
 
@@ -163,15 +174,25 @@ def test_prompt_tokens_are_masked(tiny_model: Path) -> None:
 
 
 def _train_args(model: Path, sft: Path, out: Path, *extra: str) -> list[str]:
-    return ["train", "--no-progress", "--config", str(ROOT / "configs" / "train_tiny.toml"),
-            f"model.name={model}", f"data.sft_path={sft}", f"run.output_dir={out}", *extra]
+    return [
+        "train",
+        "--no-progress",
+        "--config",
+        str(ROOT / "configs" / "train_tiny.toml"),
+        f"model.name={model}",
+        f"data.sft_path={sft}",
+        f"run.output_dir={out}",
+        *extra,
+    ]
 
 
 @pytest.mark.slow
 def test_real_sft_steps_save_adapter(tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     sft = _write_sft(tmp_path / "sft.jsonl", _rows(8))
     out = tmp_path / "run"
-    assert main(_train_args(tiny_model, sft, out, "run.max_steps=3", "run.save_every=2", "run.log_every=1")) == 0
+    assert (
+        main(_train_args(tiny_model, sft, out, "run.max_steps=3", "run.save_every=2", "run.log_every=1")) == 0
+    )
     assert "adapter:" in capsys.readouterr().out
     for step in (2, 3):
         ckpt = out / f"checkpoint-{step}"
@@ -192,7 +213,9 @@ def test_real_sft_steps_save_adapter(tiny_model: Path, tmp_path: Path, capsys: p
     from safetensors.torch import load_file
 
     keys = load_file(str(out / "checkpoint-3" / "adapter_model.safetensors")).keys()
-    assert keys and all("lora_" in k and any(m in k for m in ("q_proj", "k_proj", "v_proj", "o_proj")) for k in keys)
+    assert keys and all(
+        "lora_" in k and any(m in k for m in ("q_proj", "k_proj", "v_proj", "o_proj")) for k in keys
+    )
 
 
 @pytest.mark.slow
@@ -223,3 +246,35 @@ def test_resume_reproduces_the_uninterrupted_run(tiny_model: Path, tmp_path: Pat
     shutil.rmtree(resumed / "checkpoint-4")
     _write_sft(sft, _rows(9))
     assert main(_train_args(tiny_model, sft, resumed, *common, "run.resume=true")) == 2
+
+
+def test_generator_examples_use_the_environment_prompt() -> None:
+    pytest.importorskip("vf_luanti.prompts")
+    from vf_luanti.prompts import build_messages
+    from vf_luanti.tasks import load_tasks
+    from vf_luanti.train.config import DataConfig
+    from vf_luanti.train.data import load_examples
+
+    examples = load_examples(DataConfig(sft_path="", generator=True, generator_n=6, generator_seed=7))
+    tasks = load_tasks("train", n=6, seed=7)
+    assert [ex.id for ex in examples] == [t.id for t in tasks]
+    for ex, task in zip(examples, tasks, strict=True):
+        assert ex.messages[:-1] == build_messages(task)
+        assert ex.messages[-1] == {"role": "assistant", "content": f"```lua\n{task.reference.rstrip()}\n```"}
+    with pytest.raises(DataError, match="task generator"):
+        load_examples(DataConfig(sft_path="", generator=True, families=["no-such-family"]))
+
+
+def test_backend_choice_on_a_cpu(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("checks the CPU fallbacks")
+    from vf_luanti.train.backends import BackendError, resolve_backend
+
+    assert resolve_backend("auto") == "plain"
+    for name in ("bnb4", "unsloth"):
+        with pytest.raises(BackendError, match="needs a CUDA GPU"):
+            resolve_backend(name)
+    sft = _write_sft(tmp_path / "sft.jsonl", _rows(4))
+    args = _train_args(tmp_path / "no-model", sft, tmp_path / "run", "model.backend=bnb4", "data.eval_size=0")
+    assert main(args) == 2  # refused before any weights load

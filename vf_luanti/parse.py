@@ -25,10 +25,13 @@ LUA_TAGS = frozenset({"", "lua", "luau", "luajit", "moonscript-lua", "init.lua"}
 DIFF_TAGS = frozenset({"diff", "patch", "udiff"})
 
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.S | re.I)
-_HARMONY_FINAL = re.compile(r"<\|channel\|>\s*final\s*<\|message\|>(.*?)(?:<\|end\|>|<\|return\|>|<\|start\|>|$)", re.S)
+_HARMONY_FINAL = re.compile(
+    r"<\|channel\|>\s*final\s*<\|message\|>(.*?)(?:<\|end\|>|<\|return\|>|<\|start\|>|$)", re.S
+)
 _HARMONY_ANY = re.compile(
     r"(?:<\|start\|>[^<]*)?<\|channel\|>\s*(\w+)[^<]*<\|message\|>(.*?)(?:<\|end\|>|<\|return\|>|<\|call\|>|(?=<\|start\|>)|(?=<\|channel\|>)|$)",
-    re.S)
+    re.S,
+)
 _HARMONY_TOKEN = re.compile(r"<\|[a-z_]+\|>")
 _FENCE_OPEN = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n`]*$", re.M)
 _HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -53,15 +56,17 @@ def strip_reasoning(text: str) -> str:
     text = _THINK_BLOCK.sub("", text)
     low = text.lower()
     if "</think>" in low:  # the opening tag was part of the prompt template
-        text = text[low.rindex("</think>") + len("</think>"):]
+        text = text[low.rindex("</think>") + len("</think>") :]
     elif "<think>" in low:  # reasoning never closed: there is no answer after it
-        text = text[:low.index("<think>")]
+        text = text[: low.index("<think>")]
     if "<|channel|>" in text or "<|message|>" in text:
         finals = _HARMONY_FINAL.findall(text)
         if finals:
             text = "\n".join(finals)
         else:
-            kept = [body for chan, body in _HARMONY_ANY.findall(text) if chan not in ("analysis", "commentary")]
+            kept = [
+                body for chan, body in _HARMONY_ANY.findall(text) if chan not in ("analysis", "commentary")
+            ]
             text = "\n".join(kept) if kept else _HARMONY_ANY.sub("", text)
         text = _HARMONY_TOKEN.sub("", text)
     return text
@@ -146,9 +151,11 @@ def apply_unified_diff(original: str, diff: str) -> str:
         at = _find_block(out, old, max(0, start - 1 + shift))
         if at is None:
             want = old[0] if old else ""
-            raise PatchError(f"hunk {n} (at line {start}) does not apply: its context/removed lines "
-                             f"(starting {want!r}) are not in the input")
-        out[at:at + len(old)] = new
+            raise PatchError(
+                f"hunk {n} (at line {start}) does not apply: its context/removed lines "
+                f"(starting {want!r}) are not in the input"
+            )
+        out[at : at + len(old)] = new
         shift += len(new) - len(old)
     return "\n".join(out)
 
@@ -158,8 +165,11 @@ def _find_block(lines: list[str], block: list[str], hint: int) -> int | None:
     if not block:
         return min(hint, len(lines))
     norm = [b.rstrip() for b in block]
-    cands = [i for i in range(len(lines) - len(block) + 1)
-             if all(lines[i + k].rstrip() == norm[k] for k in range(len(block)))]
+    cands = [
+        i
+        for i in range(len(lines) - len(block) + 1)
+        if all(lines[i + k].rstrip() == norm[k] for k in range(len(block)))
+    ]
     return min(cands, key=lambda i: abs(i - hint)) if cands else None
 
 
@@ -199,3 +209,121 @@ def extract_code(completion: str, family: str = "scaffold", task_input: str = ""
         return ParseResult(form=res.form, error="the completion contains no Lua code block", notes=res.notes)
     res.code = code + "\n"
     return res
+
+
+# --------------------------------------------------------------------------- a lossless Lua lexer
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexeme. ``kind``: name, keyword, number, string, comment, op, space, error."""
+
+    kind: str
+    text: str
+    start: int
+
+
+LUA_KEYWORDS = frozenset(
+    [
+        "and",
+        "break",
+        "do",
+        "else",
+        "elseif",
+        "end",
+        "false",
+        "for",
+        "function",
+        "goto",
+        "if",
+        "in",
+        "local",
+        "nil",
+        "not",
+        "or",
+        "repeat",
+        "return",
+        "then",
+        "true",
+        "until",
+        "while",
+    ]
+)
+_LONG_OPEN = re.compile(r"\[(=*)\[")
+_NUMBER = re.compile(
+    r"0[xX](?:[0-9a-fA-F]*\.?[0-9a-fA-F]*)(?:[pP][+-]?\d+)?(?:ULL|LL|i)?"
+    r"|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?:ULL|LL|i)?",
+    re.I,
+)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SPACE = re.compile(r"\s+")
+_OPS = ("...", "..", "==", "~=", "<=", ">=", "::", "<<", ">>", "//")
+
+
+def _long_end(src: str, i: int) -> int | None:
+    """End index of a long bracket starting at ``i`` (``[==[``), or None when it is not one."""
+    m = _LONG_OPEN.match(src, i)
+    if not m:
+        return None
+    close = "]" + m.group(1) + "]"
+    j = src.find(close, m.end())
+    return len(src) if j < 0 else j + len(close)
+
+
+def lua_tokens(src: str) -> list[Token]:
+    """Split Lua source into tokens whose texts concatenate back to ``src`` exactly."""
+    out: list[Token] = []
+    i, n = 0, len(src)
+    while i < n:
+        c = src[i]
+        if c.isspace():
+            m = _SPACE.match(src, i)
+            j = m.end() if m else i + 1
+            out.append(Token("space", src[i:j], i))
+        elif src.startswith("--", i):
+            j = _long_end(src, i + 2)
+            if j is None:
+                k = src.find("\n", i)
+                j = n if k < 0 else k
+            out.append(Token("comment", src[i:j], i))
+        elif c in "\"'":
+            j = i + 1
+            while j < n and src[j] != c and src[j] != "\n":
+                j += 2 if src[j] == "\\" else 1
+            j = min(j + 1, n)
+            out.append(Token("string", src[i:j], i))
+        elif c == "[" and _LONG_OPEN.match(src, i):
+            j = _long_end(src, i) or n
+            out.append(Token("string", src[i:j], i))
+        elif c.isdigit() or (c == "." and i + 1 < n and src[i + 1].isdigit()):
+            m = _NUMBER.match(src, i)
+            j = m.end() if m and m.end() > i else i + 1
+            out.append(Token("number", src[i:j], i))
+        elif c.isalpha() or c == "_":
+            m = _NAME.match(src, i)
+            j = m.end() if m else i + 1
+            word = src[i:j]
+            out.append(Token("keyword" if word in LUA_KEYWORDS else "name", word, i))
+        else:
+            op = next((o for o in _OPS if src.startswith(o, i)), c)
+            j = i + len(op)
+            out.append(Token("op", op, i))
+        i = j
+    return out
+
+
+def strip_lua_comments(src: str) -> str:
+    """The source with comments removed (line structure kept where comments were one line)."""
+    return "".join(t.text for t in lua_tokens(src) if t.kind != "comment")
+
+
+def calls_print(src: str) -> bool:
+    """Whether the code calls ``print`` (a global call, not a field such as ``obj.print``)."""
+    toks = [t for t in lua_tokens(src) if t.kind not in ("space", "comment")]
+    for k, t in enumerate(toks):
+        if t.kind != "name" or t.text != "print" or (k > 0 and toks[k - 1].text in (".", ":")):
+            continue
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if nxt is not None and (nxt.text in ("(", "{") or nxt.kind == "string"):
+            return True
+    return False

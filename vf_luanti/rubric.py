@@ -58,9 +58,11 @@ def parse_rubric(data: dict, where: str) -> Rubric:
         raise RubricError(f"{where}: missing [criteria.<name>] tables")
     if set(crit) != set(COMPONENTS):
         missing, extra = set(COMPONENTS) - set(crit), set(crit) - set(COMPONENTS)
-        raise RubricError(f"{where}: criteria must be exactly {', '.join(COMPONENTS)}"
-                          + (f"; missing {sorted(missing)}" if missing else "")
-                          + (f"; unknown {sorted(extra)}" if extra else ""))
+        raise RubricError(
+            f"{where}: criteria must be exactly {', '.join(COMPONENTS)}"
+            + (f"; missing {sorted(missing)}" if missing else "")
+            + (f"; unknown {sorted(extra)}" if extra else "")
+        )
     out = []
     for name in COMPONENTS:
         c = crit[name]

@@ -76,12 +76,28 @@ def find_vllm(explicit: str | None) -> str:
 
 def build_command(cfg: ServeConfig) -> list[str]:
     """The ``vllm serve`` argument list for ``cfg``."""
-    cmd = [find_vllm(cfg.vllm), "serve", cfg.model, "--host", cfg.host, "--port", str(cfg.port),
-           "--seed", str(cfg.seed)]
+    cmd = [
+        find_vllm(cfg.vllm),
+        "serve",
+        cfg.model,
+        "--host",
+        cfg.host,
+        "--port",
+        str(cfg.port),
+        "--seed",
+        str(cfg.seed),
+    ]
     if cfg.loras:
         rank = cfg.max_lora_rank or max(adapter_rank(p) for _, p in cfg.loras)
-        cmd += ["--enable-lora", "--max-lora-rank", str(rank), "--max-loras", str(len(cfg.loras)),
-                "--lora-modules", *(f"{name}={path}" for name, path in cfg.loras)]
+        cmd += [
+            "--enable-lora",
+            "--max-lora-rank",
+            str(rank),
+            "--max-loras",
+            str(len(cfg.loras)),
+            "--lora-modules",
+            *(f"{name}={path}" for name, path in cfg.loras),
+        ]
     if cfg.max_model_len:
         cmd += ["--max-model-len", str(cfg.max_model_len)]
     if cfg.gpu_memory_utilization:
@@ -121,7 +137,9 @@ class Server:
         if healthy(self.base_url, timeout=0.5):
             raise ServeError(f"something already answers at {self.base_url}; pick another --port")
         with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         return self
 
     def log_tail(self, lines: int = 30) -> str:
@@ -136,8 +154,10 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise ServeError(f"server exited with code {self.proc.returncode} before it was healthy; "
-                                 f"log {self.log_path}:\n{self.log_tail()}")
+                raise ServeError(
+                    f"server exited with code {self.proc.returncode} before it was healthy; "
+                    f"log {self.log_path}:\n{self.log_tail()}"
+                )
             if healthy(self.base_url):
                 return self.base_url
             time.sleep(interval)

@@ -63,8 +63,9 @@ class Task:
             raise TaskError(f"{label}: missing field(s) {', '.join(missing)}")
         unknown = sorted(set(d) - set(REQUIRED) - set(OPTIONAL))
         if unknown:
-            raise TaskError(f"{label}: unknown field(s) {', '.join(unknown)} (allowed: "
-                            f"{', '.join(REQUIRED + OPTIONAL)})")
+            raise TaskError(
+                f"{label}: unknown field(s) {', '.join(unknown)} (allowed: {', '.join(REQUIRED + OPTIONAL)})"
+            )
         if not isinstance(tid, str) or not ID_RE.match(tid):
             raise TaskError(f"{label}: 'id' must match {ID_RE.pattern}, got {tid!r}")
         if d["family"] not in FAMILIES:
@@ -81,11 +82,12 @@ class Task:
         if not isinstance(d["tags"], list) or not all(isinstance(t, str) and t for t in d["tags"]):
             raise TaskError(f"{label}: 'tags' must be a list of non-empty strings")
         if d["difficulty"] not in DIFFICULTIES:
-            raise TaskError(f"{label}: 'difficulty' must be one of {', '.join(DIFFICULTIES)}, "
-                            f"got {d['difficulty']!r}")
+            raise TaskError(
+                f"{label}: 'difficulty' must be one of {', '.join(DIFFICULTIES)}, got {d['difficulty']!r}"
+            )
         ver = d.get("luanti_version")
         if ver is not None and (not isinstance(ver, str) or not VERSION_RE.match(ver)):
-            raise TaskError(f"{label}: 'luanti_version' must look like \"5.6\" or \"5.9.1\", got {ver!r}")
+            raise TaskError(f'{label}: \'luanti_version\' must look like "5.6" or "5.9.1", got {ver!r}')
         mod_name = d.get("mod_name", "mymod")
         if not isinstance(mod_name, str) or not MOD_NAME_RE.match(mod_name):
             raise TaskError(f"{label}: 'mod_name' must match {MOD_NAME_RE.pattern}, got {mod_name!r}")
@@ -97,26 +99,44 @@ class Task:
                 validate_check(c, family=d["family"])
             except CheckError as exc:
                 raise TaskError(f"{label}: checks[{i}]: {exc}") from None
-        return cls(id=tid, family=d["family"], instruction=d["instruction"], input=d["input"],
-                   reference=d["reference"], checks=checks, tags=list(d["tags"]),
-                   difficulty=d["difficulty"], luanti_version=ver, mod_name=mod_name,
-                   source=d.get("source", where))
+        return cls(
+            id=tid,
+            family=d["family"],
+            instruction=d["instruction"],
+            input=d["input"],
+            reference=d["reference"],
+            checks=checks,
+            tags=list(d["tags"]),
+            difficulty=d["difficulty"],
+            luanti_version=ver,
+            mod_name=mod_name,
+            source=d.get("source", where),
+        )
 
 
-def read_jsonl(path: Path) -> list[Task]:
-    """Tasks from one JSONL file (blank lines and lines starting with // are skipped)."""
+def read_jsonl(path: Path, errors: list[str] | None = None) -> list[Task]:
+    """Tasks from one JSONL file (blank lines and lines starting with // are skipped).
+
+    The first bad item raises TaskError; with an ``errors`` list, every bad item's message is
+    appended there instead and the valid items are still returned (``data validate`` reports all).
+    """
     tasks = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("//"):
             continue
         where = f"{path.name}:{n}"
         try:
-            d = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TaskError(f"{where}: not valid JSON: {exc.msg} (column {exc.colno})") from None
-        if isinstance(d, dict):
-            d.setdefault("source", where)
-        tasks.append(Task.from_dict(d, where))
+            try:
+                d = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise TaskError(f"{where}: not valid JSON: {exc.msg} (column {exc.colno})") from None
+            if isinstance(d, dict):
+                d.setdefault("source", where)
+            tasks.append(Task.from_dict(d, where))
+        except TaskError as exc:
+            if errors is None:
+                raise
+            errors.append(str(exc))
     return tasks
 
 
@@ -128,8 +148,9 @@ def _check_unique(tasks: list[Task]) -> None:
         seen[t.id] = t.source
 
 
-def load_tasks(split: str = "eval", families: list[str] | str | None = None, *, n: int | None = None,
-               seed: int = 0) -> list[Task]:
+def load_tasks(
+    split: str = "eval", families: list[str] | str | None = None, *, n: int | None = None, seed: int = 0
+) -> list[Task]:
     """Tasks of a split, optionally filtered by family.
 
     ``"eval"`` and ``"scenarios"`` read data/; ``"train"`` generates ``n`` tasks (default 400) from

@@ -7,14 +7,24 @@ import signal
 import sys
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     from ..serve import ServeConfig, ServeError, build_command, parse_lora, start_server
 
     try:
         cfg = ServeConfig(
-            model=args.model, loras=[parse_lora(s) for s in args.lora], host=args.host, port=args.port,
-            max_lora_rank=args.max_lora_rank, max_model_len=args.max_model_len,
-            gpu_memory_utilization=args.gpu_memory_utilization, seed=args.seed, vllm=args.vllm,
+            model=args.model,
+            loras=[parse_lora(s) for s in args.lora],
+            host=args.host,
+            port=args.port,
+            max_lora_rank=args.max_lora_rank,
+            max_model_len=args.max_model_len,
+            gpu_memory_utilization=args.gpu_memory_utilization,
+            seed=args.seed,
+            vllm=args.vllm,
             extra_args=args.vllm_args,
         )
         if args.dry_run:
@@ -28,11 +38,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"models: {cfg.model}" + "".join(f", {name}" for name, _ in cfg.loras), file=sys.stderr)
     print(f"log: {server.log_path}; Ctrl-C stops the server", file=sys.stderr, flush=True)
     # SIGTERM (e.g. from a job scheduler) shuts down as cleanly as Ctrl-C.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         assert server.proc is not None
         code = server.proc.wait()
-        print(f"vf-luanti serve: server exited with code {code}; log tail:\n{server.log_tail()}", file=sys.stderr)
+        print(
+            f"vf-luanti serve: server exited with code {code}; log tail:\n{server.log_tail()}",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         server.stop()
@@ -42,8 +55,13 @@ def run(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="serve a base model with LoRA adapters (vLLM, OpenAI-compatible API)")
     p.add_argument("--model", required=True, help="base model (hub id or folder)")
-    p.add_argument("--lora", action="append", default=[], metavar="NAME=PATH",
-                   help="a LoRA adapter folder served as model NAME (repeatable)")
+    p.add_argument(
+        "--lora",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="a LoRA adapter folder served as model NAME (repeatable)",
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--max-lora-rank", type=int, help="default: the largest adapter rank")

@@ -1,2 +1,259 @@
--- after.lua: not yet written (placeholder so bootstrap can load).
+-- after.lua: core.after and the server step (engine: builtin/common/after.lua, ServerEnvironment::step,
+-- src/serverenvironment.cpp ABM handling, node timers).
+--
+-- I.step(dtime) advances the world by one server step: time of day, node timers, ABMs whose
+-- interval has elapsed, the registered globalsteps (core.after is one of them, registered before
+-- any mod as in the engine), entity steps, and pending emerge_area callbacks.
+-- A Lua error inside a callback is recorded as the engine reports it
+-- ("Runtime error from mod 'x' in callback environment_Step(): ...") and the step goes on.
 local core, I = ...
+local H = I.host
+local type, tostring, tonumber, pairs, ipairs, error, unpack = H.type, H.tostring, H.tonumber, H.pairs,
+	H.ipairs, H.error, H.unpack
+local floor, huge = H.math.floor, H.math.huge
+local sort, maxn = H.table.sort, H.table.maxn
+
+-- Run `f(...)` as the engine runs a callback from C++: a Lua error becomes a recorded error named
+-- after the engine's callback (fxn), and the caller gets `false`.
+function I.callback(fxn, f, ...)
+	local n = #I.errors
+	local res = { I.protected_call(f, ...) }
+	if not res[1] and #I.errors > n then
+		local rec = I.errors[#I.errors]
+		rec.message = "Runtime error from mod '" .. tostring(rec.mod or "??") .. "' in callback " .. fxn
+			.. "(): " .. tostring(rec.message)
+	end
+	return unpack(res, 1, maxn(res))
+end
+
+local function last_run_mod()
+	local f = H.rawget(core, "get_last_run_mod")
+	if type(f) == "function" then
+		return f()
+	end
+	return I.current_mod
+end
+
+local function set_last_run_mod(mod)
+	local f = H.rawget(core, "set_last_run_mod")
+	if type(f) == "function" then
+		f(mod)
+	end
+end
+
+---------------------------------------------------------------------------------------------------
+-- core.after: jobs expire on the globalstep clock; callbacks run with their mod as last-run mod.
+
+local jobs = {}
+local clock = 0.0
+local next_due = huge
+
+local function run_jobs(dtime)
+	clock = I.add_time(clock, dtime)
+	if clock < next_due then
+		return
+	end
+	next_due = huge
+	-- Backwards, so jobs added by a callback wait for the next step.
+	for i = #jobs, 1, -1 do
+		local job = jobs[i]
+		if job and clock >= job.expire then
+			local last = #jobs
+			jobs[i] = jobs[last]
+			jobs[last] = nil
+			if not job.cancelled then
+				set_last_run_mod(job.mod_origin)
+				I.callback("environment_Step", job.func, unpack(job.args, 1, job.nargs))
+			end
+		elseif job and job.expire < next_due then
+			next_due = job.expire
+		end
+	end
+end
+
+function core.after(after, func, ...)
+	if not (tonumber(after) and type(func) == "function") then
+		error("Invalid minetest.after invocation", 1)
+	end
+	local job = { func = func, expire = clock + tonumber(after), args = { ... }, nargs = H.select("#", ...),
+		mod_origin = last_run_mod() }
+	jobs[#jobs + 1] = job
+	if job.expire < next_due then
+		next_due = job.expire
+	end
+	return {
+		cancel = function()
+			job.cancelled = true
+		end,
+	}
+end
+
+-- Pending jobs, for the host (count and earliest expiry).
+function I.after_pending()
+	local n, first = 0, nil
+	for _, job in ipairs(jobs) do
+		if not job.cancelled then
+			n = n + 1
+			first = first and (job.expire < first and job.expire or first) or job.expire
+		end
+	end
+	return n, first and (first - clock) or nil
+end
+
+-- In the engine after.lua registers its globalstep before any mod; register.lua provides
+-- register_globalstep, so this one is first in registered_globalsteps too.
+local after_step = function(dtime)
+	run_jobs(dtime)
+end
+if type(H.rawget(core, "register_globalstep")) == "function" then
+	core.register_globalstep(after_step)
+	I.after_registered = true
+end
+
+---------------------------------------------------------------------------------------------------
+-- ABMs. Candidates are the stored (non-air) nodes: an ABM whose nodenames match only air never fires.
+-- chance: I.abm_mode "random" draws from a PRNG seeded by set_abm_mode (seed 0 by default, so runs
+-- are reproducible); "always" ignores chance (every matching node fires each time).
+
+I.abm_mode = "random"
+local abm_timers = {}     -- abm spec -> accumulated seconds
+
+-- A small deterministic generator (Park-Miller; exact in doubles), independent of math.random,
+-- which mods may reseed.
+local rng_state = 1
+function I.set_abm_mode(mode, seed)
+	if mode ~= "random" and mode ~= "always" then
+		error("abm mode must be 'random' or 'always'", 0)
+	end
+	I.abm_mode = mode
+	rng_state = floor(tonumber(seed) or 0) % 2147483646 + 1
+end
+
+local function rand_below(n)
+	rng_state = rng_state * 16807 % 2147483647
+	return floor((rng_state - 1) / 2147483646 * n)
+end
+
+local function abm_fields(spec)
+	local match = I.node_matcher(spec.nodenames)
+	local neighbors = spec.neighbors ~= nil and I.node_matcher(spec.neighbors) or nil
+	return match, neighbors, tonumber(spec.min_y), tonumber(spec.max_y), floor(tonumber(spec.chance) or 50)
+end
+
+local function has_neighbor(x, y, z, match)
+	for dz = -1, 1 do
+		for dy = -1, 1 do
+			for dx = -1, 1 do
+				if (dx ~= 0 or dy ~= 0 or dz ~= 0) and match((I.node_at(x + dx, y + dy, z + dz))) then
+					return true
+				end
+			end
+		end
+	end
+	return false
+end
+
+local function object_counts(x, y, z)
+	local bx, by, bz = floor(x / 16), floor(y / 16), floor(z / 16)
+	local near, wider = 0, 0
+	for _, o in pairs(I.objects) do
+		if not o.removed then
+			local ox, oy, oz = floor(o.pos.x / 16), floor(o.pos.y / 16), floor(o.pos.z / 16)
+			if ox == bx and oy == by and oz == bz then
+				near = near + 1
+			end
+			if H.math.abs(ox - bx) <= 1 and H.math.abs(oy - by) <= 1 and H.math.abs(oz - bz) <= 1 then
+				wider = wider + 1
+			end
+		end
+	end
+	return near, wider
+end
+
+-- One pass of one ABM over the map; returns how many times its action ran.
+function I.run_abm(spec)
+	if type(spec) ~= "table" or type(spec.action) ~= "function" then
+		return 0
+	end
+	local match, neighbors, min_y, max_y, chance = abm_fields(spec)
+	local hashes = {}
+	for h, n in pairs(I.nodes) do
+		if match(n.name) then
+			hashes[#hashes + 1] = h
+		end
+	end
+	sort(hashes)
+	local fired = 0
+	for _, h in ipairs(hashes) do
+		local x, y, z = I.unhash(h)
+		local name, p1, p2 = I.node_at(x, y, z)
+		if match(name) and (not min_y or y >= min_y) and (not max_y or y <= max_y)
+				and (not neighbors or has_neighbor(x, y, z, neighbors))
+				and (I.abm_mode == "always" or chance <= 1 or rand_below(chance) == 0) then
+			local near, wider = object_counts(x, y, z)
+			set_last_run_mod(spec.mod_origin)
+			local ok = I.callback("LuaABM::trigger", spec.action, I.vec(x, y, z),
+				{ name = name, param1 = p1, param2 = p2 }, near, wider)
+			if ok then
+				fired = fired + 1
+			end
+		end
+	end
+	return fired
+end
+
+-- Run every registered ABM `times` times regardless of intervals; returns the total action count.
+function I.run_abms(times)
+	local total = 0
+	for _ = 1, times do
+		for _, spec in ipairs(I.registry("registered_abms")) do
+			total = total + I.run_abm(spec)
+		end
+	end
+	return total
+end
+
+local function step_abms(dtime)
+	for _, spec in ipairs(I.registry("registered_abms")) do
+		if type(spec) == "table" then
+			local interval = tonumber(spec.interval) or 10
+			local t = I.add_time(abm_timers[spec] or 0, dtime)
+			if t >= interval then
+				t = t - interval
+				if t >= interval then
+					t = 0
+				end
+				I.run_abm(spec)
+			end
+			abm_timers[spec] = t
+		end
+	end
+end
+
+---------------------------------------------------------------------------------------------------
+-- The server step.
+
+I.step_count = 0
+
+function I.step(dtime)
+	if I.phase ~= "run" then
+		return
+	end
+	I.step_count = I.step_count + 1
+	I.advance_time(dtime)
+	I.step_node_timers(dtime, I.callback)
+	step_abms(dtime)
+	if not I.after_registered then
+		after_step(dtime)
+	end
+	for _, f in ipairs(I.registry("registered_globalsteps")) do
+		if type(f) == "function" then
+			local origin = H.rawget(I.registry("callback_origins"), f)
+			set_last_run_mod(type(origin) == "table" and origin.mod or nil)
+			I.callback("environment_Step", f, dtime)
+		end
+	end
+	I.step_entities(dtime, I.callback)
+	I.run_emerges(I.callback)
+end
+

@@ -1,2 +1,978 @@
--- driver.lua: not yet written (placeholder so bootstrap can load).
+-- driver.lua (host side): the event driver. Python (vf_luanti/world.py) plays the server's part:
+-- players join and leave, place, dig, punch, right-click and use items, time passes, chat commands
+-- run. Arguments are strings and numbers; structured results are JSON text (I.to_json).
+--
+-- Events go through the same entry points the engine's C++ calls (definition callbacks, item
+-- on_place/on_use, registered_on_* lists), so mod overrides take effect. State reads use internal
+-- tables only, never core.* functions a mod could have replaced. A Lua error inside a callback is
+-- recorded as the engine reports it and never escapes to Python.
 local core, I = ...
+local H = I.host
+local type, tostring, tonumber, pairs, ipairs, error = H.type, H.tostring, H.tonumber, H.pairs, H.ipairs, H.error
+local floor, ceil = H.math.floor, H.math.ceil
+local smatch, sgmatch, ssub, sfind = H.string.match, H.string.gmatch, H.string.sub, H.string.find
+local sort = H.table.sort
+
+local api = I.api
+
+-- Called by modload when the server environment starts (after on_mods_loaded).
+function I.start_environment()
+	I.builtin_entities()
+end
+
+local function json(v)
+	return I.to_json(v)
+end
+
+-- "x,y,z", "(x, y, z)" or {"x":..,"y":..,"z":..}.
+local NUM = "[-+]?%d*%.?%d+[eE]?[-+]?%d*"
+
+function I.parse_pos(s)
+	s = tostring(s or "")
+	local x, y, z
+	if sfind(s, "x") then
+		x = smatch(s, '"?x"?%s*[:=]%s*(' .. NUM .. ")")
+		y = smatch(s, '"?y"?%s*[:=]%s*(' .. NUM .. ")")
+		z = smatch(s, '"?z"?%s*[:=]%s*(' .. NUM .. ")")
+	else
+		local nums = {}
+		for n in sgmatch(s, NUM) do
+			nums[#nums + 1] = n
+		end
+		x, y, z = nums[1], nums[2], nums[3]
+	end
+	x, y, z = tonumber(x), tonumber(y), tonumber(z)
+	if not (x and y and z) then
+		error("bad position: " .. s, 0)
+	end
+	return I.vec(x, y, z)
+end
+
+local function round_pos(s)
+	local p = I.parse_pos(s)
+	return I.vec(I.check_pos(p))
+end
+
+-- "interact,shout", '["interact"]' or '{"interact":true}' -> {interact = true, ...}
+local function parse_names(s)
+	local t = {}
+	for w in sgmatch(tostring(s or ""), "[%w_:%-]+") do
+		if w ~= "true" and w ~= "false" then
+			t[w] = true
+		end
+	end
+	return t
+end
+
+-- Every host call runs inside a guard: an error in the driver's own argument handling comes back
+-- as {"ok": false, "error": ...} instead of a Python exception from deep inside lupa.
+local function guarded(f)
+	return function(...)
+		local res = { H.pcall(f, ...) }
+		if res[1] then
+			return res[2]
+		end
+		local msg = res[2]
+		return json({ ok = false, error = type(msg) == "string" and msg or tostring(msg), driver_error = true })
+	end
+end
+
+local function run_list(fxn, list, ...)
+	local stop
+	for _, f in ipairs(list) do
+		local res = { I.callback(fxn, f, ...) }
+		if res[1] and res[2] and stop == nil then
+			stop = res[2]
+		end
+	end
+	return stop
+end
+
+local function player(name)
+	local o = I.players[tostring(name)]
+	if not o then
+		error("no such player: " .. tostring(name), 0)
+	end
+	return o
+end
+
+local function privs_of(name)
+	local f = H.rawget(core, "get_player_privs")
+	if type(f) ~= "function" then
+		return nil
+	end
+	local ok, privs = H.pcall(f, name)
+	return ok and type(privs) == "table" and privs or nil
+end
+
+local function may_interact(o)
+	local privs = privs_of(o.name)
+	return privs == nil or privs.interact == true
+end
+
+local function wielded_string(o)
+	return I.record_to_string(I.wielded_record(o))
+end
+
+local function set_wielded_record(o, rec)
+	local list = o.inventory.lists[o.wield_list]
+	if list and o.wield_index <= list.size then
+		list.slots[o.wield_index] = rec
+	end
+end
+
+local function node_view(p)
+	return I.public_node(p.x, p.y, p.z)
+end
+
+---------------------------------------------------------------------------------------------------
+-- Players.
+
+-- join_player(name, privs, pos): prejoin (a string refuses), auth entry, newplayer, joinplayer.
+api.join_player = guarded(function(name, privs, pos)
+	name = tostring(name)
+	if I.phase ~= "run" then
+		error("the server is not running (mods failed to load?)", 0)
+	end
+	if I.players[name] then
+		return json({ ok = false, error = "player already connected: " .. name })
+	end
+	local refusal = run_list("on_prejoinplayer", I.registry("registered_on_prejoinplayers"), name, "127.0.0.1")
+	if type(refusal) == "string" then
+		return json({ ok = false, refused = refusal })
+	end
+	local handler_f = H.rawget(core, "get_auth_handler")
+	local handler = type(handler_f) == "function" and handler_f() or nil
+	if type(handler) == "table" then
+		if handler.get_auth(name) == nil then
+			handler.create_auth(name, "")
+		end
+		if privs ~= nil and privs ~= "" then
+			handler.set_privileges(name, parse_names(privs))
+		end
+	elseif privs ~= nil and privs ~= "" and type(H.rawget(core, "set_player_privs")) == "function" then
+		core.set_player_privs(name, parse_names(privs))
+	end
+	local is_new = not I.known_players[name]
+	I.known_players[name] = true
+	local o = I.new_player(name, pos ~= nil and pos ~= "" and I.parse_pos(pos) or nil)
+	I.players[name] = o
+	I.player_order[#I.player_order + 1] = name
+	if is_new then
+		run_list("on_newplayer", I.registry("registered_on_newplayers"), o.ref)
+	end
+	run_list("on_joinplayer", I.registry("registered_on_joinplayers"), o.ref, is_new and nil or 0)
+	return json({ ok = true, new = is_new })
+end)
+
+api.leave_player = guarded(function(name, timed_out)
+	local o = player(name)
+	run_list("on_leaveplayer", I.registry("registered_on_leaveplayers"), o.ref, timed_out == 1 or timed_out == true)
+	I.players[o.name] = nil
+	for i, n in ipairs(I.player_order) do
+		if n == o.name then
+			H.table.remove(I.player_order, i)
+			break
+		end
+	end
+	o.removed = true
+	I.objects[o.id] = nil
+	I.gone_objects[o.id] = o
+	return json({ ok = true })
+end)
+
+api.respawn_player = guarded(function(name)
+	local o = player(name)
+	local ok = I.callback("on_respawnplayer", I.respawn, o)
+	return json({ ok = ok, hp = o.hp })
+end)
+
+api.set_player_pos = guarded(function(name, pos)
+	player(name).pos = I.parse_pos(pos)
+	return json({ ok = true })
+end)
+
+api.set_player_look = guarded(function(name, yaw, pitch)
+	local o = player(name)
+	o.yaw, o.pitch = tonumber(yaw) or 0, tonumber(pitch) or 0
+	return json({ ok = true })
+end)
+
+-- set_player_control(name, "sneak,up"): the keys held from now on.
+api.set_player_control = guarded(function(name, keys)
+	player(name).control = parse_names(keys)
+	return json({ ok = true })
+end)
+
+api.set_wield_index = guarded(function(name, index)
+	local o = player(name)
+	local list = o.inventory.lists[o.wield_list]
+	index = floor(tonumber(index) or 1)
+	if not list or index < 1 or index > list.size then
+		error("wield index out of range: " .. tostring(index), 0)
+	end
+	o.wield_index = index
+	return json({ ok = true })
+end)
+
+api.give_item = guarded(function(name, item)
+	local o = player(name)
+	local left = I.list_add(o.inventory.lists.main, I.to_record(tostring(item)))
+	return json({ ok = true, leftover = I.record_to_string(left) })
+end)
+
+api.set_wielded = guarded(function(name, item)
+	local o = player(name)
+	set_wielded_record(o, I.to_record(tostring(item or "")))
+	return json({ ok = true, wielded = wielded_string(o) })
+end)
+
+api.set_hp = guarded(function(name, hp)
+	local o = player(name)
+	local ok = I.callback("on_player_hpchange", I.set_hp, o, tonumber(hp) or 0, { type = "set_hp", from = "mod" })
+	return json({ ok = ok, hp = o.hp })
+end)
+
+local function player_view(o)
+	local privs = privs_of(o.name) or {}
+	local plist = {}
+	for k, v in H.next, privs do
+		if v then
+			plist[#plist + 1] = k
+		end
+	end
+	sort(plist)
+	local meta = {}
+	for k, v in pairs(o.meta) do
+		meta[k] = v
+	end
+	local hud = {}
+	for id, e in pairs(o.hud) do
+		hud[#hud + 1] = { id = id, type = e.type, text = type(e.text) == "string" and e.text or nil,
+			name = type(e.name) == "string" and e.name or nil }
+	end
+	sort(hud, function(a, b)
+		return a.id < b.id
+	end)
+	return { name = o.name, hp = o.hp, hp_max = o.properties.hp_max, breath = o.breath,
+		pos = { x = o.pos.x, y = o.pos.y, z = o.pos.z }, yaw = o.yaw, pitch = o.pitch,
+		wield_index = o.wield_index, wielded = wielded_string(o), inventory = I.inventory_view(o.inventory),
+		meta = meta, privs = plist, physics = o.physics, hud = hud, connected = not o.removed }
+end
+
+api.player_state = guarded(function(name)
+	return json({ ok = true, player = player_view(player(name)) })
+end)
+
+api.players = guarded(function()
+	return json({ ok = true, players = I.player_order })
+end)
+
+---------------------------------------------------------------------------------------------------
+-- Player actions on nodes and items.
+
+local function item_callback(rec, field)
+	local items = I.registry("registered_items")
+	local def = items[rec.name] or items.unknown
+	local f = type(def) == "table" and def[field] or nil
+	return type(f) == "function" and f or nil
+end
+
+-- The wielded item's callback (on_place/on_use/on_secondary_use); a returned stack replaces the
+-- wielded item, as the engine's item_OnPlace / item_OnUse do.
+local function wield_event(o, field, fxn, pointed)
+	if not may_interact(o) then
+		return { ok = false, error = o.name .. " attempted to interact without interact privilege" }
+	end
+	local rec = I.copy_record(I.wielded_record(o))
+	local f = item_callback(rec, field)
+	if not f then
+		return { ok = true, called = false, wielded = wielded_string(o) }
+	end
+	local stack = I.new_stack(rec)
+	local res = { I.callback(fxn, f, stack, o.ref, pointed) }
+	if res[1] and res[2] ~= nil then
+		local ok, new = H.pcall(I.to_record, res[2])
+		if ok then
+			set_wielded_record(o, new)
+		end
+	end
+	return { ok = res[1] == true, called = true, wielded = wielded_string(o) }
+end
+
+-- place_node(player, pos[, under]): right-click with the wielded item on the face of `under` that
+-- looks at pos. Default `under`: the node below pos when it is not buildable_to (a surface to
+-- build on), else pos itself (a replaceable node such as air is pointed at directly), so that
+-- core.item_place_node puts the node at pos in both cases.
+local function buildable(p)
+	local def = I.node_def((I.node_at(p.x, p.y, p.z)))
+	return type(def) == "table" and def.buildable_to == true
+end
+
+api.place_node = guarded(function(name, pos, under)
+	local o = player(name)
+	local above = round_pos(pos)
+	local u
+	if under ~= nil and under ~= "" then
+		u = round_pos(under)
+	else
+		u = I.vec(above.x, above.y - 1, above.z)
+		if buildable(u) then
+			u, above = above, I.vec(above.x, above.y + 1, above.z)
+		end
+	end
+	local target = round_pos(pos)
+	local r = wield_event(o, "on_place", "item_OnPlace", { type = "node", under = u, above = above })
+	r.node = node_view(target)
+	return json(r)
+end)
+
+-- rightclick_node(player, pos): right-click on the node at pos (its top face); the wielded item's
+-- on_place runs, and core.item_place calls the node's on_rightclick.
+api.rightclick_node = guarded(function(name, pos)
+	local o = player(name)
+	local u = round_pos(pos)
+	local r = wield_event(o, "on_place", "item_OnPlace", { type = "node", under = u, above = I.vec(u.x, u.y + 1, u.z) })
+	r.node = node_view(u)
+	return json(r)
+end)
+
+local function pointed_node(p)
+	return { type = "node", under = p, above = I.vec(p.x, p.y + 1, p.z) }
+end
+
+-- punch_node(player, pos): the node's on_punch (default core.node_punch -> on_punchnode callbacks).
+api.punch_node = guarded(function(name, pos)
+	local o = player(name)
+	if not may_interact(o) then
+		return json({ ok = false, error = o.name .. " attempted to interact without interact privilege" })
+	end
+	local p = round_pos(pos)
+	local node = node_view(p)
+	local def = I.node_def(node.name)
+	local f = type(def) == "table" and def.on_punch or nil
+	local ok = true
+	if type(f) == "function" then
+		ok = I.callback("node_on_punch", f, I.vec(p.x, p.y, p.z), node, o.ref, pointed_node(p))
+	end
+	return json({ ok = ok == true, node = node_view(p) })
+end)
+
+-- dig_node(player, pos): a punch (digging starts with one), then, if the wielded tool (or the
+-- hand) can dig the node, its on_dig (default core.node_dig: drops, wear, callbacks).
+api.dig_node = guarded(function(name, pos)
+	local o = player(name)
+	if not may_interact(o) then
+		return json({ ok = false, error = o.name .. " attempted to interact without interact privilege" })
+	end
+	local p = round_pos(pos)
+	local node = node_view(p)
+	local def = I.node_def(node.name)
+	if type(def) ~= "table" or def.pointable == false then
+		return json({ ok = false, error = "node is not pointable: " .. node.name })
+	end
+	local on_punch = def.on_punch
+	if type(on_punch) == "function" then
+		I.callback("node_on_punch", on_punch, I.vec(p.x, p.y, p.z), node, o.ref, pointed_node(p))
+	end
+	node = node_view(p)
+	def = I.node_def(node.name)
+	if type(def) ~= "table" then
+		return json({ ok = false, error = "node is gone: " .. node.name })
+	end
+	local rec = I.wielded_record(o)
+	local params = I.dig_params(def.groups, I.record_toolcaps(rec), rec.wear)
+	if not params.diggable then
+		params = I.dig_params(def.groups, I.read_toolcaps(I.registry("registered_items")[""]
+			and I.registry("registered_items")[""].tool_capabilities), 0)
+	end
+	if not params.diggable then
+		return json({ ok = false, error = "not diggable with the wielded item: " .. node.name })
+	end
+	local on_dig = def.on_dig
+	local ok, dug = true, nil
+	if type(on_dig) == "function" then
+		ok, dug = I.callback("node_on_dig", on_dig, I.vec(p.x, p.y, p.z), node, o.ref)
+	end
+	return json({ ok = ok == true, dug = dug ~= false, node = node_view(p), wielded = wielded_string(o),
+		time = params.time })
+end)
+
+-- use_item(player, pos_or_empty, secondary): left-click (on_use) at a node or at nothing, or
+-- right-click in the air (on_secondary_use) when secondary is 1.
+api.use_item = guarded(function(name, pos, secondary)
+	local o = player(name)
+	local pointed = { type = "nothing" }
+	if pos ~= nil and pos ~= "" then
+		pointed = pointed_node(round_pos(pos))
+	end
+	if secondary == 1 or secondary == true then
+		return json(wield_event(o, "on_secondary_use", "item_OnSecondaryUse", pointed))
+	end
+	return json(wield_event(o, "on_use", "item_OnUse", pointed))
+end)
+
+-- drop_item(player): the wielded stack's on_drop (default core.item_drop) at the player's position.
+api.drop_item = guarded(function(name)
+	local o = player(name)
+	return json(wield_event(o, "on_drop", "item_OnDrop", I.vec(o.pos.x, o.pos.y, o.pos.z)))
+end)
+
+---------------------------------------------------------------------------------------------------
+-- Inventory moves by a player (IMoveAction): allow_* callbacks limit the count, the stack moves
+-- (swapping when nothing fits), then on_move, or on_put on the destination and on_take on the
+-- source. Locations: "player" + name, "node" + pos, "detached" + name.
+
+local function location(kind, where)
+	if kind == "player" then
+		return { type = "player", name = player(where).name }
+	elseif kind == "node" then
+		local p = round_pos(where)
+		return { type = "node", pos = { x = p.x, y = p.y, z = p.z } }
+	elseif kind == "detached" then
+		return { type = "detached", name = tostring(where) }
+	end
+	error("inventory kind must be player, node or detached: " .. tostring(kind), 0)
+end
+
+local function same_location(a, b)
+	if a.type ~= b.type then
+		return false
+	elseif a.type == "node" then
+		return a.pos.x == b.pos.x and a.pos.y == b.pos.y and a.pos.z == b.pos.z
+	end
+	return a.name == b.name
+end
+
+local NODE_FIELDS = { allow_move = "allow_metadata_inventory_move", allow_put = "allow_metadata_inventory_put",
+	allow_take = "allow_metadata_inventory_take", on_move = "on_metadata_inventory_move",
+	on_put = "on_metadata_inventory_put", on_take = "on_metadata_inventory_take" }
+
+-- Run the `kind` callback ("allow_put", "on_take", ...) of a location. `info` carries the list,
+-- index, stack and count. Returns the allow_* count (nil when there is no callback).
+local function run_inv_callback(loc, kind, info, o)
+	local stack = info.stack and I.new_stack(I.copy_record(info.stack))
+	local res
+	if loc.type == "node" then
+		local def = I.node_def((I.node_at(loc.pos.x, loc.pos.y, loc.pos.z)))
+		local f = type(def) == "table" and def[NODE_FIELDS[kind]] or nil
+		if type(f) ~= "function" then
+			return nil
+		end
+		local pos = I.vec(loc.pos.x, loc.pos.y, loc.pos.z)
+		local fxn = (ssub(kind, 1, 5) == "allow" and "nodemeta_inventory_Allow" or "nodemeta_inventory_On")
+		if kind == "allow_move" or kind == "on_move" then
+			res = { I.callback(fxn, f, pos, info.from_list, info.from_index, info.to_list, info.to_index, info.count, o.ref) }
+		else
+			res = { I.callback(fxn, f, pos, info.list, info.index, stack, o.ref) }
+		end
+	elseif loc.type == "detached" then
+		local entry = type(core.detached_inventories) == "table" and core.detached_inventories[loc.name]
+		local f = type(entry) == "table" and entry[kind] or nil
+		if type(f) ~= "function" then
+			return nil
+		end
+		local inv = I.invref({ location = loc })
+		local fxn = (ssub(kind, 1, 5) == "allow" and "detached_inventory_Allow" or "detached_inventory_On")
+		if kind == "allow_move" or kind == "on_move" then
+			res = { I.callback(fxn, f, inv, info.from_list, info.from_index, info.to_list, info.to_index, info.count, o.ref) }
+		else
+			res = { I.callback(fxn, f, inv, info.list, info.index, stack, o.ref) }
+		end
+	else
+		local action = ssub(kind, -4) == "move" and "move" or ssub(kind, -3)
+		local inv_info
+		if action == "move" then
+			inv_info = { from_list = info.from_list, from_index = info.from_index, to_list = info.to_list,
+				to_index = info.to_index, count = info.count }
+		else
+			inv_info = { listname = info.list, index = info.index, stack = stack }
+		end
+		local inv = I.invref({ location = loc })
+		local list = I.registry(ssub(kind, 1, 5) == "allow" and "registered_allow_player_inventory_actions"
+			or "registered_on_player_inventory_actions")
+		local limit
+		for _, f in ipairs(list) do
+			local r = { I.callback(ssub(kind, 1, 5) == "allow" and "player_inventory_AllowMove" or "player_inventory_OnMove",
+				f, o.ref, action, inv, inv_info) }
+			if ssub(kind, 1, 5) == "allow" and r[1] and tonumber(r[2]) then
+				limit = limit and H.math.min(limit, tonumber(r[2])) or tonumber(r[2])
+			end
+		end
+		return limit
+	end
+	if res[1] and ssub(kind, 1, 5) == "allow" then
+		local n = tonumber(res[2])
+		if n == nil then
+			error(kind .. " callback did not return a number", 0)
+		end
+		return n
+	end
+	return nil
+end
+
+-- InventoryList::moveItem: take `count` (0: all), add into the slot; what does not fit goes back;
+-- if nothing fitted, the two stacks swap. Returns the number moved.
+local function move_stack(from, fi, to, ti, count)
+	if from == to and fi == ti then
+		return count
+	end
+	local src = from.slots[fi]
+	local item = I.record_take(src, count == 0 and src.count or count)
+	if item.count == 0 then
+		return 0
+	end
+	local old = item.count
+	item = I.record_add(to.slots[ti], item)
+	if item.count > 0 then
+		local nothing = item.count == old
+		I.record_add(from.slots[fi], item)
+		if nothing then
+			from.slots[fi], to.slots[ti] = to.slots[ti], from.slots[fi]
+		end
+	end
+	return old - item.count
+end
+
+api.move_item = guarded(function(name, from_kind, from_where, from_list, from_index, to_kind, to_where, to_list,
+		to_index, count)
+	local o = player(name)
+	local floc, tloc = location(from_kind, from_where), location(to_kind, to_where)
+	local finv, tinv = I.resolve_inventory(floc), I.resolve_inventory(tloc)
+	local fl = finv and finv.lists[tostring(from_list)]
+	local tl = tinv and tinv.lists[tostring(to_list)]
+	from_index, to_index = floor(tonumber(from_index) or 0), floor(tonumber(to_index) or 0)
+	if not fl or not tl or from_index < 1 or from_index > fl.size or to_index < 1 or to_index > tl.size then
+		error("no such inventory slot", 0)
+	end
+	local src = fl.slots[from_index]
+	count = floor(tonumber(count) or 0)
+	if count <= 0 or count > src.count then
+		count = src.count
+	end
+	if count == 0 then
+		return json({ ok = true, moved = 0 })
+	end
+	local moving = I.copy_record(src)
+	moving.count = count
+	local same = same_location(floc, tloc)
+	-- nil: no callback; -1 from allow_take: "infinite" (the source keeps its items).
+	local take_limit, put_limit
+	if same then
+		put_limit = run_inv_callback(floc, "allow_move", { from_list = tostring(from_list), from_index = from_index,
+			to_list = tostring(to_list), to_index = to_index, count = count }, o)
+	else
+		put_limit = run_inv_callback(tloc, "allow_put", { list = tostring(to_list), index = to_index, stack = moving }, o)
+		take_limit = run_inv_callback(floc, "allow_take", { list = tostring(from_list), index = from_index,
+			stack = moving }, o)
+	end
+	if take_limit and take_limit ~= -1 and count > take_limit then
+		count = take_limit
+	end
+	if put_limit and put_limit ~= -1 and count > put_limit then
+		count = put_limit
+	end
+	if count <= 0 then
+		return json({ ok = true, moved = 0 })
+	end
+	local before = I.copy_record(src)
+	local moved = move_stack(fl, from_index, tl, to_index, count)
+	if take_limit == -1 then
+		fl.slots[from_index] = I.copy_record(before)
+	end
+	local stack = I.copy_record(before)
+	stack.count = moved
+	if moved > 0 then
+		if same then
+			run_inv_callback(floc, "on_move", { from_list = tostring(from_list), from_index = from_index,
+				to_list = tostring(to_list), to_index = to_index, count = moved }, o)
+		else
+			run_inv_callback(tloc, "on_put", { list = tostring(to_list), index = to_index, stack = stack }, o)
+			run_inv_callback(floc, "on_take", { list = tostring(from_list), index = from_index, stack = stack }, o)
+		end
+	end
+	return json({ ok = true, moved = moved })
+end)
+
+---------------------------------------------------------------------------------------------------
+-- Map state.
+
+api.set_node = guarded(function(pos, name, param2)
+	local p = round_pos(pos)
+	local n, p1, p2 = I.read_node({ name = tostring(name), param2 = tonumber(param2) or 0 })
+	local ok = I.callback("set_node", I.set_node, p.x, p.y, p.z, n, p1, p2)
+	return json({ ok = ok == true, node = node_view(p) })
+end)
+
+api.get_node = guarded(function(pos)
+	local p = round_pos(pos)
+	return json({ ok = true, node = node_view(p) })
+end)
+
+api.get_meta = guarded(function(pos)
+	local p = round_pos(pos)
+	return json({ ok = true, meta = I.meta_view(p.x, p.y, p.z) })
+end)
+
+api.set_meta_string = guarded(function(pos, key, value)
+	local p = round_pos(pos)
+	local m = I.meta_record(p.x, p.y, p.z, true)
+	value = tostring(value or "")
+	m.fields[tostring(key)] = value ~= "" and value or nil
+	return json({ ok = true })
+end)
+
+-- get_inventory(kind, name_or_pos): "player"/"node"/"detached".
+api.get_inventory = guarded(function(kind, where)
+	local inv
+	if kind == "player" then
+		inv = player(where).inventory
+	elseif kind == "node" then
+		local p = round_pos(where)
+		local m = I.meta_record(p.x, p.y, p.z, false)
+		inv = m and m.inv
+	elseif kind == "detached" then
+		inv = I.detached[tostring(where)]
+		if not inv then
+			error("no such detached inventory: " .. tostring(where), 0)
+		end
+	else
+		error("inventory kind must be player, node or detached: " .. tostring(kind), 0)
+	end
+	return json({ ok = true, inventory = I.inventory_view(inv) })
+end)
+
+-- set_inventory_stack(kind, where, list, index, item): put an item into a slot (test setup).
+api.set_inventory_stack = guarded(function(kind, where, listname, index, item)
+	local inv
+	if kind == "player" then
+		inv = player(where).inventory
+	elseif kind == "node" then
+		local p = round_pos(where)
+		inv = I.node_inventory(p.x, p.y, p.z)
+	else
+		inv = I.detached[tostring(where)]
+	end
+	local list = inv and inv.lists[tostring(listname)]
+	index = floor(tonumber(index) or 0)
+	if not list or index < 1 or index > list.size then
+		error("no such slot: " .. tostring(listname) .. "[" .. tostring(index) .. "]", 0)
+	end
+	list.slots[index] = I.to_record(tostring(item or ""))
+	return json({ ok = true })
+end)
+
+api.node_timer = guarded(function(pos)
+	local p = round_pos(pos)
+	local t = I.node_timers[I.hash(p.x, p.y, p.z)]
+	return json({ ok = true, started = t ~= nil and t.timeout ~= 0, timeout = t and t.timeout or 0,
+		elapsed = t and t.elapsed or 0 })
+end)
+
+api.start_node_timer = guarded(function(pos, timeout)
+	local p = round_pos(pos)
+	I.node_timers[I.hash(p.x, p.y, p.z)] = { timeout = tonumber(timeout) or 0, elapsed = 0 }
+	return json({ ok = true })
+end)
+
+-- find_nodes(minp, maxp, names): positions of matching nodes (names comma-separated, group:x ok).
+api.find_nodes = guarded(function(minp, maxp, names)
+	local a, b = round_pos(minp), round_pos(maxp)
+	local list = {}
+	for w in sgmatch(tostring(names or ""), "[^,%s]+") do
+		list[#list + 1] = w
+	end
+	local match = I.node_matcher(list)
+	local out = {}
+	for z = H.math.min(a.z, b.z), H.math.max(a.z, b.z) do
+		for y = H.math.min(a.y, b.y), H.math.max(a.y, b.y) do
+			for x = H.math.min(a.x, b.x), H.math.max(a.x, b.x) do
+				local n = I.node_at(x, y, z)
+				if match(n) then
+					out[#out + 1] = { x = x, y = y, z = z, name = n }
+				end
+			end
+		end
+	end
+	return json({ ok = true, nodes = out })
+end)
+
+---------------------------------------------------------------------------------------------------
+-- Time.
+
+-- step(seconds, dtime): server steps of dtime (default 0.1 s) until `seconds` have passed.
+api.step = guarded(function(seconds, dtime)
+	dtime = tonumber(dtime) or 0.1
+	if dtime <= 0 then
+		error("dtime must be positive", 0)
+	end
+	local n = ceil((tonumber(seconds) or dtime) / dtime - 1e-9)
+	for _ = 1, n do
+		I.step(dtime)
+	end
+	return json({ ok = true, steps = n, gametime = I.gametime, timeofday = I.timeofday })
+end)
+
+api.run_abms = guarded(function(times)
+	return json({ ok = true, fired = I.run_abms(floor(tonumber(times) or 1)) })
+end)
+
+-- run_lbms(): every LBM runs over the stored nodes it matches, as when their map blocks load
+-- (run_at_every_load or not: each call is one load). bulk_action (5.10) gets the position list.
+api.run_lbms = guarded(function(dtime_s)
+	local fired = 0
+	for _, spec in ipairs(I.registry("registered_lbms")) do
+		if type(spec) == "table" then
+			local match = I.node_matcher(spec.nodenames)
+			local hashes = {}
+			for h, n in pairs(I.nodes) do
+				if match(n.name) then
+					hashes[#hashes + 1] = h
+				end
+			end
+			sort(hashes)
+			if type(spec.bulk_action) == "function" and #hashes > 0 then
+				local list = {}
+				for i, h in ipairs(hashes) do
+					list[i] = I.vec(I.unhash(h))
+				end
+				if I.callback("LuaLBM::trigger", spec.bulk_action, list, tonumber(dtime_s) or 0) then
+					fired = fired + #list
+				end
+			elseif type(spec.action) == "function" then
+				for _, h in ipairs(hashes) do
+					local x, y, z = I.unhash(h)
+					local name, p1, p2 = I.node_at(x, y, z)
+					if match(name) and I.callback("LuaLBM::trigger", spec.action, I.vec(x, y, z),
+							{ name = name, param1 = p1, param2 = p2 }, tonumber(dtime_s) or 0) then
+						fired = fired + 1
+					end
+				end
+			end
+		end
+	end
+	return json({ ok = true, fired = fired })
+end)
+
+api.set_abm_mode = guarded(function(mode, seed)
+	I.set_abm_mode(tostring(mode), seed)
+	return json({ ok = true })
+end)
+
+api.set_timeofday = guarded(function(t)
+	I.timeofday = (tonumber(t) or 0) % 1
+	return json({ ok = true })
+end)
+
+api.time = guarded(function()
+	local pending, next_in = I.after_pending()
+	return json({ ok = true, gametime = I.gametime, timeofday = I.timeofday, day_count = I.day_count,
+		steps = I.step_count, after_pending = pending, after_next = next_in })
+end)
+
+---------------------------------------------------------------------------------------------------
+-- Chat.
+
+-- chat_command(player, "/cmd args"): the chat command as the player typed it.
+api.chat_command = guarded(function(name, line)
+	local o = player(name)
+	line = tostring(line or "")
+	if ssub(line, 1, 1) ~= "/" then
+		line = "/" .. line
+	end
+	if type(I.run_chatcommand) ~= "function" then
+		error("chat commands are not available (I.run_chatcommand missing)", 0)
+	end
+	local before = #I.chat_log
+	local res = { I.callback("on_chat_message", I.run_chatcommand, o.name, line) }
+	local replies = {}
+	for i = before + 1, #I.chat_log do
+		replies[#replies + 1] = I.chat_log[i].message
+	end
+	return json({ ok = res[1] == true, success = res[2], message = res[3], chat = replies })
+end)
+
+-- say(player, text): a chat message (Server::handleChat): on_chat_message callbacks; unhandled, it
+-- is broadcast as "<name> text", or refused without the shout privilege.
+api.say = guarded(function(name, text)
+	local o = player(name)
+	text = tostring(text or "")
+	local handled = run_list("on_chat_message", I.registry("registered_on_chat_messages"), o.name, text)
+	if not handled then
+		local privs = privs_of(o.name)
+		if privs and not privs.shout then
+			I.chat(o.name, "-!- You don't have permission to shout.")
+		else
+			I.chat("*", "<" .. o.name .. "> " .. text)
+		end
+	end
+	return json({ ok = true, handled = handled and true or false })
+end)
+
+api.chat_log = guarded(function(since)
+	local out = {}
+	for i = floor(tonumber(since) or 0) + 1, #I.chat_log do
+		local e = I.chat_log[i]
+		out[#out + 1] = { to = e.to, message = e.message }
+	end
+	return json({ ok = true, chat = out, total = #I.chat_log })
+end)
+
+---------------------------------------------------------------------------------------------------
+-- Objects.
+
+local function object(id)
+	local n = floor(tonumber(id) or -1)
+	local o = I.objects[n] or I.gone_objects[n]
+	if not o then
+		error("no such object: " .. tostring(id), 0)
+	end
+	return o
+end
+
+api.add_entity = guarded(function(pos, name, staticdata)
+	local p = I.parse_pos(pos)
+	local res = { I.callback("on_activate", I.add_entity, p, tostring(name), staticdata and tostring(staticdata) or "") }
+	local ref = res[2]
+	local o = ref and I.object_of(ref)
+	return json({ ok = res[1] == true, id = o and o.id or nil, removed = o == nil })
+end)
+
+api.add_item = guarded(function(pos, item)
+	local p = I.parse_pos(pos)
+	local res = { I.callback("add_item", core.add_item, p, tostring(item)) }
+	local o = res[2] and I.object_of(res[2])
+	return json({ ok = res[1] == true, id = o and o.id or nil })
+end)
+
+-- punch_entity(id, player[, time_from_last_punch]): the player punches with the wielded item.
+api.punch_entity = guarded(function(id, name, tflp)
+	local o = object(id)
+	local puncher = (name ~= nil and name ~= "") and player(name) or nil
+	local ok = I.callback("luaentity_Punch", I.punch, o, puncher and puncher.ref, tonumber(tflp) or 1000000, nil, nil)
+	return json({ ok = ok == true, object = I.object_view(o) })
+end)
+
+api.rightclick_entity = guarded(function(id, name)
+	local o = object(id)
+	local clicker = (name ~= nil and name ~= "") and player(name) or nil
+	local ok = I.callback("luaentity_Rightclick", I.right_click, o, clicker and clicker.ref)
+	return json({ ok = ok == true, object = I.object_view(o) })
+end)
+
+-- reload_entity(id, dtime_s): the object is unloaded and loaded again, as when its map block is
+-- saved and reactivated: get_staticdata, on_deactivate(self, false), then a new object of the same
+-- entity at the same place with on_activate(staticdata, dtime_s). Returns the new id.
+api.reload_entity = guarded(function(id, dtime_s)
+	local o = object(id)
+	if o.removed or o.kind ~= "entity" then
+		error("not a live entity: " .. tostring(id), 0)
+	end
+	local ent = o.luaentity
+	local staticdata = ""
+	if ent and type(ent.get_staticdata) == "function" then
+		local res = { I.callback("luaentity_GetStaticdata", ent.get_staticdata, ent) }
+		if not res[1] then
+			return json({ ok = false })
+		end
+		staticdata = type(res[2]) == "string" and res[2] or ""
+	end
+	o.deactivated = true
+	if ent and type(ent.on_deactivate) == "function" then
+		I.callback("luaentity_on_deactivate", ent.on_deactivate, ent, false)
+	end
+	I.remove_object(o)
+	local res = { I.callback("luaentity_Activate", function()
+		local ref = I.add_entity(o.pos, o.entity_name, staticdata, tonumber(dtime_s) or 0)
+		local new = I.object_of(ref)
+		if new then
+			new.velocity, new.rotation = o.velocity, o.rotation
+		end
+		return ref
+	end) }
+	local new = res[2] and I.object_of(res[2])
+	return json({ ok = res[1] == true, id = new and new.id or nil, staticdata = staticdata })
+end)
+
+api.entity_state = guarded(function(id)
+	return json({ ok = true, object = I.object_view(object(id)) })
+end)
+
+api.objects = guarded(function()
+	local out = {}
+	for _, ref in ipairs(I.objects_where(function()
+		return true
+	end)) do
+		out[#out + 1] = I.object_view(I.object_of(ref))
+	end
+	return json({ ok = true, objects = out })
+end)
+
+---------------------------------------------------------------------------------------------------
+-- Diagnostics and eval.
+
+local function slice(list, since)
+	local out = {}
+	for i = floor(tonumber(since) or 0) + 1, #list do
+		local d = list[i]
+		out[#out + 1] = { mod = d.mod, file = d.file, line = d.line, message = d.message }
+	end
+	return out
+end
+
+api.diagnostics = guarded(function(errors_since, warnings_since)
+	return json({ ok = true, errors = slice(I.errors, errors_since), warnings = slice(I.warnings, warnings_since),
+		error_count = #I.errors, warning_count = #I.warnings })
+end)
+
+-- output(since): lines printed or logged (print, core.log, engine messages) after the first `since`.
+api.output = guarded(function(since)
+	local out = {}
+	for i = floor(tonumber(since) or 0) + 1, #I.output do
+		out[#out + 1] = I.output[i]
+	end
+	return json({ ok = true, output = out, total = #I.output })
+end)
+
+-- eval(code): run check code (Lua, in the mods' environment) and return its first result as JSON.
+-- An error in mod code it reaches is also recorded as that mod's runtime error.
+api.eval = guarded(function(code)
+	local chunk, err = I.compile(tostring(code), "=(check)")
+	if not chunk then
+		return json({ ok = false, error = err })
+	end
+	local res = { H.xpcall(chunk, I.traceback_handler) }
+	if not res[1] then
+		local rec = I.error_record(res[2].err, res[2].frame)
+		if rec.file then
+			I.errors[#I.errors + 1] = { mod = rec.mod, file = rec.file, line = rec.line,
+				message = "Runtime error from mod '" .. tostring(rec.mod or "??") .. "' in callback check(): " .. rec.message }
+		end
+		local msg = res[2].err
+		return json({ ok = false, error = type(msg) == "string" and msg or tostring(msg) })
+	end
+	return json({ ok = true, value = I.json_value(res[2]) })
+end)
+
+-- A JSON-able copy of a Lua value: ItemStacks become itemstrings, other userdata "<userdata>".
+function I.json_value(v, depth)
+	depth = depth or 0
+	local tv = type(v)
+	if tv == "userdata" then
+		if I.is_stack(v) then
+			return I.record_to_string(I.stack_state(v))
+		end
+		local o = I.object_of(v)
+		if o then
+			return { object = o.id }
+		end
+		return "<userdata>"
+	elseif tv ~= "table" or depth > 16 then
+		return v
+	end
+	local t = {}
+	for k, val in H.next, v do
+		t[k] = I.json_value(val, depth + 1)
+	end
+	return t
+end

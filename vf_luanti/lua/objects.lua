@@ -1,2 +1,1136 @@
--- objects.lua: not yet written (placeholder so bootstrap can load).
+-- objects.lua: ObjectRef for players and entities, LuaEntities, players' state, chat output
+-- (engine: src/script/lua_api/l_object.cpp, server/luaentity_sao.cpp, server/player_sao.cpp).
+--
+-- An object record holds everything the engine keeps in its ServerActiveObject; the ObjectRef
+-- userdata points at it. Once removed, methods return nothing, as the engine's do for a gone object.
+-- Damage is enabled (enable_damage = true, as on a survival server).
 local core, I = ...
+local H = I.host
+local type, tostring, tonumber, pairs, ipairs, error, rawget, setmetatable = H.type, H.tostring, H.tonumber,
+	H.pairs, H.ipairs, H.error, H.rawget, H.setmetatable
+local floor, min, max, sqrt, sin, cos = H.math.floor, H.math.min, H.math.max, H.math.sqrt, H.math.sin, H.math.cos
+local sort = H.table.sort
+
+I.objects = {}        -- id -> object record
+I.gone_objects = {}   -- id -> removed object record (the host can still read its last state)
+I.players = {}        -- name -> player object record (connected players)
+I.player_order = {}   -- names in join order
+I.known_players = {}  -- name -> true for every player that ever joined (player_exists)
+I.next_object_id = 1
+I.chat_log = I.chat_log or {}
+
+local PLAYER_HP_MAX, PLAYER_BREATH_MAX = 20, 10
+local PLAYER_INVENTORY_SIZE = 32
+
+local ObjectRef = {}
+local new_ref, ref_state, is_ref = I.userdata_class("ObjectRef", ObjectRef)
+
+-- The live record behind a ref, or nil when the object is gone.
+local function obj(self, fname)
+	local o = ref_state(self, fname)
+	if o.removed then
+		return nil
+	end
+	return o
+end
+I.object_of = function(ref)
+	return is_ref(ref) and not ref_state(ref).removed and ref_state(ref) or nil
+end
+
+local function copy_vec(v)
+	return I.vec(v.x, v.y, v.z)
+end
+
+local function read_v3f(v, fname)
+	if type(v) ~= "table" then
+		error("Invalid vector (expected table got " .. (v == nil and "nil" or type(v)) .. ").", 0)
+	end
+	return { x = tonumber(v.x) or 0, y = tonumber(v.y) or 0, z = tonumber(v.z) or 0 }
+end
+
+local function new_object(kind, pos)
+	local o = {
+		id = I.next_object_id, kind = kind, pos = pos, velocity = { x = 0, y = 0, z = 0 },
+		acceleration = { x = 0, y = 0, z = 0 }, rotation = { x = 0, y = 0, z = 0 },
+		armor_groups = { fleshy = 100 }, properties = {}, nametag = {}, children = {},
+		animation = {}, bones = {}, texture_mod = "",
+	}
+	I.next_object_id = I.next_object_id + 1
+	o.ref = new_ref(o)
+	I.objects[o.id] = o
+	return o
+end
+
+---------------------------------------------------------------------------------------------------
+-- Chat output (core.chat_send_player / chat_send_all); the host reads I.chat_log.
+
+function I.chat(to, message)
+	I.chat_log[#I.chat_log + 1] = { to = to, message = tostring(message) }
+end
+
+function core.chat_send_player(name, message)
+	I.chat(tostring(name), message)
+end
+
+function core.chat_send_all(message)
+	I.chat("*", message)
+end
+
+---------------------------------------------------------------------------------------------------
+-- HP changes (ObjectRef:set_hp, punches, item eating), with register_on_player_hpchange modifiers
+-- (run last-registered first, `true` as a second result stops them) and loggers.
+
+local function hpchange_callbacks()
+	local t = rawget(core, "registered_on_player_hpchanges")
+	if type(t) ~= "table" then
+		return {}, {}
+	end
+	return type(t.modifiers) == "table" and t.modifiers or {}, type(t.loggers) == "table" and t.loggers or {}
+end
+
+local function run_callbacks(list, ...)
+	for _, f in ipairs(list) do
+		f(...)
+	end
+end
+
+local function player_set_hp(o, target, reason)
+	target = max(0, min(65535, floor(target)))
+	if target == o.hp then
+		return
+	end
+	local change = target - o.hp
+	local modifiers, loggers = hpchange_callbacks()
+	for i = #modifiers, 1, -1 do
+		local f = modifiers[i]
+		local last
+		change, last = f(o.ref, change, reason)
+		if type(change) ~= "number" then
+			local info = H.debug.getinfo(f, "S")
+			error("The register_on_hp_changes function has to return a number at " .. tostring(info.short_src)
+				.. " line " .. tostring(info.linedefined), 0)
+		end
+		if last then
+			break
+		end
+	end
+	for _, f in ipairs(loggers) do
+		f(o.ref, change, reason)
+	end
+	local old = o.hp
+	local hp = max(0, min(o.properties.hp_max or PLAYER_HP_MAX, o.hp + min(change, 65535)))
+	if hp < old and (tonumber(o.armor_groups.immortal) or 0) ~= 0 then
+		return
+	end
+	o.hp = hp
+	if hp == 0 and old > 0 then
+		run_callbacks(I.registry("registered_on_dieplayers"), o.ref, reason)
+	end
+end
+
+local function entity_set_hp(o, hp, reason)
+	o.hp = max(0, min(65535, floor(hp)))
+	if o.hp == 0 and not o.removed then
+		local ent = o.luaentity
+		local on_death = ent and ent.on_death
+		if type(on_death) == "function" then
+			local killer = reason and reason.type == "punch" and reason.object or nil
+			on_death(ent, killer)
+		end
+		I.remove_object(o)
+	end
+end
+
+function I.set_hp(o, hp, reason)
+	if o.kind == "player" then
+		player_set_hp(o, hp, reason)
+	else
+		entity_set_hp(o, hp, reason)
+	end
+end
+
+function I.remove_object(o)
+	if o.removed then
+		return
+	end
+	if o.kind == "entity" and o.luaentity and not o.deactivated then
+		o.deactivated = true
+		local f = o.luaentity.on_deactivate
+		if type(f) == "function" then
+			f(o.luaentity, true)
+		end
+	end
+	o.removed = true
+	I.objects[o.id] = nil
+	I.gone_objects[o.id] = o
+	for _, child in pairs(o.children) do
+		child.attach = nil
+	end
+	if o.attach then
+		o.attach.parent.children[o.id] = nil
+	end
+end
+
+---------------------------------------------------------------------------------------------------
+-- Punches (getHitParams and the punch handlers of PlayerSAO / LuaEntitySAO).
+
+function I.hit_params(armor, caps, time_from_last_punch, wear)
+	local interval = caps.full_punch_interval
+	local mult = interval > 0 and max(0, min(1, (time_from_last_punch or 1000000) / interval)) or 1
+	local function trunc(v)
+		return v >= 0 and floor(v) or -floor(-v)
+	end
+	-- The engine sums into an integer, truncating after each group.
+	local damage = 0
+	for group, value in pairs(caps.damage_groups) do
+		damage = trunc(damage + value * mult * (tonumber(armor[group]) or 0) / 100)
+	end
+	local w = 0
+	if caps.punch_attack_uses > 0 then
+		w = trunc(I.result_wear(caps.punch_attack_uses, wear or 0) * mult)
+	end
+	return max(-65535, min(65535, damage)), w
+end
+
+local function punch(o, puncher_ref, time_from_last_punch, caps_table, dir)
+	local puncher = puncher_ref and I.object_of(puncher_ref)
+	local caps
+	if caps_table ~= nil then
+		caps = I.read_toolcaps(caps_table)
+	elseif puncher and puncher.kind == "player" then
+		caps = I.record_toolcaps(I.wielded_record(puncher))
+	else
+		caps = I.read_toolcaps(nil)
+	end
+	time_from_last_punch = tonumber(time_from_last_punch) or 1000000
+	if dir == nil then
+		if puncher then
+			local d = { x = o.pos.x - puncher.pos.x, y = o.pos.y - puncher.pos.y, z = o.pos.z - puncher.pos.z }
+			local len = sqrt(d.x * d.x + d.y * d.y + d.z * d.z)
+			dir = len > 0 and I.vec(d.x / len, d.y / len, d.z / len) or I.vec(0, 0, 0)
+		else
+			dir = I.vec(0, 0, 0)
+		end
+	end
+	local damage = I.hit_params(o.armor_groups, caps, time_from_last_punch, 0)
+	-- Callbacks get the capabilities as the engine re-reads them (defaults filled in).
+	local caps_out = { full_punch_interval = caps.full_punch_interval, max_drop_level = caps.max_drop_level,
+		punch_attack_uses = caps.punch_attack_uses, groupcaps = caps.groupcaps, damage_groups = caps.damage_groups }
+	local reason = { type = "punch", object = puncher_ref, from = "engine" }
+	if o.kind == "player" then
+		local handled = false
+		for _, f in ipairs(I.registry("registered_on_punchplayers")) do
+			if f(o.ref, puncher_ref, time_from_last_punch, caps_out, dir, damage) then
+				handled = true
+			end
+		end
+		if not handled and damage ~= 0 then
+			player_set_hp(o, o.hp - damage, reason)
+		end
+		return
+	end
+	local ent = o.luaentity
+	local handled = false
+	if ent and type(ent.on_punch) == "function" then
+		handled = ent.on_punch(ent, puncher_ref, time_from_last_punch, caps_out, dir, damage) == true
+	end
+	if not handled and damage > 0 and not o.removed then
+		entity_set_hp(o, o.hp - damage, reason)
+	end
+end
+I.punch = punch
+
+function I.right_click(o, clicker_ref)
+	if o.kind == "player" then
+		for _, f in ipairs(I.registry("registered_on_rightclickplayers")) do
+			f(o.ref, clicker_ref)
+		end
+		return
+	end
+	local ent = o.luaentity
+	if ent and type(ent.on_rightclick) == "function" then
+		ent.on_rightclick(ent, clicker_ref)
+	end
+end
+
+---------------------------------------------------------------------------------------------------
+-- ObjectRef methods.
+
+local R = ObjectRef
+
+local function method(name, f, default_fn)
+	R[name] = function(self, ...)
+		local o = obj(self, name)
+		if not o then
+			if default_fn then
+				return default_fn()
+			end
+			return
+		end
+		return f(o, ...)
+	end
+end
+
+local function player_method(name, f)
+	method(name, function(o, ...)
+		if o.kind ~= "player" then
+			return
+		end
+		return f(o, ...)
+	end)
+end
+
+method("get_pos", function(o)
+	return copy_vec(o.pos)
+end)
+method("set_pos", function(o, p)
+	o.pos = read_v3f(p, "set_pos")
+end)
+method("move_to", function(o, p)
+	o.pos = read_v3f(p, "move_to")
+end)
+method("punch", function(o, puncher, tflp, caps, dir)
+	if not is_ref(puncher) then
+		error("bad argument #1 to 'punch' (userdata expected, got " .. (puncher == nil and "nil" or type(puncher))
+			.. ")", 0)
+	end
+	punch(o, puncher, tflp, caps, dir)
+end)
+method("right_click", function(o, clicker)
+	I.right_click(o, clicker)
+end)
+method("get_hp", function(o)
+	return o.hp
+end, function()
+	return 1 -- the engine's answer for a gone object
+end)
+method("set_hp", function(o, hp, reason)
+	hp = tonumber(hp)
+	if hp == nil then
+		error("bad argument #2 to 'set_hp' (number expected, got " .. type(hp) .. ")", 0)
+	end
+	local r = { type = "set_hp", from = "mod" }
+	if type(reason) == "table" then
+		for k, v in pairs(reason) do
+			r[k] = v
+		end
+		r.from = "mod"
+	end
+	I.set_hp(o, hp, r)
+end)
+method("get_inventory", function(o)
+	if o.kind == "player" then
+		return I.invref(o.inventory)
+	end
+	return nil
+end)
+method("get_wield_list", function(o)
+	return o.kind == "player" and o.wield_list or ""
+end)
+method("get_wield_index", function(o)
+	return o.kind == "player" and o.wield_index or 1
+end)
+method("get_wielded_item", function(o)
+	return I.new_stack(I.copy_record(I.wielded_record(o)))
+end)
+method("set_wielded_item", function(o, item)
+	if o.kind ~= "player" then
+		return false
+	end
+	local list = o.inventory.lists[o.wield_list]
+	if not list or o.wield_index > list.size then
+		return false
+	end
+	list.slots[o.wield_index] = I.to_record(item)
+	return true
+end)
+method("set_armor_groups", function(o, groups)
+	o.armor_groups = {}
+	for k, v in pairs(type(groups) == "table" and groups or {}) do
+		o.armor_groups[tostring(k)] = tonumber(v) or 0
+	end
+end)
+method("get_armor_groups", function(o)
+	local t = {}
+	for k, v in pairs(o.armor_groups) do
+		t[k] = v
+	end
+	return t
+end)
+method("set_animation", function(o, frames, speed, blend, loop)
+	o.animation = { frames or { x = 1, y = 1 }, speed or 15, blend or 0, loop ~= false }
+end)
+method("get_animation", function(o)
+	local a = o.animation
+	return a[1] or { x = 1, y = 1 }, a[2] or 15, a[3] or 0, a[4] ~= false
+end)
+method("set_animation_frame_speed", function(o, speed)
+	o.animation[2] = speed
+end)
+method("set_bone_position", function(o, bone, position, rotation)
+	o.bones[tostring(bone or "")] = { position = position, rotation = rotation }
+end)
+method("get_bone_position", function(o, bone)
+	local b = o.bones[tostring(bone or "")] or {}
+	return b.position or I.vec(0, 0, 0), b.rotation or I.vec(0, 0, 0)
+end)
+method("set_attach", function(o, parent, bone, position, rotation, forced_visible)
+	local p = I.object_of(parent)
+	if not p or p == o then
+		return
+	end
+	if o.attach then
+		o.attach.parent.children[o.id] = nil
+	end
+	o.attach = { parent = p, bone = bone or "", position = position or I.vec(0, 0, 0),
+		rotation = rotation or I.vec(0, 0, 0), forced_visible = forced_visible and true or false }
+	p.children[o.id] = o
+end)
+method("get_attach", function(o)
+	local a = o.attach
+	if not a then
+		return nil
+	end
+	return a.parent.ref, a.bone, a.position, a.rotation, a.forced_visible
+end)
+method("get_children", function(o)
+	local t = {}
+	for _, c in pairs(o.children) do
+		t[#t + 1] = c.ref
+	end
+	return t
+end)
+method("set_detach", function(o)
+	if o.attach then
+		o.attach.parent.children[o.id] = nil
+		o.attach = nil
+	end
+end)
+method("set_properties", function(o, props)
+	if type(props) ~= "table" then
+		return
+	end
+	for k, v in pairs(props) do
+		o.properties[k] = v
+	end
+	if props.hp_max and o.hp > props.hp_max then
+		o.hp = props.hp_max
+	end
+end)
+method("get_properties", function(o)
+	local t = {}
+	for k, v in pairs(o.properties) do
+		t[k] = v
+	end
+	return t
+end)
+method("is_player", function(o)
+	return o.kind == "player"
+end, function()
+	return false
+end)
+method("get_nametag_attributes", function(o)
+	local t = { text = "", color = { a = 255, r = 255, g = 255, b = 255 } }
+	for k, v in pairs(o.nametag) do
+		t[k] = v
+	end
+	return t
+end)
+method("set_nametag_attributes", function(o, attrs)
+	for k, v in pairs(type(attrs) == "table" and attrs or {}) do
+		o.nametag[k] = v
+	end
+end)
+method("remove", function(o)
+	if o.kind == "player" then
+		core.log("error", "ObjectRef::l_remove(): Cannot remove players")
+		return
+	end
+	I.remove_object(o)
+end)
+method("set_velocity", function(o, v)
+	o.velocity = read_v3f(v, "set_velocity")
+end)
+method("add_velocity", function(o, v)
+	local d = read_v3f(v, "add_velocity")
+	o.velocity = { x = o.velocity.x + d.x, y = o.velocity.y + d.y, z = o.velocity.z + d.z }
+end)
+method("get_velocity", function(o)
+	return copy_vec(o.velocity)
+end)
+method("set_acceleration", function(o, v)
+	o.acceleration = read_v3f(v, "set_acceleration")
+end)
+method("get_acceleration", function(o)
+	return copy_vec(o.acceleration)
+end)
+method("set_rotation", function(o, v)
+	o.rotation = read_v3f(v, "set_rotation")
+end)
+method("get_rotation", function(o)
+	return copy_vec(o.rotation)
+end)
+method("set_yaw", function(o, yaw)
+	o.rotation.y = tonumber(yaw) or 0
+end)
+method("get_yaw", function(o)
+	return o.rotation.y
+end)
+method("set_texture_mod", function(o, mod)
+	o.texture_mod = tostring(mod or "")
+end)
+method("get_texture_mod", function(o)
+	return o.texture_mod
+end)
+method("set_sprite", function(o, start, frames, speed, lock)
+	o.sprite = { start, frames, speed, lock }
+end)
+method("get_luaentity", function(o)
+	return o.luaentity
+end)
+method("get_entity_name", function(o)
+	return o.entity_name
+end)
+method("get_player_name", function(o)
+	return o.kind == "player" and o.name or ""
+end, function()
+	return ""
+end)
+
+-- Players only.
+player_method("get_look_dir", function(o)
+	local pitch, yaw = o.pitch, o.yaw
+	return I.vec(-sin(yaw) * cos(pitch), -sin(pitch), cos(yaw) * cos(pitch))
+end)
+player_method("get_look_horizontal", function(o)
+	return o.yaw
+end)
+player_method("get_look_vertical", function(o)
+	return o.pitch
+end)
+player_method("set_look_horizontal", function(o, yaw)
+	o.yaw = tonumber(yaw) or 0
+end)
+player_method("set_look_vertical", function(o, pitch)
+	o.pitch = tonumber(pitch) or 0
+end)
+player_method("get_look_yaw", function(o)
+	return o.yaw
+end)
+player_method("get_look_pitch", function(o)
+	return -o.pitch
+end)
+player_method("set_look_yaw", function(o, yaw)
+	o.yaw = tonumber(yaw) or 0
+end)
+player_method("set_look_pitch", function(o, pitch)
+	o.pitch = -(tonumber(pitch) or 0)
+end)
+player_method("get_breath", function(o)
+	return o.breath
+end)
+player_method("set_breath", function(o, b)
+	o.breath = max(0, min(o.properties.breath_max or PLAYER_BREATH_MAX, floor(tonumber(b) or 0)))
+end)
+player_method("set_fov", function(o, fov, is_multiplier, transition)
+	o.fov = { tonumber(fov) or 0, is_multiplier and true or false, tonumber(transition) or 0 }
+end)
+player_method("get_fov", function(o)
+	local f = o.fov or { 0, false, 0 }
+	return f[1], f[2], f[3]
+end)
+player_method("get_meta", function(o)
+	return I.player_meta_ref(o)
+end)
+player_method("set_attribute", function(o, k, v)
+	o.meta[tostring(k)] = v ~= nil and tostring(v) or nil
+end)
+player_method("get_attribute", function(o, k)
+	return o.meta[tostring(k)]
+end)
+player_method("set_inventory_formspec", function(o, fs)
+	o.inventory_formspec = tostring(fs or "")
+end)
+player_method("get_inventory_formspec", function(o)
+	return o.inventory_formspec
+end)
+player_method("set_formspec_prepend", function(o, fs)
+	o.formspec_prepend = tostring(fs or "")
+end)
+player_method("get_formspec_prepend", function(o)
+	return o.formspec_prepend
+end)
+
+local CONTROL_BITS = { "up", "down", "left", "right", "jump", "aux1", "sneak", "dig", "place", "zoom" }
+
+player_method("get_player_control", function(o)
+	local t = {}
+	for _, k in ipairs(CONTROL_BITS) do
+		t[k] = o.control[k] == true
+	end
+	t.LMB, t.RMB = t.dig, t.place
+	return t
+end)
+player_method("get_player_control_bits", function(o)
+	local bits = 0
+	for i, k in ipairs(CONTROL_BITS) do
+		if o.control[k] then
+			bits = bits + 2 ^ (i - 1)
+		end
+	end
+	return bits
+end)
+
+local PHYSICS = { speed = 1, jump = 1, gravity = 1, sneak = true, sneak_glitch = false, new_move = true }
+
+player_method("set_physics_override", function(o, t)
+	for k, v in pairs(type(t) == "table" and t or {}) do
+		if PHYSICS[k] ~= nil then
+			o.physics[k] = v
+		end
+	end
+end)
+player_method("get_physics_override", function(o)
+	local t = {}
+	for k, v in pairs(o.physics) do
+		t[k] = v
+	end
+	return t
+end)
+
+-- HUD: elements are remembered and ids handed out; nothing is drawn.
+player_method("hud_add", function(o, def)
+	if type(def) ~= "table" then
+		return nil
+	end
+	local id = o.hud_next
+	o.hud_next = id + 1
+	local copy = {}
+	for k, v in pairs(def) do
+		copy[k] = v
+	end
+	copy.type = copy.type or copy.hud_elem_type
+	o.hud[id] = copy
+	return id
+end)
+player_method("hud_remove", function(o, id)
+	o.hud[tonumber(id) or -1] = nil
+end)
+player_method("hud_change", function(o, id, stat, value)
+	local e = o.hud[tonumber(id) or -1]
+	if e then
+		e[tostring(stat)] = value
+	end
+end)
+player_method("hud_get", function(o, id)
+	local e = o.hud[tonumber(id) or -1]
+	if not e then
+		return nil
+	end
+	local t = {}
+	for k, v in pairs(e) do
+		t[k] = v
+	end
+	return t
+end)
+player_method("hud_set_flags", function(o, flags)
+	for k, v in pairs(type(flags) == "table" and flags or {}) do
+		o.hud_flags[k] = v and true or false
+	end
+end)
+player_method("hud_get_flags", function(o)
+	local t = {}
+	for k, v in pairs(o.hud_flags) do
+		t[k] = v
+	end
+	return t
+end)
+player_method("hud_set_hotbar_itemcount", function(o, n)
+	n = tonumber(n)
+	if not n or n < 1 or n > 32 then
+		return false
+	end
+	o.hotbar_itemcount = floor(n)
+	return true
+end)
+player_method("hud_get_hotbar_itemcount", function(o)
+	return o.hotbar_itemcount
+end)
+player_method("hud_set_hotbar_image", function(o, img)
+	o.hotbar_image = img
+end)
+player_method("hud_get_hotbar_image", function(o)
+	return o.hotbar_image or ""
+end)
+player_method("hud_set_hotbar_selected_image", function(o, img)
+	o.hotbar_selected_image = img
+end)
+player_method("hud_get_hotbar_selected_image", function(o)
+	return o.hotbar_selected_image or ""
+end)
+
+-- Client-side appearance settings: stored so get_* returns what set_* was given.
+for _, k in ipairs({ "sky", "sun", "moon", "stars", "clouds", "lighting", "local_animation", "eye_offset",
+	"minimap_modes" }) do
+	local key = k
+	player_method("set_" .. key, function(o, ...)
+		o.look[key] = { ... }
+	end)
+	player_method("get_" .. key, function(o)
+		local v = o.look[key]
+		if v then
+			return H.unpack(v)
+		end
+	end)
+end
+player_method("override_day_night_ratio", function(o, ratio)
+	o.day_night_ratio = tonumber(ratio)
+end)
+player_method("get_day_night_ratio", function(o)
+	return o.day_night_ratio
+end)
+player_method("send_mapblock", function()
+	return true
+end)
+player_method("respawn", function(o)
+	I.respawn(o)
+end)
+
+-- Deprecated aliases the engine still has.
+R.getpos, R.setpos, R.moveto = R.get_pos, R.set_pos, R.move_to
+R.getvelocity, R.setvelocity = R.get_velocity, R.set_velocity
+R.getacceleration, R.setacceleration = R.get_acceleration, R.set_acceleration
+R.getyaw, R.setyaw = R.get_yaw, R.set_yaw
+R.settexturemod, R.setsprite = R.set_texture_mod, R.set_sprite
+
+---------------------------------------------------------------------------------------------------
+-- Player meta (PlayerMetaRef).
+
+local new_pmeta, pmeta_state
+local PlayerMeta = I.meta_methods(function(self, fname)
+	return pmeta_state(self, fname).meta
+end)
+new_pmeta, pmeta_state = I.userdata_class("PlayerMetaRef", PlayerMeta)
+
+function I.player_meta_ref(o)
+	return new_pmeta(o)
+end
+
+---------------------------------------------------------------------------------------------------
+-- Players.
+
+function I.wielded_record(o)
+	if o.kind ~= "player" then
+		return I.empty_record()
+	end
+	local list = o.inventory.lists[o.wield_list]
+	local slot = list and list.slots[o.wield_index]
+	return slot or I.empty_record()
+end
+
+I.spawn_pos = { x = 0, y = 0, z = 0 }
+
+function I.new_player(name, pos)
+	local o = new_object("player", pos or { x = I.spawn_pos.x, y = I.spawn_pos.y, z = I.spawn_pos.z })
+	o.name = name
+	o.hp = PLAYER_HP_MAX
+	o.breath = PLAYER_BREATH_MAX
+	o.properties = I.default_properties()
+	for k, v in pairs({ hp_max = PLAYER_HP_MAX, breath_max = PLAYER_BREATH_MAX, visual = "upright_sprite",
+		collisionbox = { -0.3, 0.0, -0.3, 0.3, 1.77, 0.3 }, selectionbox = { -0.3, 0.0, -0.3, 0.3, 1.77, 0.3 },
+		stepheight = 0.6, makes_footstep_sound = true, textures = { "player.png", "player_back.png" },
+		show_on_minimap = true }) do
+		o.properties[k] = v
+	end
+	o.inventory = I.new_inventory({ type = "player", name = name })
+	I.inv_set_size(o.inventory, "main", PLAYER_INVENTORY_SIZE)
+	I.inv_set_size(o.inventory, "craft", 9)
+	o.inventory.lists.craft.width = 3
+	I.inv_set_size(o.inventory, "craftpreview", 1)
+	I.inv_set_size(o.inventory, "craftresult", 1)
+	o.wield_list, o.wield_index = "main", 1
+	o.yaw, o.pitch = 0, 0
+	o.meta = {}
+	o.control = {}
+	o.physics = {}
+	for k, v in pairs(PHYSICS) do
+		o.physics[k] = v
+	end
+	o.hud, o.hud_next, o.hud_flags = {}, 0, { hotbar = true, healthbar = true, crosshair = true,
+		wielditem = true, breathbar = true, minimap = false, minimap_radar = false }
+	o.hotbar_itemcount = 8
+	o.look = {}
+	o.inventory_formspec, o.formspec_prepend = "", ""
+	return o
+end
+
+function I.respawn(o)
+	o.hp = o.properties.hp_max or PLAYER_HP_MAX
+	o.breath = o.properties.breath_max or PLAYER_BREATH_MAX
+	local handled = false
+	for _, f in ipairs(I.registry("registered_on_respawnplayers")) do
+		if f(o.ref) then
+			handled = true
+		end
+	end
+	if not handled then
+		o.pos = { x = I.spawn_pos.x, y = I.spawn_pos.y, z = I.spawn_pos.z }
+	end
+end
+
+local function running()
+	return I.phase == "run"
+end
+
+function core.get_player_by_name(name)
+	if not running() then
+		return
+	end
+	local o = I.players[tostring(name)]
+	if o then
+		return o.ref
+	end
+end
+
+function core.get_connected_players()
+	if not running() then
+		I.warn_once("get_connected_players", "Calling get_connected_players() at mod load time is deprecated")
+		return {}
+	end
+	local t = {}
+	for _, name in ipairs(I.player_order) do
+		t[#t + 1] = I.players[name].ref
+	end
+	return t
+end
+
+function core.is_player(player)
+	local t = type(player)
+	return (t == "userdata" or t == "table") and type(player.is_player) == "function" and player:is_player()
+end
+
+function core.player_exists(name)
+	return I.known_players[tostring(name)] == true
+end
+
+---------------------------------------------------------------------------------------------------
+-- Entities.
+
+local PROPERTY_KEYS = { "hp_max", "breath_max", "physical", "collide_with_objects", "collisionbox",
+	"selectionbox", "pointable", "visual", "visual_size", "mesh", "textures", "colors", "use_texture_alpha",
+	"spritediv", "initial_sprite_basepos", "is_visible", "makes_footstep_sound", "automatic_rotate",
+	"stepheight", "automatic_face_movement_dir", "automatic_face_movement_max_rotation_per_sec",
+	"backface_culling", "glow", "nametag", "nametag_color", "nametag_bgcolor", "infotext",
+	"static_save", "damage_texture_modifier", "shaded", "show_on_minimap", "wield_item", "zoom_fov",
+	"eye_height" }
+
+-- ObjectProperties defaults (as get_properties reports them in the engine).
+local function default_properties()
+	return { hp_max = 1, breath_max = 0, physical = false, collide_with_objects = true,
+		collisionbox = { -0.5, -0.5, -0.5, 0.5, 0.5, 0.5 }, selectionbox = { -0.5, -0.5, -0.5, 0.5, 0.5, 0.5 },
+		pointable = true, visual = "sprite", mesh = "", visual_size = { x = 1, y = 1, z = 1 },
+		textures = { "no_texture.png" }, colors = { { a = 255, r = 255, g = 255, b = 255 } },
+		use_texture_alpha = false, spritediv = { x = 1, y = 1 }, initial_sprite_basepos = { x = 0, y = 0 },
+		is_visible = true, makes_footstep_sound = false, automatic_rotate = 0, stepheight = 0,
+		automatic_face_movement_dir = false, automatic_face_movement_max_rotation_per_sec = -1,
+		backface_culling = true, glow = 0, nametag = "", nametag_color = { a = 255, r = 255, g = 255, b = 255 },
+		nametag_bgcolor = false, infotext = "", static_save = true, damage_texture_modifier = "^[brighten",
+		shaded = true, show_on_minimap = false, wield_item = "", zoom_fov = 0, eye_height = 1.625 }
+end
+I.default_properties = default_properties
+
+local function initial_properties(proto)
+	local props = default_properties()
+	local src = rawget(proto, "initial_properties")
+	if type(src) ~= "table" then
+		src = proto -- legacy: properties as fields of the prototype
+	end
+	for _, k in ipairs(PROPERTY_KEYS) do
+		local v = src[k]
+		if v ~= nil then
+			props[k] = v
+		end
+	end
+	return props
+end
+
+-- core.add_entity: a LuaEntity whose metatable is the registered prototype; on_activate runs at once.
+function I.add_entity(pos, name, staticdata, dtime_s)
+	local o = new_object("entity", read_v3f(pos, "add_entity"))
+	o.entity_name = name
+	local proto = rawget(I.registry("registered_entities"), name)
+	if type(proto) ~= "table" then
+		local text = 'LuaEntity name "' .. tostring(name) .. '" not defined'
+		I.emit("ERROR[Server]: " .. text)
+		I.diag("warning", text)
+		I.remove_object(o)
+		return o.ref
+	end
+	o.properties = initial_properties(proto)
+	o.hp = o.properties.hp_max
+	local ent = setmetatable({ object = o.ref }, proto)
+	o.luaentity = ent
+	local on_activate = ent.on_activate
+	if type(on_activate) == "function" then
+		on_activate(ent, staticdata or "", dtime_s or 0)
+	end
+	return o.ref
+end
+
+function core.add_entity(pos, name, staticdata)
+	if not running() then
+		return
+	end
+	if type(name) ~= "string" then
+		error("bad argument #2 to 'add_entity' (string expected, got " .. type(name) .. ")", 0)
+	end
+	if staticdata ~= nil and type(staticdata) ~= "string" then
+		staticdata = tostring(staticdata)
+	end
+	return I.add_entity(pos, name, staticdata)
+end
+
+-- core.add_item: nothing for an empty or unknown item; else core.spawn_item(pos, itemstring) (which a
+-- mod may override, as in the engine).
+function core.add_item(pos, item)
+	if not running() then
+		return
+	end
+	local rec = I.to_record(item)
+	if rec.count == 0 or I.item_def(rec.name) == nil then
+		return
+	end
+	local spawn = rawget(core, "spawn_item")
+	if spawn == nil then
+		return
+	end
+	return (spawn(pos, I.record_to_string(rec)))
+end
+
+local function dist2(a, b)
+	local dx, dy, dz = a.x - b.x, a.y - b.y, a.z - b.z
+	return dx * dx + dy * dy + dz * dz
+end
+
+-- Live objects by id (creation order), filtered.
+local function objects_where(pred)
+	local ids = {}
+	for id, o in pairs(I.objects) do
+		if not o.removed and pred(o) then
+			ids[#ids + 1] = id
+		end
+	end
+	sort(ids)
+	local t = {}
+	for i, id in ipairs(ids) do
+		t[i] = I.objects[id].ref
+	end
+	return t
+end
+I.objects_where = objects_where
+
+function core.get_objects_inside_radius(pos, radius)
+	if not running() then
+		return
+	end
+	local c = read_v3f(pos, "get_objects_inside_radius")
+	local r = tonumber(radius) or 0
+	return objects_where(function(o)
+		return dist2(o.pos, c) <= r * r
+	end)
+end
+
+function core.get_objects_in_area(p1, p2)
+	if not running() then
+		return
+	end
+	local a, b = read_v3f(p1, "get_objects_in_area"), read_v3f(p2, "get_objects_in_area")
+	return objects_where(function(o)
+		local p = o.pos
+		return p.x >= min(a.x, b.x) and p.x <= max(a.x, b.x) and p.y >= min(a.y, b.y) and p.y <= max(a.y, b.y)
+			and p.z >= min(a.z, b.z) and p.z <= max(a.z, b.z)
+	end)
+end
+
+-- 5.9 iterator forms.
+local function iterate(list)
+	local i = 0
+	return function()
+		i = i + 1
+		return list[i]
+	end
+end
+
+function core.objects_inside_radius(pos, radius)
+	return iterate(core.get_objects_inside_radius(pos, radius) or {})
+end
+
+function core.objects_in_area(p1, p2)
+	return iterate(core.get_objects_in_area(p1, p2) or {})
+end
+
+-- Entity physics for one step: velocity from acceleration, then the move, stopped by walkable
+-- nodes on a physical entity's way (a point model: the collision box is not swept).
+local function walkable(x, y, z)
+	local name = I.node_at(floor(x + 0.5), floor(y + 0.5), floor(z + 0.5))
+	if name == "air" then
+		return false
+	end
+	if name == "ignore" then
+		return true
+	end
+	local def = I.node_def(name)
+	return type(def) ~= "table" or def.walkable ~= false
+end
+
+function I.move_entity(o, dtime)
+	local v, a, p = o.velocity, o.acceleration, o.pos
+	v.x, v.y, v.z = v.x + a.x * dtime, v.y + a.y * dtime, v.z + a.z * dtime
+	local moveresult = { touching_ground = false, collides = false, standing_on_object = false, collisions = {} }
+	local target = { x = p.x + v.x * dtime, y = p.y + v.y * dtime, z = p.z + v.z * dtime }
+	if o.properties.physical then
+		for _, axis in ipairs({ "x", "y", "z" }) do
+			local probe = { x = p.x, y = p.y, z = p.z }
+			probe[axis] = target[axis]
+			if walkable(probe.x, probe.y, probe.z) then
+				moveresult.collides = true
+				moveresult.touching_ground = moveresult.touching_ground or (axis == "y" and v.y < 0)
+				moveresult.collisions[#moveresult.collisions + 1] = { type = "node", axis = axis,
+					old_velocity = copy_vec(v) }
+				target[axis] = p[axis]
+				v[axis] = 0
+			end
+		end
+	end
+	o.pos = target
+	return moveresult
+end
+
+-- One entity step: physics, then on_step(self, dtime, moveresult). `call` reports errors.
+function I.step_entities(dtime, call)
+	for _, ref in ipairs(objects_where(function(o)
+		return o.kind == "entity"
+	end)) do
+		local o = ref_state(ref)
+		if not o.removed then
+			local moveresult = I.move_entity(o, dtime)
+			local ent = o.luaentity
+			if ent and type(ent.on_step) == "function" then
+				call("luaentity_Step", ent.on_step, ent, dtime, moveresult)
+			end
+		end
+	end
+end
+
+-- Host views.
+function I.object_view(o)
+	local t = { id = o.id, kind = o.kind, pos = { x = o.pos.x, y = o.pos.y, z = o.pos.z }, hp = o.hp,
+		velocity = { x = o.velocity.x, y = o.velocity.y, z = o.velocity.z }, removed = o.removed == true,
+		armor_groups = o.armor_groups, props = I.json_value(o.properties) }
+	if o.kind == "player" then
+		t.name = o.name
+	else
+		t.name = o.entity_name
+		local ent = o.luaentity
+		if ent then
+			local fields = {}
+			for k, v in H.next, ent do
+				local tv = type(v)
+				if type(k) == "string" and (tv == "string" or tv == "number" or tv == "boolean") then
+					fields[k] = v
+				end
+			end
+			t.fields = fields
+		end
+	end
+	return t
+end
+
+---------------------------------------------------------------------------------------------------
+-- Raycast (simplified): pointable nodes the line passes through and objects within 0.5 of it,
+-- in order along the line. Intersection points are the node or object centres.
+
+local RaycastMethods = {}
+local new_raycast, raycast_state = I.userdata_class("Raycast", RaycastMethods, {
+	__call = function(self)
+		return RaycastMethods.next(self)
+	end,
+})
+
+function RaycastMethods.next(self)
+	local s = raycast_state(self, "next")
+	s.i = s.i + 1
+	return s.hits[s.i]
+end
+
+local function pointable(name, liquids)
+	if name == "air" or name == "ignore" then
+		return false
+	end
+	local def = I.node_def(name)
+	if type(def) ~= "table" then
+		return true
+	end
+	if def.pointable == false then
+		return false
+	end
+	return liquids or def.liquidtype == nil or def.liquidtype == "none"
+end
+
+local function raycast(pos1, pos2, objects, liquids)
+	local a, b = read_v3f(pos1, "Raycast"), read_v3f(pos2, "Raycast")
+	local d = { x = b.x - a.x, y = b.y - a.y, z = b.z - a.z }
+	local len2 = d.x * d.x + d.y * d.y + d.z * d.z
+	local function along(p)
+		if len2 == 0 then
+			return 0
+		end
+		return ((p.x - a.x) * d.x + (p.y - a.y) * d.y + (p.z - a.z) * d.z) / len2
+	end
+	local hits = {}
+	local prev
+	for _, p in ipairs(I.line_nodes(a, b)) do
+		local name = I.node_at(p[1], p[2], p[3])
+		if pointable(name, liquids) then
+			local under = I.vec(p[1], p[2], p[3])
+			local above = prev and I.vec(prev[1], prev[2], prev[3]) or I.vec(p[1], p[2], p[3])
+			hits[#hits + 1] = { t = along(under), thing = { type = "node", under = under, above = above,
+				intersection_point = I.vec(p[1], p[2], p[3]),
+				intersection_normal = I.vec(above.x - under.x, above.y - under.y, above.z - under.z) } }
+		end
+		prev = p
+	end
+	if objects ~= false then
+		for _, o in pairs(I.objects) do
+			if not o.removed then
+				local t = along(o.pos)
+				if t >= 0 and t <= 1 then
+					local cx, cy, cz = a.x + d.x * t - o.pos.x, a.y + d.y * t - o.pos.y, a.z + d.z * t - o.pos.z
+					if cx * cx + cy * cy + cz * cz <= 0.25 then
+						hits[#hits + 1] = { t = t, thing = { type = "object", ref = o.ref,
+							intersection_point = copy_vec(o.pos), intersection_normal = I.vec(0, 0, 0) } }
+					end
+				end
+			end
+		end
+	end
+	sort(hits, function(x, y)
+		return x.t < y.t
+	end)
+	local things = {}
+	for i, h in ipairs(hits) do
+		things[i] = h.thing
+	end
+	return new_raycast({ hits = things, i = 0 })
+end
+
+I.G.Raycast = raycast
+core.raycast = raycast
+
+function core.clear_objects()
+	for _, o in pairs(I.objects) do
+		if o.kind == "entity" then
+			I.remove_object(o)
+		end
+	end
+end

@@ -52,7 +52,9 @@ def resolve_backend(requested: str) -> str:
             raise BackendError(f"backend {requested!r} needs a CUDA GPU; use model.backend=plain on the CPU")
         needed = "unsloth" if requested == "unsloth" else "bitsandbytes"
         if not _has(needed):
-            raise BackendError(f"backend {requested!r} needs the {needed} package: pip install 'vf-luanti[train]'")
+            raise BackendError(
+                f"backend {requested!r} needs the {needed} package: pip install 'vf-luanti[train]'"
+            )
     return requested
 
 
@@ -125,7 +127,9 @@ def _load_hf(cfg: TrainConfig, quantize: bool) -> Loaded:
     model = AutoModelForCausalLM.from_pretrained(cfg.model.name, **kwargs)
     if quantize:
         model = prepare_model_for_kbit_training(
-            model, use_gradient_checkpointing=cfg.model.gradient_checkpointing, gradient_checkpointing_kwargs=_GC
+            model,
+            use_gradient_checkpointing=cfg.model.gradient_checkpointing,
+            gradient_checkpointing_kwargs=_GC,
         )
     else:
         if cuda:

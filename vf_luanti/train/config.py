@@ -7,6 +7,7 @@ The defaults reproduce the seed run (QLoRA SFT of gpt-oss-20b, attention-only Lo
 from __future__ import annotations
 
 import dataclasses
+import json
 import tomllib
 import types
 import typing
@@ -53,6 +54,9 @@ class DataConfig:
     sft_path: str = "data/train/sft.jsonl"
     #: Also render vf_luanti.tasks.load_tasks("train") through vf_luanti.prompts.build_messages.
     generator: bool = False
+    #: How many train tasks the generator makes, and from which seed (the same pair gives the same tasks).
+    generator_n: int = 400
+    generator_seed: int = 0
     #: Restrict to these task families; empty means all.
     families: list[str] = field(default_factory=list)
     #: Examples held out (chosen by the run seed) for eval loss; 0 disables eval loss.
@@ -105,22 +109,40 @@ class TrainConfig:
     def validate(self) -> None:
         """Reject values that would only fail (or silently misbehave) hours into a run."""
         checks = [
-            (self.model.backend in {"auto", "unsloth", "bnb4", "plain"}, "model.backend must be auto, unsloth, bnb4 or plain"),
-            (self.model.dtype in {"auto", "bf16", "fp16", "fp32"}, "model.dtype must be auto, bf16, fp16 or fp32"),
+            (
+                self.model.backend in {"auto", "unsloth", "bnb4", "plain"},
+                "model.backend must be auto, unsloth, bnb4 or plain",
+            ),
+            (
+                self.model.dtype in {"auto", "bf16", "fp16", "fp32"},
+                "model.dtype must be auto, bf16, fp16 or fp32",
+            ),
             (self.model.max_length > 0, "model.max_length must be positive"),
             (self.lora.r > 0 and self.lora.alpha > 0, "lora.r and lora.alpha must be positive"),
             (0.0 <= self.lora.dropout < 1.0, "lora.dropout must be in [0, 1)"),
             (bool(self.lora.target_modules), "lora.target_modules must name at least one module"),
             (self.optim.lr > 0, "optim.lr must be positive"),
             (0.0 <= self.optim.warmup_ratio < 1.0, "optim.warmup_ratio must be in [0, 1)"),
-            (self.optim.scheduler in {"linear", "cosine", "constant"}, "optim.scheduler must be linear, cosine or constant"),
-            (self.optim.optimizer in {"auto", "adamw", "adamw_8bit"}, "optim.optimizer must be auto, adamw or adamw_8bit"),
-            (self.optim.batch_size > 0 and self.optim.grad_accum > 0, "optim.batch_size and grad_accum must be positive"),
+            (
+                self.optim.scheduler in {"linear", "cosine", "constant"},
+                "optim.scheduler must be linear, cosine or constant",
+            ),
+            (
+                self.optim.optimizer in {"auto", "adamw", "adamw_8bit"},
+                "optim.optimizer must be auto, adamw or adamw_8bit",
+            ),
+            (
+                self.optim.batch_size > 0 and self.optim.grad_accum > 0,
+                "optim.batch_size and grad_accum must be positive",
+            ),
             (self.optim.max_grad_norm > 0, "optim.max_grad_norm must be positive"),
             (self.run.max_steps > 0, "run.max_steps must be positive"),
-            (self.run.save_every > 0 and self.run.eval_every > 0 and self.run.log_every > 0,
-             "run.save_every, eval_every and log_every must be positive"),
+            (
+                self.run.save_every > 0 and self.run.eval_every > 0 and self.run.log_every > 0,
+                "run.save_every, eval_every and log_every must be positive",
+            ),
             (self.data.eval_size >= 0, "data.eval_size must be >= 0"),
+            (self.data.generator_n > 0, "data.generator_n must be positive"),
             (bool(self.data.sft_path) or self.data.generator, "data needs sft_path or generator = true"),
         ]
         errors = [msg for ok, msg in checks if not ok]
@@ -159,7 +181,7 @@ def _apply(cfg: TrainConfig, section: str, key: str, value: Any) -> None:
 
 
 def _parse_value(text: str) -> Any:
-    """An override's value is TOML (``5e-5``, ``true``, ``[1, 2]``, ``"x"``); anything else is a bare string."""
+    """An override's value is TOML (``5e-5``, ``true``, ``[1, 2]``, ``"x"``); anything else is a string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
@@ -189,3 +211,23 @@ def load_config(path: str | Path | None = None, overrides: Iterable[str] = ()) -
         _apply(cfg, section, key, _parse_value(text.strip()))
     cfg.validate()
     return cfg
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string literal is a valid TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise ConfigError(f"cannot write {value!r} as TOML")
+
+
+def to_toml(config: Mapping[str, Mapping[str, Any]]) -> str:
+    """A config dict (``TrainConfig.to_dict()`` or a manifest's copy) as a TOML file ``load_config`` reads."""
+    return "\n".join(
+        f"[{section}]\n" + "".join(f"{key} = {_toml_value(value)}\n" for key, value in table.items())
+        for section, table in config.items()
+    )

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .config import DataConfig
+
 #: Label value the loss ignores (PyTorch's cross-entropy default).
 IGNORE = -100
 
@@ -37,10 +39,14 @@ def _check_messages(messages: Any, where: str) -> list[dict[str, str]]:
     if not isinstance(messages, list) or len(messages) < 2:
         raise DataError(f"{where}: 'messages' must be a list of at least a prompt and an answer")
     for msg in messages:
-        if not (isinstance(msg, dict) and isinstance(msg.get("role"), str) and isinstance(msg.get("content"), str)):
+        if not (
+            isinstance(msg, dict) and isinstance(msg.get("role"), str) and isinstance(msg.get("content"), str)
+        ):
             raise DataError(f"{where}: each message needs string 'role' and 'content', got {msg!r}")
     if messages[-1]["role"] != "assistant":
-        raise DataError(f"{where}: the last message must be the assistant answer, got role {messages[-1]['role']!r}")
+        raise DataError(
+            f"{where}: the last message must be the assistant answer, got role {messages[-1]['role']!r}"
+        )
     return [{"role": m["role"], "content": m["content"]} for m in messages]
 
 
@@ -65,21 +71,30 @@ def read_sft_jsonl(path: str | Path, families: Iterable[str] = ()) -> list[SFTEx
         family = str(row.get("family", ""))
         if wanted and family not in wanted:
             continue
-        out.append(SFTExample(str(row.get("id", f"line{lineno}")), family, _check_messages(row.get("messages"), where)))
+        out.append(
+            SFTExample(
+                str(row.get("id", f"line{lineno}")), family, _check_messages(row.get("messages"), where)
+            )
+        )
     return out
 
 
-def examples_from_tasks(families: Iterable[str] = ()) -> list[SFTExample]:
-    """The train split of the task generator, prompted exactly as the environment prompts it."""
-    from ..prompts import build_messages
-    from ..tasks import load_tasks
+def examples_from_tasks(families: Iterable[str] = (), n: int = 400, seed: int = 0) -> list[SFTExample]:
+    """The generator's train split, prompted exactly as the environment prompts it.
 
+    The answer is the task's reference solution in one fenced Lua block, the form the prompt asks for.
+    """
+    from ..prompts import build_messages
+    from ..tasks import TaskError, load_tasks
+
+    try:
+        tasks = load_tasks("train", families=list(families) or None, n=n, seed=seed)
+    except TaskError as exc:
+        raise DataError(f"task generator: {exc}") from exc
     out = []
-    for task in load_tasks("train", families=list(families) or None):
-        reference = getattr(task, "reference", None)
-        if not reference:
-            raise DataError(f"task {task.id}: no reference solution to train on")
-        messages = [*build_messages(task), {"role": "assistant", "content": reference}]
+    for task in tasks:
+        answer = f"```lua\n{task.reference.rstrip()}\n```"
+        messages = [*build_messages(task), {"role": "assistant", "content": answer}]
         out.append(SFTExample(task.id, task.family, _check_messages(messages, f"task {task.id}")))
     return out
 
@@ -93,7 +108,9 @@ def data_hash(examples: Iterable[SFTExample]) -> str:
     return h.hexdigest()
 
 
-def split_eval(examples: list[SFTExample], eval_size: int, seed: int) -> tuple[list[SFTExample], list[SFTExample]]:
+def split_eval(
+    examples: list[SFTExample], eval_size: int, seed: int
+) -> tuple[list[SFTExample], list[SFTExample]]:
     """Hold out ``eval_size`` examples chosen by ``seed``; the rest keep their file order."""
     if eval_size >= len(examples) and eval_size > 0:
         raise DataError(f"data.eval_size={eval_size} leaves nothing to train on ({len(examples)} examples)")
@@ -130,21 +147,25 @@ def encode_example(tokenizer: Any, ex: SFTExample, max_length: int) -> dict[str,
     return {"input_ids": ids, "labels": labels}
 
 
-def encode_all(tokenizer: Any, examples: list[SFTExample], max_length: int) -> tuple[list[dict[str, list[int]]], int]:
+def encode_all(
+    tokenizer: Any, examples: list[SFTExample], max_length: int
+) -> tuple[list[dict[str, list[int]]], int]:
     """Encode every example; returns the encoded list and how many were dropped."""
     encoded = [encode_example(tokenizer, ex, max_length) for ex in examples]
     kept = [e for e in encoded if e is not None]
     return kept, len(encoded) - len(kept)
 
 
-def load_examples(sft_path: str, generator: bool, families: Iterable[str] = ()) -> list[SFTExample]:
+def load_examples(cfg: DataConfig) -> list[SFTExample]:
     """All configured sources, file first; an empty result is an error, not a silent no-op run."""
-    families = list(families)
     examples: list[SFTExample] = []
-    if sft_path:
-        examples += read_sft_jsonl(sft_path, families)
-    if generator:
-        examples += examples_from_tasks(families)
+    if cfg.sft_path:
+        examples += read_sft_jsonl(cfg.sft_path, cfg.families)
+    if cfg.generator:
+        examples += examples_from_tasks(cfg.families, cfg.generator_n, cfg.generator_seed)
     if not examples:
-        raise DataError(f"no training examples (sft_path={sft_path!r}, generator={generator}, families={families})")
+        raise DataError(
+            f"no training examples (sft_path={cfg.sft_path!r}, generator={cfg.generator}, "
+            f"families={cfg.families})"
+        )
     return examples

@@ -44,7 +44,9 @@ class RunResult:
 
 def checkpoints(output_dir: Path) -> list[Path]:
     """Complete checkpoints in ``output_dir``, oldest first (a half-written one has no state file)."""
-    found = [p for p in output_dir.glob("checkpoint-*") if (p / STATE_FILE).is_file() and p.name[11:].isdigit()]
+    found = [
+        p for p in output_dir.glob("checkpoint-*") if (p / STATE_FILE).is_file() and p.name[11:].isdigit()
+    ]
     return sorted(found, key=lambda p: int(p.name[11:]))
 
 
@@ -62,8 +64,12 @@ def git_commit() -> dict[str, Any] | None:
     """The commit of the vf-luanti checkout and whether it had local changes; None outside git."""
     repo = Path(__file__).resolve().parents[2]
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True
+        )
     except (OSError, subprocess.CalledProcessError):
         return None
     return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
@@ -130,7 +136,9 @@ def _summed_loss(model: Any, batch: dict[str, Any]) -> tuple[Any, int]:
     return out.loss * n, n
 
 
-def evaluate_loss(model: Any, rows: list[dict[str, list[int]]], pad_id: int, device: str, batch_size: int) -> float:
+def evaluate_loss(
+    model: Any, rows: list[dict[str, list[int]]], pad_id: int, device: str, batch_size: int
+) -> float:
     """Token-weighted mean loss on held-out rows."""
     import torch
 
@@ -173,8 +181,11 @@ class _Log:
         # On resume, drop rows of steps after the checkpoint: they are about to be run again.
         kept = []
         if path.exists():
-            kept = [ln for ln in path.read_text(encoding="utf-8").splitlines()
-                    if ln.strip() and json.loads(ln)["step"] <= keep_until]
+            kept = [
+                ln
+                for ln in path.read_text(encoding="utf-8").splitlines()
+                if ln.strip() and json.loads(ln)["step"] <= keep_until
+            ]
         path.write_text("".join(ln + "\n" for ln in kept), encoding="utf-8")
         self.f = path.open("a", encoding="utf-8")
 
@@ -246,15 +257,19 @@ def train(cfg: TrainConfig, progress: bool = True) -> RunResult:
     out = Path(cfg.run.output_dir)
     existing = checkpoints(out) if out.is_dir() else []
     if existing and not cfg.run.resume:
-        raise ConfigError(f"{out} already holds checkpoints; pass run.resume=true or choose another run.output_dir")
+        raise ConfigError(
+            f"{out} already holds checkpoints; pass run.resume=true or choose another run.output_dir"
+        )
     out.mkdir(parents=True, exist_ok=True)
 
     random.seed(cfg.run.seed)
     torch.manual_seed(cfg.run.seed)
-    examples = datamod.load_examples(cfg.data.sft_path, cfg.data.generator, cfg.data.families)
+    examples = datamod.load_examples(cfg.data)
     digest = datamod.data_hash(examples)
     manifest_path = out / "manifest.json"
-    manifest: dict[str, Any] = json.loads(manifest_path.read_text()) if existing and manifest_path.exists() else {}
+    manifest: dict[str, Any] = (
+        json.loads(manifest_path.read_text()) if existing and manifest_path.exists() else {}
+    )
     if existing:
         _check_resumable(manifest, cfg, digest)
 
@@ -264,7 +279,9 @@ def train(cfg: TrainConfig, progress: bool = True) -> RunResult:
     train_rows, dropped = datamod.encode_all(tok, train_ex, cfg.model.max_length)
     eval_rows, eval_dropped = datamod.encode_all(tok, eval_ex, cfg.model.max_length)
     if not train_rows:
-        raise datamod.DataError(f"every example's prompt is longer than model.max_length={cfg.model.max_length}")
+        raise datamod.DataError(
+            f"every example's prompt is longer than model.max_length={cfg.model.max_length}"
+        )
 
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer, optim_name = _make_optimizer(cfg, params, loaded.device)
@@ -274,7 +291,11 @@ def train(cfg: TrainConfig, progress: bool = True) -> RunResult:
     manifest.update(
         config=cfg.to_dict(),
         data_hash=digest,
-        examples={"train": len(train_rows), "eval": len(eval_rows), "dropped_too_long": dropped + eval_dropped},
+        examples={
+            "train": len(train_rows),
+            "eval": len(eval_rows),
+            "dropped_too_long": dropped + eval_dropped,
+        },
         backend=loaded.backend,
         device=loaded.device,
         dtype=loaded.dtype,
@@ -287,7 +308,9 @@ def train(cfg: TrainConfig, progress: bool = True) -> RunResult:
     )
     manifest.setdefault("started", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     if existing:
-        manifest.setdefault("resumed", []).append({"from_step": start, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        manifest.setdefault("resumed", []).append(
+            {"from_step": start, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        )
     _write_json(manifest_path, manifest)
 
     log = _Log(out / "log.jsonl", keep_until=start)
@@ -305,8 +328,10 @@ def train(cfg: TrainConfig, progress: bool = True) -> RunResult:
     ckpt = existing[-1] if existing else out
     try:
         for step in range(start, cfg.run.max_steps):
-            batches = [collate([train_rows[i] for i in idx], pad_id, loaded.device)
-                       for idx in window(step, len(train_rows), cfg)]
+            batches = [
+                collate([train_rows[i] for i in idx], pad_id, loaded.device)
+                for idx in window(step, len(train_rows), cfg)
+            ]
             total = sum(_target_tokens(b) for b in batches)
             step_loss = 0.0
             for batch in batches:
@@ -320,13 +345,21 @@ def train(cfg: TrainConfig, progress: bool = True) -> RunResult:
             optimizer.zero_grad(set_to_none=True)
             last_loss = step_loss / max(1, total)
             if not math.isfinite(last_loss):
-                raise FloatingPointError(f"loss became {last_loss} at step {step + 1}; last good checkpoint: {ckpt}")
+                raise FloatingPointError(
+                    f"loss became {last_loss} at step {step + 1}; last good checkpoint: {ckpt}"
+                )
             acc_loss, acc_tokens, acc_steps = acc_loss + step_loss, acc_tokens + total, acc_steps + 1
             done = step + 1
             if done % cfg.run.log_every == 0 or done == cfg.run.max_steps:
                 now = time.perf_counter()
-                log.write(step=done, loss=acc_loss / max(1, acc_tokens), lr=lr,
-                          grad_norm=grad_norm, tokens=acc_tokens, step_time_s=(now - t_log) / acc_steps)
+                log.write(
+                    step=done,
+                    loss=acc_loss / max(1, acc_tokens),
+                    lr=lr,
+                    grad_norm=grad_norm,
+                    tokens=acc_tokens,
+                    step_time_s=(now - t_log) / acc_steps,
+                )
                 acc_loss, acc_tokens, acc_steps, t_log = 0.0, 0, 0, now
             if eval_rows and (done % cfg.run.eval_every == 0 or done == cfg.run.max_steps):
                 eval_loss = evaluate_loss(model, eval_rows, pad_id, loaded.device, cfg.optim.batch_size)

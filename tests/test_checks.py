@@ -1,0 +1,359 @@
+"""The check language: validation, matchers, and each kind passing and failing with useful feedback.
+
+The end-to-end tests load real mods in the emulated engine (vf_luanti.world) inside this process.
+"""
+
+import pytest
+
+from vf_luanti.checks import CheckError, CheckSession, match, validate_check
+from vf_luanti.tasks import Task
+
+# --------------------------------------------------------------------------- matchers and schema
+
+
+def test_match_plain_values_and_subsets():
+    assert match(3, 3.0) is None
+    assert match({"a": 1}, {"a": 1, "b": 2}) is None
+    assert "expected 2" in match({"a": 2}, {"a": 1})
+    assert match([1, 2], [1, 2]) is None and "2 element" in match([1, 2], [1])
+    assert match({}, []) is None  # an empty Lua table encodes as []
+    assert match("x", "x") is None and match(True, 1) is not None
+
+
+def test_match_operators():
+    assert match({"$exact": {"a": 1}}, {"a": 1}) is None
+    assert "exactly the keys" in match({"$exact": {"a": 1}}, {"a": 1, "b": 1})
+    assert match({"$absent": True}, None) is None and match({"$absent": True}, 0) is not None
+    assert match({"$type": "function"}, "<function>") is None
+    assert match({"$contains": "ell"}, "hello") is None and match({"$contains": 3}, [1, 3]) is None
+    assert match({"$regex": "^a.c$"}, "abc") is None and match({"$regex": "^b"}, "abc") is not None
+    assert match({"$range": [1, 2]}, 1.5) is None and match({"$range": [1, 2]}, 3) is not None
+    assert match({"$any_of": [{"$absent": True}, 0]}, 0) is None
+    assert match({"$not": 1}, 2) is None and match({"$not": 1}, 1) is not None
+    assert match({"$len": 2}, "ab") is None
+
+
+@pytest.mark.parametrize(
+    "check, message",
+    [
+        ({"kind": "nope", "desc": "x"}, "unknown kind"),
+        ({"kind": "item", "name": "a:b"}, "desc"),
+        ({"kind": "item", "desc": "d", "name": "a:b", "colour": 1}, "unknown key"),
+        ({"kind": "item", "desc": "d", "name": "a:b", "fields": {"x": {"$bogus": 1}}}, "unknown matcher"),
+        (
+            {"kind": "craft", "desc": "d", "type": "shaped", "output": "a:b", "recipe": ["a", "b"]},
+            "list of rows",
+        ),
+        ({"kind": "callback", "desc": "d", "event": "on_whatever"}, "'event'"),
+        (
+            {"kind": "scenario", "desc": "d", "steps": [{"do": "join", "player": "p"}]},
+            "at least one 'expect'",
+        ),
+        (
+            {
+                "kind": "scenario",
+                "desc": "d",
+                "steps": [{"do": "fly", "player": "p"}, {"expect": "hp", "player": "p", "value": 1}],
+            },
+            "unknown do",
+        ),
+        ({"kind": "scenario", "desc": "d", "steps": [{"expect": "node", "pos": [0, 0]}]}, "'pos'"),
+        ({"kind": "preserve", "desc": "d"}, "refactor and repair"),
+    ],
+)
+def test_invalid_checks_are_rejected_with_a_reason(check, message):
+    with pytest.raises(CheckError, match=message):
+        validate_check(check, family="scaffold")
+
+
+# --------------------------------------------------------------------------- end to end, per kind
+
+NODE = """
+minetest.register_node("mymod:lamp", {
+	description = "Lamp",
+	tiles = {"mymod_lamp.png"},
+	groups = {cracky = 2},
+	light_source = 9,
+	on_punch = function(pos)
+		minetest.set_node(pos, {name = "mymod:lamp_on"})
+	end,
+})
+minetest.register_node("mymod:lamp_on", {description = "Lamp (on)", tiles = {"x.png"}, light_source = 14})
+minetest.register_alias("mymod:old_lamp", "mymod:lamp")
+minetest.register_craft({output = "mymod:lamp 2", recipe = {{"", "default:glass"}, {"", "default:torch"}}})
+minetest.register_craft({type = "cooking", output = "mymod:lamp_on", recipe = "mymod:lamp", cooktime = 4})
+minetest.register_abm({nodenames = {"mymod:lamp"}, neighbors = {"mymod:lamp_on"}, interval = 2, chance = 1,
+	action = function(pos) minetest.set_node(pos, {name = "mymod:lamp_on"}) end})
+minetest.register_privilege("lamplighter", {description = "Light lamps", give_to_singleplayer = false})
+minetest.register_chatcommand("light", {params = "<x>", privs = {lamplighter = true},
+	func = function(name, param)
+	return true, "Lit " .. param
+end})
+minetest.register_entity("mymod:moth", {initial_properties = {hp_max = 2, visual = "sprite"},
+	on_punch = function(self) self.hits = (self.hits or 0) + 1 end})
+minetest.register_on_joinplayer(function(player)
+	minetest.chat_send_player(player:get_player_name(), "hi " .. player:get_player_name())
+end)
+mymod = {bright = function() return 9 end}
+"""
+
+
+def run(checks, code=NODE, family="scaffold", input=""):
+    task = Task.from_dict(
+        {
+            "id": "t",
+            "family": family,
+            "instruction": "x",
+            "input": input,
+            "reference": code,
+            "checks": checks,
+            "tags": [],
+            "difficulty": "easy",
+        }
+    )
+    s = CheckSession(task, code)
+    assert s.loaded_ok, s.load_errors
+    return s.run_all()
+
+
+def one(check, **kw):
+    [r] = run([check], **kw)
+    return r
+
+
+@pytest.mark.parametrize(
+    "good, bad, feedback",
+    [
+        (
+            {
+                "kind": "item",
+                "desc": "lamp",
+                "name": "mymod:lamp",
+                "type": "node",
+                "fields": {
+                    "light_source": 9,
+                    "groups": {"$exact": {"cracky": 2}},
+                    "on_punch": {"$type": "function"},
+                },
+            },
+            {"kind": "item", "desc": "lamp", "name": "mymod:lamp", "fields": {"light_source": 10}},
+            "light_source: expected 10, got 9",
+        ),
+        (
+            {"kind": "item", "desc": "via alias", "name": "mymod:old_lamp", "type": "node"},
+            {"kind": "item", "desc": "tool", "name": "mymod:lamp", "type": "tool"},
+            "expected type 'tool'",
+        ),
+        (
+            {"kind": "item", "desc": "gone", "name": "mymod:old_lamp", "absent": True},
+            {"kind": "item", "desc": "gone", "name": "mymod:lamp", "absent": True},
+            "should not be registered",
+        ),
+        (
+            {
+                "kind": "craft",
+                "desc": "shaped",
+                "output": "mymod:lamp 2",
+                "recipe": [["default:glass"], ["default:torch"]],
+            },
+            {
+                "kind": "craft",
+                "desc": "shaped",
+                "output": "mymod:lamp 2",
+                "recipe": [["default:torch"], ["default:glass"]],
+            },
+            "recipe is",
+        ),
+        (
+            {
+                "kind": "craft",
+                "desc": "cook",
+                "type": "cooking",
+                "output": "mymod:lamp_on",
+                "recipe": "mymod:lamp",
+                "cooktime": 4,
+            },
+            {"kind": "craft", "desc": "cook", "type": "cooking", "output": "mymod:lamp_on", "cooktime": 5},
+            "cooktime",
+        ),
+        (
+            {"kind": "alias", "desc": "alias", "name": "mymod:old_lamp", "target": "mymod:lamp"},
+            {"kind": "alias", "desc": "alias", "name": "mymod:older_lamp", "target": "mymod:lamp"},
+            "not registered",
+        ),
+        (
+            {"kind": "abm", "desc": "abm", "nodenames": ["mymod:lamp"], "interval": 2, "chance": 1},
+            {"kind": "abm", "desc": "abm", "nodenames": ["mymod:lamp"], "interval": 3},
+            "interval",
+        ),
+        (
+            {
+                "kind": "privilege",
+                "desc": "priv",
+                "name": "lamplighter",
+                "fields": {"give_to_singleplayer": False},
+            },
+            {"kind": "privilege", "desc": "priv", "name": "lamplighter", "fields": {"description": "Other"}},
+            "description",
+        ),
+        (
+            {
+                "kind": "chatcommand",
+                "desc": "cmd",
+                "name": "light",
+                "fields": {"privs": {"$exact": {"lamplighter": True}}},
+            },
+            {"kind": "chatcommand", "desc": "cmd", "name": "dark"},
+            "not registered",
+        ),
+        (
+            {
+                "kind": "entity",
+                "desc": "moth",
+                "name": "mymod:moth",
+                "fields": {"initial_properties": {"hp_max": 2}},
+            },
+            {
+                "kind": "entity",
+                "desc": "moth",
+                "name": "mymod:moth",
+                "fields": {"initial_properties": {"hp_max": 3}},
+            },
+            "hp_max",
+        ),
+        (
+            {"kind": "callback", "desc": "join", "event": "on_joinplayer", "count": 1},
+            {"kind": "callback", "desc": "die", "event": "on_dieplayer"},
+            "number of register_on_dieplayer",
+        ),
+        (
+            {"kind": "lua", "desc": "api", "code": "return mymod.bright() == 9"},
+            {"kind": "lua", "desc": "api", "code": "return false, 'too dark'"},
+            "too dark",
+        ),
+        (
+            {"kind": "warnings", "desc": "clean"},
+            {"kind": "lua", "desc": "err", "code": "error('boom')"},
+            "boom",
+        ),
+    ],
+)
+def test_registry_and_lua_kinds(good, bad, feedback):
+    ok = one(good)
+    assert ok.passed, ok.feedback
+    res = one(bad)
+    assert not res.passed
+    assert res.feedback.startswith(bad["desc"]) and feedback in res.feedback, res.feedback
+
+
+def test_scenario_actions_and_expectations():
+    steps = [
+        {"do": "join", "player": "p1", "privs": ["interact", "shout", "lamplighter"]},
+        {"expect": "chat", "player": "p1", "contains": "hi p1"},
+        {"do": "set_node", "pos": [0, 0, 0], "node": "mymod:lamp"},
+        {"do": "punch_node", "player": "p1", "pos": [0, 0, 0]},
+        {"expect": "node", "pos": [0, 0, 0], "name": "mymod:lamp_on"},
+        {"do": "set_node", "pos": [5, 0, 0], "node": "mymod:lamp"},
+        {"do": "set_node", "pos": [5, 1, 0], "node": "mymod:lamp_on"},
+        {"do": "run_abms", "times": 1},
+        {"expect": "node", "pos": [5, 0, 0], "name": "mymod:lamp_on"},
+        {"do": "chat", "player": "p1", "message": "/light up"},
+        {"expect": "chat", "player": "p1", "contains": "Lit up", "count": 1},
+        {"do": "add_entity", "pos": [0, 2, 0], "name": "mymod:moth", "as": "m"},
+        {"do": "punch_entity", "player": "p1", "entity": "m"},
+        {"expect": "entity", "entity": "m", "alive": True, "fields": {"hits": 1}},
+        {"expect": "entity_count", "name": "mymod:moth", "count": 1},
+        {"do": "give", "player": "p1", "item": "mymod:lamp 3"},
+        {"expect": "inventory", "player": "p1", "contains": "mymod:lamp 3", "lacks": "mymod:lamp 4"},
+        {"do": "set_hp", "player": "p1", "hp": 7},
+        {"expect": "hp", "player": "p1", "value": 7},
+        {"expect": "lua", "code": "return minetest.get_node({x=0,y=0,z=0}).name == 'mymod:lamp_on'"},
+    ]
+    r = one({"kind": "scenario", "desc": "lamp world", "steps": steps})
+    assert r.passed, r.feedback
+
+
+@pytest.mark.parametrize(
+    "steps, feedback",
+    [
+        (
+            [
+                {"do": "set_node", "pos": [0, 0, 0], "node": "mymod:lamp"},
+                {"expect": "node", "pos": [0, 0, 0], "name": "mymod:lamp_on"},
+            ],
+            "expected 'mymod:lamp_on', got 'mymod:lamp'",
+        ),
+        (
+            [
+                {"do": "join", "player": "p1"},
+                {"do": "chat", "player": "p1", "message": "/light up"},
+                {"expect": "chat", "player": "p1", "contains": "Lit up"},
+            ],
+            "no chat message to p1 contains 'Lit up'",
+        ),
+        ([{"do": "join", "player": "p1"}, {"expect": "hp", "player": "p1", "value": 5}], "HP of p1"),
+        (
+            [
+                {"do": "join", "player": "p1"},
+                {"expect": "inventory", "player": "p1", "contains": "mymod:lamp"},
+            ],
+            "expected at least mymod:lamp",
+        ),
+        (
+            [{"do": "lua", "code": "error('setup failed')"}, {"expect": "hp", "player": "x", "value": 1}],
+            "setup failed",
+        ),
+    ],
+)
+def test_scenario_failures_say_what_was_expected(steps, feedback):
+    r = one({"kind": "scenario", "desc": "scenario", "steps": steps})
+    assert not r.passed and feedback in r.feedback, r.feedback
+
+
+def test_runtime_error_in_a_callback_fails_the_scenario():
+    code = 'minetest.register_node("mymod:bad", {on_punch = function(pos) local x = nil; x.y = 1 end})'
+    r = one(
+        {
+            "kind": "scenario",
+            "desc": "punch",
+            "steps": [
+                {"do": "join", "player": "p"},
+                {"do": "set_node", "pos": [0, 0, 0], "node": "mymod:bad"},
+                {"do": "punch_node", "player": "p", "pos": [0, 0, 0]},
+                {"expect": "node", "pos": [0, 0, 0], "name": "mymod:bad"},
+            ],
+        },
+        code=code,
+    )
+    assert not r.passed and "raised an error" in r.feedback
+
+
+def test_scenarios_do_not_share_state():
+    set_it = {
+        "kind": "scenario",
+        "desc": "a",
+        "steps": [
+            {"do": "set_node", "pos": [0, 0, 0], "node": "mymod:lamp"},
+            {"expect": "node", "pos": [0, 0, 0], "name": "mymod:lamp"},
+        ],
+    }
+    fresh = {"kind": "scenario", "desc": "b", "steps": [{"expect": "node", "pos": [0, 0, 0], "name": "air"}]}
+    assert all(r.passed for r in run([set_it, fresh]))
+
+
+def test_preserve():
+    before = (
+        'minetest.register_node("mymod:a", {description = "A", groups = {cracky = 1}})\n'
+        'minetest.register_node("mymod:b", {description = "B"})'
+    )
+    same = before + '\nminetest.register_node("mymod:c", {description = "C"})'
+    changed = before.replace("cracky = 1", "cracky = 2")
+    check = {"kind": "preserve", "desc": "keep"}
+    assert one(check, code=same, family="refactor", input=before).passed
+    r = one(check, code=changed, family="refactor", input=before)
+    assert not r.passed and "field groups changed" in r.feedback
+    allowed = {"kind": "preserve", "desc": "keep", "except_fields": {"mymod:a": ["groups"]}}
+    assert one(allowed, code=changed, family="refactor", input=before).passed
+    dropped = 'minetest.register_node("mymod:a", {description = "A", groups = {cracky = 1}})'
+    r = one(check, code=dropped, family="refactor", input=before)
+    assert not r.passed and "item mymod:b (registered by the input) is missing" in r.feedback

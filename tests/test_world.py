@@ -1,0 +1,848 @@
+"""The simulated world and the event driver, with real mods written here.
+
+Scenarios follow what task checks do: join a player, place and dig with drops, right-click a
+furnace-like node with a timer and a meta inventory, run ABMs, punch entities, chat commands that
+change HP, and the engine's load-time behaviour (map functions return no values at all).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from vf_luanti.mods import mod_from_source
+from vf_luanti.world import World, WorldError, load_world
+
+
+def make_world(src: str, name: str = "tmod") -> World:
+    report, w = load_world([mod_from_source(src, name=name)])
+    assert report.ok, [str(e) for e in report.errors]
+    return w
+
+
+BASE = r"""
+core.register_node("tmod:stone", {description = "Stone", groups = {cracky = 3}, drop = "tmod:cobble"})
+core.register_node("tmod:dirt", {description = "Dirt", groups = {crumbly = 3}})
+core.register_node("tmod:grass", {description = "Grass", groups = {crumbly = 3}})
+core.register_craftitem("tmod:cobble", {description = "Cobble"})
+core.register_tool("tmod:pick", {
+    tool_capabilities = {full_punch_interval = 1.0,
+        groupcaps = {cracky = {times = {[3] = 1.0}, uses = 10, maxlevel = 1}},
+        damage_groups = {fleshy = 4}},
+})
+"""
+
+
+# -- load time -----------------------------------------------------------------------------------
+
+LOADTIME = r"""
+local p = {x = 0, y = 0, z = 0}
+local counts = {}
+local function count(label, ...) counts[#counts + 1] = label .. "=" .. select("#", ...) end
+count("get_node", core.get_node(p))
+count("get_node_or_nil", core.get_node_or_nil(p))
+count("set_node", core.set_node(p, {name = "air"}))
+count("get_meta", core.get_meta(p))
+count("get_node_timer", core.get_node_timer(p))
+count("add_entity", core.add_entity(p, "tmod:x"))
+count("find_node_near", core.find_node_near(p, 2, "air"))
+count("get_gametime", core.get_gametime())
+count("get_player_by_name", core.get_player_by_name("x"))
+count("get_voxel_manip", core.get_voxel_manip())
+core.register_on_mods_loaded(function()
+    count("mods_loaded_get_node", core.get_node(p))
+end)
+function tmod_counts() return counts end
+local ok, err = pcall(function() return tostring(core.get_node(p)) end)
+tmod_tostring_error = err
+"""
+
+
+def test_load_time_functions_return_no_values() -> None:
+    w = make_world(LOADTIME)
+    counts = w.eval("return tmod_counts()")
+    assert all(c.endswith("=0") for c in counts), counts
+    assert "mods_loaded_get_node=0" in counts
+    assert "value expected" in w.eval("return tmod_tostring_error")
+    # At run time the environment exists: one value, and unknown players still give none.
+    assert w.eval("return select('#', core.get_node({x=0,y=0,z=0}))") == 1
+    assert w.eval("return select('#', core.get_player_by_name('nobody'))") == 0
+    assert w.eval("return core.get_node({x=0,y=0,z=0})") == {"name": "air", "param1": 15, "param2": 0}
+    assert w.eval("return core.get_node({x=0,y=40000,z=0}).name") == "ignore"
+
+
+# -- placing and digging ---------------------------------------------------------------------------
+
+def test_place_and_dig_with_drops_and_wear() -> None:
+    w = make_world(BASE)
+    assert w.join_player("sam")["ok"]
+    assert w.give_item("sam", "tmod:stone 5") == ""
+    res = w.place_node("sam", (0, 1, 0))
+    assert res["ok"] and res["node"]["name"] == "tmod:stone"
+    assert w.player("sam")["wielded"] == "tmod:stone 4"
+    # The hand cannot dig cracky nodes: nothing happens.
+    w.set_wield_index("sam", 2)
+    assert not w.dig_node("sam", (0, 1, 0))["ok"]
+    assert w.get_node((0, 1, 0))["name"] == "tmod:stone"
+    w.set_wielded("sam", "tmod:pick")
+    res = w.dig_node("sam", (0, 1, 0))
+    assert res["ok"] and res["dug"]
+    assert w.get_node((0, 1, 0))["name"] == "air"
+    inv = w.get_inventory("player", "sam")["main"]
+    assert inv[0] == "tmod:stone 4" and inv[1] == "tmod:pick 1 2184" and inv[2] == "tmod:cobble"
+    assert any("sam digs tmod:stone at (0,1,0)" in line for line in w.runtime.report()["output"])
+
+
+DROPS = BASE + r"""
+core.register_node("tmod:ore", {groups = {cracky = 3}, drop = {max_items = 1, items = {
+    {items = {"tmod:cobble 2"}, tools = {"tmod:pick"}},
+    {items = {"tmod:dirt"}},
+}}})
+core.register_node("tmod:nodrop", {groups = {cracky = 3}, drop = ""})
+"""
+
+
+def test_drop_tables() -> None:
+    w = make_world(DROPS)
+    assert w.eval("return core.get_node_drops('tmod:ore', 'tmod:pick')") == ["tmod:cobble 2"]
+    assert w.eval("return core.get_node_drops('tmod:ore', '')") == ["tmod:dirt"]
+    assert w.eval("return #core.get_node_drops('tmod:nodrop', '')") == 0
+    assert w.eval("return core.get_node_drops({name = 'tmod:dirt', param2 = 0}, '')") == ["tmod:dirt"]
+
+
+ORDER = BASE + r"""
+tmod_log = {}
+local function log(s) tmod_log[#tmod_log + 1] = s end
+core.register_node("tmod:watched", {
+    on_construct = function(pos) log("construct") end,
+    on_destruct = function(pos) log("destruct") end,
+    after_destruct = function(pos, old) log("after_destruct " .. old.name) end,
+    after_place_node = function(pos, placer, stack, pt) log("after_place " .. placer:get_player_name()) end,
+    after_dig_node = function(pos, old, meta, digger) log("after_dig " .. meta.fields.k) end,
+    can_dig = function(pos, player) return core.get_meta(pos):get_string("k") ~= "locked" end,
+    groups = {oddly_breakable_by_hand = 3},
+})
+core.register_on_placenode(function(pos, new, placer, old)
+    log("on_placenode " .. new.name .. " " .. old.name)
+end)
+core.register_on_dignode(function(pos, old, digger) log("on_dignode " .. old.name) end)
+"""
+
+
+def test_callback_order_matches_engine() -> None:
+    w = make_world(ORDER)
+    w.join_player("sam")
+    w.give_item("sam", "tmod:watched")
+    w.place_node("sam", (0, 0, 0))
+    w.set_meta_string((0, 0, 0), "k", "locked")
+    w.set_wield_index("sam", 2)
+    assert w.dig_node("sam", (0, 0, 0))["dug"] is False
+    w.set_meta_string((0, 0, 0), "k", "v")
+    assert w.dig_node("sam", (0, 0, 0))["dug"] is True
+    w.eval("local p = {x=5,y=0,z=0}; core.set_node(p, {name='tmod:watched'}); "
+           "core.set_node(p, {name='tmod:stone'})")
+    assert w.eval("return tmod_log") == [
+        "construct", "after_place sam", "on_placenode tmod:watched air",
+        "destruct", "after_destruct tmod:watched", "after_dig v", "on_dignode tmod:watched",
+        "construct", "destruct", "after_destruct tmod:watched",
+    ]
+
+
+def test_set_node_errors_and_swap_keeps_meta() -> None:
+    w = make_world(BASE)
+    with pytest.raises(WorldError, match='"nope:x" is not a registered node!'):
+        w.eval("core.set_node({x=0,y=0,z=0}, {name='nope:x'})")
+    with pytest.raises(WorldError, match=r"Invalid vector \(expected table got nil\)\."):
+        w.eval("core.get_node(nil)")
+    code = """
+    local p = {x=1,y=2,z=3}
+    core.set_node(p, {name='tmod:stone'})
+    core.get_meta(p):set_string('a', '1')
+    core.swap_node(p, {name='tmod:dirt', param2 = 3})
+    local kept = core.get_meta(p):get_string('a')
+    core.set_node(p, {name='tmod:stone'})
+    return {kept, core.get_meta(p):get_string('a'), core.get_node(p).name}
+    """
+    assert w.eval(code) == ["1", "", "tmod:stone"]
+
+
+# -- furnace-like node: right-click, meta inventory, node timer ---------------------------------------
+
+FURNACE = BASE + r"""
+core.register_node("tmod:furnace", {
+    description = "Furnace", paramtype2 = "facedir", groups = {cracky = 3},
+    on_construct = function(pos)
+        local meta = core.get_meta(pos)
+        meta:set_string("infotext", "Furnace (idle)")
+        local inv = meta:get_inventory()
+        inv:set_size("src", 1)
+        inv:set_size("dst", 4)
+    end,
+    on_rightclick = function(pos, node, clicker, itemstack)
+        local inv = core.get_meta(pos):get_inventory()
+        local left = inv:add_item("src", itemstack)
+        core.get_node_timer(pos):start(2)
+        core.get_meta(pos):set_string("infotext", "Furnace (active)")
+        return left
+    end,
+    on_timer = function(pos, elapsed)
+        local meta = core.get_meta(pos)
+        local inv = meta:get_inventory()
+        local src = inv:get_stack("src", 1)
+        if src:get_name() == "tmod:cobble" then
+            src:take_item()
+            inv:set_stack("src", 1, src)
+            inv:add_item("dst", "tmod:stone")
+            meta:set_int("cooked", meta:get_int("cooked") + 1)
+        end
+        if inv:is_empty("src") then
+            meta:set_string("infotext", "Furnace (idle)")
+            return false
+        end
+        return true
+    end,
+})
+"""
+
+
+def test_furnace_timer_and_meta_inventory() -> None:
+    w = make_world(FURNACE)
+    w.join_player("sam", pos=(0, 1, -3))
+    w.give_item("sam", "tmod:furnace")
+    w.place_node("sam", (0, 1, 0))
+    node = w.get_node((0, 1, 0))
+    assert node["name"] == "tmod:furnace" and node["param2"] == 0   # facing the placer (+z look)
+    assert w.get_meta((0, 1, 0))["fields"] == {"infotext": "Furnace (idle)"}
+    w.set_wielded("sam", "tmod:cobble 3")
+    res = w.rightclick_node("sam", (0, 1, 0))
+    assert res["ok"] and res["wielded"] == ""
+    meta = w.get_meta((0, 1, 0))
+    assert meta["inventory"]["src"] == ["tmod:cobble 3"]
+    assert w.node_timer((0, 1, 0))["started"]
+    w.step(3.05)
+    assert w.get_meta((0, 1, 0))["fields"]["cooked"] == "1"
+    w.step(10)
+    meta = w.get_meta((0, 1, 0))
+    assert meta["fields"] == {"infotext": "Furnace (idle)", "cooked": "3"}
+    assert meta["inventory"]["dst"] == ["tmod:stone 3", "", "", ""]
+    assert not w.node_timer((0, 1, 0))["started"]
+
+
+def test_sneak_places_instead_of_rightclick() -> None:
+    w = make_world(FURNACE)
+    w.join_player("sam")
+    w.set_node((0, 0, 0), "tmod:furnace")
+    w.set_wielded("sam", "tmod:stone")
+    w.set_player_control("sam", ["sneak"])
+    w.rightclick_node("sam", (0, 0, 0))
+    assert w.get_node((0, 1, 0))["name"] == "tmod:stone"
+    assert w.get_meta((0, 0, 0))["inventory"]["src"] == [""]
+
+
+# -- ABMs ----------------------------------------------------------------------------------------
+
+ABM = BASE + r"""
+core.register_abm({
+    label = "grass spreads", nodenames = {"tmod:dirt"}, neighbors = {"group:crumbly"},
+    interval = 5, chance = 4,
+    action = function(pos, node) core.set_node(pos, {name = "tmod:grass"}) end,
+})
+"""
+
+
+def test_abm_modes_and_neighbors() -> None:
+    w = make_world(ABM)
+    for x in range(10):
+        w.set_node((x, 0, 0), "tmod:dirt")
+    w.set_node((20, 0, 0), "tmod:dirt")          # no crumbly neighbour: never turns
+    w.set_abm_mode("always")
+    assert w.run_abms(1) == 10
+    assert [n["name"] for n in w.find_nodes((0, 0, 0), (20, 0, 0), ["tmod:grass"])] == ["tmod:grass"] * 10
+    assert w.get_node((20, 0, 0))["name"] == "tmod:dirt"
+
+
+def test_abm_chance_is_seeded_and_interval_respected() -> None:
+    def turned(seed: int) -> list[int]:
+        w = make_world(ABM)
+        for x in range(40):
+            w.set_node((x, 0, 0), "tmod:dirt")
+        w.set_abm_mode("random", seed)
+        w.run_abms(1)
+        return [n["x"] for n in w.find_nodes((0, 0, 0), (40, 0, 0), ["tmod:grass"])]
+
+    first = turned(7)
+    assert first == turned(7)
+    assert 0 < len(first) < 40
+    w = make_world(ABM)
+    w.set_node((0, 0, 0), "tmod:dirt")
+    w.set_node((1, 0, 0), "tmod:dirt")
+    w.set_abm_mode("always")
+    w.step(4.5)
+    assert w.get_node((0, 0, 0))["name"] == "tmod:dirt"
+    w.step(1)
+    assert w.get_node((0, 0, 0))["name"] == "tmod:grass"
+
+
+# -- entities --------------------------------------------------------------------------------------
+
+MOB = BASE + r"""
+core.register_entity("tmod:mob", {
+    initial_properties = {hp_max = 10, physical = false},
+    on_activate = function(self, staticdata, dtime_s) self.data = staticdata; self.steps = 0 end,
+    on_step = function(self, dtime, moveresult) self.steps = self.steps + 1 end,
+    on_punch = function(self, puncher, tflp, caps, dir, damage)
+        self.last_damage = damage
+        self.puncher = puncher and puncher:get_player_name() or ""
+    end,
+    on_rightclick = function(self, clicker) self.clicked = clicker:get_player_name() end,
+    on_death = function(self, killer) tmod_death = killer and killer:get_player_name() or "?" end,
+})
+core.register_entity("tmod:tank", {
+    initial_properties = {hp_max = 10},
+    on_punch = function(self) return true end,
+})
+"""
+
+
+def test_entity_punch_rightclick_death() -> None:
+    w = make_world(MOB)
+    w.join_player("sam")
+    oid = w.add_entity((3, 0, 0), "tmod:mob", "hello")
+    assert oid is not None
+    e = w.entity(oid)
+    assert e["hp"] == 10 and e["fields"]["data"] == "hello"
+    assert w.eval("""
+        for _, o in ipairs(core.get_objects_inside_radius({x=3,y=0,z=0}, 1)) do
+            local ent = o:get_luaentity()
+            if ent then return getmetatable(ent) == core.registered_entities['tmod:mob'] end
+        end""") is True
+    w.step(1)
+    assert w.entity(oid)["fields"]["steps"] == 10
+    w.set_wielded("sam", "tmod:pick")
+    res = w.punch_entity(oid, "sam")
+    assert res["object"]["hp"] == 6 and res["object"]["fields"]["last_damage"] == 4
+    assert res["object"]["fields"]["puncher"] == "sam"
+    w.rightclick_entity(oid, "sam")
+    assert w.entity(oid)["fields"]["clicked"] == "sam"
+    w.punch_entity(oid, "sam")
+    res = w.punch_entity(oid, "sam")
+    assert res["object"]["removed"] and res["object"]["hp"] == 0
+    assert w.eval("return tmod_death") == "sam"
+    assert all(o["id"] != oid for o in w.objects())
+    tank = w.add_entity((0, 0, 0), "tmod:tank")
+    assert w.punch_entity(tank, "sam")["object"]["hp"] == 10      # on_punch returning true: no damage
+
+
+def test_unknown_entity_gives_objectref_and_logs() -> None:
+    w = make_world(BASE)
+    assert w.eval("return type(core.add_entity({x=0,y=0,z=0}, 'nomod:nothing'))") == "userdata"
+    assert 'ERROR[Server]: LuaEntity name "nomod:nothing" not defined' in w.runtime.report()["output"]
+
+
+def test_items_drop_and_pickup() -> None:
+    w = make_world(BASE)
+    w.join_player("sam")
+    w.set_node((0, -1, 0), "tmod:stone")
+    oid = w.add_item((0, 1, 0), "tmod:cobble 3")
+    assert oid is not None
+    assert w.entity(oid)["fields"]["itemstring"] == "tmod:cobble 3"
+    w.step(2)
+    assert w.entity(oid)["pos"]["y"] > -0.5            # landed on the stone, not through it
+    w.punch_entity(oid, "sam")
+    assert w.get_inventory("player", "sam")["main"][0] == "tmod:cobble 3"
+    assert w.entity(oid)["removed"]
+
+
+FALLING = BASE + r"""
+core.register_node("tmod:sand", {groups = {crumbly = 3, falling_node = 1}})
+"""
+
+
+def test_falling_node_falls_and_lands() -> None:
+    w = make_world(FALLING)
+    w.set_node((0, 0, 0), "tmod:stone")
+    w.set_node((0, 5, 0), "tmod:sand")
+    w.eval("core.check_for_falling({x=0,y=5,z=0})")
+    assert w.get_node((0, 5, 0))["name"] == "air"
+    w.step(3)
+    assert w.get_node((0, 1, 0))["name"] == "tmod:sand"
+    assert [o for o in w.objects() if o["kind"] == "entity"] == []
+
+
+# -- players: HP, eating, chat ------------------------------------------------------------------------
+
+HP = BASE + r"""
+core.register_on_player_hpchange(function(player, change, reason)
+    if change < 0 and tmod_halve then return math.floor(change / 2) end
+    return change
+end, true)
+core.register_on_dieplayer(function(player, reason) tmod_died = reason.type end)
+core.register_craftitem("tmod:apple", {on_use = core.item_eat(2)})
+"""
+
+CHAT = HP + r"""
+core.register_chatcommand("hurt", {
+    params = "<amount>", description = "Hurt yourself",
+    func = function(name, param)
+        local amount = tonumber(param)
+        if not amount then return false, "Not a number: " .. param end
+        local player = core.get_player_by_name(name)
+        player:set_hp(player:get_hp() - amount)
+        return true, "Ouch! HP is now " .. player:get_hp()
+    end,
+})
+"""
+
+
+def test_hp_modifier_death_and_eating() -> None:
+    w = make_world(HP)
+    w.join_player("sam")
+    w.eval("tmod_halve = true")
+    assert w.set_hp("sam", 10) == 15                   # -10 halved by the modifier
+    w.eval("tmod_halve = false")
+    w.set_wielded("sam", "tmod:apple 2")
+    res = w.use_item("sam")
+    assert res["called"] and res["wielded"] == "tmod:apple"
+    assert w.player("sam")["hp"] == 17
+    w.set_hp("sam", 0)
+    w.set_hp("sam", 0)
+    assert w.player("sam")["hp"] == 0
+    assert w.eval("return tmod_died") == "set_hp"
+    assert w.respawn_player("sam")["hp"] == 20
+
+
+def test_chat_command_changes_hp() -> None:
+    w = make_world(CHAT)
+    w.join_player("sam", privs=["interact", "shout"])
+    res = w.chat_command("sam", "/hurt 4")
+    assert res["ok"]
+    assert w.player("sam")["hp"] == 18
+    assert "Ouch! HP is now 18" in [m["message"] for m in w.chat_log()]
+    bad = w.chat_command("sam", "/hurt lots")
+    assert any("Not a number: lots" in m for m in bad["chat"])
+
+
+# -- errors ----------------------------------------------------------------------------------------
+
+ERRORS = BASE + r"""
+core.register_node("tmod:broken", {
+    groups = {oddly_breakable_by_hand = 3},
+    on_punch = function(pos, node, puncher)
+        local t = nil
+        return t.field
+    end,
+})
+core.register_globalstep(function(dtime)
+    if tmod_fail then error("step failed") end
+end)
+tmod_after_err = select(2, pcall(core.after, "soon", nil))
+"""
+
+
+def test_runtime_errors_are_recorded_not_raised() -> None:
+    w = make_world(ERRORS)
+    assert "Invalid minetest.after invocation" in w.eval("return tmod_after_err")
+    w.join_player("sam")
+    w.set_node((0, 0, 0), "tmod:broken")
+    res = w.punch_node("sam", (0, 0, 0))
+    assert res["ok"] is False
+    err = w.errors()[-1]
+    assert err.message == ("Runtime error from mod 'tmod' in callback node_on_punch(): "
+                           "attempt to index local 't' (a nil value)")
+    line = next(i for i, text in enumerate(ERRORS.split("\n"), 1) if "return t.field" in text)
+    assert err.mod == "tmod" and err.file and err.file.endswith("tmod/init.lua") and err.line == line
+    w.eval("tmod_fail = true")
+    w.step(0.1)
+    assert "in callback environment_Step(): step failed" in w.errors()[-1].message
+    with pytest.raises(WorldError, match="no such player"):
+        w.player("nobody")
+
+
+# -- voxel manipulator ---------------------------------------------------------------------------------
+
+def test_voxelmanip_round_trip() -> None:
+    w = make_world(BASE)
+    code = """
+    local vm = core.get_voxel_manip()
+    local emin, emax = vm:read_from_map({x=0,y=0,z=0}, {x=3,y=3,z=3})
+    local area = VoxelArea:new({MinEdge = emin, MaxEdge = emax})
+    local data = vm:get_data()
+    local stone = core.get_content_id("tmod:stone")
+    for i in area:iter(0, 0, 0, 2, 0, 0) do data[i] = stone end
+    vm:set_data(data)
+    vm:write_to_map()
+    local p = area:position(area:index(2, 0, 0))
+    return {emin, emax, core.get_node({x=2,y=0,z=0}).name, core.get_node({x=3,y=0,z=0}).name,
+        area:getVolume(), p, area:containsp({x=16,y=0,z=0})}
+    """
+    emin, emax, n2, n3, vol, p, contains = w.eval(code)
+    assert emin == {"x": 0, "y": 0, "z": 0} and emax == {"x": 15, "y": 15, "z": 15}
+    assert (n2, n3, vol, p, contains) == ("tmod:stone", "air", 4096, {"x": 2, "y": 0, "z": 0}, False)
+
+
+# -- searches, time, core.after ------------------------------------------------------------------------
+
+AFTER = BASE + r"""
+tmod_events = {}
+local function log(s) tmod_events[#tmod_events + 1] = s end
+core.after(1, log, "one")
+local job = core.after(1.5, log, "cancelled")
+job:cancel()
+core.after(2, function(a, b) log(a .. b) end, "t", "wo")
+local conn = core.get_connected_players()
+tmod_conn_count = #conn
+"""
+
+
+def test_after_searches_and_time() -> None:
+    w = make_world(AFTER)
+    assert w.eval("return tmod_conn_count") == 0
+    assert any(d.message == "Calling get_connected_players() at mod load time is deprecated"
+               for d in w.warnings())
+    w.step(0.9)
+    assert not w.eval("return tmod_events")          # an empty Lua table (JSON {})
+    w.step(0.1)                                         # ten steps of 0.1 s: exactly 1 s
+    assert w.eval("return tmod_events") == ["one"]
+    w.step(1.0)
+    assert w.eval("return tmod_events") == ["one", "two"]
+    assert w.eval("return core.get_gametime()") == 2
+    for x in (-2, 1, 3):
+        w.set_node((x, 0, 0), "tmod:stone")
+    w.set_node((0, 0, 0), "tmod:dirt")
+    near = w.eval("return core.find_node_near({x=0,y=0,z=0}, 5, {'tmod:stone'})")
+    assert near == {"x": 1, "y": 0, "z": 0}
+    assert w.eval("return core.find_node_near({x=0,y=0,z=0}, 5, 'tmod:dirt')") is None
+    centre = w.eval("return core.find_node_near({x=0,y=0,z=0}, 5, 'tmod:dirt', true)")
+    assert centre == {"x": 0, "y": 0, "z": 0}
+    pos, counts = w.eval("return {core.find_nodes_in_area({x=-5,y=0,z=0}, {x=5,y=0,z=0}, "
+                         "{'tmod:stone', 'group:crumbly', 'tmod:grass'})}")
+    assert pos == [{"x": -2, "y": 0, "z": 0}, {"x": 0, "y": 0, "z": 0}, {"x": 1, "y": 0, "z": 0},
+                   {"x": 3, "y": 0, "z": 0}]
+    assert counts == {"tmod:stone": 3, "tmod:dirt": 1, "tmod:grass": 0}
+    w.eval("core.emerge_area({x=0,y=0,z=0}, {x=20,y=0,z=0}, function(bp, action, left) "
+           "tmod_events[#tmod_events + 1] = 'emerged ' .. left end)")
+    w.step(0.1)
+    assert w.eval("return tmod_events")[-2:] == ["emerged 1", "emerged 0"]
+
+
+def test_find_node_near_order_and_light_match_engine() -> None:
+    # Expected values from Luanti 5.6.1: (0,0,-2) and (2,0,0) are equally near; the engine's shell
+    # order finds (2,0,0). Under a node in open daylight the light is 14 (spread sideways).
+    w = make_world(BASE)
+    for p in ((0, 0, 0), (2, 0, 0), (0, 0, -2)):
+        w.set_node(p, "tmod:stone")
+    w.set_timeofday(0.5)
+    assert w.eval("return core.find_node_near({x=0,y=0,z=0}, 3, 'tmod:stone')") == {"x": 2, "y": 0, "z": 0}
+    light = w.eval("return {core.get_node_light({x=5,y=5,z=5}), core.get_node_light({x=0,y=-1,z=0}), "
+                   "core.get_node_light({x=5,y=5,z=5}, 0), core.get_node_light({x=0,y=0,z=0})}")
+    assert light == [15, 14, 2, 0]
+
+
+STALE = BASE + r"""
+core.register_node("tmod:chest", {on_construct = function(pos)
+    core.get_meta(pos):get_inventory():set_size("main", 2)
+end})
+core.register_entity("tmod:blob", {initial_properties = {hp_max = 5}})
+"""
+
+
+def test_refs_follow_the_engine_after_removal() -> None:
+    # Values from Luanti 5.6.1: an InvRef of a node whose metadata is gone finds nothing; a gone
+    # object answers get_hp() with 1 and get_pos() with no value; tostring(ItemStack).
+    w = make_world(STALE)
+    code = """
+    local p = {x=0,y=0,z=0}
+    local none = core.get_inventory({type = "node", pos = p})
+    core.set_node(p, {name = "tmod:chest"})
+    local inv = core.get_meta(p):get_inventory()
+    local size = inv:get_size("main")
+    core.set_node(p, {name = "air"})
+    local e = core.add_entity({x=1,y=0,z=0}, "tmod:blob")
+    local hp = e:get_hp()
+    e:set_hp(0)
+    return {none == nil, size, inv:get_size("main"), inv:set_size("main", 3),
+        tostring(inv:get_stack("main", 1)), hp, e:get_hp(), select("#", e:get_pos()),
+        e:get_luaentity() == nil, tostring(ItemStack("tmod:stone 2"))}
+    """
+    assert w.eval(code) == [True, 2, 0, False, 'ItemStack("")', 5, 1, 0, True, 'ItemStack("tmod:stone 2")']
+
+
+def test_line_of_sight_and_raycast() -> None:
+    w = make_world(MOB)
+    w.set_node((3, 0, 0), "tmod:stone")
+    oid = w.add_entity((6, 0, 0), "tmod:mob")
+    assert w.eval("return {core.line_of_sight({x=0,y=0,z=0}, {x=2,y=0,z=0})}") == [True]
+    assert w.eval("return {core.line_of_sight({x=0,y=0,z=0}, {x=9,y=0,z=0})}") == [
+        False, {"x": 3, "y": 0, "z": 0}]
+    hits = w.eval("""
+        local out = {}
+        for pt in Raycast({x=0,y=0,z=0}, {x=9,y=0,z=0}, true, false) do
+            out[#out + 1] = pt.type == "node" and {pt.under, pt.above} or pt.ref
+        end
+        return out""")
+    assert hits == [[{"x": 3, "y": 0, "z": 0}, {"x": 2, "y": 0, "z": 0}], {"object": oid}]
+
+
+def test_voxelarea_iter_matches_index() -> None:
+    w = make_world(BASE)
+    code = """
+    local a = VoxelArea:new({MinEdge = {x=-2,y=-1,z=0}, MaxEdge = {x=3,y=2,z=4}})
+    local got, want = {}, {}
+    for i in a:iter(-1, 0, 1, 2, 2, 3) do got[#got + 1] = i end
+    for z = 1, 3 do for y = 0, 2 do for x = -1, 2 do want[#want + 1] = a:index(x, y, z) end end end
+    local same = #got == #want
+    for k = 1, #want do same = same and got[k] == want[k] end
+    local p = a:position(a:indexp({x=3,y=2,z=4}))
+    return {same, #got, a:getVolume(), p, a:containsi(a:getVolume() + 1), a.ystride, a.zstride}
+    """
+    assert w.eval(code) == [True, 36, 120, {"x": 3, "y": 2, "z": 4}, False, 6, 24]
+
+
+PUNCH = BASE + r"""
+core.register_entity("tmod:target", {
+    initial_properties = {hp_max = 10},
+    on_punch = function(self, puncher, tflp, caps, dir, damage)
+        tmod_punch = {tflp, caps, dir, damage}
+    end,
+})
+"""
+
+
+def test_objectref_punch_matches_engine() -> None:
+    # Luanti 5.6.1: the callback gets the re-read capabilities, the unit direction from the
+    # puncher, and the damage; a nil puncher is an argument error.
+    w = make_world(PUNCH)
+    code = """
+    local e = core.add_entity({x=0,y=3,z=0}, "tmod:target")
+    local p = core.add_entity({x=5,y=5,z=5}, "tmod:target")
+    e:punch(p, 1, {full_punch_interval = 1, damage_groups = {fleshy = 3}})
+    local ok, err = pcall(e.punch, e, nil, 1, {})
+    local t = tmod_punch
+    return {e:get_hp(), t[1], t[2].max_drop_level, t[2].punch_attack_uses, math.floor(t[3].x * 1000),
+        math.floor(t[3].y * 1000), t[4], err}
+    """
+    assert w.eval(code) == [7, 1, 1, 0, -681, -273, 3,
+                            "bad argument #1 to 'punch' (userdata expected, got nil)"]
+
+
+MOVES = BASE + r"""
+tmod_moves = {}
+core.register_node("tmod:oven", {
+    on_construct = function(pos)
+        local inv = core.get_meta(pos):get_inventory()
+        inv:set_size("src", 1)
+        inv:set_size("dst", 1)
+    end,
+    allow_metadata_inventory_put = function(pos, listname, index, stack, player)
+        if listname ~= "src" or stack:get_name() ~= "tmod:cobble" then return 0 end
+        return math.min(stack:get_count(), 5)
+    end,
+    allow_metadata_inventory_take = function(pos, listname, index, stack, player) return -1 end,
+    on_metadata_inventory_put = function(pos, listname, index, stack, player)
+        local who = player:get_player_name()
+        tmod_moves[#tmod_moves + 1] = "put " .. listname .. " " .. stack:to_string() .. " by " .. who
+        core.get_node_timer(pos):start(1)
+    end,
+    on_metadata_inventory_take = function(pos, listname, index, stack, player)
+        tmod_moves[#tmod_moves + 1] = "take " .. stack:to_string()
+    end,
+})
+"""
+
+
+def test_move_item_runs_inventory_callbacks() -> None:
+    w = make_world(MOVES)
+    w.join_player("sam")
+    w.set_node((0, 0, 0), "tmod:oven")
+    w.give_item("sam", "tmod:cobble 8")
+    w.give_item("sam", "tmod:dirt")
+    assert w.move_item("sam", ("player", "sam", "main", 2), ("node", (0, 0, 0), "src", 1)) == 0
+    assert w.move_item("sam", ("player", "sam", "main", 1), ("node", (0, 0, 0), "src", 1)) == 5
+    assert w.get_inventory("player", "sam")["main"][:2] == ["tmod:cobble 3", "tmod:dirt"]
+    assert w.get_meta((0, 0, 0))["inventory"]["src"] == ["tmod:cobble 5"]
+    assert w.node_timer((0, 0, 0))["started"]
+    # allow_take returning -1: the player gets the items and the oven keeps them ("infinite").
+    assert w.move_item("sam", ("node", (0, 0, 0), "src", 1), ("player", "sam", "main", 3), 2) == 2
+    assert w.get_meta((0, 0, 0))["inventory"]["src"] == ["tmod:cobble 5"]
+    assert w.get_inventory("player", "sam")["main"][2] == "tmod:cobble 2"
+    assert w.eval("return tmod_moves") == ["put src tmod:cobble 5 by sam", "take tmod:cobble 2"]
+
+
+PERSIST = BASE + r"""
+core.register_entity("tmod:pet", {
+    initial_properties = {hp_max = 4},
+    on_activate = function(self, staticdata, dtime_s)
+        self.name_tag = staticdata ~= "" and staticdata or "unnamed"
+        self.loaded_after = dtime_s
+    end,
+    get_staticdata = function(self) return self.name_tag end,
+    on_deactivate = function(self, removal) tmod_deactivated = removal end,
+})
+core.register_lbm({
+    name = "tmod:fix_dirt", nodenames = {"tmod:dirt"}, run_at_every_load = true,
+    action = function(pos, node, dtime_s) core.set_node(pos, {name = "tmod:grass"}) end,
+})
+"""
+
+
+def test_reload_entity_and_lbms() -> None:
+    w = make_world(PERSIST)
+    oid = w.add_entity((1, 2, 3), "tmod:pet")
+    w.eval("core.get_objects_inside_radius({x=1,y=2,z=3}, 0.5)[1]:get_luaentity().name_tag = 'rex'")
+    new = w.reload_entity(oid, 30)
+    assert new is not None and new != oid
+    state = w.entity(new)
+    assert state["fields"]["name_tag"] == "rex" and state["fields"]["loaded_after"] == 30
+    assert state["pos"] == {"x": 1, "y": 2, "z": 3}
+    assert w.eval("return tmod_deactivated") is False
+    w.set_node((0, 0, 0), "tmod:dirt")
+    w.set_node((5, 0, 0), "tmod:dirt")
+    assert w.run_lbms() == 2
+    assert w.get_node((5, 0, 0))["name"] == "tmod:grass"
+
+
+# -- differential: the same probe in the real engine and in the emulation ------------------------------
+
+PROBE = r"""
+local function fmt(v)
+    local t = type(v)
+    if t == "number" then return string.format("%.10g", v) end
+    if t ~= "table" then return tostring(v) end
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    local out = {}
+    for _, k in ipairs(keys) do out[#out + 1] = tostring(k) .. ":" .. fmt(v[k]) end
+    return "{" .. table.concat(out, ",") .. "}"
+end
+local function P(label, ...)
+    local parts = {}
+    for i = 1, select("#", ...) do parts[i] = fmt((select(i, ...))) end
+    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
+end
+local events = {}
+core.register_node("wp:n", {groups = {cracky = 3, crumbly = 1},
+    on_construct = function(pos) events[#events + 1] = "construct" end,
+    on_destruct = function(pos) events[#events + 1] = "destruct" end,
+    after_destruct = function(pos, old) events[#events + 1] = "after_destruct " .. old.name end})
+core.register_node("wp:m", {groups = {crumbly = 2}})
+core.register_craftitem("wp:c", {stack_max = 10})
+core.register_tool("wp:t", {tool_capabilities = {full_punch_interval = 1, punch_attack_uses = 20,
+    groupcaps = {cracky = {times = {[3] = 1.0}, uses = 10, maxlevel = 1}}, damage_groups = {fleshy = 4}}})
+core.register_entity("wp:e", {initial_properties = {hp_max = 10},
+    on_punch = function(self, puncher, tflp, caps, dir, damage) events[#events + 1] = "punch " .. damage end})
+P("load_get_node", select("#", core.get_node({x = 0, y = 0, z = 0})))
+core.after(0, function()
+    core.emerge_area({x = -20, y = -20, z = -20}, {x = 20, y = 20, z = 20})
+    core.after(1, function()
+        local c = {x = 0, y = 0, z = 0}
+        P("air", core.get_node({x = 1, y = 1, z = 1}))
+        core.set_node(c, {name = "wp:n"})
+        core.get_meta(c):set_int("k", 5)
+        core.get_node_timer(c):start(5)
+        core.set_node(c, {name = "wp:n"})
+        P("events", events)
+        P("meta_after_set", core.get_meta(c):to_table(), core.get_node_timer(c):is_started())
+        core.set_node({x = 2, y = 0, z = 0}, {name = "wp:n"})
+        core.set_node({x = 0, y = 0, z = -2}, {name = "wp:m"})
+        P("near", core.find_node_near(c, 3, {"group:crumbly"}), core.find_node_near(c, 3, "wp:m"))
+        P("area", core.find_nodes_in_area({x = -3, y = 0, z = -3}, {x = 3, y = 0, z = 3}, {"group:crumbly"}))
+        P("light", core.get_node_light({x = 5, y = 5, z = 5}, 0.5),
+            core.get_node_light({x = 0, y = -1, z = 0}, 0.5))
+        local s = ItemStack("wp:c 5")
+        s:get_meta():set_string("a", "b c")
+        P("stack", s:to_string(), tostring(ItemStack("wp:c 3")), ItemStack("wp:t 5"):to_string(),
+            ItemStack("wp:c 500"):get_count(), ItemStack(" wp:c"):is_empty())
+        local t = ItemStack("wp:t")
+        t:add_wear_by_uses(3)
+        P("wear", t:get_wear(), core.get_dig_params({cracky = 3}, t:get_tool_capabilities()),
+            core.get_hit_params({fleshy = 100}, t:get_tool_capabilities(), 0.5))
+        local m = ItemStack("wp:c"):get_meta()
+        m:set_string("f", "3.7")
+        m:set_float("g", 0.1)
+        P("meta", m:get_float("f"), m:get_int("f"), m:get_string("g"))
+        local inv = core.create_detached_inventory("wp", {})
+        inv:set_size("main", 2)
+        P("inv", inv:add_item("main", "wp:c 150"):to_string(), inv:get_stack("main", 1):to_string(),
+            inv:room_for_item("main", "wp:c 99"), inv:remove_item("main", "wp:c 3"):to_string(),
+            inv:get_stack("main", 1):to_string(), inv:get_location())
+        local e = core.add_entity({x = 3, y = 3, z = 3}, "wp:e")
+        local p = core.add_entity({x = 5, y = 5, z = 5}, "wp:e")
+        e:punch(p, 0.5, {full_punch_interval = 1, damage_groups = {fleshy = 6}})
+        P("entity", e:get_hp(), e:get_armor_groups(), events[#events])
+        e:set_hp(0)
+        P("gone", e:get_hp(), select("#", e:get_pos()), e:get_luaentity(), core.add_item(c, ""))
+        P("dirs", core.facedir_to_dir(13), core.wallmounted_to_dir(3),
+            core.dir_to_facedir({x = -1, y = 0, z = 0.2}), core.dir_to_wallmounted({x = 0, y = -1, z = 0}))
+    end)
+end)
+"""
+
+
+PROBE2 = PROBE.split("local events = {}")[0] + r"""
+core.register_node("wp:stone", {groups = {cracky = 3}})
+core.register_node("wp:sand", {groups = {crumbly = 3, falling_node = 1}})
+core.register_node("wp:glass", {sunlight_propagates = true, paramtype = "light"})
+core.after(0, function()
+    core.emerge_area({x = -20, y = -20, z = -20}, {x = 20, y = 20, z = 20})
+    core.after(1, function()
+        local c = {x = 0, y = 0, z = 0}
+        P("errors", select(2, pcall(core.get_node, nil)),
+            select(2, pcall(core.set_node, c, {name = "nope:x"})), select(2, pcall(core.set_node, c, {})))
+        core.set_node(c, {name = "wp:stone"})
+        core.get_meta(c):set_string("keep", "yes")
+        core.swap_node(c, {name = "wp:glass", param2 = 7})
+        P("swap", core.get_node(c), core.get_meta(c):get_string("keep"))
+        core.set_node({x = 0, y = 3, z = 0}, {name = "wp:stone"})
+        P("under_air", core.find_nodes_in_area_under_air({x = -1, y = -1, z = -1}, {x = 1, y = 4, z = 1},
+            {"wp:stone", "wp:glass"}))
+        P("los", core.line_of_sight({x = 0, y = 1, z = 0}, {x = 0, y = 5, z = 0}),
+            core.line_of_sight({x = 1, y = 1, z = 1}, {x = 1, y = 9, z = 1}))
+        P("light_glass", core.get_node_light({x = 0, y = -1, z = 0}, 0.5), core.get_node_light(c, 0.5),
+            core.get_node_light({x = 0, y = 2, z = 0}, 0.5))
+        local vm = core.get_voxel_manip()
+        local emin, emax = vm:read_from_map({x = -1, y = 0, z = 0}, {x = 1, y = 0, z = 0})
+        local area = VoxelArea:new({MinEdge = emin, MaxEdge = emax})
+        local data = vm:get_data()
+        P("vm", emin, emax, #data, data[area:index(0, 0, 0)] == core.get_content_id("wp:glass"),
+            data[area:index(5, 5, 5)] == core.get_content_id("air"), vm:get_node_at(c))
+        data[area:index(1, 0, 0)] = core.get_content_id("wp:stone")
+        vm:set_data(data)
+        vm:write_to_map(true)
+        P("vm_written", core.get_node({x = 1, y = 0, z = 0}).name)
+        local inv = core.create_detached_inventory("wp2", {})
+        inv:set_list("l", {"wp:stone 3", "", "wp:stone 2"})
+        P("inv2", inv:get_size("l"), inv:contains_item("l", "wp:stone 5"),
+            inv:contains_item("l", "wp:stone 6"), inv:get_list("l")[3]:to_string(), inv:is_empty("l"),
+            inv:set_stack("l", 4, "wp:stone"))
+        core.set_node({x = 5, y = 0, z = 5}, {name = "wp:stone"})
+        core.set_node({x = 5, y = 4, z = 5}, {name = "wp:sand"})
+        core.check_for_falling({x = 5, y = 4, z = 5})
+        P("sand_now", core.get_node({x = 5, y = 4, z = 5}).name)
+        core.after(2, function()
+            P("sand_landed", core.get_node({x = 5, y = 1, z = 5}).name,
+                core.get_node({x = 5, y = 2, z = 5}).name)
+        end)
+    end)
+end)
+"""
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+@pytest.mark.parametrize("probe", [PROBE, PROBE2], ids=["probe1", "probe2"])
+def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
+    from vf_luanti import oracle
+
+    if not oracle.engine_available():
+        pytest.skip("the Luanti engine is not installed")
+    mod = tmp_path / "wp"
+    mod.mkdir()
+    (mod / "mod.conf").write_text("name = wp\n")
+    (mod / "init.lua").write_text(probe)
+    run = oracle.run_engine([mod], game="emptygame", steps=50, timeout=30)
+    engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
+    assert engine, run.log[-2000:]
+    w = make_world(probe, name="wp")
+    w.step(4)
+    emulated = [line for line in w.output() if line.startswith("WP|")]
+    assert emulated == engine

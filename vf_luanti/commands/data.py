@@ -1,0 +1,209 @@
+"""``vf-luanti data validate|generate``: check the benchmark data, and materialise the SFT file.
+
+``validate`` (docs/data.md describes every figure):
+
+1. schema: every item of data/eval and data/scenarios loads (all errors are listed, not just the first);
+2. every reference scores reward 1.0 (it loads cleanly and passes all its checks);
+3. every repair input fails its checks; every refactor input passes its ``preserve`` checks;
+4. mutation score: automatic mutants of each reference (vf_luanti.mutation) must fail; the kill rate is
+   reported per item and per family, and items under 90 % are listed;
+5. decontamination against a generated train sample (vf_luanti.decontam).
+
+All scoring goes through ``scoring.score_many`` (the sandbox worker pool, both cores).
+Exit status: 0 when everything holds, 1 when something does not, 2 for unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+
+def _load_all(splits: list[str]) -> tuple[list[Any], list[str]]:
+    from ..tasks import DATA_DIR, read_jsonl
+
+    tasks, errors = [], []
+    for split in splits:
+        for path in sorted((DATA_DIR / split).glob("*.jsonl")):
+            tasks.extend(read_jsonl(path, errors))
+    seen: dict[str, str] = {}
+    for t in tasks:
+        if t.id in seen:
+            errors.append(f"duplicate id {t.id!r}: {seen[t.id]} and {t.source}")
+        seen[t.id] = t.source
+    return tasks, errors
+
+
+def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) -> dict[str, Any]:
+    """Score references, inputs and mutants of ``tasks``; the per-item and per-family figures."""
+    from ..mutation import KILL_TARGET
+    from ..mutation import mutants as make_mutants
+    from ..scoring import score_many, syntax_error
+
+    jobs: list[tuple[Any, str]] = []
+    index: list[tuple[str, str, Any]] = []  # (task id, role, mutant or None)
+    for t in tasks:
+        jobs.append((t, t.reference))
+        index.append((t.id, "reference", None))
+        if t.family in ("repair", "refactor"):
+            jobs.append((t, t.input))
+            index.append((t.id, "input", None))
+        for m in make_mutants(t.reference, seed=seed, limit=mutants) if mutants else []:
+            if syntax_error(m.code) is None:  # a mutant that does not compile says nothing about the checks
+                jobs.append((t, m.code))
+                index.append((t.id, "mutant", m))
+    t0 = time.monotonic()
+    if progress:
+        print(f"scoring {len(jobs)} completions ({len(tasks)} items) ...", file=sys.stderr)
+    scores = score_many(jobs)
+    elapsed = time.monotonic() - t0
+    items: dict[str, dict[str, Any]] = {
+        t.id: {"id": t.id, "family": t.family, "problems": [], "mutants": 0, "killed": 0, "survivors": []}
+        for t in tasks
+    }
+    for (tid, role, m), s in zip(index, scores, strict=True):
+        it = items[tid]
+        fam = it["family"]
+        if role == "reference":
+            it["reference_reward"] = s.reward
+            if not (s.passed and s.reward >= 0.999):
+                it["problems"].append("reference does not score 1.0: " + "; ".join(s.feedback[:4]))
+        elif role == "input" and fam == "repair":
+            it["input_passes"] = s.passed
+            if s.passed:
+                it["problems"].append("the broken input passes every check (the checks miss the bug)")
+        elif role == "input":
+            bad = [c for c in s.checks if c["kind"] == "preserve" and not c["passed"]]
+            if bad or not s.checks:
+                why = bad[0]["feedback"] if bad else "; ".join(s.feedback[:2])
+                it["problems"].append(f"the refactor input fails its preserve check: {why}")
+        else:
+            it["mutants"] += 1
+            if s.passed:
+                it["survivors"].append(f"{m.op} at {m.where}")
+            else:
+                it["killed"] += 1
+    families: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"items": 0, "ok": 0, "mutants": 0, "killed": 0, "below_target": []}
+    )
+    for it in items.values():
+        it["kill_rate"] = it["killed"] / it["mutants"] if it["mutants"] else None
+        f = families[it["family"]]
+        f["items"] += 1
+        f["ok"] += not it["problems"]
+        f["mutants"] += it["mutants"]
+        f["killed"] += it["killed"]
+        if it["kill_rate"] is not None and it["kill_rate"] < KILL_TARGET:
+            f["below_target"].append(it["id"])
+    for f in families.values():
+        f["kill_rate"] = f["killed"] / f["mutants"] if f["mutants"] else None
+    return {
+        "items": list(items.values()),
+        "families": dict(families),
+        "jobs": len(jobs),
+        "seconds": round(elapsed, 1),
+        "kill_target": KILL_TARGET,
+    }
+
+
+def _fmt_rate(r: float | None) -> str:
+    return "   n/a" if r is None else f"{100 * r:5.1f}%"
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from ..decontam import decontaminate
+    from ..generate import generate_tasks
+
+    tasks, schema_errors = _load_all(args.split)
+    if args.family:
+        tasks = [t for t in tasks if t.family in args.family]
+    if args.ids:
+        tasks = [t for t in tasks if t.id in set(args.ids)]
+    res = validate(tasks, 0 if args.no_mutation else args.mutants, args.seed, progress=not args.json)
+    train = generate_tasks(n=args.train_sample, seed=args.seed)
+    dec = decontaminate([t for t in tasks], train)
+    res["schema_errors"] = schema_errors
+    res["decontamination"] = dec.to_json()
+    below = [i for f in res["families"].values() for i in f["below_target"]]
+    problems = [it for it in res["items"] if it["problems"]]
+    ok = not schema_errors and not problems and not below and dec.clean
+    res["ok"] = ok
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False))
+        return 0 if ok else 1
+    print(f"{len(tasks)} items, {res['jobs']} scored completions in {res['seconds']} s")
+    for e in schema_errors:
+        print(f"  schema: {e}")
+    print(f"{'family':10} {'items':>5} {'ok':>4} {'mutants':>8} {'killed':>7} {'kill rate':>9}  below 90%")
+    for name in sorted(res["families"]):
+        f = res["families"][name]
+        print(
+            f"{name:10} {f['items']:5} {f['ok']:4} {f['mutants']:8} {f['killed']:7} "
+            f"{_fmt_rate(f['kill_rate']):>9}"
+            f"  {', '.join(f['below_target']) or '-'}"
+        )
+    if args.verbose:
+        for it in res["items"]:
+            print(
+                f"  {it['id']:40} kill {_fmt_rate(it['kill_rate'])} ({it['killed']}/{it['mutants']})"
+                + (f"  survivors: {', '.join(it['survivors'][:6])}" if it["survivors"] else "")
+            )
+    for it in problems:
+        for p in it["problems"]:
+            print(f"  PROBLEM {it['id']}: {p}")
+    print(
+        f"decontamination: {dec.eval_items} eval items vs {dec.train_items} generated train items, "
+        f"{dec.n}-grams: {'clean' if dec.clean else f'{len(dec.overlaps)} overlap(s)'} "
+        f"({dec.boilerplate_skipped} shared boilerplate n-grams ignored)"
+    )
+    for o in dec.overlaps[:20]:
+        print(f"  overlap {o.task_id} ({o.field}) with {', '.join(o.train_ids)}: {o.example}")
+    print("OK" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    from ..generate import generate_tasks, verify_tasks
+    from ..prompts import build_messages
+
+    tasks = generate_tasks(n=args.n, seed=args.seed)
+    good, bad = verify_tasks(tasks)
+    for t, fb in bad[:10]:
+        print(f"dropped {t.id} ({t.family}): reference fails: {'; '.join(fb[:3])}", file=sys.stderr)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as f:
+        for t in good:
+            answer = f"```lua\n{t.reference.rstrip()}\n```"
+            messages = [*build_messages(t, "lua"), {"role": "assistant", "content": answer}]
+            f.write(
+                json.dumps({"id": t.id, "family": t.family, "messages": messages}, ensure_ascii=False) + "\n"
+            )
+    print(f"wrote {len(good)} verified examples to {out} ({len(bad)} of {len(tasks)} generated dropped)")
+    return 0 if good else 1
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("data", help="validate the benchmark data; generate the SFT file")
+    dsub = p.add_subparsers(dest="data_command", required=True)
+    v = dsub.add_parser("validate", help="schema, references, inputs, mutation score, decontamination")
+    v.add_argument("--json", action="store_true", help="print one JSON object")
+    v.add_argument("--split", nargs="+", default=["eval", "scenarios"], help="data/<split> folders to check")
+    v.add_argument("--family", nargs="+", help="only these families")
+    v.add_argument("--ids", nargs="+", help="only these item ids")
+    v.add_argument("--mutants", type=int, default=40, help="mutants per item (default 40)")
+    v.add_argument("--no-mutation", action="store_true", help="skip mutation testing")
+    v.add_argument("--seed", type=int, default=0, help="seed for mutant sampling and the train sample")
+    v.add_argument("--train-sample", type=int, default=2000, help="generated items to decontaminate against")
+    v.add_argument("-v", "--verbose", action="store_true", help="per-item kill rates and surviving mutants")
+    v.set_defaults(func=run_validate)
+    g = dsub.add_parser("generate", help="write data/train/sft.jsonl from verified generated tasks")
+    g.add_argument("--n", type=int, default=400, help="tasks to generate (default 400)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--out", default="data/train/sft.jsonl")
+    g.set_defaults(func=run_generate)

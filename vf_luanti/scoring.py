@@ -1,0 +1,273 @@
+"""Scoring a completion against a task: ``score``, ``score_many``, ``ascore_many`` and the worker job.
+
+The whole judgement of one sample happens inside a sandbox worker (``score_job``): parse the
+completion, compile it, load it as a mod, run the task's checks, measure the components, combine
+them with the family's rubric. The parent only ships JSON in and out, so a hostile completion can
+at worst kill its worker, which the executor reports as a failure (reward 0 with the reason).
+
+Components (each 0..1; docs/tasks.md "Scoring" is the reference):
+
+* ``syntax``: 1 when the extracted code compiles under LuaJIT 2.1 (Lua 5.1 grammar plus goto).
+* ``api_usage``: 0 when the mod fails to load; else ``max(0, 1 - 0.25 * W)`` with ``W`` the number
+  of distinct warnings the emulation records while loading and running the checks (unknown or
+  deprecated API, undeclared globals, engine warnings).
+* ``task_completion``: passed checks / all checks (0 when the mod does not load).
+* ``code_quality``: the mean of three 0/1 measurements: no new globals besides the mod's own
+  namespace table (named like the mod), no debug output (nothing printed or logged at "none"/
+  "action" level while loading, no ``print(`` call in the code), and size: at most
+  ``3 * reference_lines + 20`` non-blank, non-comment lines.
+
+``reward = w_syntax * syntax + task_completion * (w_api * api_usage + w_task + w_quality * code_quality)``:
+API use and quality count in proportion to what the code achieves, so a mod that loads but does
+nothing earns only the syntax weight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import Any
+
+from .rubric import COMPONENTS, load_rubric
+from .tasks import Task, TaskError, get_task
+
+JOB = "vf_luanti.scoring:score_job"
+WARNING_PENALTY = 0.25
+SIZE_FACTOR, SIZE_SLACK = 3, 20
+
+
+@dataclass
+class Score:
+    """The verdict on one completion. ``failure`` names an infrastructure failure (timeout, crash ...)."""
+
+    reward: float = 0.0
+    passed: bool = False
+    components: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, 0.0))
+    feedback: list[str] = field(default_factory=list)
+    failure: str | None = None
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Score:
+        return cls(
+            reward=float(d.get("reward", 0.0)),
+            passed=bool(d.get("passed", False)),
+            components={k: float(d.get("components", {}).get(k, 0.0)) for k in COMPONENTS},
+            feedback=[str(x) for x in d.get("feedback", [])],
+            failure=d.get("failure"),
+            checks=list(d.get("checks", [])),
+        )
+
+    @classmethod
+    def zero(cls, reason: str, failure: str | None = None) -> Score:
+        return cls(feedback=[reason], failure=failure)
+
+
+def combine(family: str, comp: dict[str, float]) -> float:
+    """The reward from the components and the family's rubric weights (formula in the module docstring)."""
+    w = load_rubric(family).weights
+    r = w["syntax"] * comp["syntax"] + comp["task_completion"] * (
+        w["api_usage"] * comp["api_usage"] + w["task_completion"] + w["code_quality"] * comp["code_quality"]
+    )
+    return round(min(1.0, max(0.0, r)), 6)
+
+
+# --------------------------------------------------------------------------- in the worker
+
+
+@cache
+def _syntax_state() -> Any:
+    """A bare LuaJIT state used only to compile (never run) completions."""
+    import lupa.luajit21 as lupa_rt
+
+    lua = lupa_rt.LuaRuntime(register_eval=False, register_builtins=False)
+    return lua.eval(
+        "function(src) local f, err = loadstring(src, '=init.lua') if f then return true end return err end"
+    )
+
+
+def syntax_error(code: str) -> str | None:
+    """None when ``code`` compiles under LuaJIT, else the compiler's message (``init.lua:LINE: ...``)."""
+    if code.startswith("\x1b"):
+        return "init.lua: precompiled bytecode is not accepted"
+    res = _syntax_state()(code)
+    return None if res is True else str(res)
+
+
+def code_lines(code: str) -> int:
+    """Non-blank lines that are not only a comment (what the size limit counts)."""
+    from .parse import strip_lua_comments
+
+    return sum(1 for line in strip_lua_comments(code).splitlines() if line.strip())
+
+
+def _quality(code: str, reference: str, new_globals: list[str], output: list[str]) -> tuple[float, list[str]]:
+    from .parse import calls_print
+
+    notes = []
+    parts = []
+    parts.append(not new_globals)
+    if new_globals:
+        notes.append(
+            "code quality: the mod sets global(s) "
+            + ", ".join(sorted(new_globals)[:8])
+            + " -- use local variables, and one table named like the mod for its API"
+        )
+    debug = bool(output) or calls_print(code)
+    parts.append(not debug)
+    if debug:
+        notes.append(
+            "code quality: leftover debug output (print()/core.log without a level, or printed text)"
+        )
+    limit = SIZE_FACTOR * code_lines(reference) + SIZE_SLACK
+    n = code_lines(code)
+    parts.append(n <= limit)
+    if n > limit:
+        notes.append(f"code quality: {n} lines of code, more than {limit} (3x the reference + 20)")
+    return sum(parts) / len(parts), notes
+
+
+def score_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """The worker job: payload {"task": task dict, "completion": str} -> Score as a dict."""
+    try:
+        return _score_in_worker(payload).to_dict()
+    except Exception as exc:  # an emulation bug must not turn into a crashed trainer
+        return Score.zero(
+            f"internal error while scoring: {type(exc).__name__}: {exc}", failure="internal_error"
+        ).to_dict()
+
+
+def _score_in_worker(payload: dict[str, Any]) -> Score:
+    from .checks import CheckSession
+    from .parse import extract_code
+
+    try:
+        task = Task.from_dict(payload.get("task"), "task")
+    except TaskError as exc:
+        return Score.zero(f"invalid task: {exc}", failure="bad_input")
+    completion = payload.get("completion")
+    if not isinstance(completion, str):
+        return Score.zero(
+            f"the completion must be a string, got {type(completion).__name__}", failure="bad_input"
+        )
+    parsed = extract_code(completion, task.family, task.input)
+    if parsed.error:
+        return Score.zero(f"no code to judge: {parsed.error}")
+    comp = dict.fromkeys(COMPONENTS, 0.0)
+    feedback = list(parsed.notes)
+    err = syntax_error(parsed.code)
+    if err:
+        return Score(components=comp, feedback=[*feedback, f"syntax error: {err}"])
+    comp["syntax"] = 1.0
+    session = CheckSession(task, parsed.code)
+    if not session.loaded_ok:
+        feedback.append("the mod does not load: " + "; ".join(session.load_errors[:3]))
+        feedback.extend(f"warning: {w}" for w in session.warnings[:5])
+        return Score(reward=combine(task.family, comp), components=comp, feedback=feedback)
+    results = session.run_all()
+    n_pass = sum(r.passed for r in results)
+    comp["task_completion"] = n_pass / len(results)
+    warnings = session.warnings
+    comp["api_usage"] = max(0.0, 1.0 - WARNING_PENALTY * len(warnings))
+    comp["code_quality"], qnotes = _quality(
+        parsed.code, task.reference, session.new_globals(), session.output
+    )
+    feedback.extend(r.feedback for r in results if not r.passed)
+    feedback.extend(f"warning: {w}" for w in warnings[:10])
+    feedback.extend(qnotes)
+    feedback.insert(0, f"{n_pass}/{len(results)} checks passed")
+    return Score(
+        reward=combine(task.family, comp),
+        passed=n_pass == len(results),
+        components=comp,
+        feedback=feedback,
+        checks=[r.to_dict() for r in results],
+    )
+
+
+# --------------------------------------------------------------------------- in the parent
+
+
+def _task_dict(task_or_id: Task | str | dict) -> dict[str, Any]:
+    if isinstance(task_or_id, Task):
+        return task_or_id.to_dict()
+    if isinstance(task_or_id, str):
+        return get_task(task_or_id).to_dict()
+    if isinstance(task_or_id, dict):
+        return task_or_id
+    raise TaskError(f"expected a Task, a task id or a task dict, got {type(task_or_id).__name__}")
+
+
+def _payloads(pairs: list[tuple[Any, Any]]) -> tuple[list[dict | None], list[Score | None]]:
+    payloads: list[dict | None] = []
+    early: list[Score | None] = []
+    for task_or_id, completion in pairs:
+        try:
+            payloads.append({"task": _task_dict(task_or_id), "completion": completion})
+            early.append(None)
+        except (TaskError, OSError, json.JSONDecodeError) as exc:
+            payloads.append(None)
+            early.append(Score.zero(f"bad task: {exc}", failure="bad_input"))
+    return payloads, early
+
+
+def _from_result(res: Any) -> Score:
+    if not isinstance(res, dict):
+        return Score.zero(f"the worker returned {type(res).__name__}, not a result", failure="crash")
+    if res.get("failure") and "reward" not in res:
+        return Score.zero(
+            f"scoring failed ({res['failure']}): {res.get('reason', '')}".strip(), failure=str(res["failure"])
+        )
+    return Score.from_dict(res)
+
+
+def _run_jobs(payloads: list[dict]) -> list[Any]:
+    """Run score jobs through the sandbox worker pool."""
+    try:
+        from .execution import default_executor
+    except ImportError:  # the worker pool (vf_luanti.execution) is not built yet: same job, in-process
+        return [score_job(p) for p in payloads]
+    return default_executor().run_many([(JOB, p) for p in payloads])
+
+
+def score_many(pairs: list[tuple[Task | str | dict, str]]) -> list[Score]:
+    """Score (task, completion) pairs; never raises, one Score per pair in order."""
+    try:
+        payloads, early = _payloads(list(pairs))
+        todo = [p for p in payloads if p is not None]
+        results = iter(_run_jobs(todo) if todo else [])
+        return [e if e is not None else _from_result(next(results)) for e in early]
+    except Exception as exc:
+        return [
+            Score.zero(f"scoring failed: {type(exc).__name__}: {exc}", failure="internal_error")
+            for _ in pairs
+        ]
+
+
+def score(task_or_id: Task | str | dict, completion: str) -> Score:
+    """Score one completion (reward 0..1, passed, components, feedback); never raises."""
+    return score_many([(task_or_id, completion)])[0]
+
+
+async def ascore_many(pairs: list[tuple[Task | str | dict, str]]) -> list[Score]:
+    """``score_many`` for async callers (the verifiers environment): uses the executor's arun_many."""
+    try:
+        payloads, early = _payloads(list(pairs))
+        todo = [p for p in payloads if p is not None]
+        try:
+            from .execution import default_executor
+        except ImportError:
+            results = iter(await asyncio.to_thread(_run_jobs, todo) if todo else [])
+        else:
+            results = iter(await default_executor().arun_many([(JOB, p) for p in todo]) if todo else [])
+        return [e if e is not None else _from_result(next(results)) for e in early]
+    except Exception as exc:
+        return [
+            Score.zero(f"scoring failed: {type(exc).__name__}: {exc}", failure="internal_error")
+            for _ in pairs
+        ]

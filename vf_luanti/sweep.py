@@ -1,0 +1,307 @@
+"""Evaluation sweeps and the promotion gate.
+
+``evaluate_model`` runs the verifiers environment (vf_luanti.environment) against one served model
+with the seed protocol and saves verifiers' own files (results.jsonl, metadata.json) plus a
+``summary.json`` (pass@k, mean reward, per family). A sweep evaluates every (checkpoint, LoRA scale)
+pair served by one vLLM process; ``gate`` compares the best with a baseline and promotes it when it
+clears the target (+15 points pass@5 by default).
+
+A LoRA scale s is applied by serving a copy of the adapter whose ``lora_alpha`` is s times the
+original: every consumer (PEFT, vLLM) multiplies the update by alpha/r (or alpha/sqrt(r) for rsLoRA),
+so this scales the update exactly without touching the weights.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: The gate's default requirement: the winner's pass@k must beat the baseline's by this many points.
+TARGET_POINTS = 15.0
+
+
+class EvalError(RuntimeError):
+    """An evaluation could not run or its results cannot be read."""
+
+
+@dataclass
+class Protocol:
+    """The seed evaluation protocol; every field is a command-line override."""
+
+    k: int = 5
+    temperature: float = 0.2
+    top_p: float = 0.9
+    max_tokens: int = 300
+    #: Given to the vLLM server (``--seed``), not per request: a per-request seed would make the k
+    #: samples of one prompt identical.
+    seed: int = 3407
+    split: str = "eval"
+    num_examples: int = -1
+    max_concurrent: int = 32
+
+    def sampling_args(self) -> dict[str, Any]:
+        return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens}
+
+
+@dataclass
+class Candidate:
+    """One model to evaluate: the base (adapter None) or an adapter checkpoint at a LoRA scale."""
+
+    name: str
+    adapter: str | None = None
+    checkpoint: str | None = None
+    scale: float | None = None
+
+
+@dataclass
+class Summary:
+    """What the gate compares: pass@k over tasks, mean reward over rollouts, and per family."""
+
+    model: str
+    k: int
+    n_tasks: int
+    n_rollouts: int
+    pass_at_k: dict[str, float]
+    mean_reward: float
+    per_family: dict[str, dict[str, float]] = field(default_factory=dict)
+    candidate: dict[str, Any] | None = None
+
+    @property
+    def score(self) -> float:
+        return self.pass_at_k[str(self.k)]
+
+
+def dir_name(model: str) -> str:
+    """A results folder name for a model id (``owner/model`` → ``owner--model``), as vf-eval does."""
+    return model.replace("/", "--")
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k for one task with n samples of which c passed (Chen et al., 2021)."""
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.prod((n - c - i) / (n - i) for i in range(k))
+
+
+def _rollout_passed(row: dict[str, Any]) -> bool:
+    """A rollout passes when the environment's ``passed`` metric says so (its reward otherwise must be 1)."""
+    metrics = row.get("metrics") or {}
+    if "passed" in metrics:
+        return float(metrics["passed"]) >= 0.5
+    return float(row.get("reward") or 0.0) >= 1.0
+
+
+def _task_key(row: dict[str, Any]) -> tuple[str, str]:
+    info = row.get("info") or {}
+    if isinstance(info, str):
+        info = json.loads(info)
+    return str(info.get("task_id", info.get("id", row.get("example_id")))), str(info.get("family", ""))
+
+
+def summarize(model: str, rows: Iterable[dict[str, Any]], k: int) -> Summary:
+    """Group rollouts by task; pass@k per task, averaged overall and per family."""
+    by_task: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_task[_task_key(row)].append(row)
+    if not by_task:
+        raise EvalError(f"{model}: no rollouts to summarise")
+    ks = sorted({1, k})
+    per_task = {}
+    for key, rs in by_task.items():
+        n, c = len(rs), sum(_rollout_passed(r) for r in rs)
+        if n < k:
+            raise EvalError(f"{model}: task {key[0]} has {n} samples, fewer than k={k}")
+        per_task[key] = {str(j): pass_at_k(n, c, j) for j in ks}
+    rewards = [float(r.get("reward") or 0.0) for rs in by_task.values() for r in rs]
+    families: dict[str, list[dict[str, float]]] = defaultdict(list)
+    for (_, fam), p in per_task.items():
+        families[fam].append(p)
+    return Summary(
+        model=model,
+        k=k,
+        n_tasks=len(per_task),
+        n_rollouts=len(rewards),
+        pass_at_k={str(j): sum(p[str(j)] for p in per_task.values()) / len(per_task) for j in ks},
+        mean_reward=sum(rewards) / len(rewards),
+        per_family={
+            fam: {f"pass@{j}": sum(p[str(j)] for p in ps) / len(ps) for j in ks} | {"tasks": len(ps)}
+            for fam, ps in sorted(families.items())
+        },
+    )
+
+
+def read_rows(results_dir: str | Path) -> list[dict[str, Any]]:
+    path = Path(results_dir) / "results.jsonl"
+    try:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, json.JSONDecodeError) as exc:
+        raise EvalError(f"cannot read {path}: {exc}") from exc
+
+
+def load_summary(path: str | Path) -> Summary:
+    """A summary.json, or a results folder holding one."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "summary.json"
+    try:
+        return Summary(**json.loads(p.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError, TypeError) as exc:
+        raise EvalError(f"cannot read summary {p}: {exc}") from exc
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def run_environment(base_url: str, model: str, protocol: Protocol, out_dir: Path, api_key: str) -> None:
+    """One verifiers evaluation of ``model`` at ``base_url``; writes results.jsonl and metadata.json."""
+    try:
+        import verifiers as vf
+        from openai import AsyncOpenAI
+    except ImportError as exc:
+        raise EvalError(
+            f"evaluation needs verifiers and openai: pip install 'vf-luanti[env]' ({exc})"
+        ) from exc
+    from .environment import load_environment
+
+    env = load_environment(split=protocol.split)
+    client = vf.OpenAIChatCompletionsClient(AsyncOpenAI(base_url=base_url, api_key=api_key))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env.evaluate_sync(
+        client=client,
+        model=model,
+        sampling_args=protocol.sampling_args(),
+        num_examples=protocol.num_examples,
+        rollouts_per_example=protocol.k,
+        max_concurrent=protocol.max_concurrent,
+        save_results=True,
+        results_path=out_dir,
+    )
+
+
+def evaluate_model(
+    base_url: str, candidate: Candidate, protocol: Protocol, out_root: Path, api_key: str = "EMPTY"
+) -> Summary:
+    """Evaluate one served model and write ``summary.json`` next to verifiers' results."""
+    out_dir = out_root / dir_name(candidate.name)
+    t0 = time.perf_counter()
+    run_environment(base_url, candidate.name, protocol, out_dir, api_key)
+    summary = summarize(candidate.name, read_rows(out_dir), protocol.k)
+    summary.candidate = asdict(candidate)
+    _write_json(
+        out_dir / "summary.json",
+        asdict(summary) | {"protocol": asdict(protocol), "seconds": time.perf_counter() - t0},
+    )
+    return summary
+
+
+def scale_adapter(src: str | Path, scale: float, dst: str | Path) -> Path:
+    """Copy a PEFT adapter with its update scaled by ``scale`` (lora_alpha and alpha_pattern times scale)."""
+    src, dst = Path(src), Path(dst)
+    cfg_path = src / "adapter_config.json"
+    if not cfg_path.is_file():
+        raise EvalError(f"{src} is not a LoRA adapter (no adapter_config.json)")
+    if scale <= 0:
+        raise EvalError(f"LoRA scale must be positive, got {scale}")
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("trainer_state.pt", "optimizer*", "*.tmp"))
+    cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+    cfg["lora_alpha"] = cfg["lora_alpha"] * scale
+    cfg["alpha_pattern"] = {k: v * scale for k, v in (cfg.get("alpha_pattern") or {}).items()}
+    _write_json(dst / "adapter_config.json", cfg)
+    return dst
+
+
+def find_adapters(paths: Sequence[str | Path]) -> list[Path]:
+    """Adapter folders: each path is an adapter, or a training run whose checkpoint-N folders are used."""
+    from .train.trainer import checkpoints
+
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if (p / "adapter_config.json").is_file():
+            found.append(p)
+        elif ckpts := checkpoints(p):
+            found += ckpts
+        else:
+            raise EvalError(f"{p}: neither a LoRA adapter nor a run folder with checkpoints")
+    return found
+
+
+def sweep_candidates(adapters: Sequence[Path], scales: Sequence[float], work_dir: Path) -> list[Candidate]:
+    """One candidate per (adapter, scale); scaled copies live in ``work_dir/adapters``."""
+    out = []
+    for adapter in adapters:
+        label = (
+            f"{adapter.parent.name}-{adapter.name}"
+            if adapter.name.startswith("checkpoint-")
+            else adapter.name
+        )
+        for s in scales:
+            name = f"{label}@{s:g}"
+            path = adapter if s == 1.0 else scale_adapter(adapter, s, work_dir / "adapters" / name)
+            out.append(Candidate(name=name, adapter=str(path), checkpoint=str(adapter), scale=s))
+    return out
+
+
+def gate(
+    baseline: Summary, results: Sequence[Summary], target_points: float = TARGET_POINTS
+) -> dict[str, Any]:
+    """Pick the best candidate (pass@k, then mean reward, then order) and judge it against the baseline."""
+    if not results:
+        raise EvalError("gate: no candidates were evaluated")
+    if any(r.k != baseline.k for r in results):
+        raise EvalError("gate: candidates and baseline were evaluated with different k")
+    ranked = sorted(enumerate(results), key=lambda ir: (-ir[1].score, -ir[1].mean_reward, ir[0]))
+    winner = ranked[0][1]
+    delta = 100.0 * (winner.score - baseline.score)
+    passed = delta >= target_points - 1e-9  # 100 * (0.5 - 0.4) is 9.999999999999998
+    metric = f"pass@{baseline.k}"
+    why = (
+        f"{winner.model} has the highest {metric} of {len(results)} candidates: {winner.score:.3f} "
+        f"vs baseline "
+        f"{baseline.model} {baseline.score:.3f} ({delta:+.1f} points; target {target_points:+.1f})"
+    )
+    if len(ranked) > 1:
+        second = ranked[1][1]
+        why += f"; runner-up {second.model} {second.score:.3f}"
+    return {
+        "metric": metric,
+        "target_points": target_points,
+        "baseline": asdict(baseline),
+        "winner": asdict(winner),
+        "delta_points": delta,
+        "promoted": passed,
+        "reason": why + ("." if passed else f". Not promoted: {delta:+.1f} < {target_points:+.1f} points."),
+        "ranking": [
+            {
+                "model": r.model,
+                metric: r.score,
+                "mean_reward": r.mean_reward,
+                "checkpoint": (r.candidate or {}).get("checkpoint"),
+                "scale": (r.candidate or {}).get("scale"),
+            }
+            for _, r in ranked
+        ],
+    }
+
+
+def write_gate(decision: dict[str, Any], out_dir: Path) -> Path:
+    """gate.json always; when promoted, the winning adapter (at its scale) is copied to ``promoted/``."""
+    _write_json(out_dir / "gate.json", decision)
+    adapter = (decision["winner"].get("candidate") or {}).get("adapter")
+    if decision["promoted"] and adapter:
+        dst = out_dir / "promoted"
+        if dst.exists():
+            shutil.rmtree(dst)
+        shutil.copytree(adapter, dst, ignore=shutil.ignore_patterns("trainer_state.pt"))
+        _write_json(dst / "gate.json", decision)
+    return out_dir / "gate.json"
