@@ -153,3 +153,16 @@ def test_decontamination_finds_copies_and_ignores_boilerplate():
     assert not is_boilerplate(tuple('minetest . register_node ( "mymod:x" , { description = "X" , tiles'.split()))
     assert is_boilerplate(tuple("write the mod ` mymod ` that registers : - a craftitem".split()), prose=True)
     assert not is_boilerplate(tuple("a craftitem ` mymod : charcoal ` that burns for 30 s".split()), prose=True)
+
+
+def test_data_validate_cli_reports_per_item_and_family(capsys):
+    from vf_luanti.cli import main
+
+    rc = main(["data", "validate", "--json", "--split", "eval", "--ids", "repair-double-command",
+               "--mutants", "8", "--train-sample", "50"])
+    res = json.loads(capsys.readouterr().out)
+    [item] = res["items"]
+    assert item["id"] == "repair-double-command" and item["reference_reward"] == 1.0
+    assert item["input_passes"] is False and 0 < item["mutants"] <= 8
+    assert res["families"]["repair"]["items"] == 1 and res["decontamination"]["clean"]
+    assert rc == (0 if res["ok"] else 1)

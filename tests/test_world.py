@@ -119,7 +119,7 @@ core.register_node("tmod:watched", {
     after_place_node = function(pos, placer, stack, pt) log("after_place " .. placer:get_player_name()) end,
     after_dig_node = function(pos, old, meta, digger) log("after_dig " .. meta.fields.k) end,
     can_dig = function(pos, player) return core.get_meta(pos):get_string("k") ~= "locked" end,
-    groups = {oddly_breakable_by_hand = 3},
+    groups = {dig_immediate = 3},       -- diggable by anything (the builtin hand has no capabilities)
 })
 core.register_on_placenode(function(pos, new, placer, old)
     log("on_placenode " .. new.name .. " " .. old.name)
@@ -320,6 +320,8 @@ def test_entity_punch_rightclick_death() -> None:
     w.set_wielded("sam", "tmod:pick")
     res = w.punch_entity(oid, "sam")
     assert res["object"]["hp"] == 6 and res["object"]["fields"]["last_damage"] == 4
+    # registration fills punch_attack_uses = uses * 3^(maxlevel-1) = 10: the pick takes 65536 // 10
+    assert res["wielded"] == "tmod:pick 1 6553"
     assert res["object"]["fields"]["puncher"] == "sam"
     w.rightclick_entity(oid, "sam")
     assert w.entity(oid)["fields"]["clicked"] == "sam"

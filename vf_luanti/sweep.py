@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .train.trainer import checkpoints, write_json
+
 #: The gate's default requirement: the winner's pass@k must beat the baseline's by this many points.
 TARGET_POINTS = 15.0
 
@@ -156,11 +158,6 @@ def load_summary(path: str | Path) -> Summary:
         raise EvalError(f"cannot read summary {p}: {exc}") from exc
 
 
-def _write_json(path: Path, obj: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
 def run_environment(base_url: str, model: str, protocol: Protocol, out_dir: Path, api_key: str) -> None:
     """One verifiers evaluation of ``model`` at ``base_url``; writes results.jsonl and metadata.json."""
     try:
@@ -196,7 +193,7 @@ def evaluate_model(
     run_environment(base_url, candidate.name, protocol, out_dir, api_key)
     summary = summarize(candidate.name, read_rows(out_dir), protocol.k)
     summary.candidate = asdict(candidate)
-    _write_json(
+    write_json(
         out_dir / "summary.json",
         asdict(summary) | {"protocol": asdict(protocol), "seconds": time.perf_counter() - t0},
     )
@@ -217,14 +214,12 @@ def scale_adapter(src: str | Path, scale: float, dst: str | Path) -> Path:
     cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
     cfg["lora_alpha"] = cfg["lora_alpha"] * scale
     cfg["alpha_pattern"] = {k: v * scale for k, v in (cfg.get("alpha_pattern") or {}).items()}
-    _write_json(dst / "adapter_config.json", cfg)
+    write_json(dst / "adapter_config.json", cfg)
     return dst
 
 
 def find_adapters(paths: Sequence[str | Path]) -> list[Path]:
     """Adapter folders: each path is an adapter, or a training run whose checkpoint-N folders are used."""
-    from .train.trainer import checkpoints
-
     found: list[Path] = []
     for p in map(Path, paths):
         if (p / "adapter_config.json").is_file():
@@ -296,12 +291,12 @@ def gate(
 
 def write_gate(decision: dict[str, Any], out_dir: Path) -> Path:
     """gate.json always; when promoted, the winning adapter (at its scale) is copied to ``promoted/``."""
-    _write_json(out_dir / "gate.json", decision)
+    write_json(out_dir / "gate.json", decision)
     adapter = (decision["winner"].get("candidate") or {}).get("adapter")
     if decision["promoted"] and adapter:
         dst = out_dir / "promoted"
         if dst.exists():
             shutil.rmtree(dst)
         shutil.copytree(adapter, dst, ignore=shutil.ignore_patterns("trainer_state.pt"))
-        _write_json(dst / "gate.json", decision)
+        write_json(dst / "gate.json", decision)
     return out_dir / "gate.json"

@@ -262,13 +262,16 @@ class World:
         """Spawn a dropped item (__builtin:item); returns its object id."""
         return self._call("add_item", _pos(pos), item).get("id")
 
-    def punch_entity(self, obj_id: int, player: str | None = None,
+    def punch_entity(self, obj_id: int, player: str,
                      time_from_last_punch: float = 1000000.0) -> dict[str, Any]:
-        """The player punches the object with the wielded item; returns {"ok", "object"}."""
-        return self._call("punch_entity", int(obj_id), player or "", float(time_from_last_punch))
+        """The player punches the object with the wielded item (its tool capabilities, get_hit_params,
+        on_punch, damage unless on_punch returns true, on_death at 0 HP); the tool then takes the
+        punch's wear. Returns {"ok", "object", "wielded"}."""
+        return self._call("punch_entity", int(obj_id), player, float(time_from_last_punch))
 
-    def rightclick_entity(self, obj_id: int, player: str | None = None) -> dict[str, Any]:
-        return self._call("rightclick_entity", int(obj_id), player or "")
+    def rightclick_entity(self, obj_id: int, player: str) -> dict[str, Any]:
+        """The player right-clicks the object (on_rightclick(self, clicker))."""
+        return self._call("rightclick_entity", int(obj_id), player)
 
     def reload_entity(self, obj_id: int, dtime_s: float = 0.0) -> int | None:
         """Unload and reload an entity (get_staticdata, on_deactivate, then on_activate(staticdata,

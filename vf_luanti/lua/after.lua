@@ -41,6 +41,12 @@ local function set_last_run_mod(mod)
 	end
 end
 
+-- Before a registered callback runs, the engine makes its mod the last-run mod.
+function I.set_origin(callback)
+	local origin = H.rawget(I.registry("callback_origins"), callback)
+	set_last_run_mod(type(origin) == "table" and origin.mod or nil)
+end
+
 ---------------------------------------------------------------------------------------------------
 -- core.after: jobs expire on the globalstep clock; callbacks run with their mod as last-run mod.
 
@@ -248,8 +254,7 @@ function I.step(dtime)
 	end
 	for _, f in ipairs(I.registry("registered_globalsteps")) do
 		if type(f) == "function" then
-			local origin = H.rawget(I.registry("callback_origins"), f)
-			set_last_run_mod(type(origin) == "table" and origin.mod or nil)
+			I.set_origin(f)
 			I.callback("environment_Step", f, dtime)
 		end
 	end

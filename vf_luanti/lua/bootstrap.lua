@@ -9,7 +9,9 @@
 -- Everything that crosses to Python is a string or number (JSON for structured data), so Python
 -- never walks a table a mod could have booby-trapped with metamethods.
 
-local sources = ...            -- {[filename] = source text} of the emulation files (from Python)
+-- {[filename] = source text or trusted bytecode} of the emulation files, and the resource guard
+-- (limits and the deadline state, see sandbox.lua), both from Python (vf_luanti/runtime.py).
+local sources, guard = ...
 
 -- Engine order: common helpers first, then the game API split by concern, then the host-side parts.
 local FILES = {
@@ -46,6 +48,7 @@ local host_G = _G
 local I = {
 	host = host_G,           -- the host globals (full libraries); emulation code only
 	files = FILES,
+	guard = guard,
 }
 local core = {}
 

@@ -80,6 +80,7 @@ end
 local function run_list(fxn, list, ...)
 	local stop
 	for _, f in ipairs(list) do
+		I.set_origin(f)
 		local res = { I.callback(fxn, f, ...) }
 		if res[1] and res[2] and stop == nil then
 			stop = res[2]
@@ -141,17 +142,23 @@ api.join_player = guarded(function(name, privs, pos)
 	if type(refusal) == "string" then
 		return json({ ok = false, refused = refusal })
 	end
-	local handler_f = H.rawget(core, "get_auth_handler")
-	local handler = type(handler_f) == "function" and handler_f() or nil
-	if type(handler) == "table" then
-		if handler.get_auth(name) == nil then
-			handler.create_auth(name, "")
+	-- The auth entry (through the auth handler a mod may have replaced, as the engine does).
+	local authed = I.callback("on_authplayer", function()
+		local handler_f = H.rawget(core, "get_auth_handler")
+		local handler = type(handler_f) == "function" and handler_f() or nil
+		if type(handler) == "table" then
+			if handler.get_auth(name) == nil then
+				handler.create_auth(name, "")
+			end
+			if privs ~= nil and privs ~= "" then
+				handler.set_privileges(name, parse_names(privs))
+			end
+		elseif privs ~= nil and privs ~= "" and type(H.rawget(core, "set_player_privs")) == "function" then
+			core.set_player_privs(name, parse_names(privs))
 		end
-		if privs ~= nil and privs ~= "" then
-			handler.set_privileges(name, parse_names(privs))
-		end
-	elseif privs ~= nil and privs ~= "" and type(H.rawget(core, "set_player_privs")) == "function" then
-		core.set_player_privs(name, parse_names(privs))
+	end)
+	if not authed then
+		return json({ ok = false, error = "the auth handler failed (see errors)" })
 	end
 	local is_new = not I.known_players[name]
 	I.known_players[name] = true
@@ -701,12 +708,16 @@ end)
 -- Time.
 
 -- step(seconds, dtime): server steps of dtime (default 0.1 s) until `seconds` have passed.
+local MAX_STEPS = 100000
 api.step = guarded(function(seconds, dtime)
 	dtime = tonumber(dtime) or 0.1
 	if dtime <= 0 then
 		error("dtime must be positive", 0)
 	end
 	local n = ceil((tonumber(seconds) or dtime) / dtime - 1e-9)
+	if n > MAX_STEPS then
+		error("step: " .. n .. " steps asked, at most " .. MAX_STEPS .. " per call", 0)
+	end
 	for _ = 1, n do
 		I.step(dtime)
 	end
@@ -780,11 +791,15 @@ api.chat_command = guarded(function(name, line)
 	if ssub(line, 1, 1) ~= "/" then
 		line = "/" .. line
 	end
-	if type(I.run_chatcommand) ~= "function" then
-		error("chat commands are not available (I.run_chatcommand missing)", 0)
-	end
 	local before = #I.chat_log
-	local res = { I.callback("on_chat_message", I.run_chatcommand, o.name, line) }
+	local res
+	if type(I.run_chatcommand) == "function" then
+		res = { I.callback("on_chat_message", I.run_chatcommand, o.name, line) }
+	else
+		-- The engine's own path: the chat command dispatcher is an on_chat_message callback.
+		res = { true, run_list("on_chat_message", I.registry("registered_on_chat_messages"), o.name, line) and true
+			or false }
+	end
 	local replies = {}
 	for i = before + 1, #I.chat_log do
 		replies[#replies + 1] = I.chat_log[i].message
@@ -845,18 +860,27 @@ api.add_item = guarded(function(pos, item)
 	return json({ ok = res[1] == true, id = o and o.id or nil })
 end)
 
--- punch_entity(id, player[, time_from_last_punch]): the player punches with the wielded item.
+-- punch_entity(id, player[, time_from_last_punch]): the player punches with the wielded item, which
+-- then takes the punch's wear (punch_attack_uses), as the server does for a player's punch.
 api.punch_entity = guarded(function(id, name, tflp)
 	local o = object(id)
-	local puncher = (name ~= nil and name ~= "") and player(name) or nil
-	local ok = I.callback("luaentity_Punch", I.punch, o, puncher and puncher.ref, tonumber(tflp) or 1000000, nil, nil)
-	return json({ ok = ok == true, object = I.object_view(o) })
+	local puncher = player(name)
+	local rec = I.wielded_record(puncher)
+	local ok, wear = I.callback("luaentity_Punch", I.punch, o, puncher.ref, tonumber(tflp) or 1000000, nil, nil,
+		rec.wear)
+	if ok and (wear or 0) > 0 then
+		local now = I.copy_record(I.wielded_record(puncher))
+		local stack = I.new_stack(now)
+		if stack:add_wear(wear) then
+			set_wielded_record(puncher, I.copy_record(I.stack_state(stack)))
+		end
+	end
+	return json({ ok = ok == true, object = I.object_view(o), wielded = wielded_string(puncher) })
 end)
 
 api.rightclick_entity = guarded(function(id, name)
 	local o = object(id)
-	local clicker = (name ~= nil and name ~= "") and player(name) or nil
-	local ok = I.callback("luaentity_Rightclick", I.right_click, o, clicker and clicker.ref)
+	local ok = I.callback("luaentity_Rightclick", I.right_click, o, player(name).ref)
 	return json({ ok = ok == true, object = I.object_view(o) })
 end)
 

@@ -206,7 +206,7 @@ local function deserialize_meta(s)
 		end
 		return meta
 	end
-	for k, v in s:sub(2):gmatch("([^\2\3]*)\2([^\3]*)\3") do
+	for k, v in H.string.gmatch(ssub(s, 2), "([^\2\3]*)\2([^\3]*)\3") do
 		meta[k] = v
 	end
 	return meta

@@ -720,11 +720,9 @@ local function sky(x, y, z)
 	return t == nil or y > t
 end
 
--- Sunlight reaching a light-passing position: `sun` there under open sky, less 1 per node away.
-local function sunlight(x, y, z, sun)
-	if sky(x, y, z) then
-		return sun
-	end
+-- Nodes from a light-passing position to the nearest sky-lit one through light-passing nodes
+-- (breadth-first, at most 14; 15 when there is none that near).
+local function sky_distance(x, y, z)
 	local seen = { [hash(x, y, z)] = true }
 	local frontier = { { x, y, z } }
 	for d = 1, 14 do
@@ -736,7 +734,7 @@ local function sunlight(x, y, z, sun)
 					local hq = hash(qx, qy, qz)
 					if not seen[hq] and passes_light((I.node_at(qx, qy, qz))) then
 						if sky(qx, qy, qz) then
-							return max(0, sun - d)
+							return d
 						end
 						seen[hq] = true
 						next_frontier[#next_frontier + 1] = { qx, qy, qz }
@@ -745,11 +743,31 @@ local function sunlight(x, y, z, sun)
 			end
 		end
 		if #next_frontier == 0 then
-			return 0
+			break
 		end
 		frontier = next_frontier
 	end
-	return 0
+	return 15
+end
+
+-- Sunlight reaching a light-passing position: `sun` under open sky, less 1 per node away from it.
+-- Distances are remembered until the map changes.
+local distance_memo, memo_version = {}, -1
+
+local function sunlight(x, y, z, sun)
+	if sky(x, y, z) then
+		return sun
+	end
+	if memo_version ~= I.map_version then
+		distance_memo, memo_version = {}, I.map_version
+	end
+	local h = hash(x, y, z)
+	local d = distance_memo[h]
+	if d == nil then
+		d = sky_distance(x, y, z)
+		distance_memo[h] = d
+	end
+	return max(0, sun - d)
 end
 
 -- param1 as reads report it: the daylight bank for light-passing nodes, the stored value otherwise.

@@ -6,7 +6,7 @@
 local core, I = ...
 local H = I.host
 
-I.api = {}
+I.api = I.api or {}  -- versions.lua adds set_target_version before this file
 local api = I.api
 
 I.mods = {}          -- name -> {name, path}
@@ -27,6 +27,9 @@ end
 function api.load_mod(name, path)
 	if I.failed then
 		return false
+	end
+	if I.begin_mod_loading then
+		I.begin_mod_loading() -- builtin registration is over (register.lua)
 	end
 	path = I.normalize_path(path)
 	I.mods[name] = { name = name, path = path }

@@ -192,7 +192,8 @@ function I.hit_params(armor, caps, time_from_last_punch, wear)
 	return max(-65535, min(65535, damage)), w
 end
 
-local function punch(o, puncher_ref, time_from_last_punch, caps_table, dir)
+-- Returns the wear the punch causes to the punching tool (the caller applies it or not).
+local function punch(o, puncher_ref, time_from_last_punch, caps_table, dir, initial_wear)
 	local puncher = puncher_ref and I.object_of(puncher_ref)
 	local caps
 	if caps_table ~= nil then
@@ -212,7 +213,7 @@ local function punch(o, puncher_ref, time_from_last_punch, caps_table, dir)
 			dir = I.vec(0, 0, 0)
 		end
 	end
-	local damage = I.hit_params(o.armor_groups, caps, time_from_last_punch, 0)
+	local damage, wear = I.hit_params(o.armor_groups, caps, time_from_last_punch, initial_wear or 0)
 	-- Callbacks get the capabilities as the engine re-reads them (defaults filled in).
 	local caps_out = { full_punch_interval = caps.full_punch_interval, max_drop_level = caps.max_drop_level,
 		punch_attack_uses = caps.punch_attack_uses, groupcaps = caps.groupcaps, damage_groups = caps.damage_groups }
@@ -227,7 +228,7 @@ local function punch(o, puncher_ref, time_from_last_punch, caps_table, dir)
 		if not handled and damage ~= 0 then
 			player_set_hp(o, o.hp - damage, reason)
 		end
-		return
+		return wear
 	end
 	local ent = o.luaentity
 	local handled = false
@@ -237,6 +238,7 @@ local function punch(o, puncher_ref, time_from_last_punch, caps_table, dir)
 	if not handled and damage > 0 and not o.removed then
 		entity_set_hp(o, o.hp - damage, reason)
 	end
+	return wear
 end
 I.punch = punch
 
@@ -294,7 +296,7 @@ method("punch", function(o, puncher, tflp, caps, dir)
 		error("bad argument #1 to 'punch' (userdata expected, got " .. (puncher == nil and "nil" or type(puncher))
 			.. ")", 0)
 	end
-	punch(o, puncher, tflp, caps, dir)
+	return punch(o, puncher, tflp, caps, dir)
 end)
 method("right_click", function(o, clicker)
 	I.right_click(o, clicker)

@@ -1,2 +1,327 @@
--- random.lua: not yet written (placeholder so bootstrap can load).
+-- random.lua: PseudoRandom, PcgRandom, SecureRandom and noise objects.
+--
+-- PseudoRandom and PcgRandom reproduce the engine's generators bit for bit (checked against the
+-- real server: PseudoRandom(42) starts 19082, 17034, ...; PcgRandom(42):next() is -248486166), so
+-- a mod's seeded behaviour is the engine's. Noise is a deterministic approximation (documented in
+-- docs/emulation.md): same seed and position give the same value, with Perlin-like smoothness.
 local core, I = ...
+local H = I.host
+local G = I.G
+local type, error, setmetatable, tonumber = H.type, H.error, H.setmetatable, H.tonumber
+local floor = H.math.floor
+local bit = H.bit
+local band, bor, bxor, lshift, rshift = bit.band, bit.bor, bit.bxor, bit.lshift, bit.rshift
+
+local P32 = 4294967296
+
+local function u32(x)
+	return x % P32
+end
+
+local function s32(x)
+	x = x % P32
+	return x >= 2147483648 and x - P32 or x
+end
+
+-- Exact 32x32 -> 64 bit product as (hi, lo), using 16-bit limbs so doubles never lose precision.
+local function mul32(a, b)
+	local a0, a1 = a % 65536, floor(a / 65536)
+	local b0, b1 = b % 65536, floor(b / 65536)
+	local p, q, r = a0 * b0, a1 * b0 + a0 * b1, a1 * b1
+	local lo_full = p + (q % 65536) * 65536
+	local lo = lo_full % P32
+	local hi = r + floor(q / 65536) + floor(lo_full / P32)
+	return hi % P32, lo
+end
+
+-- (ah,al) * (bh,bl) + (ch,cl) mod 2^64
+local function muladd64(ah, al, bh, bl, ch, cl)
+	local hi, lo = mul32(al, bl)
+	local _, x = mul32(ah, bl)
+	local _, y = mul32(al, bh)
+	lo = lo + cl
+	hi = hi + x + y + ch + floor(lo / P32)
+	return hi % P32, lo % P32
+end
+
+------------------------------------------------------------------------------------------------------
+-- PseudoRandom: the engine's 32-bit LCG with signed arithmetic and truncating division.
+
+local PseudoRandom = {}
+PseudoRandom.__index = PseudoRandom
+
+local function pr_step(self)
+	local _, lo = mul32(u32(self.state), 1103515245)
+	local v = s32(lo + 12345)
+	self.state = v
+	local q = v / 65536
+	q = q >= 0 and floor(q) or -floor(-q)
+	return u32(q) % 32768
+end
+
+function PseudoRandom:next(min, max)
+	local v = pr_step(self)
+	if min == nil then
+		return v
+	end
+	max = max or 32767
+	if max < min then
+		error("PseudoRandom.next(): max < min", 2)
+	end
+	if max - min ~= 32767 and max - min > 32767 then
+		error("PseudoRandom.next(): max-min interval must be 32767 or less", 2)
+	end
+	return v % (max - min + 1) + min
+end
+
+function PseudoRandom:get_state()
+	return self.state
+end
+
+function G.PseudoRandom(seed)
+	return setmetatable({ state = s32(floor(tonumber(seed) or 0)) }, PseudoRandom)
+end
+
+------------------------------------------------------------------------------------------------------
+-- PcgRandom: PCG32 (XSH-RR) with the engine's seeding and range reduction.
+
+local PcgRandom = {}
+PcgRandom.__index = PcgRandom
+local MUL_HI, MUL_LO = 0x5851F42D, 0x4C957F2D
+
+local function split64(n)
+	n = floor(n)
+	return u32(floor(n / P32)), u32(n)
+end
+
+local function pcg_next(self)
+	local oh, ol = self.hi, self.lo
+	self.hi, self.lo = muladd64(oh, ol, MUL_HI, MUL_LO, self.inc_hi, self.inc_lo)
+	-- xorshifted = ((old >> 18) ^ old) >> 27 (low 32 bits); rot = old >> 59
+	local xh = rshift(oh, 18)
+	local xl = bor(rshift(ol, 18), lshift(oh, 14))
+	local yh, yl = bxor(xh, oh), bxor(xl, ol)
+	local xs = bor(rshift(yl, 27), lshift(yh, 5))
+	local rot = floor(oh / 134217728) -- oh >> 27
+	return u32(bor(rshift(xs, rot), lshift(xs, band(-rot, 31))))
+end
+
+local function pcg_range(self, bound)
+	if bound == 0 then
+		return pcg_next(self)
+	end
+	local threshold = (P32 - bound) % bound
+	while true do
+		local r = pcg_next(self)
+		if r >= threshold then
+			return r % bound
+		end
+	end
+end
+
+function PcgRandom:next(min, max)
+	min = min or -2147483648
+	max = max or 2147483647
+	if max < min then
+		error("PcgRandom.next(): max < min", 2)
+	end
+	return s32(pcg_range(self, u32(max - min + 1)) + min)
+end
+
+function PcgRandom:rand_normal_dist(min, max, trials)
+	min, max, trials = min or -2147483648, max or 2147483647, trials or 6
+	local acc = 0
+	for _ = 1, trials do
+		acc = acc + self:next(min, max)
+	end
+	local v = acc / trials
+	return v >= 0 and floor(v + 0.5) or -floor(-v + 0.5)
+end
+
+function PcgRandom:get_state()
+	return self.hi * P32 + self.lo
+end
+
+local function pcg_seed(self, seed, seq_hi, seq_lo)
+	self.inc_hi = u32(bor(lshift(seq_hi, 1), rshift(seq_lo, 31)))
+	self.inc_lo = u32(bor(lshift(seq_lo, 1), 1))
+	self.hi, self.lo = 0, 0
+	pcg_next(self)
+	local sh, sl = split64(seed)
+	local lo = self.lo + sl
+	self.hi, self.lo = (self.hi + sh + floor(lo / P32)) % P32, lo % P32
+	pcg_next(self)
+end
+
+function G.PcgRandom(seed, seq)
+	local self = setmetatable({}, PcgRandom)
+	local qh, ql = 0xda3e39cb, 0x94b95bdb
+	if seq then
+		qh, ql = split64(seq)
+	end
+	pcg_seed(self, tonumber(seed) or 0, qh, ql)
+	return self
+end
+
+------------------------------------------------------------------------------------------------------
+-- SecureRandom: the engine reads the OS CSPRNG; here bytes come from a PCG seeded per runtime
+-- (scoring must be reproducible, and nothing here protects secrets).
+
+local SecureRandom = {}
+SecureRandom.__index = SecureRandom
+
+function SecureRandom:next_bytes(count)
+	count = count or 1
+	if count > 2048 then
+		error("SecureRandom:next_bytes(): count must be at most 2048", 2)
+	end
+	local out = {}
+	for i = 1, count do
+		out[i] = H.string.char(self.pcg:next(0, 255))
+	end
+	return H.table.concat(out)
+end
+
+function G.SecureRandom()
+	return setmetatable({ pcg = G.PcgRandom(0x5ec0de) }, SecureRandom)
+end
+
+------------------------------------------------------------------------------------------------------
+-- Noise: deterministic gradient-free value noise with octaves (an approximation of the engine's
+-- Perlin noise: same parameters and seed give the same, smooth values, not the engine's numbers).
+
+local function hash3(x, y, z, seed)
+	local h = bxor(x * 73856093, y * 19349663, z * 83492791, seed * 1013904223)
+	h = bxor(h, rshift(h, 13)) * 1274126177
+	return band(bxor(h, rshift(h, 16)), 0x7fffffff) / 0x7fffffff * 2 - 1
+end
+
+local function smooth(t)
+	return t * t * (3 - 2 * t)
+end
+
+local function value3(x, y, z, seed)
+	local x0, y0, z0 = floor(x), floor(y), floor(z)
+	local fx, fy, fz = smooth(x - x0), smooth(y - y0), smooth(z - z0)
+	local function lerp(a, b, t)
+		return a + (b - a) * t
+	end
+	local function c(dx, dy, dz)
+		return hash3(x0 + dx, y0 + dy, z0 + dz, seed)
+	end
+	return lerp(
+		lerp(lerp(c(0, 0, 0), c(1, 0, 0), fx), lerp(c(0, 1, 0), c(1, 1, 0), fx), fy),
+		lerp(lerp(c(0, 0, 1), c(1, 0, 1), fx), lerp(c(0, 1, 1), c(1, 1, 1), fx), fy), fz)
+end
+
+local PerlinNoise = {}
+PerlinNoise.__index = PerlinNoise
+
+local function noise_params(a, b, c, d)
+	if type(a) == "table" then
+		return {
+			offset = a.offset or 0, scale = a.scale or 1, spread = a.spread or { x = 250, y = 250, z = 250 },
+			seed = a.seed or 0, octaves = a.octaves or 3, persistence = a.persistence or a.persist or 0.6,
+			lacunarity = a.lacunarity or 2.0,
+		}
+	end
+	-- legacy: PerlinNoise(seed, octaves, persistence, spread)
+	return { offset = 0, scale = 1, spread = { x = d or 250, y = d or 250, z = d or 250 }, seed = a or 0,
+		octaves = b or 3, persistence = c or 0.6, lacunarity = 2.0 }
+end
+
+function PerlinNoise:get_3d(p)
+	local np = self.np
+	local total, amp, freq = 0, 1, 1
+	for o = 1, np.octaves do
+		total = total + amp * value3(p.x / np.spread.x * freq, p.y / np.spread.y * freq,
+			p.z / np.spread.z * freq, np.seed + o)
+		amp, freq = amp * np.persistence, freq * np.lacunarity
+	end
+	return np.offset + np.scale * total
+end
+
+function PerlinNoise:get_2d(p)
+	return self:get_3d({ x = p.x, y = p.y, z = 0 })
+end
+PerlinNoise.get3d, PerlinNoise.get2d = PerlinNoise.get_3d, PerlinNoise.get_2d
+
+function G.PerlinNoise(a, b, c, d)
+	return setmetatable({ np = noise_params(a, b, c, d) }, PerlinNoise)
+end
+G.ValueNoise = G.PerlinNoise
+
+local PerlinNoiseMap = {}
+PerlinNoiseMap.__index = PerlinNoiseMap
+
+function PerlinNoiseMap:get_3d_map_flat(minp, buffer)
+	local out, i, size = buffer or {}, 0, self.size
+	for z = 0, (size.z or 1) - 1 do
+		for y = 0, size.y - 1 do
+			for x = 0, size.x - 1 do
+				i = i + 1
+				out[i] = self.noise:get_3d({ x = minp.x + x, y = minp.y + y, z = (minp.z or 0) + z })
+			end
+		end
+	end
+	return out
+end
+
+function PerlinNoiseMap:get_2d_map_flat(minp, buffer)
+	local out, i, size = buffer or {}, 0, self.size
+	for y = 0, size.y - 1 do
+		for x = 0, size.x - 1 do
+			i = i + 1
+			out[i] = self.noise:get_2d({ x = minp.x + x, y = minp.y + y })
+		end
+	end
+	return out
+end
+
+function PerlinNoiseMap:get_2d_map(minp)
+	local flat, out, size = self:get_2d_map_flat(minp), {}, self.size
+	for y = 1, size.y do
+		out[y] = {}
+		for x = 1, size.x do
+			out[y][x] = flat[(y - 1) * size.x + x]
+		end
+	end
+	return out
+end
+
+function PerlinNoiseMap:get_3d_map(minp)
+	local flat, out, size = self:get_3d_map_flat(minp), {}, self.size
+	for z = 1, size.z do
+		out[z] = {}
+		for y = 1, size.y do
+			out[z][y] = {}
+			for x = 1, size.x do
+				out[z][y][x] = flat[((z - 1) * size.y + (y - 1)) * size.x + x]
+			end
+		end
+	end
+	return out
+end
+PerlinNoiseMap.get2dMap, PerlinNoiseMap.get3dMap = PerlinNoiseMap.get_2d_map, PerlinNoiseMap.get_3d_map
+PerlinNoiseMap.get2dMap_flat = PerlinNoiseMap.get_2d_map_flat
+PerlinNoiseMap.get3dMap_flat = PerlinNoiseMap.get_3d_map_flat
+
+function G.PerlinNoiseMap(np, size)
+	return setmetatable({ noise = G.PerlinNoise(np), size = { x = size.x, y = size.y, z = size.z or 1 } },
+		PerlinNoiseMap)
+end
+G.ValueNoiseMap = G.PerlinNoiseMap
+
+function core.get_perlin(a, b, c, d)
+	if type(a) == "table" then
+		local np = {}
+		for k, v in H.pairs(a) do
+			np[k] = v
+		end
+		np.seed = (np.seed or 0) + 1
+		return G.PerlinNoise(np)
+	end
+	return G.PerlinNoise(a, b, c, d)
+end
+core.get_perlin_map = G.PerlinNoiseMap
+

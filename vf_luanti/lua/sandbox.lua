@@ -54,9 +54,210 @@ G.package.searchpath = function()
 	return nil, "package.searchpath is not available"
 end
 
--- The string metatable's __index points at the mods' string table, as in the engine.
+-- The string metatable's __index points at the mods' string table, as in the engine, so string
+-- methods a mod adds work with method syntax. getmetatable("") returns a stand-in with the same
+-- __index (the __metatable field): a mod that assigns to it cannot re-point method lookup or add
+-- operators to every string.
 I.string_meta = H.getmetatable("")
 I.string_meta.__index = G.string
+I.string_meta.__metatable = { __index = G.string }
+
+---------------------------------------------------------------------------------------------------
+-- Resource guard (docs/sandbox.md). Python passes `guard`: the CPU deadline (absolute os.clock()
+-- seconds), the hook interval and the limits below; it reads guard.expired after every call. The
+-- engine leaves CPU to the mods; a reward sandbox cannot, so these parts are stricter than it.
+---------------------------------------------------------------------------------------------------
+local guard = I.guard
+local clock, sethook, getinfo = H.os.clock, H.debug.sethook, H.debug.getinfo
+local hpcall, select, sbyte = H.pcall, H.select, H.string.byte
+local TIMEOUT = "vf-luanti: CPU time limit exceeded"
+I.TIMEOUT = TIMEOUT
+
+-- The deadline hook. Sticky: once the deadline passed, every later hook call raises again, so a
+-- mod's pcall or coroutine that swallows the error only buys itself another hook interval.
+local function deadline_hook()
+	if guard.expired or clock() > guard.deadline then
+		guard.expired = true
+		error(TIMEOUT, 0)
+	end
+end
+sethook(deadline_hook, "", guard.hook_count)
+
+-- Pass results through, unless the deadline expired meanwhile (the error was caught by a pcall).
+local function unless_expired(...)
+	if guard.expired then
+		error(TIMEOUT, 0)
+	end
+	return ...
+end
+
+G.pcall = function(f, ...)
+	return unless_expired(hpcall(f, ...))
+end
+G.xpcall = function(f, handler, ...)
+	return unless_expired(H.xpcall(f, handler, ...))
+end
+
+-- Nesting of C calls that re-enter Lua (coroutine resume, gsub callbacks). LuaJIT does not bound
+-- them and overflows the C stack (SIGSEGV); Lua 5.1 stops at 200 with this message.
+local c_depth = 0
+local function leave_c(ok, ...)
+	c_depth = c_depth - 1
+	if guard.expired then
+		error(TIMEOUT, 0)
+	end
+	return ok, ...
+end
+local function enter_c()
+	if c_depth >= guard.c_depth then
+		error("C stack overflow", 0)
+	end
+	c_depth = c_depth + 1
+end
+
+-- Coroutines: hooked at creation (LuaJIT's hook is global, Lua 5.1's is per thread), resumes
+-- counted, and a timeout caught by resume is raised again in the resumer.
+local co_create, co_resume = H.coroutine.create, H.coroutine.resume
+G.coroutine.create = function(f)
+	local co = co_create(f)
+	sethook(co, deadline_hook, "", guard.hook_count)
+	return co
+end
+G.coroutine.resume = function(co, ...)
+	if type(co) ~= "thread" then
+		error("bad argument #1 to 'resume' (coroutine expected)", 2)
+	end
+	enter_c()
+	return leave_c(co_resume(co, ...))
+end
+local function unwrap(ok, ...)
+	if not ok then
+		error((...), 0)
+	end
+	return ...
+end
+G.coroutine.wrap = function(f)
+	local co = G.coroutine.create(f)
+	return function(...)
+		enter_c()
+		return unwrap(leave_c(co_resume(co, ...)))
+	end
+end
+
+-- Patterns: LuaJIT's matcher backtracks without limit inside one C call (the hook cannot stop it),
+-- so overlong patterns and ones with more quantifiers than any real mod writes are refused. What
+-- slips through is stopped by the worker's wall-clock deadline.
+local pattern_ok = H.setmetatable({}, { __mode = "k" })
+local function check_pattern(p, fname)
+	if type(p) ~= "string" or pattern_ok[p] then
+		return
+	end
+	if #p > guard.pattern_max then
+		error("bad argument #2 to '" .. fname .. "' (pattern too long: over " .. guard.pattern_max .. " bytes)", 3)
+	end
+	local quantifiers, i, n = 0, 1, #p
+	while i <= n do
+		local c = sbyte(p, i)
+		if c == 37 then -- %x: an escape, skip the escaped character
+			i = i + 1
+		elseif c == 42 or c == 43 or c == 45 or c == 63 then -- * + - ?
+			quantifiers = quantifiers + 1
+		end
+		i = i + 1
+	end
+	if quantifiers > guard.pattern_quantifiers then
+		error("bad argument #2 to '" .. fname .. "' (pattern too complex: over "
+			.. guard.pattern_quantifiers .. " quantifiers)", 3)
+	end
+	pattern_ok[p] = true
+end
+
+local hs = H.string
+G.string.find = function(s, p, init, plain)
+	if not plain then
+		check_pattern(p, "find")
+	end
+	return hs.find(s, p, init, plain)
+end
+G.string.match = function(s, p, init)
+	check_pattern(p, "match")
+	return hs.match(s, p, init)
+end
+G.string.gmatch = function(s, p)
+	check_pattern(p, "gmatch")
+	return hs.gmatch(s, p)
+end
+G.string.gsub = function(s, p, repl, n)
+	check_pattern(p, "gsub")
+	local t = type(repl)
+	if t == "string" or t == "number" then
+		return hs.gsub(s, p, repl, n)
+	end
+	-- a function or table replacement re-enters Lua from C: counted, errors passed on unchanged
+	enter_c()
+	return unwrap(leave_c(hpcall(hs.gsub, s, p, repl, n)))
+end
+
+-- getfenv/setfenv: C functions and level 0 answer with the thread's environment, which is the
+-- host's globals here (the engine swaps the thread's environment; lupa needs the host's for its
+-- debug.traceback lookup), so the host table is answered as the mods' _G and cannot be replaced.
+local host_G = H._G
+local function level_up(f)
+	if f == nil then
+		return 2
+	end
+	if type(f) == "number" and f > 0 then
+		return f + 1
+	end
+	return f
+end
+G.getfenv = function(f)
+	local env = H.getfenv(level_up(f))
+	if env == host_G then
+		return G
+	end
+	return env
+end
+G.setfenv = function(f, env)
+	f = level_up(f)
+	if f == 0 or (type(f) ~= "number" and H.getfenv(f) == host_G) then
+		error("'setfenv' cannot change environment of given object", 2)
+	end
+	return H.setfenv(f, env)
+end
+
+-- debug: a mod's sethook is recorded (gethook returns it) but never replaces the deadline hook
+-- and is not called (a hook runs with hooks disabled, so it could not be stopped); debug.debug
+-- (an interactive console on stdin) does nothing; getinfo returns `func` only for mod functions,
+-- so emulation internals and C functions stay out of reach (as in Luanti 5.15).
+local mod_hook = {}
+G.debug.sethook = function(...)
+	local off = type((...)) == "thread" and 1 or 0
+	mod_hook = { select(1 + off, ...) }
+end
+G.debug.gethook = function()
+	return mod_hook[1], mod_hook[2], mod_hook[3]
+end
+G.debug.debug = function() end
+G.debug.getinfo = function(a, b, c)
+	local info
+	if type(a) == "thread" then
+		info = getinfo(a, b, c)
+	else
+		info = getinfo(level_up(a), b)
+	end
+	if type(info) == "table" and info.func ~= nil then
+		local src = getinfo(info.func, "S")
+		if src.what == "C" or ssub(src.source, 1, 9) == "@builtin/" then
+			info.func = nil
+		end
+	end
+	return info
+end
+
+-- jit: hooks do not fire in compiled code, so the JIT stays off whatever a mod asks.
+G.jit.on = function() end
+G.jit.opt = { start = function() end }
 
 -- Virtual file system: absolute path -> file contents. Python fills it before mods load; writes by
 -- mods (io.open "w", safe_file_write) land here too, so nothing touches the real disk.
@@ -69,7 +270,7 @@ function I.normalize_path(path)
 		return nil
 	end
 	local parts = {}
-	for part in path:gmatch("[^/]+") do
+	for part in H.string.gmatch(path, "[^/]+") do
 		if part == ".." then
 			if #parts == 0 then
 				return nil
@@ -123,7 +324,8 @@ local function compile(text, chunkname)
 	if type(text) == "string" and ssub(text, 1, 1) == "\27" then
 		return nil, "Bytecode prohibited when mod security is enabled."
 	end
-	local f, err = H.loadstring(text, chunkname)
+	-- text mode: LuaJIT also takes bytecode after a BOM or a "#" line, which the check above misses
+	local f, err = H.load(text, chunkname, "t")
 	if not f then
 		return nil, err
 	end

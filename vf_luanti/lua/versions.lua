@@ -1,2 +1,243 @@
--- versions.lua: not yet written (placeholder so bootstrap can load).
+-- versions.lua: which core.* name exists since which Luanti version, and the unknown-API diagnostic.
+--
+-- BASELINE lists every member of `core` a mod sees in the 5.6.1 engine (taken from the real server
+-- with an empty game); LATER lists, per release, the core.* names whose documentation first
+-- appears in that release's doc/lua_api (tags 5.7.0 .. 5.17.0). The target version (default 5.6.1,
+-- the oracle's) decides which of the later names the emulation exposes: the others are moved out
+-- of `core` before the first mod loads, so a mod sees the same nil as on a real 5.6.1 server.
+--
+-- Reading a missing core.X from mod code records one warning per location, naming the API and the
+-- version that has it (or the nearest real name) while the read itself still returns nil, so the
+-- engine's own error follows. The __index metamethod only runs for missing keys.
 local core, I = ...
+local H = I.host
+local type, tostring, tonumber, pairs = H.type, H.tostring, H.tonumber, H.pairs
+local ssub, sgsub, smatch, gmatch, getinfo = H.string.sub, H.string.gsub, H.string.match, H.string.gmatch, H.debug.getinfo
+local min, floor = H.math.min, H.math.floor
+
+local BASELINE = [[
+CONTENT_AIR CONTENT_IGNORE CONTENT_UNKNOWN EMERGE_CANCELLED EMERGE_ERRORED EMERGE_FROM_DISK
+EMERGE_FROM_MEMORY EMERGE_GENERATED LIGHT_MAX MAP_BLOCKSIZE PLAYER_MAX_BREATH_DEFAULT
+PLAYER_MAX_HP_DEFAULT add_entity add_item add_node add_node_level add_particle add_particlespawner
+after async_event_handler async_jobs auth_reload ban_player builtin_auth_handler bulk_set_node
+calculate_knockback callback_origins cancel_shutdown_requests chat_send_all chat_send_player
+chatcommands check_for_falling check_password_entry check_player_privs check_single_for_falling
+clear_craft clear_objects clear_registered_biomes clear_registered_decorations
+clear_registered_ores clear_registered_schematics close_formspec colorize colorspec_to_bytes
+colorspec_to_colorstring compare_block_status compress cpdir craft_predict craftitemdef_default
+create_detached_inventory create_detached_inventory_raw create_schematic debug decode_base64
+decompress delete_area delete_particlespawner deserialize detached_inventories dig_node
+dir_to_facedir dir_to_wallmounted dir_to_yaw disconnect_player do_async_callback do_item_eat
+dynamic_add_media dynamic_media_callbacks emerge_area encode_base64 encode_png env
+explode_scrollbar_event explode_table_event explode_textlist_event facedir_to_dir features
+find_node_near find_nodes_in_area find_nodes_in_area_under_air find_nodes_with_meta find_path
+fix_light forceload_block forceload_free_block format_chat_message formspec_escape
+generate_decorations generate_ores get_all_craft_recipes get_artificial_light get_auth_handler
+get_background_escape_sequence get_ban_description get_ban_list get_biome_data get_biome_id
+get_biome_name get_builtin_path get_color_escape_sequence get_connected_players get_content_id
+get_craft_recipe get_craft_result get_current_modname get_day_count get_decoration_id
+get_dig_params get_dir_list get_gametime get_gen_notify get_globals_to_transfer get_heat
+get_hit_params get_humidity get_inventory get_item_group get_last_run_mod get_mapgen_object
+get_mapgen_params get_mapgen_setting get_mapgen_setting_noiseparams get_meta get_mod_storage
+get_modnames get_modpath get_name_from_content_id get_natural_light get_node get_node_drops
+get_node_group get_node_level get_node_light get_node_max_level get_node_or_nil get_node_timer
+get_noiseparams get_objects_in_area get_objects_inside_radius get_password_hash get_perlin
+get_perlin_map get_player_by_name get_player_information get_player_ip get_player_privs
+get_player_radius_area get_pointed_thing_position get_position_from_hash get_server_max_lag
+get_server_status get_server_uptime get_spawn_level get_timeofday get_tool_wear_after_use
+get_translated_string get_translator get_us_time get_user_path get_version get_voxel_manip
+get_worldpath global_exists handle_async handle_node_drops has_feature hash_node_position
+hud_replace_builtin inventorycube is_area_protected is_colored_paramtype is_creative_enabled is_nan
+is_player is_protected is_singleplayer is_yes item_drop item_eat item_place item_place_node
+item_place_object item_secondary_use itemstring_with_color itemstring_with_palette kick_player
+line_of_sight load_area log luaentities mkdir mod_channel_join mvdir node_dig node_punch
+nodedef_default noneitemdef_default notify_authentication_modified object_refs on_craft
+override_chatcommand override_item parse_coordinates parse_json parse_relative_number place_node
+place_schematic place_schematic_on_vmanip player_exists pointed_thing_to_face_pos pos_to_string
+privs_to_string punch_node raillike_group raycast read_schematic record_protection_violation
+register_abm register_alias register_alias_force register_allow_player_inventory_action
+register_async_dofile register_authentication_handler register_biome register_can_bypass_userlimit
+register_chatcommand register_craft register_craft_predict register_craftitem register_decoration
+register_entity register_globalstep register_item register_lbm register_node register_on_auth_fail
+register_on_authplayer register_on_chat_message register_on_chatcommand register_on_cheat
+register_on_craft register_on_dieplayer register_on_dignode register_on_generated
+register_on_item_eat register_on_joinplayer register_on_leaveplayer register_on_liquid_transformed
+register_on_mapgen_init register_on_modchannel_message register_on_mods_loaded
+register_on_newplayer register_on_placenode register_on_player_hpchange
+register_on_player_inventory_action register_on_player_receive_fields register_on_prejoinplayer
+register_on_priv_grant register_on_priv_revoke register_on_protection_violation
+register_on_punchnode register_on_punchplayer register_on_respawnplayer
+register_on_rightclickplayer register_on_shutdown register_ore register_playerevent
+register_privilege register_schematic register_tool registered_abms registered_aliases
+registered_allow_player_inventory_actions registered_biomes registered_can_bypass_userlimit
+registered_chatcommands registered_craft_predicts registered_craftitems registered_decorations
+registered_entities registered_globalsteps registered_items registered_lbms registered_nodes
+registered_on_authplayers registered_on_chat_messages registered_on_chatcommands
+registered_on_cheats registered_on_crafts registered_on_dieplayers registered_on_dignodes
+registered_on_generateds registered_on_item_eats registered_on_joinplayers
+registered_on_leaveplayers registered_on_liquid_transformed registered_on_modchannel_message
+registered_on_mods_loaded registered_on_newplayers registered_on_placenodes
+registered_on_player_hpchange registered_on_player_hpchanges registered_on_player_inventory_actions
+registered_on_player_receive_fields registered_on_prejoinplayers registered_on_priv_grant
+registered_on_priv_revoke registered_on_protection_violation registered_on_punchnodes
+registered_on_punchplayers registered_on_respawnplayers registered_on_rightclickplayers
+registered_on_shutdown registered_ores registered_playerevents registered_privileges
+registered_tools remove_detached_inventory remove_detached_inventory_raw remove_node remove_player
+remove_player_auth request_http_api request_insecure_environment request_shutdown rgba rmdir
+rollback_get_last_node_actor rollback_get_node_actions rollback_punch_callbacks
+rollback_revert_actions_by rotate_and_place rotate_node run_callbacks run_priv_callbacks
+safe_file_write send_join_message send_leave_message serialize serialize_roundtrip
+serialize_schematic set_gen_notify set_last_run_mod set_mapgen_params set_mapgen_setting
+set_mapgen_setting_noiseparams set_node set_node_level set_noiseparams set_player_password
+set_player_privs set_timeofday setting_get setting_get_pos setting_getbool setting_save setting_set
+setting_setbool settings sha1 show_formspec show_general_help_formspec show_privs_help_formspec
+sound_fade sound_play sound_stop spawn_falling_node spawn_item spawn_tree string_to_area
+string_to_pos string_to_privs strip_background_colors strip_colors strip_foreground_colors
+strip_param2_color swap_node tooldef_default transforming_liquid_add translate unban_player_or_ip
+unregister_biome unregister_chatcommand unregister_item wallmounted_to_dir wrap_text write_json
+yaw_to_dir
+]]
+
+local LATER = {
+	["5.7"] = "dir_to_fourdir error_handler fourdir_to_dir get_game_info get_mapgen_edges get_player_window_information item_pickup register_on_item_pickup register_on_mapblocks_changed registered_on_item_pickups registered_on_mapblocks_changed",
+	["5.8"] = "urlencode",
+	["5.9"] = "change_player_privs get_mod_data_path get_node_boxes objects_in_area objects_inside_radius register_mapgen_script register_portable_metatable save_gen_notify sha256",
+	["5.10"] = "bulk_swap_node colorspec_to_table hypertext_escape ipc_cas ipc_get ipc_poll ipc_set is_valid_player_name show_death_screen time_to_day_night_ratio translate_n",
+	["5.11"] = "protocol_versions spawn_tree_on_vmanip",
+	["5.12"] = "get_value_noise get_value_noise_map",
+	["5.13"] = "get_mapgen_chunksize get_node_raw objects_by_guid",
+	["5.14"] = "strip_escapes",
+	["5.15"] = "path_exists",
+	["5.16"] = "get_active_blocks get_loadable_blocks get_loaded_blocks get_mapgen_settings",
+}
+
+-- Words LLMs put in place of the engine's (register_block -> register_node).
+local SYNONYMS = { block = "node", blocks = "nodes", recipe = "craft", command = "chatcommand",
+	commands = "chatcommands", mob = "entity" }
+
+I.api_version = {}          -- name -> "5.6.1" (baseline) or the release that introduced it
+for name in gmatch(BASELINE, "%S+") do
+	I.api_version[name] = "5.6.1"
+end
+for version, names in pairs(LATER) do
+	for name in gmatch(names, "%S+") do
+		I.api_version[name] = version
+	end
+end
+
+I.target_version = "5.6.1"
+I.future_api = {}           -- names above the target version, taken out of core
+
+local function parse_version(v)
+	local a, b, c = smatch(tostring(v), "^(%d+)%.(%d+)%.?(%d*)$")
+	if not a then
+		return nil
+	end
+	return { tonumber(a), tonumber(b), tonumber(c) or 0 }
+end
+
+-- a <= b for version strings ("5.7" == "5.7.0")
+local function version_le(a, b)
+	local x, y = parse_version(a), parse_version(b)
+	for i = 1, 3 do
+		if x[i] ~= y[i] then
+			return x[i] < y[i]
+		end
+	end
+	return true
+end
+
+function I.target_at_least(v)
+	return version_le(v, I.target_version)
+end
+
+-- Host API: choose the Luanti version to emulate (before the first mod loads).
+I.api = I.api or {}
+function I.api.set_target_version(v)
+	if parse_version(v) == nil then
+		return false
+	end
+	I.target_version = tostring(v)
+	return true
+end
+
+-- Move the names newer than the target out of core (once, before the first mod runs).
+function I.apply_target_version()
+	for name, version in pairs(I.api_version) do
+		if not version_le(version, I.target_version) and H.rawget(core, name) ~= nil then
+			I.future_api[name] = H.rawget(core, name)
+			H.rawset(core, name, nil)
+		end
+	end
+end
+
+local function distance(a, b)
+	if a == b then
+		return 0
+	end
+	local prev = {}
+	for j = 0, #b do
+		prev[j] = j
+	end
+	for i = 1, #a do
+		local cur = { [0] = i }
+		local ca = ssub(a, i, i)
+		for j = 1, #b do
+			local cost = ca == ssub(b, j, j) and 0 or 1
+			cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+		end
+		prev = cur
+	end
+	return prev[#b]
+end
+
+-- The real name a mistaken one most likely meant, or nil.
+local function suggestion(name)
+	local swapped = sgsub(name, "[%a]+", function(word)
+		return SYNONYMS[word]
+	end)
+	if swapped ~= name and H.rawget(core, swapped) ~= nil then
+		return swapped
+	end
+	local best, best_d = nil, floor(#name / 4) + 1
+	for known in pairs(I.api_version) do
+		if H.rawget(core, known) ~= nil then
+			local d = distance(name, known)
+			if d < best_d then
+				best, best_d = known, d
+			end
+		end
+	end
+	return best
+end
+
+local function is_mod_source(src)
+	return type(src) == "string" and ssub(src, 1, 1) == "@" and ssub(src, 1, 9) ~= "@builtin/"
+end
+
+function I.unknown_api_message(name)
+	local version = I.api_version[name]
+	if version and not version_le(version, I.target_version) then
+		return "core." .. name .. " needs Luanti " .. version .. " (target: " .. I.target_version .. ")"
+	end
+	local guess = suggestion(name)
+	if guess then
+		return "Unknown API core." .. name .. " (not in any Luanti version; did you mean core." .. guess .. "?)"
+	end
+	return "Unknown API core." .. name .. " (not in any Luanti version)"
+end
+
+H.setmetatable(core, {
+	__index = function(_, name)
+		if type(name) ~= "string" then
+			return nil
+		end
+		local info = getinfo(2, "Sl")
+		if info and is_mod_source(info.source) then
+			local file = ssub(info.source, 2)
+			I.warn_once("api:" .. name, I.unknown_api_message(name),
+				{ mod = I.mod_of_file(file), file = file, line = info.currentline })
+		end
+		return nil
+	end,
+})

@@ -197,7 +197,9 @@ class _Log:
         self.f.close()
 
 
-def _write_json(path: Path, obj: Any) -> None:
+def write_json(path: Path, obj: Any) -> None:
+    """Write through a temporary file and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, path)
@@ -311,7 +313,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> RunResult:
         manifest.setdefault("resumed", []).append(
             {"from_step": start, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         )
-    _write_json(manifest_path, manifest)
+    write_json(manifest_path, manifest)
 
     log = _Log(out / "log.jsonl", keep_until=start)
     pad_id = tok.pad_token_id
@@ -382,5 +384,5 @@ def train(cfg: TrainConfig, progress: bool = True) -> RunResult:
         eval_loss=eval_loss,
         peak_gpu_memory_bytes=torch.cuda.max_memory_allocated() if loaded.device == "cuda" else None,
     )
-    _write_json(manifest_path, manifest)
+    write_json(manifest_path, manifest)
     return RunResult(out, ckpt, cfg.run.max_steps, last_loss, eval_loss)
