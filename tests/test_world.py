@@ -416,9 +416,9 @@ def test_chat_command_changes_hp() -> None:
     w = make_world(CHAT)
     w.join_player("sam", privs=["interact", "shout"])
     res = w.chat_command("sam", "/hurt 4")
-    assert res["ok"]
-    assert w.player("sam")["hp"] == 18
-    assert "Ouch! HP is now 18" in [m["message"] for m in w.chat_log()]
+    assert res["ok"] and res["success"] is True
+    assert w.player("sam")["hp"] == 16
+    assert "Ouch! HP is now 16" in [m["message"] for m in w.chat_log()]
     bad = w.chat_command("sam", "/hurt lots")
     assert any("Not a number: lots" in m for m in bad["chat"])
 

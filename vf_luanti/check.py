@@ -28,11 +28,23 @@ def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None) -> tuple[Load
 
 
 def check(paths: list[str | Path], game: str | Path | None = None,
-          limits: RuntimeLimits | None = None) -> LoadReport:
-    """Load the mods at ``paths`` (after the game's mods, if ``game`` is given) and report."""
+          limits: RuntimeLimits | None = None, isolated: bool = False) -> LoadReport:
+    """Load the mods at ``paths`` (after the game's mods, if ``game`` is given) and report.
+
+    ``isolated`` runs the load in a sandbox worker process (vf_luanti.execution) with its limits
+    and deadline: the way to check untrusted code. A sandbox failure becomes an error diagnostic.
+    """
     mods: list[Mod] = []
     if game is not None:
         mods.extend(discover(Path(game)))
     for p in paths:
         mods.extend(discover(Path(p)))
+    if isolated:
+        from .execution import Executor, mod_to_payload
+
+        with Executor(workers=1, limits=limits) as ex:
+            res = ex.run("vf_luanti.execution:check_job", {"mods": [mod_to_payload(m) for m in mods]})
+        if "failure" in res:
+            return LoadReport(ok=False, errors=[Diagnostic(message=f"sandbox {res['failure']}: {res['reason']}")])
+        return LoadReport.from_dict(res)
     return run_mods(mods, limits)[0]

@@ -321,6 +321,7 @@ EXPECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "entity": (("entity",), ("alive", "hp", "name", "props", "fields")),
     "entity_count": (("name", "count"), ()),
     "formspec": (("player",), ("contains",)),
+    "command": (("player",), ("success", "message")),
     "wield": (("player", "item"), ()),
     "lua": (("code",), ()),
 }
@@ -355,7 +356,8 @@ def _validate_step(s: Any, where: str) -> None:
             raise CheckError(f"{where}: expect 'inventory' needs contains, lacks, count or size")
     if name == "chat" and key == "expect" and not any(k in s for k in ("contains", "lacks", "count")):
         raise CheckError(f"{where}: expect 'chat' needs contains, lacks or count")
-    for k in ("value", "name", "param2", "count", "size", "hp", "props", "fields", "item", "alive"):
+    for k in ("value", "name", "param2", "count", "size", "hp", "props", "fields", "item", "alive", "success",
+              "message"):
         if k in s and key == "expect":
             validate_matcher(s[k], f"{where}.{k}")
     if "times" in s and not (isinstance(s["times"], int) and 1 <= s["times"] <= 1000):
@@ -795,6 +797,7 @@ class CheckWorld:
         self.report, self.world = load_world([mod_from_source(code, name=mod_name)])
         self.registry = Registry(self.report.registered, self)
         self.entities: dict[str, int | None] = {}
+        self.commands: dict[str, dict[str, Any]] = {}  # player -> what their last chat command returned
         self._errors_seen = len(self.report.errors)
 
     # registry reads for Registry ------------------------------------------------------------
@@ -889,7 +892,8 @@ class CheckWorld:
             w.use_item(s["player"], s.get("pos"))
         elif act == "chat":
             if s["message"].startswith("/"):
-                w.chat_command(s["player"], s["message"])
+                res = w.chat_command(s["player"], s["message"])
+                self.commands[s["player"]] = {"success": res.get("success"), "message": res.get("message")}
             else:
                 w.say(s["player"], s["message"])
         elif act == "run_abms":
@@ -939,7 +943,7 @@ class CheckWorld:
         self.world.eval(
             "local show = minetest.show_formspec local shown = {} rawset(_G, '__vfl_shown', shown) "
             "minetest.show_formspec = function(name, formname, spec) shown[name] = spec "
-            "return show(name, formname, spec) end"
+            "if show then return show(name, formname, spec) end end"
         )
 
     def _expect(self, s: dict[str, Any]) -> str | None:
@@ -1037,6 +1041,14 @@ class CheckWorld:
             if spec is None:
                 return f"no formspec was shown to {s['player']}"
             return match({"$contains": s["contains"]}, spec, "formspec") if "contains" in s else None
+        if exp == "command":
+            last = self.commands.get(s["player"])
+            if last is None:
+                return f"{s['player']} ran no chat command before this step"
+            for k in ("success", "message"):
+                if k in s and (err := match(s[k], last.get(k), f"the last command's returned {k}")):
+                    return err
+            return None
         if exp == "lua":
             return self.assert_lua(s["code"])
         raise CheckError(f"unknown expectation {exp!r}")

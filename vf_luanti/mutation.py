@@ -4,8 +4,8 @@ Mutants are made at the Lua token level (vf_luanti.parse.lua_tokens), so comment
 rest of the file stay byte-identical. Operators (docs/tasks.md, "Mutation testing"):
 
 * ``number``: an integer literal +1 and -1, a fractional one doubled (off-by-one / wrong values);
-* ``string``: an item name ``"mod:thing"`` gets a suffix; other text gets a changed word
-  (media file names, which no check can see, are left alone);
+* ``string``: an item name ``"mod:thing"`` gets a suffix; other text gets a ``~`` after its first
+  character (media file names, which no check can see, are left alone);
 * ``bool``: ``true`` <-> ``false``;
 * ``field``: one ``key = value`` field of a table constructor deleted (cosmetic media fields such
   as ``tiles`` are skipped, as no behavioural check can observe them);
@@ -138,7 +138,8 @@ def _string_variant(text: str) -> str | None:
     if re.fullmatch(r":?[a-z0-9_]+:[A-Za-z0-9_]+(\s+\d+)*", body):
         name, *rest = body.split()
         return q + " ".join([name + "_x", *rest]) + q
-    return q + body + "!" + q if not body.endswith("!") else q + body[:-1] + q
+    # a character inserted after the first one breaks both equality and substring checks
+    return q + body[:1] + "~" + body[1:] + q
 
 
 def _matching(toks: list[Token], code: list[int], k: int) -> int | None:

@@ -367,8 +367,8 @@ def craft_normal_form(craft: dict[str, Any], aliases: dict[str, str],
     if kind == "fuel":
         return {"type": "fuel", "output": "", "items": [resolve(recipe)],
                 "time": int(float(craft.get("burntime", 1.0)))}
-    if kind == "toolrepair":
-        return None
+    if kind == "toolrepair":  # the engine lists it under the output "" like a fuel with no items
+        return {"type": "fuel", "output": "", "items": [], "time": int(float(craft.get("additional_wear", 0)))}
     output = output_of(craft.get("output", ""))
     if output is None:
         return None
@@ -396,6 +396,9 @@ def normalize_registry(reg: dict[str, Any]) -> dict[str, Any]:
     crafts.sort(key=lambda c: json.dumps(c, sort_keys=True))
     out = dict(reg)
     out["crafts"] = crafts
+    for key in ("abms", "lbms"):  # the engine's dumper writes an empty list as {}
+        out[key] = [{k: ([] if v == {} else v) for k, v in e.items()} if isinstance(e, dict) else e
+                    for e in out.get(key) or []]
     for key in _LIST_SECTIONS:
         if out.get(key) == {}:
             out[key] = []

@@ -1,17 +1,28 @@
-"""Prompts: the one place that turns a task into chat messages (environment, SFT data, training).
+"""Prompts: the one place that turns a task into chat messages.
 
-Minimal version written with the task format; the environment engineer owns and extends it.
+The verifiers environment, the SFT data and the training driver all call ``build_messages``, so a
+model is trained on exactly the prompts it is evaluated on. The system prompt names the Luanti
+version the judge emulates (an API name added later does not exist there) and the answer form the
+parser expects (vf_luanti/parse.py): a whole ``init.lua`` in one fenced block, or for repair tasks
+optionally a unified diff.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SYSTEM_PROMPT = (
-    "You are an expert Luanti (Minetest) mod developer. You write Lua 5.1 code for the Luanti modding API "
-    "(use the `minetest` namespace). Answer with the complete init.lua of the mod in one ```lua fenced "
-    "block. Use local variables; the only global a mod may define is a table named like the mod."
-)
+#: The engine release the emulation reproduces (vf_luanti/lua/versions.lua ``I.target_version``).
+LUANTI_VERSION = "5.6.1"
+
+#: Answer forms a prompt may ask for. "diff" applies to repair tasks; other families fall back to "lua".
+ANSWER_FORMS = ("lua", "diff")
+
+_ANSWER_RULES = {
+    "lua": "Answer with the complete init.lua of the mod in one ```lua fenced block.",
+    "diff": "For a repair task, answer with a unified diff against the current init.lua in one ```diff "
+    "fenced block (hunks starting with @@); for any other task, answer with the complete init.lua of "
+    "the mod in one ```lua fenced block.",
+}
 
 _FAMILY_INTRO = {
     "scaffold": "Write the mod described below.",
@@ -23,12 +34,27 @@ _FAMILY_INTRO = {
 }
 
 
-def build_messages(task: Any, answer_form: str = "lua") -> list[dict[str, str]]:
-    """[system, user] messages for ``task``.
+def system_prompt(answer_form: str = "lua", version: str = LUANTI_VERSION) -> str:
+    """The system message: role, target engine version, language rules and the answer form."""
+    if answer_form not in ANSWER_FORMS:
+        raise ValueError(f"answer_form must be one of {', '.join(ANSWER_FORMS)}, got {answer_form!r}")
+    return (
+        f"You are an expert Luanti (Minetest) mod developer. The mod runs on Luanti {version}: use only "
+        "the modding API that exists in that release (the `minetest` namespace). Write Lua 5.1 (LuaJIT). "
+        f"{_ANSWER_RULES[answer_form]} Use local variables; the only global a mod may define is a table "
+        "named like the mod. Do not print debug output."
+    )
 
-    ``answer_form`` is "lua" (a full file) or "diff" (a unified diff; repair only).
-    """
+
+#: The default system prompt (whole-file answers).
+SYSTEM_PROMPT = system_prompt()
+
+
+def user_prompt(task: Any, answer_form: str = "lua") -> str:
+    """The user message: the family's framing, the mod name, the task's input and its instruction."""
     parts = [_FAMILY_INTRO[task.family], f"The mod is named `{task.mod_name}`."]
+    if task.luanti_version:
+        parts.append(f"Target Luanti version: {task.luanti_version}.")
     if task.family == "doc":
         parts.append("Documentation:\n" + task.input.strip())
     elif task.input.strip():
@@ -36,4 +62,18 @@ def build_messages(task: Any, answer_form: str = "lua") -> list[dict[str, str]]:
     parts.append("Task:\n" + task.instruction.strip())
     if answer_form == "diff" and task.family == "repair":
         parts.append("Answer with a unified diff against the current init.lua in a ```diff block.")
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
+    return "\n\n".join(parts)
+
+
+def build_messages(
+    task: Any, answer_form: str = "lua", system: str | None = None
+) -> list[dict[str, str]]:
+    """[system, user] messages for ``task``.
+
+    ``answer_form`` is "lua" (a full file) or "diff" (a unified diff; repair only). ``system``
+    replaces the default system prompt (the environment's ``system_prompt`` argument).
+    """
+    return [
+        {"role": "system", "content": system if system is not None else system_prompt(answer_form)},
+        {"role": "user", "content": user_prompt(task, answer_form)},
+    ]

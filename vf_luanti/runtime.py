@@ -12,7 +12,10 @@ removed before any emulation code runs.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -24,6 +27,8 @@ from .mods import Mod
 #: Where mods and the world live inside the virtual file system when the caller gives no real path.
 VIRTUAL_ROOT = "/vfl"
 
+MiB = 1024 * 1024
+
 
 @cache
 def emulation_sources() -> dict[str, str]:
@@ -32,11 +37,114 @@ def emulation_sources() -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in pkg.iterdir() if p.name.endswith(".lua")}
 
 
+@cache
+def emulation_bytecode() -> dict[str, bytes]:
+    """The emulation files compiled once per process (``string.dump``, debug info kept).
+
+    Compiling ~230 KB of Lua dominates runtime creation (about 4 ms of 5); loading the dumped
+    bytecode takes a tenth of that. Only our own trusted files take this path: mod code is always
+    compiled from text, and the mods' loaders refuse bytecode.
+    """
+    lua = lupa_rt.LuaRuntime(register_eval=False, register_builtins=False, encoding=None)
+    dump = lua.eval("function(src, name) return string.dump(assert(loadstring(src, name))) end")
+    return {name: dump(src.encode(), f"@builtin/{name}".encode()) for name, src in emulation_sources().items()}
+
+
 @dataclass(frozen=True)
 class RuntimeLimits:
-    """Resource limits for one runtime. Enforcement is in-runtime; the worker pool adds a process boundary."""
+    """Resource limits for one sample (docs/sandbox.md).
 
-    max_memory: int = 64 * 1024 * 1024
+    The first group is enforced inside the Lua state (sandbox.lua's guard, lupa's allocator), the
+    second by the worker pool (vf_luanti.execution) around the process that runs the sample.
+    Build from a settings mapping (e.g. the environment's kwargs) with ``from_mapping``.
+    """
+
+    cpu_seconds: float = 2.0            # CPU time per sample (all its runtimes), via the count hook
+    max_memory: int = 64 * MiB          # Lua heap per runtime (lupa's counting allocator)
+    hook_count: int = 1000              # VM instructions between deadline checks
+    pattern_max: int = 4096             # longest Lua pattern string.find/match/gmatch/gsub accept
+    pattern_quantifiers: int = 32       # most quantifiers (* + - ?) in one pattern
+    c_depth: int = 200                  # nesting of coroutine resumes and gsub callbacks
+    wall_seconds: float | None = None   # per-sample wall deadline; None: 2 x cpu_seconds + startup_margin
+    startup_margin: float = 1.0         # seconds added to the default wall deadline
+    address_space: int = 1024 * MiB     # RLIMIT_AS of a worker process
+    stack_size: int = 16 * MiB          # RLIMIT_STACK of a worker process
+    max_result_bytes: int = 32 * MiB    # largest job result a worker may send back
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None and not (isinstance(value, (int, float)) and value > 0):
+                raise ValueError(f"RuntimeLimits.{f.name} must be a positive number, got {value!r}")
+
+    @property
+    def wall_deadline(self) -> float:
+        """Seconds the pool waits for one sample before it kills the worker."""
+        return self.wall_seconds if self.wall_seconds is not None else 2 * self.cpu_seconds + self.startup_margin
+
+    @classmethod
+    def from_mapping(cls, settings: Mapping[str, Any] | None) -> RuntimeLimits:
+        """Limits from a settings mapping; an unknown key is an error that lists the known ones."""
+        settings = dict(settings or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(settings) - known)
+        if unknown:
+            raise ValueError(f"unknown limit(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**settings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+class SandboxLimitError(Exception):
+    """A sample stopped by the sandbox; ``failure`` is the pool's failure kind for it."""
+
+    failure = "error"
+
+
+class CPUTimeExceeded(SandboxLimitError):
+    failure = "timeout"
+
+
+class MemoryLimitExceeded(SandboxLimitError):
+    failure = "memory"
+
+
+class SandboxViolation(SandboxLimitError):
+    failure = "sandbox_violation"
+
+
+#: Memory the host side may use beyond a runtime's limit between calls (see LuanRuntime._guarded).
+_HEADROOM = 4 * MiB
+
+
+class _JobScope:
+    """One sample's shared CPU deadline and the runtimes created for it (checked afterwards)."""
+
+    def __init__(self, limits: RuntimeLimits) -> None:
+        self.limits = limits
+        self.deadline = time.process_time() + limits.cpu_seconds
+        self.runtimes: list[LuanRuntime] = []
+
+
+_scope: _JobScope | None = None
+
+
+@contextmanager
+def job_scope(limits: RuntimeLimits) -> Iterator[_JobScope]:
+    """Run one sample: runtimes created inside default to ``limits`` and share one CPU deadline.
+
+    The worker pool wraps every job in this, so job functions (scoring, checks) need not pass
+    limits around. On exit each runtime is checked for tampering with the host state.
+    """
+    global _scope
+    outer, _scope = _scope, _JobScope(limits)
+    try:
+        yield _scope
+        for rt in _scope.runtimes:
+            rt.check_integrity()
+    finally:
+        _scope = outer
 
 
 def _drop_python_bridge(lua: Any) -> None:
@@ -44,30 +152,102 @@ def _drop_python_bridge(lua: Any) -> None:
     lua.execute("python = nil; package.loaded.python = nil")
 
 
+# Host-side check that nothing a mod did reached the host state lupa relies on: lupa looks up the
+# global debug.traceback before every call (a forged one would rewrite errors) and a metatable on
+# the host's _G could make that lookup raise outside any pcall (a process panic).
+_INTEGRITY = """
+local G, dbg, tb, gmt, smeta = _G, debug, debug.traceback, debug.getmetatable, getmetatable("")
+local rawget, rawequal, sethook = rawget, rawequal, debug.sethook
+return function()
+    sethook()
+    return rawequal(rawget(G, "debug"), dbg) and rawequal(rawget(dbg, "traceback"), tb)
+        and gmt(G) == nil and rawget(G, "python") == nil and rawequal(gmt(""), smeta)
+end
+"""
+
+
 class LuanRuntime:
     """A LuaJIT state (JIT off) with the Luanti emulation loaded and its host API at hand."""
 
     def __init__(self, limits: RuntimeLimits | None = None) -> None:
-        limits = limits or RuntimeLimits()
+        scope = _scope
+        limits = limits or (scope.limits if scope else RuntimeLimits())
+        deadline = time.process_time() + limits.cpu_seconds
+        if scope is not None:
+            deadline = min(deadline, scope.deadline)
+            scope.runtimes.append(self)
+        self.limits = limits
         self.lua = lupa_rt.LuaRuntime(
             register_eval=False,
             register_builtins=False,
             unpack_returned_tuples=True,
-            max_memory=limits.max_memory,
+            max_memory=limits.max_memory + _HEADROOM,  # lowered to max_memory during calls (_guarded)
         )
         _drop_python_bridge(self.lua)
-        self.lua.execute("jit.off()")
-        sources = emulation_sources()
-        boot = self.lua.eval("function(src, sources) return assert(loadstring(src, '@builtin/bootstrap.lua'))(sources) end")
-        self.api = boot(sources["bootstrap.lua"], self.lua.table_from(sources))
+        self.lua.execute("jit.off(); jit.flush()")  # hooks do not fire in compiled code
+        self._integrity = self.lua.execute(_INTEGRITY)
+        self.guard = self.lua.table_from({
+            "deadline": deadline, "expired": False, "hook_count": limits.hook_count,
+            "pattern_max": limits.pattern_max, "pattern_quantifiers": limits.pattern_quantifiers,
+            "c_depth": limits.c_depth,
+        })
+        code = emulation_bytecode()
+        boot = self.lua.eval("function(boot, files, guard) return assert(loadstring(boot))(files, guard) end")
+        self.api = self._guarded(boot, code["bootstrap.lua"], self.lua.table_from(code), self.guard)
+
+    def _guarded(self, fn: Any, *args: Any) -> Any:
+        """Call into Lua; a run out of CPU time or memory becomes the matching SandboxLimitError.
+
+        Only the call itself runs under the memory limit: after it, Python's own accesses to the
+        state (reading the guard, lupa's bookkeeping) get headroom, because an allocation failing
+        outside a protected call is a Lua panic that ends the process.
+        """
+        self.lua.set_max_memory(self.limits.max_memory)
+        try:
+            result = fn(*args)
+        except lupa_rt.LuaMemoryError:
+            raise self._out_of_memory() from None
+        except lupa_rt.LuaError as exc:
+            self.lua.set_max_memory(self.limits.max_memory + _HEADROOM)
+            if self.guard["expired"]:
+                raise self._timeout() from None
+            msg = str(exc)
+            # memory errors re-raised by the emulation (diag.lua), or whose traceback failed too
+            if msg.startswith("not enough memory") or (
+                    msg.startswith("error in error handling")
+                    and self.lua.get_memory_used() > self.limits.max_memory - _HEADROOM):
+                raise self._out_of_memory() from None
+            raise
+        finally:
+            self.lua.set_max_memory(self.limits.max_memory + _HEADROOM)
+        if self.guard["expired"]:
+            raise self._timeout()
+        return result
+
+    def _out_of_memory(self) -> MemoryLimitExceeded:
+        return MemoryLimitExceeded(f"Lua memory limit of {self.limits.max_memory // MiB} MiB exceeded")
+
+    def _timeout(self) -> CPUTimeExceeded:
+        return CPUTimeExceeded(f"CPU time limit of {self.limits.cpu_seconds:g} s exceeded")
+
+    def check_integrity(self) -> None:
+        """Raise SandboxViolation if the host state lupa relies on was changed (never expected)."""
+        if self.guard["expired"]:
+            return  # the deadline hook raises on every call now; the sample failed anyway
+        try:
+            ok = self._integrity()
+        except lupa_rt.LuaError as exc:
+            raise SandboxViolation(f"host state check failed: {exc}") from None
+        if not ok:
+            raise SandboxViolation("a sample changed the host Lua state (debug, _G metatable or python bridge)")
 
     def call(self, name: str, *args: Any) -> Any:
         """Call a host API function by name (arguments: strings and numbers only)."""
-        return self.api[name](*args)
+        return self._guarded(self.api[name], *args)
 
     def call_json(self, name: str, *args: Any) -> Any:
         """Call a host API function that returns JSON text and decode it."""
-        return json.loads(self.api[name](*args))
+        return json.loads(self.call(name, *args))
 
     def load_mods(self, mods: list[Mod], worldpath: str = VIRTUAL_ROOT + "/world") -> bool:
         """Load mods in the given (dependency) order, then run the on_mods_loaded phase."""

@@ -19,7 +19,7 @@ import shutil
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -153,8 +153,10 @@ def load_summary(path: str | Path) -> Summary:
     if p.is_dir():
         p = p / "summary.json"
     try:
-        return Summary(**json.loads(p.read_text(encoding="utf-8")))
-    except (OSError, json.JSONDecodeError, TypeError) as exc:
+        data = json.loads(p.read_text(encoding="utf-8"))
+        # summary.json also records the protocol and timing; the Summary is the rest.
+        return Summary(**{f.name: data[f.name] for f in fields(Summary) if f.name in data})
+    except (OSError, json.JSONDecodeError, TypeError, AttributeError) as exc:
         raise EvalError(f"cannot read summary {p}: {exc}") from exc
 
 

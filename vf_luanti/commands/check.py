@@ -12,7 +12,7 @@ def run(args: argparse.Namespace) -> int:
     from ..mods import ModError
 
     try:
-        report = check(args.paths, game=args.game)
+        report = check(args.paths, game=args.game, isolated=args.isolated)
     except ModError as exc:
         print(f"vf-luanti check: {exc}", file=sys.stderr)
         return 2
@@ -28,4 +28,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="+", help="a .lua file, mod folder, modpack or mods folder")
     p.add_argument("--game", help="a game folder whose mods load first (e.g. minetest_game)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the human report")
+    p.add_argument("--isolated", action="store_true",
+                   help="run in a sandbox worker process with CPU/memory/wall limits (for untrusted code)")
     p.set_defaults(func=run)

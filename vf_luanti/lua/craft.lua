@@ -1,2 +1,617 @@
--- craft.lua: not yet written (placeholder so bootstrap can load).
+-- craft.lua: the crafting system (engine: C++ l_craft.cpp and craftdef.cpp).
+--
+-- register_craft validates like the C++ side (errors without a position, error(msg, 0)); recipes
+-- are kept in registration order. I.crafts is the list of definitions as registered (plain
+-- copies, what `vf-luanti check --json` reports and the oracle normalises); matching for
+-- get_craft_result follows craftdef.cpp: recipes without groups are tried before recipes with
+-- groups, tool repair last, and within each class the most recently registered wins.
 local core, I = ...
+local H = I.host
+local type, tostring, tonumber, ipairs, next = H.type, H.tostring, H.tonumber, H.ipairs, H.next
+local rawget, error = H.rawget, H.error
+local ssub, smatch, gmatch = H.string.sub, H.string.match, H.string.gmatch
+local floor, tremove = H.math.floor, H.table.remove
+
+I.crafts = {}
+local recipes = {}   -- parsed recipes, parallel to I.crafts: {kind, output, width, items, replacements, time, json}
+
+local function arg_error(fname, expected, v)
+	error("bad argument #1 to '" .. fname .. "' (" .. expected .. " expected, got "
+		.. (v == nil and "no value" or type(v)) .. ")", 0)
+end
+
+-- A string field as C++ getstringfield reads it: numbers are converted, other types are logged
+-- ("Invalid field x (expected string got table).") and treated as missing.
+local function string_field(t, key)
+	local v = rawget(t, key)
+	if v == nil then
+		return nil
+	end
+	if type(v) == "string" then
+		return v
+	elseif type(v) == "number" then
+		return tostring(v)
+	end
+	I.log("error", "Invalid field " .. key .. " (expected string got " .. type(v) .. ").", I.mod_frame(3))
+	return nil
+end
+
+local function number_field(t, key, default)
+	local v = rawget(t, key)
+	if type(v) == "number" then
+		return v
+	elseif type(v) == "string" and tonumber(v) then
+		return tonumber(v)
+	elseif v ~= nil then
+		I.log("error", "Invalid field " .. key .. " (expected number got " .. type(v) .. ").", I.mod_frame(3))
+	end
+	return default
+end
+
+local function name_of(itemstring)
+	return smatch(itemstring, "^%s*(%S*)") or ""
+end
+
+-- Shaped recipe: a list of rows of equal length, each a list of strings. Returns width, items.
+local function read_shaped(recipe)
+	if type(recipe) ~= "table" then
+		return nil
+	end
+	local width, items = 0, {}
+	local rows = 0
+	for _, row in ipairs(recipe) do
+		if type(row) ~= "table" then
+			return nil
+		end
+		local n = 0
+		for _, v in ipairs(row) do
+			if type(v) ~= "string" then
+				return nil
+			end
+			n = n + 1
+			items[#items + 1] = v
+		end
+		rows = rows + 1
+		if rows == 1 then
+			width = n
+		elseif n ~= width then
+			return nil
+		end
+	end
+	if width == 0 then
+		return nil
+	end
+	return width, items
+end
+
+local function read_shapeless(recipe)
+	if type(recipe) ~= "table" then
+		return nil
+	end
+	local items = {}
+	for _, v in ipairs(recipe) do
+		if type(v) ~= "string" then
+			return nil
+		end
+		items[#items + 1] = v
+	end
+	return items
+end
+
+local function read_replacements(t)
+	local r = rawget(t, "replacements")
+	if r == nil then
+		return {}
+	end
+	if type(r) ~= "table" then
+		return nil
+	end
+	local pairs_ = {}
+	for _, p in ipairs(r) do
+		if type(p) ~= "table" or type(p[1]) ~= "string" or type(p[2]) ~= "string" then
+			return nil
+		end
+		pairs_[#pairs_ + 1] = { p[1], p[2] }
+	end
+	return pairs_
+end
+
+local function copy_list(list)
+	local out = {}
+	for i, v in ipairs(list) do
+		out[i] = type(v) == "table" and copy_list(v) or v
+	end
+	return out
+end
+
+local function uses_groups(items)
+	for _, v in ipairs(items) do
+		if ssub(v, 1, 6) == "group:" then
+			return true
+		end
+	end
+	return false
+end
+
+local function add_recipe(r)
+	recipes[#recipes + 1] = r
+	I.crafts[#I.crafts + 1] = r.json
+end
+
+function core.register_craft(def)
+	if type(def) ~= "table" then
+		arg_error("register_craft", "table", def)
+	end
+	local kind = string_field(def, "type") or "shaped"
+	local json = { type = kind }
+	if kind == "shaped" or kind == "shapeless" then
+		local label = kind == "shaped" and "" or " (shapeless)"
+		local output = string_field(def, "output")
+		if output == nil or output == "" then
+			error("Crafting definition" .. label .. " is missing an output", 0)
+		end
+		local recipe = rawget(def, "recipe")
+		if recipe == nil then
+			error("Crafting definition" .. label .. " is missing a recipe (output=\"" .. output .. "\")", 0)
+		end
+		local width, items
+		if kind == "shaped" then
+			width, items = read_shaped(recipe)
+		else
+			width, items = 0, read_shapeless(recipe)
+		end
+		if items == nil then
+			error("Invalid crafting recipe (output=\"" .. output .. "\")", 0)
+		end
+		local repl = read_replacements(def)
+		if repl == nil then
+			error("Invalid replacements (output=\"" .. output .. "\")", 0)
+		end
+		json.output, json.recipe, json.replacements = output, copy_list(recipe), repl
+		add_recipe({ kind = kind, output = output, width = width, items = items, replacements = repl,
+			groups = uses_groups(items), json = json })
+	elseif kind == "toolrepair" then
+		local wear = number_field(def, "additional_wear", 0)
+		json.additional_wear = wear
+		add_recipe({ kind = kind, additional_wear = wear, json = json, unhashed = true })
+	elseif kind == "cooking" then
+		local output = string_field(def, "output")
+		if output == nil or output == "" then
+			error("Crafting definition (cooking) is missing an output", 0)
+		end
+		local recipe = string_field(def, "recipe")
+		if recipe == nil or recipe == "" then
+			error("Crafting definition (cooking) is missing a recipe (output=\"" .. output .. "\")", 0)
+		end
+		local time = number_field(def, "cooktime", 3.0)
+		local repl = read_replacements(def)
+		if repl == nil then
+			error("Invalid replacements (cooking output=\"" .. output .. "\")", 0)
+		end
+		json.output, json.recipe, json.cooktime, json.replacements = output, recipe, time, repl
+		add_recipe({ kind = kind, output = output, items = { recipe }, time = time, replacements = repl,
+			groups = uses_groups({ recipe }), json = json })
+	elseif kind == "fuel" then
+		local recipe = string_field(def, "recipe")
+		if recipe == nil or recipe == "" then
+			error("Crafting definition (fuel) is missing a recipe", 0)
+		end
+		local time = number_field(def, "burntime", 1.0)
+		local repl = read_replacements(def)
+		if repl == nil then
+			error("Invalid replacements (fuel recipe=\"" .. recipe .. "\")", 0)
+		end
+		json.recipe, json.burntime, json.replacements = recipe, time, repl
+		add_recipe({ kind = kind, output = "", items = { recipe }, time = time, replacements = repl,
+			groups = uses_groups({ recipe }), json = json })
+	else
+		error("Unknown crafting definition type: \"" .. kind .. "\"", 0)
+	end
+end
+
+---------------------------------------------------------------------------------------------------
+-- Matching
+
+-- The item name an input or recipe string stands for (one level of alias, as ItemStack does).
+local function resolve(name)
+	if ssub(name, 1, 6) == "group:" then
+		return name
+	end
+	if rawget(core.registered_items, name) ~= nil then
+		return name
+	end
+	local alias = rawget(core.registered_aliases, name)
+	return type(alias) == "string" and alias or name
+end
+
+local function item_groups(name)
+	local def = rawget(core.registered_items, name)
+	local groups = type(def) == "table" and def.groups
+	return type(groups) == "table" and groups or {}
+end
+
+-- inputItemMatchesRecipe: "group:a,b" needs every group with a non-zero rating.
+local function matches(input_name, recipe_name)
+	if ssub(recipe_name, 1, 6) == "group:" then
+		if input_name == "" then
+			return false
+		end
+		local groups = item_groups(input_name)
+		for g in gmatch(ssub(recipe_name, 7), "[^,]+") do
+			local rating = groups[g]
+			if rating == nil or rating == 0 then
+				return false
+			end
+		end
+		return true
+	end
+	return input_name == resolve(recipe_name)
+end
+
+-- The bounding box of the non-empty cells of a grid of names: x0, y0, x1, y1 (nil if empty).
+local function bounds(names, width)
+	local x0, y0, x1, y1
+	for i, n in ipairs(names) do
+		if n ~= "" then
+			local x, y = (i - 1) % width, floor((i - 1) / width)
+			x0, y0 = x0 and (x < x0 and x or x0) or x, y0 and (y < y0 and y or y0) or y
+			x1, y1 = x1 and (x > x1 and x or x1) or x, y1 and (y > y1 and y or y1) or y
+		end
+	end
+	return x0, y0, x1, y1
+end
+
+local function check_shaped(r, names, width)
+	if width == 0 then
+		return false
+	end
+	local ax0, ay0, ax1, ay1 = bounds(names, width)
+	local rnames = {}
+	for i, v in ipairs(r.items) do
+		rnames[i] = name_of(v)
+	end
+	local bx0, by0, bx1, by1 = bounds(rnames, r.width)
+	if ax0 == nil or bx0 == nil then
+		return false
+	end
+	if ax1 - ax0 ~= bx1 - bx0 or ay1 - ay0 ~= by1 - by0 then
+		return false
+	end
+	for y = 0, ay1 - ay0 do
+		for x = 0, ax1 - ax0 do
+			local a = names[(ay0 + y) * width + ax0 + x + 1] or ""
+			local b = rnames[(by0 + y) * r.width + bx0 + x + 1] or ""
+			if b == "" then
+				if a ~= "" then
+					return false
+				end
+			elseif not matches(a, b) then
+				return false
+			end
+		end
+	end
+	return true
+end
+
+-- Shapeless: the non-empty inputs are a permutation of the recipe items.
+local function check_shapeless(r, names)
+	local inputs = {}
+	for _, n in ipairs(names) do
+		if n ~= "" then
+			inputs[#inputs + 1] = n
+		end
+	end
+	local wanted = {}
+	for _, v in ipairs(r.items) do
+		wanted[#wanted + 1] = name_of(v)
+	end
+	if #inputs ~= #wanted then
+		return false
+	end
+	-- bipartite matching (groups make a greedy choice unsafe)
+	local owner = {}
+	local function try(i, seen)
+		for j = 1, #inputs do
+			if not seen[j] and matches(inputs[j], wanted[i]) then
+				seen[j] = true
+				if owner[j] == nil or try(owner[j], seen) then
+					owner[j] = i
+					return true
+				end
+			end
+		end
+		return false
+	end
+	for i = 1, #wanted do
+		if not try(i, {}) then
+			return false
+		end
+	end
+	return true
+end
+
+local function check_single(r, names)
+	local found
+	for _, n in ipairs(names) do
+		if n ~= "" then
+			if found then
+				return false
+			end
+			found = n
+		end
+	end
+	return found ~= nil and matches(found, name_of(r.items[1]))
+end
+
+local function new_stack(v)
+	return I.G.ItemStack(v)
+end
+
+-- The repaired tool, or nil.
+local function tool_repair(r, stacks)
+	local a, b
+	for _, s in ipairs(stacks) do
+		if not s:is_empty() then
+			if b then
+				return nil
+			elseif a then
+				b = s
+			else
+				a = s
+			end
+		end
+	end
+	if not b or a:get_count() ~= 1 or b:get_count() ~= 1 or a:get_name() ~= b:get_name() then
+		return nil
+	end
+	local def = rawget(core.registered_items, a:get_name())
+	if type(def) ~= "table" or def.type ~= "tool" or item_groups(a:get_name()).disable_repair == 1 then
+		return nil
+	end
+	local uses = (65536 - a:get_wear()) + (65536 - b:get_wear())
+	local wear = 65536 - uses + floor(r.additional_wear * 65536 + 0.5)
+	if wear >= 65536 then
+		return nil
+	end
+	local out = new_stack(a)
+	out:set_wear(wear < 0 and 0 or wear)
+	return out
+end
+
+-- Recipes in the order the engine tries them.
+local function candidates(method)
+	local plain, grouped, unhashed = {}, {}, {}
+	for i = #recipes, 1, -1 do
+		local r = recipes[i]
+		local m = (r.kind == "shaped" or r.kind == "shapeless" or r.kind == "toolrepair") and "normal" or r.kind
+		if m == method then
+			local bucket = r.unhashed and unhashed or (r.groups and grouped or plain)
+			bucket[#bucket + 1] = r
+		end
+	end
+	for _, r in ipairs(grouped) do
+		plain[#plain + 1] = r
+	end
+	for _, r in ipairs(unhashed) do
+		plain[#plain + 1] = r
+	end
+	return plain
+end
+
+-- Decrement each input by one, or put in its replacement (craftDecrementOrReplaceInput).
+local function decrement(stacks, replacements)
+	local pairs_ = {}
+	for i, p in ipairs(replacements or {}) do
+		pairs_[i] = p
+	end
+	local extra = {}
+	for _, s in ipairs(stacks) do
+		if not s:is_empty() then
+			local replaced = false
+			for j, p in ipairs(pairs_) do
+				if matches(s:get_name(), name_of(p[1])) then
+					if s:get_count() == 1 then
+						s:replace(new_stack(p[2]))
+						tremove(pairs_, j)
+					else
+						s:take_item(1)
+						extra[#extra + 1] = new_stack(p[2])
+					end
+					replaced = true
+					break
+				end
+			end
+			if not replaced then
+				s:take_item(1)
+			end
+		end
+	end
+	return extra
+end
+
+function core.get_craft_result(input)
+	if type(input) ~= "table" then
+		arg_error("get_craft_result", "table", input)
+	end
+	local method = input.method or "normal"
+	if method ~= "normal" and method ~= "cooking" and method ~= "fuel" then
+		method = "normal"
+	end
+	local width = tonumber(input.width) or 0
+	local stacks, names = {}, {}
+	for i, v in ipairs(type(input.items) == "table" and input.items or {}) do
+		stacks[i] = new_stack(v)
+		names[i] = stacks[i]:get_name()
+	end
+	local out_item, time, found = new_stack(nil), 0, nil
+	for _, r in ipairs(candidates(method)) do
+		if r.kind == "toolrepair" then
+			local repaired = tool_repair(r, stacks)
+			if repaired then
+				out_item, found = repaired, r
+				break
+			end
+		else
+			local ok
+			if r.kind == "shaped" then
+				ok = check_shaped(r, names, width)
+			elseif r.kind == "shapeless" then
+				ok = check_shapeless(r, names)
+			else
+				ok = check_single(r, names)
+			end
+			if ok then
+				out_item, time, found = new_stack(r.output), r.time or 0, r
+				break
+			end
+		end
+	end
+	local replacements = {}
+	if found then
+		if found.kind == "toolrepair" then
+			for _, s in ipairs(stacks) do
+				s:clear()
+			end
+		else
+			replacements = decrement(stacks, found.replacements)
+		end
+	end
+	return { item = out_item, time = time, replacements = replacements },
+		{ method = method, width = width, items = stacks }
+end
+
+---------------------------------------------------------------------------------------------------
+-- Recipe queries and removal
+
+-- A recipe as the engine lists it: method, width, items (sparse for empty cells), output, type.
+local function listing(r)
+	local items = {}
+	for i, v in ipairs(r.items or {}) do
+		if v ~= "" then
+			items[i] = v
+		end
+	end
+	local method, width = "normal", r.width or 0
+	if r.kind == "cooking" or r.kind == "fuel" then
+		method, width = r.kind, floor(r.time)
+	end
+	return { method = method, width = width, items = items, output = r.output,
+		type = r.kind == "shaped" and "normal" or r.kind }
+end
+
+local function recipes_for(output)
+	local name = resolve(name_of(output))
+	local out = {}
+	for _, r in ipairs(recipes) do
+		if r.output and r.output ~= "" and resolve(name_of(r.output)) == name then
+			out[#out + 1] = r
+		end
+	end
+	return out
+end
+
+function core.get_craft_recipe(output)
+	if type(output) ~= "string" then
+		arg_error("get_craft_recipe", "string", output)
+	end
+	local list = recipes_for(output)
+	if #list == 0 then
+		return { method = "normal", width = 0 }
+	end
+	return listing(list[#list])
+end
+
+function core.get_all_craft_recipes(output)
+	if type(output) ~= "string" then
+		arg_error("get_all_craft_recipes", "string", output)
+	end
+	local list = recipes_for(output)
+	if #list == 0 then
+		return nil
+	end
+	local out = {}
+	for i = #list, 1, -1 do
+		out[#out + 1] = listing(list[i])
+	end
+	return out
+end
+
+local function remove_where(pred)
+	local kept, kept_json, removed = {}, {}, 0
+	for _, r in ipairs(recipes) do
+		if pred(r) then
+			removed = removed + 1
+		else
+			kept[#kept + 1] = r
+			kept_json[#kept_json + 1] = r.json
+		end
+	end
+	recipes = kept
+	for k in next, I.crafts do
+		I.crafts[k] = nil
+	end
+	for i, j in ipairs(kept_json) do
+		I.crafts[i] = j
+	end
+	return removed
+end
+
+-- clear_craft({output=...}) or clear_craft({recipe=..., type=...}): true if something was removed.
+function core.clear_craft(def)
+	if type(def) ~= "table" then
+		arg_error("clear_craft", "table", def)
+	end
+	local output = string_field(def, "output")
+	if output ~= nil and output ~= "" then
+		local name = resolve(name_of(output))
+		local n = remove_where(function(r)
+			return r.output ~= nil and r.output ~= "" and resolve(name_of(r.output)) == name
+		end)
+		if n == 0 then
+			I.log("warning", "No craft recipe known for output")
+			return false
+		end
+		return true
+	end
+	local recipe = rawget(def, "recipe")
+	if recipe == nil then
+		error("Either output or recipe has to be defined", 0)
+	end
+	local kind = string_field(def, "type") or "shaped"
+	local method, width, names = "normal", 0, {}
+	if kind == "shaped" then
+		width, names = read_shaped(recipe)
+		if names == nil then
+			error("Invalid crafting recipe", 0)
+		end
+	elseif kind == "shapeless" then
+		names = read_shapeless(recipe)
+		if names == nil then
+			error("Invalid crafting recipe", 0)
+		end
+	elseif kind == "cooking" or kind == "fuel" then
+		method, names = kind, { type(recipe) == "string" and recipe or "" }
+	else
+		error("Unknown crafting definition type: \"" .. kind .. "\"", 0)
+	end
+	for i, v in ipairs(names) do
+		names[i] = resolve(name_of(v))
+	end
+	local n = remove_where(function(r)
+		local m = (r.kind == "cooking" or r.kind == "fuel") and r.kind or "normal"
+		if m ~= method or r.kind == "toolrepair" then
+			return false
+		end
+		if r.kind == "shaped" then
+			return check_shaped(r, names, width > 0 and width or #names)
+		elseif r.kind == "shapeless" then
+			return check_shapeless(r, names)
+		end
+		return check_single(r, names)
+	end)
+	if n == 0 then
+		I.log("warning", "No craft recipe matches input")
+		return false
+	end
+	return true
+end

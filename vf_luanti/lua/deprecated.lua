@@ -1,2 +1,66 @@
--- deprecated.lua: not yet written (placeholder so bootstrap can load).
+-- deprecated.lua: deprecated names real mods still use (engine: builtin/game/deprecated.lua).
+-- Each use logs the engine's deprecation warning once per location, with the mod's file:line.
 local core, I = ...
+local H = I.host
+local type, rawget, rawset = H.type, H.rawget, H.rawset
+
+-- The engine's log_deprecated: a WARNING naming where the call came from (once per location).
+function I.deprecated(message, level)
+	local where = I.mod_frame((level or 2) + 1) or {}
+	local k = "deprecated:" .. message
+	local suffix = where.file and (" (at " .. where.file .. ":" .. H.tostring(where.line) .. ")") or ""
+	if not I.warned_at[k .. suffix] then
+		I.warned_at[k .. suffix] = true
+		I.diag("warning", message, where)
+		I.emit("WARNING[Main]: " .. message .. suffix)
+	end
+end
+
+-- core.env: the old EnvRef; core.env:f(...) forwards to core.f(...).
+local env_warned = false
+core.env = H.setmetatable({}, {
+	__index = function(t, key)
+		if not env_warned then
+			env_warned = true
+			I.deprecated("core.env:[...] is deprecated and should be replaced with core.[...]")
+		end
+		local f = core[key]
+		if type(f) == "function" then
+			rawset(t, key, function(_, ...)
+				return f(...)
+			end)
+		end
+		return rawget(t, key)
+	end,
+})
+
+function core.rollback_get_last_node_actor(pos, range, seconds)
+	return core.rollback_get_node_actions(pos, range, seconds, 1)[1]
+end
+
+function core.rollback_get_node_actions()
+	return {}
+end
+
+local function setting_proxy(method)
+	return function(...)
+		I.deprecated("WARNING: minetest.setting_* functions are deprecated.  Use methods on the minetest.settings object.")
+		local settings = rawget(core, "settings")
+		return settings[method](settings, ...)
+	end
+end
+
+core.setting_set = setting_proxy("set")
+core.setting_get = setting_proxy("get")
+core.setting_setbool = setting_proxy("set_bool")
+core.setting_getbool = setting_proxy("get_bool")
+core.setting_save = setting_proxy("write")
+
+function core.register_on_auth_fail(func)
+	I.deprecated("core.register_on_auth_fail is deprecated and should be replaced by core.register_on_authplayer instead.")
+	core.register_on_authplayer(function(player_name, ip, is_success)
+		if not is_success then
+			func(player_name, ip)
+		end
+	end)
+end

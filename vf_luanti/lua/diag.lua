@@ -105,6 +105,10 @@ function I.protected_call(f, ...)
 	if res[1] then
 		return true, H.unpack(res, 2, H.table.maxn(res))
 	end
+	if type(res[2]) ~= "table" then
+		-- LuaJIT skips the handler for out-of-memory; that ends the run (the engine aborts too)
+		H.error(res[2], 0)
+	end
 	add(I.errors, I.error_record(res[2].err, res[2].frame))
 	return false
 end

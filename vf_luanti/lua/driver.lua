@@ -168,7 +168,7 @@ api.join_player = guarded(function(name, privs, pos)
 	if is_new then
 		run_list("on_newplayer", I.registry("registered_on_newplayers"), o.ref)
 	end
-	run_list("on_joinplayer", I.registry("registered_on_joinplayers"), o.ref, is_new and nil or 0)
+	run_list("on_joinplayer", I.registry("registered_on_joinplayers"), o.ref, (not is_new) and 0 or nil)
 	return json({ ok = true, new = is_new })
 end)
 

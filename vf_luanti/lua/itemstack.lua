@@ -57,12 +57,14 @@ local function registry(field)
 end
 I.registry = registry
 
--- One level of alias lookup, as the engine's item definition manager does.
+-- One level of alias lookup, as the engine's item definition manager does (its own alias table,
+-- I.raw_aliases from the registration API, which mods cannot edit).
 function I.resolve_alias(name)
 	if rawget(registry("registered_items"), name) ~= nil then
 		return name
 	end
-	local alias = rawget(registry("registered_aliases"), name)
+	local aliases = type(I.raw_aliases) == "table" and I.raw_aliases or registry("registered_aliases")
+	local alias = rawget(aliases, name)
 	return type(alias) == "string" and alias or name
 end
 

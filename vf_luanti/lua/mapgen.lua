@@ -1,2 +1,242 @@
--- mapgen.lua: not yet written (placeholder so bootstrap can load).
+-- mapgen.lua: biomes, ores, decorations, schematics and mapgen settings (engine: C++ l_mapgen.cpp
+-- plus builtin's registration wrappers). Definitions are accepted and recorded as the engine
+-- records them; the emulated world is never generated from them (see docs/emulation.md).
 local core, I = ...
+local H = I.host
+local type, tostring, tonumber, pairs, ipairs, next = H.type, H.tostring, H.tonumber, H.pairs, H.ipairs, H.next
+local error = H.error
+
+local function table_arg(fname, v)
+	if type(v) ~= "table" then
+		error("bad argument #1 to '" .. fname .. "' (table expected, got " .. (v == nil and "no value" or type(v)) .. ")", 0)
+	end
+end
+
+-- One C++ object manager: definitions by handle (0-based, as the engine's) and by name.
+local function manager()
+	return { list = {}, by_name = {} }
+end
+local M = { biome = manager(), ore = manager(), decoration = manager(), schematic = manager() }
+
+local function add(m, def)
+	local id = #m.list
+	m.list[id + 1] = def
+	local name = type(def.name) == "string" and def.name or nil
+	if name then
+		m.by_name[name] = id
+	end
+	return id
+end
+
+local function clear(m)
+	m.list, m.by_name = {}, {}
+end
+
+local raw = {}
+function raw.register_biome(def)
+	table_arg("register_biome", def)
+	return add(M.biome, def)
+end
+function raw.register_ore(def)
+	table_arg("register_ore", def)
+	return add(M.ore, def)
+end
+function raw.register_decoration(def)
+	table_arg("register_decoration", def)
+	return add(M.decoration, def)
+end
+function raw.clear_registered_biomes()
+	clear(M.biome)
+end
+function raw.clear_registered_ores()
+	clear(M.ore)
+end
+function raw.clear_registered_decorations()
+	clear(M.decoration)
+end
+
+-- Builtin's wrapper: the Lua-side registry keyed by name (or by handle when nameless).
+local function wrap(kind)
+	local list = {}
+	local reg, clr = raw["register_" .. kind], raw["clear_registered_" .. kind .. "s"]
+	core["register_" .. kind] = function(def)
+		local id = reg(def)
+		if id ~= nil then
+			list[def.name ~= nil and def.name or id] = def
+		end
+		return id
+	end
+	core["clear_registered_" .. kind .. "s"] = function()
+		for k in pairs(list) do
+			list[k] = nil
+		end
+		return clr()
+	end
+	core["registered_" .. kind .. "s"] = list
+	return list
+end
+
+wrap("biome")
+wrap("ore")
+wrap("decoration")
+
+function core.unregister_biome(key)
+	if type(key) ~= "string" then
+		error("key is not a string", 2)
+	end
+	local list = core.registered_biomes
+	if not list[key] then
+		error("Attempt to unregister non-existent element - '" .. key .. "'", 2)
+	end
+	local keep = {}
+	for k, v in pairs(list) do
+		keep[k] = v
+	end
+	core.clear_registered_biomes()
+	for k, v in pairs(keep) do
+		if k ~= key then
+			core.register_biome(v)
+		end
+	end
+end
+
+function core.register_schematic(def)
+	if type(def) ~= "table" and type(def) ~= "string" then
+		error("bad argument #1 to 'register_schematic' (table or string expected, got " .. type(def) .. ")", 0)
+	end
+	return add(M.schematic, def)
+end
+
+function core.clear_registered_schematics()
+	clear(M.schematic)
+end
+
+function core.get_biome_id(name)
+	return M.biome.by_name[tostring(name)]
+end
+
+function core.get_biome_name(id)
+	local def = M.biome.list[(tonumber(id) or -1) + 1]
+	return def and def.name or nil
+end
+
+function core.get_decoration_id(name)
+	return M.decoration.by_name[tostring(name)]
+end
+
+-- The biome at a position: the world has no biome map (nil, as a singlenode map gives).
+function core.get_biome_data()
+	return nil
+end
+
+function core.get_heat()
+	return nil
+end
+
+function core.get_humidity()
+	return nil
+end
+
+---------------------------------------------------------------------------------------------------
+-- Mapgen settings: the oracle world's (mapgen singlenode).
+
+local mapgen_settings = {
+	mg_name = "singlenode", seed = "0", water_level = "1", chunksize = "5", mapgen_limit = "31007",
+	mg_flags = "caves, dungeons, light, decorations, biomes, ores",
+}
+
+function core.get_mapgen_setting(name)
+	return mapgen_settings[tostring(name)]
+end
+
+function core.set_mapgen_setting(name, value, override)
+	name = tostring(name)
+	if I.phase ~= "load" then
+		I.log("warning", "set_mapgen_setting: cannot set mapgen settings after mod load time")
+		return
+	end
+	if override or mapgen_settings[name] == nil then
+		mapgen_settings[name] = tostring(value)
+	end
+end
+
+function core.get_mapgen_setting_noiseparams()
+	return nil
+end
+
+function core.set_mapgen_setting_noiseparams()
+end
+
+function core.get_mapgen_params()
+	return { mgname = mapgen_settings.mg_name, seed = tonumber(mapgen_settings.seed),
+		chunksize = tonumber(mapgen_settings.chunksize), water_level = tonumber(mapgen_settings.water_level),
+		flags = mapgen_settings.mg_flags }
+end
+
+function core.set_mapgen_params(params)
+	table_arg("set_mapgen_params", params)
+	for key, setting in pairs({ mgname = "mg_name", seed = "seed", chunksize = "chunksize",
+		water_level = "water_level", flags = "mg_flags" }) do
+		if params[key] ~= nil then
+			core.set_mapgen_setting(setting, params[key], true)
+		end
+	end
+end
+
+local noiseparams = {}
+function core.get_noiseparams(name)
+	return noiseparams[tostring(name)]
+end
+
+function core.set_noiseparams(name, np)
+	noiseparams[tostring(name)] = np
+end
+
+local gen_notify = { flags = "", deco_ids = {} }
+function core.set_gen_notify(flags, deco_ids)
+	if type(flags) == "string" then
+		gen_notify.flags = flags
+	elseif type(flags) == "table" then
+		local parts = {}
+		for k, v in pairs(flags) do
+			if v then
+				parts[#parts + 1] = k
+			end
+		end
+		H.table.sort(parts)
+		gen_notify.flags = H.table.concat(parts, ",")
+	end
+	if type(deco_ids) == "table" then
+		for _, id in ipairs(deco_ids) do
+			gen_notify.deco_ids[#gen_notify.deco_ids + 1] = id
+		end
+	end
+end
+
+function core.get_gen_notify()
+	local ids = {}
+	for i, id in ipairs(gen_notify.deco_ids) do
+		ids[i] = id
+	end
+	return gen_notify.flags, ids
+end
+
+function core.generate_ores()
+end
+
+function core.generate_decorations()
+end
+
+-- Host side: what the mapgen registration recorded (counts for reports and checks).
+function I.mapgen_counts()
+	local n = {}
+	for kind, m in next, M do
+		n[kind] = #m.list
+	end
+	return n
+end
+
+-- The oracle's singlenode mapgen spawns at level 0 everywhere.
+function core.get_spawn_level()
+	return 0
+end

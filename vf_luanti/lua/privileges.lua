@@ -1,2 +1,307 @@
--- privileges.lua: not yet written (placeholder so bootstrap can load).
+-- privileges.lua: register_privilege, the builtin privileges, the authentication handler and the
+-- privilege checks (engine: builtin/game/privileges.lua, auth.lua, misc.lua and the C++ auth
+-- bridge). Auth data lives in memory (I.auth): a fresh world with no players.
 local core, I = ...
+local H = I.host
+local type, tostring, pairs = H.type, H.tostring, H.pairs
+local error, assert, sort, concat = H.error, H.assert, H.table.sort, H.table.concat
+local gmatch, smatch, slower = H.string.gmatch, H.string.match, H.string.lower
+local S = I.translator("__builtin")
+
+core.registered_privileges = {}
+
+function core.register_privilege(name, param)
+	local def
+	if type(param) == "table" then
+		def = param
+	else
+		def = { description = param }
+	end
+	if def.give_to_singleplayer == nil then
+		def.give_to_singleplayer = true
+	end
+	if def.give_to_admin == nil then
+		def.give_to_admin = def.give_to_singleplayer
+	end
+	if def.description == nil then
+		def.description = S("(no description)")
+	end
+	core.registered_privileges[name] = def
+end
+
+-- "a, b" -> {a=true, b=true}, as core.string_to_privs (without depending on the helper file).
+local function privs_from_string(str)
+	local privs = {}
+	for part in gmatch(str, "[^,]+") do
+		local p = smatch(part, "^%s*(.-)%s*$")
+		if p ~= "" then
+			privs[p] = true
+		end
+	end
+	return privs
+end
+
+local function sorted_names(set)
+	local list = {}
+	for k, v in pairs(set) do
+		if v then
+			list[#list + 1] = k
+		end
+	end
+	sort(list)
+	return list
+end
+
+local function setting(key)
+	local settings = H.rawget(core, "settings")
+	if settings == nil then
+		return nil
+	end
+	local ok, v = H.pcall(function()
+		return settings:get(key)
+	end)
+	return ok and v or nil
+end
+
+core.register_privilege("interact", S("Can interact with things and modify the world"))
+core.register_privilege("shout", S("Can speak in chat"))
+local basic_privs = privs_from_string(setting("basic_privs") or "shout,interact")
+core.register_privilege("basic_privs", S("Can modify basic privileges (@1)", concat(sorted_names(basic_privs), ", ")))
+core.register_privilege("privs", S("Can modify privileges"))
+core.register_privilege("teleport", { description = S("Can teleport self"), give_to_singleplayer = false })
+core.register_privilege("bring", { description = S("Can teleport other players"), give_to_singleplayer = false })
+core.register_privilege("settime", { description = S("Can set the time of day using /time"),
+	give_to_singleplayer = false })
+core.register_privilege("server", { description = S("Can do server maintenance stuff"),
+	give_to_singleplayer = false, give_to_admin = true })
+core.register_privilege("protection_bypass", { description = S("Can bypass node protection in the world"),
+	give_to_singleplayer = false })
+core.register_privilege("ban", { description = S("Can ban and unban players"), give_to_singleplayer = false,
+	give_to_admin = true })
+core.register_privilege("kick", { description = S("Can kick players"), give_to_singleplayer = false,
+	give_to_admin = true })
+core.register_privilege("give", { description = S("Can use /give and /giveme"), give_to_singleplayer = false })
+core.register_privilege("password", { description = S("Can use /setpassword and /clearpassword"),
+	give_to_singleplayer = false, give_to_admin = true })
+core.register_privilege("fly", { description = S("Can use fly mode"), give_to_singleplayer = false })
+core.register_privilege("fast", { description = S("Can use fast mode"), give_to_singleplayer = false })
+core.register_privilege("noclip", { description = S("Can fly through solid nodes using noclip mode"),
+	give_to_singleplayer = false })
+core.register_privilege("rollback", { description = S("Can use the rollback functionality"),
+	give_to_singleplayer = false })
+core.register_privilege("debug", { description = S("Can enable wireframe"), give_to_singleplayer = false })
+
+---------------------------------------------------------------------------------------------------
+-- Authentication: the builtin handler over an in-memory store (the engine's core.auth).
+
+I.auth = {}      -- name -> {name, password, privileges = {priv = true}, last_login}
+
+local function copy_privs(privs)
+	local out = {}
+	for k in pairs(privs) do
+		out[k] = true
+	end
+	return out
+end
+
+core.builtin_auth_handler = {
+	get_auth = function(name)
+		assert(type(name) == "string")
+		local entry = I.auth[name]
+		if not entry then
+			return nil
+		end
+		local privileges = copy_privs(entry.privileges)
+		-- a dedicated server: the admin (setting "name") gets the give_to_admin privileges
+		if name == setting("name") then
+			for priv, def in pairs(core.registered_privileges) do
+				if def.give_to_admin then
+					privileges[priv] = true
+				end
+			end
+		end
+		return { password = entry.password, privileges = privileges, last_login = entry.last_login }
+	end,
+	create_auth = function(name, password)
+		assert(type(name) == "string")
+		assert(type(password) == "string")
+		I.log("info", "Built-in authentication handler adding player '" .. name .. "'")
+		I.auth[name] = { name = name, password = password,
+			privileges = privs_from_string(setting("default_privs") or "interact, shout"), last_login = -1 }
+	end,
+	delete_auth = function(name)
+		assert(type(name) == "string")
+		if not I.auth[name] then
+			return false
+		end
+		I.log("info", "Built-in authentication handler deleting player '" .. name .. "'")
+		I.auth[name] = nil
+		return true
+	end,
+	set_password = function(name, password)
+		assert(type(name) == "string")
+		assert(type(password) == "string")
+		if not I.auth[name] then
+			core.builtin_auth_handler.create_auth(name, password)
+		else
+			I.log("info", "Built-in authentication handler setting password of player '" .. name .. "'")
+			I.auth[name].password = password
+		end
+		return true
+	end,
+	set_privileges = function(name, privileges)
+		assert(type(name) == "string")
+		assert(type(privileges) == "table")
+		if not I.auth[name] then
+			core.builtin_auth_handler.create_auth(name, "")
+		end
+		local entry = I.auth[name]
+		local old = entry.privileges
+		entry.privileges = copy_privs(privileges)
+		for priv in pairs(privileges) do
+			if not old[priv] then
+				core.run_priv_callbacks(name, priv, nil, "grant")
+			end
+		end
+		for priv in pairs(old) do
+			if not privileges[priv] then
+				core.run_priv_callbacks(name, priv, nil, "revoke")
+			end
+		end
+		core.notify_authentication_modified(name)
+	end,
+	reload = function()
+		return true
+	end,
+	record_login = function(name)
+		assert(type(name) == "string")
+		local entry = I.auth[name]
+		assert(entry)
+		entry.last_login = H.os.time()
+	end,
+	iterate = function()
+		local names = {}
+		for name in pairs(I.auth) do
+			names[name] = true
+		end
+		return pairs(names)
+	end,
+}
+
+function core.notify_authentication_modified()
+end
+
+-- Refuse a new name that differs from an existing account only in case (builtin auth.lua).
+core.register_on_prejoinplayer(function(name)
+	if core.registered_auth_handler ~= nil or I.auth[name] ~= nil then
+		return
+	end
+	local lower = slower(name)
+	for k in core.builtin_auth_handler.iterate() do
+		if slower(k) == lower then
+			return H.string.format("\nCannot create new player called '%s'. Another account called '%s' is "
+				.. "already registered. Please check the spelling if it's your account or use a different "
+				.. "nickname.", name, k)
+		end
+	end
+end)
+
+function core.register_authentication_handler(handler)
+	if core.registered_auth_handler then
+		error("Add-on authentication handler already registered by " .. tostring(core.registered_auth_handler_modname))
+	end
+	core.registered_auth_handler = handler
+	core.registered_auth_handler_modname = core.get_current_modname()
+	handler.mod_origin = core.registered_auth_handler_modname
+end
+
+function core.get_auth_handler()
+	return core.registered_auth_handler or core.builtin_auth_handler
+end
+
+local function auth_pass(method)
+	return function(...)
+		local handler = core.get_auth_handler()
+		if handler[method] then
+			return handler[method](...)
+		end
+		return false
+	end
+end
+
+core.set_player_password = auth_pass("set_password")
+core.set_player_privs = auth_pass("set_privileges")
+core.remove_player_auth = auth_pass("delete_auth")
+core.auth_reload = auth_pass("reload")
+
+local record_login = auth_pass("record_login")
+core.register_on_joinplayer(function(player)
+	record_login(player:get_player_name())
+end)
+
+-- C++ side of the auth bridge: usable only once the server environment exists.
+local function auth_ready()
+	if I.phase ~= "run" then
+		error("Attempt to access an auth function but the auth system is yet not initialized. This causes bugs.", 0)
+	end
+end
+
+function core.get_player_privs(name)
+	if type(name) ~= "string" and type(name) ~= "number" then
+		error("bad argument #1 to 'get_player_privs' (string expected, got " .. type(name) .. ")", 0)
+	end
+	auth_ready()
+	local entry = core.get_auth_handler().get_auth(tostring(name))
+	local privs = {}
+	if type(entry) == "table" and type(entry.privileges) == "table" then
+		for k, v in pairs(entry.privileges) do
+			if v then
+				privs[k] = true
+			end
+		end
+	end
+	return privs
+end
+
+function core.check_player_privs(name, ...)
+	if core.is_player(name) then
+		name = name:get_player_name()
+	elseif type(name) ~= "string" then
+		error("core.check_player_privs expects a player or playername as argument.", 2)
+	end
+	local requested = { ... }
+	local have = core.get_player_privs(name)
+	local missing = {}
+	if type(requested[1]) == "table" then
+		for priv, value in pairs(requested[1]) do
+			if value and not have[priv] then
+				missing[#missing + 1] = priv
+			end
+		end
+	else
+		for _, priv in pairs(requested) do
+			if not have[priv] then
+				missing[#missing + 1] = priv
+			end
+		end
+	end
+	if #missing > 0 then
+		return false, missing
+	end
+	return true, ""
+end
+
+-- A stand-in for the engine's SRP-style hash: deterministic and name-bound, which is all a headless
+-- world can observe (passwords are never checked here).
+function core.get_password_hash(name, raw_password)
+	return "#1#" .. tostring(name) .. "#" .. tostring(raw_password or "")
+end
+
+-- Host side: the privileges of a player as a sorted list (reports, checks).
+function I.player_privs_list(name)
+	local entry = I.auth[name]
+	return entry and sorted_names(entry.privileges) or {}
+end
+
+I.privs_from_string = privs_from_string
+I.sorted_names = sorted_names

@@ -156,13 +156,16 @@ function I.api.report_json()
 	end
 	local abms = {}
 	for i, a in H.ipairs(r.abms) do
-		abms[i] = '{"label":' .. encode(a.label, {}, 0) .. ',"nodenames":' .. list_json(a.nodenames)
+		-- "label" is left out when the mod gave none, as the engine's dump leaves out nil fields
+		abms[i] = '{' .. (a.label ~= nil and '"label":' .. encode(a.label, {}, 0) .. ',' or '') .. '"nodenames":'
+			.. list_json(a.nodenames)
 			.. ',"neighbors":' .. list_json(a.neighbors) .. ',"interval":' .. encode(a.interval, {}, 0)
 			.. ',"chance":' .. encode(a.chance, {}, 0) .. "}"
 	end
 	local lbms = {}
 	for i, l in H.ipairs(r.lbms) do
-		lbms[i] = '{"label":' .. encode(l.label, {}, 0) .. ',"name":' .. encode(l.name, {}, 0)
+		lbms[i] = '{' .. (l.label ~= nil and '"label":' .. encode(l.label, {}, 0) .. ',' or '') .. '"name":'
+			.. encode(l.name, {}, 0)
 			.. ',"nodenames":' .. list_json(l.nodenames) .. "}"
 	end
 	local aliases = {}

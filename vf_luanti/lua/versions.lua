@@ -220,6 +220,9 @@ function I.unknown_api_message(name)
 	if version and not version_le(version, I.target_version) then
 		return "core." .. name .. " needs Luanti " .. version .. " (target: " .. I.target_version .. ")"
 	end
+	if version then
+		return "core." .. name .. " (Luanti " .. version .. ") is not emulated by vf-luanti"
+	end
 	local guess = suggestion(name)
 	if guess then
 		return "Unknown API core." .. name .. " (not in any Luanti version; did you mean core." .. guess .. "?)"

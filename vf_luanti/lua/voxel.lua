@@ -111,26 +111,16 @@ G.VoxelArea = VoxelArea
 ---------------------------------------------------------------------------------------------------
 -- VoxelManip
 
+-- Content IDs as the registration API assigns them (I.content_id / I.content_name, the engine's
+-- NodeDefManager); names it does not know read as "unknown".
 local function content_id(name)
-	local f = I.content_id or rawget(core, "get_content_id")
-	if name == "air" then
-		return core.CONTENT_AIR
-	elseif name == "ignore" then
-		return core.CONTENT_IGNORE
-	end
-	local ok, id = H.pcall(f, name)
-	return ok and tonumber(id) or core.CONTENT_UNKNOWN
+	local ids = I.content_id
+	return type(ids) == "table" and ids[name] or core.CONTENT_UNKNOWN
 end
 
 local function content_name(id)
-	if id == core.CONTENT_AIR then
-		return "air"
-	elseif id == core.CONTENT_IGNORE then
-		return "ignore"
-	end
-	local f = I.content_name or rawget(core, "get_name_from_content_id")
-	local ok, name = H.pcall(f, id)
-	return ok and type(name) == "string" and name or "unknown"
+	local names = I.content_name
+	return type(names) == "table" and names[floor(tonumber(id) or -1)] or "unknown"
 end
 
 local VM = {}
