@@ -1,6 +1,8 @@
 """A stand-in for the ``vllm`` executable: parses ``serve MODEL --host --port --lora-modules ...``,
 optionally waits (FAKE_VLLM_DELAY) or dies (FAKE_VLLM_EXIT) first, then serves ``/health`` and
 ``/v1/models`` listing the base model and each adapter, as vLLM does. Writes its argv to FAKE_VLLM_ARGV.
+``/v1/chat/completions`` plays a model that training improved: an adapter answers each eval task with
+its reference solution, the base model with Lua that fails at load.
 """
 
 from __future__ import annotations
@@ -10,7 +12,26 @@ import json
 import os
 import sys
 import time
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+def install(folder: Path) -> str:
+    """Write a ``vllm`` executable into ``folder`` that runs this fake; returns its path."""
+    exe = Path(folder) / "vllm"
+    exe.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{Path(__file__).resolve()}" "$@"\n')
+    exe.chmod(0o755)
+    return str(exe)
+
+
+@cache
+def _references() -> dict[str, str]:
+    """Eval task user prompts mapped to their reference solutions as fenced Lua answers."""
+    from vf_luanti.prompts import build_messages
+    from vf_luanti.tasks import load_tasks
+
+    return {build_messages(t)[-1]["content"]: f"```lua\n{t.reference}\n```" for t in load_tasks("eval")}
 
 
 def main() -> None:
@@ -43,6 +64,39 @@ def main() -> None:
                 self.send_error(404)
                 return
             self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            if self.path != "/v1/chat/completions":
+                self.send_error(404)
+                return
+            req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if req["model"] not in models:
+                self.send_error(404, f"model {req['model']} does not exist")
+                return
+            text = "```lua\nerror('untrained')\n```"
+            if req["model"] != args.model:
+                text = _references().get(req["messages"][-1]["content"], "")
+            body = json.dumps(
+                {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": req["model"],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": text},
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

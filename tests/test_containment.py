@@ -65,10 +65,12 @@ OUTPUT_CASES = [
      "nil\tBytecode prohibited when mod security is enabled."),
     ("8 bytecode literal", r'print(loadstring("\27LJ\2\0"))',
      "nil\tBytecode prohibited when mod security is enabled."),
-    ("8b bytecode after a shebang line", r'print(select(2, loadstring("#!x\n" .. string.dump(function() end))))',
-     "attempt to load chunk with wrong mode"),
-    ("8c bytecode after a BOM", r'print(select(2, loadstring("\239\187\191" .. string.dump(function() end))))',
-     "attempt to load chunk with wrong mode"),
+    ("8b bytecode after a shebang line",
+     r'print(select(2, loadstring("#!x\n" .. string.dump(function() end))))',
+     "cannot load malformed bytecode"),
+    ("8c bytecode after a BOM",
+     r'print(select(2, loadstring("\239\187\191" .. string.dump(function() end))))',
+     "cannot load malformed bytecode"),
     ("8d bytecode through a load reader", """
         local parts = {string.dump(function() end), nil}
         local i = 0
@@ -167,7 +169,8 @@ FAILURE_CASES = [
     ("24 plain loop", "while true do end", "timeout"),
     ("10 debug.sethook() then spin", "debug.sethook() while true do end", "timeout"),
     ("18 spin inside coroutine.wrap", "coroutine.wrap(function() while true do end end)()", "timeout"),
-    ("20-23 jit.on() then a numeric loop", "jit.on() jit.opt.start('hotloop=1') for i = 1, 1e15 do end", "timeout"),
+    ("20-23 jit.on() then a numeric loop",
+     "jit.on() jit.opt.start('hotloop=1') for i = 1, 1e15 do end", "timeout"),
     ("27 rep 1 GiB", "local s = string.rep('x', 2^30)", "memory"),
     ("28 table growth", "local t = {} for i = 1, 1e9 do t[i] = {i} end", "memory"),
     ("30 string doubling", "local s = 'x' while true do s = s .. s end", "memory"),
@@ -179,7 +182,8 @@ FAILURE_CASES = [
     ("39 error object whose __tostring spins", """
         error(setmetatable({}, {__tostring = function() while true do end end}))
      """, "timeout"),
-    ("43 pcall swallowing the timeout", "while true do pcall(function() while true do end end) end", "timeout"),
+    ("43 pcall swallowing the timeout",
+     "while true do pcall(function() while true do end end) end", "timeout"),
     ("43b xpcall with a spinning handler", """
         while true do xpcall(function() while true do end end, function() while true do end end) end
      """, "timeout"),

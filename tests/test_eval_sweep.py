@@ -233,86 +233,123 @@ def test_release_card_and_reproducible_config(tmp_path: Path, capsys: pytest.Cap
     assert main(["release", "--gate", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")]) == 2
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture
-def chat_server():
-    """A local OpenAI-compatible chat endpoint: model "oracle" answers each eval task with its reference
-    solution, model "broken" with Lua that raises at load. Yields the base URL."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+def vllm_exe(tmp_path: Path) -> str:
+    """The fake vLLM: adapters answer eval tasks with their reference, the base model with broken Lua."""
+    pytest.importorskip("verifiers")
+    pytest.importorskip("vf_luanti.environment")
+    from fake_vllm import install
 
-    from vf_luanti.prompts import build_messages
-    from vf_luanti.tasks import load_tasks
-
-    answers = {build_messages(t)[-1]["content"]: f"```lua\n{t.reference}\n```" for t in load_tasks("eval")}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            user = req["messages"][-1]["content"]
-            text = answers.get(user, "") if req["model"] == "oracle" else "```lua\nerror('broken')\n```"
-            body = json.dumps(
-                {
-                    "id": "x",
-                    "object": "chat.completion",
-                    "created": 0,
-                    "model": req["model"],
-                    "choices": [
-                        {
-                            "index": 0,
-                            "finish_reason": "stop",
-                            "message": {"role": "assistant", "content": text},
-                        }
-                    ],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                }
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *a: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    return install(tmp_path)
 
 
 @pytest.mark.slow
-def test_eval_and_gate_against_a_local_endpoint(
-    chat_server: str, tmp_path: Path, capsys: pytest.CaptureFixture
+def test_eval_and_gate_against_a_running_endpoint(
+    vllm_exe: str, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
-    pytest.importorskip("verifiers")
-    pytest.importorskip("vf_luanti.environment")
     from vf_luanti.cli import main
+    from vf_luanti.serve import ServeConfig, start_server
 
+    cfg = ServeConfig(
+        "untrained", loras=[("tuned", str(_adapter(tmp_path / "a")))], port=_free_port(), vllm=vllm_exe
+    )
     out = tmp_path / "eval"
-    args = [
+    with start_server(cfg, timeout=60, log_path=tmp_path / "serve.log"):
+        args = [
+            "eval",
+            "--base-url",
+            cfg.base_url,
+            "--model",
+            "tuned",
+            "--num-examples",
+            "3",
+            "-k",
+            "2",
+            "--out",
+            str(out),
+            "--gate",
+            "--baseline",
+            "untrained",
+        ]
+        assert main(args) == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    tuned, base = load_summary(out / "tuned"), load_summary(out / "untrained")
+    assert (tuned.n_tasks, tuned.n_rollouts, base.n_rollouts) == (3, 6, 6)
+    assert tuned.pass_at_k["2"] == 1.0 and base.pass_at_k["2"] == 0.0
+    assert len(read_rows(out / "tuned")) == 6
+    decision = json.loads((out / "gate.json").read_text())
+    assert decision["winner"]["model"] == "tuned" and decision["promoted"]
+    assert decision["delta_points"] == pytest.approx(100.0)
+    assert "| tuned |" in printed and "tuned has the highest pass@2" in printed
+    # A saved summary serves as the baseline of a later gate; a baseline as good as the winner fails it.
+    again = [
         "eval",
         "--base-url",
-        chat_server,
+        cfg.base_url,
         "--model",
-        "oracle",
+        "tuned",
+        "--gate",
+        "--baseline",
+        str(out / "tuned"),
+    ]
+    with start_server(cfg, timeout=60):
+        assert main([*again, "--num-examples", "3", "-k", "2", "--out", str(tmp_path / "eval2")]) == 1
+
+
+@pytest.mark.slow
+def test_sweep_serves_scaled_checkpoints_and_promotes(
+    vllm_exe: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from vf_luanti.cli import main
+    from vf_luanti.serve import healthy
+
+    run = tmp_path / "run"
+    for step in (10, 20):
+        _adapter(run / f"checkpoint-{step}")
+    port, out = _free_port(), tmp_path / "eval"
+    args = [
+        "eval",
+        "--serve",
+        "base/model",
+        "--adapter",
+        str(run),
+        "--scales",
+        "0.5,1",
+        "--vllm",
+        vllm_exe,
+        "--port",
+        str(port),
         "--num-examples",
-        "3",
+        "2",
         "-k",
         "2",
         "--out",
         str(out),
         "--gate",
         "--baseline",
-        "broken",
+        "base",
     ]
     assert main(args) == 0, capsys.readouterr().err
-    printed = capsys.readouterr().out
-    oracle, broken = load_summary(out / "oracle"), load_summary(out / "broken")
-    assert (oracle.n_tasks, oracle.n_rollouts, broken.n_rollouts) == (3, 6, 6)
-    assert oracle.pass_at_k["2"] == 1.0 and broken.pass_at_k["2"] == 0.0
-    assert len(read_rows(out / "oracle")) == 6
+    assert not healthy(f"http://127.0.0.1:{port}/v1")  # the server was stopped
+    sweep = json.loads((out / "sweep.json").read_text())
+    assert [r["model"] for r in sweep["results"]] == [
+        "run-checkpoint-10@0.5",
+        "run-checkpoint-10@1",
+        "run-checkpoint-20@0.5",
+        "run-checkpoint-20@1",
+    ]
+    assert load_summary(out / "base--model").pass_at_k["2"] == 0.0
     decision = json.loads((out / "gate.json").read_text())
-    assert decision["winner"]["model"] == "oracle" and decision["promoted"]
-    assert decision["delta_points"] == pytest.approx(100.0)
-    assert "| oracle |" in printed and "oracle has the highest pass@2" in printed
+    assert (
+        decision["winner"]["model"] == "run-checkpoint-10@0.5" and decision["promoted"]
+    )  # ties keep sweep order
+    assert json.loads((out / "promoted" / "adapter_config.json").read_text())["lora_alpha"] == 8
+    assert "fake vllm starting base/model" in (out / "serve.log").read_text()

@@ -201,7 +201,7 @@ def test_limits_from_mapping() -> None:
     lim = RuntimeLimits.from_mapping({"cpu_seconds": 1.5, "max_memory": 32 * MiB})
     assert lim.cpu_seconds == 1.5 and lim.wall_deadline == 2 * 1.5 + lim.startup_margin
     assert RuntimeLimits(wall_seconds=7).wall_deadline == 7
-    with pytest.raises(ValueError, match="unknown limit.*cpu_secs.*known: .*cpu_seconds"):
+    with pytest.raises(ValueError, match=r"unknown limit.*cpu_secs.*known: .*cpu_seconds"):
         RuntimeLimits.from_mapping({"cpu_secs": 1})
     with pytest.raises(ValueError, match="positive"):
         RuntimeLimits(cpu_seconds=0)

@@ -118,3 +118,21 @@ def test_score_many_keeps_order_and_eval_tasks_resolve_by_id():
     t = load_tasks("eval")[0]
     res = score_many([(t.id, t.reference), (TASK, ""), (t, "garbage(")])
     assert [r.passed for r in res] == [True, False, False]
+
+
+@pytest.mark.parametrize("hostile, failure", [
+    ("while true do end", "timeout"),
+    ('minetest.register_on_mods_loaded(function() local s = "x" while true do s = s .. s end end)', "memory"),
+])
+def test_runaway_completions_are_stopped_with_a_reason(hostile, failure):
+    s = score(TASK, hostile)
+    assert not s.passed and s.reward == 0 and s.failure == failure and failure in s.feedback[0]
+
+
+def test_async_scoring_matches_sync():
+    import asyncio
+
+    from vf_luanti.scoring import ascore_many
+
+    [a, b] = asyncio.run(ascore_many([(TASK, TASK.reference), (TASK, "")]))
+    assert a.passed and a.reward == 1.0 and not b.passed

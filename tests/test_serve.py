@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from fake_vllm import install
 
 from vf_luanti.cli import main
 from vf_luanti.serve import (
@@ -21,8 +21,6 @@ from vf_luanti.serve import (
     served_models,
     start_server,
 )
-
-FAKE = Path(__file__).with_name("fake_vllm.py")
 
 
 def _adapter(path: Path, r: int = 8) -> Path:
@@ -39,10 +37,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def fake_vllm(tmp_path: Path) -> str:
-    exe = tmp_path / "vllm"
-    exe.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{FAKE}" "$@"\n')
-    exe.chmod(0o755)
-    return str(exe)
+    return install(tmp_path)
 
 
 def test_command_has_lora_flags(tmp_path: Path) -> None:

@@ -36,15 +36,20 @@ def check(paths: list[str | Path], game: str | Path | None = None,
     """
     mods: list[Mod] = []
     if game is not None:
-        mods.extend(discover(Path(game)))
-    for p in paths:
-        mods.extend(discover(Path(p)))
+        for m in discover(Path(game)):
+            m.group = 0
+            mods.append(m)
+    for i, p in enumerate(paths):  # like a world's worldmods folder, in the order given
+        for m in discover(Path(p)):
+            m.order = (i, *m.order)
+            mods.append(m)
     if isolated:
         from .execution import Executor, mod_to_payload
 
         with Executor(workers=1, limits=limits) as ex:
             res = ex.run("vf_luanti.execution:check_job", {"mods": [mod_to_payload(m) for m in mods]})
         if "failure" in res:
-            return LoadReport(ok=False, errors=[Diagnostic(message=f"sandbox {res['failure']}: {res['reason']}")])
+            why = f"sandbox {res['failure']}: {res['reason']}"
+            return LoadReport(ok=False, errors=[Diagnostic(message=why)])
         return LoadReport.from_dict(res)
     return run_mods(mods, limits)[0]

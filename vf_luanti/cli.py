@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 #: Subcommand modules under vf_luanti.commands, in the order ``--help`` lists them.
-COMMANDS = ["check", "train", "serve", "eval", "release", "data"]
+COMMANDS = ["check", "train", "serve", "eval", "release", "data", "bench", "report"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -237,8 +237,10 @@ def engine_score(task: Task, completion: str) -> Score:
             if registry.get(key) == {}:  # the dumper writes an empty table as {}
                 registry[key] = []
         judged = [
-            c for c in task.checks
-            if c["kind"] in REGISTRY_KINDS and c["kind"] != "callback"
+            c
+            for c in task.checks
+            if c["kind"] in REGISTRY_KINDS
+            and c["kind"] != "callback"
             and not (c["kind"] in ("entity", "chatcommand", "privilege") and c.get("fields"))
         ]
         skipped = len(task.checks) - len(judged)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import base64
+import contextlib
 import gc
 import importlib
 import json
@@ -287,10 +288,8 @@ class _Worker:
         self.proc.wait()
         for f in (self.proc.stdin, self.proc.stdout):
             if f is not None:
-                try:
+                with contextlib.suppress(OSError):
                     f.close()
-                except OSError:
-                    pass
 
     def close(self) -> None:
         """Ask the worker to exit (EOF on its input), kill it if it does not."""

@@ -36,7 +36,7 @@ def broken_answer(task: Any, sample: int = 0) -> str:
     kind = CORRUPTIONS[sample % len(CORRUPTIONS)]
     code = task.reference.rstrip()
     if kind == "load_error":
-        return f"```lua\nerror(\"deliberately broken mod\")\n{code}\n```"
+        return f'```lua\nerror("deliberately broken mod")\n{code}\n```'
     if kind == "syntax_error":
         return f"```lua\n{code}\nlocal function unfinished(\n```"
     return "I cannot write this mod."

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Media the Lua side never reads; skipping them keeps a game's virtual file system small.
-MEDIA_SUFFIXES = frozenset(
-    ".png .jpg .jpeg .tga .bmp .ogg .wav .mp3 .obj .b3d .x .gltf .glb .mts .ttf .otf .blend .xcf".split()
-)
+MEDIA_SUFFIXES = frozenset({
+    ".png", ".jpg", ".jpeg", ".tga", ".bmp", ".ogg", ".wav", ".mp3",
+    ".obj", ".b3d", ".x", ".gltf", ".glb", ".mts", ".ttf", ".otf", ".blend", ".xcf",
+})
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MOD_NAME_RE = re.compile(r"^[a-z0-9_]+$")
 
@@ -33,6 +34,12 @@ class Mod:
     depends: list[str] = field(default_factory=list)
     optional_depends: list[str] = field(default_factory=list)
     source: str | None = None  # the real directory or file it came from, for messages
+    #: Position among the mods found together (engine order: alphabetical folder names, a modpack's
+    #: mods in place of the modpack), whether it came from a modpack, and the search-path group
+    #: (0 = the game, 1 = the mods given on top of it, like a world's worldmods folder).
+    order: tuple[str | int, ...] = ()
+    in_modpack: bool = False
+    group: int = 1
 
 
 def parse_conf(text: str) -> dict[str, str]:
@@ -129,58 +136,59 @@ def discover(path: Path, vroot: str = "/vfl/mods") -> list[Mod]:
         return discover_dir(mods_dir, vroot) if mods_dir.is_dir() else []
     if (path / "init.lua").is_file() or (path / "mod.conf").is_file():
         return [mod_from_dir(path)]
-    return discover_dir(path, vroot)
+    in_modpack = (path / "modpack.conf").is_file() or (path / "modpack.txt").is_file()
+    return discover_dir(path, vroot, in_modpack=in_modpack)
 
 
-def discover_dir(path: Path, vroot: str) -> list[Mod]:
-    """A modpack or a plain folder of mods (recursing into nested modpacks)."""
+def discover_dir(path: Path, vroot: str, in_modpack: bool = False, order: tuple[str, ...] = ()) -> list[Mod]:
+    """A modpack or a plain folder of mods (recursing into nested modpacks), in engine order."""
     mods: list[Mod] = []
     for sub in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if (sub / "init.lua").is_file() or (sub / "mod.conf").is_file():
-            mods.append(mod_from_dir(sub))
+            mod = mod_from_dir(sub)
+            mod.order, mod.in_modpack = (*order, sub.name), in_modpack
+            mods.append(mod)
         elif (sub / "modpack.conf").is_file() or (sub / "modpack.txt").is_file():
-            mods.extend(discover_dir(sub, vroot))
+            mods.extend(discover_dir(sub, vroot, in_modpack=True, order=(*order, sub.name)))
     if not mods:
         raise ModError(f"no mods found in {path}")
     return mods
 
 
 def load_order(mods: list[Mod]) -> tuple[list[Mod], dict[str, list[str]]]:
-    """Order mods so each loads after its (optional) dependencies.
+    """Order mods as the engine's dependency resolution does.
 
-    Returns the order and, for mods that cannot load, their unsatisfied hard dependencies (the engine
-    skips such mods and logs ``mod "x" has unsatisfied dependencies``). Among mods whose dependencies
-    are met, the earlier-discovered (alphabetical) mod loads first.
+    Mods are listed per search-path group (the game's, then the added ones), modpack mods before
+    the others, each in folder order; a mod of a later group replaces a same-named one of an earlier
+    group in place. Mods with no unmet (optional) dependencies go on a stack; the engine loads the
+    mod on top of the stack, then pushes the mods that this satisfied — so among independent mods
+    the last one listed loads first. Returns the load order and, for mods that cannot load, their
+    unmet dependencies (the engine skips such mods with ``mod "x" has unsatisfied dependencies``).
     """
-    by_name: dict[str, Mod] = {}
-    for m in mods:
-        if m.name in by_name:
-            raise ModError(f'Mod "{m.name}" is present twice: {by_name[m.name].source} and {m.source}')
-        by_name[m.name] = m
-    missing: dict[str, list[str]] = {}
-    changed = True
-    while changed:  # a mod whose dependency cannot load cannot load either
-        changed = False
-        for m in mods:
-            if m.name in missing:
-                continue
-            bad = [d for d in m.depends if d not in by_name or d in missing]
-            if bad:
-                missing[m.name] = bad
-                changed = True
-    pending = [m for m in mods if m.name not in missing]
-    done: set[str] = set()
+    listed: list[Mod] = []
+    index: dict[str, int] = {}
+    for m in sorted(mods, key=lambda m: (m.group, not m.in_modpack, m.order)):
+        if m.name in index:
+            prev = listed[index[m.name]]
+            if prev.group == m.group:
+                raise ModError(f'Mod "{m.name}" is present twice: {prev.source} and {m.source}')
+            listed[index[m.name]] = m
+        else:
+            index[m.name] = len(listed)
+            listed.append(m)
+    names = set(index)
+    unmet = {m.name: set(m.depends) | {d for d in m.optional_depends if d in names} for m in listed}
+    ready = [m for m in listed if not unmet[m.name]]
+    waiting = [m for m in listed if unmet[m.name]]
     order: list[Mod] = []
-    while pending:
-        for m in pending:
-            deps = set(m.depends) | {d for d in m.optional_depends if d in by_name and d not in missing}
-            if deps <= done:
-                order.append(m)
-                done.add(m.name)
-                pending.remove(m)
-                break
-        else:  # a dependency cycle: the engine refuses these mods too
-            for m in pending:
-                missing[m.name] = sorted(set(m.depends) - done)
-            break
+    while ready:
+        mod = ready.pop()
+        order.append(mod)
+        still = []
+        for other in waiting:
+            unmet[other.name].discard(mod.name)
+            (still if unmet[other.name] else ready).append(other)
+        waiting = still
+    missing = {m.name: sorted(d for d in m.depends if d in unmet[m.name]) or sorted(unmet[m.name])
+               for m in waiting}
     return order, missing

@@ -368,7 +368,8 @@ def craft_normal_form(craft: dict[str, Any], aliases: dict[str, str],
         return {"type": "fuel", "output": "", "items": [resolve(recipe)],
                 "time": int(float(craft.get("burntime", 1.0)))}
     if kind == "toolrepair":  # the engine lists it under the output "" like a fuel with no items
-        return {"type": "fuel", "output": "", "items": [], "time": int(float(craft.get("additional_wear", 0)))}
+        return {"type": "fuel", "output": "", "items": [],
+                "time": int(float(craft.get("additional_wear", 0)))}
     output = output_of(craft.get("output", ""))
     if output is None:
         return None

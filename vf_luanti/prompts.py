@@ -65,9 +65,7 @@ def user_prompt(task: Any, answer_form: str = "lua") -> str:
     return "\n\n".join(parts)
 
 
-def build_messages(
-    task: Any, answer_form: str = "lua", system: str | None = None
-) -> list[dict[str, str]]:
+def build_messages(task: Any, answer_form: str = "lua", system: str | None = None) -> list[dict[str, str]]:
     """[system, user] messages for ``task``.
 
     ``answer_form`` is "lua" (a full file) or "diff" (a unified diff; repair only). ``system``

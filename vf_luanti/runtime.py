@@ -47,7 +47,8 @@ def emulation_bytecode() -> dict[str, bytes]:
     """
     lua = lupa_rt.LuaRuntime(register_eval=False, register_builtins=False, encoding=None)
     dump = lua.eval("function(src, name) return string.dump(assert(loadstring(src, name))) end")
-    return {name: dump(src.encode(), f"@builtin/{name}".encode()) for name, src in emulation_sources().items()}
+    sources = emulation_sources()
+    return {name: dump(src.encode(), f"@builtin/{name}".encode()) for name, src in sources.items()}
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,9 @@ class RuntimeLimits:
     @property
     def wall_deadline(self) -> float:
         """Seconds the pool waits for one sample before it kills the worker."""
-        return self.wall_seconds if self.wall_seconds is not None else 2 * self.cpu_seconds + self.startup_margin
+        if self.wall_seconds is not None:
+            return self.wall_seconds
+        return 2 * self.cpu_seconds + self.startup_margin
 
     @classmethod
     def from_mapping(cls, settings: Mapping[str, Any] | None) -> RuntimeLimits:
@@ -239,7 +242,7 @@ class LuanRuntime:
         except lupa_rt.LuaError as exc:
             raise SandboxViolation(f"host state check failed: {exc}") from None
         if not ok:
-            raise SandboxViolation("a sample changed the host Lua state (debug, _G metatable or python bridge)")
+            raise SandboxViolation("a sample changed the host Lua state (debug, _G metatable, python)")
 
     def call(self, name: str, *args: Any) -> Any:
         """Call a host API function by name (arguments: strings and numbers only)."""

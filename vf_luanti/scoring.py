@@ -24,7 +24,6 @@ nothing earns only the syntax weight.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -134,8 +133,12 @@ def _quality(code: str, reference: str, new_globals: list[str], output: list[str
 
 def score_job(payload: dict[str, Any]) -> dict[str, Any]:
     """The worker job: payload {"task": task dict, "completion": str} -> Score as a dict."""
+    from .runtime import SandboxLimitError
+
     try:
         return _score_in_worker(payload).to_dict()
+    except SandboxLimitError:
+        raise  # the pool reports it as a timeout/memory/sandbox failure
     except Exception as exc:  # an emulation bug must not turn into a crashed trainer
         return Score.zero(
             f"internal error while scoring: {type(exc).__name__}: {exc}", failure="internal_error"
@@ -227,12 +230,15 @@ def _from_result(res: Any) -> Score:
 
 
 def _run_jobs(payloads: list[dict]) -> list[Any]:
-    """Run score jobs through the sandbox worker pool."""
-    try:
-        from .execution import default_executor
-    except ImportError:  # the worker pool (vf_luanti.execution) is not built yet: same job, in-process
-        return [score_job(p) for p in payloads]
+    """Run score jobs through the sandbox worker pool (vf_luanti.execution)."""
+    from .execution import default_executor
+
     return default_executor().run_many([(JOB, p) for p in payloads])
+
+
+def _scores(results: list[Any], early: list[Score | None]) -> list[Score]:
+    it = iter(results)
+    return [e if e is not None else _from_result(next(it)) for e in early]
 
 
 def score_many(pairs: list[tuple[Task | str | dict, str]]) -> list[Score]:
@@ -240,13 +246,10 @@ def score_many(pairs: list[tuple[Task | str | dict, str]]) -> list[Score]:
     try:
         payloads, early = _payloads(list(pairs))
         todo = [p for p in payloads if p is not None]
-        results = iter(_run_jobs(todo) if todo else [])
-        return [e if e is not None else _from_result(next(results)) for e in early]
+        return _scores(_run_jobs(todo) if todo else [], early)
     except Exception as exc:
-        return [
-            Score.zero(f"scoring failed: {type(exc).__name__}: {exc}", failure="internal_error")
-            for _ in pairs
-        ]
+        return [Score.zero(f"scoring failed: {type(exc).__name__}: {exc}", failure="internal_error")
+                for _ in pairs]
 
 
 def score(task_or_id: Task | str | dict, completion: str) -> Score:
@@ -255,19 +258,14 @@ def score(task_or_id: Task | str | dict, completion: str) -> Score:
 
 
 async def ascore_many(pairs: list[tuple[Task | str | dict, str]]) -> list[Score]:
-    """``score_many`` for async callers (the verifiers environment): uses the executor's arun_many."""
+    """``score_many`` for async callers (the verifiers environment), via the pool's arun_many."""
+    from .execution import default_executor
+
     try:
         payloads, early = _payloads(list(pairs))
         todo = [p for p in payloads if p is not None]
-        try:
-            from .execution import default_executor
-        except ImportError:
-            results = iter(await asyncio.to_thread(_run_jobs, todo) if todo else [])
-        else:
-            results = iter(await default_executor().arun_many([(JOB, p) for p in todo]) if todo else [])
-        return [e if e is not None else _from_result(next(results)) for e in early]
+        results = await default_executor().arun_many([(JOB, p) for p in todo]) if todo else []
+        return _scores(results, early)
     except Exception as exc:
-        return [
-            Score.zero(f"scoring failed: {type(exc).__name__}: {exc}", failure="internal_error")
-            for _ in pairs
-        ]
+        return [Score.zero(f"scoring failed: {type(exc).__name__}: {exc}", failure="internal_error")
+                for _ in pairs]

@@ -178,7 +178,7 @@ class Server:
         return self.proc.returncode
 
     def __enter__(self) -> Server:
-        return self.start()
+        return self if self.proc is not None else self.start()  # start_server() hands it over started
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -14,7 +14,6 @@ so this scales the update exactly without touching the weights.
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import time
 from collections import defaultdict
@@ -23,10 +22,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .reporting import TARGET_POINTS, pass_at_k
 from .train.trainer import checkpoints, write_json
-
-#: The gate's default requirement: the winner's pass@k must beat the baseline's by this many points.
-TARGET_POINTS = 15.0
 
 
 class EvalError(RuntimeError):
@@ -83,13 +80,6 @@ class Summary:
 def dir_name(model: str) -> str:
     """A results folder name for a model id (``owner/model`` → ``owner--model``), as vf-eval does."""
     return model.replace("/", "--")
-
-
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k for one task with n samples of which c passed (Chen et al., 2021)."""
-    if n - c < k:
-        return 1.0
-    return 1.0 - math.prod((n - c - i) / (n - i) for i in range(k))
 
 
 def _rollout_passed(row: dict[str, Any]) -> bool:

@@ -1,4 +1,4 @@
-"""``vf-luanti check PATH... [--game GAMEDIR] [--json]``: load mods as the engine does and report."""
+"""``vf-luanti check [PATH...] [--game GAMEDIR] [--json]``: load mods as the engine does and report."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ def run(args: argparse.Namespace) -> int:
     from ..check import check
     from ..mods import ModError
 
+    if not args.paths and not args.game:
+        print("vf-luanti check: give at least one mod path, or --game", file=sys.stderr)
+        return 2
     try:
         report = check(args.paths, game=args.game, isolated=args.isolated)
     except ModError as exc:
@@ -25,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="load mods as the engine does and report errors and registrations")
-    p.add_argument("paths", nargs="+", help="a .lua file, mod folder, modpack or mods folder")
+    p.add_argument("paths", nargs="*", help="a .lua file, mod folder, modpack or mods folder")
     p.add_argument("--game", help="a game folder whose mods load first (e.g. minetest_game)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the human report")
     p.add_argument("--isolated", action="store_true",

@@ -324,7 +324,7 @@ local function compile(text, chunkname)
 	if type(text) == "string" and ssub(text, 1, 1) == "\27" then
 		return nil, "Bytecode prohibited when mod security is enabled."
 	end
-	-- text mode: LuaJIT also takes bytecode after a BOM or a "#" line, which the check above misses
+	-- text mode: a second lock behind the check above (LuaJIT refuses bytecode after a BOM or "#" line)
 	local f, err = H.load(text, chunkname, "t")
 	if not f then
 		return nil, err
