@@ -59,6 +59,7 @@ def test_runtime_error_in_dofiled_file_names_that_file(tmp_path: Path) -> None:
 def test_first_failing_mod_stops_loading_like_the_engine(tmp_path: Path) -> None:
     a = _write_mod(tmp_path, "a", "error('boom')\n")
     b = _write_mod(tmp_path, "b", 'core.register_node("b:n", {})\n')
+    (b / "mod.conf").write_text("name = b\ndepends = a\n")  # so a loads first
     report = check([a, b])
     assert [e.message for e in report.errors] == ["boom"]
     assert "b:n" not in report.registered["items"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
@@ -15,21 +14,11 @@ from vf_luanti.sweep import (
     find_adapters,
     gate,
     load_summary,
-    pass_at_k,
-    read_rows,
     scale_adapter,
     summarize,
     sweep_candidates,
     write_gate,
 )
-
-
-@pytest.mark.parametrize(("n", "c", "k"), [(5, 0, 1), (5, 1, 1), (5, 2, 3), (5, 5, 5), (6, 1, 5), (4, 3, 2)])
-def test_pass_at_k_matches_enumeration(n: int, c: int, k: int) -> None:
-    outcomes = [True] * c + [False] * (n - c)
-    subsets = list(itertools.combinations(range(n), k))
-    expected = sum(any(outcomes[i] for i in s) for s in subsets) / len(subsets)
-    assert pass_at_k(n, c, k) == pytest.approx(expected)
 
 
 def _rows(task: str, family: str, passes: list[bool], reward_pass: float = 1.0) -> list[dict]:
@@ -44,10 +33,16 @@ def _rows(task: str, family: str, passes: list[bool], reward_pass: float = 1.0) 
     ]
 
 
-def test_summarize_groups_by_task_and_family() -> None:
+def _results(folder: Path, rows: list[dict]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return folder
+
+
+def test_summarize_groups_by_task_and_family(tmp_path: Path) -> None:
     rows = _rows("a", "nodes", [True, False, False, False, False]) + _rows("b", "nodes", [False] * 5)
     rows += _rows("c", "crafts", [True] * 5)
-    s = summarize("m", rows, k=5)
+    s = summarize("m", _results(tmp_path / "r", rows), k=5)
     assert (s.n_tasks, s.n_rollouts) == (3, 15)
     assert s.pass_at_k["1"] == pytest.approx((0.2 + 0 + 1) / 3)
     assert s.pass_at_k["5"] == pytest.approx(2 / 3)
@@ -55,11 +50,12 @@ def test_summarize_groups_by_task_and_family() -> None:
     assert s.mean_reward == pytest.approx((1 + 0.25 * 4 + 0.25 * 5 + 5) / 15)
     # info as a JSON string (verifiers' dataset column form) reads the same.
     as_text = [dict(r, info=json.dumps(r["info"])) for r in rows]
-    assert summarize("m", as_text, k=5) == s
+    assert summarize("m", _results(tmp_path / "t", as_text), k=5) == s
     with pytest.raises(EvalError, match="fewer than k=5"):
-        summarize("m", rows[:3], k=5)
-    with pytest.raises(EvalError, match="no rollouts"):
-        summarize("m", [], k=5)
+        summarize("m", _results(tmp_path / "short", rows[:3]), k=5)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EvalError, match=r"^m: .*no results\.jsonl"):
+        summarize("m", tmp_path / "empty", k=5)
 
 
 def _summary(model: str, p5: float, reward: float = 0.5, adapter: str | None = None) -> Summary:
@@ -284,7 +280,10 @@ def test_eval_and_gate_against_a_running_endpoint(
     tuned, base = load_summary(out / "tuned"), load_summary(out / "untrained")
     assert (tuned.n_tasks, tuned.n_rollouts, base.n_rollouts) == (3, 6, 6)
     assert tuned.pass_at_k["2"] == 1.0 and base.pass_at_k["2"] == 0.0
-    assert len(read_rows(out / "tuned")) == 6
+    assert len((out / "tuned" / "results.jsonl").read_text().splitlines()) == 6
+    report = json.loads((out / "report" / "report.json").read_text())
+    assert report["gate"]["passed"] and report["gate"]["delta_points"] == pytest.approx(100.0)
+    assert (out / "report" / "report.html").is_file()
     decision = json.loads((out / "gate.json").read_text())
     assert decision["winner"]["model"] == "tuned" and decision["promoted"]
     assert decision["delta_points"] == pytest.approx(100.0)

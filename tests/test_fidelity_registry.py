@@ -40,7 +40,12 @@ SCENARIOS: dict[str, tuple[str, tuple[Path, ...]]] = {
 
 #: Knowingly ignored differences: (key prefix as produced by oracle.registry_differences, reason).
 #: Keep this minimal; every entry is documented in docs/fidelity.md.
-IGNORED: tuple[tuple[str, str], ...] = ()
+IGNORED: tuple[tuple[str, str], ...] = (
+    # register_tool derives punch_attack_uses from the first groupcap that `pairs` yields; pairs
+    # order is implementation-specific and LuaJIT 2.1.0-beta3 (engine) differs from lupa's LuaJIT.
+    ("items/moreores:axe_mithril/tool_capabilities",
+     "punch_attack_uses comes from pairs() order, which differs between LuaJIT builds"),
+)
 
 
 def _ignored(key: str) -> bool:

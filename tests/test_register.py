@@ -198,7 +198,8 @@ def test_privileges_and_chat_commands() -> None:
     assert w.chat_command("admin", "/grant sam magic")["success"] is True
     assert w.chat_command("sam", "/heal")["message"] == "healed sam"
     assert w.eval('return core.check_player_privs("sam", "magic", "shout")') is True
-    assert w.chat_command("sam", "/nope")["message"] == "-!- \x1b(T@__builtin)Invalid command: \x1bFnope\x1bE\x1bE"
+    invalid = "-!- \x1b(T@__builtin)Invalid command: \x1bFnope\x1bE\x1bE"
+    assert w.chat_command("sam", "/nope")["message"] == invalid
     assert w.eval('return core.registered_privileges.magic.give_to_admin') is True
 
 

@@ -149,10 +149,13 @@ def test_decontamination_finds_copies_and_ignores_boilerplate():
     leaked = Task.from_dict({**train[5].to_dict(), "id": "leak"})
     rep = decontaminate([*evals, leaked], train)
     assert not rep.clean and {o.task_id for o in rep.overlaps} == {"leak"}
-    assert is_boilerplate(tuple("minetest . register_node ( name , { description = description , tiles".split()))
-    assert not is_boilerplate(tuple('minetest . register_node ( "mymod:x" , { description = "X" , tiles'.split()))
-    assert is_boilerplate(tuple("write the mod ` mymod ` that registers : - a craftitem".split()), prose=True)
-    assert not is_boilerplate(tuple("a craftitem ` mymod : charcoal ` that burns for 30 s".split()), prose=True)
+    def gram(text: str) -> tuple[str, ...]:
+        return tuple(text.split(" "))
+
+    assert is_boilerplate(gram("minetest . register_node ( name , { description = description , tiles"))
+    assert not is_boilerplate(gram('minetest . register_node ( "mymod:x" , { description = "X" , tiles'))
+    assert is_boilerplate(gram("write the mod ` mymod ` that registers : - a craftitem"), prose=True)
+    assert not is_boilerplate(gram("a craftitem ` mymod : charcoal ` that burns for 30 s"), prose=True)
 
 
 def test_data_validate_cli_reports_per_item_and_family(capsys):

@@ -5,6 +5,7 @@ runtime for the event driver), ``load_tasks`` / ``score`` (the benchmark: tasks 
 """
 
 from .check import check, run_mods
+from .environment import load_environment
 from .mods import Mod, ModError, mod_from_source
 from .report import Diagnostic, LoadReport
 from .runtime import LuanRuntime, RuntimeLimits
@@ -15,14 +16,29 @@ __all__ = [
     "Diagnostic",
     "LoadReport",
     "LuanRuntime",
+    "LuantiTaskset",
     "Mod",
     "ModError",
     "RuntimeLimits",
     "Score",
     "Task",
     "check",
+    "load_environment",
     "load_tasks",
     "mod_from_source",
     "run_mods",
     "score",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``LuantiTaskset`` (the v1 taskset that verifiers 0.4 / prime-rl find through ``__all__``) is
+    imported on first use: importing verifiers.v1 takes seconds, and sandbox workers import this
+    package too."""
+    if name == "LuantiTaskset":
+        try:
+            from .taskset import LuantiTaskset
+        except ImportError as exc:
+            raise AttributeError(f"vf_luanti.LuantiTaskset needs verifiers.v1: {exc}") from exc
+        return LuantiTaskset
+    raise AttributeError(f"module 'vf_luanti' has no attribute {name!r}")

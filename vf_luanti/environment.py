@@ -152,18 +152,26 @@ class RolloutScorer:
         task = self.task_for(info)
         if task is None:
             return Score.zero(f"no task for info {info!r}", failure="bad_input")
+        return await self.judge_task(task, text)
+
+    async def judge_task(self, task: Task, text: str) -> Score:
+        """The Score of ``text`` for ``task`` on this scorer's backend; never raises."""
         if self.backend == "engine":
             return await asyncio.to_thread(engine_score, task, text)
         from .scoring import ascore_many
 
         return (await ascore_many([(task, text)]))[0]
 
-    async def score_for(self, state: Any, completion: Any, info: Any) -> dict[str, Any]:
+    async def score_for(
+        self, state: Any, completion: Any, info: Any, task: Task | None = None
+    ) -> dict[str, Any]:
         """The judgement of this rollout as a dict (computed on the first call, cached in state)."""
         cached = state.get(STATE_KEY) if state is not None else None
         if isinstance(cached, dict):
             return cached
-        result = (await self.judge(info, completion_text(completion))).to_dict()
+        text = completion_text(completion)
+        score = await (self.judge_task(task, text) if task is not None else self.judge(info, text))
+        result = score.to_dict()
         result.pop("checks", None)  # per-check detail stays out of result files; feedback names failures
         if state is not None:
             state[STATE_KEY] = result

@@ -103,6 +103,7 @@ class Mutant:
     op: str
     where: str
     code: str
+    change: str = ""  # what changed, e.g. '12 -> 13' or 'deleted: light_source = 12,'
 
 
 def _code_tokens(toks: list[Token]) -> list[int]:
@@ -115,6 +116,23 @@ def _line(src: str, pos: int) -> int:
 
 def _replace(src: str, tok: Token, new: str) -> str:
     return src[: tok.start] + new + src[tok.start + len(tok.text) :]
+
+
+def _change(src: str, new: str) -> str:
+    """The differing middle of two texts, shortened: what a mutant changed."""
+    i = 0
+    while i < min(len(src), len(new)) and src[i] == new[i]:
+        i += 1
+    j = 0
+    while j < min(len(src), len(new)) - i and src[-1 - j] == new[-1 - j]:
+        j += 1
+    a, b = src[i:len(src) - j], new[i:len(new) - j]
+
+    def short(t: str) -> str:
+        t = " ".join(t.split())
+        return t if len(t) <= 40 else t[:37] + "..."
+
+    return f"deleted: {short(a)}" if not b else f"{short(a)} -> {short(b)}"
 
 
 def _number_variants(text: str) -> list[str]:
@@ -200,7 +218,7 @@ def mutants(src: str, seed: int = 0, limit: int = MAX_MUTANTS) -> list[Mutant]:
 
     def add(op: str, tok_or_pos: Token | int, text: str) -> None:
         pos = tok_or_pos.start if isinstance(tok_or_pos, Token) else tok_or_pos
-        out.append(Mutant(op, f"line {_line(src, pos)}", text))
+        out.append(Mutant(op, f"line {_line(src, pos)}", text, _change(src, text)))
 
     for k, i in enumerate(code):
         t = toks[i]

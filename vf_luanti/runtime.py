@@ -256,6 +256,7 @@ class LuanRuntime:
         """Load mods in the given (dependency) order, then run the on_mods_loaded phase."""
         self.call("set_worldpath", worldpath)
         for mod in mods:
+            self.call("declare_mod", mod.name, mod.path)  # get_modpath knows every enabled mod
             for rel, text in mod.files.items():
                 self.call("add_file", f"{mod.path}/{rel}", text)
         for mod in mods:

@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .reporting import TARGET_POINTS, pass_at_k
+from . import reporting
+from .reporting import TARGET_POINTS
 from .train.trainer import checkpoints, write_json
 
 
@@ -82,59 +82,27 @@ def dir_name(model: str) -> str:
     return model.replace("/", "--")
 
 
-def _rollout_passed(row: dict[str, Any]) -> bool:
-    """A rollout passes when the environment's ``passed`` metric says so (its reward otherwise must be 1)."""
-    metrics = row.get("metrics") or {}
-    if "passed" in metrics:
-        return float(metrics["passed"]) >= 0.5
-    return float(row.get("reward") or 0.0) >= 1.0
-
-
-def _task_key(row: dict[str, Any]) -> tuple[str, str]:
-    info = row.get("info") or {}
-    if isinstance(info, str):
-        info = json.loads(info)
-    return str(info.get("task_id", info.get("id", row.get("example_id")))), str(info.get("family", ""))
-
-
-def summarize(model: str, rows: Iterable[dict[str, Any]], k: int) -> Summary:
-    """Group rollouts by task; pass@k per task, averaged overall and per family."""
-    by_task: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_task[_task_key(row)].append(row)
-    if not by_task:
-        raise EvalError(f"{model}: no rollouts to summarise")
+def summarize(model: str, results_dir: str | Path, k: int) -> Summary:
+    """The gate's view of one results folder, from vf_luanti.reporting's reading and statistics."""
+    try:
+        rep = reporting.summarize(reporting.read_run(results_dir))
+    except reporting.ReportError as exc:
+        raise EvalError(f"{model}: {exc}") from exc
+    if k not in rep.ks:
+        raise EvalError(f"{model}: some task has fewer than k={k} samples (pass@k needs k <= n)")
     ks = sorted({1, k})
-    per_task = {}
-    for key, rs in by_task.items():
-        n, c = len(rs), sum(_rollout_passed(r) for r in rs)
-        if n < k:
-            raise EvalError(f"{model}: task {key[0]} has {n} samples, fewer than k={k}")
-        per_task[key] = {str(j): pass_at_k(n, c, j) for j in ks}
-    rewards = [float(r.get("reward") or 0.0) for rs in by_task.values() for r in rs]
-    families: dict[str, list[dict[str, float]]] = defaultdict(list)
-    for (_, fam), p in per_task.items():
-        families[fam].append(p)
     return Summary(
         model=model,
         k=k,
-        n_tasks=len(per_task),
-        n_rollouts=len(rewards),
-        pass_at_k={str(j): sum(p[str(j)] for p in per_task.values()) / len(per_task) for j in ks},
-        mean_reward=sum(rewards) / len(rewards),
+        n_tasks=rep.n_tasks,
+        n_rollouts=rep.n_rollouts,
+        pass_at_k={str(j): rep.pass_at_k[j].value for j in ks},
+        mean_reward=rep.mean_reward.value,
         per_family={
-            fam: {f"pass@{j}": sum(p[str(j)] for p in ps) / len(ps) for j in ks} | {"tasks": len(ps)}
-            for fam, ps in sorted(families.items())
+            fam: {f"pass@{j}": d["pass_at_k"][j].value for j in ks} | {"tasks": d["tasks"]}
+            for fam, d in rep.per_family.items()
         },
     )
-
-
-def read_rows(results_dir: str | Path) -> list[dict[str, Any]]:
-    path = Path(results_dir) / "results.jsonl"
-    try:
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, json.JSONDecodeError) as exc:
-        raise EvalError(f"cannot read {path}: {exc}") from exc
 
 
 def load_summary(path: str | Path) -> Summary:
@@ -183,7 +151,7 @@ def evaluate_model(
     out_dir = out_root / dir_name(candidate.name)
     t0 = time.perf_counter()
     run_environment(base_url, candidate.name, protocol, out_dir, api_key)
-    summary = summarize(candidate.name, read_rows(out_dir), protocol.k)
+    summary = summarize(candidate.name, out_dir, protocol.k)
     summary.candidate = asdict(candidate)
     write_json(
         out_dir / "summary.json",

@@ -82,10 +82,12 @@ def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) 
             if bad or not s.checks:
                 why = bad[0]["feedback"] if bad else "; ".join(s.feedback[:2])
                 it["problems"].append(f"the refactor input fails its preserve check: {why}")
+            if s.passed:
+                it["problems"].append("the unchanged input passes every check (the change is unchecked)")
         else:
             it["mutants"] += 1
             if s.passed:
-                it["survivors"].append(f"{m.op} at {m.where}")
+                it["survivors"].append(f"{m.op} at {m.where} ({m.change})")
             else:
                 it["killed"] += 1
     families: dict[str, dict[str, Any]] = defaultdict(
@@ -151,8 +153,9 @@ def run_validate(args: argparse.Namespace) -> int:
         for it in res["items"]:
             print(
                 f"  {it['id']:40} kill {_fmt_rate(it['kill_rate'])} ({it['killed']}/{it['mutants']})"
-                + (f"  survivors: {', '.join(it['survivors'][:6])}" if it["survivors"] else "")
             )
+            for sv in it["survivors"]:
+                print(f"      survivor: {sv}")
     for it in problems:
         for p in it["problems"]:
             print(f"  PROBLEM {it['id']}: {p}")

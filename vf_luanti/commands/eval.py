@@ -111,14 +111,42 @@ def run(args: argparse.Namespace) -> int:
     )
     shown = ([baseline] if baseline else []) + summaries
     print(_table(shown, protocol.k))
-    if not args.gate:
-        return 0
-    assert baseline is not None
-    decision = gate(baseline, summaries, args.target)
-    path = write_gate(decision, out)
-    print(decision["reason"])
-    print(f"gate: {path}" + (f"; promoted adapter: {out / 'promoted'}" if decision["promoted"] else ""))
-    return 0 if decision["promoted"] else 1
+    decision = gate(baseline, summaries, args.target) if baseline is not None else None
+    if decision is not None:
+        print(decision["reason"])
+        print(
+            f"gate: {write_gate(decision, out)}"
+            + (f"; promoted adapter: {out / 'promoted'}" if decision["promoted"] else "")
+        )
+    _report(out, summaries, decision, args)
+    return 0 if decision is None or decision["promoted"] else 1
+
+
+def _report(out: Path, summaries: list, decision: dict | None, args: argparse.Namespace) -> None:
+    """report.md/html/json over the results (vf_luanti.reporting); its gate row is the winner's."""
+    from ..reporting import ReportError, write_report
+    from ..sweep import dir_name
+
+    order = sorted(summaries, key=lambda s: decision is not None and s.model == decision["winner"]["model"])
+    baseline_dir = None
+    if decision is not None:
+        saved = Path(args.baseline)
+        baseline_dir = (
+            (saved if saved.is_dir() else saved.parent)
+            if saved.exists()
+            else (out / dir_name(decision["baseline"]["model"]))
+        )
+    try:
+        write_report(
+            [out / dir_name(s.model) for s in order],
+            out / "report",
+            baseline=baseline_dir,
+            target_points=args.target,
+        )
+    except ReportError as exc:
+        print(f"vf-luanti eval: no report: {exc}", file=sys.stderr)
+        return
+    print(f"report: {out / 'report' / 'report.html'}")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

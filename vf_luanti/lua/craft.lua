@@ -134,6 +134,9 @@ local function uses_groups(items)
 end
 
 local function add_recipe(r)
+	if r.json.replacements and #r.json.replacements == 0 then
+		r.json.replacements = nil -- reported only when given
+	end
 	recipes[#recipes + 1] = r
 	I.crafts[#I.crafts + 1] = r.json
 end

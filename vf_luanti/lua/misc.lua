@@ -25,6 +25,12 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Mods, paths, version
 
+-- Host side: every enabled mod is known before the first one loads, so get_modpath and
+-- get_modnames answer for mods not loaded yet (mesecons checks optional mods that way).
+function I.api.declare_mod(name, path)
+	I.mods[name] = I.mods[name] or { name = name, path = I.normalize_path(path) }
+end
+
 function core.get_modpath(name)
 	local mod = I.mods[tostring(name)]
 	return mod and mod.path or nil

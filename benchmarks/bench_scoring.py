@@ -1,0 +1,150 @@
+"""Throughput and latency of sandboxed checking through the worker pool (docs/sandbox.md).
+
+Usage: python benchmarks/bench_scoring.py [--samples N] [--workers 1 2]
+
+A realistic mix of completions (valid mods and the broken-mod corpus: every one a full
+``vf_luanti.execution:check_job`` run, runtime creation included) goes through an Executor of 1,
+then 2 workers. Prints samples/s, p50/p99 latency per sample as the caller sees it, and the peak
+RSS of each worker. Then hostile samples, one at a time, with their cost next to the deadline.
+The in-process cost of one check (no pool) and of runtime creation alone are printed first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from vf_luanti.execution import Executor, Limits, check_job
+from vf_luanti.runtime import LuanRuntime, job_scope
+
+CHECK = "vf_luanti.execution:check_job"
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "broken"
+
+TYPICAL_MOD = """
+local S = core.get_translator("mymod")
+local modpath = core.get_modpath("mymod")
+core.register_node("mymod:ore", {
+	description = S("Ore"), tiles = {"mymod_ore.png"}, groups = {cracky = 2}, drop = "mymod:lump",
+	sounds = {}, light_source = 3,
+})
+core.register_craftitem("mymod:lump", {description = S("Lump"), inventory_image = "mymod_lump.png"})
+core.register_tool("mymod:pick", {
+	description = S("Pick"), inventory_image = "mymod_pick.png",
+	tool_capabilities = {full_punch_interval = 1.0, max_drop_level = 1,
+		groupcaps = {cracky = {times = {[1] = 3.0, [2] = 1.5, [3] = 0.8}, uses = 20, maxlevel = 2}},
+		damage_groups = {fleshy = 4}},
+})
+core.register_craft({output = "mymod:pick", recipe = {
+	{"mymod:lump", "mymod:lump", "mymod:lump"}, {"", "group:stick", ""}, {"", "group:stick", ""}}})
+core.register_craft({type = "cooking", output = "mymod:lump", recipe = "mymod:ore", cooktime = 5})
+core.register_abm({label = "glow", nodenames = {"mymod:ore"}, interval = 10, chance = 50,
+	action = function(pos, node) core.log("action", "glow at " .. core.pos_to_string(pos)) end})
+core.register_chatcommand("ore", {params = "", description = "count", privs = {interact = true},
+	func = function(name) return true, "ok" end})
+local counts = {}
+for i = 1, 20 do counts[#counts + 1] = string.format("%d:%d", i, i * i) end
+core.log("info", table.concat(counts, ","))
+"""
+
+HOSTILE = {
+    "cpu loop": "while true do end",
+    "pcall-swallowed loop": "while true do pcall(function() while true do end end) end",
+    "memory bomb": "local t = {} for i = 1, 1e9 do t[i] = {i} end",
+    "string doubling": "local s = 'x' while true do s = s .. s end",
+    "C-level backtracking": "print(string.rep('ab', 3e6):find(('.-'):rep(8) .. 'X'))",
+    "nested coroutines": "local function f() coroutine.wrap(f)() end f()",
+}
+
+
+def mix() -> list[str]:
+    """Two typical valid mods per broken-corpus mod (the corpus: mostly broken, a few valid)."""
+    corpus = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*/init.lua"))]
+    return [s for c in corpus for s in (TYPICAL_MOD, c, TYPICAL_MOD)]
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))] * 1000
+
+
+def peak_rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def in_process(sources: list[str], runs: int) -> None:
+    LuanRuntime()
+    t = []
+    for _ in range(runs):
+        s = time.perf_counter()
+        LuanRuntime()
+        t.append(time.perf_counter() - s)
+    print(f"in-process runtime creation: p50 {pct(t, .5):.2f} ms  p99 {pct(t, .99):.2f} ms")
+    t = []
+    for i in range(runs):
+        s = time.perf_counter()
+        with job_scope(Limits()):
+            check_job({"source": sources[i % len(sources)]})
+        t.append(time.perf_counter() - s)
+    print(f"in-process check_job (mix):  p50 {pct(t, .5):.2f} ms  p99 {pct(t, .99):.2f} ms")
+
+
+def pooled(sources: list[str], workers: int, samples: int) -> None:
+    payloads = [{"source": sources[i % len(sources)]} for i in range(samples)]
+    with Executor(workers=workers) as ex:
+        ex.run_many([(CHECK, p) for p in payloads[: 4 * workers]])   # workers started and warm
+        lat: list[float] = []
+
+        def timed(p: dict) -> dict:
+            s = time.perf_counter()
+            r = ex.run(CHECK, p)
+            lat.append(time.perf_counter() - s)
+            return r
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(workers) as tp:
+            results = list(tp.map(timed, payloads))
+        wall = time.perf_counter() - start
+        rss = [peak_rss_mib(pid) for pid in ex.pids()]
+    failures = sum("failure" in r for r in results)
+    ok = sum(r.get("ok") is True for r in results)
+    print(f"workers={workers}: {samples / wall:7.0f} samples/s  p50 {pct(lat, .5):.2f} ms  "
+          f"p99 {pct(lat, .99):.2f} ms  peak RSS/worker {', '.join(f'{r:.0f}' for r in rss)} MiB  "
+          f"(ok {ok}, failed loads {samples - ok - failures}, sandbox failures {failures})")
+
+
+def hostile() -> None:
+    limits = Limits()
+    with Executor(workers=1, limits=limits) as ex:
+        ex.run(CHECK, {"source": "x = 1"})
+        for name, src in HOSTILE.items():
+            s = time.perf_counter()
+            r = ex.run(CHECK, {"source": src})
+            took = time.perf_counter() - s
+            verdict = r.get("failure") or ("error diagnostic" if r.get("errors") else "ok")
+            print(f"  {name:22s} {verdict:17s} {took:5.2f} s  (cpu {limits.cpu_seconds:g} s, "
+                  f"wall deadline {limits.wall_deadline:g} s)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=3000)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = ap.parse_args()
+    sources = mix()
+    print(f"cores: {os.cpu_count()}; mix of {len(sources)}: 2 typical valid mods per corpus mod")
+    in_process(sources, 300)
+    for w in args.workers:
+        pooled(sources, w, args.samples)
+    print("hostile samples (one worker, default limits):")
+    hostile()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Version targeting and the unknown-API diagnostic (vf_luanti/lua/versions.lua)."""
+
+from __future__ import annotations
+
+from vf_luanti.check import run_mods
+from vf_luanti.mods import mod_from_source
+from vf_luanti.runtime import LuanRuntime
+
+
+def warnings_of(src: str) -> tuple[bool, list[tuple[int | None, str]], list[str]]:
+    report, _rt = run_mods([mod_from_source(src, name="tmod")])
+    return report.ok, [(w.line, w.message) for w in report.warnings], [e.message for e in report.errors]
+
+
+def test_unknown_api_is_named_with_a_suggestion_and_still_fails() -> None:
+    ok, warnings, errors = warnings_of('core.register_block("tmod:x", {})')
+    assert not ok
+    assert warnings == [(1, "Unknown API core.register_block (not in any Luanti version; "
+                            "did you mean core.register_node?)")]
+    assert errors == ["attempt to call field 'register_block' (a nil value)"]
+
+
+def test_typo_suggestion_and_once_per_location() -> None:
+    ok, warnings, _ = warnings_of('for i = 1, 3 do local f = minetest.get_nod end\nlocal g = core.zzzqqq')
+    assert ok
+    assert warnings == [(1, "Unknown API core.get_nod (not in any Luanti version; "
+                            "did you mean core.get_node?)"),
+                        (2, "Unknown API core.zzzqqq (not in any Luanti version)")]
+
+
+def test_newer_api_is_hidden_under_the_default_target() -> None:
+    ok, warnings, _ = warnings_of("local has = core.get_game_info ~= nil\nassert(not has)")
+    assert ok
+    assert warnings == [(1, "core.get_game_info needs Luanti 5.7 (target: 5.6.1)")]
+
+
+def test_target_version_exposes_newer_api() -> None:
+    rt = LuanRuntime()
+    assert rt.call("set_target_version", "5.9") is True
+    assert rt.call("set_target_version", "latest") is False
+    mod = mod_from_source("assert(core.get_game_info().id)\nassert(core.dir_to_fourdir)", name="tmod")
+    assert rt.load_mods([mod])
+    report = rt.report()
+    assert report["ok"] and report["warnings"] == []
+
+
+def test_present_names_cost_nothing_and_warn_nothing() -> None:
+    ok, warnings, _ = warnings_of("assert(core.register_node and minetest.get_modpath and core.settings)")
+    assert ok and warnings == []
