@@ -320,7 +320,7 @@ EXPECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "hp": (("player", "value"), ()),
     "entity": (("entity",), ("alive", "hp", "name", "props", "fields")),
     "entity_count": (("name", "count"), ()),
-    "formspec": (("player",), ("contains",)),
+    "formspec": (("player",), ("contains", "formname")),
     "command": (("player",), ("success", "message")),
     "wield": (("player", "item"), ()),
     "lua": (("code",), ()),
@@ -942,7 +942,8 @@ class CheckWorld:
         """Keep the last formspec shown to each player (read by ``expect formspec``)."""
         self.world.eval(
             "local show = minetest.show_formspec local shown = {} rawset(_G, '__vfl_shown', shown) "
-            "minetest.show_formspec = function(name, formname, spec) shown[name] = spec "
+            "minetest.show_formspec = function(name, formname, spec) "
+            "shown[name] = {formname = formname, spec = spec} "
             "if show then return show(name, formname, spec) end end"
         )
 
@@ -1037,10 +1038,14 @@ class CheckWorld:
             n = sum(1 for o in w.objects() if o.get("name") == s["name"] and not o.get("removed"))
             return match(s["count"], n, f"number of {s['name']} entities")
         if exp == "formspec":
-            spec = w.eval(f"return (rawget(_G, '__vfl_shown') or {{}})[{json.dumps(s['player'])}]")
-            if spec is None:
+            shown = w.eval(f"return (rawget(_G, '__vfl_shown') or {{}})[{json.dumps(s['player'])}]")
+            if shown is None:
                 return f"no formspec was shown to {s['player']}"
-            return match({"$contains": s["contains"]}, spec, "formspec") if "contains" in s else None
+            if "formname" in s and (err := match(s["formname"], shown.get("formname"), "formspec name")):
+                return err
+            if "contains" in s:
+                return match({"$contains": s["contains"]}, shown.get("spec"), "formspec")
+            return None
         if exp == "command":
             last = self.commands.get(s["player"])
             if last is None:

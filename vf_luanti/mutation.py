@@ -118,21 +118,9 @@ def _replace(src: str, tok: Token, new: str) -> str:
     return src[: tok.start] + new + src[tok.start + len(tok.text) :]
 
 
-def _change(src: str, new: str) -> str:
-    """The differing middle of two texts, shortened: what a mutant changed."""
-    i = 0
-    while i < min(len(src), len(new)) and src[i] == new[i]:
-        i += 1
-    j = 0
-    while j < min(len(src), len(new)) - i and src[-1 - j] == new[-1 - j]:
-        j += 1
-    a, b = src[i:len(src) - j], new[i:len(new) - j]
-
-    def short(t: str) -> str:
-        t = " ".join(t.split())
-        return t if len(t) <= 40 else t[:37] + "..."
-
-    return f"deleted: {short(a)}" if not b else f"{short(a)} -> {short(b)}"
+def _short(t: str) -> str:
+    t = " ".join(t.split())
+    return t if len(t) <= 40 else t[:37] + "..."
 
 
 def _number_variants(text: str) -> list[str]:
@@ -218,7 +206,13 @@ def mutants(src: str, seed: int = 0, limit: int = MAX_MUTANTS) -> list[Mutant]:
 
     def add(op: str, tok_or_pos: Token | int, text: str) -> None:
         pos = tok_or_pos.start if isinstance(tok_or_pos, Token) else tok_or_pos
-        out.append(Mutant(op, f"line {_line(src, pos)}", text, _change(src, text)))
+        grown = len(text) - len(src)
+        if op in ("registration", "field"):  # a deletion starting at pos
+            change = "deleted: " + _short(src[pos:pos - grown])
+        else:  # one token replaced
+            old = tok_or_pos.text if isinstance(tok_or_pos, Token) else ""
+            change = f"{old} -> {text[pos:pos + len(old) + grown]}"
+        out.append(Mutant(op, f"line {_line(src, pos)}", text, change))
 
     for k, i in enumerate(code):
         t = toks[i]
