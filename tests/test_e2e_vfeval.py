@@ -120,3 +120,42 @@ def test_vf_eval_cli_and_report(server: FakeOpenAI, tmp_path: Path) -> None:
     assert broken_task["c"] == 0 and broken_task["feedback"]  # -C luanti recorded why it failed
     rc = main(["report", str(runs["broken"]), "--baseline", str(runs["gold"]), "-o", str(tmp_path / "rep2")])
     assert rc == 1
+
+
+@pytest.mark.slow
+def test_hub_wheel_installs_in_a_clean_venv_and_runs_vf_eval(server: FakeOpenAI, tmp_path: Path) -> None:
+    """The Environments Hub package builds, installs alone (dependencies from the index) and serves
+    ``vf-eval vf-luanti`` with its bundled tasks and rubrics."""
+    hub = Path(__file__).parent.parent / "environments" / "vf-luanti"
+    dist = tmp_path / "dist"
+    build = [
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "-w",
+        str(dist),
+        str(hub),
+    ]
+    subprocess.run(build, check=True, capture_output=True, timeout=300)
+    [wheel] = dist.glob("vf_luanti-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    pip = subprocess.run(
+        [venv / "bin" / "pip", "install", "-q", str(wheel)], capture_output=True, text=True, timeout=900
+    )
+    if pip.returncode != 0:
+        pytest.skip(f"the package index is unreachable: {pip.stderr[-500:]}")
+    out = tmp_path / "out"
+    cmd = [
+        venv / "bin" / "vf-eval", "vf-luanti", "-m", "gold", "-b", server.base_url, "-k", "FAKE_KEY",
+        "-n", "4", "-r", "2", "-s", "-o", str(out),
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                          env={**os.environ, "FAKE_KEY": "x"})  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    [results] = out.rglob("results.jsonl")
+    rows = [json.loads(x) for x in results.read_text().splitlines()]
+    assert len(rows) == 8 and all(r["passed"] == 1.0 for r in rows)

@@ -149,3 +149,17 @@ def test_v1_taskset_shares_the_scoring(tasks) -> None:
     assert reward == 1.0 and metrics == dict.fromkeys(METRICS, 1.0) and info[STATE_KEY]["passed"]
     metrics, reward, info = asyncio.run(judge(broken_answer(gold)))
     assert metrics["passed"] == 0.0 and reward < 0.5 and info[STATE_KEY]["feedback"]
+
+
+@pytest.mark.engine
+def test_engine_backend_judges_load_and_registry_in_the_real_server(tasks) -> None:
+    from vf_luanti import oracle
+    from vf_luanti.environment import engine_score
+
+    if not oracle.engine_available():
+        pytest.skip("minetestserver is not installed")
+    task = next(t for t in tasks if any(c["kind"] == "item" for c in t.checks))
+    good = engine_score(task, reference_answer(task))
+    assert good.passed and good.reward == 1.0 and "judged by the engine" in good.feedback[0]
+    bad = engine_score(task, broken_answer(task, 0))
+    assert not bad.passed and any("does not load in the engine" in f for f in bad.feedback)

@@ -6,24 +6,30 @@ from pathlib import Path
 
 from .mods import Mod, discover, load_order
 from .report import Diagnostic, LoadReport
-from .runtime import LuanRuntime, RuntimeLimits
+from .runtime import STARTUP_STEPS, LuanRuntime, RuntimeLimits
 
 
-def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None) -> tuple[LoadReport, LuanRuntime]:
+def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None,
+             startup_steps: int = STARTUP_STEPS) -> tuple[LoadReport, LuanRuntime]:
     """Load ``mods`` (any order; dependency order is applied) in a fresh runtime.
 
-    Returns the report and the runtime, so callers (the event driver, task checks) can go on to
-    run callbacks in the same simulated server.
+    Like the engine's start-up, the first ``startup_steps`` server steps run after loading, so an
+    error in an after(0) callback or a globalstep fails the load. The event driver passes 0 to keep
+    its clock at zero for scenarios. Returns the report and the runtime, so callers (the event
+    driver, task checks) can go on to run callbacks in the same simulated server.
     """
     order, missing = load_order(mods)
     rt = LuanRuntime(limits)
-    rt.load_mods(order)
+    rt.load_mods(order, startup_steps=startup_steps)
     report = LoadReport.from_dict(rt.report())
     for name, deps in missing.items():
         report.errors.append(Diagnostic(
             mod=name, message=f'mod "{name}" has unsatisfied dependencies: '
             + "".join(f' "{d}"' for d in deps)))  # the engine puts a space before each name
         report.ok = False
+    if missing:
+        report.warnings.append(Diagnostic(message="You have unsatisfied dependencies, loading your world "
+                                          "anyway. This will become a fatal error in the future."))
     return report, rt
 
 

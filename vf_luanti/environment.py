@@ -206,27 +206,26 @@ class RolloutScorer:
 
 
 def engine_score(task: Task, completion: str) -> Score:
-    """Ground truth from the real engine (vf_luanti.oracle): load verdict and registry checks.
+    """Ground truth from the real engine (vf_luanti.oracle) where it can give it; never raises.
 
-    The completion is installed as mod ``task.mod_name`` in a fresh world of the empty game; the
-    engine's errors decide whether it loads, its warnings count against api_usage, and the
-    registry it dumps is held against the task's registry checks (items, crafts, aliases, ABMs,
-    LBMs, entity/command/privilege names). Scenario, Lua and preservation checks need the
-    emulated world and are skipped (the feedback says how many). Never raises.
+    The completion is installed as mod ``task.mod_name`` in a fresh world of the empty game. The
+    engine decides whether the mod loads (its errors), api_usage (its warnings) and every registry
+    check (items, crafts, aliases, ABMs, LBMs, entity/command/privilege names) against the registry
+    it dumps. Checks the engine cannot run headless (scenarios, Lua assertions, preservation,
+    callback counts, definition fields of entities/commands/privileges) keep the emulator's verdict,
+    and code_quality is the emulator's; the feedback says which checks came from where.
     """
     from . import oracle
-    from .checks import REGISTRY_KINDS, Registry, run_check
+    from .checks import REGISTRY_KINDS, CheckResult, Registry, run_check
     from .parse import extract_code
-    from .scoring import WARNING_PENALTY, _quality, combine, syntax_error
+    from .scoring import WARNING_PENALTY, combine, score
 
     try:
+        emulated = score(task, completion)
         parsed = extract_code(completion, task.family, task.input)
-        if parsed.error:
-            return Score.zero(f"no code to judge: {parsed.error}")
+        if parsed.error or not emulated.components["syntax"]:
+            return emulated  # nothing reaches the engine: the verdict does not depend on it
         comp = dict.fromkeys(COMPONENTS, 0.0)
-        err = syntax_error(parsed.code)
-        if err:
-            return Score(components=comp, feedback=[*parsed.notes, f"syntax error: {err}"])
         comp["syntax"] = 1.0
         with tempfile.TemporaryDirectory(prefix="vfl-engine-") as tmp:
             mod = Path(tmp) / task.mod_name
@@ -235,7 +234,7 @@ def engine_score(task: Task, completion: str) -> Score:
             (mod / "mod.conf").write_text(f"name = {task.mod_name}\n", encoding="utf-8")
             run = oracle.run_engine([mod], game="emptygame", dump=True)
         report = oracle.diagnose(run)
-        feedback = [*parsed.notes, "backend: real engine (Luanti 5.6.1)"]
+        feedback = [*parsed.notes, "backend: real engine (Luanti 5.6.1) for load and registry checks"]
         if not report.ok:
             errors = "; ".join(e.message for e in report.errors[:3])
             feedback.append(f"the mod does not load in the engine: {errors}")
@@ -244,30 +243,41 @@ def engine_score(task: Task, completion: str) -> Score:
         for key in ("crafts", "abms", "lbms", "entities", "chatcommands", "privileges"):
             if registry.get(key) == {}:  # the dumper writes an empty table as {}
                 registry[key] = []
-        judged = [
-            c
-            for c in task.checks
-            if c["kind"] in REGISTRY_KINDS
-            and c["kind"] != "callback"
-            and not (c["kind"] in ("entity", "chatcommand", "privilege") and c.get("fields"))
-        ]
-        skipped = len(task.checks) - len(judged)
-        results = [run_check(c, Registry(registry), None, {}) for c in judged]
+        emulated_checks = emulated.checks if len(emulated.checks) == len(task.checks) else []
+        results: list[CheckResult] = []
+        n_engine = 0
+        for i, c in enumerate(task.checks):
+            in_engine = (
+                c["kind"] in REGISTRY_KINDS
+                and c["kind"] != "callback"
+                and not (c["kind"] in ("entity", "chatcommand", "privilege") and c.get("fields"))
+            )
+            if in_engine:
+                n_engine += 1
+                results.append(run_check(c, Registry(registry), None, {}))
+            elif emulated_checks:
+                results.append(CheckResult(**emulated_checks[i]))
+            else:  # the emulator did not get to run its checks (e.g. the mod failed to load there)
+                results.append(
+                    CheckResult(c["desc"], c["kind"], False, f"{c['desc']} -- not run by the emulator")
+                )
         n_pass = sum(r.passed for r in results)
-        comp["task_completion"] = n_pass / len(results) if results else 0.0
+        comp["task_completion"] = n_pass / len(results)
         warnings = [w.message for w in report.warnings]
         comp["api_usage"] = max(0.0, 1.0 - WARNING_PENALTY * len(warnings))
-        comp["code_quality"], qnotes = _quality(parsed.code, task.reference, [], report.output)
-        head = f"{n_pass}/{len(results)} registry checks passed in the engine"
-        if skipped:
-            head += f" ({skipped} checks need the emulated world and were skipped)"
-        feedback.insert(0, head)
+        comp["code_quality"] = emulated.components["code_quality"]
+        feedback.insert(
+            0,
+            f"{n_pass}/{len(results)} checks passed "
+            f"({n_engine} judged by the engine, the rest by the emulator)",
+        )
         feedback += [r.feedback for r in results if not r.passed] + [f"warning: {w}" for w in warnings[:10]]
+        feedback += [f for f in emulated.feedback if f.startswith("code quality:")]
         return Score(
             reward=combine(task.family, comp),
-            passed=bool(results) and n_pass == len(results),
+            passed=n_pass == len(results),
             components=comp,
-            feedback=feedback + qnotes,
+            feedback=feedback,
             checks=[r.to_dict() for r in results],
         )
     except Exception as exc:  # the engine missing or failing must not reach a trainer

@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,8 +46,8 @@ _LOG_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d: ([A-Z]*)\[([^\]]*)\]: ?(
 #: "path:line: message", where path is a Lua file (absolute, or shortened by LuaJIT to "...tail").
 _LOCATION_RE = re.compile(r"^((?:/|\.\.\.)[^\n:]*?\.lua):(\d+): (.*)$", re.S)
 _FRAME_RE = re.compile(r"^\t((?:/|\.\.\.)[^:]*?\.lua):(\d+): ")
-_CALLBACK_RE = re.compile(r"^(?:ServerError: AsyncErr: Lua|ModError): Runtime error from mod '([^']*)' "
-                          r"in callback [^\s]*: (.*)$", re.S)
+_CALLBACK_RE = re.compile(r"^(?:ServerError: AsyncErr: Lua|ModError): (Runtime error from mod '([^']*)' "
+                          r"in callback [^\s]*: )(.*)$", re.S)
 _SCRIPT_RE = re.compile(r"^ModError: Failed to load and run script from (.*):$")
 _DEPS_RE = re.compile(r'^mod "([^"]*)" has unsatisfied dependencies: ')
 _BANNER_RE = re.compile(r"__\.|_____|^ /     |^\|  Y Y|^\|__\|_\||^      \\/")
@@ -493,7 +493,9 @@ def diagnose(run: EngineRun) -> LoadReport:
             where = run.real_path(script.group(1))
             errors.append(_diagnostic(run, "\n".join(msg_lines[1:]), frames, _mod_of(run, where)))
         elif callback:
-            errors.append(_diagnostic(run, callback.group(2), frames, callback.group(1)))
+            # keep the engine's "Runtime error from mod 'x' in callback f(): " prefix, as the emulation does
+            d = _diagnostic(run, callback.group(3), frames, callback.group(2))
+            errors.append(replace(d, message=callback.group(1) + d.message))
         elif head.startswith("ModError: "):
             errors.append(Diagnostic(message=_map_paths(run, head[len("ModError: "):])))
         elif deps:

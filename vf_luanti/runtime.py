@@ -24,6 +24,9 @@ import lupa.luajit21 as lupa_rt
 
 from .mods import Mod
 
+#: Server steps run after loading (the oracle lets the real engine run as many before shutdown).
+STARTUP_STEPS = 3
+
 #: Where mods and the world live inside the virtual file system when the caller gives no real path.
 VIRTUAL_ROOT = "/vfl"
 
@@ -252,8 +255,10 @@ class LuanRuntime:
         """Call a host API function that returns JSON text and decode it."""
         return json.loads(self.call(name, *args))
 
-    def load_mods(self, mods: list[Mod], worldpath: str = VIRTUAL_ROOT + "/world") -> bool:
-        """Load mods in the given (dependency) order, then run the on_mods_loaded phase."""
+    def load_mods(self, mods: list[Mod], worldpath: str = VIRTUAL_ROOT + "/world",
+                  startup_steps: int = STARTUP_STEPS) -> bool:
+        """Load mods in the given (dependency) order, run the on_mods_loaded phase, then the first
+        ``startup_steps`` server steps (where after(0) and globalstep errors surface, as in the engine)."""
         self.call("set_worldpath", worldpath)
         for mod in mods:
             self.call("declare_mod", mod.name, mod.path)  # get_modpath knows every enabled mod
@@ -262,7 +267,7 @@ class LuanRuntime:
         for mod in mods:
             if not self.call("load_mod", mod.name, mod.path):
                 break
-        return bool(self.call("finish_loading"))
+        return bool(self.call("finish_loading", startup_steps))
 
     def report(self) -> dict[str, Any]:
         return self.call_json("report_json")

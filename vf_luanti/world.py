@@ -313,7 +313,7 @@ class World:
 
 def load_world(mods: list[Mod], limits: RuntimeLimits | None = None) -> tuple[LoadReport, World]:
     """Load ``mods`` (dependency order applied) and return the load report and the world."""
-    report, rt = run_mods(mods, limits)
+    report, rt = run_mods(mods, limits, startup_steps=0)  # scenario clocks start at zero
     return report, World(rt)
 
 

@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     bad: list[str] = []
     for model in models:
         folder = out / model
+        for stale in ("results.jsonl", "metadata.json"):  # verifiers would append to an old run
+            (folder / stale).unlink(missing_ok=True)
         res = env.evaluate_sync(
             client=builtin_client(responder),
             model=model,

@@ -58,12 +58,16 @@ function api.load_mod(name, path)
 end
 
 -- After the last mod: run register_on_mods_loaded callbacks (still no environment), then start
--- the simulated server environment.
-function api.finish_loading()
+-- the simulated server environment and run its first `startup_steps` steps.
+-- The engine's dedicated_server_step (seconds per server step).
+local STARTUP_DTIME = 0.09
+
+function api.finish_loading(startup_steps)
 	if not I.failed then
 		I.phase = "mods_loaded"
 		for _, f in H.ipairs(core.registered_on_mods_loaded or {}) do
-			if not I.protected_call(f) then
+			I.set_origin(f)
+			if not I.callback("on_mods_loaded", f) then
 				I.failed = true
 				break
 			end
@@ -72,6 +76,16 @@ function api.finish_loading()
 	I.phase = "run"
 	if I.start_environment then
 		I.start_environment()
+	end
+	-- The server then starts stepping: a runtime error in an after(0) callback or a globalstep
+	-- ends the engine right after start-up, so it is part of whether the mods load.
+	local steps = H.tonumber(startup_steps) or 0
+	for _ = 1, I.failed and 0 or steps do
+		I.step(STARTUP_DTIME)
+		if #I.errors > 0 then
+			I.failed = true
+			break
+		end
 	end
 	return not I.failed
 end
