@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .resources import resource_dir
+
 COMPONENTS = ("syntax", "api_usage", "task_completion", "code_quality")
 FAMILIES = ("scaffold", "repair", "refactor", "doc")
-RUBRIC_DIR = Path(__file__).resolve().parent.parent / "rubrics"
+RUBRIC_DIR = resource_dir("rubrics")
 
 
 class RubricError(ValueError):

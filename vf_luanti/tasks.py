@@ -15,9 +15,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .resources import resource_dir
 from .rubric import FAMILIES
 
-DATA_DIR = Path(os.environ.get("VF_LUANTI_DATA") or Path(__file__).resolve().parent.parent / "data")
+DATA_DIR = Path(os.environ.get("VF_LUANTI_DATA") or resource_dir("data"))
 DIFFICULTIES = ("easy", "medium", "hard")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 MOD_NAME_RE = re.compile(r"^[a-z0-9_]+$")
