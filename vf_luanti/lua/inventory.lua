@@ -163,14 +163,7 @@ local function check_string(v, argn, fname)
 	return tostring(v)
 end
 
-local function check_int(v, argn, fname)
-	local n = tonumber(v)
-	if n == nil then
-		error(sformat("bad argument #%d to '%s' (number expected, got %s)", argn, fname,
-			v == nil and "no value" or type(v)), 0)
-	end
-	return n >= 0 and floor(n) or -floor(-n)
-end
+local check_int = I.check_int
 
 local function changed(inv)
 	inv.modified = true

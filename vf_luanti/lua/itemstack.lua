@@ -595,6 +595,7 @@ local function st(self, fname)
 	return stack_state(self, fname)
 end
 
+-- An integer argument of an engine method, truncated toward zero as C++ does (shared with InvRef).
 local function check_int(v, argn, fname)
 	local n = tonumber(v)
 	if n == nil then
@@ -603,6 +604,7 @@ local function check_int(v, argn, fname)
 	end
 	return n >= 0 and floor(n) or -floor(-n)
 end
+I.check_int = check_int
 
 function S.is_empty(self)
 	return st(self, "is_empty").count == 0

@@ -15,16 +15,6 @@ local sort = H.table.sort
 
 local LIMIT = 31007
 
-core.CONTENT_UNKNOWN = 125
-core.CONTENT_AIR = 126
-core.CONTENT_IGNORE = 127
-core.EMERGE_CANCELLED = 0
-core.EMERGE_ERRORED = 1
-core.EMERGE_FROM_MEMORY = 2
-core.EMERGE_FROM_DISK = 3
-core.EMERGE_GENERATED = 4
-core.MAP_BLOCKSIZE = 16
-
 I.nodes = {}         -- hash -> {name, param1, param2}
 I.node_meta = {}     -- hash -> {fields = {}, inv = inventory, private = {}}
 I.node_timers = {}   -- hash -> {timeout, elapsed}
