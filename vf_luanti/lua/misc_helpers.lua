@@ -445,15 +445,21 @@ function core.string_to_privs(str, delim)
 	return privs
 end
 
-function core.privs_to_string(privs, delim)
+-- The keys of `t` in sorted order; with `truthy`, only keys whose value is truthy (a set).
+-- Shared by the emulation files (mod names, setting names, storage keys, privileges, the report).
+function I.sorted_keys(t, truthy)
 	local list = {}
-	for name, v in pairs(privs) do
-		if v then
-			list[#list + 1] = name
+	for k, v in pairs(t) do
+		if v or not truthy then
+			list[#list + 1] = k
 		end
 	end
 	sort(list)
-	return concat(list, delim or ",")
+	return list
+end
+
+function core.privs_to_string(privs, delim)
+	return concat(I.sorted_keys(privs, true), delim or ",")
 end
 
 ------------------------------------------------------------------------------------------------------

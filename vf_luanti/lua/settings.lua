@@ -10,7 +10,7 @@ local G = I.G
 local type, tostring, tonumber, pairs, setmetatable, error = H.type, H.tostring, H.tonumber, H.pairs,
 	H.setmetatable, H.error
 local smatch, slower, sformat = H.string.match, H.string.lower, H.string.format
-local sort, concat = H.table.sort, H.table.concat
+local concat = H.table.concat
 
 local DEFAULTS = {
 	enable_damage = "true", creative_mode = "false", enable_pvp = "true", max_users = "15", name = "",
@@ -115,12 +115,7 @@ function Settings:remove(name)
 end
 
 function Settings:get_names()
-	local names = {}
-	for k in pairs(self.values) do
-		names[#names + 1] = k
-	end
-	sort(names)
-	return names
+	return I.sorted_keys(self.values)
 end
 
 function Settings:has(name)
@@ -202,12 +197,7 @@ function Storage:contains(k)
 	return self.data[k] ~= nil
 end
 function Storage:get_keys()
-	local keys = {}
-	for k in pairs(self.data) do
-		keys[#keys + 1] = k
-	end
-	sort(keys)
-	return keys
+	return I.sorted_keys(self.data)
 end
 function Storage:to_table()
 	local fields = {}

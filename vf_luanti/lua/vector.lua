@@ -77,26 +77,16 @@ function vector.ceil(v)
 	return fast_new(ceil(v.x), ceil(v.y), ceil(v.z))
 end
 
-local function round(x)
-	return x >= 0 and floor(x + 0.5) or ceil(x - 0.5)
-end
+-- round and sign use math.round/math.sign (misc_helpers.lua), looked up at call time as the
+-- engine's vector library does.
+local math = I.G.math
 
 function vector.round(v)
-	return fast_new(round(v.x), round(v.y), round(v.z))
-end
-
-local function sign(x, tolerance)
-	tolerance = tolerance or 0
-	if x > tolerance then
-		return 1
-	elseif x < -tolerance then
-		return -1
-	end
-	return 0
+	return fast_new(math.round(v.x), math.round(v.y), math.round(v.z))
 end
 
 function vector.sign(v, tolerance)
-	return fast_new(sign(v.x, tolerance), sign(v.y, tolerance), sign(v.z, tolerance))
+	return fast_new(math.sign(v.x, tolerance), math.sign(v.y, tolerance), math.sign(v.z, tolerance))
 end
 
 function vector.abs(v)
