@@ -187,9 +187,8 @@ function table.keyof(t, val)
 end
 
 function table.insert_all(t, other)
-	local n = #t
 	for i = 1, #other do
-		t[n + i] = other[i]
+		t[#t + 1] = other[i]
 	end
 	return t
 end
@@ -202,11 +201,13 @@ function table.key_value_swap(t)
 	return out
 end
 
+-- Fisher-Yates from the top of the range down. `random` is called as the engine calls it,
+-- random(0, k) for k = count-1 down to 1, so a seeded generator shuffles identically.
 function table.shuffle(t, from, to, random)
 	from, to, random = from or 1, to or #t, random or H.math.random
-	for i = to, from + 1, -1 do
-		local j = random(from, i)
-		t[i], t[j] = t[j], t[i]
+	for k = to - from, 1, -1 do
+		local top, pick = from + k, from + random(0, k)
+		t[pick], t[top] = t[top], t[pick]
 	end
 end
 
@@ -229,7 +230,7 @@ end
 
 function math.factorial(x)
 	if not (x % 1 == 0 and x >= 0) then
-		error("factorial expects a non-negative integer", 2)
+		error("factorial expects a non-negative integer")
 	end
 	if x >= 171 then
 		return huge
@@ -261,15 +262,23 @@ function core.pos_to_string(pos, decimal_places)
 	return "(" .. x .. "," .. y .. "," .. z .. ")"
 end
 
+-- The engine indexes its argument as a string (a number raises), and hands the three numbers to
+-- vector.new unchecked: a field that does not convert ("1.2.3") makes the origin.
+local function check_string(value, name)
+	if type(value) ~= "string" then
+		error("attempt to index local '" .. name .. "' (a " .. type(value) .. " value)", 2)
+	end
+end
+
 function core.string_to_pos(value)
 	if value == nil then
 		return nil
 	end
+	check_string(value, "value")
 	value = smatch(value, "^%((.-)%)$") or value
-	local x, y, z = smatch(string.trim(value), "^([%d.-]+)[,%s]%s*([%d.-]+)[,%s]%s*([%d.-]+)$")
-	x, y, z = tonumber(x), tonumber(y), tonumber(z)
-	if x and y and z then
-		return G.vector.new(x, y, z)
+	local x, y, z = smatch(smatch(value, "^%s*(.-)%s*$"), "^([%d.-]+)[,%s]%s*([%d.-]+)[,%s]%s*([%d.-]+)$")
+	if x then
+		return G.vector.new(tonumber(x), tonumber(y), tonumber(z))
 	end
 	return nil
 end
@@ -314,7 +323,7 @@ function core.string_to_area(value, relative_to)
 		return
 	end
 	local function parse(s)
-		local x, y, z = smatch(string.trim(s), AREA_POS)
+		local x, y, z = smatch(smatch(s, "^%s*(.-)%s*$"), AREA_POS)
 		return core.parse_coordinates(x, y, z, relative_to)
 	end
 	a, b = parse(a), parse(b)
@@ -382,6 +391,7 @@ end
 -- translation
 
 function core.translate(textdomain, str, ...)
+	check_string(str, "str")
 	local start = textdomain == "" and ESC .. "T" or ESC .. "(T@" .. textdomain .. ")"
 	local nargs, args = select("#", ...), { ... }
 	local expected = 1
@@ -421,8 +431,12 @@ function core.translate_n(textdomain, str, str_plural, n, ...)
 end
 
 -- Server-side translation into a language: no translation files are loaded, so the text is
--- returned with its escapes resolved to the source language.
+-- returned with its escapes resolved to the source language. Like the engine's other functions
+-- that need the server environment, it gives no value at all before the server runs.
 function core.get_translated_string(_, s)
+	if I.phase ~= "run" then
+		return
+	end
 	s = sgsub(s, ESC .. "%(T@[^)]*%)", "")
 	s = sgsub(s, ESC .. "[TFE]", "")
 	return s
@@ -431,16 +445,14 @@ end
 ------------------------------------------------------------------------------------------------------
 -- privileges as text
 
+-- Names are trimmed after splitting, so " , a" gives {[""] = true, a = true} as in the engine.
 function core.string_to_privs(str, delim)
 	if type(str) ~= "string" then
-		return
+		error("assertion failed!")
 	end
 	local privs = {}
 	for _, p in ipairs(string.split(str, delim or ",")) do
-		p = string.trim(p)
-		if p ~= "" then
-			privs[p] = true
-		end
+		privs[smatch(p, "^%s*(.-)%s*$")] = true
 	end
 	return privs
 end
@@ -459,35 +471,108 @@ function I.sorted_keys(t, truthy)
 end
 
 function core.privs_to_string(privs, delim)
+	if type(privs) ~= "table" then
+		error("assertion failed!")
+	end
 	return concat(I.sorted_keys(privs, true), delim or ",")
 end
 
 ------------------------------------------------------------------------------------------------------
 -- misc
 
-function core.is_yes(arg)
-	if type(arg) == "string" then
-		local s = arg:lower()
-		return s == "y" or s == "yes" or s == "true" or tonumber(arg) ~= nil and tonumber(arg) ~= 0
+-- The engine's is_yes (C++, also behind Settings:get_bool): trimmed and lower-cased "y", "yes" or
+-- "true", or text whose leading integer (as C's atoi reads it: "2a" is 2, "1.5" is 1) is not 0.
+local function is_yes_text(s)
+	local word = H.string.lower(smatch(s, "^%s*(.-)%s*$"))
+	if word == "y" or word == "yes" or word == "true" then
+		return true
 	end
-	return arg == true or type(arg) == "number" and arg ~= 0
+	local n = tonumber(smatch(s, "^%s*([-+]?%d+)"))
+	return n ~= nil and n ~= 0
+end
+I.is_yes = is_yes_text
+
+function core.is_yes(arg)
+	if type(arg) == "string" or type(arg) == "number" then
+		return is_yes_text(tostring(arg))
+	end
+	return arg == true
 end
 
+-- Greedy word wrap with the engine's arithmetic: text that fits is returned untouched; otherwise a
+-- line's length is counted with one separator per word (the first included) and a word moves to a
+-- new line once that count plus the word would reach the limit.
 function core.wrap_text(text, limit, as_table)
-	local lines, line = {}, ""
-	for word in text:gmatch("%S+") do
-		if line ~= "" and #line + 1 + #word > limit then
-			lines[#lines + 1] = line
-			line = word
+	if #text <= limit then
+		return as_table and { text } or text
+	end
+	local lines, words, used = {}, {}, 0
+	for word in H.string.gmatch(text, "%S+") do
+		if used > 0 and used + #word + 1 >= limit then
+			lines[#lines + 1] = concat(words, " ")
+			words, used = { word }, #word
 		else
-			line = line == "" and word or line .. " " .. word
+			words[#words + 1] = word
+			used = used + 1 + #word
 		end
 	end
-	lines[#lines + 1] = line
+	lines[#lines + 1] = concat(words, " ")
 	return as_table and lines or concat(lines, "\n")
 end
 
--- Base64 (RFC 4648), as core.encode_base64 / decode_base64.
+------------------------------------------------------------------------------------------------------
+-- formspec events: "TYPE:row:column" (table), "TYPE:index" (textlist), "TYPE:value" (scrollbar);
+-- anything unparsable (or of type "INV") is the invalid event.
+
+local function event_parts(evt, count)
+	if evt == nil then
+		return nil
+	end
+	local parts = string.split(evt, ":")
+	if #parts ~= count then
+		return nil
+	end
+	for i, p in ipairs(parts) do
+		parts[i] = smatch(p, "^%s*(.-)%s*$")
+	end
+	if parts[1] == "INV" then
+		return nil
+	end
+	for i = 2, count do
+		parts[i] = tonumber(parts[i])
+		if not parts[i] then
+			return nil
+		end
+	end
+	return parts
+end
+
+function core.explode_table_event(evt)
+	local p = event_parts(evt, 3)
+	if p then
+		return { type = p[1], row = p[2], column = p[3] }
+	end
+	return { type = "INV", row = 0, column = 0 }
+end
+
+function core.explode_textlist_event(evt)
+	local p = event_parts(evt, 2)
+	if p then
+		return { type = p[1], index = p[2] }
+	end
+	return { type = "INV", index = 0 }
+end
+
+function core.explode_scrollbar_event(evt)
+	local p = event_parts(evt, 2)
+	if p then
+		return { type = p[1], value = p[2] }
+	end
+	return { type = "INV", value = 0 }
+end
+
+-- Base64 (RFC 4648 alphabet) as the engine's C++ codec: encoding writes no "=" padding; decoding
+-- accepts input with or without it and gives no value at all for invalid input.
 local B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 local B64_INDEX = {}
 for i = 1, 64 do
@@ -503,29 +588,36 @@ function core.encode_base64(s)
 		local c1, c2 = floor(n / 262144) % 64, floor(n / 4096) % 64
 		local c3, c4 = floor(n / 64) % 64, n % 64
 		out[#out + 1] = ssub(B64, c1 + 1, c1 + 1) .. ssub(B64, c2 + 1, c2 + 1)
-			.. (b and ssub(B64, c3 + 1, c3 + 1) or "=") .. (c and ssub(B64, c4 + 1, c4 + 1) or "=")
+			.. (b and ssub(B64, c3 + 1, c3 + 1) or "") .. (c and ssub(B64, c4 + 1, c4 + 1) or "")
 	end
 	return concat(out)
 end
 
+-- Valid input: base64 characters, then optionally "=" padding up to a multiple of four characters.
+-- Invalid input gives no value (not nil), as the engine's does.
 function core.decode_base64(s)
-	if type(s) ~= "string" or #s % 4 ~= 0 or sfind(s, "[^%w%+/=]") then
-		return nil
+	if type(s) ~= "string" then
+		return
+	end
+	local body, pads = smatch(s, "^([%w%+/]*)(=*)$")
+	if not body or #body % 4 == 1 or (pads ~= "" and (#body + #pads) % 4 ~= 0) then
+		return
+	end
+	-- a short final group must not carry bits beyond its last whole byte ("ab" is refused, "YQ" is "a")
+	local rest = #body % 4
+	if rest > 1 and B64_INDEX[sbyte(body, -1)] % (rest == 2 and 16 or 4) ~= 0 then
+		return
 	end
 	local out = {}
-	for i = 1, #s, 4 do
-		local n, pad = 0, 0
+	for i = 1, #body, 4 do
+		local n, count = 0, 0
 		for j = i, i + 3 do
-			local ch = sbyte(s, j)
-			if ch == 61 then -- "="
-				pad = pad + 1
-				n = n * 64
-			else
-				n = n * 64 + B64_INDEX[ch]
-			end
+			local ch = sbyte(body, j)
+			n = n * 64 + (ch and B64_INDEX[ch] or 0)
+			count = count + (ch and 1 or 0)
 		end
 		local bytes = schar(floor(n / 65536) % 256, floor(n / 256) % 256, n % 256)
-		out[#out + 1] = ssub(bytes, 1, 3 - pad)
+		out[#out + 1] = ssub(bytes, 1, count - 1)
 	end
 	return concat(out)
 end

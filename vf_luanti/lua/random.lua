@@ -59,19 +59,34 @@ local function pr_step(self)
 	return u32(q) % 32768
 end
 
+-- lua_tointeger on an argument: numbers and numeric strings, truncated toward zero.
+local function to_integer(v)
+	v = tonumber(v)
+	return v >= 0 and floor(v) or -floor(-v)
+end
+
+-- luaL_checkinteger for the constructors (the engine's message names the function '?').
+local function check_seed(v)
+	if tonumber(v) == nil then
+		error("bad argument #1 to '?' (number expected, got " .. (v == nil and "no value" or type(v)) .. ")", 0)
+	end
+	return to_integer(v)
+end
+
+-- next(min = 0, max = 32767): the range must be the full 32768 values or at most 32767/5 wide,
+-- else the engine refuses it (its modulo would skew the distribution).
 function PseudoRandom:next(min, max)
-	local v = pr_step(self)
-	if min == nil then
-		return v
-	end
-	max = max or 32767
+	min = tonumber(min) and to_integer(min) or 0
+	max = tonumber(max) and to_integer(max) or 32767
 	if max < min then
-		error("PseudoRandom.next(): max < min", 2)
+		I.emit("ERROR[Main]: PseudoRandom.next(): max=" .. max .. " min=" .. min)
+		error("PseudoRandom.next(): max < min", 0)
 	end
-	if max - min ~= 32767 and max - min > 32767 then
-		error("PseudoRandom.next(): max-min interval must be 32767 or less", 2)
+	if max - min ~= 32767 and max - min > 6553 then
+		error("PseudoRandom.next() max-min is not 32767 and is > 32768/5. This is disallowed due to the bad "
+			.. "random distribution the implementation would otherwise make.", 0)
 	end
-	return v % (max - min + 1) + min
+	return pr_step(self) % (max - min + 1) + min
 end
 
 function PseudoRandom:get_state()
@@ -79,7 +94,7 @@ function PseudoRandom:get_state()
 end
 
 function G.PseudoRandom(seed)
-	return setmetatable({ state = s32(floor(tonumber(seed) or 0)) }, PseudoRandom)
+	return setmetatable({ state = s32(check_seed(seed)) }, PseudoRandom)
 end
 
 ------------------------------------------------------------------------------------------------------
@@ -120,16 +135,19 @@ local function pcg_range(self, bound)
 end
 
 function PcgRandom:next(min, max)
-	min = min or -2147483648
-	max = max or 2147483647
+	min = tonumber(min) and to_integer(min) or -2147483648
+	max = tonumber(max) and to_integer(max) or 2147483647
 	if max < min then
-		error("PcgRandom.next(): max < min", 2)
+		error("Invalid range (max < min)", 0)
 	end
 	return s32(pcg_range(self, u32(max - min + 1)) + min)
 end
 
 function PcgRandom:rand_normal_dist(min, max, trials)
 	min, max, trials = min or -2147483648, max or 2147483647, trials or 6
+	if trials < 1 then
+		return -2147483648 -- the engine's integer 0/0
+	end
 	local acc = 0
 	for _ = 1, trials do
 		acc = acc + self:next(min, max)
@@ -159,7 +177,7 @@ function G.PcgRandom(seed, seq)
 	if seq then
 		qh, ql = split64(seq)
 	end
-	pcg_seed(self, tonumber(seed) or 0, qh, ql)
+	pcg_seed(self, check_seed(seed), qh, ql)
 	return self
 end
 
@@ -171,10 +189,7 @@ local SecureRandom = {}
 SecureRandom.__index = SecureRandom
 
 function SecureRandom:next_bytes(count)
-	count = count or 1
-	if count > 2048 then
-		error("SecureRandom:next_bytes(): count must be at most 2048", 2)
-	end
+	count = H.math.min(count or 1, 2048) -- the engine silently caps the count
 	local out = {}
 	for i = 1, count do
 		out[i] = H.string.char(self.pcg:next(0, 255))

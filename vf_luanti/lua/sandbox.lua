@@ -338,7 +338,7 @@ G.loadstring = function(text, chunkname)
 	if type(text) ~= "string" then
 		error("bad argument #1 to 'loadstring' (string expected, got " .. type(text) .. ")", 2)
 	end
-	return compile(text, chunkname or text)
+	return compile(text, chunkname or "=(load)") -- the engine's default chunk name
 end
 
 G.load = function(fn, chunkname)

@@ -2,15 +2,15 @@
 --
 -- Values are strings, as in the engine. core.settings answers with the engine's built-in defaults
 -- for the settings mods commonly read (values read off the real 5.6.1 server with a probe mod);
--- unknown settings are nil. get_bool follows the engine's is_yes: "true"/"yes"/"y"/"on" or a
--- non-zero integer prefix ("15" and "9.81" are true, "0.2" is false).
+-- unknown settings are nil. Settings and StorageRef objects are userdata whose metatable is
+-- hidden behind the method table, like the engine's C++ classes, and their argument checks and
+-- error texts are the engine's (checked by tests/lua/helpers_probe.lua against the real server).
 local core, I = ...
 local H = I.host
 local G = I.G
-local type, tostring, tonumber, pairs, setmetatable, error = H.type, H.tostring, H.tonumber, H.pairs,
-	H.setmetatable, H.error
-local smatch, slower, sformat = H.string.match, H.string.lower, H.string.format
-local concat = H.table.concat
+local type, tostring, tonumber, pairs, error = H.type, H.tostring, H.tonumber, H.pairs, H.error
+local smatch, sfind, sformat = H.string.match, H.string.find, H.string.format
+local floor = H.math.floor
 
 local DEFAULTS = {
 	enable_damage = "true", creative_mode = "false", enable_pvp = "true", max_users = "15", name = "",
@@ -28,41 +28,105 @@ local DEFAULTS = {
 	server_announce = "false", debug_log_level = "action",
 }
 
-local function is_yes(s)
-	local l = slower(s)
-	if l == "true" or l == "yes" or l == "y" or l == "on" then
-		return true
+local is_yes = I.is_yes -- misc_helpers.lua: the engine's is_yes, which get_bool uses
+
+------------------------------------------------------------------------------------------------------
+-- Userdata objects: one hidden metatable per class; per-object state lives in a weak-keyed table.
+
+local function userdata_class(class_name, methods)
+	local state = H.setmetatable({}, { __mode = "k" })
+	local proto = H.newproxy(true)
+	local mt = H.getmetatable(proto)
+	mt.__index = methods
+	mt.__metatable = methods
+	local function new(data)
+		local u = H.newproxy(proto)
+		state[u] = data
+		return u
 	end
-	local n = tonumber(smatch(s, "^%s*([-+]?%d+)"))
-	return n ~= nil and n ~= 0
+	-- The object's state, or the engine's "bad argument #1" when a method gets something else.
+	local function check(self, method)
+		local data = state[self]
+		if data == nil then
+			error(sformat("bad argument #1 to '%s' (%s expected, got %s)", method, class_name, type(self)), 3)
+		end
+		return data
+	end
+	return new, check
 end
 
-local function check_key(name)
-	if type(name) ~= "string" then
-		error("bad argument #1 (string expected, got " .. type(name) .. ")", 3)
+-- luaL_checkstring: strings, and numbers converted to text. Arguments are numbered as LuaJIT does
+-- for method calls (self not counted).
+local function check_text(v, n, method)
+	local t = type(v)
+	if t == "string" then
+		return v
+	elseif t == "number" then
+		return tostring(v)
 	end
-	if name == "" or H.string.find(name, "[=\"{}#\n]") then
-		error("Setting names can't contain whitespace or any of '=\"{}#'.", 3)
-	end
+	error(sformat("bad argument #%d to '%s' (string expected, got %s)", n, method, t),
+		3)
 end
+
+-- luaL_checknumber: numbers, and strings that convert.
+local function check_number(v, n, method)
+	local x = tonumber(v)
+	if type(v) == "number" or (type(v) == "string" and x) then
+		return x
+	end
+	error(sformat("bad argument #%d to '%s' (number expected, got %s)", n, method, type(v)), 3)
+end
+
+------------------------------------------------------------------------------------------------------
+-- Settings
 
 local Settings = {}
-Settings.__index = Settings
+local new_settings, check_settings = userdata_class("Settings", Settings)
 
-local function new_settings(values, defaults, path)
-	return setmetatable({ values = values, defaults = defaults or {}, path = path }, Settings)
+-- Flag settings the engine describes (get_flags gives every described flag, true or false).
+local FLAG_DESC = {
+	mg_flags = { "caves", "dungeons", "light", "decorations", "biomes", "ores" },
+}
+
+-- Names with whitespace or any of = " { } # are refused (and logged), as are values holding a
+-- `"""` line.
+local function valid_entry(name, value)
+	if sfind(name, "[%s=\"{}#]") then
+		I.emit('ERROR[Main]: Invalid setting name "' .. name .. '"')
+		return false
+	end
+	return value == nil or not (H.string.sub(value, 1, 3) == '"""' or sfind(value, '\n"""', 1, true))
 end
 
-function Settings:get(name)
-	local v = self.values[name]
+local function writable(data, name, method, value)
+	if data.main and H.string.sub(name, 1, 7) == "secure." then
+		error("Attempted to set secure setting.", 0)
+	end
+	if not valid_entry(name, value) then
+		error("Invalid sequence found in setting parameters", 0)
+	end
+	return data.values
+end
+
+local function lookup(data, name)
+	local v = data.values[name]
 	if v == nil then
-		v = self.defaults[name]
+		v = data.defaults[name]
+	end
+	if type(v) == "table" then
+		error("Setting [" .. name .. "] is a group.", 0)
 	end
 	return v
 end
 
+function Settings:get(name)
+	local data = check_settings(self, "get")
+	return lookup(data, check_text(name, 1, "get"))
+end
+
 function Settings:get_bool(name, default)
-	local v = self:get(name)
+	local data = check_settings(self, "get_bool")
+	local v = lookup(data, check_text(name, 1, "get_bool"))
 	if v == nil then
 		return default
 	end
@@ -70,78 +134,92 @@ function Settings:get_bool(name, default)
 end
 
 function Settings:get_flags(name)
-	local v = self:get(name)
-	if v == nil then
+	local data = check_settings(self, "get_flags")
+	name = check_text(name, 1, "get_flags")
+	local desc, v = FLAG_DESC[name], lookup(data, name)
+	if not desc or v == nil then
 		return nil
 	end
+	local set = {}
+	for word in H.string.gmatch(v, "[^,%s]+") do
+		set[word] = true
+	end
 	local flags = {}
-	for f in v:gmatch("[^,%s]+") do
-		if f:sub(1, 2) == "no" then
-			flags[f:sub(3)] = false
-		else
-			flags[f] = true
-		end
+	for _, f in H.ipairs(desc) do
+		flags[f] = set[f] == true
 	end
 	return flags
 end
 
-function Settings:get_np_group(name)
-	local v = self:get(name)
-	if type(v) == "table" then
-		return v
+local function copy_group(t)
+	local c = {}
+	for k, v in pairs(t) do
+		c[k] = type(v) == "table" and copy_group(v) or v
 	end
-	return nil
+	return c
+end
+
+function Settings:get_np_group(name)
+	local data = check_settings(self, "get_np_group")
+	local v = data.values[check_text(name, 1, "get_np_group")]
+	return type(v) == "table" and copy_group(v) or nil
 end
 
 function Settings:set(name, value)
-	check_key(name)
-	self.values[name] = tostring(value)
+	local data = check_settings(self, "set")
+	name, value = check_text(name, 1, "set"), check_text(value, 2, "set")
+	writable(data, name, "set", value)[name] = value
 end
 
 function Settings:set_bool(name, value)
-	check_key(name)
-	self.values[name] = value and "true" or "false"
+	local data = check_settings(self, "set_bool")
+	name = check_text(name, 1, "set_bool")
+	writable(data, name, "set_bool")[name] = value and "true" or "false"
 end
 
 function Settings:set_np_group(name, value)
-	check_key(name)
-	self.values[name] = value
+	local data = check_settings(self, "set_np_group")
+	name = check_text(name, 1, "set_np_group")
+	if type(value) ~= "table" then
+		error(sformat("bad argument #2 to 'set_np_group' (table expected, got %s)", type(value)), 2)
+	end
+	writable(data, name, "set_np_group")[name] = copy_group(value)
 end
 
 function Settings:remove(name)
-	local had = self.values[name] ~= nil
-	self.values[name] = nil
+	local data = check_settings(self, "remove")
+	name = check_text(name, 1, "remove")
+	local values = writable(data, name, "remove")
+	local had = values[name] ~= nil
+	values[name] = nil
 	return had
 end
 
 function Settings:get_names()
-	return I.sorted_keys(self.values)
-end
-
-function Settings:has(name)
-	return self.values[name] ~= nil
+	return I.sorted_keys(check_settings(self, "get_names").values)
 end
 
 function Settings:to_table()
 	local t = {}
-	for k, v in pairs(self.values) do
-		t[k] = v
+	for k, v in pairs(check_settings(self, "to_table").values) do
+		t[k] = type(v) == "table" and copy_group(v) or v
 	end
 	return t
 end
 
 function Settings:write()
-	if not self.path then
+	local data = check_settings(self, "write")
+	if not data.path then
 		return false
 	end
 	local lines = {}
-	for _, k in H.ipairs(self:get_names()) do
-		local v = self.values[k]
+	for _, k in H.ipairs(I.sorted_keys(data.values)) do
+		local v = data.values[k]
 		if type(v) == "string" then
 			lines[#lines + 1] = k .. " = " .. v
 		end
 	end
-	I.vfs[self.path] = concat(lines, "\n") .. "\n"
+	I.vfs[data.path] = H.table.concat(lines, "\n") .. "\n"
 	return true
 end
 
@@ -149,98 +227,126 @@ end
 function G.Settings(path)
 	local p = I.normalize_path(path)
 	if not p or not I.may_read(p) then
-		error("Mod security: Blocked attempted read from " .. tostring(path), 2)
+		error("Mod security: Blocked attempted read from " .. tostring(path), 0)
 	end
 	local values = {}
-	for line in (I.vfs[p] or ""):gmatch("[^\n]+") do
+	for line in H.string.gmatch(I.vfs[p] or "", "[^\n]+") do
 		local k, v = smatch(line, "^%s*([^#=%s][^=]-)%s*=%s*(.-)%s*$")
 		if k then
 			values[k] = v
 		end
 	end
-	return new_settings(values, nil, p)
+	return new_settings({ values = values, defaults = {}, path = p })
 end
 
--- The server's settings: a few explicit values (as the oracle's config sets them) over defaults.
-core.settings = new_settings({}, DEFAULTS)
-I.settings_values = core.settings.values
+-- The server's settings: explicit values (none; the oracle's config only sets network options)
+-- over the defaults.
+core.settings = new_settings({ values = {}, defaults = DEFAULTS, main = true })
 
 ------------------------------------------------------------------------------------------------------
 -- Mod storage: one StorageRef per mod, obtainable only while that mod loads.
 
 local Storage = {}
-Storage.__index = Storage
+local new_storage, check_storage = userdata_class("StorageRef", Storage)
 
-function Storage:get_string(k)
-	return self.data[k] or ""
+-- C's atoi / atof: the longest numeric prefix after leading whitespace, 0 when there is none.
+local function atoi(s)
+	return tonumber(smatch(s, "^%s*([-+]?%d+)")) or 0
 end
+
+local function atof(s)
+	local mant = smatch(s, "^%s*([-+]?%d*%.?%d*)")
+	if not mant or not sfind(mant, "%d") then
+		return 0
+	end
+	local rest = H.string.sub(s, #smatch(s, "^%s*") + #mant + 1)
+	return tonumber(mant .. (smatch(rest, "^[eE][-+]?%d+") or "")) or 0
+end
+
+-- lua_tointeger then a cast to C int: truncate toward zero, wrap to 32 bits.
+local function to_int32(x)
+	x = x >= 0 and floor(x) or -floor(-x)
+	x = x % 4294967296
+	return x >= 2147483648 and x - 4294967296 or x
+end
+
 function Storage:get(k)
-	return self.data[k]
+	return check_storage(self, "get").data[check_text(k, 1, "get")]
+end
+function Storage:get_string(k)
+	return check_storage(self, "get_string").data[check_text(k, 1, "get_string")] or ""
 end
 function Storage:get_int(k)
-	return H.math.floor(tonumber(self.data[k]) or 0)
+	local v = check_storage(self, "get_int").data[check_text(k, 1, "get_int")]
+	return v and atoi(v) or 0
 end
 function Storage:get_float(k)
-	return tonumber(self.data[k]) or 0
-end
-function Storage:set_string(k, v)
-	v = tostring(v)
-	self.data[k] = v ~= "" and v or nil
-end
-function Storage:set_int(k, v)
-	self.data[k] = sformat("%d", tonumber(v) or 0)
-end
-function Storage:set_float(k, v)
-	self.data[k] = tostring(tonumber(v) or 0)
+	local v = check_storage(self, "get_float").data[check_text(k, 1, "get_float")]
+	return v and atof(v) or 0
 end
 function Storage:contains(k)
-	return self.data[k] ~= nil
+	return check_storage(self, "contains").data[check_text(k, 1, "contains")] ~= nil
+end
+
+local function store(data, k, v)
+	data.data[k] = v ~= "" and v or nil
+end
+function Storage:set_string(k, v)
+	local data = check_storage(self, "set_string")
+	store(data, check_text(k, 1, "set_string"), v == nil and "" or check_text(v, 2, "set_string"))
+end
+function Storage:set_int(k, v)
+	local data = check_storage(self, "set_int")
+	store(data, check_text(k, 1, "set_int"), sformat("%d", to_int32(check_number(v, 2, "set_int"))))
+end
+function Storage:set_float(k, v)
+	local data = check_storage(self, "set_float")
+	store(data, check_text(k, 1, "set_float"), sformat("%g", check_number(v, 2, "set_float")))
 end
 function Storage:get_keys()
-	return I.sorted_keys(self.data)
+	return I.sorted_keys(check_storage(self, "get_keys").data)
 end
 function Storage:to_table()
 	local fields = {}
-	for k, v in pairs(self.data) do
+	for k, v in pairs(check_storage(self, "to_table").data) do
 		fields[k] = v
 	end
 	return { fields = fields }
 end
 function Storage:from_table(t)
-	self.data = {}
-	for k, v in pairs(type(t) == "table" and t.fields or {}) do
-		self.data[k] = tostring(v)
+	local data = check_storage(self, "from_table")
+	data.data = {}
+	for k, v in pairs(type(t) == "table" and type(t.fields) == "table" and t.fields or {}) do
+		store(data, tostring(k), tostring(v))
 	end
 	return true
 end
 function Storage:equals(other)
-	for k, v in pairs(self.data) do
-		if other.data[k] ~= v then
+	local a, b = check_storage(self, "equals").data, check_storage(other, "equals").data
+	for k, v in pairs(a) do
+		if b[k] ~= v then
 			return false
 		end
 	end
-	for k in pairs(other.data) do
-		if self.data[k] == nil then
+	for k in pairs(b) do
+		if a[k] == nil then
 			return false
 		end
 	end
 	return true
 end
 
-I.storages = {}
+local storages = {}
 
 function core.get_mod_storage()
 	local mod = I.current_mod
 	if not mod then
 		return nil
 	end
-	local s = I.storages[mod]
+	local s = storages[mod]
 	if not s then
-		s = setmetatable({ data = {}, mod = mod }, Storage)
-		I.storages[mod] = s
+		s = new_storage({ data = {}, mod = mod })
+		storages[mod] = s
 	end
 	return s
 end
-
--- is_yes is shared with core.is_yes semantics for settings-like strings.
-I.is_yes = is_yes
