@@ -28,9 +28,11 @@ function I.mod_of_file(path)
 	return best
 end
 
+-- Whether a chunk name is mod code (an "@path" that is not one of the emulation's own files).
 local function is_mod_source(src)
 	return type(src) == "string" and ssub(src, 1, 1) == "@" and ssub(src, 1, 9) ~= "@builtin/"
 end
+I.is_mod_source = is_mod_source
 
 -- The innermost frame running mod code, starting `level` frames up from the caller.
 function I.mod_frame(level)

@@ -543,18 +543,7 @@ function I.meta_methods(get_fields, extra)
 		return true
 	end
 	function m.equals(self, other)
-		local a, b = fields(self, "equals"), fields(other, "equals")
-		for k, v in pairs(a) do
-			if b[k] ~= v then
-				return false
-			end
-		end
-		for k in pairs(b) do
-			if a[k] == nil then
-				return false
-			end
-		end
-		return true
+		return I.same_fields(fields(self, "equals"), fields(other, "equals"))
 	end
 	for k, v in pairs(extra or {}) do
 		m[k] = v

@@ -470,6 +470,21 @@ function I.sorted_keys(t, truthy)
 	return list
 end
 
+-- Whether two flat tables hold the same keys and values (metadata/storage `equals`).
+function I.same_fields(a, b)
+	for k, v in pairs(a) do
+		if b[k] ~= v then
+			return false
+		end
+	end
+	for k in pairs(b) do
+		if a[k] == nil then
+			return false
+		end
+	end
+	return true
+end
+
 function core.privs_to_string(privs, delim)
 	if type(privs) ~= "table" then
 		error("assertion failed!")

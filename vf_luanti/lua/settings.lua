@@ -322,18 +322,7 @@ function Storage:from_table(t)
 	return true
 end
 function Storage:equals(other)
-	local a, b = check_storage(self, "equals").data, check_storage(other, "equals").data
-	for k, v in pairs(a) do
-		if b[k] ~= v then
-			return false
-		end
-	end
-	for k in pairs(b) do
-		if a[k] == nil then
-			return false
-		end
-	end
-	return true
+	return I.same_fields(check_storage(self, "equals").data, check_storage(other, "equals").data)
 end
 
 local storages = {}

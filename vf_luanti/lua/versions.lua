@@ -211,9 +211,7 @@ local function suggestion(name)
 	return best
 end
 
-local function is_mod_source(src)
-	return type(src) == "string" and ssub(src, 1, 1) == "@" and ssub(src, 1, 9) ~= "@builtin/"
-end
+local is_mod_source = I.is_mod_source
 
 function I.unknown_api_message(name)
 	local version = I.api_version[name]
