@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
     from ..check import check
-    from ..mods import ModError
+    from ..mods import ModError, discover
 
     if not args.paths and not args.game:
         print("vf-luanti check: give at least one mod path, or --game", file=sys.stderr)
@@ -22,7 +23,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        print(report.format_human())
+        # list the items of the given mods, not the game's
+        print(report.format_human(mods=[m.name for p in args.paths for m in discover(Path(p))]))
     return 0 if report.ok else 1
 
 
