@@ -79,3 +79,12 @@ def test_usage_errors_exit_two(tmp_path: Path) -> None:
 def test_mod_security_messages(tmp_path: Path, code: str, message: str) -> None:
     report = check([_write_mod(tmp_path, "sec", code + "\n")])
     assert [e.message for e in report.errors] == [message]
+
+
+def test_luanti_version_flag_exposes_newer_api(tmp_path: Path) -> None:
+    d = _write_mod(tmp_path, "newer", "assert(core.get_game_info)\n")
+    assert _run("check", str(d)).returncode == 1  # the default target is the oracle's 5.6.1
+    assert _run("check", str(d), "--luanti-version", "5.7").returncode == 0
+    assert _run("check", str(d), "--luanti-version", "5.7", "--isolated").returncode == 0
+    bad = _run("check", str(d), "--luanti-version", "next")
+    assert bad.returncode == 2 and "must look like" in bad.stderr

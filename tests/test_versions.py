@@ -47,3 +47,40 @@ def test_target_version_exposes_newer_api() -> None:
 def test_present_names_cost_nothing_and_warn_nothing() -> None:
     ok, warnings, _ = warnings_of("assert(core.register_node and minetest.get_modpath and core.settings)")
     assert ok and warnings == []
+
+
+FOURDIR_TASK = {
+    "id": "scaffold-fourdir",
+    "family": "scaffold",
+    "instruction": "Register mymod:arrow and store core.dir_to_fourdir({x=1,y=0,z=0}) in mymod.fd.",
+    "input": "",
+    "reference": 'mymod = {fd = core.dir_to_fourdir({x = 1, y = 0, z = 0})}\n'
+                 'core.register_node("mymod:arrow", {paramtype2 = "4dir"})\n',
+    "checks": [{"kind": "lua", "desc": "fourdir of +x is 1", "code": "return mymod.fd == 1"}],
+    "tags": ["node"],
+    "difficulty": "easy",
+}
+
+
+def test_task_version_reaches_the_judge() -> None:
+    from vf_luanti import score
+    from vf_luanti.tasks import Task
+
+    newer = Task.from_dict({**FOURDIR_TASK, "luanti_version": "5.7"})
+    assert score(newer, newer.reference).passed
+    baseline = Task.from_dict(FOURDIR_TASK)  # 5.6.1 has no dir_to_fourdir: the same code fails
+    result = score(baseline, baseline.reference)
+    assert not result.passed
+    assert any("dir_to_fourdir" in line for line in result.feedback)
+
+
+def test_older_target_keeps_the_baseline_api() -> None:
+    report, _rt = run_mods([mod_from_source("assert(core.register_node)", name="tmod")], luanti_version="5.0")
+    assert report.ok and report.warnings == []
+
+
+def test_bad_version_is_a_clear_error() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match=r'must look like "5\.9"'):
+        run_mods([mod_from_source("", name="tmod")], luanti_version="newest")

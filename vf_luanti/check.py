@@ -9,17 +9,21 @@ from .report import Diagnostic, LoadReport
 from .runtime import STARTUP_STEPS, LuanRuntime, RuntimeLimits
 
 
-def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None,
-             startup_steps: int = STARTUP_STEPS) -> tuple[LoadReport, LuanRuntime]:
+def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None, startup_steps: int = STARTUP_STEPS,
+             luanti_version: str | None = None) -> tuple[LoadReport, LuanRuntime]:
     """Load ``mods`` (any order; dependency order is applied) in a fresh runtime.
 
     Like the engine's start-up, the first ``startup_steps`` server steps run after loading, so an
     error in an after(0) callback or a globalstep fails the load. The event driver passes 0 to keep
     its clock at zero for scenarios. Returns the report and the runtime, so callers (the event
     driver, task checks) can go on to run callbacks in the same simulated server.
+    ``luanti_version`` ("5.9") is the release the mods target: API names newer than it are absent
+    (default: the oracle's 5.6.1).
     """
     order, missing = load_order(mods)
     rt = LuanRuntime(limits)
+    if luanti_version is not None and not rt.call("set_target_version", luanti_version):
+        raise ValueError(f'Luanti version must look like "5.9" or "5.9.1", got {luanti_version!r}')
     rt.load_mods(order, startup_steps=startup_steps)
     report = LoadReport.from_dict(rt.report())
     for name, deps in missing.items():
@@ -33,8 +37,8 @@ def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None,
     return report, rt
 
 
-def check(paths: list[str | Path], game: str | Path | None = None,
-          limits: RuntimeLimits | None = None, isolated: bool = False) -> LoadReport:
+def check(paths: list[str | Path], game: str | Path | None = None, limits: RuntimeLimits | None = None,
+          isolated: bool = False, luanti_version: str | None = None) -> LoadReport:
     """Load the mods at ``paths`` (after the game's mods, if ``game`` is given) and report.
 
     ``isolated`` runs the load in a sandbox worker process (vf_luanti.execution) with its limits
@@ -53,9 +57,10 @@ def check(paths: list[str | Path], game: str | Path | None = None,
         from .execution import Executor, mod_to_payload
 
         with Executor(workers=1, limits=limits) as ex:
-            res = ex.run("vf_luanti.execution:check_job", {"mods": [mod_to_payload(m) for m in mods]})
+            res = ex.run("vf_luanti.execution:check_job",
+                         {"mods": [mod_to_payload(m) for m in mods], "luanti_version": luanti_version})
         if "failure" in res:
             why = f"sandbox {res['failure']}: {res['reason']}"
             return LoadReport(ok=False, errors=[Diagnostic(message=why)])
         return LoadReport.from_dict(res)
-    return run_mods(mods, limits)[0]
+    return run_mods(mods, limits, luanti_version=luanti_version)[0]

@@ -790,11 +790,12 @@ def _item_count(stacks: list[str], item: str) -> int:
 class CheckWorld:
     """One loaded copy of the completion: the registry, a World over it, and what it recorded."""
 
-    def __init__(self, code: str, mod_name: str) -> None:
+    def __init__(self, code: str, mod_name: str, luanti_version: str | None = None) -> None:
         from .mods import mod_from_source
         from .world import load_world
 
-        self.report, self.world = load_world([mod_from_source(code, name=mod_name)])
+        self.report, self.world = load_world([mod_from_source(code, name=mod_name)],
+                                             luanti_version=luanti_version)
         self.registry = Registry(self.report.registered, self)
         self.entities: dict[str, int | None] = {}
         self.commands: dict[str, dict[str, Any]] = {}  # player -> what their last chat command returned
@@ -1084,7 +1085,7 @@ class CheckSession:
     def __init__(self, task: Any, code: str) -> None:
         self.task = task
         self.code = code
-        self.main = CheckWorld(code, task.mod_name)
+        self.main = CheckWorld(code, task.mod_name, task.luanti_version)
         report = self.main.report
         self.loaded_ok = report.ok
         self.load_errors = [str(e) for e in report.errors]
@@ -1103,7 +1104,7 @@ class CheckSession:
 
     def input_registered(self) -> dict | None:
         if self._input_registered is False:
-            cw = CheckWorld(self.task.input, self.task.mod_name)
+            cw = CheckWorld(self.task.input, self.task.mod_name, self.task.luanti_version)
             self._input_registered = cw.report.registered if cw.report.ok else None
         return self._input_registered  # type: ignore[return-value]
 
@@ -1121,7 +1122,7 @@ class CheckSession:
         for i in order:
             c = self.task.checks[i]
             if c["kind"] == "scenario":
-                cw = CheckWorld(self.code, self.task.mod_name)
+                cw = CheckWorld(self.code, self.task.mod_name, self.task.luanti_version)
                 self._worlds.append(cw)
             else:
                 cw = self.main

@@ -64,7 +64,8 @@ def check_job(payload: dict[str, Any]) -> dict[str, Any]:
     """Load one mod set in a fresh runtime and return the load report (``vf-luanti check``).
 
     payload: ``{"source": init.lua text, "mod_name": "mymod"}`` for one completion, or
-    ``{"mods": [mod_to_payload(m), ...]}`` for mods read from disk by the caller.
+    ``{"mods": [mod_to_payload(m), ...]}`` for mods read from disk by the caller; optional
+    ``"luanti_version"``: the release the mods target.
     """
     from .check import run_mods
     from .mods import mod_from_source
@@ -73,7 +74,7 @@ def check_job(payload: dict[str, Any]) -> dict[str, Any]:
         mods = [mod_from_payload(m) for m in payload["mods"]]
     else:
         mods = [mod_from_source(payload["source"], name=payload.get("mod_name", "mymod"))]
-    report, _ = run_mods(mods)
+    report, _ = run_mods(mods, luanti_version=payload.get("luanti_version"))
     return {**report.to_json(), "output": report.output}
 
 

@@ -311,9 +311,11 @@ class World:
         return res.get("value")
 
 
-def load_world(mods: list[Mod], limits: RuntimeLimits | None = None) -> tuple[LoadReport, World]:
+def load_world(mods: list[Mod], limits: RuntimeLimits | None = None,
+               luanti_version: str | None = None) -> tuple[LoadReport, World]:
     """Load ``mods`` (dependency order applied) and return the load report and the world."""
-    report, rt = run_mods(mods, limits, startup_steps=0)  # scenario clocks start at zero
+    # scenario clocks start at zero
+    report, rt = run_mods(mods, limits, startup_steps=0, luanti_version=luanti_version)
     return report, World(rt)
 
 

@@ -161,10 +161,16 @@ function I.api.set_target_version(v)
 	return true
 end
 
+-- The baseline is the floor: for an older target the 5.6.1 API stays (when each of its names
+-- appeared is not recorded), only later names are taken out.
+local function is_future(version)
+	return version ~= "5.6.1" and not version_le(version, I.target_version)
+end
+
 -- Move the names newer than the target out of core (once, before the first mod runs).
 function I.apply_target_version()
 	for name, version in pairs(I.api_version) do
-		if not version_le(version, I.target_version) and H.rawget(core, name) ~= nil then
+		if is_future(version) and H.rawget(core, name) ~= nil then
 			I.future_api[name] = H.rawget(core, name)
 			H.rawset(core, name, nil)
 		end
@@ -215,7 +221,7 @@ local is_mod_source = I.is_mod_source
 
 function I.unknown_api_message(name)
 	local version = I.api_version[name]
-	if version and not version_le(version, I.target_version) then
+	if version and is_future(version) then
 		return "core." .. name .. " needs Luanti " .. version .. " (target: " .. I.target_version .. ")"
 	end
 	if version then
