@@ -158,6 +158,25 @@ def test_decontamination_finds_copies_and_ignores_boilerplate():
     assert not is_boilerplate(gram("a craftitem ` mymod : charcoal ` that burns for 30 s"), prose=True)
 
 
+def test_template_clones_are_found_and_distinct_items_are_not():
+    from vf_luanti.decontam import template_clones
+
+    evals = load_tasks("eval") + load_tasks("scenarios")
+    assert template_clones(evals) == []
+    crystal = get_task("scaffold-glow-crystal")
+    renamed = {
+        **crystal.to_dict(),
+        "id": "scaffold-ice-gem",
+        "instruction": crystal.instruction.replace("glowing crystal", "shining gem")
+        .replace("glow_crystal", "ice_gem").replace("11", "7").replace("Glow Crystal", "Ice Gem"),
+        "reference": crystal.reference.replace("glow_crystal", "ice_gem").replace("11", "7")
+        .replace("Glow Crystal", "Ice Gem").replace("cracky = 3", "cracky = 2"),
+    }
+    [clone] = template_clones([*evals, Task.from_dict(renamed)], among={"scaffold-ice-gem"})
+    assert clone.a == "scaffold-glow-crystal" and clone.b == "scaffold-ice-gem"
+    assert clone.code == 1.0 and clone.prose >= 0.6
+
+
 def test_data_validate_cli_reports_per_item_and_family(capsys):
     from vf_luanti.cli import main
 
@@ -168,4 +187,5 @@ def test_data_validate_cli_reports_per_item_and_family(capsys):
     assert item["id"] == "repair-double-command" and item["reference_reward"] == 1.0
     assert item["input_passes"] is False and 0 < item["mutants"] <= 8
     assert res["families"]["repair"]["items"] == 1 and res["decontamination"]["clean"]
+    assert res["template_clones"] == []
     assert rc == (0 if res["ok"] else 1)

@@ -7,7 +7,8 @@
 3. every repair input fails its checks; every refactor input passes its ``preserve`` checks;
 4. mutation score: automatic mutants of each reference (vf_luanti.mutation) must fail; the kill rate is
    reported per item and per family, and items under 90 % are listed;
-5. decontamination against a generated train sample (vf_luanti.decontam).
+5. decontamination against a generated train sample, and template clones among the items
+   (vf_luanti.decontam).
 
 All scoring goes through ``scoring.score_many`` (the sandbox worker pool, both cores).
 Exit status: 0 when everything holds, 1 when something does not, 2 for unreadable input.
@@ -118,10 +119,11 @@ def _fmt_rate(r: float | None) -> str:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from ..decontam import decontaminate
+    from ..decontam import decontaminate, template_clones
     from ..generate import generate_tasks
 
     tasks, schema_errors = _load_all(args.split)
+    everything = tasks
     if args.family:
         tasks = [t for t in tasks if t.family in args.family]
     if args.ids:
@@ -131,9 +133,11 @@ def run_validate(args: argparse.Namespace) -> int:
     dec = decontaminate([t for t in tasks], train)
     res["schema_errors"] = schema_errors
     res["decontamination"] = dec.to_json()
+    clones = template_clones(everything, among={t.id for t in tasks})  # selected items vs all items
+    res["template_clones"] = [c.__dict__ for c in clones]
     below = [i for f in res["families"].values() for i in f["below_target"]]
     problems = [it for it in res["items"] if it["problems"]]
-    ok = not schema_errors and not problems and not below and dec.clean
+    ok = not schema_errors and not problems and not below and dec.clean and not clones
     res["ok"] = ok
     if args.json:
         print(json.dumps(res, ensure_ascii=False))
@@ -166,6 +170,9 @@ def run_validate(args: argparse.Namespace) -> int:
     )
     for o in dec.overlaps[:20]:
         print(f"  overlap {o.task_id} ({o.field}) with {', '.join(o.train_ids)}: {o.example}")
+    print(f"template clones: {len(clones) or 'none'}")
+    for c in clones:
+        print(f"  clone {c.a} ~ {c.b} (code shape {c.code:.2f}, instruction shape {c.prose:.2f})")
     print("OK" if ok else "FAILED")
     return 0 if ok else 1
 
