@@ -59,6 +59,16 @@ def test_match_operators():
         ),
         ({"kind": "scenario", "desc": "d", "steps": [{"expect": "node", "pos": [0, 0]}]}, "'pos'"),
         ({"kind": "preserve", "desc": "d"}, "refactor and repair"),
+        (
+            {"kind": "scenario", "desc": "d",
+             "steps": [{"do": "step", "seconds": 1, "dtime": 0},
+                       {"expect": "hp", "player": "p", "value": 1}]},
+            "'dtime' must be",
+        ),
+        (
+            {"kind": "scenario", "desc": "d", "steps": [{"expect": "chat", "player": "p"}]},
+            "contains, lacks, count or message",
+        ),
     ],
 )
 def test_invalid_checks_are_rejected_with_a_reason(check, message):
@@ -259,6 +269,8 @@ def test_scenario_actions_and_expectations():
         {"expect": "node", "pos": [5, 0, 0], "name": "mymod:lamp_on"},
         {"do": "chat", "player": "p1", "message": "/light up"},
         {"expect": "chat", "player": "p1", "contains": "Lit up", "count": 1},
+        {"expect": "chat", "player": "p1", "message": "Lit up"},
+        {"expect": "command", "player": "p1", "success": True, "message": {"$regex": "^Lit up$"}},
         {"do": "add_entity", "pos": [0, 2, 0], "name": "mymod:moth", "as": "m"},
         {"do": "punch_entity", "player": "p1", "entity": "m"},
         {"expect": "entity", "entity": "m", "alive": True, "fields": {"hits": 1}},
@@ -290,6 +302,14 @@ def test_scenario_actions_and_expectations():
                 {"expect": "chat", "player": "p1", "contains": "Lit up"},
             ],
             "no chat message to p1 contains 'Lit up'",
+        ),
+        (
+            [
+                {"do": "join", "player": "p1", "privs": ["lamplighter"]},
+                {"do": "chat", "player": "p1", "message": "/light up!"},
+                {"expect": "chat", "player": "p1", "message": "Lit up"},
+            ],
+            "no chat message to p1 matches 'Lit up'",
         ),
         ([{"do": "join", "player": "p1"}, {"expect": "hp", "player": "p1", "value": 5}], "HP of p1"),
         (

@@ -301,7 +301,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "use": (("player",), ("pos",)),
     "chat": (("player", "message"), ()),
     "run_abms": ((), ("times",)),
-    "step": (("seconds",), ()),
+    "step": (("seconds",), ("dtime",)),
     "set_hp": (("player", "hp"), ()),
     "add_entity": (("pos", "name", "as"), ("staticdata",)),
     "punch_entity": (("player", "entity"), ()),
@@ -316,7 +316,7 @@ EXPECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "node": (("pos",), ("name", "param2")),
     "meta": (("pos", "key", "value"), ()),
     "inventory": ((), ("pos", "player", "list", "contains", "lacks", "count", "size")),
-    "chat": (("player",), ("contains", "lacks", "count")),
+    "chat": (("player",), ("contains", "lacks", "count", "message")),
     "hp": (("player", "value"), ()),
     "entity": (("entity",), ("alive", "hp", "name", "props", "fields")),
     "entity_count": (("name", "count"), ()),
@@ -347,6 +347,8 @@ def _validate_step(s: Any, where: str) -> None:
     if "pos" in s and not _is_pos(s["pos"]):
         raise CheckError(f"{where}: 'pos' must be {_POS}")
     for k in ("player", "entity", "as", "node", "code", "message", "formname", "key"):
+        if k == "message" and key == "expect":
+            continue  # an expected message is a matcher (validated below)
         if k in s and not (isinstance(s[k], str) and s[k]):
             raise CheckError(f"{where}: '{k}' must be a non-empty string")
     if name == "inventory" and key == "expect":
@@ -354,8 +356,8 @@ def _validate_step(s: Any, where: str) -> None:
             raise CheckError(f"{where}: expect 'inventory' needs exactly one of 'pos' or 'player'")
         if not any(k in s for k in ("contains", "lacks", "count", "size")):
             raise CheckError(f"{where}: expect 'inventory' needs contains, lacks, count or size")
-    if name == "chat" and key == "expect" and not any(k in s for k in ("contains", "lacks", "count")):
-        raise CheckError(f"{where}: expect 'chat' needs contains, lacks or count")
+    if name == "chat" and key == "expect" and not set(s) & {"contains", "lacks", "count", "message"}:
+        raise CheckError(f"{where}: expect 'chat' needs contains, lacks, count or message")
     for k in ("value", "name", "param2", "count", "size", "hp", "props", "fields", "item", "alive", "success",
               "message"):
         if k in s and key == "expect":
@@ -364,6 +366,8 @@ def _validate_step(s: Any, where: str) -> None:
         raise CheckError(f"{where}: 'times' must be an integer 1..1000")
     if "seconds" in s and not (isinstance(s["seconds"], int | float) and 0 < s["seconds"] <= 3600):
         raise CheckError(f"{where}: 'seconds' must be a number in (0, 3600]")
+    if "dtime" in s and not (isinstance(s["dtime"], int | float) and 0.001 <= s["dtime"] <= 10):
+        raise CheckError(f"{where}: 'dtime' must be a number in [0.001, 10]")
 
 
 def validate_check(c: Any, family: str = "scaffold") -> None:
@@ -900,7 +904,7 @@ class CheckWorld:
         elif act == "run_abms":
             w.run_abms(s.get("times", 1))
         elif act == "step":
-            w.step(s["seconds"])
+            w.step(s["seconds"], s.get("dtime", 0.1))
         elif act == "set_hp":
             w.set_hp(s["player"], s["hp"])
         elif act == "add_entity":
@@ -1009,6 +1013,8 @@ class CheckWorld:
                 err := match(s["count"], len(msgs), f"number of chat messages to {s['player']}")
             ):
                 return err
+            if "message" in s and all(match(s["message"], m) for m in msgs):
+                return f"no chat message to {s['player']} matches {_short(s['message'])}; messages: {shown}"
             if "lacks" in s and any(s["lacks"] in m for m in msgs):
                 return (f"a chat message to {s['player']} contains {s['lacks']!r}, expected none; "
                         f"messages: {shown}")
