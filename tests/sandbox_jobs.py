@@ -22,13 +22,14 @@ def env_job(payload: dict[str, Any]) -> dict[str, Any]:
         "stdout": os.readlink("/proc/self/fd/1"),
         "cwd": os.getcwd(),
         "pid": os.getpid(),
+        "worker": os.getppid(),
         "executable": sys.executable,
     }
 
 
 def sleep_job(payload: dict[str, Any]) -> dict[str, Any]:
     time.sleep(payload["seconds"])
-    return {"slept": payload["seconds"], "pid": os.getpid()}
+    return {"slept": payload["seconds"], "pid": os.getpid(), "worker": os.getppid()}
 
 
 def crash_job(payload: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +38,13 @@ def crash_job(payload: dict[str, Any]) -> dict[str, Any]:
         os._exit(payload["exit"])
     os.kill(os.getpid(), getattr(signal, payload.get("signal", "SIGSEGV")))
     return {}
+
+
+def leak_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """Leave a mark in the Python process: the next job must not see it (one child per job)."""
+    seen = getattr(sys, "vf_luanti_mark", None)
+    sys.vf_luanti_mark = payload["mark"]  # type: ignore[attr-defined]
+    return {"seen": seen}
 
 
 def raise_job(payload: dict[str, Any]) -> dict[str, Any]:

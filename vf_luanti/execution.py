@@ -11,6 +11,12 @@ Workers are ``subprocess`` children (fork + exec of a fresh interpreter) rather 
 caller: the trainer that calls us runs threads (asyncio, tokenizers, torch), and a fork of a
 threaded process may inherit locks held by threads that do not exist in the child. A fresh
 interpreter also starts from a clean environment and with nothing of the parent's memory.
+
+Each worker is single-threaded, and it runs every job in a child it forks for that job alone: the
+worker holds pristine Lua runtimes built once (``runtime.prepare_spares``) and the child takes
+copy-on-write copies of them, so a sample gets fresh runtimes without paying for their creation,
+and nothing a sample does (to Lua or to Python) outlives its child. A child that crashes costs only
+itself: the worker reports the failure and goes on.
 """
 
 from __future__ import annotations
@@ -47,8 +53,16 @@ Limits = RuntimeLimits
 FAILURES = ("timeout", "memory", "crash", "sandbox_violation", "error")
 
 _HEADER = struct.Struct("!I")
+#: Pristine runtimes a worker keeps for its per-job children: a scored sample uses about three
+#: (the completion, each scenario in its own world, the refactor input); more are built on demand.
+SPARE_RUNTIMES = 4
 _STARTUP_TIMEOUT = 60.0       # seconds a new worker may take to import and warm up
+_WORKER_MARGIN = 2.0          # seconds past a sample's deadline before the worker itself is killed
 _WORKER_MAIN = "from vf_luanti.execution import _worker_main; _worker_main()"
+
+
+#: How a process killed by a signal failed: RLIMIT_CPU ends it with SIGXCPU; anything else is a crash.
+_SIGNAL_FAILURE = {signal.SIGXCPU: "timeout", signal.SIGKILL: "crash"}
 
 
 def failure(kind: str, reason: str) -> dict[str, str]:
@@ -190,22 +204,66 @@ def _worker_main() -> None:
     _set_limit(resource.RLIMIT_AS, limits.address_space)
     _set_limit(resource.RLIMIT_STACK, limits.stack_size)
 
-    from .runtime import LuanRuntime, emulation_bytecode
+    from .runtime import prepare_spares
 
-    emulation_bytecode()
-    LuanRuntime()   # warm: the first job should cost what every other does
+    prepare_spares(SPARE_RUNTIMES, limits)
+    gc.collect()
+    gc.freeze()   # children then leave the worker's objects (and their pages) untouched
     _write_frame(wfd, {"ready": os.getpid()})
     while True:
         try:
             msg = _read_frame(rfd, None, 1 << 31)
         except EOFError:
             return
-        result = _run_job(msg["job"], msg["payload"], limits)
+        _write_frame(wfd, _run_forked(msg["job"], msg["payload"], limits))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent (the worker) dies (prctl PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+
+
+def _run_forked(name: str, payload: Any, limits: RuntimeLimits) -> dict[str, Any]:
+    """Run one job in a child of this worker; its result, or why the child died."""
+    rfd, wfd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run the job, send the result, leave without any clean-up
         try:
-            _write_frame(wfd, result)
-        except (TypeError, ValueError) as exc:
-            _write_frame(wfd, failure("error", f"job result is not JSON: {exc}"))
-        gc.collect(1)
+            os.close(rfd)
+            _die_with_parent()
+            gc.disable()  # short-lived: collecting would only copy the worker's pages
+            result = _run_job(name, payload, limits)
+            try:
+                _write_frame(wfd, result)
+            except (TypeError, ValueError) as exc:
+                _write_frame(wfd, failure("error", f"job result is not JSON: {exc}"))
+        finally:
+            os._exit(0)
+    os.close(wfd)
+    result: dict[str, Any] | None = None
+    try:
+        result = _read_frame(rfd, time.monotonic() + limits.wall_deadline, limits.max_result_bytes)
+    except TimeoutError:
+        os.kill(pid, signal.SIGKILL)
+        result = failure("timeout", f"no result within the wall-clock deadline of "
+                                    f"{limits.wall_deadline:g} s; the sample's process was killed")
+    except OverflowError as exc:
+        os.kill(pid, signal.SIGKILL)
+        result = failure("error", str(exc))
+    except (EOFError, OSError, ValueError):
+        pass
+    finally:
+        os.close(rfd)
+    _, status = os.waitpid(pid, 0)
+    if result is not None:
+        return result
+    if os.WIFSIGNALED(status):
+        sig = signal.Signals(os.WTERMSIG(status))
+        return failure(_SIGNAL_FAILURE.get(sig, "crash"), f"the sample's process died on {sig.name}")
+    return failure("crash", f"the sample's process exited with status {os.WEXITSTATUS(status)}")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -223,8 +281,6 @@ def _clean_env() -> dict[str, str]:
         "TMPDIR": tempfile.gettempdir(),  # the caller's choice (tests point it at a checked folder)
     }
 
-
-_SIGNAL_FAILURE = {signal.SIGXCPU: "timeout", signal.SIGKILL: "crash"}
 
 
 class _Worker:
@@ -268,13 +324,13 @@ class _Worker:
             _write_frame(self.wfd, {"job": job, "payload": payload})
         except OSError:
             return self._death(), False
-        deadline = time.monotonic() + self.limits.wall_deadline
+        # the worker enforces the sample's deadline on its child; this one is for the worker itself
+        wait = self.limits.wall_deadline + _WORKER_MARGIN
         try:
-            result = _read_frame(self.rfd, deadline, self.limits.max_result_bytes)
+            result = _read_frame(self.rfd, time.monotonic() + wait, self.limits.max_result_bytes)
         except TimeoutError:
             self.kill()
-            return failure("timeout", f"no result within the wall-clock deadline of "
-                                      f"{self.limits.wall_deadline:g} s; worker killed"), False
+            return failure("timeout", f"the worker did not answer within {wait:g} s; worker killed"), False
         except OverflowError as exc:
             self.kill()
             return failure("error", str(exc)), False
@@ -284,7 +340,10 @@ class _Worker:
         return result, True
 
     def kill(self) -> None:
+        """Kill the worker and the job child it may have (one process group: its session)."""
         if self.proc.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.kill()
         self.proc.wait()
         for f in (self.proc.stdin, self.proc.stdout):

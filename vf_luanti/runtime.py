@@ -172,6 +172,17 @@ end
 """
 
 
+#: Pristine runtimes built ahead of need (``prepare_spares``). Only a worker process that forks a
+#: child per sample calls it: the worker never runs a sample in them, and each child takes its
+#: private copy-on-write copies, so a fresh runtime costs the child nothing.
+_spares: list[LuanRuntime] = []
+
+
+def prepare_spares(count: int, limits: RuntimeLimits) -> None:
+    """Build ``count`` runtimes with ``limits`` for later ``LuanRuntime(limits)`` calls to take."""
+    _spares.extend(LuanRuntime(limits) for _ in range(count))
+
+
 class LuanRuntime:
     """A LuaJIT state (JIT off) with the Luanti emulation loaded and its host API at hand."""
 
@@ -182,6 +193,10 @@ class LuanRuntime:
         if scope is not None:
             deadline = min(deadline, scope.deadline)
             scope.runtimes.append(self)
+        if _spares and _spares[-1].limits == limits:
+            self.__dict__.update(_spares.pop().__dict__)  # never used: as fresh as a new one
+            self.guard["deadline"] = deadline
+            return
         self.limits = limits
         self.lua = lupa_rt.LuaRuntime(
             register_eval=False,

@@ -100,9 +100,13 @@ function core.is_singleplayer()
 	return false
 end
 
-local start = H.os.clock()
+-- The origin is the first call (not load time): a runtime may be built in one process and used in
+-- a forked child whose CPU clock starts again from zero.
+local start
 function core.get_us_time()
-	return floor((H.os.clock() - start) * 1e6)
+	local now = H.os.clock()
+	start = start or now
+	return floor((now - start) * 1e6)
 end
 
 function core.get_server_uptime()
