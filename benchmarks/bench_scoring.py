@@ -4,8 +4,10 @@ Usage: python benchmarks/bench_scoring.py [--samples N] [--workers 1 2]
 
 A realistic mix of completions (valid mods and the broken-mod corpus: every one a full
 ``vf_luanti.execution:check_job`` run, runtime creation included) goes through an Executor of 1,
-then 2 workers. Prints samples/s, p50/p99 latency per sample as the caller sees it, and the peak
-RSS of each worker. Then hostile samples, one at a time, with their cost next to the deadline.
+then 2 workers; then full task scoring (``vf_luanti.scoring:score_job``: every check of the task,
+scenarios in fresh worlds) of each eval item's gold and corrupted answer. Prints samples/s,
+p50/p99 latency per sample as the caller sees it, and the peak RSS of each worker. Then hostile
+samples, one at a time, with their cost next to the deadline.
 The in-process cost of one check (no pool) and of runtime creation alone are printed first.
 """
 
@@ -18,9 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from vf_luanti.execution import Executor, Limits, check_job
+from vf_luanti.mutation import mutants
 from vf_luanti.runtime import LuanRuntime, job_scope
+from vf_luanti.scoring import syntax_error
+from vf_luanti.tasks import load_tasks
 
 CHECK = "vf_luanti.execution:check_job"
+SCORE = "vf_luanti.scoring:score_job"
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "broken"
 
 TYPICAL_MOD = """
@@ -95,15 +101,16 @@ def in_process(sources: list[str], runs: int) -> None:
     print(f"in-process check_job (mix):  p50 {pct(t, .5):.2f} ms  p99 {pct(t, .99):.2f} ms")
 
 
-def pooled(sources: list[str], workers: int, samples: int) -> None:
-    payloads = [{"source": sources[i % len(sources)]} for i in range(samples)]
+def pooled(job: str, payloads: list[dict], workers: int, samples: int) -> None:
+    """Run ``samples`` jobs (cycling through ``payloads``) through a pool of ``workers``."""
+    payloads = [payloads[i % len(payloads)] for i in range(samples)]
     with Executor(workers=workers) as ex:
-        ex.run_many([(CHECK, p) for p in payloads[: 4 * workers]])   # workers started and warm
+        ex.run_many([(job, p) for p in payloads[: 4 * workers]])   # workers started and warm
         lat: list[float] = []
 
         def timed(p: dict) -> dict:
             s = time.perf_counter()
-            r = ex.run(CHECK, p)
+            r = ex.run(job, p)
             lat.append(time.perf_counter() - s)
             return r
 
@@ -112,11 +119,23 @@ def pooled(sources: list[str], workers: int, samples: int) -> None:
             results = list(tp.map(timed, payloads))
         wall = time.perf_counter() - start
         rss = [peak_rss_mib(pid) for pid in ex.pids()]
-    failures = sum("failure" in r for r in results)
-    ok = sum(r.get("ok") is True for r in results)
-    print(f"workers={workers}: {samples / wall:7.0f} samples/s  p50 {pct(lat, .5):.2f} ms  "
+    failures = sum(bool(r.get("failure")) for r in results)
+    good = sum(r.get("ok", r.get("passed")) is True for r in results)
+    print(f"  workers={workers}: {samples / wall:7.0f} samples/s  p50 {pct(lat, .5):.2f} ms  "
           f"p99 {pct(lat, .99):.2f} ms  peak RSS/worker {', '.join(f'{r:.0f}' for r in rss)} MiB  "
-          f"(ok {ok}, failed loads {samples - ok - failures}, sandbox failures {failures})")
+          f"(pass {good}, fail {samples - good - failures}, sandbox failures {failures})")
+
+
+def eval_payloads() -> list[dict]:
+    """Full task scoring: each eval item's gold answer and a plausible wrong one (a mutant of the
+    gold code that still loads: one changed value, operator or callback), as score_job payloads."""
+    out = []
+    for t in load_tasks("eval"):
+        wrong = next((m.code for m in mutants(t.reference, seed=0, limit=8) if syntax_error(m.code) is None),
+                     t.reference)
+        for code in (t.reference, wrong):
+            out.append({"task": t.to_dict(), "completion": f"```lua\n{code}\n```"})
+    return out
 
 
 def hostile() -> None:
@@ -140,8 +159,13 @@ def main() -> None:
     sources = mix()
     print(f"cores: {os.cpu_count()}; mix of {len(sources)}: 2 typical valid mods per corpus mod")
     in_process(sources, 300)
+    print("check_job (load + report) on the mix:")
     for w in args.workers:
-        pooled(sources, w, args.samples)
+        pooled(CHECK, [{"source": s} for s in sources], w, args.samples)
+    scored = eval_payloads()
+    print(f"score_job (parse + load + every check of the task) on {len(scored)} eval answers (gold, mutant):")
+    for w in args.workers:
+        pooled(SCORE, scored, w, args.samples)
     print("hostile samples (one worker, default limits):")
     hostile()
 

@@ -47,6 +47,17 @@ def leak_job(payload: dict[str, Any]) -> dict[str, Any]:
     return {"seen": seen}
 
 
+def spares_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """How many pristine runtimes this job's process was handed; it takes one and registers a node."""
+    from vf_luanti.mods import mod_from_source
+    from vf_luanti.runtime import LuanRuntime, _spares
+
+    ready = len(_spares)
+    rt = LuanRuntime()
+    rt.load_mods([mod_from_source('core.register_node("mymod:block", {})', name="mymod")])
+    return {"ready": ready, "left": len(_spares), "items": sorted(rt.report()["registered"]["items"])}
+
+
 def raise_job(payload: dict[str, Any]) -> dict[str, Any]:
     raise RuntimeError("job bug")
 

@@ -73,8 +73,14 @@ def test_worker_process_is_limited_and_clean(ex: Executor, tmpdir_checked: str) 
 
 
 def test_each_job_gets_a_fresh_process_and_a_crash_costs_only_that(tmpdir_checked: str) -> None:
+    from vf_luanti.execution import SPARE_RUNTIMES
+
     with Executor(workers=1, limits=LIMITS) as pool:
         [worker] = pool.pids()
+        for _ in range(2):  # every job is handed the worker's full set of pristine runtimes
+            res = pool.run(f"{JOBS}:spares_job", {})
+            assert res["ready"] == SPARE_RUNTIMES and res["left"] == SPARE_RUNTIMES - 1
+            assert "mymod:block" in res["items"]
         assert pool.run(f"{JOBS}:leak_job", {"mark": 1}) == {"seen": None}
         assert pool.run(f"{JOBS}:leak_job", {"mark": 2}) == {"seen": None}
         assert pool.run(f"{JOBS}:crash_job", {"signal": "SIGSEGV"})["failure"] == "crash"

@@ -92,6 +92,11 @@ def check_job(payload: dict[str, Any]) -> dict[str, Any]:
     return {**report.to_json(), "output": report.output}
 
 
+def warm_worker() -> None:
+    """Imports ``check_job`` needs, done once per worker (see ``_prepare``)."""
+    from . import check, mods  # noqa: F401
+
+
 def mod_to_payload(mod: Any) -> dict[str, Any]:
     """A ``Mod`` as JSON (file contents base64: mods may hold any bytes)."""
     return {
@@ -204,18 +209,34 @@ def _worker_main() -> None:
     _set_limit(resource.RLIMIT_AS, limits.address_space)
     _set_limit(resource.RLIMIT_STACK, limits.stack_size)
 
-    from .runtime import prepare_spares
-
-    prepare_spares(SPARE_RUNTIMES, limits)
-    gc.collect()
-    gc.freeze()   # children then leave the worker's objects (and their pages) untouched
+    _prepare(None, limits)
     _write_frame(wfd, {"ready": os.getpid()})
     while True:
         try:
             msg = _read_frame(rfd, None, 1 << 31)
         except EOFError:
             return
+        if msg["job"] not in _jobs:
+            _prepare(msg["job"], limits)
         _write_frame(wfd, _run_forked(msg["job"], msg["payload"], limits))
+
+
+def _prepare(job: str | None, limits: RuntimeLimits) -> None:
+    """In the worker, before any fork: import ``job``'s module and let it fill its per-process
+    caches (a module-level ``warm_worker()``), then top up the spare runtimes. Children inherit all
+    of it instead of paying again for every sample. Only trusted code runs here: never a sample.
+    A job that fails to import fails again in the child, which reports it."""
+    from .runtime import prepare_spares
+
+    if job is not None:
+        with contextlib.suppress(Exception):
+            fn = _resolve(job)
+            warm = getattr(sys.modules.get(fn.__module__), "warm_worker", None)
+            if callable(warm):
+                warm()
+    prepare_spares(SPARE_RUNTIMES, limits)
+    gc.collect()
+    gc.freeze()   # children then leave the worker's objects (and their pages) untouched
 
 
 def _die_with_parent() -> None:

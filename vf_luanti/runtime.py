@@ -179,8 +179,11 @@ _spares: list[LuanRuntime] = []
 
 
 def prepare_spares(count: int, limits: RuntimeLimits) -> None:
-    """Build ``count`` runtimes with ``limits`` for later ``LuanRuntime(limits)`` calls to take."""
-    _spares.extend(LuanRuntime(limits) for _ in range(count))
+    """Build runtimes with ``limits`` until ``count`` wait for later ``LuanRuntime(limits)`` calls."""
+    kept = [rt for rt in _spares if rt.limits == limits]
+    _spares.clear()  # LuanRuntime() would take a spare instead of building one
+    kept.extend(LuanRuntime(limits) for _ in range(count - len(kept)))
+    _spares[:] = kept
 
 
 class LuanRuntime:

@@ -131,6 +131,19 @@ def _quality(code: str, reference: str, new_globals: list[str], output: list[str
     return sum(parts) / len(parts), notes
 
 
+def warm_worker() -> None:
+    """Fill this process's caches of the judge once (the sandbox worker calls it before it forks
+    a process per sample): the modules, the rubrics, the compile-only Lua state, the globals of an
+    empty world."""
+    from . import checks, parse, world  # noqa: F401
+    from .rubric import FAMILIES, load_rubric
+
+    for family in FAMILIES:
+        load_rubric(family)
+    syntax_error("")
+    checks.baseline_globals()
+
+
 def score_job(payload: dict[str, Any]) -> dict[str, Any]:
     """The worker job: payload {"task": task dict, "completion": str} -> Score as a dict."""
     from .runtime import SandboxLimitError
