@@ -377,3 +377,39 @@ def test_preserve():
     dropped = 'minetest.register_node("mymod:a", {description = "A", groups = {cracky = 1}})'
     r = one(check, code=dropped, family="refactor", input=before)
     assert not r.passed and "item mymod:b (registered by the input) is missing" in r.feedback
+
+
+CHEST = """
+minetest.register_node("mymod:chest", {
+	on_construct = function(pos)
+		minetest.get_meta(pos):get_inventory():set_size("main", 4)
+	end,
+	allow_metadata_inventory_put = function(pos, listname, index, stack, player)
+		return math.min(stack:get_count(), 3)
+	end,
+	on_metadata_inventory_put = function(pos, listname, index, stack, player)
+		minetest.chat_send_player(player:get_player_name(), "put " .. stack:to_string())
+	end,
+})
+"""
+
+
+def test_move_item_goes_through_the_inventory_callbacks():
+    steps = [
+        {"do": "join", "player": "p1"},
+        {"do": "set_node", "pos": [0, 0, 0], "node": "mymod:chest"},
+        {"do": "give", "player": "p1", "item": "mymod:chest 5"},
+        {"do": "move_item", "player": "p1", "from": {"player": "p1", "list": "main", "index": 1},
+         "to": {"pos": [0, 0, 0], "list": "main", "index": 2}},
+        {"expect": "inventory", "pos": [0, 0, 0], "contains": "mymod:chest 3", "lacks": "mymod:chest 4"},
+        {"expect": "inventory", "player": "p1", "contains": "mymod:chest 2", "lacks": "mymod:chest 3"},
+        {"expect": "chat", "player": "p1", "message": "put mymod:chest 3"},
+    ]
+    r = one({"kind": "scenario", "desc": "chest", "steps": steps}, code=CHEST)
+    assert r.passed, r.feedback
+    bad = {"kind": "scenario", "desc": "d", "steps": [
+        {"do": "move_item", "player": "p", "from": {"list": "main", "index": 1},
+         "to": {"pos": [0, 0, 0], "list": "main", "index": 0}},
+        {"expect": "hp", "player": "p", "value": 1}]}
+    with pytest.raises(CheckError, match="inventory slot"):
+        validate_check(bad)

@@ -309,6 +309,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "receive_fields": (("player", "formname", "fields"), ()),
     "node_fields": (("player", "pos", "fields"), ("formname",)),
     "set_meta": (("pos", "key", "value"), ()),
+    "move_item": (("player", "from", "to"), ("count",)),
     "lua": (("code",), ()),
 }
 #: Expectations: name -> (required keys, optional keys).
@@ -325,6 +326,23 @@ EXPECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "wield": (("player", "item"), ()),
     "lua": (("code",), ()),
 }
+
+
+_SLOT = ('an inventory slot {"pos": [x, y, z] | "player": name | "detached": name, '
+         '"list": str, "index": int >= 1}')
+
+
+def _validate_slot(v: Any, where: str) -> None:
+    owners = [k for k in ("pos", "player", "detached") if isinstance(v, dict) and k in v]
+    if not (isinstance(v, dict) and len(owners) == 1 and set(v) == {owners[0], "list", "index"}
+            and isinstance(v["list"], str) and v["list"] and isinstance(v["index"], int) and v["index"] >= 1
+            and (_is_pos(v["pos"]) if owners[0] == "pos" else isinstance(v[owners[0]], str))):
+        raise CheckError(f"{where}: must be {_SLOT}")
+
+
+def _slot(v: dict[str, Any]) -> tuple[str, Any, str, int]:
+    kind = "node" if "pos" in v else "player" if "player" in v else "detached"
+    return kind, v.get("pos", v.get("player", v.get("detached"))), v["list"], v["index"]
 
 
 def _validate_step(s: Any, where: str) -> None:
@@ -344,6 +362,9 @@ def _validate_step(s: Any, where: str) -> None:
     extra = sorted(set(s) - {key, "desc", *req, *opt})
     if extra:
         raise CheckError(f"{where}: {key} {name!r} does not take {', '.join(extra)}")
+    for k in ("from", "to"):
+        if k in s:
+            _validate_slot(s[k], f"{where}.{k}")
     if "pos" in s and not _is_pos(s["pos"]):
         raise CheckError(f"{where}: 'pos' must be {_POS}")
     for k in ("player", "entity", "as", "node", "code", "message", "formname", "key"):
@@ -915,6 +936,8 @@ class CheckWorld:
             w.rightclick_entity(self._entity(s["entity"]), s["player"])
         elif act == "set_meta":
             w.set_meta_string(s["pos"], s["key"], str(s["value"]))
+        elif act == "move_item":
+            w.move_item(s["player"], _slot(s["from"]), _slot(s["to"]), s.get("count", 0))
         elif act == "receive_fields":
             # the engine's order: callbacks in reverse registration order until one returns true
             return self._eval_action(
