@@ -228,6 +228,20 @@ def test_default_executor_is_shared_and_follows_settings(tmpdir_checked: str) ->
         default_executor().close()
 
 
+def test_configured_settings_apply_at_first_use(tmpdir_checked: str) -> None:
+    from vf_luanti import execution
+
+    default_executor().close()
+    try:
+        execution.configure_default(workers=1, limits=LIMITS)
+        assert execution._default is None or execution._default._closed  # nothing started yet
+        pool = default_executor()
+        assert pool.size == 1 and pool.limits == LIMITS
+    finally:
+        default_executor().close()
+        execution._configured.clear()
+
+
 def test_limits_from_mapping() -> None:
     lim = RuntimeLimits.from_mapping({"cpu_seconds": 1.5, "max_memory": 32 * MiB})
     assert lim.cpu_seconds == 1.5 and lim.wall_deadline == 2 * 1.5 + lim.startup_margin

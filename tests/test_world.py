@@ -702,6 +702,150 @@ def test_reload_entity_and_lbms() -> None:
     assert w.get_node((5, 0, 0))["name"] == "tmod:grass"
 
 
+# -- fidelity fixes checked against Luanti 5.6.1 (see PROBE3 below for the engine-backed twin) ------------
+
+METHODS = r"""
+tmod_storage = core.get_mod_storage()
+function tmod_calls()
+    local meta = core.get_meta({x = 0, y = 0, z = 0})
+    local stack = ItemStack("tmod:cobble")
+    local out = {}
+    for _, f in ipairs({function() return tmod_storage:get_keys() end, function() return meta:get_keys() end,
+            function() return stack:get_meta():get_keys() end, function() return stack:equals(stack) end}) do
+        local ok, err = pcall(f)
+        out[#out + 1] = ok and "ok" or err:gsub("^.-:%d+: ", "")
+    end
+    return out
+end
+"""
+
+
+def test_post_561_methods_follow_the_target_version() -> None:
+    # 5.6.1's MetaDataRef/StorageRef have no get_keys and ItemStack no equals (both 5.7.0).
+    w = make_world(BASE + METHODS)
+    assert w.eval("return tmod_calls()") == ["attempt to call method 'get_keys' (a nil value)"] * 3 + [
+        "attempt to call method 'equals' (a nil value)"]
+    assert "StorageRef:get_keys needs Luanti 5.7 (target: 5.6.1)" in [d.message for d in w.warnings()]
+    report, w7 = load_world([mod_from_source(BASE + METHODS, name="tmod")], luanti_version="5.7")
+    assert report.ok
+    assert w7.eval("return tmod_calls()") == ["ok"] * 4
+    # PseudoRandom/PcgRandom:get_state are 5.9.
+    code = "return {pcall(function() return PcgRandom(1):get_state() end)}"
+    assert w7.eval(code)[0] is False
+    _, w9 = load_world([mod_from_source(BASE, name="tmod")], luanti_version="5.9")
+    assert w9.eval(code)[0] is True
+
+
+PRIVS = BASE + r"""
+tmod_cb = {}
+core.register_privilege("fly2", {
+    on_grant = function(name, by) tmod_cb[#tmod_cb + 1] = "grant " .. name .. " " .. tostring(by) end,
+    on_revoke = function(name, by) tmod_cb[#tmod_cb + 1] = "revoke " .. name .. " " .. tostring(by) end,
+})
+"""
+
+
+def test_set_player_privs_runs_no_priv_callbacks() -> None:
+    # 5.6.1's builtin handler stores the new table before comparing, so set_privileges never runs
+    # on_grant/on_revoke; /grant and /revoke run them once per named privilege.
+    w = make_world(PRIVS)
+    w.join_player("sam", privs=["privs", "interact"])
+    w.join_player("ann")
+    w.eval('core.set_player_privs("ann", {fly2 = true}); core.set_player_privs("ann", {})')
+    assert w.eval("return tmod_cb") == {}
+    assert w.chat_command("sam", "/grant ann fly2")["success"]
+    assert w.chat_command("sam", "/revoke ann fly2")["success"]
+    assert w.eval("return tmod_cb") == ["grant ann sam", "revoke ann sam"]
+
+
+ENTITY_PROPS = BASE + r"""
+core.register_entity("tmod:plain", {})
+"""
+
+
+def test_entity_property_defaults_and_conversions() -> None:
+    w = make_world(ENTITY_PROPS)
+    code = """
+    local e = core.add_entity({x = 0, y = 1, z = 0}, "tmod:plain")
+    local r = {e:get_hp(), e:get_properties().hp_max}
+    e:set_properties({visual_size = {x = 2, y = 3}})
+    local v = e:get_properties().visual_size
+    r[#r + 1] = v.x .. "," .. v.y .. "," .. v.z
+    e:set_properties({visual_size = {y = 7}})
+    v = e:get_properties().visual_size
+    r[#r + 1] = v.x .. "," .. v.y .. "," .. v.z
+    return r
+    """
+    assert w.eval(code) == [10, 10, "2,3,2", "0,7,0"]
+
+
+def test_nametag_attributes_are_colour_tables() -> None:
+    w = make_world(ENTITY_PROPS)
+    code = """
+    local e = core.add_entity({x = 0, y = 1, z = 0}, "tmod:plain")
+    local a = e:get_nametag_attributes()
+    e:set_nametag_attributes({color = "#FF0000", bgcolor = "#00FF0080", text = "hi"})
+    local b = e:get_nametag_attributes()
+    e:set_nametag_attributes({color = {r = 1, g = 2, b = 3}, bgcolor = false})
+    local c = e:get_nametag_attributes()
+    return {a.bgcolor, a.color.a, b.color.r, b.color.g, b.color.a, b.bgcolor.g, b.bgcolor.a, b.text,
+        c.color.a, c.color.b, c.bgcolor, c.text, e:get_properties().nametag_color.r}
+    """
+    assert w.eval(code) == [False, 255, 255, 0, 255, 255, 128, "hi", 255, 3, False, "", 1]
+
+
+def test_objectref_punch_without_capabilities_errors() -> None:
+    w = make_world(PUNCH)
+    code = """
+    local e = core.add_entity({x = 0, y = 3, z = 0}, "tmod:target")
+    local p = core.add_entity({x = 5, y = 5, z = 5}, "tmod:target")
+    local ok, err = pcall(e.punch, e, p, 1, nil, {x = 1, y = 0, z = 0})
+    return {ok, err, e:get_hp()}
+    """
+    assert w.eval(code) == [False, "attempt to index a nil value", 10]
+
+
+def test_player_punch_direction_starts_at_the_eyes() -> None:
+    w = make_world(PUNCH)
+    w.join_player("sam", pos=(0, 0, 0))
+    oid = w.add_entity((0, 1.625, 2), "tmod:target")
+    w.punch_entity(oid, "sam")
+    assert w.eval("local d = tmod_punch[3] return {d.x, d.y, d.z}") == [0, 0, 1]
+
+
+def test_get_player_by_name_checks_its_argument() -> None:
+    w = make_world(BASE)
+    code = """
+    local ok, err = pcall(core.get_player_by_name, nil)
+    local ok2, err2 = pcall(function() local r = core.get_player_by_name() return r end)
+    return {ok, err, ok2, err2, select("#", core.get_player_by_name(5))}
+    """
+    assert w.eval(code) == [False, "bad argument #1 to '?' (string expected, got nil)", False,
+                            "bad argument #1 to 'get_player_by_name' (string expected, got no value)", 0]
+
+
+REJOIN = BASE + r"""
+tmod_new = 0
+core.register_on_newplayer(function(player) tmod_new = tmod_new + 1 end)
+"""
+
+
+def test_rejoining_player_keeps_saved_state() -> None:
+    w = make_world(REJOIN)
+    w.join_player("sam", privs=["interact", "fly"], pos=(3, 4, 5))
+    w.give_item("sam", "tmod:cobble 7")
+    w.set_hp("sam", 13)
+    w.eval('core.get_player_by_name("sam"):get_meta():set_string("quest", "done")')
+    w.leave_player("sam")
+    assert w.join_player("sam")["new"] is False
+    p = w.player("sam")
+    assert p["hp"] == 13 and p["pos"] == {"x": 3, "y": 4, "z": 5}
+    assert p["inventory"]["main"][0] == "tmod:cobble 7"
+    assert w.eval('return core.get_player_by_name("sam"):get_meta():get_string("quest")') == "done"
+    assert w.eval('return core.check_player_privs("sam", {fly = true})') is True
+    assert w.eval("return tmod_new") == 1
+
+
 # -- differential: the same probe in the real engine and in the emulation ------------------------------
 
 PROBE = r"""
@@ -848,3 +992,66 @@ def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
     w.step(4)
     emulated = [line for line in w.output() if line.startswith("WP|")]
     assert emulated == engine
+
+
+PROBE3 = PROBE.split("local events = {}")[0] + r"""
+local function methods(x)
+    local mt = getmetatable(x)
+    local idx = type(mt) == "table" and (type(mt.__index) == "table" and mt.__index or mt) or {}
+    local names = {}
+    for k in pairs(idx) do names[#names + 1] = tostring(k) end
+    table.sort(names)
+    return table.concat(names, " ")
+end
+local function err(f, ...)
+    local ok, e = pcall(f, ...)
+    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
+end
+local storage = core.get_mod_storage()
+P("storage", methods(storage), err(function() return storage:get_keys() end))
+P("stack", methods(ItemStack("x")), methods(ItemStack("x"):get_meta()))
+P("load_get_player_by_name", select("#", core.get_player_by_name(nil)))
+local cb = {}
+core.register_privilege("wp_p", {
+    on_grant = function(name, granter) cb[#cb + 1] = "grant " .. name end,
+    on_revoke = function(name, revoker) cb[#cb + 1] = "revoke " .. name end})
+core.register_entity("wp:plain", {})
+core.register_entity("wp:e", {initial_properties = {hp_max = 10},
+    on_punch = function(self, puncher, tflp, caps, dir, damage) P("on_punch", tflp, caps, dir, damage) end})
+core.after(0, function()
+    core.emerge_area({x = -20, y = -20, z = -20}, {x = 20, y = 20, z = 20})
+    core.after(1, function()
+        P("nodemeta", methods(core.get_meta({x = 0, y = 0, z = 0})))
+        P("get_player_by_name", err(core.get_player_by_name, nil), err(core.get_player_by_name, {}),
+            err(function() local r = core.get_player_by_name(nil) return r end),
+            select("#", core.get_player_by_name(5)))
+        local e = core.add_entity({x = 0, y = 1, z = 0}, "wp:plain")
+        P("props", e:get_properties(), e:get_hp())
+        e:set_properties({visual_size = {x = 2, y = 3}})
+        P("visual_size", e:get_properties().visual_size)
+        e:set_properties({visual_size = {y = 7}})
+        P("visual_size_y", e:get_properties().visual_size)
+        P("nametag", e:get_nametag_attributes())
+        e:set_nametag_attributes({color = "#FF0000", bgcolor = "#00FF0080", text = "hi"})
+        P("nametag_set", e:get_nametag_attributes())
+        e:set_nametag_attributes({color = {r = 1, g = 2, b = 3}, bgcolor = false})
+        P("nametag_table", e:get_nametag_attributes(), e:get_properties().nametag_color)
+        e:set_nametag_attributes({color = "red#80", bgcolor = 0x40102030})
+        P("nametag_named", e:get_nametag_attributes())
+        local f = core.add_entity({x = 3, y = 1, z = 0}, "wp:e")
+        P("punch_nil_caps", err(f.punch, f, e, 1, nil, {x = 1, y = 0, z = 0}))
+        P("punch_no_dir", err(f.punch, f, e, nil, {full_punch_interval = 1, damage_groups = {fleshy = 2}}))
+        P("punched_hp", f:get_hp())
+        core.get_auth_handler().create_auth("bob", "x")
+        core.set_player_privs("bob", {wp_p = true})
+        core.set_player_privs("bob", {})
+        P("priv_callbacks", cb)
+    end)
+end)
+"""
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_probe3_matches_real_engine(tmp_path) -> None:
+    test_probe_matches_real_engine(tmp_path, PROBE3)

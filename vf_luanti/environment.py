@@ -285,10 +285,11 @@ def engine_score(task: Task, completion: str) -> Score:
 
 
 def configure_executor(workers: int | None, limits: dict[str, Any] | None) -> None:
-    """Apply the sandbox settings to the shared worker pool that vf_luanti.scoring uses."""
+    """Set the sandbox settings of the shared worker pool that vf_luanti.scoring uses (it starts
+    with them when the first completion is scored)."""
     if workers is None and not limits:
         return
-    from .execution import default_executor
+    from .execution import configure_default
     from .runtime import RuntimeLimits
 
     try:
@@ -297,7 +298,7 @@ def configure_executor(workers: int | None, limits: dict[str, Any] | None) -> No
         raise EnvArgumentError(f"limits: {exc}") from None
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise EnvArgumentError(f"workers must be a positive integer, got {workers!r}")
-    default_executor(workers=workers, limits=parsed)
+    configure_default(workers=workers, limits=parsed)
 
 
 def load_environment(

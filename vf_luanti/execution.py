@@ -490,10 +490,22 @@ _default: Executor | None = None
 _default_lock = threading.Lock()
 
 
+_configured: dict[str, Any] = {}
+
+
+def configure_default(workers: int | None = None, limits: RuntimeLimits | None = None) -> None:
+    """Settings for the shared pool, applied at its next use (the environment's kwargs): nothing
+    starts in a process that only loads tasks and never scores."""
+    with _default_lock:
+        _configured.update({k: v for k, v in (("workers", workers), ("limits", limits)) if v is not None})
+
+
 def default_executor(workers: int | None = None, limits: RuntimeLimits | None = None) -> Executor:
-    """The shared pool, created on first use. Passing settings that differ from the current
-    pool's replaces it (the environment passes its kwargs here)."""
+    """The shared pool, created on first use, with ``configure_default``'s settings unless others
+    are given. Settings that differ from the current pool's replace it."""
     global _default
+    workers = workers if workers is not None else _configured.get("workers")
+    limits = limits if limits is not None else _configured.get("limits")
     with _default_lock:
         stale = _default is not None and (
             _default._closed

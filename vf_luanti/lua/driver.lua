@@ -162,7 +162,9 @@ api.join_player = guarded(function(name, privs, pos)
 	end
 	local is_new = not I.known_players[name]
 	I.known_players[name] = true
-	local o = I.new_player(name, pos ~= nil and pos ~= "" and I.parse_pos(pos) or nil)
+	local pos_given = pos ~= nil and pos ~= ""
+	local o = I.new_player(name, pos_given and I.parse_pos(pos) or nil)
+	I.restore_player(o, pos_given) -- a returning player gets back what the database kept
 	I.players[name] = o
 	I.player_order[#I.player_order + 1] = name
 	if is_new then
@@ -175,6 +177,7 @@ end)
 api.leave_player = guarded(function(name, timed_out)
 	local o = player(name)
 	run_list("on_leaveplayer", I.registry("registered_on_leaveplayers"), o.ref, timed_out == 1 or timed_out == true)
+	I.save_player(o)
 	I.players[o.name] = nil
 	for i, n in ipairs(I.player_order) do
 		if n == o.name then
@@ -866,7 +869,13 @@ api.punch_entity = guarded(function(id, name, tflp)
 	local o = object(id)
 	local puncher = player(name)
 	local rec = I.wielded_record(puncher)
-	local ok, wear = I.callback("luaentity_Punch", I.punch, o, puncher.ref, tonumber(tflp) or 1000000, nil, nil,
+	-- Server::handleCommand_Interact: the direction runs from the puncher's eyes (its position plus
+	-- eye_height, 1.625 for a player by default) to the object's position, normalised.
+	local eye = tonumber(puncher.properties.eye_height) or 1.625
+	local d = { x = o.pos.x - puncher.pos.x, y = o.pos.y - (puncher.pos.y + eye), z = o.pos.z - puncher.pos.z }
+	local len = H.math.sqrt(d.x * d.x + d.y * d.y + d.z * d.z)
+	local dir = len > 0 and I.vec(d.x / len, d.y / len, d.z / len) or I.vec(0, 0, 0)
+	local ok, wear = I.callback("luaentity_Punch", I.punch, o, puncher.ref, tonumber(tflp) or 1000000, nil, dir,
 		rec.wear)
 	if ok and (wear or 0) > 0 then
 		local now = I.copy_record(I.wielded_record(puncher))

@@ -17,6 +17,8 @@ local setmetatable, rawget = H.setmetatable, H.rawget
 -- A userdata class: `new(state)` makes an object, `state(obj, fname)` returns its state or raises
 -- the engine's type error. All objects of a class share one metatable (__index = methods).
 function I.userdata_class(name, methods, extra_meta)
+	I.class_methods = I.class_methods or {}
+	I.class_methods[name] = methods -- versions.lua takes out the methods newer than the target
 	local proto = H.newproxy(true)
 	local mt = H.getmetatable(proto)
 	mt.__index = methods

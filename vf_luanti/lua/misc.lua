@@ -408,6 +408,7 @@ function core.remove_player(name)
 		return 1
 	end
 	I.known_players[name] = nil
+	I.saved_players[name] = nil
 	return 0
 end
 

@@ -16,6 +16,7 @@ I.gone_objects = {}   -- id -> removed object record (the host can still read it
 I.players = {}        -- name -> player object record (connected players)
 I.player_order = {}   -- names in join order
 I.known_players = {}  -- name -> true for every player that ever joined (player_exists)
+I.saved_players = {}  -- name -> what the server's player database keeps of a player who left
 I.next_object_id = 1
 I.chat_log = I.chat_log or {}
 
@@ -23,6 +24,7 @@ local PLAYER_HP_MAX, PLAYER_BREATH_MAX = 20, 10
 local PLAYER_INVENTORY_SIZE = 32
 
 local ObjectRef = {}
+local copy_color -- defined with the colour helpers below
 local new_ref, ref_state, is_ref = I.userdata_class("ObjectRef", ObjectRef)
 
 -- The live record behind a ref, or nil when the object is gone.
@@ -256,6 +258,110 @@ function I.right_click(o, clicker_ref)
 end
 
 ---------------------------------------------------------------------------------------------------
+-- Colours as the engine reads them (read_color / parseColorString) and hands them back ({a,r,g,b}).
+
+function I.argb(a, r, g, b)
+	return { a = a, r = r, g = g, b = b }
+end
+
+copy_color = function(c)
+	if type(c) ~= "table" then
+		return nil
+	end
+	return I.argb(c.a, c.r, c.g, c.b)
+end
+
+-- CSS colour names the engine knows (a subset: the common ones).
+local NAMED_COLORS = {
+	black = "000000", white = "ffffff", red = "ff0000", lime = "00ff00", blue = "0000ff",
+	yellow = "ffff00", cyan = "00ffff", aqua = "00ffff", magenta = "ff00ff", fuchsia = "ff00ff",
+	silver = "c0c0c0", gray = "808080", grey = "808080", maroon = "800000", olive = "808000",
+	green = "008000", purple = "800080", teal = "008080", navy = "000080", orange = "ffa500",
+	pink = "ffc0cb", brown = "a52a2a", gold = "ffd700", violet = "ee82ee", indigo = "4b0082",
+	darkgreen = "006400", darkred = "8b0000", darkblue = "00008b", darkgray = "a9a9a9",
+	darkgrey = "a9a9a9", lightgray = "d3d3d3", lightgrey = "d3d3d3", lightblue = "add8e6",
+	lightgreen = "90ee90", orangered = "ff4500", skyblue = "87ceeb", tomato = "ff6347",
+	crimson = "dc143c", coral = "ff7f50", salmon = "fa8072", khaki = "f0e68c", beige = "f5f5dc",
+	tan = "d2b48c", chocolate = "d2691e", turquoise = "40e0d0", plum = "dda0dd", orchid = "da70d6",
+	limegreen = "32cd32", forestgreen = "228b22", seagreen = "2e8b57", steelblue = "4682b4",
+	royalblue = "4169e1", dodgerblue = "1e90ff", deepskyblue = "00bfff", hotpink = "ff69b4",
+	deeppink = "ff1493", darkorange = "ff8c00", goldenrod = "daa520", sienna = "a0522d",
+	slategray = "708090", slategrey = "708090", dimgray = "696969", dimgrey = "696969",
+	whitesmoke = "f5f5f5", ivory = "fffff0", snow = "fffafa", lavender = "e6e6fa",
+}
+
+local function hex_byte(s)
+	return tonumber(s, 16)
+end
+
+-- parseColorString: "#RGB", "#RGBA", "#RRGGBB", "#RRGGBBAA" or a name with an optional "#A"/"#AA"
+-- alpha; nil when invalid.
+local function parse_color_string(str)
+	local hex = H.string.match(str, "^#(%x+)$")
+	if hex then
+		local n = #hex
+		if n == 3 or n == 4 then
+			local v = {}
+			for i = 1, n do
+				local c = H.string.sub(hex, i, i)
+				v[i] = hex_byte(c .. c)
+			end
+			return I.argb(v[4] or 255, v[1], v[2], v[3])
+		elseif n == 6 or n == 8 then
+			local function b(i)
+				return hex_byte(H.string.sub(hex, i, i + 1))
+			end
+			return I.argb(n == 8 and b(7) or 255, b(1), b(3), b(5))
+		end
+		return nil
+	end
+	if H.string.sub(str, 1, 1) == "#" then
+		return nil
+	end
+	local name, alpha = H.string.match(str, "^([^#]*)#(.*)$")
+	name = name or str
+	local a = 255
+	if alpha then
+		if H.string.match(alpha, "^%x$") then
+			a = hex_byte(alpha .. alpha)
+		elseif H.string.match(alpha, "^%x%x$") then
+			a = hex_byte(alpha)
+		else
+			return nil
+		end
+	end
+	local rgb = NAMED_COLORS[H.string.lower(name)]
+	if not rgb then
+		return nil
+	end
+	return I.argb(a, hex_byte(H.string.sub(rgb, 1, 2)), hex_byte(H.string.sub(rgb, 3, 4)),
+		hex_byte(H.string.sub(rgb, 5, 6)))
+end
+
+-- read_color: a table {a=255,r=0,g=0,b=0} (each a byte, wrapped), an ARGB number or a colour
+-- string; anything unreadable leaves `old` unchanged.
+function I.read_color(v, old)
+	local t = type(v)
+	if t == "table" then
+		local function byte(k, d)
+			local n = tonumber(v[k]) or d
+			n = n >= 0 and floor(n) or -floor(-n)
+			return n % 256
+		end
+		return I.argb(byte("a", 255), byte("r", 0), byte("g", 0), byte("b", 0))
+	elseif t == "number" then
+		local n = floor(v) % 4294967296
+		return I.argb(floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256)
+	elseif t == "string" then
+		local c = parse_color_string(v)
+		if c then
+			return c
+		end
+	end
+	return copy_color(old) or old
+end
+
+---------------------------------------------------------------------------------------------------
 -- ObjectRef methods.
 
 local R = ObjectRef
@@ -296,7 +402,12 @@ method("punch", function(o, puncher, tflp, caps, dir)
 		error("bad argument #1 to 'punch' (userdata expected, got " .. (puncher == nil and "nil" or type(puncher))
 			.. ")", 0)
 	end
-	return punch(o, puncher, tflp, caps, dir)
+	-- l_punch reads the capabilities with lua_getfield: indexing a nil (or number, boolean...) raises.
+	local ct = type(caps)
+	if ct ~= "table" and ct ~= "string" and not (ct == "userdata" and H.getmetatable(caps)) then
+		error("attempt to index a " .. ct .. " value", 0)
+	end
+	return punch(o, puncher, tflp, ct == "table" and caps or {}, dir)
 end)
 method("right_click", function(o, clicker)
 	I.right_click(o, clicker)
@@ -413,18 +524,25 @@ method("set_properties", function(o, props)
 		return
 	end
 	for k, v in pairs(props) do
-		o.properties[k] = v
+		o.properties[k] = I.read_property(k, v, o.properties[k])
 	end
 	if props.hp_max and o.hp > props.hp_max then
 		o.hp = props.hp_max
 	end
 end)
-method("get_properties", function(o)
+-- Fresh tables all the way down, as the engine pushes them: changing the result changes nothing.
+local function copy_value(v, depth)
+	if type(v) ~= "table" or depth > 4 then
+		return v
+	end
 	local t = {}
-	for k, v in pairs(o.properties) do
-		t[k] = v
+	for k, x in pairs(v) do
+		t[k] = copy_value(x, depth + 1)
 	end
 	return t
+end
+method("get_properties", function(o)
+	return copy_value(o.properties, 0)
 end)
 method("is_player", function(o)
 	return o.kind == "player"
@@ -432,16 +550,26 @@ end, function()
 	return false
 end)
 method("get_nametag_attributes", function(o)
-	local t = { text = "", color = { a = 255, r = 255, g = 255, b = 255 } }
-	for k, v in pairs(o.nametag) do
-		t[k] = v
-	end
-	return t
+	local p = o.properties
+	local bg = p.nametag_bgcolor
+	return { text = p.nametag or "", color = copy_color(p.nametag_color) or I.argb(255, 255, 255, 255),
+		bgcolor = type(bg) == "table" and copy_color(bg) or false }
 end)
+-- l_set_nametag_attributes: color and bgcolor change only when given (bgcolor false: none), text is
+-- always replaced ("" when missing).
 method("set_nametag_attributes", function(o, attrs)
-	for k, v in pairs(type(attrs) == "table" and attrs or {}) do
-		o.nametag[k] = v
+	if type(attrs) ~= "table" then
+		return
 	end
+	local p = o.properties
+	if attrs.color ~= nil then
+		p.nametag_color = I.read_color(attrs.color, p.nametag_color)
+	end
+	if attrs.bgcolor ~= nil then
+		p.nametag_bgcolor = attrs.bgcolor and I.read_color(attrs.bgcolor, p.nametag_bgcolor) or false
+	end
+	local text = attrs.text
+	p.nametag = (type(text) == "string" or type(text) == "number") and tostring(text) or ""
 end)
 method("remove", function(o)
 	if o.kind == "player" then
@@ -672,8 +800,11 @@ player_method("hud_get_hotbar_selected_image", function(o)
 end)
 
 -- Client-side appearance settings: stored so get_* returns what set_* was given.
-for _, k in ipairs({ "sky", "sun", "moon", "stars", "clouds", "lighting", "local_animation", "eye_offset",
-	"minimap_modes" }) do
+-- (set_minimap_modes has no getter in any Luanti version.)
+player_method("set_minimap_modes", function(o, ...)
+	o.look.minimap_modes = { ... }
+end)
+for _, k in ipairs({ "sky", "sun", "moon", "stars", "clouds", "lighting", "local_animation", "eye_offset" }) do
 	local key = k
 	player_method("set_" .. key, function(o, ...)
 		o.look[key] = { ... }
@@ -766,6 +897,27 @@ function I.new_player(name, pos)
 	return o
 end
 
+-- A leaving player's database record (RemotePlayer/PlayerSAO save): position, look, HP, breath,
+-- inventory and meta. Properties, physics, HUD and the wield index start afresh on the next join.
+function I.save_player(o)
+	I.saved_players[o.name] = { pos = { x = o.pos.x, y = o.pos.y, z = o.pos.z }, yaw = o.yaw, pitch = o.pitch,
+		hp = o.hp, breath = o.breath, inventory = o.inventory, meta = o.meta }
+end
+
+-- Restores a re-joining player's record into its new object; `pos`, when the caller gives one, wins.
+function I.restore_player(o, pos_given)
+	local saved = I.saved_players[o.name]
+	if not saved then
+		return false
+	end
+	if not pos_given then
+		o.pos = { x = saved.pos.x, y = saved.pos.y, z = saved.pos.z }
+	end
+	o.yaw, o.pitch, o.hp, o.breath = saved.yaw, saved.pitch, saved.hp, saved.breath
+	o.inventory, o.meta = saved.inventory, saved.meta
+	return true
+end
+
 function I.respawn(o)
 	o.hp = o.properties.hp_max or PLAYER_HP_MAX
 	o.breath = o.properties.breath_max or PLAYER_BREATH_MAX
@@ -784,9 +936,18 @@ local function running()
 	return I.phase == "run"
 end
 
-function core.get_player_by_name(name)
+-- luaL_checkstring: numbers are accepted as text; the message names the function as called
+-- ('?' through pcall). At load time (no environment yet) it returns nothing without checking.
+function core.get_player_by_name(...)
 	if not running() then
 		return
+	end
+	local name = ...
+	local t = type(name)
+	if t ~= "string" and t ~= "number" then
+		local info = H.debug.getinfo(1, "n")
+		error("bad argument #1 to '" .. (info and info.name or "?") .. "' (string expected, got "
+			.. (H.select("#", ...) == 0 and "no value" or t) .. ")", 0)
 	end
 	local o = I.players[tostring(name)]
 	if o then
@@ -828,7 +989,7 @@ local PROPERTY_KEYS = { "hp_max", "breath_max", "physical", "collide_with_object
 
 -- ObjectProperties defaults (as get_properties reports them in the engine).
 local function default_properties()
-	return { hp_max = 1, breath_max = 0, physical = false, collide_with_objects = true,
+	return { hp_max = 10, breath_max = 0, physical = false, collide_with_objects = true,
 		collisionbox = { -0.5, -0.5, -0.5, 0.5, 0.5, 0.5 }, selectionbox = { -0.5, -0.5, -0.5, 0.5, 0.5, 0.5 },
 		pointable = true, visual = "sprite", mesh = "", visual_size = { x = 1, y = 1, z = 1 },
 		textures = { "no_texture.png" }, colors = { { a = 255, r = 255, g = 255, b = 255 } },
@@ -841,6 +1002,28 @@ local function default_properties()
 end
 I.default_properties = default_properties
 
+-- read_object_properties for the fields whose value the engine converts: visual_size (a table;
+-- missing x/y read as 0, a missing z copies x), the nametag colours ({a,r,g,b}; bgcolor false for
+-- none). Other values are kept as given.
+function I.read_property(k, v, old)
+	if k == "visual_size" then
+		if type(v) ~= "table" then
+			return old
+		end
+		local x, y = tonumber(v.x) or 0, tonumber(v.y) or 0
+		local z = type(v.z) == "number" and v.z or x
+		return { x = x, y = y, z = z }
+	elseif k == "nametag_color" then
+		return I.read_color(v, old)
+	elseif k == "nametag_bgcolor" then
+		if v == false then
+			return false
+		end
+		return I.read_color(v, old)
+	end
+	return v
+end
+
 local function initial_properties(proto)
 	local props = default_properties()
 	local src = rawget(proto, "initial_properties")
@@ -850,7 +1033,7 @@ local function initial_properties(proto)
 	for _, k in ipairs(PROPERTY_KEYS) do
 		local v = src[k]
 		if v ~= nil then
-			props[k] = v
+			props[k] = I.read_property(k, v, props[k])
 		end
 	end
 	return props

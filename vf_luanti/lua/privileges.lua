@@ -155,19 +155,9 @@ core.builtin_auth_handler = {
 		if not I.auth[name] then
 			core.builtin_auth_handler.create_auth(name, "")
 		end
-		local entry = I.auth[name]
-		local old = entry.privileges
-		entry.privileges = copy_privs(privileges)
-		for priv in pairs(privileges) do
-			if not old[priv] then
-				core.run_priv_callbacks(name, priv, nil, "grant")
-			end
-		end
-		for priv in pairs(old) do
-			if not privileges[priv] then
-				core.run_priv_callbacks(name, priv, nil, "revoke")
-			end
-		end
+		-- No on_grant/on_revoke callbacks: 5.6.1's handler compares the new table with itself (it
+		-- stores it first), so its callback loops never fire. /grant and /revoke run them.
+		I.auth[name].privileges = copy_privs(privileges)
 		core.notify_authentication_modified(name)
 	end,
 	reload = function()

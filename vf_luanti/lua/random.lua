@@ -49,6 +49,8 @@ end
 
 local PseudoRandom = {}
 PseudoRandom.__index = PseudoRandom
+I.class_methods = I.class_methods or {}
+I.class_methods.PseudoRandom = PseudoRandom -- versions.lua takes out methods newer than the target
 
 local function pr_step(self)
 	local _, lo = mul32(u32(self.state), 1103515245)
@@ -102,6 +104,7 @@ end
 
 local PcgRandom = {}
 PcgRandom.__index = PcgRandom
+I.class_methods.PcgRandom = PcgRandom
 local MUL_HI, MUL_LO = 0x5851F42D, 0x4C957F2D
 
 local function split64(n)

@@ -34,6 +34,8 @@ local is_yes = I.is_yes -- misc_helpers.lua: the engine's is_yes, which get_bool
 -- Userdata objects: one hidden metatable per class; per-object state lives in a weak-keyed table.
 
 local function userdata_class(class_name, methods)
+	I.class_methods = I.class_methods or {}
+	I.class_methods[class_name] = methods -- versions.lua takes out the methods newer than the target
 	local state = H.setmetatable({}, { __mode = "k" })
 	local proto = H.newproxy(true)
 	local mt = H.getmetatable(proto)

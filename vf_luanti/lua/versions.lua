@@ -111,6 +111,17 @@ local LATER = {
 	["5.16"] = "get_active_blocks get_loadable_blocks get_loaded_blocks get_mapgen_settings",
 }
 
+-- Methods of the engine's userdata classes added after 5.6.1, per release and class (from the
+-- releases' doc/lua_api and a 5.6.1 server's method tables). MetaDataRef's methods are listed for
+-- every class that has them. Like the core.* names above, a method newer than the target version is
+-- taken out of its class's method table, so calling it fails as on the real server
+-- ("attempt to call method 'get_keys' (a nil value)").
+local METADATA_CLASSES = { "StorageRef", "NodeMetaRef", "ItemStackMetaRef", "PlayerMetaRef" }
+local LATER_METHODS = {
+	["5.7"] = { MetaDataRef = "get_keys", ItemStack = "equals" },
+	["5.9"] = { PseudoRandom = "get_state", PcgRandom = "get_state" },
+}
+
 -- Words LLMs put in place of the engine's (register_block -> register_node).
 local SYNONYMS = { block = "node", blocks = "nodes", recipe = "craft", command = "chatcommand",
 	commands = "chatcommands", mob = "entity" }
@@ -125,8 +136,23 @@ for version, names in pairs(LATER) do
 	end
 end
 
+I.method_version = {}       -- class -> method -> release that introduced it (only post-5.6.1 ones)
+for version, classes in pairs(LATER_METHODS) do
+	for class, names in pairs(classes) do
+		local targets = class == "MetaDataRef" and METADATA_CLASSES or { class }
+		for _, c in H.ipairs(targets) do
+			I.method_version[c] = I.method_version[c] or {}
+			for name in gmatch(names, "%S+") do
+				I.method_version[c][name] = version
+			end
+		end
+	end
+end
+
 I.target_version = "5.6.1"
 I.future_api = {}           -- names above the target version, taken out of core
+I.future_methods = {}       -- class -> method -> function, taken out of the class's method table
+I.class_methods = I.class_methods or {} -- class name -> method table (filled by userdata_class)
 
 local function parse_version(v)
 	local a, b, c = smatch(tostring(v), "^(%d+)%.(%d+)%.?(%d*)$")
@@ -167,12 +193,43 @@ local function is_future(version)
 	return version ~= "5.6.1" and not version_le(version, I.target_version)
 end
 
--- Move the names newer than the target out of core (once, before the first mod runs).
+-- Reading a taken-out method from mod code warns once per location; the call then fails as in the
+-- engine.
+local function warn_future_method(class, name, version)
+	local info = getinfo(3, "Sl")
+	if info and I.is_mod_source and I.is_mod_source(info.source) then
+		local file = ssub(info.source, 2)
+		I.warn_once("method:" .. class .. ":" .. name, class .. ":" .. name .. " needs Luanti " .. version
+			.. " (target: " .. I.target_version .. ")", { mod = I.mod_of_file(file), file = file, line = info.currentline })
+	end
+end
+
+-- Move the names (and userdata methods) newer than the target out of core (once, before the first
+-- mod runs).
 function I.apply_target_version()
 	for name, version in pairs(I.api_version) do
 		if is_future(version) and H.rawget(core, name) ~= nil then
 			I.future_api[name] = H.rawget(core, name)
 			H.rawset(core, name, nil)
+		end
+	end
+	for class, names in pairs(I.method_version) do
+		local methods = I.class_methods[class]
+		if methods then
+			for name, version in pairs(names) do
+				if is_future(version) and H.rawget(methods, name) ~= nil then
+					I.future_methods[class] = I.future_methods[class] or {}
+					I.future_methods[class][name] = H.rawget(methods, name)
+					H.rawset(methods, name, nil)
+				end
+			end
+			if I.future_methods[class] and H.getmetatable(methods) == nil then
+				H.setmetatable(methods, { __index = function(_, name)
+					if I.future_methods[class][name] ~= nil then
+						warn_future_method(class, name, names[name])
+					end
+				end })
+			end
 		end
 	end
 end
