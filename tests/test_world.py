@@ -1055,3 +1055,25 @@ end)
 @pytest.mark.slow
 def test_probe3_matches_real_engine(tmp_path) -> None:
     test_probe_matches_real_engine(tmp_path, PROBE3)
+
+
+KICK = r"""
+tmod_left = {}
+core.register_on_leaveplayer(function(player, timed_out)
+    tmod_left[#tmod_left + 1] = player:get_player_name() .. (timed_out and " timed out" or " left")
+end)
+"""
+
+
+def test_kick_disconnects_at_the_next_step_and_us_time_follows_steps() -> None:
+    w = make_world(KICK)
+    w.join_player("p1")
+    assert w.eval("return core.kick_player('p1', 'bye')") is True
+    assert w.eval("return core.get_player_by_name('p1') ~= nil and #tmod_left") == 0  # still online
+    w.step(0.1)
+    assert w.eval("return core.get_player_by_name('p1') == nil and tmod_left[1]") == "p1 left"
+    assert w.eval("return core.kick_player('p1')") is False
+    t0 = w.eval("return core.get_us_time()")
+    w.step(5)
+    elapsed = w.eval(f"return core.get_us_time() - {t0}")
+    assert 5_000_000 <= elapsed < 5_500_000

@@ -246,6 +246,15 @@ function I.step(dtime)
 		return
 	end
 	I.step_count = I.step_count + 1
+	local leaving = I.disconnects
+	if #leaving > 0 then
+		I.disconnects = {}
+		for _, name in ipairs(leaving) do
+			if I.players[name] then
+				I.leave_player(I.players[name], false)
+			end
+		end
+	end
 	I.advance_time(dtime)
 	I.step_node_timers(dtime, I.callback)
 	step_abms(dtime)

@@ -174,9 +174,9 @@ api.join_player = guarded(function(name, privs, pos)
 	return json({ ok = true, new = is_new })
 end)
 
-api.leave_player = guarded(function(name, timed_out)
-	local o = player(name)
-	run_list("on_leaveplayer", I.registry("registered_on_leaveplayers"), o.ref, timed_out == 1 or timed_out == true)
+-- A player leaves: on_leaveplayer, then the player's state is saved and the object goes.
+function I.leave_player(o, timed_out)
+	run_list("on_leaveplayer", I.registry("registered_on_leaveplayers"), o.ref, timed_out)
 	I.save_player(o)
 	I.players[o.name] = nil
 	for i, n in ipairs(I.player_order) do
@@ -188,6 +188,10 @@ api.leave_player = guarded(function(name, timed_out)
 	o.removed = true
 	I.objects[o.id] = nil
 	I.gone_objects[o.id] = o
+end
+
+api.leave_player = guarded(function(name, timed_out)
+	I.leave_player(player(name), timed_out == 1 or timed_out == true)
 	return json({ ok = true })
 end)
 

@@ -100,13 +100,15 @@ function core.is_singleplayer()
 	return false
 end
 
--- The origin is the first call (not load time): a runtime may be built in one process and used in
--- a forked child whose CPU clock starts again from zero.
+-- The engine's clock is wall time. Here: the simulated server time (which steps advance, so a
+-- cooldown measured with it works in scenarios) plus the CPU time spent, so it also moves within a
+-- step. The CPU part counts from the first call: a runtime may be built in one process and used
+-- in a forked child whose CPU clock starts again from zero.
 local start
 function core.get_us_time()
 	local now = H.os.clock()
 	start = start or now
-	return floor((now - start) * 1e6)
+	return floor(((I.gametime or 0) + (now - start)) * 1e6)
 end
 
 function core.get_server_uptime()
@@ -166,8 +168,14 @@ function core.kick_player(player_name, reason)
 	return core.disconnect_player(player_name, reason)
 end
 
+-- The engine only marks the client: it leaves (on_leaveplayer, not timed out) at the next step.
+I.disconnects = {}
 function core.disconnect_player(name)
-	return core.get_player_by_name(name) ~= nil
+	if core.get_player_by_name(name) == nil then
+		return false
+	end
+	I.disconnects[#I.disconnects + 1] = name
+	return true
 end
 
 function core.send_join_message(player_name)
