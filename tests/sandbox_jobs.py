@@ -22,14 +22,13 @@ def env_job(payload: dict[str, Any]) -> dict[str, Any]:
         "stdout": os.readlink("/proc/self/fd/1"),
         "cwd": os.getcwd(),
         "pid": os.getpid(),
-        "worker": os.getppid(),
         "executable": sys.executable,
     }
 
 
 def sleep_job(payload: dict[str, Any]) -> dict[str, Any]:
     time.sleep(payload["seconds"])
-    return {"slept": payload["seconds"], "pid": os.getpid(), "worker": os.getppid()}
+    return {"slept": payload["seconds"], "pid": os.getpid()}
 
 
 def crash_job(payload: dict[str, Any]) -> dict[str, Any]:
@@ -40,15 +39,8 @@ def crash_job(payload: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def leak_job(payload: dict[str, Any]) -> dict[str, Any]:
-    """Leave a mark in the Python process: the next job must not see it (one child per job)."""
-    seen = getattr(sys, "vf_luanti_mark", None)
-    sys.vf_luanti_mark = payload["mark"]  # type: ignore[attr-defined]
-    return {"seen": seen}
-
-
 def spares_job(payload: dict[str, Any]) -> dict[str, Any]:
-    """How many pristine runtimes this job's process was handed; it takes one and registers a node."""
+    """How many fresh runtimes the worker built ahead for this job; it takes one and registers a node."""
     from vf_luanti.mods import mod_from_source
     from vf_luanti.runtime import LuanRuntime, _spares
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -68,24 +67,17 @@ def test_worker_process_is_limited_and_clean(ex: Executor, tmpdir_checked: str) 
     assert 0 < res["rlimit_cpu"] < 10_000   # re-armed per job relative to the CPU used so far
     assert res["stdin"] == res["stdout"] == "/dev/null"   # the protocol pipe is out of reach
     assert res["cwd"] == "/"
-    # each job runs in a child the worker forks for it alone
-    assert res["worker"] in ex.pids() and res["pid"] not in ex.pids() and res["pid"] != os.getpid()
+    assert res["pid"] in ex.pids() and res["pid"] != os.getpid()
 
 
-def test_each_job_gets_a_fresh_process_and_a_crash_costs_only_that(tmpdir_checked: str) -> None:
+def test_each_job_is_handed_runtimes_built_ahead(tmpdir_checked: str) -> None:
     from vf_luanti.execution import SPARE_RUNTIMES
 
     with Executor(workers=1, limits=LIMITS) as pool:
-        [worker] = pool.pids()
-        for _ in range(2):  # every job is handed the worker's full set of pristine runtimes
+        for _ in range(2):  # the worker tops its spares up after every job
             res = pool.run(f"{JOBS}:spares_job", {})
             assert res["ready"] == SPARE_RUNTIMES and res["left"] == SPARE_RUNTIMES - 1
             assert "mymod:block" in res["items"]
-        assert pool.run(f"{JOBS}:leak_job", {"mark": 1}) == {"seen": None}
-        assert pool.run(f"{JOBS}:leak_job", {"mark": 2}) == {"seen": None}
-        assert pool.run(f"{JOBS}:crash_job", {"signal": "SIGSEGV"})["failure"] == "crash"
-        assert pool.run(CHECK, {"source": GOOD})["ok"] is True
-        assert pool.pids() == [worker]
 
 
 @pytest.mark.parametrize(("job", "payload", "kind", "needle"), [
@@ -126,24 +118,13 @@ def test_result_size_is_capped(tmpdir_checked: str) -> None:
         assert small.run(f"{JOBS}:big_result_job", {"size": 10})["x"] == "y" * 10
 
 
-def test_hung_sample_is_killed_and_the_worker_stays(ex: Executor) -> None:
-    before = set(ex.pids())
-    res = ex.run(f"{JOBS}:sleep_job", {"seconds": 60})
-    assert res["failure"] == "timeout" and "the sample's process was killed" in res["reason"]
-    assert set(ex.pids()) == before and healthy(ex)
-
-
 def test_hung_worker_is_killed_and_replaced(ex: Executor) -> None:
     before = set(ex.pids())
-    for pid in before:
-        os.kill(pid, signal.SIGSTOP)  # a worker that stops answering, whatever the reason
-    res = ex.run(CHECK, {"source": GOOD})
+    res = ex.run(f"{JOBS}:sleep_job", {"seconds": 60})
     assert res["failure"] == "timeout" and "worker killed" in res["reason"]
     after = set(ex.pids())
     assert len(after) == ex.size and after != before
     assert not any(alive(p) for p in before - after)
-    for pid in before & after:
-        os.kill(pid, signal.SIGCONT)
     assert healthy(ex)
 
 
@@ -153,7 +134,7 @@ def test_run_many_is_concurrent_and_ordered(ex: Executor) -> None:
     elapsed = time.monotonic() - start
     assert [r["slept"] for r in res] == [0.4 + i / 100 for i in range(4)]
     assert elapsed < 1.4, elapsed  # 2 workers: two rounds of ~0.4 s, not four
-    assert len({r["worker"] for r in res}) == 2
+    assert len({r["pid"] for r in res}) == 2
 
 
 def test_arun_many_does_not_block_the_loop(ex: Executor) -> None:
@@ -180,7 +161,7 @@ def test_arun_many_does_not_block_the_loop(ex: Executor) -> None:
 
 def test_workers_are_recycled_after_max_jobs(tmpdir_checked: str) -> None:
     with Executor(workers=1, limits=LIMITS, max_jobs_per_worker=3) as pool:
-        pids = [pool.run(f"{JOBS}:env_job", {})["worker"] for _ in range(7)]
+        pids = [pool.run(f"{JOBS}:env_job", {})["pid"] for _ in range(7)]
     assert pids[0] == pids[1] == pids[2] != pids[3]
     assert len(set(pids)) == 3
 

@@ -846,6 +846,136 @@ def test_rejoining_player_keeps_saved_state() -> None:
     assert w.eval("return tmod_new") == 1
 
 
+def test_nodemeta_to_table_holds_itemstacks() -> None:
+    # 5.6.1: the inventory part of NodeMetaRef:to_table() holds ItemStack copies, so the table cannot be
+    # serialized as it is; from_table takes itemstrings, numbers and ItemStacks at numeric indices.
+    w = make_world(BASE)
+    code = """
+    local p = {x = 0, y = 0, z = 0}
+    core.set_node(p, {name = "tmod:stone"})
+    local m = core.get_meta(p)
+    m:set_string("a", "b")
+    m:get_inventory():set_size("main", 2)
+    m:get_inventory():set_stack("main", 2, "tmod:cobble 5")
+    local t = m:to_table()
+    local s = t.inventory.main[2]
+    s:set_count(1)
+    local ok, err = pcall(core.serialize, t)
+    local r = {type(s), m:get_inventory():get_stack("main", 2):to_string(), ok, (err:gsub("^.-:%d+: ", ""))}
+    r[#r + 1] = m:from_table({fields = {x = 1.5, e = "", f = true},
+        inventory = {main = {[1] = "tmod:cobble 2", [4] = ItemStack("tmod:dirt")}, empty = {}, n = {7}}})
+    t = m:to_table()
+    r[#r + 1] = #t.inventory.main .. " " .. t.inventory.main[4]:to_string() .. " "
+        .. t.inventory.main[2]:to_string()
+        .. "|" .. t.inventory.n[1]:to_string() .. "|" .. #t.inventory.empty .. " " .. tostring(t.fields.x)
+        .. " " .. tostring(t.fields.e) .. " " .. tostring(t.fields.f) .. " " .. tostring(t.fields.a)
+    for _, bad in ipairs({{inventory = {main = "x"}}, {inventory = {main = {a = "x"}}},
+            {inventory = {main = {[0] = "x"}}}, {inventory = {main = {{name = "x"}}}},
+            {inventory = {main = {true}}}, {fields = {[1] = "x"}}}) do
+        local ok2, e = pcall(m.from_table, m, bad)
+        r[#r + 1] = tostring(ok2) .. " " .. e
+    end
+    r[#r + 1] = m:get_string("1") .. " " .. tostring(m:from_table(nil)) .. " " .. m:get_string("1")
+    return r
+    """
+    assert w.eval(code) == [
+        "userdata", "tmod:cobble 5", False, "unsupported type: userdata", True,
+        "4 tmod:dirt |7|0 1.5 nil nil nil",
+        "false bad argument #8 to '?' (table expected, got string)",
+        "false bad argument #10 to '?' (number expected, got string)",
+        "false Invalid inventory list index",
+        "false invalid key to 'next'",
+        "false Expecting itemstack, itemstring, table or nil",
+        "false invalid key to 'next'",
+        "x true ",
+    ]
+
+
+def test_falling_node_keeps_meta_inventory() -> None:
+    # builtin's falling entity turns to_table's ItemStacks into strings before serializing them.
+    w = make_world(BASE + 'core.register_node("tmod:sand", {groups = {crumbly = 3, falling_node = 1}})')
+    w.set_node((0, 0, 0), "tmod:stone")
+    w.set_node((0, 5, 0), "tmod:sand")
+    w.eval('core.get_meta({x = 0, y = 5, z = 0}):get_inventory():set_size("main", 1)')
+    w.set_inventory_stack("node", (0, 5, 0), "main", 1, "tmod:cobble 3")
+    w.eval("core.check_for_falling({x = 0, y = 5, z = 0})")
+    (falling,) = [o["id"] for o in w.objects() if o["name"] == "__builtin:falling_node"]
+    w.reload_entity(falling)  # get_staticdata serializes the node and its metadata
+    w.step(30)
+    assert w.errors() == []
+    assert w.get_node((0, 1, 0))["name"] == "tmod:sand"
+    assert w.get_meta((0, 1, 0))["inventory"]["main"][0] == "tmod:cobble 3"
+
+
+DEPRECATED_OBJECT = BASE + r"""
+core.register_entity("tmod:plain", {})
+function tmod_deprecated()
+    local e = core.add_entity({x = 0, y = 1, z = 0}, "tmod:plain")
+    local p = core.get_player_by_name("sam")
+    local r = {select("#", e:add_player_velocity({x = 1, y = 0, z = 0})), e:get_player_velocity().x,
+        select("#", e:get_sky_color()), select("#", e:get_sky_color())}
+    for _ = 1, 2 do e:get_player_velocity() end
+    local c = p:get_sky_color()
+    r[#r + 1] = c.day_sky.r .. "," .. c.day_sky.g .. "," .. c.day_sky.b .. " " .. c.fog_moon_tint.r .. " "
+        .. c.fog_tint_type
+    p:set_sky({sky_color = {day_sky = "#112233", fog_tint_type = "custom"}})
+    c = p:get_sky_color()
+    r[#r + 1] = c.day_sky.b .. " " .. c.fog_sun_tint.g .. " " .. c.fog_tint_type .. " " .. c.night_sky.g
+    p:set_sky({type = "plain"})
+    c = p:get_sky_color()
+    r[#r + 1] = tostring(c.day_sky) .. " " .. c.fog_tint_type .. " "
+        .. tostring(p:get_sky(true).sky_color.day_sky)
+    p:set_sky()
+    r[#r + 1] = p:get_sky_color().day_sky.b
+    e:remove()
+    r[#r + 1] = select("#", e:add_player_velocity({x = 1, y = 0, z = 0}))
+    return r
+end
+"""
+
+
+def test_deprecated_player_velocity_and_sky_color() -> None:
+    # 5.6.1 ObjectRefs still have add_player_velocity / get_player_velocity (add_velocity / get_velocity,
+    # warning once per location) and get_sky_color (get_sky(true).sky_color, warning on every call).
+    w = make_world(DEPRECATED_OBJECT)
+    w.join_player("sam")
+    assert w.eval("return tmod_deprecated()") == [0, 1, 0, 0, "97,181,245 128 default", "51 255 custom 107",
+                                                  "nil custom nil", 245, 0]
+    messages = [d.message for d in w.warnings()]
+    assert messages.count("Call to deprecated function 'add_player_velocity', please use 'add_velocity'") == 1
+    assert messages.count("Call to deprecated function 'get_player_velocity', please use 'get_velocity'") == 2
+    assert messages.count("Deprecated call to get_sky_color, use get_sky instead") == 6
+    assert ("WARNING[Server]: Call to deprecated function 'get_player_velocity', please use 'get_velocity' "
+            "at /vfl/mods/tmod/init.lua:16") in w.output()
+
+
+def test_voxelmanip_areas_grow_and_are_never_modified() -> None:
+    w = make_world(BASE)
+    code = """
+    local function area(vm)
+        local a, b = vm:get_emerged_area()
+        return a.x .. "," .. a.y .. "," .. a.z .. ".." .. b.x .. "," .. b.y .. "," .. b.z
+    end
+    local vm = core.get_voxel_manip()
+    local r = {area(vm), vm:get_node_at({x = 0, y = 0, z = 0}).name}
+    vm:read_from_map({x = 0, y = 0, z = 0}, {x = 1, y = 1, z = 1})
+    vm:set_node_at({x = 1, y = 1, z = 1}, {name = "tmod:stone"})
+    vm:set_data(vm:get_data())
+    r[#r + 1] = vm:was_modified()
+    vm:read_from_map({x = 40, y = 0, z = 0}, {x = 41, y = 0, z = 0})
+    r[#r + 1] = area(vm)
+    r[#r + 1] = vm:get_node_at({x = 20, y = 0, z = 0}).name .. " "
+        .. vm:get_node_at({x = 1, y = 1, z = 1}).name
+        .. " " .. vm:get_node_at({x = 40, y = 0, z = 0}).name .. " " .. #vm:get_data()
+    vm:write_to_map()
+    r[#r + 1] = vm:was_modified()
+    r[#r + 1] = core.get_node({x = 1, y = 1, z = 1}).name
+    return r
+    """
+    assert w.eval(code) == ["1,1,1..0,0,0", "ignore", False, "0,0,0..47,15,15", "ignore tmod:stone air 12288",
+                            False, "tmod:stone"]
+
+
 # -- differential: the same probe in the real engine and in the emulation ------------------------------
 
 PROBE = r"""
@@ -1077,3 +1207,176 @@ def test_kick_disconnects_at_the_next_step_and_us_time_follows_steps() -> None:
     w.step(5)
     elapsed = w.eval(f"return core.get_us_time() - {t0}")
     assert 5_000_000 <= elapsed < 5_500_000
+
+
+PROBE4 = PROBE3.split("local storage = ")[0] + r"""
+core.register_node("wp:n", {})
+core.register_entity("wp:plain", {})
+local function L(m)
+    local t = m:to_table()
+    local inv = {}
+    for name, list in pairs(t.inventory) do
+        local items = {}
+        for i, s in pairs(list) do items[#items + 1] = i .. "=" .. type(s) .. ":" .. s:to_string() end
+        inv[name] = table.concat(items, ",") .. "#" .. m:get_inventory():get_size(name)
+    end
+    return t.fields, inv
+end
+local n = 0
+local function case(label, t)
+    n = n + 1
+    local p = {x = n, y = 0, z = 0}
+    core.set_node(p, {name = "wp:n"})
+    local m = core.get_meta(p)
+    m:set_string("old", "1")
+    m:get_inventory():set_size("oldlist", 2)
+    local ok, e = pcall(m.from_table, m, t)
+    P(label, ok, e, L(m))
+end
+local st = core.get_mod_storage()
+core.after(0, function()
+    core.emerge_area({x = -20, y = -20, z = -20}, {x = 50, y = 20, z = 20})
+    core.after(1, function()
+        local e = core.add_entity({x = 0, y = 1, z = 0}, "wp:plain")
+        P("objectref", methods(e))
+        P("voxelmanip", methods(core.get_voxel_manip()))
+        P("entity_deprecated", select("#", e:add_player_velocity({x = 1, y = 0, z = 0})),
+            e:get_player_velocity(),
+            select("#", e:get_sky_color()))
+        local c = {x = 0, y = 0, z = 0}
+        core.set_node(c, {name = "wp:n"})
+        local m = core.get_meta(c)
+        m:get_inventory():set_size("main", 2)
+        m:get_inventory():set_stack("main", 2, "wp:n 5")
+        local t = m:to_table()
+        P("to_table", type(t.inventory.main[1]), t.inventory.main[2]:to_string(),
+            (select(2, pcall(core.serialize, t)):gsub("^.-:%d+: ", "")))
+        case("tbl_item", {inventory = {main = {{name = "wp:n", count = 3}}}})
+        case("num_item", {inventory = {main = {5}}})
+        case("bool_item", {inventory = {main = {true}}})
+        case("hole", {inventory = {main = {"wp:n", nil, "wp:n 3"}}})
+        case("sparse", {inventory = {main = {[5] = "wp:n 2", [1] = "wp:n", [2.7] = ItemStack("wp:n 4")}}})
+        case("strkey", {inventory = {main = {a = "wp:n 2"}}})
+        case("zero_index", {inventory = {main = {[0] = "wp:n"}}})
+        case("empty_list", {inventory = {main = {}}})
+        case("list_name_number", {inventory = {[1] = {"wp:n"}}})
+        case("list_not_table", {inventory = {main = "x"}})
+        case("inv_str", {inventory = "x"})
+        case("fields_str", {fields = "x"})
+        case("field_values", {fields = {a = {}, b = true, c = 1.5, d = "", e = "x"}})
+        case("field_number_key", {fields = {[1] = "x"}})
+        case("field_bool_key", {fields = {[true] = "x"}})
+        case("list_name_bool", {inventory = {[true] = {"wp:n"}}})
+        case("fields_first", {fields = {[1] = "x"}, inventory = {main = {"wp:n"}}})
+        case("nil", nil)
+        case("both", {fields = {k = "v"}, inventory = {a = {"wp:n"}, b = {"", ""}}})
+        local im = ItemStack("wp:n"):get_meta()
+        P("item_meta", pcall(im.from_table, im, {fields = {a = 5, b = true, c = ""}}))
+        P("item_meta_fields", im:to_table())
+        P("storage", pcall(st.from_table, st, {fields = {a = 5, b = true}}))
+        P("storage_fields", st:to_table())
+        local vm = core.get_voxel_manip()
+        P("vm_fresh", vm:get_emerged_area())
+        P("vm_fresh_node", vm:get_node_at(c))
+        vm:read_from_map({x = 0, y = 0, z = 0}, {x = 1, y = 1, z = 1})
+        vm:set_node_at({x = 1, y = 1, z = 1}, {name = "wp:n"})
+        vm:set_data(vm:get_data())
+        P("vm_modified", vm:was_modified())
+        P("vm_union", vm:read_from_map({x = -20, y = 0, z = 0}, {x = -19, y = 0, z = 0}))
+        P("vm_union_nodes", vm:get_node_at({x = -10, y = 0, z = 0}),
+            vm:get_node_at({x = 1, y = 1, z = 1}).name,
+            #vm:get_data())
+        vm:write_to_map()
+        P("vm_written", vm:was_modified(), core.get_node({x = 1, y = 1, z = 1}).name)
+    end)
+end)
+"""
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_probe4_matches_real_engine(tmp_path) -> None:
+    # NodeMetaRef to_table/from_table, the ObjectRef and VoxelManip method tables, the deprecated
+    # player methods on an entity and VoxelManip areas, as 5.6.1 has them.
+    test_probe_matches_real_engine(tmp_path, PROBE4)
+
+
+# Player-only behaviour needs a connected player: the 5.6.1 client joins headless with the null video
+# driver (`video_driver = null`, no display needed).
+CLIENT_BINARY = "/usr/games/minetest"
+
+PLAYER_PROBE = PROBE3.split("local storage = ")[0] + r"""
+core.register_entity("wp:plain", {})
+core.register_on_joinplayer(function(player)
+    core.after(0.3, function()
+        local e = core.add_entity({x = 0, y = 1, z = 0}, "wp:plain")
+        P("same_methods", methods(player) == methods(e))
+        P("player_velocity", select("#", player:add_player_velocity({x = 0, y = 0, z = 0})),
+            select("#", player:get_player_velocity()))
+        P("sky_color", player:get_sky_color())
+        P("sky_color_is_get_sky", fmt(player:get_sky(true).sky_color) == fmt(player:get_sky_color()))
+        player:set_sky({sky_color = {day_sky = "#112233", fog_tint_type = "custom"}})
+        P("sky_color_set", player:get_sky_color())
+        player:set_sky({sky_color = {night_sky = {r = 1, g = 2, b = 3}}, clouds = false})
+        P("sky_color_kept", player:get_sky_color())
+        player:set_sky({type = "plain", base_color = "#445566"})
+        P("sky_color_plain", player:get_sky_color())
+        player:set_sky()
+        P("sky_color_reset", player:get_sky_color())
+        core.request_shutdown()
+    end)
+end)
+"""
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_player_probe_matches_real_engine(tmp_path) -> None:
+    import os
+    import socket
+    import subprocess
+    import time
+    from pathlib import Path
+
+    from vf_luanti import oracle
+
+    if not oracle.engine_available() or not Path(CLIENT_BINARY).exists():
+        pytest.skip("the Luanti engine (server and client) is not installed")
+    games = tmp_path / "games" / "emptygame"
+    (games / "mods").mkdir(parents=True)
+    (games / "game.conf").write_text("title = Empty Game\nname = emptygame\n")
+    world = tmp_path / "w"
+    (world / "worldmods" / "wp").mkdir(parents=True)
+    (world / "worldmods" / "wp" / "mod.conf").write_text("name = wp\n")
+    (world / "worldmods" / "wp" / "init.lua").write_text(PLAYER_PROBE)
+    (world / "world.mt").write_text("gameid = emptygame\nbackend = sqlite3\nplayer_backend = sqlite3\n"
+                                    "auth_backend = sqlite3\nmod_storage_backend = sqlite3\n")
+    (tmp_path / "server.conf").write_text("bind_address = 127.0.0.1\nipv6_server = false\n"
+                                          "server_announce = false\nmg_name = singlenode\n")
+    (tmp_path / "client.conf").write_text("video_driver = null\nenable_sound = false\n")
+    (tmp_path / "home").mkdir()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "MINETEST_SUBGAME_PATH": str(tmp_path / "games")}
+    server = subprocess.Popen(
+        [str(oracle.SERVER_BINARY), "--config", str(tmp_path / "server.conf"), "--logfile", "", "--world",
+         str(world), "--gameid", "emptygame", "--port", port],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    time.sleep(1.5)
+    client = subprocess.run(
+        [CLIENT_BINARY, "--config", str(tmp_path / "client.conf"), "--address", "127.0.0.1", "--port", port,
+         "--name", "sam", "--password", "pw", "--go", "--logfile", ""],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
+    try:
+        log, _ = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    engine = [ln for ln in log.splitlines() if ln.startswith("WP|")]
+    assert engine, (client.returncode, log[-2000:])
+    report, w = load_world([mod_from_source(PLAYER_PROBE, name="wp")])
+    assert report.ok
+    w.join_player("sam")
+    w.step(10)
+    assert [line for line in w.output() if line.startswith("WP|")] == engine

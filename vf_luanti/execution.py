@@ -12,11 +12,10 @@ caller: the trainer that calls us runs threads (asyncio, tokenizers, torch), and
 threaded process may inherit locks held by threads that do not exist in the child. A fresh
 interpreter also starts from a clean environment and with nothing of the parent's memory.
 
-Each worker is single-threaded, and it runs every job in a child it forks for that job alone: the
-worker holds pristine Lua runtimes built once (``runtime.prepare_spares``) and the child takes
-copy-on-write copies of them, so a sample gets fresh runtimes without paying for their creation,
-and nothing a sample does (to Lua or to Python) outlives its child. A child that crashes costs only
-itself: the worker reports the failure and goes on.
+A worker runs one job at a time, each in fresh Lua runtimes. It builds the next jobs' runtimes
+ahead (``runtime.prepare_spares``) once it has sent a result, so building one (about 1.2 ms) is off
+a sample's latency when the pool is not saturated. (Forking a process per sample from pristine
+runtimes was measured too and lost: a fork of the worker costs 1.7-3.4 ms on the development VM.)
 """
 
 from __future__ import annotations
@@ -53,11 +52,10 @@ Limits = RuntimeLimits
 FAILURES = ("timeout", "memory", "crash", "sandbox_violation", "error")
 
 _HEADER = struct.Struct("!I")
-#: Pristine runtimes a worker keeps for its per-job children: a scored sample uses about three
-#: (the completion, each scenario in its own world, the refactor input); more are built on demand.
+#: Fresh runtimes a worker builds ahead for its next job: a scored sample uses about three (the
+#: completion, each scenario in its own world, the refactor input); more are built on demand.
 SPARE_RUNTIMES = 4
 _STARTUP_TIMEOUT = 60.0       # seconds a new worker may take to import and warm up
-_WORKER_MARGIN = 2.0          # seconds past a sample's deadline before the worker itself is killed
 _WORKER_MAIN = "from vf_luanti.execution import _worker_main; _worker_main()"
 
 
@@ -218,14 +216,18 @@ def _worker_main() -> None:
             return
         if msg["job"] not in _jobs:
             _prepare(msg["job"], limits)
-        _write_frame(wfd, _run_forked(msg["job"], msg["payload"], limits))
+        result = _run_job(msg["job"], msg["payload"], limits)
+        try:
+            _write_frame(wfd, result)
+        except (TypeError, ValueError) as exc:
+            _write_frame(wfd, failure("error", f"job result is not JSON: {exc}"))
+        _prepare(None, limits)  # while the caller reads the result
 
 
 def _prepare(job: str | None, limits: RuntimeLimits) -> None:
-    """In the worker, before any fork: import ``job``'s module and let it fill its per-process
-    caches (a module-level ``warm_worker()``), then top up the spare runtimes. Children inherit all
-    of it instead of paying again for every sample. Only trusted code runs here: never a sample.
-    A job that fails to import fails again in the child, which reports it."""
+    """Between jobs: import ``job``'s module and let it fill its per-process caches (a
+    module-level ``warm_worker()``), then build spare runtimes for the next jobs. Only trusted
+    code runs here, never a sample; a job that fails to import fails again when it runs."""
     from .runtime import prepare_spares
 
     if job is not None:
@@ -235,56 +237,7 @@ def _prepare(job: str | None, limits: RuntimeLimits) -> None:
             if callable(warm):
                 warm()
     prepare_spares(SPARE_RUNTIMES, limits)
-    gc.collect()
-    gc.freeze()   # children then leave the worker's objects (and their pages) untouched
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent (the worker) dies (prctl PR_SET_PDEATHSIG)."""
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
-
-
-def _run_forked(name: str, payload: Any, limits: RuntimeLimits) -> dict[str, Any]:
-    """Run one job in a child of this worker; its result, or why the child died."""
-    rfd, wfd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: run the job, send the result, leave without any clean-up
-        try:
-            os.close(rfd)
-            _die_with_parent()
-            gc.disable()  # short-lived: collecting would only copy the worker's pages
-            result = _run_job(name, payload, limits)
-            try:
-                _write_frame(wfd, result)
-            except (TypeError, ValueError) as exc:
-                _write_frame(wfd, failure("error", f"job result is not JSON: {exc}"))
-        finally:
-            os._exit(0)
-    os.close(wfd)
-    result: dict[str, Any] | None = None
-    try:
-        result = _read_frame(rfd, time.monotonic() + limits.wall_deadline, limits.max_result_bytes)
-    except TimeoutError:
-        os.kill(pid, signal.SIGKILL)
-        result = failure("timeout", f"no result within the wall-clock deadline of "
-                                    f"{limits.wall_deadline:g} s; the sample's process was killed")
-    except OverflowError as exc:
-        os.kill(pid, signal.SIGKILL)
-        result = failure("error", str(exc))
-    except (EOFError, OSError, ValueError):
-        pass
-    finally:
-        os.close(rfd)
-    _, status = os.waitpid(pid, 0)
-    if result is not None:
-        return result
-    if os.WIFSIGNALED(status):
-        sig = signal.Signals(os.WTERMSIG(status))
-        return failure(_SIGNAL_FAILURE.get(sig, "crash"), f"the sample's process died on {sig.name}")
-    return failure("crash", f"the sample's process exited with status {os.WEXITSTATUS(status)}")
+    gc.collect(1)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -345,13 +298,13 @@ class _Worker:
             _write_frame(self.wfd, {"job": job, "payload": payload})
         except OSError:
             return self._death(), False
-        # the worker enforces the sample's deadline on its child; this one is for the worker itself
-        wait = self.limits.wall_deadline + _WORKER_MARGIN
+        deadline = time.monotonic() + self.limits.wall_deadline
         try:
-            result = _read_frame(self.rfd, time.monotonic() + wait, self.limits.max_result_bytes)
+            result = _read_frame(self.rfd, deadline, self.limits.max_result_bytes)
         except TimeoutError:
             self.kill()
-            return failure("timeout", f"the worker did not answer within {wait:g} s; worker killed"), False
+            return failure("timeout", f"no result within the wall-clock deadline of "
+                                      f"{self.limits.wall_deadline:g} s; worker killed"), False
         except OverflowError as exc:
             self.kill()
             return failure("error", str(exc)), False
@@ -361,10 +314,7 @@ class _Worker:
         return result, True
 
     def kill(self) -> None:
-        """Kill the worker and the job child it may have (one process group: its session)."""
         if self.proc.poll() is None:
-            with contextlib.suppress(OSError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.kill()
         self.proc.wait()
         for f in (self.proc.stdin, self.proc.stdout):

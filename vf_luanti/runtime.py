@@ -172,9 +172,8 @@ end
 """
 
 
-#: Pristine runtimes built ahead of need (``prepare_spares``). Only a worker process that forks a
-#: child per sample calls it: the worker never runs a sample in them, and each child takes its
-#: private copy-on-write copies, so a fresh runtime costs the child nothing.
+#: Fresh runtimes built ahead of need (``prepare_spares``): a sandbox worker builds them between
+#: jobs, and each is handed out once, as new, to the next ``LuanRuntime`` call of the next job.
 _spares: list[LuanRuntime] = []
 
 

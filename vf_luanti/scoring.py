@@ -132,9 +132,8 @@ def _quality(code: str, reference: str, new_globals: list[str], output: list[str
 
 
 def warm_worker() -> None:
-    """Fill this process's caches of the judge once (the sandbox worker calls it before it forks
-    a process per sample): the modules, the rubrics, the compile-only Lua state, the globals of an
-    empty world."""
+    """Fill this process's caches of the judge once, before the first sample (the sandbox worker
+    calls it): the modules, the rubrics, the compile-only Lua state, the globals of an empty world."""
     from . import checks, parse, world  # noqa: F401
     from .rubric import FAMILIES, load_rubric
 

@@ -16,6 +16,44 @@ function I.deprecated(message, level)
 	end
 end
 
+-- The two ways 5.6.1's C++ API reports a deprecated call, as WARNING lines of the thread running it
+-- ("Server" once the server runs). Both name the innermost mod frame.
+local function thread()
+	return I.phase == "run" and "Server" or "Main"
+end
+
+-- The engine names the method's immediate caller: "[C]:-1" when that is pcall or another C function.
+local function caller_location(where)
+	local info = H.debug.getinfo(4, "S")
+	if info and info.what == "C" then
+		return "[C]:-1"
+	end
+	return where.file and (where.file .. ":" .. H.tostring(where.line))
+end
+
+-- "Call to deprecated function 'old', please use 'new' at file:line": once per location.
+function I.deprecated_function(old, new)
+	local where = I.mod_frame(3) or {}
+	local message = "Call to deprecated function '" .. old .. "', please use '" .. new .. "'"
+	local loc = caller_location(where)
+	local suffix = loc and (" at " .. loc) or ""
+	local k = "deprecated:" .. message .. suffix
+	if not I.warned_at[k] then
+		I.warned_at[k] = true
+		I.diag("warning", message, where)
+		I.emit("WARNING[" .. thread() .. "]: " .. message .. suffix)
+	end
+end
+
+-- log_deprecated(L, "message"): "message (at file:line)" on every call.
+function I.deprecated_call(message)
+	local where = I.mod_frame(3) or {}
+	local loc = caller_location(where)
+	local suffix = loc and (" (at " .. loc .. ")") or ""
+	I.diag("warning", message, where)
+	I.emit("WARNING[" .. thread() .. "]: " .. message .. suffix)
+end
+
 -- core.env: the old EnvRef; core.env:f(...) forwards to core.f(...).
 local env_warned = false
 core.env = H.setmetatable({}, {

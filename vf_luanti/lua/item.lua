@@ -825,6 +825,14 @@ local falling_entity = {
 		if type(meta.to_table) == "function" then
 			meta = meta:to_table()
 		end
+		-- to_table gives ItemStacks; staticdata needs strings (as falling.lua does it).
+		for _, list in pairs(type(meta.inventory) == "table" and meta.inventory or {}) do
+			for i, stack in pairs(list) do
+				if type(stack) == "userdata" then
+					list[i] = stack:to_string()
+				end
+			end
+		end
 		self.meta = meta
 		self.object:set_properties({ is_visible = true, textures = { node.name } })
 	end,

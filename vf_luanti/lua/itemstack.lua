@@ -462,6 +462,32 @@ local function num_to_string(n)
 	return sformat("%.6g", n)
 end
 
+-- MetaDataRef::from_table's `fields` part (5.6.1), shared by node, item, player and mod storage
+-- metadata: string and number values are stored as strings ("" stores nothing), other values are
+-- skipped. The engine converts a key to a string in place while iterating, so a number key (stored
+-- as "1") breaks the iteration ("invalid key to 'next'"); other keys are an argument error. What was
+-- stored before stays.
+function I.fields_from_table(dst, src)
+	if type(src) ~= "table" then
+		return
+	end
+	for k, v in pairs(src) do
+		local tk, tv = type(k), type(v)
+		if tk ~= "string" and tk ~= "number" then
+			error("bad argument #7 to '?' (string expected, got " .. tk .. ")", 0)
+		end
+		if tv == "string" or tv == "number" then
+			local text = tostring(v)
+			if text ~= "" then
+				dst[tostring(k)] = text
+			end
+		end
+		if tk == "number" then
+			error("invalid key to 'next'", 0)
+		end
+	end
+end
+
 function I.meta_methods(get_fields, extra)
 	local m = {}
 	local function fields(self, fname)
@@ -532,15 +558,8 @@ function I.meta_methods(get_fields, extra)
 		for k in pairs(copy_meta(f)) do
 			f[k] = nil
 		end
-		if type(t) ~= "table" then
-			return true
-		end
-		if type(t.fields) == "table" then
-			for k, v in pairs(t.fields) do
-				if type(v) == "string" or type(v) == "number" then
-					f[tostring(k)] = tostring(v)
-				end
-			end
+		if type(t) == "table" then
+			I.fields_from_table(f, t.fields)
 		end
 		return true
 	end

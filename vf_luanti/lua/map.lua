@@ -342,6 +342,8 @@ function NodeMeta.mark_as_private(self, names)
 	end
 end
 
+-- 5.6.1: {fields = {k = v}, inventory = {list = {ItemStack, ...}}}; the stacks are fresh copies
+-- (so the table cannot be core.serialize'd as it is: "unsupported type: userdata").
 function NodeMeta.to_table(self)
 	local s = nodemeta_state(self, "to_table")
 	local m = I.meta_record(s.x, s.y, s.z, false)
@@ -355,36 +357,74 @@ function NodeMeta.to_table(self)
 	for name, list in pairs(m.inv.lists) do
 		local items = {}
 		for i = 1, list.size do
-			items[i] = I.record_to_string(list.slots[i])
+			items[i] = I.new_stack(I.copy_record(list.slots[i]))
 		end
 		t.inventory[name] = items
 	end
 	return t
 end
 
+local function typename(v)
+	return v == nil and "nil" or type(v)
+end
+
+-- One list of from_table's `inventory`: numeric keys only (truncated; < 1 is an error), the list
+-- is as long as the highest index, items are itemstrings, numbers or ItemStacks (a table item
+-- breaks the engine's iteration). Read completely before the list is set.
+local function read_list(items)
+	if type(items) ~= "table" then
+		error("bad argument #8 to '?' (table expected, got " .. typename(items) .. ")", 0)
+	end
+	local slots, size = {}, 0
+	for k, v in pairs(items) do
+		if type(k) ~= "number" then
+			error("bad argument #10 to '?' (number expected, got " .. typename(k) .. ")", 0)
+		end
+		local i = k >= 0 and floor(k) or -floor(-k)
+		if i < 1 then
+			error("Invalid inventory list index", 0)
+		end
+		if type(v) == "table" then
+			error("invalid key to 'next'", 0)
+		end
+		slots[i] = I.to_record(v)
+		if i > size then
+			size = i
+		end
+	end
+	for i = 1, size do
+		slots[i] = slots[i] or I.empty_record()
+	end
+	return { size = size, width = 0, slots = slots }
+end
+
+-- 5.6.1: clears the metadata (fields, private marks, every list), then reads `fields` (see
+-- I.fields_from_table) and `inventory` ({list = {item, ...}}, a list may be empty); a non-table
+-- argument only clears. Errors are raised as the engine raises them, keeping what was set before.
 function NodeMeta.from_table(self, t)
 	local s = nodemeta_state(self, "from_table")
-	I.remove_meta(s.x, s.y, s.z)
+	local m = I.meta_record(s.x, s.y, s.z, false)
+	if m then
+		-- Cleared in place: InvRefs taken before keep pointing at this node's inventory.
+		m.fields, m.private = {}, {}
+		for name in pairs(m.inv.lists) do
+			m.inv.lists[name] = nil
+		end
+	end
 	if type(t) ~= "table" then
 		return true
 	end
-	local m = I.meta_record(s.x, s.y, s.z, true)
-	if type(t.fields) == "table" then
-		for k, v in pairs(t.fields) do
-			if type(v) == "string" or type(v) == "number" then
-				m.fields[tostring(k)] = tostring(v)
-			end
-		end
-	end
+	m = I.meta_record(s.x, s.y, s.z, true)
+	I.fields_from_table(m.fields, t.fields)
 	if type(t.inventory) == "table" then
 		for name, items in pairs(t.inventory) do
-			if type(items) == "table" then
-				local n = #items
-				I.inv_set_size(m.inv, tostring(name), n)
-				local list = m.inv.lists[tostring(name)]
-				for i = 1, n do
-					list.slots[i] = I.to_record(items[i])
-				end
+			local tn = type(name)
+			if tn ~= "string" and tn ~= "number" then
+				error("bad argument #8 to '?' (string expected, got " .. tn .. ")", 0)
+			end
+			m.inv.lists[tostring(name)] = read_list(items)
+			if tn == "number" then
+				error("invalid key to 'next'", 0) -- the name was converted in place, as in the engine
 			end
 		end
 	end

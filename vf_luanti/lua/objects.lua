@@ -816,6 +816,105 @@ for _, k in ipairs({ "sky", "sun", "moon", "stars", "clouds", "lighting", "local
 		end
 	end)
 end
+-- The sky colours 5.6.1 keeps per player (SkyboxParams), for get_sky_color: set_sky's table form
+-- reads `type` (any string) and `sky_color` (colours over the current ones; the fog tints over
+-- white when missing; fog_tint_type when a string); set_sky() resets everything.
+local SKY_COLORS = {
+	day_sky = { 97, 181, 245 }, day_horizon = { 144, 211, 246 }, dawn_sky = { 180, 186, 250 },
+	dawn_horizon = { 186, 193, 240 }, night_sky = { 0, 107, 255 }, night_horizon = { 64, 144, 255 },
+	indoors = { 100, 100, 100 },
+}
+local function default_sky()
+	local st = { type = "regular", fog_tint_type = "default", colors = {}, base_color = I.argb(255, 255, 255, 255),
+		textures = {}, clouds = true,
+		fog_sun_tint = I.argb(255, 244, 125, 29), fog_moon_tint = I.argb(255, 128, 153, 204) }
+	for k, c in pairs(SKY_COLORS) do
+		st.colors[k] = I.argb(255, c[1], c[2], c[3])
+	end
+	return st
+end
+local function sky_state(o)
+	o.sky_state = o.sky_state or default_sky()
+	return o.sky_state
+end
+local set_sky = R.set_sky
+function R.set_sky(self, ...)
+	local o = obj(self, "set_sky")
+	if o and o.kind == "player" then
+		local n, t = H.select("#", ...), ...
+		if n == 0 then
+			o.sky_state = default_sky()
+		elseif type(t) == "table" then
+			local st = sky_state(o)
+			if type(t.type) == "string" then
+				st.type = t.type
+			end
+			if t.base_color ~= nil then
+				st.base_color = I.read_color(t.base_color, st.base_color)
+			end
+			if type(t.textures) == "table" then
+				st.textures = {}
+				for i, tex in ipairs(t.textures) do
+					st.textures[i] = tostring(tex)
+				end
+			end
+			if type(t.clouds) == "boolean" then
+				st.clouds = t.clouds
+			end
+			local c = t.sky_color
+			if type(c) == "table" then
+				for k in pairs(SKY_COLORS) do
+					if c[k] ~= nil then
+						st.colors[k] = I.read_color(c[k], st.colors[k])
+					end
+				end
+				st.fog_sun_tint = I.read_color(c.fog_sun_tint, I.argb(255, 255, 255, 255))
+				st.fog_moon_tint = I.read_color(c.fog_moon_tint, I.argb(255, 255, 255, 255))
+				if type(c.fog_tint_type) == "string" then
+					st.fog_tint_type = c.fog_tint_type
+				end
+			end
+		else
+			local st = sky_state(o)
+			local base, kind, textures, clouds = ...
+			st.base_color = I.read_color(base, st.base_color)
+			if type(kind) == "string" then
+				st.type = kind
+			end
+			st.textures = {}
+			for i, tex in ipairs(type(textures) == "table" and textures or {}) do
+				st.textures[i] = tostring(tex)
+			end
+			st.clouds = clouds ~= false
+		end
+	end
+	return set_sky(self, ...)
+end
+local function sky_color(o)
+	local st = sky_state(o)
+	local t = { fog_sun_tint = copy_color(st.fog_sun_tint), fog_moon_tint = copy_color(st.fog_moon_tint),
+		fog_tint_type = st.fog_tint_type }
+	if st.type == "regular" then
+		for k, c in pairs(st.colors) do
+			t[k] = copy_color(c)
+		end
+	end
+	return t
+end
+player_method("get_sky_color", sky_color)
+-- get_sky(true): the table form; get_sky(): base_color, type, textures, clouds.
+player_method("get_sky", function(o, as_table)
+	local st = sky_state(o)
+	local textures = {}
+	for i, tex in ipairs(st.textures) do
+		textures[i] = tex
+	end
+	if as_table then
+		return { base_color = copy_color(st.base_color), type = st.type, textures = textures, clouds = st.clouds,
+			sky_color = sky_color(o) }
+	end
+	return copy_color(st.base_color), st.type, textures, st.clouds
+end)
 player_method("override_day_night_ratio", function(o, ratio)
 	o.day_night_ratio = tonumber(ratio)
 end)
@@ -828,6 +927,27 @@ end)
 player_method("respawn", function(o)
 	I.respawn(o)
 end)
+
+-- Deprecated player methods 5.6.1 still has (removed in 5.9). The warning comes first, for any
+-- object (add_player_velocity: any live object): add_player_velocity / get_player_velocity are
+-- add_velocity / get_velocity (entities included); get_sky_color is get_sky(true).sky_color for
+-- players and nothing for entities.
+function R.add_player_velocity(self, ...)
+	if not obj(self, "add_player_velocity") then
+		return -- a gone object: no warning either
+	end
+	I.deprecated_function("add_player_velocity", "add_velocity")
+	R.add_velocity(self, ...)
+end
+function R.get_player_velocity(self)
+	I.deprecated_function("get_player_velocity", "get_velocity")
+	return R.get_velocity(self)
+end
+local get_sky_color = R.get_sky_color
+function R.get_sky_color(self)
+	I.deprecated_call("Deprecated call to get_sky_color, use get_sky instead")
+	return get_sky_color(self)
+end
 
 -- Deprecated aliases the engine still has.
 R.getpos, R.setpos, R.moveto = R.get_pos, R.set_pos, R.move_to

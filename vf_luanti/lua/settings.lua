@@ -318,8 +318,8 @@ end
 function Storage:from_table(t)
 	local data = check_storage(self, "from_table")
 	data.data = {}
-	for k, v in pairs(type(t) == "table" and type(t.fields) == "table" and t.fields or {}) do
-		store(data, tostring(k), tostring(v))
+	if type(t) == "table" then
+		I.fields_from_table(data.data, t.fields)
 	end
 	return true
 end

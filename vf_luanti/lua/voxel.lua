@@ -137,7 +137,7 @@ end
 
 local function vm_index(s, x, y, z)
 	local a, b = s.emin, s.emax
-	if x < a.x or x > b.x or y < a.y or y > b.y or z < a.z or z > b.z then
+	if not a or x < a.x or x > b.x or y < a.y or y > b.y or z < a.z or z > b.z then
 		return nil
 	end
 	local ys = b.x - a.x + 1
@@ -145,12 +145,21 @@ local function vm_index(s, x, y, z)
 	return (z - a.z) * zs + (y - a.y) * ys + (x - a.x) + 1
 end
 
+-- Reading again grows the VM to the box around both areas (MMVManip::initialEmerge): blocks it
+-- holds already keep their (possibly changed) data, new blocks are read from the map and the rest
+-- of the box is "ignore".
 function VM.read_from_map(self, p1, p2)
 	local s = vm_state(self, "read_from_map")
 	if I.phase ~= "run" then
 		return
 	end
-	local a, b = block_edges(p1, p2)
+	local ra, rb = block_edges(p1, p2)
+	local a, b = ra, rb
+	local old = s.emin and { emin = s.emin, emax = s.emax, names = s.names, p1 = s.p1, p2 = s.p2 }
+	if old then
+		a = { x = min(ra.x, old.emin.x), y = min(ra.y, old.emin.y), z = min(ra.z, old.emin.z) }
+		b = { x = max(rb.x, old.emax.x), y = max(rb.y, old.emax.y), z = max(rb.z, old.emax.z) }
+	end
 	s.emin, s.emax = a, b
 	s.names, s.p1, s.p2 = {}, {}, {}
 	local i = 0
@@ -158,8 +167,15 @@ function VM.read_from_map(self, p1, p2)
 		for y = a.y, b.y do
 			for x = a.x, b.x do
 				i = i + 1
-				local name, p1, p2 = I.node_at(x, y, z)
-				s.names[i], s.p1[i], s.p2[i] = name, name == "ignore" and p1 or I.read_param1(x, y, z, name, p1), p2
+				local j = old and vm_index(old, x, y, z)
+				if j then
+					s.names[i], s.p1[i], s.p2[i] = old.names[j], old.p1[j], old.p2[j]
+				elseif x >= ra.x and x <= rb.x and y >= ra.y and y <= rb.y and z >= ra.z and z <= rb.z then
+					local name, q1, q2 = I.node_at(x, y, z)
+					s.names[i], s.p1[i], s.p2[i] = name, name == "ignore" and q1 or I.read_param1(x, y, z, name, q1), q2
+				else
+					s.names[i], s.p1[i], s.p2[i] = "ignore", 0, 0
+				end
 			end
 		end
 	end
@@ -167,10 +183,11 @@ function VM.read_from_map(self, p1, p2)
 	return I.vec(a.x, a.y, a.z), I.vec(b.x, b.y, b.z)
 end
 
+-- An empty VM's area is VoxelArea's empty box (1,1,1)..(0,0,0).
 function VM.get_emerged_area(self)
 	local s = vm_state(self, "get_emerged_area")
 	if not s.emin then
-		return I.vec(0, 0, 0), I.vec(-1, -1, -1)
+		return I.vec(1, 1, 1), I.vec(0, 0, 0)
 	end
 	return I.vec(s.emin.x, s.emin.y, s.emin.z), I.vec(s.emax.x, s.emax.y, s.emax.z)
 end
@@ -196,7 +213,6 @@ local function set_array(s, key, data, convert)
 		end
 	end
 	s[key] = dst
-	s.modified = true
 end
 
 function VM.get_data(self, buf)
@@ -242,7 +258,6 @@ function VM.set_node_at(self, pos, node)
 	local name, p1, p2 = I.read_node(node)
 	if i then
 		s.names[i], s.p1[i], s.p2[i] = name, p1, p2
-		s.modified = true
 	end
 end
 
@@ -269,8 +284,11 @@ function VM.write_to_map(self)
 	end
 end
 
+-- Only a mapgen VM (not simulated) is ever "modified" in 5.6.1: set_data, set_node_at and
+-- write_to_map leave a VM from get_voxel_manip / VoxelManip() at false.
 function VM.was_modified(self)
-	return vm_state(self, "was_modified").modified == true
+	vm_state(self, "was_modified")
+	return false
 end
 
 -- Accepted for compatibility; the simulated map has no light or liquid model to update.
