@@ -197,6 +197,11 @@ def one(check, **kw):
             "interval",
         ),
         (
+            {"kind": "abm", "desc": "no abm", "nodenames": ["mymod:lamp_on"], "count": 0},
+            {"kind": "abm", "desc": "no abm", "nodenames": ["mymod:lamp"], "count": 0},
+            "number of ABMs on ['mymod:lamp']",
+        ),
+        (
             {
                 "kind": "privilege",
                 "desc": "priv",

@@ -628,6 +628,8 @@ def _check_registry(c: dict, reg: Registry) -> str | None:
         )
     if kind in ("abm", "lbm"):
         lst = [a for a in r.get(kind + "s") or [] if _names_cover(c["nodenames"], a.get("nodenames") or [])]
+        if "count" in c and not lst:  # e.g. count 0: none may be registered
+            return match(c["count"], 0, f"number of {kind.upper()}s on {c['nodenames']}")
         if not lst:
             return f"no {kind.upper()} on nodenames {c['nodenames']} is registered"
         errs = []
