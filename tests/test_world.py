@@ -945,6 +945,18 @@ def test_deprecated_player_velocity_and_sky_color() -> None:
     assert messages.count("Call to deprecated function 'add_player_velocity', please use 'add_velocity'") == 1
     assert messages.count("Call to deprecated function 'get_player_velocity', please use 'get_velocity'") == 2
     assert messages.count("Deprecated call to get_sky_color, use get_sky instead") == 6
+    # The legacy set_sky / get_sky forms warn too (players only); textures stay for a skybox only.
+    legacy = """
+    local p = core.get_player_by_name("sam")
+    p:set_sky("#ff0000", "plain", {}, false)
+    local base, kind, textures, clouds = p:get_sky()
+    p:set_sky({textures = {"a.png"}, type = "regular"})
+    return {base.r, kind, #textures, clouds, #p:get_sky(true).textures}
+    """
+    assert w.eval(legacy) == [255, "plain", 0, False, 0]
+    messages = [d.message for d in w.warnings()]
+    assert "Deprecated call to set_sky, please check lua_api.txt" in messages
+    assert "Deprecated call to get_sky, please check lua_api.txt" in messages
     assert ("WARNING[Server]: Call to deprecated function 'get_player_velocity', please use 'get_velocity' "
             "at /vfl/mods/tmod/init.lua:16") in w.output()
 
@@ -1323,6 +1335,13 @@ core.register_on_joinplayer(function(player)
         P("sky_color_plain", player:get_sky_color())
         player:set_sky()
         P("sky_color_reset", player:get_sky_color())
+        P("entity_legacy_sky", select("#", e:set_sky("#ff0000", "plain", {}, false)),
+            select("#", e:get_sky()))
+        P("legacy_set_sky", select("#", player:set_sky("#ff0000", "plain", {}, false)))
+        P("legacy_get_sky", player:get_sky())
+        P("get_sky_table", player:get_sky(true))
+        player:set_sky({base_color = "#00ff00", textures = {"a.png"}, clouds = false, type = "regular"})
+        P("get_sky_regular", player:get_sky())
         core.request_shutdown()
     end)
 end)
@@ -1380,3 +1399,8 @@ def test_player_probe_matches_real_engine(tmp_path) -> None:
     w.join_player("sam")
     w.step(10)
     assert [line for line in w.output() if line.startswith("WP|")] == engine
+    import re
+
+    warnings = {re.sub(r" \(at .*\)$| at \S+:-?\d+$", "", ln.split("WARNING[Server]: ", 1)[1])
+                for ln in log.splitlines() if "WARNING[Server]: " in ln}
+    assert sorted(warnings) == sorted({d.message for d in w.warnings()})

@@ -858,6 +858,9 @@ function R.set_sky(self, ...)
 					st.textures[i] = tostring(tex)
 				end
 			end
+			if st.type ~= "skybox" then
+				st.textures = {} -- only a skybox keeps textures
+			end
 			if type(t.clouds) == "boolean" then
 				st.clouds = t.clouds
 			end
@@ -875,6 +878,7 @@ function R.set_sky(self, ...)
 				end
 			end
 		else
+			I.deprecated_call("Deprecated call to set_sky, please check lua_api.txt")
 			local st = sky_state(o)
 			local base, kind, textures, clouds = ...
 			st.base_color = I.read_color(base, st.base_color)
@@ -903,6 +907,7 @@ local function sky_color(o)
 end
 player_method("get_sky_color", sky_color)
 -- get_sky(true): the table form; get_sky(): base_color, type, textures, clouds.
+local get_sky_method
 player_method("get_sky", function(o, as_table)
 	local st = sky_state(o)
 	local textures = {}
@@ -915,6 +920,14 @@ player_method("get_sky", function(o, as_table)
 	end
 	return copy_color(st.base_color), st.type, textures, st.clouds
 end)
+get_sky_method = R.get_sky
+function R.get_sky(self, as_table)
+	local o = obj(self, "get_sky")
+	if o and o.kind == "player" and not as_table then
+		I.deprecated_call("Deprecated call to get_sky, please check lua_api.txt")
+	end
+	return get_sky_method(self, as_table)
+end
 player_method("override_day_night_ratio", function(o, ratio)
 	o.day_night_ratio = tonumber(ratio)
 end)
