@@ -942,8 +942,10 @@ def test_deprecated_player_velocity_and_sky_color() -> None:
     assert w.eval("return tmod_deprecated()") == [0, 1, 0, 0, "97,181,245 128 default", "51 255 custom 107",
                                                   "nil custom nil", 245, 0]
     messages = [d.message for d in w.warnings()]
-    assert messages.count("Call to deprecated function 'add_player_velocity', please use 'add_velocity'") == 1
-    assert messages.count("Call to deprecated function 'get_player_velocity', please use 'get_velocity'") == 2
+    # One warning per calling location, whichever deprecated name it calls (checked in 5.6.1): the
+    # get_player_velocity on the add_player_velocity line is not reported; a removed object warns too.
+    assert messages.count("Call to deprecated function 'add_player_velocity', please use 'add_velocity'") == 2
+    assert messages.count("Call to deprecated function 'get_player_velocity', please use 'get_velocity'") == 1
     assert messages.count("Deprecated call to get_sky_color, use get_sky instead") == 6
     # The legacy set_sky / get_sky forms warn too (players only); textures stay for a skybox only.
     legacy = """
@@ -958,7 +960,7 @@ def test_deprecated_player_velocity_and_sky_color() -> None:
     assert "Deprecated call to set_sky, please check lua_api.txt" in messages
     assert "Deprecated call to get_sky, please check lua_api.txt" in messages
     assert ("WARNING[Server]: Call to deprecated function 'get_player_velocity', please use 'get_velocity' "
-            "at /vfl/mods/tmod/init.lua:16") in w.output()
+            "at /vfl/mods/tmod/init.lua:18") in w.output()
 
 
 def test_voxelmanip_areas_grow_and_are_never_modified() -> None:
@@ -1115,27 +1117,6 @@ end)
 """
 
 
-@pytest.mark.engine
-@pytest.mark.slow
-@pytest.mark.parametrize("probe", [PROBE, PROBE2], ids=["probe1", "probe2"])
-def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
-    from vf_luanti import oracle
-
-    if not oracle.engine_available():
-        pytest.skip("the Luanti engine is not installed")
-    mod = tmp_path / "wp"
-    mod.mkdir()
-    (mod / "mod.conf").write_text("name = wp\n")
-    (mod / "init.lua").write_text(probe)
-    run = oracle.run_engine([mod], game="emptygame", steps=50, timeout=30)
-    engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
-    assert engine, run.log[-2000:]
-    w = make_world(probe, name="wp")
-    w.step(4)
-    emulated = [line for line in w.output() if line.startswith("WP|")]
-    assert emulated == engine
-
-
 PROBE3 = PROBE.split("local events = {}")[0] + r"""
 local function methods(x)
     local mt = getmetatable(x)
@@ -1191,12 +1172,6 @@ core.after(0, function()
     end)
 end)
 """
-
-
-@pytest.mark.engine
-@pytest.mark.slow
-def test_probe3_matches_real_engine(tmp_path) -> None:
-    test_probe_matches_real_engine(tmp_path, PROBE3)
 
 
 KICK = r"""
@@ -1307,10 +1282,26 @@ end)
 
 @pytest.mark.engine
 @pytest.mark.slow
-def test_probe4_matches_real_engine(tmp_path) -> None:
-    # NodeMetaRef to_table/from_table, the ObjectRef and VoxelManip method tables, the deprecated
-    # player methods on an entity and VoxelManip areas, as 5.6.1 has them.
-    test_probe_matches_real_engine(tmp_path, PROBE4)
+@pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4],
+                         ids=["probe1", "probe2", "probe3", "probe4"])
+def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
+    # probe3: entity defaults, punch, visual_size, privilege callbacks; probe4: NodeMetaRef
+    # to_table/from_table, the ObjectRef and VoxelManip method tables, VoxelManip areas
+    from vf_luanti import oracle
+
+    if not oracle.engine_available():
+        pytest.skip("the Luanti engine is not installed")
+    mod = tmp_path / "wp"
+    mod.mkdir()
+    (mod / "mod.conf").write_text("name = wp\n")
+    (mod / "init.lua").write_text(probe)
+    run = oracle.run_engine([mod], game="emptygame", steps=50, timeout=30)
+    engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
+    assert engine, run.log[-2000:]
+    w = make_world(probe, name="wp")
+    w.step(4)
+    emulated = [line for line in w.output() if line.startswith("WP|")]
+    assert emulated == engine
 
 
 # Player-only behaviour needs a connected player: the 5.6.1 client joins headless with the null video
@@ -1404,3 +1395,276 @@ def test_player_probe_matches_real_engine(tmp_path) -> None:
     warnings = {re.sub(r" \(at .*\)$| at \S+:-?\d+$", "", ln.split("WARNING[Server]: ", 1)[1])
                 for ln in log.splitlines() if "WARNING[Server]: " in ln}
     assert sorted(warnings) == sorted({d.message for d in w.warnings()})
+
+
+# -- Deprecated API of 5.6.1 (checked in the real engine; the player parts with the headless client) --
+
+def _warning_lines(w: World) -> list[str]:
+    return [ln for ln in w.output() if ln.startswith("WARNING[")]
+
+
+DEPRECATED_LOOK = r"""
+core.register_on_joinplayer(function(p)
+    print("WP|yaw", p:get_look_yaw(), p:get_look_pitch())
+    p:set_look_horizontal(1.0); p:set_look_vertical(0.5)
+    print("WP|yaw2", p:get_look_yaw(), p:get_look_pitch())
+    p:set_look_yaw(2.0); p:set_look_pitch(0.25)
+    print("WP|set", p:get_look_horizontal(), p:get_look_vertical())
+end)
+"""
+
+
+def test_deprecated_look_methods_match_engine() -> None:
+    w = make_world(DEPRECATED_LOOK, name="wp")
+    w.join_player("sam")
+    w.step(0.2)
+    lines = [ln for ln in w.output() if ln.startswith("WP|")]
+    # 5.6.1: get_look_yaw is the yaw + 90 degrees, get_look_pitch the negated pitch, both through
+    # single-precision degrees; set_look_yaw / set_look_pitch set the plain yaw / pitch.
+    assert lines == ["WP|yaw\t1.5707963705063\t-0", "WP|yaw2\t2.570796251297\t-0.49999997019768",
+                     "WP|set\t2\t0.25"]
+    warnings = _warning_lines(w)
+    where = "(at /vfl/mods/wp/init.lua:"
+    assert warnings[:2] == [
+        "WARNING[Server]: Deprecated call to get_look_yaw, use get_look_horizontal instead " + where + "3)",
+        "WARNING[Server]: Deprecated call to get_look_pitch, use get_look_vertical instead " + where + "3)"]
+    for name, new in (("yaw", "horizontal"), ("pitch", "vertical")):
+        assert (f"WARNING[Server]: Deprecated call to set_look_{name}, use set_look_{new} instead. "
+                + where + "6)") in warnings
+    assert len(warnings) == 6  # every call warns
+    assert all(d.message.startswith("Deprecated call to") for d in w.warnings())
+
+
+DEPRECATED_ATTRIBUTES = r"""
+core.register_on_joinplayer(function(p)
+    p:set_attribute("a", "b")
+    print("WP|attr", p:get_attribute("a"), p:get_attribute("zz"))
+    p:set_attribute("a", nil)
+    print("WP|attr2", p:get_attribute("a"), p:get_meta():get_string("a"))
+    p:set_attribute("n", 5)
+    print("WP|attr3", p:get_attribute("n"), type(p:get_attribute("n")))
+end)
+"""
+
+
+def test_deprecated_attributes_warn_on_every_call() -> None:
+    w = make_world(DEPRECATED_ATTRIBUTES, name="wp")
+    w.join_player("sam")
+    w.step(0.2)
+    # A missing attribute is no value at all (print shows nothing for it).
+    assert [ln for ln in w.output() if ln.startswith("WP|")] == [
+        "WP|attr\tb", "WP|attr2\tnil\t", "WP|attr3\t5\tstring"]
+    warnings = _warning_lines(w)
+    assert warnings[:3] == [
+        "WARNING[Server]: Deprecated call to set_attribute, use MetaDataRef methods instead. "
+        "(at /vfl/mods/wp/init.lua:3)",
+        "WARNING[Server]: Deprecated call to get_attribute, use MetaDataRef methods instead. "
+        "(at /vfl/mods/wp/init.lua:4)",
+        "WARNING[Server]: Deprecated call to get_attribute, use MetaDataRef methods instead. "
+        "(at /vfl/mods/wp/init.lua:4)"]
+    assert len(warnings) == 8
+
+
+DEPRECATED_ALIASES = r"""
+core.register_entity("wp:e", {initial_properties = {}})
+core.after(0, function()
+    local o = core.add_entity({x = 0, y = 0, z = 0}, "wp:e")
+    o:getpos()
+    o:setpos({x = 0, y = 0, z = 0})
+    o:moveto({x = 0, y = 0, z = 0})
+    o:setvelocity({x = 0, y = 0, z = 0})
+    o:getvelocity()
+    o:setacceleration({x = 0, y = 0, z = 0})
+    o:getacceleration()
+    o:setyaw(1)
+    o:getyaw()
+    o:settexturemod("")
+    o:setsprite()
+    o:getpos() o:getpos()
+    o:getpos() ; o:setpos({x = 0, y = 0, z = 0})
+    for i = 1, 2 do o:getpos() end
+end)
+"""
+
+
+def test_deprecated_objectref_aliases_warn_once_per_location() -> None:
+    w = make_world(DEPRECATED_ALIASES, name="wp")
+    w.step(0.2)
+    names = [("getpos", "get_pos"), ("setpos", "set_pos"), ("moveto", "move_to"),
+             ("setvelocity", "set_velocity"),
+             ("getvelocity", "get_velocity"), ("setacceleration", "set_acceleration"),
+             ("getacceleration", "get_acceleration"), ("setyaw", "set_yaw"), ("getyaw", "get_yaw"),
+             ("settexturemod", "set_texture_mod"), ("setsprite", "set_sprite"), ("getpos", "get_pos"),
+             ("getpos", "get_pos"), ("getpos", "get_pos")]
+    # One warning per calling location, whichever deprecated name it calls (line 16 calls getpos
+    # twice, line 17 getpos and setpos: one warning each).
+    assert _warning_lines(w) == [
+        f"WARNING[Server]: Call to deprecated function '{old}', please use '{new}' "
+        f"at /vfl/mods/wp/init.lua:{line}"
+        for line, (old, new) in enumerate(names, start=5)]
+
+
+DEPRECATED_LOG = r"""
+core.register_node("wp:old", {tile_images = {"a.png"}})
+for i = 1, 2 do core.get_node_group("wp:old", "b") end
+local function wrap() core.log("deprecated", "zz direct") end
+wrap()
+wrap()
+local s = ItemStack("wp:old")
+s:set_metadata("hello")
+print("WP|meta", s:get_metadata())
+core.after(0, function()
+    core.get_node_group("wp:old", "b")
+end)
+"""
+
+
+def test_core_log_deprecated_and_get_node_group() -> None:
+    w = make_world(DEPRECATED_LOG, name="wp")
+    w.step(0.2)
+    # log_deprecated on every call, naming the caller of core.log's caller; 5.6.1 says nothing about
+    # tile_images or ItemStack get_metadata / set_metadata.
+    node_group = "Deprecated usage of get_node_group, use get_item_group instead"
+    assert _warning_lines(w) == [
+        "WARNING[Main]: " + node_group + " (at /vfl/mods/wp/init.lua:3)",
+        "WARNING[Main]: " + node_group + " (at /vfl/mods/wp/init.lua:3)",
+        "WARNING[Main]: zz direct (at /vfl/mods/wp/init.lua:5)",
+        "WARNING[Main]: zz direct (at /vfl/mods/wp/init.lua:6)",
+        "WARNING[Server]: " + node_group + " (at /vfl/mods/wp/init.lua:11)"]
+    assert "WP|meta\thello" in w.output()
+
+
+PHYSICS_POSITIONAL = r"""
+core.register_on_joinplayer(function(p)
+    p:set_physics_override(2, 3, 0.5)
+    local t = p:get_physics_override()
+    print("WP|phys", t.speed, t.jump, t.gravity, t.sneak)
+    p:set_physics_override(nil, 1.5)
+    t = p:get_physics_override()
+    print("WP|phys2", t.speed, t.jump, t.gravity)
+    p:set_physics_override(4)
+    t = p:get_physics_override()
+    print("WP|phys3", t.speed, t.jump, t.gravity)
+end)
+"""
+
+
+def test_positional_physics_override_applies_with_warning() -> None:
+    w = make_world(PHYSICS_POSITIONAL, name="wp")
+    w.join_player("sam")
+    w.step(0.2)
+    # An explicit nil keeps the value; an argument left out reads as 0 (as in 5.6.1).
+    assert [ln for ln in w.output() if ln.startswith("WP|")] == [
+        "WP|phys\t2\t3\t0.5\ttrue", "WP|phys2\t2\t1.5\t0", "WP|phys3\t4\t0\t0"]
+    assert _warning_lines(w) == [
+        f"WARNING[Server]: Deprecated use of set_physics_override(num, num, num) "
+        f"(at /vfl/mods/wp/init.lua:{n})"
+        for n in (3, 6, 9)]
+
+
+TIMEOFDAY = r"""
+core.after(0, function()
+    for _, v in ipairs({0.2, 0.123456789, 0.5, 1.0, 0, 0.99999, 1/3}) do
+        core.set_timeofday(v)
+        print("WP|tod", string.format("%.17g", core.get_timeofday()))
+    end
+end)
+"""
+
+
+def test_get_timeofday_is_whole_parts_as_float() -> None:
+    w = make_world(TIMEOFDAY, name="wp")
+    w.step(0.2)
+    assert [ln.split("\t")[1] for ln in w.output() if ln.startswith("WP|")] == [
+        "0.20000000298023224", "0.12341666966676712", "0.5", "1", "0", "0.999958336353302",
+        "0.3333333432674408"]
+
+
+OBJECT_TABLES = r"""
+print("WP|load", type(core.luaentities), type(core.object_refs), next(core.object_refs))
+core.register_entity("wp:e", {initial_properties = {}, on_activate = function(self)
+    print("WP|act", core.luaentities[next(core.object_refs)] == self)
+end})
+core.after(0, function()
+    local o = core.add_entity({x = 0, y = 0, z = 0}, "wp:e")
+    local id = next(core.object_refs)
+    print("WP|ids", id, core.object_refs[id] == o, core.luaentities[id] == o:get_luaentity())
+    o:remove()
+    print("WP|removed", core.object_refs[id] ~= nil, core.luaentities[id] ~= nil)
+    local n = 0
+    local function f()
+        n = n + 1
+        print("WP|step", n, core.object_refs[id] ~= nil, core.luaentities[id] ~= nil)
+        if n < 4 then core.after(0.25, f) end
+    end
+    core.after(0, f)
+end)
+"""
+
+
+def test_object_refs_and_luaentities_tables() -> None:
+    w = make_world(OBJECT_TABLES, name="wp")
+    w.step(2)
+    # As in 5.6.1: a removed object stays listed until the next object-management pass (0.5 s).
+    assert [ln for ln in w.output() if ln.startswith("WP|")] == [
+        "WP|load\ttable\ttable\tnil", "WP|act\ttrue", "WP|ids\t1\ttrue\ttrue", "WP|removed\ttrue\ttrue",
+        "WP|step\t1\ttrue\ttrue", "WP|step\t2\ttrue\ttrue", "WP|step\t3\tfalse\tfalse",
+        "WP|step\t4\tfalse\tfalse"]
+
+
+ABM_ORDER = r"""
+core.register_node("wp:a", {})
+core.register_node("wp:b", {})
+core.register_abm({nodenames = {"wp:a"}, interval = 1, chance = 1, action = function(pos, node)
+    print("WP|abm1", core.pos_to_string(pos), node.name)
+    core.set_node(pos, {name = "wp:b"})
+end})
+core.register_abm({nodenames = {"wp:b"}, interval = 1, chance = 1, action = function(pos, node)
+    print("WP|abm3", core.pos_to_string(pos), node.name)
+end})
+core.register_abm({nodenames = {"wp:a"}, interval = 1, chance = 1, action = function(pos, node)
+    print("WP|abm2", core.pos_to_string(pos), node.name)
+end})
+"""
+
+
+@pytest.mark.parametrize("driver", [False, True], ids=["step", "run_abms"])
+def test_abm_pass_goes_node_by_node(driver: bool) -> None:
+    w = make_world(ABM_ORDER, name="wp")
+    w.set_node((1, 1, 1), "wp:a")
+    w.set_node((1, 1, 2), "wp:a")
+    if driver:
+        w.run_abms(1)
+    else:
+        w.step(1.05)
+    # 5.6.1 (checked in the engine): each node gets the ABMs of the content it had when the pass
+    # reached it; abm2 still runs after abm1 changed the node (and sees the new node), abm3 (for the
+    # new content) waits for the next pass.
+    assert [ln for ln in w.output() if ln.startswith("WP|")] == [
+        "WP|abm1\t(1,1,1)\twp:a", "WP|abm2\t(1,1,1)\twp:b",
+        "WP|abm1\t(1,1,2)\twp:a", "WP|abm2\t(1,1,2)\twp:b"]
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+@pytest.mark.parametrize("probe", [DEPRECATED_ALIASES, DEPRECATED_LOG, TIMEOFDAY],
+                         ids=["aliases", "log_deprecated", "timeofday"])
+def test_deprecation_probes_match_real_engine(tmp_path, probe: str) -> None:
+    import re
+
+    from vf_luanti import oracle
+
+    if not oracle.engine_available():
+        pytest.skip("the Luanti engine is not installed")
+    mod = tmp_path / "wp"
+    mod.mkdir()
+    (mod / "mod.conf").write_text("name = wp\n")
+    (mod / "init.lua").write_text(probe)
+    run = oracle.run_engine([mod], game="emptygame", steps=20, timeout=30)
+    engine = [re.sub(r"\S*/init\.lua", "/vfl/mods/wp/init.lua", f"{ln.level}[{ln.thread}]: {ln.text}")
+              for ln in run.lines if ln.level == "WARNING"]
+    engine += re.findall(r"WP\|[^\n]*", run.log)  # print output can land inside a log line
+    assert engine, run.log[-2000:]
+    w = make_world(probe, name="wp")
+    w.step(2)
+    assert _warning_lines(w) + [ln for ln in w.output() if ln.startswith("WP|")] == engine

@@ -176,50 +176,69 @@ local function object_counts(x, y, z)
 	return near, wider
 end
 
--- One pass of one ABM over the map; returns how many times its action ran.
-function I.run_abm(spec)
-	if type(spec) ~= "table" or type(spec.action) ~= "function" then
+-- One ABM pass (5.6.1 ABMHandler::apply), over the ABMs in `specs` (registration order); returns how
+-- many times an action ran. The pass goes node by node (the stored nodes when it starts, in hash
+-- order): it reads the node's content when it gets there and tries each ABM for that content in
+-- turn. An action that changes the node does not stop the later ABMs for the content it had: they
+-- still run on it and are handed the node as it is now (the engine passes the block's node by
+-- reference), while ABMs for the new content wait for the next pass (checked in the real engine).
+local function abm_pass(specs)
+	local abms = {}
+	for _, spec in ipairs(specs) do
+		if type(spec) == "table" and type(spec.action) == "function" then
+			local match, neighbors, min_y, max_y, chance = abm_fields(spec)
+			abms[#abms + 1] = { spec = spec, match = match, neighbors = neighbors, min_y = min_y,
+				max_y = max_y, chance = chance }
+		end
+	end
+	if #abms == 0 then
 		return 0
 	end
-	local match, neighbors, min_y, max_y, chance = abm_fields(spec)
 	local hashes = {}
-	for h, n in pairs(I.nodes) do
-		if match(n.name) then
-			hashes[#hashes + 1] = h
-		end
+	for h in pairs(I.nodes) do
+		hashes[#hashes + 1] = h
 	end
 	sort(hashes)
 	local fired = 0
 	for _, h in ipairs(hashes) do
 		local x, y, z = I.unhash(h)
-		local name, p1, p2 = I.node_at(x, y, z)
-		if match(name) and (not min_y or y >= min_y) and (not max_y or y <= max_y)
-				and (not neighbors or has_neighbor(x, y, z, neighbors))
-				and (I.abm_mode == "always" or chance <= 1 or rand_below(chance) == 0) then
-			local near, wider = object_counts(x, y, z)
-			set_last_run_mod(spec.mod_origin)
-			local ok = I.callback("LuaABM::trigger", spec.action, I.vec(x, y, z),
-				{ name = name, param1 = p1, param2 = p2 }, near, wider)
-			if ok then
-				fired = fired + 1
+		local content = (I.node_at(x, y, z))
+		for _, a in ipairs(abms) do
+			if a.match(content) and (not a.min_y or y >= a.min_y) and (not a.max_y or y <= a.max_y)
+					and (not a.neighbors or has_neighbor(x, y, z, a.neighbors))
+					and (I.abm_mode == "always" or a.chance <= 1 or rand_below(a.chance) == 0) then
+				local near, wider = object_counts(x, y, z)
+				local name, p1, p2 = I.node_at(x, y, z)
+				set_last_run_mod(a.spec.mod_origin)
+				local ok = I.callback("LuaABM::trigger", a.spec.action, I.vec(x, y, z),
+					{ name = name, param1 = p1, param2 = p2 }, near, wider)
+				if ok then
+					fired = fired + 1
+				end
 			end
 		end
 	end
 	return fired
 end
 
--- Run every registered ABM `times` times regardless of intervals; returns the total action count.
+-- One pass of one ABM over the map; returns how many times its action ran.
+function I.run_abm(spec)
+	return abm_pass({ spec })
+end
+
+-- Run every registered ABM `times` times regardless of intervals (one pass with all of them each
+-- time); returns the total action count.
 function I.run_abms(times)
 	local total = 0
 	for _ = 1, times do
-		for _, spec in ipairs(I.registry("registered_abms")) do
-			total = total + I.run_abm(spec)
-		end
+		total = total + abm_pass(I.registry("registered_abms"))
 	end
 	return total
 end
 
+-- The ABMs whose interval has elapsed run together in one pass.
 local function step_abms(dtime)
+	local due = {}
 	for _, spec in ipairs(I.registry("registered_abms")) do
 		if type(spec) == "table" then
 			local interval = tonumber(spec.interval) or 10
@@ -229,10 +248,13 @@ local function step_abms(dtime)
 				if t >= interval then
 					t = 0
 				end
-				I.run_abm(spec)
+				due[#due + 1] = spec
 			end
 			abm_timers[spec] = t
 		end
+	end
+	if #due > 0 then
+		abm_pass(due)
 	end
 end
 
@@ -268,6 +290,7 @@ function I.step(dtime)
 		end
 	end
 	I.step_entities(dtime, I.callback)
+	I.manage_objects(dtime)
 	I.run_emerges(I.callback)
 end
 

@@ -23,21 +23,22 @@ local function thread()
 end
 
 -- The engine names the method's immediate caller: "[C]:-1" when that is pcall or another C function.
-local function caller_location(where)
-	local info = H.debug.getinfo(4, "S")
+local function caller_location(where, skip)
+	local info = H.debug.getinfo(4 + (skip or 0), "S")
 	if info and info.what == "C" then
 		return "[C]:-1"
 	end
 	return where.file and (where.file .. ":" .. H.tostring(where.line))
 end
 
--- "Call to deprecated function 'old', please use 'new' at file:line": once per location.
+-- "Call to deprecated function 'old', please use 'new' at file:line": once per location and
+-- thread, whichever deprecated function it calls (5.6.1 keeps one list of logged locations).
 function I.deprecated_function(old, new)
 	local where = I.mod_frame(3) or {}
 	local message = "Call to deprecated function '" .. old .. "', please use '" .. new .. "'"
 	local loc = caller_location(where)
 	local suffix = loc and (" at " .. loc) or ""
-	local k = "deprecated:" .. message .. suffix
+	local k = "deprecated_function:" .. thread() .. ":" .. (loc or "")
 	if not I.warned_at[k] then
 		I.warned_at[k] = true
 		I.diag("warning", message, where)
@@ -45,10 +46,12 @@ function I.deprecated_function(old, new)
 	end
 end
 
--- log_deprecated(L, "message"): "message (at file:line)" on every call.
-function I.deprecated_call(message)
-	local where = I.mod_frame(3) or {}
-	local loc = caller_location(where)
+-- log_deprecated(L, "message"): "message (at file:line)" on every call. `skip`: further frames
+-- between the deprecated function and the caller to name (core.log("deprecated", ...) names its
+-- caller's caller).
+function I.deprecated_call(message, skip)
+	local where = I.mod_frame(3 + (skip or 0)) or {}
+	local loc = caller_location(where, skip)
 	local suffix = loc and (" (at " .. loc .. ")") or ""
 	I.diag("warning", message, where)
 	I.emit("WARNING[" .. thread() .. "]: " .. message .. suffix)

@@ -130,6 +130,11 @@ function core.log(level, text)
 	if text == nil then
 		level, text = "none", level
 	end
+	if level == "deprecated" then
+		-- log_deprecated: a WARNING on every call, naming the caller of core.log's caller.
+		I.deprecated_call(tostring(text), 1) -- not a tail call: the frames count
+		return
+	end
 	if type(level) ~= "string" or not LEVELS[level] then
 		emit("WARNING[Main]: Tried to log at unknown level '" .. tostring(level) .. "'.  Defaulting to \"none\".")
 		level = "none"

@@ -188,6 +188,7 @@ function I.leave_player(o, timed_out)
 	o.removed = true
 	I.objects[o.id] = nil
 	I.gone_objects[o.id] = o
+	I.unlisted_objects[#I.unlisted_objects + 1] = o
 end
 
 api.leave_player = guarded(function(name, timed_out)

@@ -838,7 +838,8 @@ function core.get_timeofday()
 	if not running() then
 		return
 	end
-	return I.timeofday
+	-- The engine keeps whole 1/24000 parts of a day and hands back (float)parts / 24000.0f.
+	return I.f32(floor(I.timeofday * 24000 + 1e-6) / 24000)
 end
 
 function core.set_timeofday(t)
@@ -849,7 +850,8 @@ function core.set_timeofday(t)
 	if t == nil or t < 0 or t > 1 then
 		error("Time of day value must be between 0 and 1", 0)
 	end
-	I.timeofday = t
+	-- (int)(timeofday_f * 24000.0f) in single precision: whole parts of the day.
+	I.timeofday = floor(I.f32(I.f32(t) * 24000)) / 24000
 end
 
 function core.get_day_count()

@@ -12,6 +12,32 @@ local floor, min, max, sqrt, sin, cos = H.math.floor, H.math.min, H.math.max, H.
 local sort = H.table.sort
 
 I.objects = {}        -- id -> object record
+-- The engine's tables of live ObjectRefs and LuaEntities by object id. A removed object leaves them
+-- at the next object-management pass (every 0.5 s of server steps), not at once.
+core.object_refs = {}
+core.luaentities = {}
+I.unlisted_objects = {} -- removed records still in core.object_refs / core.luaentities
+local manage_timer = 0
+function I.manage_objects(dtime)
+	manage_timer = manage_timer + dtime
+	if manage_timer < 0.5 then
+		return
+	end
+	manage_timer = manage_timer - 0.5
+	if manage_timer >= 0.5 then
+		manage_timer = 0
+	end
+	local refs, ents = rawget(core, "object_refs"), rawget(core, "luaentities")
+	for _, o in ipairs(I.unlisted_objects) do
+		if type(refs) == "table" and H.rawequal(refs[o.id], o.ref) then
+			refs[o.id] = nil
+		end
+		if type(ents) == "table" and o.luaentity ~= nil and H.rawequal(ents[o.id], o.luaentity) then
+			ents[o.id] = nil
+		end
+	end
+	I.unlisted_objects = {}
+end
 I.gone_objects = {}   -- id -> removed object record (the host can still read its last state)
 I.players = {}        -- name -> player object record (connected players)
 I.player_order = {}   -- names in join order
@@ -60,6 +86,10 @@ local function new_object(kind, pos)
 	I.next_object_id = I.next_object_id + 1
 	o.ref = new_ref(o)
 	I.objects[o.id] = o
+	local refs = rawget(core, "object_refs")
+	if type(refs) == "table" then
+		refs[o.id] = o.ref
+	end
 	return o
 end
 
@@ -165,6 +195,7 @@ function I.remove_object(o)
 	o.removed = true
 	I.objects[o.id] = nil
 	I.gone_objects[o.id] = o
+	I.unlisted_objects[#I.unlisted_objects + 1] = o
 	for _, child in pairs(o.children) do
 		child.attach = nil
 	end
@@ -644,17 +675,26 @@ end)
 player_method("set_look_vertical", function(o, pitch)
 	o.pitch = tonumber(pitch) or 0
 end)
+-- The deprecated look methods (5.6.1 PlayerSAO keeps degrees in floats): get_look_yaw is the yaw
+-- plus 90 degrees (getRadYawDep), get_look_pitch the negated pitch; set_look_yaw / set_look_pitch
+-- set the plain yaw / pitch (no offset, no negation). The warning comes first, for any object.
+-- (Irrlicht's RADTODEG is 180.0f / PI in single precision: one ulp off the rounded 180 / pi.)
+local PI = I.f32(H.math.pi)
+local RADTODEG, DEGTORAD = I.f32(180 / PI), I.f32(PI / 180)
+local function degrees(rad)
+	return I.f32(I.f32(rad) * RADTODEG)
+end
 player_method("get_look_yaw", function(o)
-	return o.yaw
+	return I.f32((degrees(o.yaw) + 90) * DEGTORAD)
 end)
 player_method("get_look_pitch", function(o)
-	return -o.pitch
+	return I.f32(-degrees(o.pitch) * DEGTORAD)
 end)
 player_method("set_look_yaw", function(o, yaw)
 	o.yaw = tonumber(yaw) or 0
 end)
 player_method("set_look_pitch", function(o, pitch)
-	o.pitch = -(tonumber(pitch) or 0)
+	o.pitch = tonumber(pitch) or 0
 end)
 player_method("get_breath", function(o)
 	return o.breath
@@ -676,7 +716,11 @@ player_method("set_attribute", function(o, k, v)
 	o.meta[tostring(k)] = v ~= nil and tostring(v) or nil
 end)
 player_method("get_attribute", function(o, k)
-	return o.meta[tostring(k)]
+	local v = o.meta[tostring(k)]
+	if v ~= nil then
+		return v
+	end
+	-- nothing at all (not nil) for a missing attribute
 end)
 player_method("set_inventory_formspec", function(o, fs)
 	o.inventory_formspec = tostring(fs or "")
@@ -713,10 +757,22 @@ end)
 
 local PHYSICS = { speed = 1, jump = 1, gravity = 1, sneak = true, sneak_glitch = false, new_move = true }
 
-player_method("set_physics_override", function(o, t)
-	for k, v in pairs(type(t) == "table" and t or {}) do
-		if PHYSICS[k] ~= nil then
-			o.physics[k] = v
+player_method("set_physics_override", function(o, t, ...)
+	if type(t) == "table" then
+		for k, v in pairs(t) do
+			if PHYSICS[k] ~= nil then
+				o.physics[k] = v
+			end
+		end
+		return
+	end
+	-- The old positional form (speed, jump, gravity), warned about by R.set_physics_override below.
+	-- The engine skips an explicit nil, but an argument left out reads as 0 (lua_isnil is false
+	-- for a missing argument, lua_tonumber gives 0).
+	local args, n = { t, ... }, H.select("#", ...) + 1
+	for i, k in ipairs({ "speed", "jump", "gravity" }) do
+		if i > n or args[i] ~= nil then
+			o.physics[k] = i <= n and tonumber(args[i]) or 0
 		end
 	end
 end)
@@ -942,14 +998,11 @@ player_method("respawn", function(o)
 end)
 
 -- Deprecated player methods 5.6.1 still has (removed in 5.9). The warning comes first, for any
--- object (add_player_velocity: any live object): add_player_velocity / get_player_velocity are
+-- object, removed ones included: add_player_velocity / get_player_velocity are
 -- add_velocity / get_velocity (entities included); get_sky_color is get_sky(true).sky_color for
 -- players and nothing for entities.
 function R.add_player_velocity(self, ...)
-	if not obj(self, "add_player_velocity") then
-		return -- a gone object: no warning either
-	end
-	I.deprecated_function("add_player_velocity", "add_velocity")
+	I.deprecated_function("add_player_velocity", "add_velocity") -- a gone object warns too
 	R.add_velocity(self, ...)
 end
 function R.get_player_velocity(self)
@@ -962,12 +1015,43 @@ function R.get_sky_color(self)
 	return get_sky_color(self)
 end
 
--- Deprecated aliases the engine still has.
-R.getpos, R.setpos, R.moveto = R.get_pos, R.set_pos, R.move_to
-R.getvelocity, R.setvelocity = R.get_velocity, R.set_velocity
-R.getacceleration, R.setacceleration = R.get_acceleration, R.set_acceleration
-R.getyaw, R.setyaw = R.get_yaw, R.set_yaw
-R.settexturemod, R.setsprite = R.set_texture_mod, R.set_sprite
+-- Deprecated aliases the engine still has (luamethod_dep): each call warns "Call to deprecated
+-- function" once per calling location (one location warns once, whichever of them it calls).
+for old, new in pairs({ getpos = "get_pos", setpos = "set_pos", moveto = "move_to",
+		getvelocity = "get_velocity", setvelocity = "set_velocity", getacceleration = "get_acceleration",
+		setacceleration = "set_acceleration", getyaw = "get_yaw", setyaw = "set_yaw",
+		settexturemod = "set_texture_mod", setsprite = "set_sprite" }) do
+	local f = R[new]
+	R[old] = function(...)
+		I.deprecated_function(old, new)
+		return f(...)
+	end
+end
+
+-- Deprecated methods that log_deprecated on every call ("message (at file:line)"), before looking
+-- at the object (entities and removed objects warn too).
+for name, message in pairs({
+	get_look_yaw = "Deprecated call to get_look_yaw, use get_look_horizontal instead",
+	get_look_pitch = "Deprecated call to get_look_pitch, use get_look_vertical instead",
+	set_look_yaw = "Deprecated call to set_look_yaw, use set_look_horizontal instead.",
+	set_look_pitch = "Deprecated call to set_look_pitch, use set_look_vertical instead.",
+	get_attribute = "Deprecated call to get_attribute, use MetaDataRef methods instead.",
+	set_attribute = "Deprecated call to set_attribute, use MetaDataRef methods instead.",
+}) do
+	local f = R[name]
+	R[name] = function(...)
+		I.deprecated_call(message)
+		return f(...)
+	end
+end
+local set_physics_override = R.set_physics_override
+function R.set_physics_override(self, t, ...)
+	local o = obj(self, "set_physics_override")
+	if type(t) ~= "table" and o and o.kind == "player" then
+		I.deprecated_call("Deprecated use of set_physics_override(num, num, num)")
+	end
+	return set_physics_override(self, t, ...)
+end
 
 ---------------------------------------------------------------------------------------------------
 -- Player meta (PlayerMetaRef).
@@ -1188,6 +1272,10 @@ function I.add_entity(pos, name, staticdata, dtime_s)
 	o.hp = o.properties.hp_max
 	local ent = setmetatable({ object = o.ref }, proto)
 	o.luaentity = ent
+	local ents = rawget(core, "luaentities")
+	if type(ents) == "table" then
+		ents[o.id] = ent
+	end
 	local on_activate = ent.on_activate
 	if type(on_activate) == "function" then
 		on_activate(ent, staticdata or "", dtime_s or 0)
