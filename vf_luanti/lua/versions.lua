@@ -126,14 +126,23 @@ local LATER_METHODS = {
 local SYNONYMS = { block = "node", blocks = "nodes", recipe = "craft", command = "chatcommand",
 	commands = "chatcommands", mob = "entity" }
 
-I.api_version = {}          -- name -> "5.6.1" (baseline) or the release that introduced it
-for name in gmatch(BASELINE, "%S+") do
-	I.api_version[name] = "5.6.1"
-end
+-- name -> the release that introduced it. Only the later names at first: the 5.6.1 baseline (about
+-- 400 names) is read in when a diagnostic needs it (all_api_versions), not in every runtime.
+I.api_version = {}
 for version, names in pairs(LATER) do
 	for name in gmatch(names, "%S+") do
 		I.api_version[name] = version
 	end
+end
+local baseline_read = false
+local function all_api_versions()
+	if not baseline_read then
+		baseline_read = true
+		for name in gmatch(BASELINE, "%S+") do
+			I.api_version[name] = I.api_version[name] or "5.6.1"
+		end
+	end
+	return I.api_version
 end
 
 I.method_version = {}       -- class -> method -> release that introduced it (only post-5.6.1 ones)
@@ -207,7 +216,7 @@ end
 -- Move the names (and userdata methods) newer than the target out of core (once, before the first
 -- mod runs).
 function I.apply_target_version()
-	for name, version in pairs(I.api_version) do
+	for name, version in pairs(I.api_version) do -- the later names (the baseline is never future)
 		if is_future(version) and H.rawget(core, name) ~= nil then
 			I.future_api[name] = H.rawget(core, name)
 			H.rawset(core, name, nil)
@@ -263,7 +272,7 @@ local function suggestion(name)
 		return swapped
 	end
 	local best, best_d = nil, floor(#name / 4) + 1
-	for known in pairs(I.api_version) do
+	for known in pairs(all_api_versions()) do
 		if H.rawget(core, known) ~= nil then
 			local d = distance(name, known)
 			if d < best_d then
@@ -277,7 +286,7 @@ end
 local is_mod_source = I.is_mod_source
 
 function I.unknown_api_message(name)
-	local version = I.api_version[name]
+	local version = all_api_versions()[name]
 	if version and is_future(version) then
 		return "core." .. name .. " needs Luanti " .. version .. " (target: " .. I.target_version .. ")"
 	end
