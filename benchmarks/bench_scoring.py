@@ -126,6 +126,20 @@ def pooled(job: str, payloads: list[dict], workers: int, samples: int) -> None:
           f"(pass {good}, fail {samples - good - failures}, sandbox failures {failures})")
 
 
+def unsaturated(job: str, payloads: list[dict], samples: int) -> None:
+    """Latency as a caller sees it when the pool has spare time: one sample at a time, with a
+    pause after each in which the worker builds the next runtimes (as between RL steps)."""
+    with Executor(workers=1) as ex:
+        ex.run(job, payloads[0])
+        lat = []
+        for i in range(samples):
+            time.sleep(0.01)
+            s = time.perf_counter()
+            ex.run(job, payloads[i % len(payloads)])
+            lat.append(time.perf_counter() - s)
+    print(f"  one at a time: p50 {pct(lat, .5):.2f} ms  p99 {pct(lat, .99):.2f} ms")
+
+
 def eval_payloads() -> list[dict]:
     """Full task scoring: each eval item's gold answer and a plausible wrong one (a mutant of the
     gold code that still loads: one changed value, operator or callback), as score_job payloads."""
@@ -162,10 +176,12 @@ def main() -> None:
     print("check_job (load + report) on the mix:")
     for w in args.workers:
         pooled(CHECK, [{"source": s} for s in sources], w, args.samples)
+    unsaturated(CHECK, [{"source": s} for s in sources], min(args.samples, 500))
     scored = eval_payloads()
     print(f"score_job (parse + load + every check of the task) on {len(scored)} eval answers (gold, mutant):")
     for w in args.workers:
         pooled(SCORE, scored, w, args.samples)
+    unsaturated(SCORE, scored, min(args.samples, 500))
     print("hostile samples (one worker, default limits):")
     hostile()
 
