@@ -1280,13 +1280,8 @@ end)
 """
 
 
-@pytest.mark.engine
-@pytest.mark.slow
-@pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4],
-                         ids=["probe1", "probe2", "probe3", "probe4"])
-def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
-    # probe3: entity defaults, punch, visual_size, privilege callbacks; probe4: NodeMetaRef
-    # to_table/from_table, the ObjectRef and VoxelManip method tables, VoxelManip areas
+def _engine_run(tmp_path, probe: str, steps: int):
+    """Run ``probe`` as the mod "wp" in the real server (the test is skipped where it is absent)."""
     from vf_luanti import oracle
 
     if not oracle.engine_available():
@@ -1295,7 +1290,17 @@ def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
     mod.mkdir()
     (mod / "mod.conf").write_text("name = wp\n")
     (mod / "init.lua").write_text(probe)
-    run = oracle.run_engine([mod], game="emptygame", steps=50, timeout=30)
+    return oracle.run_engine([mod], game="emptygame", steps=steps, timeout=30)
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+@pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4],
+                         ids=["probe1", "probe2", "probe3", "probe4"])
+def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
+    # probe3: entity defaults, punch, visual_size, privilege callbacks; probe4: NodeMetaRef
+    # to_table/from_table, the ObjectRef and VoxelManip method tables, VoxelManip areas
+    run = _engine_run(tmp_path, probe, steps=50)
     engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
     assert engine, run.log[-2000:]
     w = make_world(probe, name="wp")
@@ -1652,15 +1657,7 @@ def test_abm_pass_goes_node_by_node(driver: bool) -> None:
 def test_deprecation_probes_match_real_engine(tmp_path, probe: str) -> None:
     import re
 
-    from vf_luanti import oracle
-
-    if not oracle.engine_available():
-        pytest.skip("the Luanti engine is not installed")
-    mod = tmp_path / "wp"
-    mod.mkdir()
-    (mod / "mod.conf").write_text("name = wp\n")
-    (mod / "init.lua").write_text(probe)
-    run = oracle.run_engine([mod], game="emptygame", steps=20, timeout=30)
+    run = _engine_run(tmp_path, probe, steps=20)
     engine = [re.sub(r"\S*/init\.lua", "/vfl/mods/wp/init.lua", f"{ln.level}[{ln.thread}]: {ln.text}")
               for ln in run.lines if ln.level == "WARNING"]
     engine += re.findall(r"WP\|[^\n]*", run.log)  # print output can land inside a log line
