@@ -19,6 +19,11 @@ def make_world(src: str, name: str = "tmod") -> World:
     return w
 
 
+def _wp_lines(w: World) -> list[str]:
+    """What a probe mod printed (its lines start with "WP|")."""
+    return [ln for ln in w.output() if ln.startswith("WP|")]
+
+
 BASE = r"""
 core.register_node("tmod:stone", {description = "Stone", groups = {cracky = 3}, drop = "tmod:cobble"})
 core.register_node("tmod:dirt", {description = "Dirt", groups = {crumbly = 3}})
@@ -1305,7 +1310,7 @@ def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
     assert engine, run.log[-2000:]
     w = make_world(probe, name="wp")
     w.step(4)
-    emulated = [line for line in w.output() if line.startswith("WP|")]
+    emulated = _wp_lines(w)
     assert emulated == engine
 
 
@@ -1394,7 +1399,7 @@ def test_player_probe_matches_real_engine(tmp_path) -> None:
     assert report.ok
     w.join_player("sam")
     w.step(10)
-    assert [line for line in w.output() if line.startswith("WP|")] == engine
+    assert _wp_lines(w) == engine
     import re
 
     warnings = {re.sub(r" \(at .*\)$| at \S+:-?\d+$", "", ln.split("WARNING[Server]: ", 1)[1])
@@ -1423,7 +1428,7 @@ def test_deprecated_look_methods_match_engine() -> None:
     w = make_world(DEPRECATED_LOOK, name="wp")
     w.join_player("sam")
     w.step(0.2)
-    lines = [ln for ln in w.output() if ln.startswith("WP|")]
+    lines = _wp_lines(w)
     # 5.6.1: get_look_yaw is the yaw + 90 degrees, get_look_pitch the negated pitch, both through
     # single-precision degrees; set_look_yaw / set_look_pitch set the plain yaw / pitch.
     assert lines == ["WP|yaw\t1.5707963705063\t-0", "WP|yaw2\t2.570796251297\t-0.49999997019768",
@@ -1457,7 +1462,7 @@ def test_deprecated_attributes_warn_on_every_call() -> None:
     w.join_player("sam")
     w.step(0.2)
     # A missing attribute is no value at all (print shows nothing for it).
-    assert [ln for ln in w.output() if ln.startswith("WP|")] == [
+    assert _wp_lines(w) == [
         "WP|attr\tb", "WP|attr2\tnil\t", "WP|attr3\t5\tstring"]
     warnings = _warning_lines(w)
     assert warnings[:3] == [
@@ -1559,7 +1564,7 @@ def test_positional_physics_override_applies_with_warning() -> None:
     w.join_player("sam")
     w.step(0.2)
     # An explicit nil keeps the value; an argument left out reads as 0 (as in 5.6.1).
-    assert [ln for ln in w.output() if ln.startswith("WP|")] == [
+    assert _wp_lines(w) == [
         "WP|phys\t2\t3\t0.5\ttrue", "WP|phys2\t2\t1.5\t0", "WP|phys3\t4\t0\t0"]
     assert _warning_lines(w) == [
         f"WARNING[Server]: Deprecated use of set_physics_override(num, num, num) "
@@ -1611,7 +1616,7 @@ def test_object_refs_and_luaentities_tables() -> None:
     w = make_world(OBJECT_TABLES, name="wp")
     w.step(2)
     # As in 5.6.1: a removed object stays listed until the next object-management pass (0.5 s).
-    assert [ln for ln in w.output() if ln.startswith("WP|")] == [
+    assert _wp_lines(w) == [
         "WP|load\ttable\ttable\tnil", "WP|act\ttrue", "WP|ids\t1\ttrue\ttrue", "WP|removed\ttrue\ttrue",
         "WP|step\t1\ttrue\ttrue", "WP|step\t2\ttrue\ttrue", "WP|step\t3\tfalse\tfalse",
         "WP|step\t4\tfalse\tfalse"]
@@ -1645,7 +1650,7 @@ def test_abm_pass_goes_node_by_node(driver: bool) -> None:
     # 5.6.1 (checked in the engine): each node gets the ABMs of the content it had when the pass
     # reached it; abm2 still runs after abm1 changed the node (and sees the new node), abm3 (for the
     # new content) waits for the next pass.
-    assert [ln for ln in w.output() if ln.startswith("WP|")] == [
+    assert _wp_lines(w) == [
         "WP|abm1\t(1,1,1)\twp:a", "WP|abm2\t(1,1,1)\twp:b",
         "WP|abm1\t(1,1,2)\twp:a", "WP|abm2\t(1,1,2)\twp:b"]
 
@@ -1664,4 +1669,4 @@ def test_deprecation_probes_match_real_engine(tmp_path, probe: str) -> None:
     assert engine, run.log[-2000:]
     w = make_world(probe, name="wp")
     w.step(2)
-    assert _warning_lines(w) + [ln for ln in w.output() if ln.startswith("WP|")] == engine
+    assert _warning_lines(w) + _wp_lines(w) == engine

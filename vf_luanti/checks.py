@@ -1116,7 +1116,7 @@ class CheckSession:
     def __init__(self, task: Any, code: str) -> None:
         self.task = task
         self.code = code
-        self.main = CheckWorld(code, task.mod_name, task.luanti_version)
+        self.main = self._load(code)
         report = self.main.report
         self.loaded_ok = report.ok
         self.load_errors = [str(e) for e in report.errors]
@@ -1133,9 +1133,13 @@ class CheckSession:
                 seen.setdefault(wmsg)
         return list(seen)
 
+    def _load(self, code: str) -> CheckWorld:
+        """A fresh world with ``code`` loaded as the task's mod, for the task's Luanti version."""
+        return CheckWorld(code, self.task.mod_name, self.task.luanti_version)
+
     def input_registered(self) -> dict | None:
         if self._input_registered is False:
-            cw = CheckWorld(self.task.input, self.task.mod_name, self.task.luanti_version)
+            cw = self._load(self.task.input)
             self._input_registered = cw.report.registered if cw.report.ok else None
         return self._input_registered  # type: ignore[return-value]
 
@@ -1153,7 +1157,7 @@ class CheckSession:
         for i in order:
             c = self.task.checks[i]
             if c["kind"] == "scenario":
-                cw = CheckWorld(self.code, self.task.mod_name, self.task.luanti_version)
+                cw = self._load(self.code)
                 self._worlds.append(cw)
             else:
                 cw = self.main

@@ -86,29 +86,33 @@ def _common_literal(tok: str) -> bool:
     return body in COMMON_STRINGS or bool(_COMMON_PREFIX.match(body))
 
 
+def _is_string(tok: str) -> bool:
+    """A Lua string literal token ("...", '...' or a long bracket string)."""
+    return tok[:1] in "\"'[" and len(tok) > 1
+
+
+def _is_task_name(tok: str) -> bool:
+    """An identifier the task chose: not a keyword and not API vocabulary."""
+    return (tok[:1].isalpha() or tok[:1] == "_") and tok not in API_VOCAB and tok not in LUA_KEYWORDS
+
+
 def is_boilerplate(gram: tuple[str, ...], prose: bool = False) -> bool:
     """True when no token of ``gram`` identifies a task (see the module docstring)."""
     if prose:
         text = " ".join(gram)
         return not re.search(r"\d", text) and not re.search(r"[a-z0-9_]+ : [a-z0-9_]+", text)
-    for tok in gram:
-        if tok[:1] in "\"'[" and len(tok) > 1:
-            if not _common_literal(tok):
-                return False
-        elif (tok[:1].isalpha() or tok[:1] == "_") and tok not in API_VOCAB and tok not in LUA_KEYWORDS:
-            return False
-    return True
+    return not any(not _common_literal(tok) if _is_string(tok) else _is_task_name(tok) for tok in gram)
 
 
 def code_shape(src: str) -> list[str]:
     """Lua tokens with task-chosen names, strings and numbers replaced: what a template keeps."""
     out = []
     for tok in code_tokens(src):
-        if tok[:1] in "\"'[" and len(tok) > 1:
+        if _is_string(tok):
             out.append('"s"')
         elif tok[:1].isdigit():
             out.append("0")
-        elif (tok[:1].isalpha() or tok[:1] == "_") and tok not in API_VOCAB and tok not in LUA_KEYWORDS:
+        elif _is_task_name(tok):
             out.append("id")
         else:
             out.append(tok)

@@ -59,10 +59,6 @@ _STARTUP_TIMEOUT = 60.0       # seconds a new worker may take to import and warm
 _WORKER_MAIN = "from vf_luanti.execution import _worker_main; _worker_main()"
 
 
-#: How a process killed by a signal failed: RLIMIT_CPU ends it with SIGXCPU; anything else is a crash.
-_SIGNAL_FAILURE = {signal.SIGXCPU: "timeout", signal.SIGKILL: "crash"}
-
-
 def failure(kind: str, reason: str) -> dict[str, str]:
     """The structured failure every caller gets instead of an exception."""
     return {"failure": kind, "reason": reason}
@@ -255,6 +251,9 @@ def _clean_env() -> dict[str, str]:
         "TMPDIR": tempfile.gettempdir(),  # the caller's choice (tests point it at a checked folder)
     }
 
+
+#: How a worker killed by a signal failed: RLIMIT_CPU ends it with SIGXCPU; anything else is a crash.
+_SIGNAL_FAILURE = {signal.SIGXCPU: "timeout", signal.SIGKILL: "crash"}
 
 
 class _Worker:

@@ -102,8 +102,8 @@ end
 
 -- The engine's clock is wall time. Here: the simulated server time (which steps advance, so a
 -- cooldown measured with it works in scenarios) plus the CPU time spent, so it also moves within a
--- step. The CPU part counts from the first call: a runtime may be built in one process and used
--- in a forked child whose CPU clock starts again from zero.
+-- step. The CPU part counts from the first call, not from when the runtime was built (a sandbox
+-- worker builds runtimes ahead of the job that uses them).
 local start
 function core.get_us_time()
 	local now = H.os.clock()
