@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 #: Fence languages taken as Lua. Untagged blocks count as Lua too.
 LUA_TAGS = frozenset({"", "lua", "luau", "luajit", "moonscript-lua", "init.lua"})
@@ -214,9 +215,8 @@ def extract_code(completion: str, family: str = "scaffold", task_input: str = ""
 # --------------------------------------------------------------------------- a lossless Lua lexer
 
 
-@dataclass(frozen=True)
-class Token:
-    """One lexeme. ``kind``: name, keyword, number, string, comment, op, space, error."""
+class Token(NamedTuple):
+    """One lexeme. ``kind``: name, keyword, number, string, comment, op, space."""
 
     kind: str
     text: str
@@ -249,66 +249,32 @@ LUA_KEYWORDS = frozenset(
         "while",
     ]
 )
-_LONG_OPEN = re.compile(r"\[(=*)\[")
-_NUMBER = re.compile(
-    r"0[xX](?:[0-9a-fA-F]*\.?[0-9a-fA-F]*)(?:[pP][+-]?\d+)?(?:ULL|LL|i)?"
-    r"|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?:ULL|LL|i)?",
-    re.I,
+# One alternative per token kind, tried in this order at each position (``lua_tokens``). Strings
+# and comments that never close run to the end of the text; an unfinished quoted string stops at
+# (and keeps) its line break, as LuaJIT's lexer reports it there.
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+    |(?P<comment>--(?:\[(?P<ceq>=*)\[.*?(?:\](?P=ceq)\]|\Z)|[^\n]*))
+    |(?P<string>"(?:[^"\\\n]|\\.?)*(?:["\n]|\Z)|'(?:[^'\\\n]|\\.?)*(?:['\n]|\Z)
+        |\[(?P<seq>=*)\[.*?(?:\](?P=seq)\]|\Z))
+    |(?P<number>(?i:0x[0-9a-f]*\.?[0-9a-f]*(?:p[+-]?\d+)?(?:ull|ll|i)?
+        |(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?(?:ull|ll|i)?))
+    |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    |(?P<op>\.\.\.|\.\.|==|~=|<=|>=|::|<<|>>|//|.)""",
+    re.VERBOSE | re.DOTALL,
 )
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SPACE = re.compile(r"\s+")
-_OPS = ("...", "..", "==", "~=", "<=", ">=", "::", "<<", ">>", "//")
-
-
-def _long_end(src: str, i: int) -> int | None:
-    """End index of a long bracket starting at ``i`` (``[==[``), or None when it is not one."""
-    m = _LONG_OPEN.match(src, i)
-    if not m:
-        return None
-    close = "]" + m.group(1) + "]"
-    j = src.find(close, m.end())
-    return len(src) if j < 0 else j + len(close)
 
 
 def lua_tokens(src: str) -> list[Token]:
     """Split Lua source into tokens whose texts concatenate back to ``src`` exactly."""
     out: list[Token] = []
-    i, n = 0, len(src)
-    while i < n:
-        c = src[i]
-        if c.isspace():
-            m = _SPACE.match(src, i)
-            j = m.end() if m else i + 1
-            out.append(Token("space", src[i:j], i))
-        elif src.startswith("--", i):
-            j = _long_end(src, i + 2)
-            if j is None:
-                k = src.find("\n", i)
-                j = n if k < 0 else k
-            out.append(Token("comment", src[i:j], i))
-        elif c in "\"'":
-            j = i + 1
-            while j < n and src[j] != c and src[j] != "\n":
-                j += 2 if src[j] == "\\" else 1
-            j = min(j + 1, n)
-            out.append(Token("string", src[i:j], i))
-        elif c == "[" and _LONG_OPEN.match(src, i):
-            j = _long_end(src, i) or n
-            out.append(Token("string", src[i:j], i))
-        elif c.isdigit() or (c == "." and i + 1 < n and src[i + 1].isdigit()):
-            m = _NUMBER.match(src, i)
-            j = m.end() if m and m.end() > i else i + 1
-            out.append(Token("number", src[i:j], i))
-        elif c.isalpha() or c == "_":
-            m = _NAME.match(src, i)
-            j = m.end() if m else i + 1
-            word = src[i:j]
-            out.append(Token("keyword" if word in LUA_KEYWORDS else "name", word, i))
-        else:
-            op = next((o for o in _OPS if src.startswith(o, i)), c)
-            j = i + len(op)
-            out.append(Token("op", op, i))
-        i = j
+    for m in _TOKEN.finditer(src):
+        kind, text = m.lastgroup, m.group()
+        if kind == "name" and text in LUA_KEYWORDS:
+            kind = "keyword"
+        elif kind == "op" and not text.isascii():  # a non-ASCII letter or digit stands alone
+            kind = "number" if text.isdigit() else "name" if text.isalpha() or text == "_" else "op"
+        out.append(Token(kind, text, m.start()))
     return out
 
 

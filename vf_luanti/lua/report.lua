@@ -7,17 +7,23 @@
 local core, I = ...
 local H = I.host
 local type, next, tostring, rawget = H.type, H.next, H.tostring, H.rawget
-local sformat, sgsub, concat, sort = H.string.format, H.string.gsub, H.table.concat, H.table.sort
+local sformat, sgsub, sfind, concat, sort = H.string.format, H.string.gsub, H.string.find, H.table.concat,
+	H.table.sort
 
 local FUNCTION = '"<function>"'
 
 local escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n",
 	["\r"] = "\\r", ["\t"] = "\\t" }
 
+local function escape(c)
+	return escapes[c] or sformat("\\u%04x", c:byte())
+end
+
 local function quote(s)
-	return '"' .. sgsub(s, '[%c"\\]', function(c)
-		return escapes[c] or sformat("\\u%04x", c:byte())
-	end) .. '"'
+	if not sfind(s, '[%c"\\]') then
+		return '"' .. s .. '"'  -- most names and texts: nothing to escape
+	end
+	return '"' .. sgsub(s, '[%c"\\]', escape) .. '"'
 end
 
 -- Encode a Lua value as JSON. Functions become "<function>"; cycles, userdata and non-finite numbers
@@ -57,15 +63,21 @@ local function encode(v, seen, depth)
 		seen[v] = nil
 		return "[" .. concat(out, ",") .. "]"
 	end
-	local keys = {}
+	local keys, numeric = {}, false
 	for k in next, v do
-		if type(k) == "string" or type(k) == "number" then
+		local tk = type(k)
+		if tk == "string" or tk == "number" then
 			keys[#keys + 1] = k
+			numeric = numeric or tk == "number"
 		end
 	end
-	sort(keys, function(a, b)
-		return tostring(a) < tostring(b)
-	end)
+	if numeric then
+		sort(keys, function(a, b)
+			return tostring(a) < tostring(b)
+		end)
+	else
+		sort(keys)  -- string keys only (the usual case): the same order without a comparator
+	end
 	for i, k in H.ipairs(keys) do
 		out[i] = quote(tostring(k)) .. ":" .. encode(rawget(v, k), seen, depth + 1)
 	end
