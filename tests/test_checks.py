@@ -366,6 +366,44 @@ def test_scenarios_do_not_share_state():
     assert all(r.passed for r in run([set_it, fresh]))
 
 
+def test_a_scenario_never_sees_what_other_checks_did(monkeypatch):
+    """The last scenario may run in the main world only while that world is as loaded: a ``lua``
+    check that changes the mod's state forces a fresh load, and the count of loads shows it."""
+    from vf_luanti import checks
+
+    loads = []
+    real_init = checks.CheckWorld.__init__
+    monkeypatch.setattr(checks.CheckWorld, "__init__",
+                        lambda self, *a, **k: (loads.append(a[0]), real_init(self, *a, **k))[1])
+    code = "mymod = {n = 0}"
+    bump = {"kind": "lua", "desc": "bump", "code": "mymod.n = mymod.n + 1 return true"}
+    still_zero = {"kind": "scenario", "desc": "z",
+                  "steps": [{"expect": "lua", "code": "return mymod.n == 0"}]}
+    item = {"kind": "item", "desc": "no item", "name": "mymod:none", "absent": True}
+    assert [r.passed for r in run([still_zero, bump, still_zero], code=code)] == [True, True, True]
+    assert len(loads) == 3  # main, then a fresh world for each scenario
+    loads.clear()
+    assert [r.passed for r in run([still_zero, item, still_zero], code=code)] == [True, True, True]
+    assert len(loads) == 2  # the second scenario ran in the main world
+
+
+def test_the_input_registry_is_loaded_once_per_task(monkeypatch):
+    from vf_luanti import checks
+
+    checks._input_registry.cache_clear()
+    loads = []
+    real_init = checks.CheckWorld.__init__
+    monkeypatch.setattr(checks.CheckWorld, "__init__",
+                        lambda self, *a, **k: (loads.append(a[0]), real_init(self, *a, **k))[1])
+    before = 'minetest.register_node("mymod:a", {description = "A"})'
+    check = {"kind": "preserve", "desc": "keep"}
+    for _ in range(3):
+        assert one(check, code=before + "\n-- same", family="refactor", input=before).passed
+    assert loads.count(before) == 1
+    r = one(check, code="-- nothing left", family="refactor", input=before)
+    assert not r.passed and "mymod:a (registered by the input) is missing" in r.feedback
+
+
 def test_preserve():
     before = (
         'minetest.register_node("mymod:a", {description = "A", groups = {cracky = 1}})\n'
