@@ -112,8 +112,16 @@ def mod_from_payload(d: dict[str, Any]) -> Any:
 # Framing: 4-byte big-endian length + UTF-8 JSON, both directions
 # ------------------------------------------------------------------------------------------------
 
+def _encode(obj: Any) -> bytes:
+    """A message as UTF-8 JSON; TypeError/ValueError if it is not JSON."""
+    return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+
+
 def _write_frame(fd: int, obj: Any) -> None:
-    data = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    _write_encoded(fd, _encode(obj))
+
+
+def _write_encoded(fd: int, data: bytes) -> None:
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
         view = view[os.write(fd, view):]
@@ -282,8 +290,8 @@ class _Worker:
             return failure(_SIGNAL_FAILURE.get(sig, "crash"), f"the worker died on {sig.name}")
         return failure("crash", f"the worker exited with status {code}")
 
-    def request(self, job: str, payload: Any) -> tuple[dict[str, Any], bool]:
-        """Run one job: (result or failure, whether this worker may be reused)."""
+    def request(self, request: bytes) -> tuple[dict[str, Any], bool]:
+        """Run one encoded job: (result or failure, whether this worker may be reused)."""
         if not self.ready:
             try:
                 _read_frame(self.rfd, time.monotonic() + _STARTUP_TIMEOUT, 1 << 10)
@@ -294,7 +302,7 @@ class _Worker:
                 return self._death(), False
             self.ready = True
         try:
-            _write_frame(self.wfd, {"job": job, "payload": payload})
+            _write_encoded(self.wfd, request)
         except OSError:
             return self._death(), False
         deadline = time.monotonic() + self.limits.wall_deadline
@@ -378,7 +386,7 @@ class Executor:
         if self._closed:
             return failure("error", "the executor is closed")
         try:
-            json.dumps(payload)
+            request = _encode({"job": job, "payload": payload})
         except (TypeError, ValueError) as exc:
             return failure("error", f"payload is not JSON: {exc}")
         while True:
@@ -390,7 +398,7 @@ class Executor:
                     return failure("error", "the executor is closed")
         healthy = False
         try:
-            result, healthy = w.request(job, payload)
+            result, healthy = w.request(request)
             return result
         except Exception as exc:  # a bug here must not reach the trainer either
             return failure("error", f"executor: {type(exc).__name__}: {exc}")
