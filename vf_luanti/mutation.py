@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .parse import Token, lua_tokens
@@ -106,7 +107,7 @@ class Mutant:
     change: str = ""  # what changed, e.g. '12 -> 13' or 'deleted: light_source = 12,'
 
 
-def _code_tokens(toks: list[Token]) -> list[int]:
+def _code_tokens(toks: Sequence[Token]) -> list[int]:
     return [i for i, t in enumerate(toks) if t.kind not in ("space", "comment")]
 
 
@@ -148,7 +149,7 @@ def _string_variant(text: str) -> str | None:
     return q + body[:1] + "~" + body[1:] + q
 
 
-def _matching(toks: list[Token], code: list[int], k: int) -> int | None:
+def _matching(toks: Sequence[Token], code: list[int], k: int) -> int | None:
     """Index in ``code`` of the bracket closing the one at ``code[k]``."""
     depth = 0
     for j in range(k, len(code)):
@@ -162,7 +163,7 @@ def _matching(toks: list[Token], code: list[int], k: int) -> int | None:
     return None
 
 
-def _field_spans(toks: list[Token], code: list[int]) -> list[tuple[str, int, int]]:
+def _field_spans(toks: Sequence[Token], code: list[int]) -> list[tuple[str, int, int]]:
     """``(name, first_token, end_char)`` of each ``name = value`` field in a table constructor."""
     spans = []
     stack: list[str] = []  # "(", "[", "{" or "block"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 #: Fence languages taken as Lua. Untagged blocks count as Lua too.
@@ -265,8 +266,12 @@ _TOKEN = re.compile(
 )
 
 
-def lua_tokens(src: str) -> list[Token]:
-    """Split Lua source into tokens whose texts concatenate back to ``src`` exactly."""
+@lru_cache(maxsize=256)
+def lua_tokens(src: str) -> tuple[Token, ...]:
+    """Split Lua source into tokens whose texts concatenate back to ``src`` exactly.
+
+    Cached: scoring reads one completion (and its task's reference) several times.
+    """
     out: list[Token] = []
     for m in _TOKEN.finditer(src):
         kind, text = m.lastgroup, m.group()
@@ -275,7 +280,7 @@ def lua_tokens(src: str) -> list[Token]:
         elif kind == "op" and not text.isascii():  # a non-ASCII letter or digit stands alone
             kind = "number" if text.isdigit() else "name" if text.isalpha() or text == "_" else "op"
         out.append(Token(kind, text, m.start()))
-    return out
+    return tuple(out)
 
 
 def strip_lua_comments(src: str) -> str:

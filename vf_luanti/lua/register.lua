@@ -22,7 +22,11 @@ end
 -- The translation markup core.translate produces ("\27(T@domain)text\27E", @n arguments as
 -- "\27F...\27E"). Used for builtin strings; it does not depend on the helper library being loaded.
 function I.translator(domain)
+	local open = "\27(T@" .. domain .. ")"
 	return function(text, ...)
+		if not sfind(text, "@", 1, true) then
+			return open .. text .. "\27E"  -- most builtin strings: no arguments, nothing to escape
+		end
 		local args = { ... }
 		local out = sgsub(text, "@(.)", function(c)
 			local n = tonumber(c)
@@ -31,7 +35,7 @@ function I.translator(domain)
 			end
 			return "@" .. c
 		end)
-		return "\27(T@" .. domain .. ")" .. out .. "\27E"
+		return open .. out .. "\27E"
 	end
 end
 local S = I.translator("__builtin")
