@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -823,7 +824,9 @@ class CheckWorld:
 
         self.report, self.world = load_world([mod_from_source(code, name=mod_name)],
                                              luanti_version=luanti_version)
-        self.registry = Registry(self.report.registered, self)
+        # A proxy, not a reference cycle: the Lua state is then freed as soon as the session drops
+        # this world (the pool does it between jobs), not by the cycle collector in a later job.
+        self.registry = Registry(self.report.registered, weakref.proxy(self))
         self.entities: dict[str, int | None] = {}
         self.commands: dict[str, dict[str, Any]] = {}  # player -> what their last chat command returned
         self._errors_seen = len(self.report.errors)
