@@ -136,3 +136,32 @@ def test_async_scoring_matches_sync():
 
     [a, b] = asyncio.run(ascore_many([(TASK, TASK.reference), (TASK, "")]))
     assert a.passed and a.reward == 1.0 and not b.passed
+
+
+def test_a_scored_sample_leaves_no_lua_state_to_the_cycle_collector():
+    """A worker closes a job's Lua states between jobs; a reference cycle would leave them to the
+    cycle collector instead, which then closes them at a random point of a later job."""
+    import gc
+
+    from vf_luanti.runtime import LuanRuntime, RuntimeLimits, job_scope, prepare_spares
+    from vf_luanti.scoring import score_job
+
+    task = next(t for t in load_tasks("eval") if sum(c["kind"] == "scenario" for c in t.checks) >= 2)
+    limits = RuntimeLimits()
+
+    def live() -> int:
+        return sum(isinstance(o, LuanRuntime) for o in gc.get_objects())
+
+    gc.collect()
+    gc.disable()
+    try:
+        before = live()
+        with job_scope(limits) as scope:
+            result = score_job({"task": task.to_dict(), "completion": task.reference})
+            used = len(scope.runtimes)
+        del scope
+        assert result["passed"] and used >= 2
+        prepare_spares(0, limits)  # what the worker does once the result is sent
+        assert live() == before
+    finally:
+        gc.enable()
