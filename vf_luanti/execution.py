@@ -12,9 +12,9 @@ caller: the trainer that calls us runs threads (asyncio, tokenizers, torch), and
 threaded process may inherit locks held by threads that do not exist in the child. A fresh
 interpreter also starts from a clean environment and with nothing of the parent's memory.
 
-A worker runs one job at a time, each in fresh Lua runtimes. It builds the next jobs' runtimes
-ahead (``runtime.prepare_spares``) once it has sent a result, so building one (about 1.2 ms) is off
-a sample's latency when the pool is not saturated. (Forking a process per sample from pristine
+A worker runs one job at a time, each in fresh Lua runtimes. Once it has sent a result it closes
+that job's runtimes and builds the next jobs' ahead (``runtime.prepare_spares``), so building one
+(about 1.1 ms) and closing it are off a sample's latency when the pool is not saturated. (Forking a process per sample from pristine
 runtimes was measured too and lost: a fork of the worker costs 1.7-3.4 ms on the development VM.)
 """
 
