@@ -1314,6 +1314,83 @@ def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
     assert emulated == engine
 
 
+# Attachments: the entity callbacks, circular and self attachment, and what removal and death detach.
+ATTACH_PROBE = PROBE3.split("local storage = ")[0] + r"""
+local function nm(o)
+    if not o then return "nil" end
+    local e = o:get_luaentity()
+    return e and e.tag or (o:is_player() and "player" or "?")
+end
+local function kids(o)
+    local t = {}
+    for _, c in ipairs(o:get_children()) do t[#t + 1] = nm(c) end
+    table.sort(t)
+    return table.concat(t, ",")
+end
+core.register_entity("wp:a", {
+    initial_properties = {hp_max = 5},
+    on_activate = function(self, sd) self.tag = sd end,
+    on_attach_child = function(self, child)
+        P("on_attach_child", self.tag, nm(child), nm(child:get_attach()))
+    end,
+    on_detach_child = function(self, child)
+        P("on_detach_child", self.tag, nm(child), nm(child:get_attach()))
+    end,
+    on_detach = function(self, parent) P("on_detach", self.tag, nm(parent), nm(self.object:get_attach())) end,
+    on_death = function(self, killer)
+        P("on_death", self.tag, nm(self.object:get_attach()), kids(self.object))
+    end,
+    on_deactivate = function(self, removal) P("on_deactivate", self.tag, removal) end,
+})
+core.after(0, function()
+    core.emerge_area({x = -20, y = -20, z = -20}, {x = 20, y = 20, z = 20})
+    core.after(1, function()
+        local e = {}
+        for i = 1, 9 do e[i] = core.add_entity({x = i, y = 1, z = 0}, "wp:a", "e" .. i) end
+        e[2]:set_attach(e[1], "", {x = 0, y = 1, z = 0})
+        e[2]:set_attach(e[1], "bone")
+        P("same_parent", nm(e[2]:get_attach()), select(2, e[2]:get_attach()), kids(e[1]))
+        e[2]:set_attach(e[3])
+        P("moved", kids(e[1]), kids(e[3]))
+        P("self", err(function() e[1]:set_attach(e[1]) end), nm(e[1]:get_attach()))
+        e[3]:set_attach(e[2])  -- circular: refused, yet listed as e2's child
+        P("circular", nm(e[3]:get_attach()), kids(e[2]), kids(e[3]))
+        e[3]:set_attach(e[4])
+        e[3]:set_attach(e[2])  -- refused again: e4 loses it from its list, e3 stays attached to e4
+        P("circular_again", nm(e[3]:get_attach()), kids(e[2]), kids(e[4]))
+        e[2]:remove()  -- detaches the listed e3 from e4, then itself from e3
+        P("removed", nm(e[3]:get_attach()), kids(e[4]), kids(e[3]))
+        e[5]:set_attach(e[6])
+        e[7]:set_attach(e[5])
+        e[5]:set_hp(0)  -- death: its parent first, then its children
+        P("died", nm(e[7]:get_attach()), kids(e[6]))
+        e[8]:set_attach(e[9])
+        e[8]:punch(e[9], 1, {full_punch_interval = 1, damage_groups = {fleshy = 100}})
+        e[1]:set_detach()
+        e[1]:set_detach()
+        core.after(0.2, function()
+            P("attach_to_removed", err(function() e[3]:set_attach(e[2]) end), nm(e[3]:get_attach()))
+            for i = 1, 9 do if e[i]:get_pos() then e[i]:remove() end end
+        end)
+    end)
+end)
+"""
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_attachments_match_real_engine(tmp_path) -> None:
+    run = _engine_run(tmp_path, ATTACH_PROBE, steps=50)
+    engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
+    assert engine, run.log[-2000:]
+    w = make_world(ATTACH_PROBE, name="wp")
+    w.step(4)
+    assert _wp_lines(w) == engine
+    mod_bugs = [ln.split("WARNING[Server]: ", 1)[1] for ln in run.log.splitlines() if "Mod bug:" in ln]
+    assert len(mod_bugs) == 2
+    assert [d.message for d in w.warnings() if d.message.startswith("Mod bug:")] == mod_bugs
+
+
 # Player-only behaviour needs a connected player: the 5.6.1 client joins headless with the null video
 # driver (`video_driver = null`, no display needed).
 CLIENT_BINARY = "/usr/games/minetest"
@@ -1349,9 +1426,37 @@ end)
 """
 
 
+# A leaving player: the engine detaches the player's children and the player itself (with the
+# entity callbacks) before on_leaveplayer runs. The player is kicked by the probe.
+LEAVE_PROBE = ATTACH_PROBE.split("core.after(0, function()")[0] + r"""
+local child, cart
+core.register_on_joinplayer(function(player)
+    core.after(0.3, function()
+        child = core.add_entity({x = 0, y = 1, z = 0}, "wp:a", "child")
+        cart = core.add_entity({x = 2, y = 1, z = 0}, "wp:a", "cart")
+        child:set_attach(player, "", {x = 0, y = 5, z = 0})
+        player:set_attach(cart)
+        P("before", nm(child:get_attach()), kids(player), kids(cart), nm(player:get_attach()))
+        core.kick_player(player:get_player_name(), "bye")
+        P("same_step", nm(child:get_attach()), kids(cart))
+    end)
+end)
+core.register_on_leaveplayer(function(player, timed_out)
+    P("on_leave", nm(child:get_attach()), kids(cart), kids(player), nm(player:get_attach()), timed_out)
+    core.after(0.5, function()
+        P("later", nm(child:get_attach()), kids(cart), player:get_pos())
+        child:remove()
+        cart:remove()
+        core.request_shutdown()
+    end)
+end)
+"""
+
+
 @pytest.mark.engine
 @pytest.mark.slow
-def test_player_probe_matches_real_engine(tmp_path) -> None:
+@pytest.mark.parametrize("probe", [PLAYER_PROBE, LEAVE_PROBE], ids=["player", "leave"])
+def test_player_probe_matches_real_engine(tmp_path, probe: str) -> None:
     import os
     import socket
     import subprocess
@@ -1368,7 +1473,7 @@ def test_player_probe_matches_real_engine(tmp_path) -> None:
     world = tmp_path / "w"
     (world / "worldmods" / "wp").mkdir(parents=True)
     (world / "worldmods" / "wp" / "mod.conf").write_text("name = wp\n")
-    (world / "worldmods" / "wp" / "init.lua").write_text(PLAYER_PROBE)
+    (world / "worldmods" / "wp" / "init.lua").write_text(probe)
     (world / "world.mt").write_text("gameid = emptygame\nbackend = sqlite3\nplayer_backend = sqlite3\n"
                                     "auth_backend = sqlite3\nmod_storage_backend = sqlite3\n")
     (tmp_path / "server.conf").write_text("bind_address = 127.0.0.1\nipv6_server = false\n"
@@ -1395,7 +1500,7 @@ def test_player_probe_matches_real_engine(tmp_path) -> None:
             server.kill()
     engine = [ln for ln in log.splitlines() if ln.startswith("WP|")]
     assert engine, (client.returncode, log[-2000:])
-    report, w = load_world([mod_from_source(PLAYER_PROBE, name="wp")])
+    report, w = load_world([mod_from_source(probe, name="wp")])
     assert report.ok
     w.join_player("sam")
     w.step(10)

@@ -175,7 +175,10 @@ api.join_player = guarded(function(name, privs, pos)
 end)
 
 -- A player leaves: on_leaveplayer, then the player's state is saved and the object goes.
+-- Server::DeleteClient: attachments are cleared before the on_leaveplayer callbacks run.
 function I.leave_player(o, timed_out)
+	I.clear_child_attachments(o)
+	I.clear_parent_attachment(o)
 	run_list("on_leaveplayer", I.registry("registered_on_leaveplayers"), o.ref, timed_out)
 	I.save_player(o)
 	I.players[o.name] = nil
@@ -185,10 +188,7 @@ function I.leave_player(o, timed_out)
 			break
 		end
 	end
-	o.removed = true
-	I.objects[o.id] = nil
-	I.gone_objects[o.id] = o
-	I.unlisted_objects[#I.unlisted_objects + 1] = o
+	I.remove_object(o)
 end
 
 api.leave_player = guarded(function(name, timed_out)

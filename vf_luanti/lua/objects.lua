@@ -163,6 +163,8 @@ end
 local function entity_set_hp(o, hp, reason)
 	o.hp = max(0, min(65535, floor(hp)))
 	if o.hp == 0 and not o.removed then
+		I.clear_parent_attachment(o)
+		I.clear_child_attachments(o)
 		local ent = o.luaentity
 		local on_death = ent and ent.on_death
 		if type(on_death) == "function" then
@@ -196,11 +198,81 @@ function I.remove_object(o)
 	I.objects[o.id] = nil
 	I.gone_objects[o.id] = o
 	I.unlisted_objects[#I.unlisted_objects + 1] = o
+	-- links the engine-defined paths (remove, death, leaving) have not already cleared
 	for _, child in pairs(o.children) do
 		child.attach = nil
 	end
 	if o.attach then
 		o.attach.parent.children[o.id] = nil
+	end
+end
+
+---------------------------------------------------------------------------------------------------
+-- Attachments (UnitSAO). As in the engine, a child's `attach` and its parent's `children` list are
+-- updated separately: set_attach takes the child off its old parent's list and puts it on the new
+-- parent's even when the attachment itself is refused as circular (the list then names a child
+-- that is not attached). Changes run the entity callbacks on_detach, on_detach_child and
+-- on_attach_child; players have none.
+
+local function entity_callback(o, name, arg)
+	local ent = o.kind == "entity" and o.luaentity
+	local f = ent and ent[name]
+	if type(f) == "function" then
+		f(ent, arg)
+	end
+end
+
+-- UnitSAO::setAttachment: attach `o` to `p`, or detach it (p nil).
+function I.set_attachment(o, p, bone, position, rotation, forced_visible)
+	if p then
+		local q = p.attach and p.attach.parent
+		while q do
+			if q == o then
+				I.diag("warning", "Mod bug: Attempted to attach object " .. o.id .. " to parent " .. p.id
+					.. " but former is an (in)direct parent of latter.")
+				return
+			end
+			q = q.attach and q.attach.parent
+		end
+	end
+	local old = o.attach and o.attach.parent
+	local attach = p and { parent = p, bone = bone or "", position = position or I.vec(0, 0, 0),
+		rotation = rotation or I.vec(0, 0, 0), forced_visible = forced_visible and true or false } or nil
+	o.attach = attach
+	if old and old ~= p then
+		entity_callback(o, "on_detach", old.ref)
+		if not old.removed then
+			entity_callback(old, "on_detach_child", o.ref)
+		end
+	end
+	o.attach = attach  -- the detach callbacks may have attached it elsewhere: this call wins
+	if p and old ~= p and not p.removed then
+		entity_callback(p, "on_attach_child", o.ref)
+	end
+end
+
+-- UnitSAO::clearParentAttachment (ObjectRef:set_detach).
+function I.clear_parent_attachment(o)
+	local p = o.attach and o.attach.parent
+	I.set_attachment(o, nil)
+	if p then
+		p.children[o.id] = nil
+	end
+end
+
+-- UnitSAO::clearChildAttachments: detach every listed child (from whatever it is attached to).
+function I.clear_child_attachments(o)
+	local listed = {}
+	for _, child in pairs(o.children) do
+		listed[#listed + 1] = child
+	end
+	for _, child in ipairs(listed) do
+		if not child.removed then
+			I.set_attachment(child, nil)
+		end
+	end
+	for id in pairs(o.children) do  -- after the callbacks, as the engine does
+		o.children[id] = nil
 	end
 end
 
@@ -520,14 +592,16 @@ method("get_bone_position", function(o, bone)
 end)
 method("set_attach", function(o, parent, bone, position, rotation, forced_visible)
 	local p = I.object_of(parent)
-	if not p or p == o then
+	if not p then
 		return
+	end
+	if p == o then
+		error("ObjectRef::set_attach: attaching object to itself is not allowed.", 0)
 	end
 	if o.attach then
 		o.attach.parent.children[o.id] = nil
 	end
-	o.attach = { parent = p, bone = bone or "", position = position or I.vec(0, 0, 0),
-		rotation = rotation or I.vec(0, 0, 0), forced_visible = forced_visible and true or false }
+	I.set_attachment(o, p, bone, position, rotation, forced_visible)
 	p.children[o.id] = o
 end)
 method("get_attach", function(o)
@@ -545,10 +619,7 @@ method("get_children", function(o)
 	return t
 end)
 method("set_detach", function(o)
-	if o.attach then
-		o.attach.parent.children[o.id] = nil
-		o.attach = nil
-	end
+	I.clear_parent_attachment(o)
 end)
 method("set_properties", function(o, props)
 	if type(props) ~= "table" then
@@ -607,6 +678,8 @@ method("remove", function(o)
 		core.log("error", "ObjectRef::l_remove(): Cannot remove players")
 		return
 	end
+	I.clear_child_attachments(o)
+	I.clear_parent_attachment(o)
 	I.remove_object(o)
 end)
 method("set_velocity", function(o, v)
