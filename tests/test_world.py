@@ -1285,6 +1285,100 @@ end)
 """
 
 
+# Common run-time calls (the frequency table of shared/research/luanti_api.md): groups, hashes,
+# add_node through an alias, swap/remove_node and metadata, get_node_or_nil out of the map, add_item,
+# object searches by radius and area, sound handles, find_node_near, dig/place/punch_node, facedir
+# and wallmounted conversions, get_craft_result.
+MISC_PROBE = r"""
+local function fmt(v)
+    local t = type(v)
+    if t == "number" then return string.format("%.10g", v) end
+    if t == "userdata" then return "userdata" end
+    if t ~= "table" then return tostring(v) end
+    if v.get_pos then return "obj" end
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    local out = {}
+    for _, k in ipairs(keys) do out[#out + 1] = tostring(k) .. ":" .. fmt(v[k]) end
+    return "{" .. table.concat(out, ",") .. "}"
+end
+local function P(label, ...)
+    local parts = {}
+    for i = 1, select("#", ...) do parts[i] = fmt((select(i, ...))) end
+    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
+end
+local function err(f, ...)
+    local ok, e = pcall(f, ...)
+    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
+end
+local log = {}
+core.register_node("wp:n", {groups = {cracky = 3, level = 2},
+    on_construct = function(pos) log[#log + 1] = "construct" end,
+    on_destruct = function(pos) log[#log + 1] = "destruct" end,
+    after_destruct = function(pos, old) log[#log + 1] = "after_destruct " .. old.name end,
+    on_blast = function() end})
+core.register_node("wp:m", {})
+core.register_alias("wp:alias", "wp:n")
+core.register_entity("wp:e", {})
+local group = core.get_item_group
+P("load_item_group", group("wp:n", "cracky"), group("wp:n", "nope"), group("nope:x", "cracky"))
+P("load_node_group", core.get_node_group("wp:n", "level"))
+P("load_protected", core.is_protected({x = 0, y = 0, z = 0}, "sam"))
+local hash = core.hash_node_position
+P("load_hash", hash({x = 1, y = -2, z = 3}), core.get_position_from_hash(hash({x = -5, y = 7, z = 0})))
+P("load_connected", #core.get_connected_players())
+core.after(0, function()
+    core.emerge_area({x = -20, y = -20, z = -20}, {x = 20, y = 20, z = 20})
+    core.after(1, function()
+        local c = {x = 0, y = 0, z = 0}
+        local added = err(function() core.add_node(c, {name = "wp:alias"}) end)
+        P("add_node_alias", added, core.get_node(c).name, log)
+        log = {}
+        core.get_meta(c):set_string("k", "v")
+        core.swap_node(c, {name = "wp:m"})
+        P("swap_keeps_meta", core.get_meta(c):get_string("k"), log)
+        core.swap_node(c, {name = "wp:n", param2 = 3})
+        core.remove_node(c)
+        P("remove_node", core.get_node(c).name, core.get_meta(c):get_string("k"), log)
+        local far = {x = 0, y = 40000, z = 0}
+        P("get_node_or_nil", core.get_node_or_nil({x = 0, y = 0, z = 0}), core.get_node_or_nil(far))
+        P("get_node_far", core.get_node(far))
+        local item = core.add_item({x = 1, y = 1, z = 1}, "wp:n 3")
+        P("add_item", item ~= nil, item and item:get_luaentity().itemstring)
+        P("add_item_empty", core.add_item({x = 1, y = 1, z = 1}, ""))
+        local e1 = core.add_entity({x = 2, y = 1, z = 1}, "wp:e")
+        local e2 = core.add_entity({x = 5, y = 1, z = 1}, "wp:e")
+        local objs = core.get_objects_inside_radius({x = 1, y = 1, z = 1}, 1.0)
+        P("radius_1", #objs)
+        P("radius_4", #core.get_objects_inside_radius({x = 1, y = 1, z = 1}, 4.0))
+        P("radius_exact", #core.get_objects_inside_radius({x = 1, y = 1, z = 1}, 4))
+        P("in_area", #core.get_objects_in_area({x = 0, y = 0, z = 0}, {x = 2, y = 2, z = 2}))
+        P("sound", type(core.sound_play("x", {pos = c})), type(core.sound_play("x", {}, true)))
+        P("find_near_center", core.find_node_near(c, 2, {"air"}, true), core.find_node_near(c, 2, {"air"}))
+        core.set_node(c, {name = "wp:n"})
+        P("find_near_group", core.find_node_near({x = 1, y = 0, z = 0}, 1, "group:cracky"))
+        P("dig_node", core.dig_node(c), core.get_node(c).name)
+        P("place_node", core.place_node(c, {name = "wp:m"}), core.get_node(c).name)
+        P("punch_node", core.punch_node(c))
+        P("get_item_group_alias", core.get_item_group("wp:alias", "cracky"))
+        P("registered_alias_lookup", core.registered_nodes["wp:alias"] ~= nil,
+            core.registered_items["wp:alias"] ~= nil)
+        P("itemstack_alias", ItemStack("wp:alias"):get_name())
+        P("facedir", core.facedir_to_dir(0), core.facedir_to_dir(23), core.facedir_to_dir(24))
+        P("wallmounted", core.wallmounted_to_dir(0), core.wallmounted_to_dir(5), core.wallmounted_to_dir(6))
+        P("dir_to_facedir", core.dir_to_facedir({x = 0, y = 0, z = -1}),
+            core.dir_to_facedir({x = 0, y = 1, z = 0}, true))
+        P("dir_to_wallmounted", core.dir_to_wallmounted({x = 0, y = -1, z = 0}),
+            core.dir_to_wallmounted({x = 1, y = 0, z = 0}))
+        P("is_area_protected", core.is_area_protected({x = 0, y = 0, z = 0}, {x = 1, y = 1, z = 1}, "sam"))
+        P("get_craft_result", core.get_craft_result({method = "normal", width = 1, items = {"wp:n"}}))
+        e1:remove(); e2:remove(); if item then item:remove() end
+    end)
+end)
+"""
+
+
 def _engine_run(tmp_path, probe: str, steps: int):
     """Run ``probe`` as the mod "wp" in the real server (the test is skipped where it is absent)."""
     from vf_luanti import oracle
@@ -1300,8 +1394,8 @@ def _engine_run(tmp_path, probe: str, steps: int):
 
 @pytest.mark.engine
 @pytest.mark.slow
-@pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4],
-                         ids=["probe1", "probe2", "probe3", "probe4"])
+@pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4, MISC_PROBE],
+                         ids=["probe1", "probe2", "probe3", "probe4", "misc"])
 def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
     # probe3: entity defaults, punch, visual_size, privilege callbacks; probe4: NodeMetaRef
     # to_table/from_table, the ObjectRef and VoxelManip method tables, VoxelManip areas

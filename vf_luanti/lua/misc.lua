@@ -284,7 +284,10 @@ function core.sound_play(spec, parameters, ephemeral)
 	if spec == nil then
 		error("bad argument #1 to 'sound_play' (table or string expected, got nil)", 0)
 	end
-	if ephemeral or H.next(I.players or {}) == nil then
+	if ephemeral then
+		return nil  -- an ephemeral sound has no handle
+	end
+	if H.next(I.players or {}) == nil then
 		return -1
 	end
 	sound_handles = sound_handles + 1
