@@ -129,6 +129,16 @@ def test_runaway_completions_are_stopped_with_a_reason(hostile, failure):
     assert not s.passed and s.reward == 0 and s.failure == failure and failure in s.feedback[0]
 
 
+@pytest.mark.parametrize("code", [
+    'local parts = ("a b"):split("")',  # the engine's split loops forever on an empty separator
+    'local ok = pcall(string.split, "a b", "%s*", false, nil, true)',  # ... in pcall too: the server hangs
+])
+def test_code_that_hangs_the_engine_fails_as_a_hang_with_the_reason(code):
+    s = score(TASK, code)  # the reason is the hang's, not the CPU deadline's: no time was burnt
+    assert s.failure == "timeout" and s.reward == 0
+    assert "string.split never returns" in s.feedback[0] and "CPU time limit" not in s.feedback[0]
+
+
 def test_async_scoring_matches_sync():
     import asyncio
 

@@ -258,6 +258,9 @@ class LuanRuntime:
         return MemoryLimitExceeded(f"Lua memory limit of {self.limits.max_memory // MiB} MiB exceeded")
 
     def _timeout(self) -> CPUTimeExceeded:
+        reason = self.guard["reason"]  # set where the engine itself would never return
+        if reason:
+            return CPUTimeExceeded(f"{reason} (the real server hangs there)")
         return CPUTimeExceeded(f"CPU time limit of {self.limits.cpu_seconds:g} s exceeded")
 
     def check_integrity(self) -> None:

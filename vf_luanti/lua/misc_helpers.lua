@@ -103,29 +103,30 @@ end
 ------------------------------------------------------------------------------------------------------
 -- string
 
+-- The engine's loop step for step, max_splits included (nil: no limit, 0: no piece at all). A
+-- separator that matches the empty string makes no progress: where the engine then never returns
+-- (no piece taken, or pieces without a limit), the sample ends as the hung server would.
 function string.split(str, delim, include_empty, max_splits, sep_is_pattern)
 	delim = delim or ","
-	local remaining = (max_splits or -1)
+	local budget = (max_splits or -2) + 1  -- pieces left to cut; 1: the rest is the last piece
 	local out, pos, len = {}, 1, #str
 	local plain = not sep_is_pattern
-	while true do
-		local s, e
-		if remaining ~= 0 then
-			s, e = sfind(str, delim, pos, plain)
-		end
-		if not s or e < s then
+	repeat
+		local s, e = sfind(str, delim, pos, plain)
+		if not s or budget == 1 then
 			s, e = len + 1, len + 1
 		end
 		local piece = ssub(str, pos, s - 1)
-		if include_empty or piece ~= "" then
+		local taken = include_empty or piece ~= ""
+		if taken then
+			budget = budget - 1
 			out[#out + 1] = piece
-			remaining = remaining - 1
+		end
+		if e + 1 == pos and (not taken or budget < 0) then
+			I.never_returns("string.split never returns when its separator matches the empty string")
 		end
 		pos = e + 1
-		if pos > len + 1 or (s == len + 1) then
-			break
-		end
-	end
+	until budget == 0 or pos > len + 1
 	return out
 end
 
