@@ -1471,18 +1471,173 @@ end)
 """
 
 
+# Entity methods: their argument errors (Lua's numbering), rotation kept in single-precision degrees
+# (set_yaw resets x and z), HP truncation, armor groups as read_groups reads them, vector checks.
+ENTITY_PROBE = r"""
+local function fmt(v)
+    local t = type(v)
+    if t == "number" then return string.format("%.9g", v) end
+    if t ~= "table" then return tostring(v) end
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    local out = {}
+    for _, k in ipairs(keys) do out[#out + 1] = tostring(k) .. ":" .. fmt(v[k]) end
+    return "{" .. table.concat(out, ",") .. "}"
+end
+local function P(label, ...)
+    local parts = {}
+    for i = 1, select("#", ...) do parts[i] = fmt((select(i, ...))) end
+    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
+end
+local function err(f, ...)
+    local ok, e = pcall(f, ...)
+    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
+end
+core.register_entity("wp:mob", {
+    initial_properties = {hp_max = 20, physical = false, collisionbox = {-0.3, 0, -0.3, 0.3, 1, 0.3}},
+    on_activate = function(self, staticdata, dtime_s)
+        P("on_activate", staticdata, dtime_s, self.object:get_hp(), self.name)
+        self.timer = 0
+    end,
+    on_punch = function(self, puncher, tflp, caps, dir, damage)
+        P("on_punch", tflp, damage, self.object:get_hp())
+    end,
+    on_death = function(self, killer) P("on_death", killer ~= nil) end,
+})
+core.after(0, function()
+    core.emerge_area({x = -20, y = -20, z = -20}, {x = 20, y = 20, z = 20})
+    core.after(1, function()
+        local o = core.add_entity({x = 0, y = 5, z = 0}, "wp:mob", "hello")
+        local e = o:get_luaentity()
+        P("luaentity", e.name, e.timer, e.object == o)
+        P("hp", o:get_hp(), o:get_armor_groups())
+        o:set_velocity({x = 1, y = 0, z = 0})
+        o:set_acceleration({x = 0, y = -10, z = 0})
+        P("vel", o:get_velocity(), o:get_acceleration())
+        o:set_rotation({x = 1, y = 2, z = 3})
+        P("rot", o:get_rotation(), o:get_yaw())
+        o:set_yaw(0.5)
+        P("yaw_resets_xz", o:get_rotation(), o:get_yaw())
+        P("yaw_errors", err(function() o:set_yaw() end), err(function() o:set_yaw(nil) end),
+            err(function() o:set_yaw("2") end), o:get_yaw(), err(function() o:set_yaw(0/0) end))
+        P("hp_errors", err(function() o:set_hp() end), err(function() o:set_hp(nil) end),
+            err(function() o:set_hp("7") end), o:get_hp())
+        o:set_hp(50)
+        P("hp_over_max", o:get_hp())
+        o:set_hp(3.999)
+        P("hp_trunc", o:get_hp())
+        o:set_hp(20)
+        o:set_armor_groups({fleshy = 50.7, cracky = "3", a = -0.4, b = 0, c = -2.6, d = 2.5, e = "7.9"})
+        P("armor_values", o:get_armor_groups())
+        P("armor_number_key", err(function() o:set_armor_groups({[1] = 2}) end), o:get_armor_groups())
+        P("armor_table_key", err(function() o:set_armor_groups({[{}] = 2}) end))
+        P("armor_bad", err(function() o:set_armor_groups(5) end), err(function() o:set_armor_groups() end))
+        P("armor_bad_value", err(function() o:set_armor_groups({x = "y"}) end),
+            err(function() o:set_armor_groups({x = true}) end), o:get_armor_groups())
+        P("vel_errors", err(function() o:set_velocity() end), err(function() o:set_velocity({x = 1}) end))
+        P("rot_errors", err(function() o:set_rotation(5) end), o:get_rotation())
+        P("pos_errors", err(function() o:set_pos({x = "1", y = 1, z = 1}) end), o:get_pos())
+        P("add_entity_errors", err(function() core.add_entity() end),
+            err(function() core.add_entity({x = 0}) end))
+        o:set_armor_groups({fleshy = 100})
+        local r = o:punch(o, 1.0, {full_punch_interval = 1.0, damage_groups = {fleshy = 10}}, nil)
+        P("after_punch", r, o:get_hp())
+        o:move_to({x = 4, y = 5, z = 0}, true)
+        P("move_to", o:get_pos())
+        P("props", o:get_properties().hp_max, o:get_properties().physical, o:get_properties().collisionbox)
+        o:set_properties({hp_max = 3})
+        P("props_hp", o:get_hp(), o:get_properties().hp_max)
+        P("is_player", o:is_player(), o:get_player_name())
+        o:set_hp(0)
+        P("after_death", o:get_pos(), o:get_luaentity())
+        core.after(0.2, function() P("later", o:get_pos(), o:get_hp(), o:get_luaentity()) end)
+    end)
+end)
+"""
+
+# Object properties as read_object_properties reads each type (and logs the wrong ones).
+PROPERTIES_PROBE = r"""
+local function fmt(v)
+    local t = type(v)
+    if t == "number" then return string.format("%.9g", v) end
+    if t == "string" then return string.format("%q", v) end
+    if t ~= "table" then return tostring(v) end
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    local out = {}
+    for _, k in ipairs(keys) do out[#out + 1] = tostring(k) .. ":" .. fmt(v[k]) end
+    return "{" .. table.concat(out, ",") .. "}"
+end
+local function P(label, ...)
+    local parts = {}
+    for i = 1, select("#", ...) do parts[i] = fmt((select(i, ...))) end
+    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
+end
+local function err(f, ...)
+    local ok, e = pcall(f, ...)
+    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
+end
+local KEYS = {"hp_max", "physical", "collisionbox", "selectionbox", "visual", "visual_size", "textures",
+    "automatic_rotate", "stepheight", "eye_height", "glow", "nametag", "infotext", "spritediv",
+    "static_save", "zoom_fov", "makes_footstep_sound", "backface_culling", "mesh", "colors",
+    "use_texture_alpha", "initial_sprite_basepos", "automatic_face_movement_dir", "breath_max", "wield_item"}
+local function show(label, o)
+    local p = o:get_properties()
+    for _, k in ipairs(KEYS) do P(label .. "." .. k, p[k]) end
+end
+core.register_entity("wp:a", {initial_properties = {collisionbox = {-0.3, 0, -0.3, 0.3, 1.7, 0.3},
+    stepheight = 0.6, eye_height = 1.1, automatic_rotate = 0.3, glow = 3.7, hp_max = 7.9,
+    spritediv = {x = 2.5, y = 3}}})
+core.register_entity("wp:b", {initial_properties = {}})
+core.after(0, function()
+    core.emerge_area({x = -20, y = -20, z = -20}, {x = 20, y = 20, z = 20})
+    core.after(1, function()
+        local a = core.add_entity({x = 0, y = 5, z = 0}, "wp:a")
+        show("a", a)
+        local b = core.add_entity({x = 1, y = 5, z = 0}, "wp:b")
+        P("b_set", err(function() b:set_properties({hp_max = "12", physical = 1,
+            collisionbox = {-1, -1, -1, 1, 1}, visual = 5, textures = {"a.png", 5}, automatic_rotate = "2.5",
+            nametag = 5, infotext = 5,
+            static_save = "no", zoom_fov = 10.1, makes_footstep_sound = true, glow = "x",
+            backface_culling = 0, mesh = 7, visual_size = {x = 2}, breath_max = 3.5, wield_item = 9}) end))
+        show("b", b)
+        P("b_bad", err(function() b:set_properties({collisionbox = "x", textures = "y", visual = {},
+            spritediv = 5, hp_max = "q", colors = {"#ff0000", 5}}) end))
+        show("b2", b)
+        P("b_nil", err(function() b:set_properties() end), err(function() b:set_properties(5) end))
+        a:remove() b:remove()
+    end)
+end)
+core.register_entity("wp:legacy", {physical = true, visual = "cube", hp_max = 4,
+    initial_properties = {visual = "mesh", glow = 2}})
+core.after(1.5, function()
+    local l = core.add_entity({x = 2, y = 5, z = 0}, "wp:legacy")
+    local p = l:get_properties()
+    P("legacy", p.physical, p.visual, p.hp_max, p.glow, l:get_hp())
+    l:remove()
+end)
+"""
+
+
 @pytest.mark.engine
 @pytest.mark.slow
-def test_attachments_match_real_engine(tmp_path) -> None:
-    run = _engine_run(tmp_path, ATTACH_PROBE, steps=50)
+@pytest.mark.parametrize(("probe", "logged", "count"), [
+    (ATTACH_PROBE, "Mod bug: ", 2), (ENTITY_PROBE, "Invalid field ", 0),
+    (PROPERTIES_PROBE, "Invalid field ", 6)],
+    ids=["attachments", "entity", "properties"])
+def test_probe_and_its_log_match_real_engine(tmp_path, probe: str, logged: str, count: int) -> None:
+    """The printed lines, and the engine's log messages starting with ``logged`` as warnings."""
+    run = _engine_run(tmp_path, probe, steps=50)
     engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
     assert engine, run.log[-2000:]
-    w = make_world(ATTACH_PROBE, name="wp")
+    w = make_world(probe, name="wp")
     w.step(4)
     assert _wp_lines(w) == engine
-    mod_bugs = [ln.split("WARNING[Server]: ", 1)[1] for ln in run.log.splitlines() if "Mod bug:" in ln]
-    assert len(mod_bugs) == 2
-    assert [d.message for d in w.warnings() if d.message.startswith("Mod bug:")] == mod_bugs
+    messages = [ln.split("]: ", 1)[1] for ln in run.log.splitlines() if "]: " + logged in ln]
+    assert len(messages) == count
+    assert [d.message for d in w.warnings() if d.message.startswith(logged)] == messages
 
 
 # Player-only behaviour needs a connected player: the 5.6.1 client joins headless with the null video

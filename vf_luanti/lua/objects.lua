@@ -69,11 +69,70 @@ local function copy_vec(v)
 	return I.vec(v.x, v.y, v.z)
 end
 
-local function read_v3f(v, fname)
+-- check_v3f: a table whose x, y and z are numbers (numeric strings are refused), with the engine's
+-- messages. `...` is the argument list from the vector on, so a missing one reads "no value".
+local function read_v3f(...)
+	local v = ...
 	if type(v) ~= "table" then
-		error("Invalid vector (expected table got " .. (v == nil and "nil" or type(v)) .. ").", 0)
+		local got = H.select("#", ...) == 0 and "no value" or type(v)
+		error("Invalid vector (expected table got " .. got .. ").", 0)
 	end
-	return { x = tonumber(v.x) or 0, y = tonumber(v.y) or 0, z = tonumber(v.z) or 0 }
+	local p = { x = v.x, y = v.y, z = v.z }
+	for _, c in ipairs({ "x", "y", "z" }) do
+		if type(p[c]) ~= "number" then
+			error("Invalid vector coordinate " .. c .. " (expected number got " .. type(p[c]) .. ").", 0)
+		end
+	end
+	return p
+end
+
+-- read_groups on a method's table argument (5.6.1): ratings are truncated to integers and a 0
+-- rating leaves the group out. A number key is converted in place, which breaks the engine's
+-- iteration; other bad keys or values are argument errors. On any error nothing is set.
+local function read_groups(fname, ...)
+	local t = ...
+	if type(t) ~= "table" then
+		local got = H.select("#", ...) == 0 and "no value" or type(t)
+		error("bad argument #1 to '" .. fname .. "' (table expected, got " .. got .. ")", 0)
+	end
+	local groups = {}
+	for k, v in pairs(t) do
+		local tk = type(k)
+		if tk ~= "string" and tk ~= "number" then
+			error("bad argument #3 to '" .. fname .. "' (string expected, got " .. tk .. ")", 0)
+		end
+		local rating = tonumber(v)
+		if rating == nil then
+			error("bad argument #4 to '" .. fname .. "' (number expected, got " .. type(v) .. ")", 0)
+		end
+		rating = rating < 0 and -floor(-rating) or floor(rating)
+		if rating ~= 0 then
+			groups[tostring(k)] = rating
+		end
+		if tk == "number" then
+			error("invalid key to 'next'", 0)
+		end
+	end
+	return groups
+end
+
+-- luaL_checknumber on a method's argument n (self not counted), with Lua's message.
+local function number_arg(fname, n, ...)
+	local v = (H.select(n, ...))
+	local x = tonumber(v)
+	if x == nil then
+		local got = H.select("#", ...) < n and "no value" or type(v)
+		error("bad argument #" .. n .. " to '" .. fname .. "' (number expected, got " .. got .. ")", 0)
+	end
+	return x
+end
+
+-- Irrlicht's angle conversions in single precision (RADTODEG is 180.0f / PI: one ulp off the
+-- rounded 180 / pi).
+local PI = I.f32(H.math.pi)
+local RADTODEG, DEGTORAD = I.f32(180 / PI), I.f32(PI / 180)
+local function degrees(rad)
+	return I.f32(I.f32(rad) * RADTODEG)
 end
 
 local function new_object(kind, pos)
@@ -494,11 +553,11 @@ end
 method("get_pos", function(o)
 	return copy_vec(o.pos)
 end)
-method("set_pos", function(o, p)
-	o.pos = read_v3f(p, "set_pos")
+method("set_pos", function(o, ...)
+	o.pos = read_v3f(...)
 end)
-method("move_to", function(o, p)
-	o.pos = read_v3f(p, "move_to")
+method("move_to", function(o, ...)
+	o.pos = read_v3f(...)
 end)
 method("punch", function(o, puncher, tflp, caps, dir)
 	if not is_ref(puncher) then
@@ -520,11 +579,8 @@ method("get_hp", function(o)
 end, function()
 	return 1 -- the engine's answer for a gone object
 end)
-method("set_hp", function(o, hp, reason)
-	hp = tonumber(hp)
-	if hp == nil then
-		error("bad argument #2 to 'set_hp' (number expected, got " .. type(hp) .. ")", 0)
-	end
+method("set_hp", function(o, ...)
+	local hp, reason = number_arg("set_hp", 1, ...), H.select(2, ...)
 	local r = { type = "set_hp", from = "mod" }
 	if type(reason) == "table" then
 		for k, v in pairs(reason) do
@@ -560,11 +616,8 @@ method("set_wielded_item", function(o, item)
 	list.slots[o.wield_index] = I.to_record(item)
 	return true
 end)
-method("set_armor_groups", function(o, groups)
-	o.armor_groups = {}
-	for k, v in pairs(type(groups) == "table" and groups or {}) do
-		o.armor_groups[tostring(k)] = tonumber(v) or 0
-	end
+method("set_armor_groups", function(o, ...)
+	o.armor_groups = read_groups("set_armor_groups", ...)
 end)
 method("get_armor_groups", function(o)
 	local t = {}
@@ -621,15 +674,17 @@ end)
 method("set_detach", function(o)
 	I.clear_parent_attachment(o)
 end)
-method("set_properties", function(o, props)
-	if type(props) ~= "table" then
-		return
+method("set_properties", function(o, ...)
+	local props = ...
+	if type(props) ~= "table" then  -- the engine's own argument numbering
+		local n, got = 2, type(props)
+		if H.select("#", ...) == 0 then
+			n, got = 1, "userdata"
+		end
+		error("bad argument #" .. n .. " to 'set_properties' (table expected, got " .. got .. ")", 0)
 	end
-	for k, v in pairs(props) do
-		o.properties[k] = I.read_property(k, v, o.properties[k])
-	end
-	if props.hp_max and o.hp > props.hp_max then
-		o.hp = props.hp_max
+	if I.read_properties(o.properties, props) and o.hp > o.properties.hp_max then
+		o.hp = o.properties.hp_max
 	end
 end)
 -- Fresh tables all the way down, as the engine pushes them: changing the result changes nothing.
@@ -682,30 +737,36 @@ method("remove", function(o)
 	I.clear_parent_attachment(o)
 	I.remove_object(o)
 end)
-method("set_velocity", function(o, v)
-	o.velocity = read_v3f(v, "set_velocity")
+method("set_velocity", function(o, ...)
+	o.velocity = read_v3f(...)
 end)
-method("add_velocity", function(o, v)
-	local d = read_v3f(v, "add_velocity")
+method("add_velocity", function(o, ...)
+	local d = read_v3f(...)
 	o.velocity = { x = o.velocity.x + d.x, y = o.velocity.y + d.y, z = o.velocity.z + d.z }
 end)
 method("get_velocity", function(o)
 	return copy_vec(o.velocity)
 end)
-method("set_acceleration", function(o, v)
-	o.acceleration = read_v3f(v, "set_acceleration")
+method("set_acceleration", function(o, ...)
+	o.acceleration = read_v3f(...)
 end)
 method("get_acceleration", function(o)
 	return copy_vec(o.acceleration)
 end)
-method("set_rotation", function(o, v)
-	o.rotation = read_v3f(v, "set_rotation")
+-- The engine keeps an entity's rotation in single-precision degrees: what is read back is the
+-- angle after that round trip (0.5 reads back 0.49999997).
+local function float_angle(rad)
+	return I.f32(degrees(rad) * DEGTORAD)
+end
+method("set_rotation", function(o, ...)
+	local r = read_v3f(...)
+	o.rotation = { x = float_angle(r.x), y = float_angle(r.y), z = float_angle(r.z) }
 end)
 method("get_rotation", function(o)
 	return copy_vec(o.rotation)
 end)
-method("set_yaw", function(o, yaw)
-	o.rotation.y = tonumber(yaw) or 0
+method("set_yaw", function(o, ...)
+	o.rotation = { x = 0, y = float_angle(number_arg("set_yaw", 1, ...)), z = 0 }  -- x and z reset
 end)
 method("get_yaw", function(o)
 	return o.rotation.y
@@ -751,12 +812,6 @@ end)
 -- The deprecated look methods (5.6.1 PlayerSAO keeps degrees in floats): get_look_yaw is the yaw
 -- plus 90 degrees (getRadYawDep), get_look_pitch the negated pitch; set_look_yaw / set_look_pitch
 -- set the plain yaw / pitch (no offset, no negation). The warning comes first, for any object.
--- (Irrlicht's RADTODEG is 180.0f / PI in single precision: one ulp off the rounded 180 / pi.)
-local PI = I.f32(H.math.pi)
-local RADTODEG, DEGTORAD = I.f32(180 / PI), I.f32(PI / 180)
-local function degrees(rad)
-	return I.f32(I.f32(rad) * RADTODEG)
-end
 player_method("get_look_yaw", function(o)
 	return I.f32((degrees(o.yaw) + 90) * DEGTORAD)
 end)
@@ -1292,46 +1347,187 @@ local function default_properties()
 end
 I.default_properties = default_properties
 
--- read_object_properties for the fields whose value the engine converts: visual_size (a table;
--- missing x/y read as 0, a missing z copies x), the nametag colours ({a,r,g,b}; bgcolor false for
--- none). Other values are kept as given.
-function I.read_property(k, v, old)
-	if k == "visual_size" then
+-- read_object_properties (5.6.1): every field is read as its C++ type, and a value of another
+-- type leaves the field as it was. Integers are truncated (lua_tointeger; numeric strings count),
+-- floats become single precision, booleans must be booleans, strings may be numbers, boxes read
+-- six numbers (missing ones 0) and put the smaller of each pair first. A collisionbox given
+-- without a selectionbox sets both.
+local function integer(v)
+	local n = tonumber(v)
+	if n == nil or n ~= n then
+		return nil
+	end
+	return n < 0 and -floor(-n) or floor(n)
+end
+
+local function wrap(n, bits, signed)
+	local m = 2 ^ bits
+	n = n % m
+	return (signed and n >= m / 2) and n - m or n
+end
+
+local function read_box(v)
+	local b = {}
+	for i = 1, 6 do
+		b[i] = I.f32((tonumber(rawget(v, i)) or 0))
+	end
+	for i = 1, 3 do
+		if b[i] > b[i + 3] then
+			b[i], b[i + 3] = b[i + 3], b[i]
+		end
+	end
+	return b
+end
+
+local function read_v2s16(v)
+	return { x = wrap(integer(v.x) or 0, 16, true), y = wrap(integer(v.y) or 0, 16, true) }
+end
+
+-- The engine logs a field of the wrong type (and keeps the old value); tables it skips silently.
+local function invalid_field(k, expected, v)
+	local text = "Invalid field " .. k .. " (expected " .. expected .. " got " .. type(v) .. ")."
+	I.emit("ERROR[Server]: " .. text)
+	I.diag("warning", text)
+end
+
+local PROPERTY_READERS = {
+	int = function(v, old, k)
+		local n = integer(v)
+		if n == nil then
+			invalid_field(k, "number", v)
+			return old
+		elseif k == "hp_max" then
+			return min(max(n, 0), 65535)
+		end
+		return k == "glow" and wrap(n, 8, true) or wrap(n, 16, false)  -- s8 glow, u16 breath_max
+	end,
+	float = function(v, old, k)
+		local n = tonumber(v)
+		if n == nil then
+			invalid_field(k, "number", v)
+			return old
+		elseif k == "stepheight" then
+			return I.f32(I.f32(I.f32(n) * 10) / 10)  -- kept in nodes of BS = 10 units
+		end
+		return I.f32(n)
+	end,
+	bool = function(v, old, k)
+		if type(v) == "boolean" then
+			return v
+		end
+		invalid_field(k, "boolean", v)
+		return old
+	end,
+	string = function(v, old, k)
+		local t = type(v)
+		if t == "string" or t == "number" then
+			return tostring(v)
+		end
+		invalid_field(k, "string", v)
+		return old
+	end,
+	box = function(v, old)
+		return type(v) == "table" and read_box(v) or old
+	end,
+	v2s16 = function(v, old)
+		return type(v) == "table" and read_v2s16(v) or old
+	end,
+	visual_size = function(v, old)
 		if type(v) ~= "table" then
 			return old
 		end
-		local x, y = tonumber(v.x) or 0, tonumber(v.y) or 0
-		local z = type(v.z) == "number" and v.z or x
-		return { x = x, y = y, z = z }
-	elseif k == "nametag_color" then
+		local x, y = I.f32(tonumber(v.x) or 0), I.f32(tonumber(v.y) or 0)
+		return { x = x, y = y, z = v.z == nil and x or I.f32(tonumber(v.z) or 0) }
+	end,
+	strings = function(v, old)
+		if type(v) ~= "table" then
+			return old
+		end
+		local list = {}
+		for _, x in pairs(v) do
+			local t = type(x)
+			list[#list + 1] = (t == "string" or t == "number") and tostring(x) or ""
+		end
+		return list
+	end,
+	colors = function(v, old)
+		if type(v) ~= "table" then
+			return old
+		end
+		local list = {}
+		for _, x in pairs(v) do
+			list[#list + 1] = I.read_color(x, I.argb(255, 255, 255, 255))
+		end
+		return list
+	end,
+	color = function(v, old)
 		return I.read_color(v, old)
-	elseif k == "nametag_bgcolor" then
+	end,
+	bgcolor = function(v, old)
 		if v == false then
 			return false
 		end
 		return I.read_color(v, old)
-	end
-	return v
-end
+	end,
+	face_dir = function(v, old)  -- a number turns it on with that offset; get_properties gives it back
+		if type(tonumber(v)) == "number" and type(v) ~= "boolean" then
+			return I.f32(tonumber(v))
+		elseif type(v) == "boolean" then
+			return v and 0 or false
+		end
+		return old
+	end,
+	item = function(v, old)
+		if v == nil then
+			return old
+		end
+		return I.G.ItemStack(v):to_string()
+	end,
+}
 
-local function initial_properties(proto)
-	local props = default_properties()
-	local src = rawget(proto, "initial_properties")
-	if type(src) ~= "table" then
-		src = proto -- legacy: properties as fields of the prototype
-	end
+local PROPERTY_KINDS = {
+	hp_max = "int", breath_max = "int", glow = "int",
+	physical = "bool", collide_with_objects = "bool", pointable = "bool", is_visible = "bool",
+	makes_footstep_sound = "bool", backface_culling = "bool", static_save = "bool", use_texture_alpha = "bool",
+	shaded = "bool", show_on_minimap = "bool",
+	visual = "string", mesh = "string", nametag = "string", infotext = "string", damage_texture_modifier = "string",
+	automatic_rotate = "float", stepheight = "float", eye_height = "float", zoom_fov = "float",
+	automatic_face_movement_max_rotation_per_sec = "float",
+	collisionbox = "box", selectionbox = "box", spritediv = "v2s16", initial_sprite_basepos = "v2s16",
+	visual_size = "visual_size", textures = "strings", colors = "colors", nametag_color = "color",
+	nametag_bgcolor = "bgcolor", automatic_face_movement_dir = "face_dir", wield_item = "item",
+}
+
+-- Read the properties table `src` into `props` (the object's current properties); true when it set
+-- hp_max (the caller then lowers the HP to it, as the engine does).
+function I.read_properties(props, src)
 	for _, k in ipairs(PROPERTY_KEYS) do
 		local v = src[k]
 		if v ~= nil then
-			props[k] = I.read_property(k, v, props[k])
+			props[k] = PROPERTY_READERS[PROPERTY_KINDS[k]](v, props[k], k)
 		end
+	end
+	if type(src.collisionbox) == "table" and type(src.selectionbox) ~= "table" then
+		props.selectionbox = read_box(src.collisionbox)
+	end
+	return integer(src.hp_max) ~= nil
+end
+
+-- The prototype's own fields first (the deprecated way), then its initial_properties, as 5.6.1's
+-- luaentity_GetProperties reads them.
+local function initial_properties(proto)
+	local props = default_properties()
+	I.read_properties(props, proto)
+	local src = proto.initial_properties
+	if type(src) == "table" then
+		I.read_properties(props, src)
 	end
 	return props
 end
 
 -- core.add_entity: a LuaEntity whose metatable is the registered prototype; on_activate runs at once.
 function I.add_entity(pos, name, staticdata, dtime_s)
-	local o = new_object("entity", read_v3f(pos, "add_entity"))
+	local o = new_object("entity", read_v3f(pos))
 	o.entity_name = name
 	local proto = rawget(I.registry("registered_entities"), name)
 	if type(proto) ~= "table" then
@@ -1356,10 +1552,12 @@ function I.add_entity(pos, name, staticdata, dtime_s)
 	return o.ref
 end
 
-function core.add_entity(pos, name, staticdata)
+function core.add_entity(...)
 	if not running() then
 		return
 	end
+	local pos, name, staticdata = ...
+	read_v3f(...)  -- the position is checked first
 	if type(name) ~= "string" then
 		error("bad argument #2 to 'add_entity' (string expected, got " .. type(name) .. ")", 0)
 	end
@@ -1408,22 +1606,22 @@ local function objects_where(pred)
 end
 I.objects_where = objects_where
 
-function core.get_objects_inside_radius(pos, radius)
+function core.get_objects_inside_radius(...)
 	if not running() then
 		return
 	end
-	local c = read_v3f(pos, "get_objects_inside_radius")
+	local c, radius = read_v3f(...), H.select(2, ...)
 	local r = tonumber(radius) or 0
 	return objects_where(function(o)
 		return dist2(o.pos, c) <= r * r
 	end)
 end
 
-function core.get_objects_in_area(p1, p2)
+function core.get_objects_in_area(...)
 	if not running() then
 		return
 	end
-	local a, b = read_v3f(p1, "get_objects_in_area"), read_v3f(p2, "get_objects_in_area")
+	local a, b = read_v3f(...), read_v3f(H.select(2, ...))
 	return objects_where(function(o)
 		local p = o.pos
 		return p.x >= min(a.x, b.x) and p.x <= max(a.x, b.x) and p.y >= min(a.y, b.y) and p.y <= max(a.y, b.y)
@@ -1557,7 +1755,7 @@ local function pointable(name, liquids)
 end
 
 local function raycast(pos1, pos2, objects, liquids)
-	local a, b = read_v3f(pos1, "Raycast"), read_v3f(pos2, "Raycast")
+	local a, b = read_v3f(pos1), read_v3f(pos2)
 	local d = { x = b.x - a.x, y = b.y - a.y, z = b.z - a.z }
 	local len2 = d.x * d.x + d.y * d.y + d.z * d.z
 	local function along(p)
