@@ -1379,6 +1379,76 @@ end)
 """
 
 
+# The builtin chat commands called directly (no player online): their return values and messages.
+COMMANDS_PROBE = r"""
+local function P(label, ...)
+    local parts = {}
+    for i = 1, select("#", ...) do
+        local v = select(i, ...)
+        parts[i] = type(v) == "string" and string.format("%q", v) or tostring(v)
+    end
+    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
+end
+core.register_privilege("wp_p", {description = "test priv", give_to_singleplayer = false})
+core.register_craftitem("wp:x", {description = "X"})
+core.register_chatcommand("wp_c", {params = "<n>", description = "a cmd", privs = {interact = true},
+    func = function(name, param) return true, "got " .. param end})
+core.after(0, function()
+    local C = core.registered_chatcommands
+    local function run(cmd, name, param)
+        local def = C[cmd]
+        if not def then P(cmd, "missing") return end
+        local ok, a, b = pcall(def.func, name, param)
+        P(cmd .. " " .. param, ok, a, b)
+    end
+    run("privs", "sam", "")
+    run("privs", "sam", "nobody")
+    run("haspriv", "sam", "interact")
+    run("haspriv", "sam", "nopriv")
+    run("grant", "sam", "sam interact")
+    run("grant", "sam", "nobody wp_p")
+    run("grant", "sam", "")
+    run("grantme", "sam", "all")
+    run("revoke", "sam", "sam interact")
+    run("revoke", "sam", "sam nopriv")
+    run("give", "sam", "sam wp:x 5")
+    run("give", "sam", "nobody wp:x")
+    run("give", "sam", "sam nope:item")
+    run("giveme", "sam", "wp:x")
+    run("time", "sam", "")
+    run("time", "sam", "12:00")
+    run("time", "sam", "bad")
+    run("days", "sam", "")
+    run("me", "sam", "waves")
+    run("msg", "sam", "nobody hello")
+    run("msg", "sam", "")
+    run("teleport", "sam", "1 2 3")
+    run("kill", "sam", "")
+    run("clearinv", "sam", "")
+    run("help", "sam", "wp_c")
+    run("help", "sam", "nope")
+    run("wp_c", "sam", "x")
+    run("spawnentity", "sam", "wp:none")
+    run("pulverize", "sam", "")
+    run("set", "sam", "")
+    run("admin", "sam", "")
+    run("kick", "sam", "nobody")
+    run("ban", "sam", "")
+    run("last-login", "sam", "nobody")
+    run("kick", "sam", "")
+    run("unban", "sam", "nobody")
+    run("set", "sam", "wp_nope")
+    run("set", "sam", "wp_nope 5")
+    run("set", "sam", "-n wp_new 5")
+    run("set", "sam", "wp_new 6")
+    run("set", "sam", "secure.x 1")
+    run("set", "sam", "wp_new")
+    P("unban_ret", select("#", core.unban_player_or_ip("x")), core.unban_player_or_ip("x"))
+
+end)
+"""
+
+
 def _engine_run(tmp_path, probe: str, steps: int):
     """Run ``probe`` as the mod "wp" in the real server (the test is skipped where it is absent)."""
     from vf_luanti import oracle
@@ -1394,8 +1464,8 @@ def _engine_run(tmp_path, probe: str, steps: int):
 
 @pytest.mark.engine
 @pytest.mark.slow
-@pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4, MISC_PROBE],
-                         ids=["probe1", "probe2", "probe3", "probe4", "misc"])
+@pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4, MISC_PROBE, COMMANDS_PROBE],
+                         ids=["probe1", "probe2", "probe3", "probe4", "misc", "commands"])
 def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
     # probe3: entity defaults, punch, visual_size, privilege callbacks; probe4: NodeMetaRef
     # to_table/from_table, the ObjectRef and VoxelManip method tables, VoxelManip areas

@@ -495,7 +495,35 @@ core.register_chatcommand("teleport", {
 	end,
 })
 
-inert("set", "([-n] <name> <value>) | <name>", "Set or read server configuration setting", { server = true })
+-- "/set -n name value" creates, "/set name value" changes an existing setting, "/set name" reads.
+core.register_chatcommand("set", {
+	params = S("([-n] <name> <value>) | <name>"),
+	description = S("Set or read server configuration setting"),
+	privs = { server = true },
+	func = function(_, param)
+		local smatch = H.string.match
+		local key, value = smatch(param, "%-n ([^ ]+) (.+)")
+		if key then
+			core.settings:set(key, value)
+			return true, key .. " = " .. value
+		end
+		key, value = smatch(param, "([^ ]+) (.+)")
+		if key then
+			if H.string.sub(key, 1, 7) == "secure." then
+				return false, S("Failed. Cannot modify secure settings. Edit the settings file manually.")
+			elseif not core.settings:get(key) then
+				return false, S("Failed. Use '/set -n <name> <value>' to create a new setting.")
+			end
+			core.settings:set(key, value)
+			return true, S("@1 = @2", key, value)
+		end
+		key = smatch(param, "([^ ]+)")
+		if key then
+			return true, S("@1 = @2", key, core.settings:get(key) or S("<not set>"))
+		end
+		return false, S("Invalid parameters (see /help set).")
+	end,
+})
 inert("emergeblocks", "(here [<radius>]) | (<pos1> <pos2>)",
 	"Load (or, if nonexistent, generate) map blocks contained in area pos1 to pos2 (<pos1> and <pos2> must be in parentheses)",
 	{ server = true })
@@ -718,9 +746,55 @@ core.register_chatcommand("days", {
 
 inert("shutdown", "[<delay_in_seconds> | -1] [-r] [<message>]",
 	"Shutdown server (-1 cancels a delayed shutdown, -r allows players to reconnect)", { server = true })
-inert("ban", "[<name>]", "Ban the IP of a player or show the ban list", { ban = true })
-inert("unban", "<name> | <IP_address>", "Remove IP ban belonging to a player/IP", { ban = true })
-inert("kick", "<name> [<reason>]", "Kick a player", { kick = true })
+core.register_chatcommand("ban", {
+	params = S("[<name>]"),
+	description = S("Ban the IP of a player or show the ban list"),
+	privs = { ban = true },
+	func = function(name, param)
+		if param == "" then
+			local list = core.get_ban_list()
+			return true, list == "" and S("The ban list is empty.") or S("Ban list: @1", list)
+		elseif core.is_singleplayer() then
+			return false, S("You cannot ban players in singleplayer!")
+		elseif not core.get_player_by_name(param) then
+			return false, S("Player is not online.")
+		elseif not core.ban_player(param) then
+			return false, S("Failed to ban player.")
+		end
+		local banned = core.get_ban_description(param)
+		core.log("action", name .. " bans " .. banned .. ".")
+		return true, S("Banned @1.", banned)
+	end,
+})
+
+core.register_chatcommand("unban", {
+	params = S("<name> | <IP_address>"),
+	description = S("Remove IP ban belonging to a player/IP"),
+	privs = { ban = true },
+	func = function(name, param)
+		if not core.unban_player_or_ip(param) then
+			return false, S("Failed to unban player/IP.")
+		end
+		core.log("action", name .. " unbans " .. param)
+		return true, S("Unbanned @1.", param)
+	end,
+})
+
+-- "/kick sam too loud": the name up to the first space, the rest (if any) is the reason.
+core.register_chatcommand("kick", {
+	params = S("<name> [<reason>]"),
+	description = S("Kick a player"),
+	privs = { kick = true },
+	func = function(name, param)
+		local target, reason = H.string.match(param, "^([^ ]+) (.+)$")
+		target = target or param
+		if not core.kick_player(target, reason) then
+			return false, S("Failed to kick player @1.", target)
+		end
+		core.log("action", name .. " kicks " .. target .. (reason and ' with reason "' .. reason .. '"' or ""))
+		return true, S("Kicked @1.", target)
+	end,
+})
 inert("clearobjects", "[full | quick]", "Clear all objects in world", { server = true })
 
 core.register_chatcommand("msg", {

@@ -115,8 +115,10 @@ function core.get_server_uptime()
 	return I.gametime or 0
 end
 
+-- The engine's lag estimate starts at 0.1 s and stays near the step length on an idle server.
+local MAX_LAG = 0.1
 function core.get_server_max_lag()
-	return 0
+	return MAX_LAG
 end
 
 I.shutdown_requested = nil
@@ -145,7 +147,8 @@ function core.get_server_status(name, joined)
 	end
 	local motd = setting("motd")
 	local s = "# Server: version: " .. I.target_version .. " | game: Minetest Game | uptime: "
-		.. H.string.format("%.0f", core.get_server_uptime()) .. "s | max lag: 0s | clients: "
+		.. H.string.format("%.0f", core.get_server_uptime()) .. "s | max lag: " .. H.string.format("%.3g", MAX_LAG)
+		.. "s | clients: "
 		.. H.table.concat(clients, ", ")
 	if joined and motd and motd ~= "" then
 		s = s .. "\n# Server: " .. motd
@@ -374,12 +377,13 @@ end)
 
 I.bans = {}   -- name -> ip
 
+-- A banned player is also disconnected ("Banned."), at the next step like a kick.
 function core.ban_player(name)
 	if not core.get_player_by_name(name) then
 		return false
 	end
 	I.bans[name] = "127.0.0.1"
-	return true
+	return core.disconnect_player(name, "Banned.")
 end
 
 function core.unban_player_or_ip(name_or_ip)
@@ -388,6 +392,7 @@ function core.unban_player_or_ip(name_or_ip)
 			I.bans[name] = nil
 		end
 	end
+	return true  -- whether or not anything was banned
 end
 
 function core.get_ban_list()
