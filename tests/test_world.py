@@ -1449,6 +1449,42 @@ end)
 """
 
 
+# core.after: arguments with a nil among them, the order of jobs due together (the engine swaps the
+# last job into a finished one's slot), cancel, bad calls. Steps are not counted: their lengths differ.
+AFTER_PROBE = r"""
+local function P(label, ...)
+    local parts = {}
+    for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
+    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
+end
+local function err(f, ...)
+    local ok, e = pcall(f, ...)
+    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
+end
+local order = {}
+local steps = 0
+core.register_globalstep(function(dtime) steps = steps + 1 end)
+core.after(0, function(a, b, c)
+    order[#order + 1] = "a0:" .. tostring(a) .. tostring(b) .. tostring(c) .. ":" .. steps
+    core.after(0, function() order[#order + 1] = "nested0:" .. steps end)
+end, 1, nil, 3)
+core.after(-1, function() order[#order + 1] = "neg:" .. steps end)
+local job = core.after(0.5, function() order[#order + 1] = "cancelled" end)
+job:cancel()
+P("cancel_twice", err(function() job:cancel() end))
+for i = 1, 5 do core.after(0.35, function() order[#order + 1] = "t#" .. i end) end
+core.after(0.6, function()
+    for i = 1, 3 do core.after(0, function() order[#order + 1] = "late#" .. i end) end
+end)
+P("bad_after", err(function() core.after("x", function() end) end), err(function() core.after(1) end),
+    err(function() core.after(1, "f") end))
+P("after_ret", type(core.after(10, function() end)))
+core.after(1.5, function()
+    P("order", table.concat(order, ","))
+end)
+"""
+
+
 def _engine_run(tmp_path, probe: str, steps: int):
     """Run ``probe`` as the mod "wp" in the real server (the test is skipped where it is absent)."""
     from vf_luanti import oracle
@@ -1464,8 +1500,8 @@ def _engine_run(tmp_path, probe: str, steps: int):
 
 @pytest.mark.engine
 @pytest.mark.slow
-@pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4, MISC_PROBE, COMMANDS_PROBE],
-                         ids=["probe1", "probe2", "probe3", "probe4", "misc", "commands"])
+@pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4, MISC_PROBE, COMMANDS_PROBE, AFTER_PROBE],
+                         ids=["probe1", "probe2", "probe3", "probe4", "misc", "commands", "after"])
 def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
     # probe3: entity defaults, punch, visual_size, privilege callbacks; probe4: NodeMetaRef
     # to_table/from_table, the ObjectRef and VoxelManip method tables, VoxelManip areas

@@ -60,17 +60,20 @@ local function run_jobs(dtime)
 		return
 	end
 	next_due = huge
-	-- Backwards, so jobs added by a callback wait for the next step.
+	-- Backwards, so jobs added by a callback wait for the next step. As in the engine, a job is
+	-- taken out after it ran (the last job, perhaps one it added, moves into its place: this
+	-- decides the order of jobs due together later), and its arguments are unpacked from the
+	-- table {...} (a nil among them can cut off the ones after it).
 	for i = #jobs, 1, -1 do
 		local job = jobs[i]
 		if job and clock >= job.expire then
+			if not job.cancelled then
+				set_last_run_mod(job.mod_origin)
+				I.callback("environment_Step", job.func, unpack(job.args))
+			end
 			local last = #jobs
 			jobs[i] = jobs[last]
 			jobs[last] = nil
-			if not job.cancelled then
-				set_last_run_mod(job.mod_origin)
-				I.callback("environment_Step", job.func, unpack(job.args, 1, job.nargs))
-			end
 		elseif job and job.expire < next_due then
 			next_due = job.expire
 		end
@@ -81,8 +84,7 @@ function core.after(after, func, ...)
 	if not (tonumber(after) and type(func) == "function") then
 		error("Invalid minetest.after invocation", 1)
 	end
-	local job = { func = func, expire = clock + tonumber(after), args = { ... }, nargs = H.select("#", ...),
-		mod_origin = last_run_mod() }
+	local job = { func = func, expire = clock + tonumber(after), args = { ... }, mod_origin = last_run_mod() }
 	jobs[#jobs + 1] = job
 	if job.expire < next_due then
 		next_due = job.expire
