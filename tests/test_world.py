@@ -1485,6 +1485,67 @@ end)
 """
 
 
+# A detached inventory through InvRef: sizes, widths, add/remove/contains (a removal may exceed
+# stack_max), unknown lists, set_stack/set_list out of range, shrinking, unknown items.
+INVENTORY_PROBE = r"""
+local function fmt(v)
+    local t = type(v)
+    if t == "number" then return string.format("%.9g", v) end
+    if t == "userdata" or (t == "table" and v.get_name and v.to_string) then
+        return "IS(" .. v:to_string() .. ")"
+    end
+    if t ~= "table" then return tostring(v) end
+    local keys = {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    local out = {}
+    for _, k in ipairs(keys) do out[#out + 1] = tostring(k) .. ":" .. fmt(v[k]) end
+    return "{" .. table.concat(out, ",") .. "}"
+end
+local function P(label, ...)
+    local parts = {}
+    for i = 1, select("#", ...) do parts[i] = fmt((select(i, ...))) end
+    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
+end
+local function err(f, ...)
+    local ok, e = pcall(f, ...)
+    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
+end
+core.register_craftitem("wp:a", {stack_max = 10})
+core.register_tool("wp:t", {})
+core.after(0, function()
+    local inv = core.create_detached_inventory("wp_d", {})
+    P("location", inv:get_location())
+    P("set_size", inv:set_size("main", 3), inv:get_size("main"), inv:get_width("main"), inv:is_empty("main"))
+    P("add_item", inv:add_item("main", "wp:a 25"), inv:get_list("main"))
+    P("add_item_full", inv:add_item("main", "wp:a 15"))
+    P("room", inv:room_for_item("main", "wp:a 1"), inv:room_for_item("main", "wp:t"))
+    P("contains", inv:contains_item("main", "wp:a 30"), inv:contains_item("main", "wp:a 31"),
+        inv:contains_item("main", ItemStack("wp:a 5")))
+    P("remove", inv:remove_item("main", "wp:a 12"), inv:get_list("main"))
+    P("remove_more", inv:remove_item("main", "wp:a 50"), inv:is_empty("main"))
+    P("unknown_list", inv:get_size("nope"), inv:get_list("nope"), inv:add_item("nope", "wp:a"),
+        inv:is_empty("nope"))
+    P("set_stack", inv:set_stack("main", 1, "wp:t"), inv:set_stack("main", 9, "wp:a"),
+        inv:get_stack("main", 9), inv:get_stack("main", 0))
+    P("set_list", err(function() inv:set_list("main", {"wp:a 3", "", "wp:t", "wp:a 1"}) end),
+        inv:get_size("main"), inv:get_list("main"))
+    P("shrink", inv:set_size("main", 1), inv:get_list("main"))
+    P("width", inv:set_width("main", 4), inv:get_width("main"))
+    P("neg_size", err(function() inv:set_size("main", -1) end), inv:get_size("main"))
+    P("zero_size", inv:set_size("main", 0), inv:get_list("main"), inv:get_size("main"))
+    P("lists", inv:get_lists())
+    inv:set_size("x", 2)
+    P("add_tool", inv:add_item("x", "wp:t"), inv:add_item("x", "wp:t"), inv:add_item("x", "wp:t"))
+    P("add_unknown", inv:add_item("x", "nope:thing 5"))
+    inv:set_list("x", {})
+    P("add_unknown2", inv:add_item("x", "nope:thing 500"), inv:get_list("x"))
+    P("remove_detached", core.remove_detached_inventory("wp_d"),
+        core.get_inventory({type = "detached", name = "wp_d"}))
+end)
+"""
+
+
 def _engine_run(tmp_path, probe: str, steps: int):
     """Run ``probe`` as the mod "wp" in the real server (the test is skipped where it is absent)."""
     from vf_luanti import oracle
@@ -1500,8 +1561,10 @@ def _engine_run(tmp_path, probe: str, steps: int):
 
 @pytest.mark.engine
 @pytest.mark.slow
-@pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4, MISC_PROBE, COMMANDS_PROBE, AFTER_PROBE],
-                         ids=["probe1", "probe2", "probe3", "probe4", "misc", "commands", "after"])
+@pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4, MISC_PROBE, COMMANDS_PROBE, AFTER_PROBE,
+                                   INVENTORY_PROBE],
+                         ids=["probe1", "probe2", "probe3", "probe4", "misc", "commands", "after",
+                              "inventory"])
 def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
     # probe3: entity defaults, punch, visual_size, privilege callbacks; probe4: NodeMetaRef
     # to_table/from_table, the ObjectRef and VoxelManip method tables, VoxelManip areas

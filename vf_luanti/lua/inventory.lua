@@ -69,7 +69,11 @@ function I.list_remove(list, rec)
 		if slot.count > 0 and slot.name == rec.name then
 			local taken = I.record_take(slot, want)
 			want = want - taken.count
-			I.record_add(removed, taken)
+			if removed.count == 0 then
+				removed = taken
+			else
+				removed.count = removed.count + taken.count  -- oversized, as the engine allows here
+			end
 		end
 	end
 	return removed
@@ -211,12 +215,10 @@ function InvRef.set_width(self, listname, width)
 	local inv = getinv(self, "set_width")
 	local list = inv and inv.lists[check_string(listname, 2, "set_width")]
 	width = check_int(width, 3, "set_width")
-	if not list then
-		return false
+	if list then
+		list.width = width
+		changed(inv)
 	end
-	list.width = width
-	changed(inv)
-	return true
 end
 
 function InvRef.get_stack(self, listname, i)
