@@ -114,6 +114,16 @@ _LOG = "".join(f"2026-01-01 00:00:00: {line}\n" for line in [
 ])
 
 
+def test_a_line_printed_into_the_start_up_banner_is_kept() -> None:
+    """The engine draws its banner in pieces from the main thread; a mod's print can land after a
+    piece of it, in the same output line. The banner is dropped, the print kept."""
+    banner = ["         __.               __.                 __.  ",
+              "  _____ |__| ____   _____ /  |_  _____  _____ /  |_ ",
+              "|__|_|  /  |___|  /\\______>  |  \\______>_____/|  |  "]
+    text = banner[0] + "WP|first=1\n" + "\n".join(banner[1:]) + "\nWP|second=2\n"
+    assert [ln.text for ln in oracle.parse_log(text)] == ["WP|first=1", "WP|second=2"]
+
+
 def test_diagnose_parses_engine_log_without_engine() -> None:
     """The log parser alone: wrapper line dropped, multi-line message kept, builtin location
     replaced by the innermost mod frame (a LuaJIT-shortened path), copies mapped back."""

@@ -1285,17 +1285,19 @@ end)
 """
 
 
-# Common run-time calls (the frequency table of shared/research/luanti_api.md): groups, hashes,
-# add_node through an alias, swap/remove_node and metadata, get_node_or_nil out of the map, add_item,
-# object searches by radius and area, sound handles, find_node_near, dig/place/punch_node, facedir
-# and wallmounted conversions, get_craft_result.
-MISC_PROBE = r"""
+# The shared head of the later probes: P prints "WP|label=values" in a form that does not depend on
+# table order (ItemStacks and objects by what they are, strings quoted, numbers to 9 digits); err
+# gives a call's error without its position.
+PROBE_HELPERS = r"""
 local function fmt(v)
     local t = type(v)
-    if t == "number" then return string.format("%.10g", v) end
-    if t == "userdata" then return "userdata" end
+    if t == "number" then return string.format("%.9g", v) end
+    if t == "string" then return string.format("%q", v) end
+    if t == "userdata" or t == "table" then
+        if v.to_string and v.get_name then return "IS(" .. v:to_string() .. ")" end
+        if v.get_pos then return "ObjectRef" end
+    end
     if t ~= "table" then return tostring(v) end
-    if v.get_pos then return "obj" end
     local keys = {}
     for k in pairs(v) do keys[#keys + 1] = k end
     table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
@@ -1312,6 +1314,14 @@ local function err(f, ...)
     local ok, e = pcall(f, ...)
     return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
 end
+"""
+
+
+# Common run-time calls (the frequency table of shared/research/luanti_api.md): groups, hashes,
+# add_node through an alias, swap/remove_node and metadata, get_node_or_nil out of the map, add_item,
+# object searches by radius and area, sound handles, find_node_near, dig/place/punch_node, facedir
+# and wallmounted conversions, get_craft_result.
+MISC_PROBE = PROBE_HELPERS + r"""
 local log = {}
 core.register_node("wp:n", {groups = {cracky = 3, level = 2},
     on_construct = function(pos) log[#log + 1] = "construct" end,
@@ -1380,15 +1390,7 @@ end)
 
 
 # The builtin chat commands called directly (no player online): their return values and messages.
-COMMANDS_PROBE = r"""
-local function P(label, ...)
-    local parts = {}
-    for i = 1, select("#", ...) do
-        local v = select(i, ...)
-        parts[i] = type(v) == "string" and string.format("%q", v) or tostring(v)
-    end
-    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
-end
+COMMANDS_PROBE = PROBE_HELPERS + r"""
 core.register_privilege("wp_p", {description = "test priv", give_to_singleplayer = false})
 core.register_craftitem("wp:x", {description = "X"})
 core.register_chatcommand("wp_c", {params = "<n>", description = "a cmd", privs = {interact = true},
@@ -1451,16 +1453,7 @@ end)
 
 # core.after: arguments with a nil among them, the order of jobs due together (the engine swaps the
 # last job into a finished one's slot), cancel, bad calls. Steps are not counted: their lengths differ.
-AFTER_PROBE = r"""
-local function P(label, ...)
-    local parts = {}
-    for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
-    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
-end
-local function err(f, ...)
-    local ok, e = pcall(f, ...)
-    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
-end
+AFTER_PROBE = PROBE_HELPERS + r"""
 local order = {}
 local steps = 0
 core.register_globalstep(function(dtime) steps = steps + 1 end)
@@ -1487,30 +1480,7 @@ end)
 
 # A detached inventory through InvRef: sizes, widths, add/remove/contains (a removal may exceed
 # stack_max), unknown lists, set_stack/set_list out of range, shrinking, unknown items.
-INVENTORY_PROBE = r"""
-local function fmt(v)
-    local t = type(v)
-    if t == "number" then return string.format("%.9g", v) end
-    if t == "userdata" or (t == "table" and v.get_name and v.to_string) then
-        return "IS(" .. v:to_string() .. ")"
-    end
-    if t ~= "table" then return tostring(v) end
-    local keys = {}
-    for k in pairs(v) do keys[#keys + 1] = k end
-    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-    local out = {}
-    for _, k in ipairs(keys) do out[#out + 1] = tostring(k) .. ":" .. fmt(v[k]) end
-    return "{" .. table.concat(out, ",") .. "}"
-end
-local function P(label, ...)
-    local parts = {}
-    for i = 1, select("#", ...) do parts[i] = fmt((select(i, ...))) end
-    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
-end
-local function err(f, ...)
-    local ok, e = pcall(f, ...)
-    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
-end
+INVENTORY_PROBE = PROBE_HELPERS + r"""
 core.register_craftitem("wp:a", {stack_max = 10})
 core.register_tool("wp:t", {})
 core.after(0, function()
@@ -1578,7 +1548,7 @@ def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
 
 
 # Attachments: the entity callbacks, circular and self attachment, and what removal and death detach.
-ATTACH_PROBE = PROBE3.split("local storage = ")[0] + r"""
+ATTACH_PROBE = PROBE_HELPERS + r"""
 local function nm(o)
     if not o then return "nil" end
     local e = o:get_luaentity()
@@ -1642,27 +1612,7 @@ end)
 
 # Entity methods: their argument errors (Lua's numbering), rotation kept in single-precision degrees
 # (set_yaw resets x and z), HP truncation, armor groups as read_groups reads them, vector checks.
-ENTITY_PROBE = r"""
-local function fmt(v)
-    local t = type(v)
-    if t == "number" then return string.format("%.9g", v) end
-    if t ~= "table" then return tostring(v) end
-    local keys = {}
-    for k in pairs(v) do keys[#keys + 1] = k end
-    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-    local out = {}
-    for _, k in ipairs(keys) do out[#out + 1] = tostring(k) .. ":" .. fmt(v[k]) end
-    return "{" .. table.concat(out, ",") .. "}"
-end
-local function P(label, ...)
-    local parts = {}
-    for i = 1, select("#", ...) do parts[i] = fmt((select(i, ...))) end
-    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
-end
-local function err(f, ...)
-    local ok, e = pcall(f, ...)
-    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
-end
+ENTITY_PROBE = PROBE_HELPERS + r"""
 core.register_entity("wp:mob", {
     initial_properties = {hp_max = 20, physical = false, collisionbox = {-0.3, 0, -0.3, 0.3, 1, 0.3}},
     on_activate = function(self, staticdata, dtime_s)
@@ -1726,28 +1676,7 @@ end)
 """
 
 # Object properties as read_object_properties reads each type (and logs the wrong ones).
-PROPERTIES_PROBE = r"""
-local function fmt(v)
-    local t = type(v)
-    if t == "number" then return string.format("%.9g", v) end
-    if t == "string" then return string.format("%q", v) end
-    if t ~= "table" then return tostring(v) end
-    local keys = {}
-    for k in pairs(v) do keys[#keys + 1] = k end
-    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-    local out = {}
-    for _, k in ipairs(keys) do out[#out + 1] = tostring(k) .. ":" .. fmt(v[k]) end
-    return "{" .. table.concat(out, ",") .. "}"
-end
-local function P(label, ...)
-    local parts = {}
-    for i = 1, select("#", ...) do parts[i] = fmt((select(i, ...))) end
-    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
-end
-local function err(f, ...)
-    local ok, e = pcall(f, ...)
-    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
-end
+PROPERTIES_PROBE = PROBE_HELPERS + r"""
 local KEYS = {"hp_max", "physical", "collisionbox", "selectionbox", "visual", "visual_size", "textures",
     "automatic_rotate", "stepheight", "eye_height", "glow", "nametag", "infotext", "spritediv",
     "static_save", "zoom_fov", "makes_footstep_sound", "backface_culling", "mesh", "colors",

@@ -51,6 +51,9 @@ _CALLBACK_RE = re.compile(r"^(?:ServerError: AsyncErr: Lua|ModError): (Runtime e
 _SCRIPT_RE = re.compile(r"^ModError: Failed to load and run script from (.*):$")
 _DEPS_RE = re.compile(r'^mod "([^"]*)" has unsatisfied dependencies: ')
 _BANNER_RE = re.compile(r"__\.|_____|^ /     |^\|  Y Y|^\|__\|_\||^      \\/")
+#: The characters the banner is drawn with. The engine writes it in pieces from its main thread
+#: while the server thread may already print: a printed line can end up after a piece of it.
+_BANNER_CHARS = re.compile(r"[ _.|/\\<>Y]*")
 
 
 class OracleError(Exception):
@@ -201,10 +204,12 @@ def parse_log(text: str) -> list[LogLine]:
     """Split the server's output into log lines; continuation lines of a message keep its level."""
     lines: list[LogLine] = []
     for raw in text.splitlines():
+        if _BANNER_RE.search(raw):
+            raw = raw[_BANNER_CHARS.match(raw).end():]  # what was printed into the banner, if anything
         m = _LOG_RE.match(raw)
         if m:
             lines.append(LogLine(m.group(1), m.group(2), m.group(3)))
-        elif raw.strip() and not _BANNER_RE.search(raw):
+        elif raw.strip():
             lines.append(LogLine("", "", raw))
     return lines
 

@@ -69,13 +69,17 @@ local function copy_vec(v)
 	return I.vec(v.x, v.y, v.z)
 end
 
+-- The type Lua's argument errors name for argument n of `...`: "no value" when it is missing.
+local function arg_type(n, ...)
+	return H.select("#", ...) < n and "no value" or type((H.select(n, ...)))
+end
+
 -- check_v3f: a table whose x, y and z are numbers (numeric strings are refused), with the engine's
 -- messages. `...` is the argument list from the vector on, so a missing one reads "no value".
 local function read_v3f(...)
 	local v = ...
 	if type(v) ~= "table" then
-		local got = H.select("#", ...) == 0 and "no value" or type(v)
-		error("Invalid vector (expected table got " .. got .. ").", 0)
+		error("Invalid vector (expected table got " .. arg_type(1, ...) .. ").", 0)
 	end
 	local p = { x = v.x, y = v.y, z = v.z }
 	for _, c in ipairs({ "x", "y", "z" }) do
@@ -92,8 +96,7 @@ end
 local function read_groups(fname, ...)
 	local t = ...
 	if type(t) ~= "table" then
-		local got = H.select("#", ...) == 0 and "no value" or type(t)
-		error("bad argument #1 to '" .. fname .. "' (table expected, got " .. got .. ")", 0)
+		error("bad argument #1 to '" .. fname .. "' (table expected, got " .. arg_type(1, ...) .. ")", 0)
 	end
 	local groups = {}
 	for k, v in pairs(t) do
@@ -118,11 +121,9 @@ end
 
 -- luaL_checknumber on a method's argument n (self not counted), with Lua's message.
 local function number_arg(fname, n, ...)
-	local v = (H.select(n, ...))
-	local x = tonumber(v)
+	local x = tonumber((H.select(n, ...)))
 	if x == nil then
-		local got = H.select("#", ...) < n and "no value" or type(v)
-		error("bad argument #" .. n .. " to '" .. fname .. "' (number expected, got " .. got .. ")", 0)
+		error("bad argument #" .. n .. " to '" .. fname .. "' (number expected, got " .. arg_type(n, ...) .. ")", 0)
 	end
 	return x
 end
