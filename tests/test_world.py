@@ -997,10 +997,18 @@ def test_voxelmanip_areas_grow_and_are_never_modified() -> None:
 
 # -- differential: the same probe in the real engine and in the emulation ------------------------------
 
-PROBE = r"""
+# The shared head of the probes: P prints "WP|label=values" in a form that does not depend on
+# table order (ItemStacks and objects by what they are, strings quoted, numbers to 9 digits); err
+# gives a call's error without its position.
+PROBE_HELPERS = r"""
 local function fmt(v)
     local t = type(v)
-    if t == "number" then return string.format("%.10g", v) end
+    if t == "number" then return string.format("%.9g", v) end
+    if t == "string" then return string.format("%q", v) end
+    if t == "userdata" or t == "table" then
+        if v.to_string and v.get_name then return "IS(" .. v:to_string() .. ")" end
+        if v.get_pos then return "ObjectRef" end
+    end
     if t ~= "table" then return tostring(v) end
     local keys = {}
     for k in pairs(v) do keys[#keys + 1] = k end
@@ -1014,6 +1022,14 @@ local function P(label, ...)
     for i = 1, select("#", ...) do parts[i] = fmt((select(i, ...))) end
     print("WP|" .. label .. "=" .. table.concat(parts, ";"))
 end
+local function err(f, ...)
+    local ok, e = pcall(f, ...)
+    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
+end
+"""
+
+
+PROBE = PROBE_HELPERS + r"""
 local events = {}
 core.register_node("wp:n", {groups = {cracky = 3, crumbly = 1},
     on_construct = function(pos) events[#events + 1] = "construct" end,
@@ -1130,10 +1146,6 @@ local function methods(x)
     for k in pairs(idx) do names[#names + 1] = tostring(k) end
     table.sort(names)
     return table.concat(names, " ")
-end
-local function err(f, ...)
-    local ok, e = pcall(f, ...)
-    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
 end
 local storage = core.get_mod_storage()
 P("storage", methods(storage), err(function() return storage:get_keys() end))
@@ -1282,38 +1294,6 @@ core.after(0, function()
         P("vm_written", vm:was_modified(), core.get_node({x = 1, y = 1, z = 1}).name)
     end)
 end)
-"""
-
-
-# The shared head of the later probes: P prints "WP|label=values" in a form that does not depend on
-# table order (ItemStacks and objects by what they are, strings quoted, numbers to 9 digits); err
-# gives a call's error without its position.
-PROBE_HELPERS = r"""
-local function fmt(v)
-    local t = type(v)
-    if t == "number" then return string.format("%.9g", v) end
-    if t == "string" then return string.format("%q", v) end
-    if t == "userdata" or t == "table" then
-        if v.to_string and v.get_name then return "IS(" .. v:to_string() .. ")" end
-        if v.get_pos then return "ObjectRef" end
-    end
-    if t ~= "table" then return tostring(v) end
-    local keys = {}
-    for k in pairs(v) do keys[#keys + 1] = k end
-    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-    local out = {}
-    for _, k in ipairs(keys) do out[#out + 1] = tostring(k) .. ":" .. fmt(v[k]) end
-    return "{" .. table.concat(out, ",") .. "}"
-end
-local function P(label, ...)
-    local parts = {}
-    for i = 1, select("#", ...) do parts[i] = fmt((select(i, ...))) end
-    print("WP|" .. label .. "=" .. table.concat(parts, ";"))
-end
-local function err(f, ...)
-    local ok, e = pcall(f, ...)
-    return ok and "ok" or (tostring(e):gsub("^.-:%d+: ", ""))
-end
 """
 
 
