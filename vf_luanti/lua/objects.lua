@@ -1391,6 +1391,20 @@ local function invalid_field(k, expected, v)
 	I.diag("warning", text)
 end
 
+-- A list field read element by element, in lua_next order; a value that is not a table changes nothing.
+local function list_reader(read)
+	return function(v, old)
+		if type(v) ~= "table" then
+			return old
+		end
+		local list = {}
+		for _, x in pairs(v) do
+			list[#list + 1] = read(x)
+		end
+		return list
+	end
+end
+
 local PROPERTY_READERS = {
 	int = function(v, old, k)
 		local n = integer(v)
@@ -1440,27 +1454,13 @@ local PROPERTY_READERS = {
 		local x, y = I.f32(tonumber(v.x) or 0), I.f32(tonumber(v.y) or 0)
 		return { x = x, y = y, z = v.z == nil and x or I.f32(tonumber(v.z) or 0) }
 	end,
-	strings = function(v, old)
-		if type(v) ~= "table" then
-			return old
-		end
-		local list = {}
-		for _, x in pairs(v) do
-			local t = type(x)
-			list[#list + 1] = (t == "string" or t == "number") and tostring(x) or ""
-		end
-		return list
-	end,
-	colors = function(v, old)
-		if type(v) ~= "table" then
-			return old
-		end
-		local list = {}
-		for _, x in pairs(v) do
-			list[#list + 1] = I.read_color(x, I.argb(255, 255, 255, 255))
-		end
-		return list
-	end,
+	strings = list_reader(function(x)
+		local t = type(x)
+		return (t == "string" or t == "number") and tostring(x) or ""
+	end),
+	colors = list_reader(function(x)
+		return I.read_color(x, I.argb(255, 255, 255, 255))
+	end),
 	color = function(v, old)
 		return I.read_color(v, old)
 	end,
