@@ -1496,6 +1496,76 @@ end)
 """
 
 
+# Node callbacks through core.place_node / punch_node / dig_node / set_node / remove_node /
+# item_place_node: their order, the non-functional ObjectRef given as puncher and digger, and what
+# dig_node returns.
+NODE_CALLBACKS_PROBE = PROBE_HELPERS + r"""
+local log = {}
+local function L(s) log[#log + 1] = s end
+local function flush(label)
+    print("WP|" .. label .. "=" .. table.concat(log, " | "))
+    log = {}
+end
+core.register_node("wp:n", {groups = {cracky = 3},
+    on_construct = function(pos) L("construct") end,
+    after_place_node = function(pos, placer, itemstack, pointed)
+        L("after_place " .. tostring(placer) .. " " .. itemstack:to_string())
+    end,
+    can_dig = function(pos, player) L("can_dig " .. type(player)) return true end,
+    on_dig = function(pos, node, digger)
+        L("on_dig " .. node.name .. " " .. type(digger))
+        return core.node_dig(pos, node, digger)
+    end,
+    on_destruct = function(pos) L("destruct") end,
+    after_destruct = function(pos, old) L("after_destruct " .. old.name) end,
+    after_dig_node = function(pos, oldnode, oldmeta, digger)
+        L("after_dig " .. oldnode.name .. " " .. type(oldmeta))
+    end,
+    drop = "wp:d 2",
+})
+core.register_craftitem("wp:d", {})
+core.register_on_placenode(function(pos, newnode, placer, oldnode, itemstack, pointed)
+    L("on_placenode " .. newnode.name .. " " .. oldnode.name .. " " .. tostring(placer) .. " "
+        .. tostring(itemstack and itemstack:to_string()))
+end)
+core.register_on_dignode(function(pos, oldnode, digger)
+    L("on_dignode " .. oldnode.name .. " " .. type(digger))
+end)
+core.register_on_punchnode(function(pos, node, puncher, pointed)
+    L("on_punchnode " .. node.name .. " " .. type(puncher) .. " '" .. puncher:get_player_name() .. "' "
+        .. tostring(puncher:is_player()) .. " " .. select("#", puncher:get_pos()) .. " "
+        .. tostring(pointed.type))
+end)
+core.after(0, function()
+    core.emerge_area({x = -20, y = -20, z = -20}, {x = 20, y = 20, z = 20})
+    core.after(1, function()
+        local p = {x = 0, y = 1, z = 0}
+        print("WP|place=" .. tostring(core.place_node(p, {name = "wp:n"})) .. " " .. core.get_node(p).name)
+        flush("log1")
+        print("WP|punch=" .. tostring(core.punch_node(p)))
+        flush("log2")
+        print("WP|dig_air=" .. tostring(core.dig_node(p)) .. " " .. core.get_node(p).name)
+        flush("log3")
+        core.set_node(p, {name = "wp:n"})
+        flush("log4")
+        print("WP|dig=" .. tostring(core.dig_node(p)) .. " " .. core.get_node(p).name)
+        flush("log5")
+        print("WP|drops=" .. table.concat(core.get_node_drops("wp:n", ""), ",") .. " "
+            .. #core.get_objects_inside_radius(p, 3))
+        core.set_node(p, {name = "wp:n"})
+        core.remove_node(p)
+        flush("log6")
+        local under, above = {x = 5, y = 0, z = 5}, {x = 5, y = 1, z = 5}
+        local pointed = {type = "node", under = under, above = above}
+        local ret, pos2 = core.item_place_node(ItemStack("wp:n 3"), nil, pointed)
+        print("WP|item_place_node=" .. tostring(ret and ret:to_string()) .. " "
+            .. tostring(pos2 and core.pos_to_string(pos2)) .. " " .. core.get_node(above).name)
+        flush("log7")
+    end)
+end)
+"""
+
+
 def _engine_run(tmp_path, probe: str, steps: int):
     """Run ``probe`` as the mod "wp" in the real server (the test is skipped where it is absent)."""
     from vf_luanti import oracle
@@ -1512,9 +1582,9 @@ def _engine_run(tmp_path, probe: str, steps: int):
 @pytest.mark.engine
 @pytest.mark.slow
 @pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4, MISC_PROBE, COMMANDS_PROBE, AFTER_PROBE,
-                                   INVENTORY_PROBE],
+                                   INVENTORY_PROBE, NODE_CALLBACKS_PROBE],
                          ids=["probe1", "probe2", "probe3", "probe4", "misc", "commands", "after",
-                              "inventory"])
+                              "inventory", "node_callbacks"])
 def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
     # probe3: entity defaults, punch, visual_size, privilege callbacks; probe4: NodeMetaRef
     # to_table/from_table, the ObjectRef and VoxelManip method tables, VoxelManip areas

@@ -259,7 +259,9 @@ function core.place_node(pos, node, placer)
 	return true
 end
 
-function core.dig_node(pos, digger)
+-- Both run the node's callback with the engine's non-functional ObjectRef as the digger/puncher.
+-- dig_node answers what on_dig returned (nil counts as true), punch_node true.
+function core.dig_node(pos)
 	if not running() then
 		return
 	end
@@ -269,13 +271,14 @@ function core.dig_node(pos, digger)
 	end
 	local name, p1, p2 = I.node_at(x, y, z)
 	local on_dig = def_callback(name, "on_dig")
-	if on_dig then
-		on_dig(I.vec(x, y, z), node_table(name, p1, p2), digger)
+	if not on_dig then
+		return false
 	end
-	return true
+	local dug = on_dig(I.vec(x, y, z), node_table(name, p1, p2), I.null_ref())
+	return dug == nil or dug ~= false
 end
 
-function core.punch_node(pos, puncher)
+function core.punch_node(pos)
 	if not running() then
 		return
 	end
@@ -285,9 +288,10 @@ function core.punch_node(pos, puncher)
 	end
 	local name, p1, p2 = I.node_at(x, y, z)
 	local on_punch = def_callback(name, "on_punch")
-	if on_punch then
-		on_punch(I.vec(x, y, z), node_table(name, p1, p2), puncher, { type = "nothing" })
+	if not on_punch then
+		return false
 	end
+	on_punch(I.vec(x, y, z), node_table(name, p1, p2), I.null_ref(), { type = "nothing" })
 	return true
 end
 

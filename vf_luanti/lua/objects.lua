@@ -53,6 +53,12 @@ local ObjectRef = {}
 local copy_color -- defined with the colour helpers below
 local new_ref, ref_state, is_ref = I.userdata_class("ObjectRef", ObjectRef)
 
+-- The engine's "non-functional ObjectRef", passed where a callback gets no object (core.punch_node's
+-- puncher, core.dig_node's digger): every method answers as for a removed object.
+function I.null_ref()
+	return new_ref({ removed = true, kind = "none", id = 0 })
+end
+
 -- The live record behind a ref, or nil when the object is gone.
 local function obj(self, fname)
 	local o = ref_state(self, fname)
