@@ -1566,6 +1566,50 @@ end)
 """
 
 
+# Privileges and the builtin auth handler with no player online: unknown names, set_player_privs
+# creating an entry, definitions' defaults, create_auth's return value, player_exists.
+PRIVILEGES_PROBE = PROBE_HELPERS + r"""
+core.register_privilege("wp_p", {description = "test", give_to_singleplayer = false, give_to_admin = false})
+core.register_privilege("wp_q", "short form")
+local function show(label, t)
+    local keys = {}
+    for k, v in pairs(t or {}) do keys[#keys + 1] = k .. "=" .. tostring(v) end
+    table.sort(keys)
+    print("WP|" .. label .. "=" .. (t == nil and "nil" or table.concat(keys, ",")))
+end
+local function def(name)
+    local d = core.registered_privileges[name]
+    return {desc = d.description, single = d.give_to_singleplayer, admin = d.give_to_admin}
+end
+core.after(0, function()
+    show("get_unknown", core.get_player_privs("nobody"))
+    P("exists", core.player_exists("nobody"))
+    P("check_unknown", core.check_player_privs("nobody", {interact = true}),
+        core.privs_to_string(select(2, core.check_player_privs("nobody", {interact = true}))))
+    P("set_unknown", err(core.set_player_privs, "nobody", {interact = true}), core.player_exists("nobody"))
+    show("get_after_set", core.get_player_privs("nobody"))
+    show("def_p", def("wp_p"))
+    show("def_q", def("wp_q"))
+    show("def_interact", def("interact"))
+    show("string_to_privs", core.string_to_privs("a,b , c,,"))
+    P("privs_to_string", core.privs_to_string({a = true, c = false}))
+    local h = core.get_auth_handler()
+    local au = h.get_auth("nobody")
+    P("auth_unknown", au.last_login, au.password, core.privs_to_string(au.privileges))
+    local created = h.create_auth("newbie", "hash")
+    P("create", type(created.id), created.last_login, created.name, created.password,
+        core.privs_to_string(created.privileges), created == h.get_auth("newbie"))
+    local a = h.get_auth("newbie")
+    P("auth_new", core.privs_to_string(a.privileges), a.password, type(a.last_login),
+        core.player_exists("newbie"))
+    core.set_player_privs("newbie", {wp_p = true, interact = true})
+    show("get_new", core.get_player_privs("newbie"))
+    P("check_new", core.check_player_privs("newbie", "interact", "wp_p"),
+        select(2, core.check_player_privs("newbie", "interact", "wp_q"))[1])
+end)
+"""
+
+
 def _engine_run(tmp_path, probe: str, steps: int):
     """Run ``probe`` as the mod "wp" in the real server (the test is skipped where it is absent)."""
     from vf_luanti import oracle
@@ -1582,9 +1626,9 @@ def _engine_run(tmp_path, probe: str, steps: int):
 @pytest.mark.engine
 @pytest.mark.slow
 @pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4, MISC_PROBE, COMMANDS_PROBE, AFTER_PROBE,
-                                   INVENTORY_PROBE, NODE_CALLBACKS_PROBE],
+                                   INVENTORY_PROBE, NODE_CALLBACKS_PROBE, PRIVILEGES_PROBE],
                          ids=["probe1", "probe2", "probe3", "probe4", "misc", "commands", "after",
-                              "inventory", "node_callbacks"])
+                              "inventory", "node_callbacks", "privileges"])
 def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
     # probe3: entity defaults, punch, visual_size, privilege callbacks; probe4: NodeMetaRef
     # to_table/from_table, the ObjectRef and VoxelManip method tables, VoxelManip areas

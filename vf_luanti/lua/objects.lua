@@ -41,7 +41,7 @@ end
 I.gone_objects = {}   -- id -> removed object record (the host can still read its last state)
 I.players = {}        -- name -> player object record (connected players)
 I.player_order = {}   -- names in join order
-I.known_players = {}  -- name -> true for every player that ever joined (player_exists)
+I.known_players = {}  -- name -> true for every player that ever joined (the player database)
 I.saved_players = {}  -- name -> what the server's player database keeps of a player who left
 I.next_object_id = 1
 I.chat_log = I.chat_log or {}
@@ -1324,8 +1324,9 @@ function core.is_player(player)
 	return (t == "userdata" or t == "table") and type(player.is_player) == "function" and player:is_player()
 end
 
+-- As the engine: whether the current auth handler has an entry for the name.
 function core.player_exists(name)
-	return I.known_players[tostring(name)] == true
+	return core.get_auth_handler().get_auth(name) ~= nil
 end
 
 ---------------------------------------------------------------------------------------------------

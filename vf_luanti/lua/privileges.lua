@@ -94,7 +94,8 @@ core.register_privilege("debug", { description = S("Can enable wireframe"), give
 ---------------------------------------------------------------------------------------------------
 -- Authentication: the builtin handler over an in-memory store (the engine's core.auth).
 
-I.auth = {}      -- name -> {name, password, privileges = {priv = true}, last_login}
+I.auth = {}      -- name -> {id, name, password, privileges = {priv = true}, last_login}
+local auth_ids = 0
 
 local function copy_privs(privs)
 	local out = {}
@@ -122,12 +123,17 @@ core.builtin_auth_handler = {
 		end
 		return { password = entry.password, privileges = privileges, last_login = entry.last_login }
 	end,
+	-- Returns a copy of the new entry with its database id, as the engine's core.auth.create does.
 	create_auth = function(name, password)
 		assert(type(name) == "string")
 		assert(type(password) == "string")
 		I.log("info", "Built-in authentication handler adding player '" .. name .. "'")
-		I.auth[name] = { name = name, password = password,
+		auth_ids = auth_ids + 1
+		local entry = { id = auth_ids, name = name, password = password,
 			privileges = privs_from_string(setting("default_privs") or "interact, shout"), last_login = -1 }
+		I.auth[name] = entry
+		return { id = entry.id, name = name, password = password, privileges = copy_privs(entry.privileges),
+			last_login = -1 }
 	end,
 	delete_auth = function(name)
 		assert(type(name) == "string")
