@@ -1610,6 +1610,44 @@ end)
 """
 
 
+# ItemStack methods: counts, add/take/peek, item_fits (fits and leftover), set_count limits, tool
+# wear, unknown items, tables, descriptions from metadata, replace and clear.
+ITEMSTACK_PROBE = PROBE_HELPERS + r"""
+core.register_craftitem("wp:a", {stack_max = 10, description = "A item"})
+core.register_tool("wp:t", {tool_capabilities = {full_punch_interval = 0.7, max_drop_level = 1,
+    groupcaps = {cracky = {times = {[1] = 2.0}, uses = 5, maxlevel = 2}}, damage_groups = {fleshy = 3}}})
+core.after(0, function()
+    local s = ItemStack("wp:a 7")
+    P("basic", s:get_name(), s:get_count(), s:get_wear(), s:get_stack_max(), s:get_free_space(), s:is_known(),
+        s:is_empty())
+    P("add", s:add_item("wp:a 5"), s:get_count(), s:add_item("wp:t"), s:item_fits("wp:a 1"),
+        s:item_fits("wp:a 2"))
+    P("take", s:take_item(3), s:get_count(), s:take_item(), s:peek_item(4), s:get_count())
+    P("set_count", s:set_count(0), s:to_string(), s:get_name(), s:is_empty())
+    P("set_count_big", ItemStack("wp:a"):set_count(70000), ItemStack("wp:a 70000"):get_count())
+    local t = ItemStack("wp:t")
+    P("tool", t:get_stack_max(), t:add_wear(1000), t:get_wear(), t:add_wear(70000), t:to_string())
+    local t2 = ItemStack("wp:t")
+    local caps = t2:get_tool_capabilities()
+    P("tool_caps", caps.full_punch_interval, caps.groupcaps.cracky.uses)
+    P("add_wear_by_uses", type(t2.add_wear_by_uses))
+    P("unknown", ItemStack("nope:x 3"):is_known(), ItemStack("nope:x 3"):get_stack_max(),
+        ItemStack("nope:x 300"):to_string())
+    P("table", ItemStack({name = "wp:a", count = 3, wear = 5}):to_string(), ItemStack({}):to_string())
+    P("to_table", ItemStack("wp:a 3"):to_table(), ItemStack(""):to_table())
+    P("desc", ItemStack("wp:a"):get_description(), ItemStack("wp:a"):get_short_description())
+    local m = ItemStack("wp:a"):get_meta()
+    m:set_string("description", "Custom")
+    P("meta_desc", m:get_string("description"))
+    local ms = ItemStack("wp:a")
+    ms:get_meta():set_string("description", "Custom")
+    P("meta_desc2", ms:get_description(), ms:to_string())
+    P("replace", err(function() local r = ItemStack("wp:a") r:replace("wp:t") return r:to_string() end))
+    P("clear", (function() local r = ItemStack("wp:a 5") r:clear() return r:to_string(), r:is_empty() end)())
+end)
+"""
+
+
 def _engine_run(tmp_path, probe: str, steps: int):
     """Run ``probe`` as the mod "wp" in the real server (the test is skipped where it is absent)."""
     from vf_luanti import oracle
@@ -1626,9 +1664,9 @@ def _engine_run(tmp_path, probe: str, steps: int):
 @pytest.mark.engine
 @pytest.mark.slow
 @pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4, MISC_PROBE, COMMANDS_PROBE, AFTER_PROBE,
-                                   INVENTORY_PROBE, NODE_CALLBACKS_PROBE, PRIVILEGES_PROBE],
+                                   INVENTORY_PROBE, NODE_CALLBACKS_PROBE, PRIVILEGES_PROBE, ITEMSTACK_PROBE],
                          ids=["probe1", "probe2", "probe3", "probe4", "misc", "commands", "after",
-                              "inventory", "node_callbacks", "privileges"])
+                              "inventory", "node_callbacks", "privileges", "itemstack"])
 def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
     # probe3: entity defaults, punch, visual_size, privilege callbacks; probe4: NodeMetaRef
     # to_table/from_table, the ObjectRef and VoxelManip method tables, VoxelManip areas

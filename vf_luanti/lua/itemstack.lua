@@ -788,9 +788,11 @@ function S.add_item(self, item)
 	return new_stack(I.record_add(r, I.to_record(item)))
 end
 
+-- Whether the item would fit, and what would be left over (the engine returns both).
 function S.item_fits(self, item)
 	local r = copy_record(st(self, "item_fits"))
-	return I.record_add(r, I.to_record(item)).count == 0
+	local leftover = I.record_add(r, I.to_record(item))
+	return leftover.count == 0, new_stack(leftover)
 end
 
 local function take_count(n, fname)
