@@ -75,6 +75,11 @@ local function copy_vec(v)
 	return I.vec(v.x, v.y, v.z)
 end
 
+-- Truncation toward zero, as C++ converts a double to an integer.
+local function trunc(n)
+	return n < 0 and -floor(-n) or floor(n)
+end
+
 -- The type Lua's argument errors name for argument n of `...`: "no value" when it is missing.
 local function arg_type(n, ...)
 	return H.select("#", ...) < n and "no value" or type((H.select(n, ...)))
@@ -114,7 +119,7 @@ local function read_groups(fname, ...)
 		if rating == nil then
 			error("bad argument #4 to '" .. fname .. "' (number expected, got " .. type(v) .. ")", 0)
 		end
-		rating = rating < 0 and -floor(-rating) or floor(rating)
+		rating = trunc(rating)
 		if rating ~= 0 then
 			groups[tostring(k)] = rating
 		end
@@ -348,9 +353,6 @@ end
 function I.hit_params(armor, caps, time_from_last_punch, wear)
 	local interval = caps.full_punch_interval
 	local mult = interval > 0 and max(0, min(1, (time_from_last_punch or 1000000) / interval)) or 1
-	local function trunc(v)
-		return v >= 0 and floor(v) or -floor(-v)
-	end
 	-- The engine sums into an integer, truncating after each group.
 	local damage = 0
 	for group, value in pairs(caps.damage_groups) do
@@ -513,9 +515,7 @@ function I.read_color(v, old)
 	local t = type(v)
 	if t == "table" then
 		local function byte(k, d)
-			local n = tonumber(v[k]) or d
-			n = n >= 0 and floor(n) or -floor(-n)
-			return n % 256
+			return trunc(tonumber(v[k]) or d) % 256
 		end
 		return I.argb(byte("a", 255), byte("r", 0), byte("g", 0), byte("b", 0))
 	elseif t == "number" then
@@ -1365,7 +1365,7 @@ local function integer(v)
 	if n == nil or n ~= n then
 		return nil
 	end
-	return n < 0 and -floor(-n) or floor(n)
+	return trunc(n)
 end
 
 local function wrap(n, bits, signed)
@@ -1412,27 +1412,32 @@ local function list_reader(read)
 	end
 end
 
+-- A number field: `parse` reads it (nil: not a number), `convert` makes it the C++ type.
+local function number_reader(parse, convert)
+	return function(v, old, k)
+		local n = parse(v)
+		if n == nil then
+			invalid_field(k, "number", v)
+			return old
+		end
+		return convert(n)
+	end
+end
+
 local PROPERTY_READERS = {
-	int = function(v, old, k)
-		local n = integer(v)
-		if n == nil then
-			invalid_field(k, "number", v)
-			return old
-		elseif k == "hp_max" then
-			return min(max(n, 0), 65535)
-		end
-		return k == "glow" and wrap(n, 8, true) or wrap(n, 16, false)  -- s8 glow, u16 breath_max
-	end,
-	float = function(v, old, k)
-		local n = tonumber(v)
-		if n == nil then
-			invalid_field(k, "number", v)
-			return old
-		elseif k == "stepheight" then
-			return I.f32(I.f32(I.f32(n) * 10) / 10)  -- kept in nodes of BS = 10 units
-		end
-		return I.f32(n)
-	end,
+	hp = number_reader(integer, function(n)
+		return min(max(n, 0), 65535)
+	end),
+	u16 = number_reader(integer, function(n)
+		return wrap(n, 16, false)
+	end),
+	s8 = number_reader(integer, function(n)
+		return wrap(n, 8, true)
+	end),
+	float = number_reader(tonumber, I.f32),
+	length = number_reader(tonumber, function(n)
+		return I.f32(I.f32(I.f32(n) * 10) / 10)  -- kept in BS = 10 units per node
+	end),
 	bool = function(v, old, k)
 		if type(v) == "boolean" then
 			return v
@@ -1478,8 +1483,9 @@ local PROPERTY_READERS = {
 		return I.read_color(v, old)
 	end,
 	face_dir = function(v, old)  -- a number turns it on with that offset; get_properties gives it back
-		if type(tonumber(v)) == "number" and type(v) ~= "boolean" then
-			return I.f32(tonumber(v))
+		local n = tonumber(v)
+		if n then
+			return I.f32(n)
 		elseif type(v) == "boolean" then
 			return v and 0 or false
 		end
@@ -1494,12 +1500,12 @@ local PROPERTY_READERS = {
 }
 
 local PROPERTY_KINDS = {
-	hp_max = "int", breath_max = "int", glow = "int",
+	hp_max = "hp", breath_max = "u16", glow = "s8",
 	physical = "bool", collide_with_objects = "bool", pointable = "bool", is_visible = "bool",
 	makes_footstep_sound = "bool", backface_culling = "bool", static_save = "bool", use_texture_alpha = "bool",
 	shaded = "bool", show_on_minimap = "bool",
 	visual = "string", mesh = "string", nametag = "string", infotext = "string", damage_texture_modifier = "string",
-	automatic_rotate = "float", stepheight = "float", eye_height = "float", zoom_fov = "float",
+	automatic_rotate = "float", stepheight = "length", eye_height = "float", zoom_fov = "float",
 	automatic_face_movement_max_rotation_per_sec = "float",
 	collisionbox = "box", selectionbox = "box", spritediv = "v2s16", initial_sprite_basepos = "v2s16",
 	visual_size = "visual_size", textures = "strings", colors = "colors", nametag_color = "color",
