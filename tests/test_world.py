@@ -999,7 +999,9 @@ def test_voxelmanip_areas_grow_and_are_never_modified() -> None:
 
 # The shared head of the probes: P prints "WP|label=values" in a form that does not depend on
 # table order (ItemStacks and objects by what they are, strings quoted, numbers to 9 digits); err
-# gives a call's error without its position.
+# gives a call's error without its position. Probes print at load or after the first second: while
+# the server starts, its main thread writes log lines in pieces, and a line printed meanwhile by
+# the server thread can land inside one.
 PROBE_HELPERS = r"""
 local function fmt(v)
     local t = type(v)
@@ -1375,7 +1377,7 @@ core.register_privilege("wp_p", {description = "test priv", give_to_singleplayer
 core.register_craftitem("wp:x", {description = "X"})
 core.register_chatcommand("wp_c", {params = "<n>", description = "a cmd", privs = {interact = true},
     func = function(name, param) return true, "got " .. param end})
-core.after(0, function()
+core.after(1, function()  -- after the engine's start-up log
     local C = core.registered_chatcommands
     local function run(cmd, name, param)
         local def = C[cmd]
@@ -1463,7 +1465,7 @@ end)
 INVENTORY_PROBE = PROBE_HELPERS + r"""
 core.register_craftitem("wp:a", {stack_max = 10})
 core.register_tool("wp:t", {})
-core.after(0, function()
+core.after(1, function()  -- after the engine's start-up log
     local inv = core.create_detached_inventory("wp_d", {})
     P("location", inv:get_location())
     P("set_size", inv:set_size("main", 3), inv:get_size("main"), inv:get_width("main"), inv:is_empty("main"))
@@ -1581,7 +1583,7 @@ local function def(name)
     local d = core.registered_privileges[name]
     return {desc = d.description, single = d.give_to_singleplayer, admin = d.give_to_admin}
 end
-core.after(0, function()
+core.after(1, function()  -- after the engine's start-up log
     show("get_unknown", core.get_player_privs("nobody"))
     P("exists", core.player_exists("nobody"))
     P("check_unknown", core.check_player_privs("nobody", {interact = true}),
@@ -1616,7 +1618,7 @@ ITEMSTACK_PROBE = PROBE_HELPERS + r"""
 core.register_craftitem("wp:a", {stack_max = 10, description = "A item"})
 core.register_tool("wp:t", {tool_capabilities = {full_punch_interval = 0.7, max_drop_level = 1,
     groupcaps = {cracky = {times = {[1] = 2.0}, uses = 5, maxlevel = 2}}, damage_groups = {fleshy = 3}}})
-core.after(0, function()
+core.after(1, function()  -- after the engine's start-up log
     local s = ItemStack("wp:a 7")
     P("basic", s:get_name(), s:get_count(), s:get_wear(), s:get_stack_max(), s:get_free_space(), s:is_known(),
         s:is_empty())
