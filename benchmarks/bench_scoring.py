@@ -148,7 +148,7 @@ def eval_payloads() -> list[dict]:
         wrong = next((m.code for m in mutants(t.reference, seed=0, limit=8) if syntax_error(m.code) is None),
                      t.reference)
         for code in (t.reference, wrong):
-            out.append({"task": t.to_dict(), "completion": f"```lua\n{code}\n```"})
+            out.append({"task": t.json_text, "completion": f"```lua\n{code}\n```"})  # as score_many sends it
     return out
 
 

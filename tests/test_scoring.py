@@ -96,6 +96,20 @@ def test_bad_tasks_never_raise():
     assert "no task with id" in score("no-such-id", "x = 1").feedback[0]
     assert score({"id": "broken"}, "x = 1").failure == "bad_input"
     assert score(object(), "x = 1").reward == 0  # type: ignore[arg-type]
+    bad = score({**TASK.to_dict(), "checks": {1, 2}}, "x = 1")  # not JSON: refused before the pool
+    assert bad.failure == "bad_input" and "not JSON serializable" in bad.feedback[0], bad.feedback
+
+
+def test_a_worker_parses_each_task_text_once_and_scores_dicts_alike():
+    from vf_luanti.scoring import _parsed_task, score_job
+
+    _parsed_task.cache_clear()
+    as_text = [score_job({"task": TASK.json_text, "completion": TASK.reference}) for _ in range(3)]
+    as_dict = score_job({"task": TASK.to_dict(), "completion": TASK.reference})
+    assert _parsed_task.cache_info().misses == 1 and _parsed_task.cache_info().hits == 3
+    assert as_text[0]["passed"] and as_text[0] == as_dict
+    bad = score_job({"task": '{"id": "x"', "completion": "x = 1"})
+    assert bad["failure"] == "bad_input" and bad["feedback"][0].startswith("invalid task:")
 
 
 @pytest.mark.parametrize(

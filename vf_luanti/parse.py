@@ -285,11 +285,15 @@ def lua_tokens(src: str) -> tuple[Token, ...]:
 
 def strip_lua_comments(src: str) -> str:
     """The source with comments removed (line structure kept where comments were one line)."""
+    if "--" not in src:
+        return src  # no comment can start anywhere: skip the lexer
     return "".join(t.text for t in lua_tokens(src) if t.kind != "comment")
 
 
 def calls_print(src: str) -> bool:
     """Whether the code calls ``print`` (a global call, not a field such as ``obj.print``)."""
+    if "print" not in src:
+        return False  # most code: no need to lex it
     toks = [t for t in lua_tokens(src) if t.kind not in ("space", "comment")]
     for k, t in enumerate(toks):
         if t.kind != "name" or t.text != "print" or (k > 0 and toks[k - 1].text in (".", ":")):

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from .rubric import COMPONENTS, load_rubric
-from .tasks import Task, TaskError, get_task
+from .tasks import Task, TaskError, get_task, task_text
 
 JOB = "vf_luanti.scoring:score_job"
 WARNING_PENALTY = 0.25
@@ -144,7 +144,7 @@ def warm_worker() -> None:
 
 
 def score_job(payload: dict[str, Any]) -> dict[str, Any]:
-    """The worker job: payload {"task": task dict, "completion": str} -> Score as a dict."""
+    """The worker job: payload {"task": task JSON text or dict, "completion": str} -> Score as a dict."""
     from .runtime import SandboxLimitError
 
     try:
@@ -157,13 +157,21 @@ def score_job(payload: dict[str, Any]) -> dict[str, Any]:
         ).to_dict()
 
 
+@lru_cache(maxsize=1024)
+def _parsed_task(text: str) -> Task:
+    """A task from its JSON text, validated once per worker: a task's completions all carry the
+    same text (RL groups, pass@k samples), and validating its checks costs as much as a scenario."""
+    return Task.from_dict(json.loads(text), "task")
+
+
 def _score_in_worker(payload: dict[str, Any]) -> Score:
     from .checks import CheckSession
     from .parse import extract_code
 
+    task = payload.get("task")
     try:
-        task = Task.from_dict(payload.get("task"), "task")
-    except TaskError as exc:
+        task = _parsed_task(task if isinstance(task, str) else task_text(task))
+    except (TaskError, TypeError, ValueError) as exc:
         return Score.zero(f"invalid task: {exc}", failure="bad_input")
     completion = payload.get("completion")
     if not isinstance(completion, str):
@@ -208,13 +216,13 @@ def _score_in_worker(payload: dict[str, Any]) -> Score:
 # --------------------------------------------------------------------------- in the parent
 
 
-def _task_dict(task_or_id: Task | str | dict) -> dict[str, Any]:
+def _task_text(task_or_id: Task | str | dict) -> str:
     if isinstance(task_or_id, Task):
-        return task_or_id.to_dict()
+        return task_or_id.json_text
     if isinstance(task_or_id, str):
-        return get_task(task_or_id).to_dict()
+        return get_task(task_or_id).json_text
     if isinstance(task_or_id, dict):
-        return task_or_id
+        return task_text(task_or_id)
     raise TaskError(f"expected a Task, a task id or a task dict, got {type(task_or_id).__name__}")
 
 
@@ -223,9 +231,9 @@ def _payloads(pairs: list[tuple[Any, Any]]) -> tuple[list[dict | None], list[Sco
     early: list[Score | None] = []
     for task_or_id, completion in pairs:
         try:
-            payloads.append({"task": _task_dict(task_or_id), "completion": completion})
+            payloads.append({"task": _task_text(task_or_id), "completion": completion})
             early.append(None)
-        except (TaskError, OSError, json.JSONDecodeError) as exc:
+        except (TaskError, OSError, TypeError, ValueError) as exc:  # ValueError: bad JSON, circular dicts
             payloads.append(None)
             early.append(Score.zero(f"bad task: {exc}", failure="bad_input"))
     return payloads, early

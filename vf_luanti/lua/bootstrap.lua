@@ -72,7 +72,10 @@ for _, name in ipairs(FILES) do
 	chunk(core, I)
 end
 
-host_G.collectgarbage("restart")
+-- Restart with the next cycle a full pause away (LuaJIT: argument -1 sets the threshold to
+-- pause% of what is in use), not at once: a plain restart would start tracing all the files just
+-- loaded at the first allocation of the mod's load, in a runtime that lives a few milliseconds.
+host_G.collectgarbage("restart", -1)
 
 -- The host API (I.api) is assembled by the host-side files (modload, driver, report).
 return I.api

@@ -532,7 +532,7 @@ function I.meta_methods(get_fields, extra)
 		if v == nil then
 			error("bad argument #3 to 'set_int' (number expected, got " .. type(value) .. ")", 0)
 		end
-		local n = v >= 0 and floor(v) or -floor(-v)
+		local n = I.trunc(v)
 		fields(self, "set_int")[check_key(key, "set_int")] = sformat("%d", n)
 	end
 	function m.set_float(self, key, value)
@@ -612,7 +612,7 @@ local function check_int(v, argn, fname)
 		error(sformat("bad argument #%d to '%s' (number expected, got %s)", argn, fname,
 			v == nil and "no value" or type(v)), 0)
 	end
-	return n >= 0 and floor(n) or -floor(-n)
+	return I.trunc(n)
 end
 I.check_int = check_int
 

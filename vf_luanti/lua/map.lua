@@ -46,9 +46,7 @@ function core.get_position_from_hash(h)
 end
 
 -- read_v3s16: a table with numeric x, y, z, rounded half away from zero.
-local function round(v)
-	return v >= 0 and floor(v + 0.5) or -floor(-v + 0.5)
-end
+local round = I.round
 
 local function coord(pos, k)
 	local v = pos[k]
@@ -384,7 +382,7 @@ local function read_list(items)
 		if type(k) ~= "number" then
 			error("bad argument #10 to '?' (number expected, got " .. typename(k) .. ")", 0)
 		end
-		local i = k >= 0 and floor(k) or -floor(-k)
+		local i = I.trunc(k)
 		if i < 1 then
 			error("Invalid inventory list index", 0)
 		end

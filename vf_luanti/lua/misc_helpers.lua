@@ -251,6 +251,17 @@ function math.isfinite(x)
 	return x == x and x ~= huge and x ~= -huge
 end
 
+-- The engine's number conversions, for the emulation files (never the mods' math table, which a
+-- mod may patch): C++ casts a double to an integer by truncating toward zero, and read_v3s16 and
+-- the like round half away from zero.
+function I.trunc(x)
+	return x < 0 and -floor(-x) or floor(x)
+end
+
+function I.round(x)
+	return x < 0 and -floor(-x + 0.5) or floor(x + 0.5)
+end
+
 ------------------------------------------------------------------------------------------------------
 -- positions
 

@@ -75,10 +75,7 @@ local function copy_vec(v)
 	return I.vec(v.x, v.y, v.z)
 end
 
--- Truncation toward zero, as C++ converts a double to an integer.
-local function trunc(n)
-	return n < 0 and -floor(-n) or floor(n)
-end
+local trunc = I.trunc
 
 -- The type Lua's argument errors name for argument n of `...`: "no value" when it is missing.
 local function arg_type(n, ...)

@@ -56,15 +56,12 @@ local function pr_step(self)
 	local _, lo = mul32(u32(self.state), 1103515245)
 	local v = s32(lo + 12345)
 	self.state = v
-	local q = v / 65536
-	q = q >= 0 and floor(q) or -floor(-q)
-	return u32(q) % 32768
+	return u32(I.trunc(v / 65536)) % 32768
 end
 
 -- lua_tointeger on an argument: numbers and numeric strings, truncated toward zero.
 local function to_integer(v)
-	v = tonumber(v)
-	return v >= 0 and floor(v) or -floor(-v)
+	return I.trunc(tonumber(v))
 end
 
 -- luaL_checkinteger for the constructors (the engine's message names the function '?').
@@ -155,8 +152,7 @@ function PcgRandom:rand_normal_dist(min, max, trials)
 	for _ = 1, trials do
 		acc = acc + self:next(min, max)
 	end
-	local v = acc / trials
-	return v >= 0 and floor(v + 0.5) or -floor(-v + 0.5)
+	return I.round(acc / trials)
 end
 
 function PcgRandom:get_state()

@@ -10,7 +10,6 @@ local H = I.host
 local G = I.G
 local type, tostring, tonumber, pairs, error = H.type, H.tostring, H.tonumber, H.pairs, H.error
 local smatch, sfind, sformat = H.string.match, H.string.find, H.string.format
-local floor = H.math.floor
 
 local DEFAULTS = {
 	enable_damage = "true", creative_mode = "false", enable_pvp = "true", max_users = "15", name = "",
@@ -267,8 +266,7 @@ end
 
 -- lua_tointeger then a cast to C int: truncate toward zero, wrap to 32 bits.
 local function to_int32(x)
-	x = x >= 0 and floor(x) or -floor(-x)
-	x = x % 4294967296
+	x = I.trunc(x) % 4294967296
 	return x >= 2147483648 and x - 4294967296 or x
 end
 
