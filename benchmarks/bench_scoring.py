@@ -5,7 +5,7 @@ Usage: python benchmarks/bench_scoring.py [--samples N] [--workers 1 2]
 A realistic mix of completions (valid mods and the broken-mod corpus: every one a full
 ``vf_luanti.execution:check_job`` run, runtime creation included) goes through an Executor of 1,
 then 2 workers; then full task scoring (``vf_luanti.scoring:score_job``: every check of the task,
-scenarios in fresh worlds) of each eval item's gold and corrupted answer. Prints samples/s,
+scenarios in fresh worlds beside the first) of each eval item's gold and corrupted answer. Prints samples/s,
 p50/p99 latency per sample as the caller sees it, and the peak RSS of each worker. Then hostile
 samples, one at a time, with their cost next to the deadline.
 The in-process cost of one check (no pool) and of runtime creation alone are printed first.

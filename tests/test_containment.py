@@ -226,7 +226,7 @@ def test_output_flood_is_capped(ex: Executor) -> None:
     assert sum(len(line) + 1 for line in res["output"]) <= 64 * 1024 + 1001
 
 
-@pytest.mark.parametrize("patch", [
+PATCHES = [
     # [12, 13] string table and string metatable
     "string.upper = function() return 'PWNED' end string.format = function() return 'PWNED' end",
     "getmetatable('').__index.upper = function() return 'PWNED' end",
@@ -237,13 +237,52 @@ def test_output_flood_is_capped(ex: Executor) -> None:
     "setmetatable(_G, {__index = function() return 'PWNED' end}) print = function() end",
     "debug.traceback = function() return 'PWNED' end debug.getregistry = function() return {} end",
     "coroutine.wrap = nil pcall = nil string.rep = nil",
-])
+]
+
+
+@pytest.mark.parametrize("patch", PATCHES)
 def test_patches_do_not_reach_the_next_sample(ex: Executor, patch: str) -> None:
     pid = ex.pids()
     res, _ = run(ex, patch + "\nprint('patched')")
     assert "failure" not in res, res
     assert ex.pids() == pid   # the same worker runs the next sample
     assert_next_sample_unaffected(ex)
+
+
+# What a mod sees of its environment (each entry: something one of PATCHES changes).
+OBSERVE = """return {("x"):upper(), string.format("%d", 1), type(string.rep), type(os.execute), type(io),
+    type(rawget(_G, "python")), tostring(undeclared_name), type(core.register_node),
+    type(minetest.register_node), type(pcall), type(coroutine.wrap), type(debug.traceback("m")),
+    type(rawget(_G, "print")), type(type)}"""
+
+
+@pytest.mark.parametrize("patch", PATCHES)
+def test_patches_do_not_reach_a_sibling_world(patch: str) -> None:
+    """A task's scenarios run in sibling worlds of one Lua state (``LuanRuntime.sibling``): a world
+    a mod patched changes nothing in a sibling built after it, and is not changed back by it."""
+    from vf_luanti.mods import mod_from_source
+    from vf_luanti.world import load_world
+
+    clean = load_world([mod_from_source("", name="mymod")])[1].eval(OBSERVE)
+    report, patched = load_world([mod_from_source(patch, name="mymod")])
+    assert report.ok, report.errors
+    before = patched.eval(OBSERVE)  # the same as clean only where the sandbox refused the patch
+    sibling = load_world([mod_from_source("", name="mymod")], runtime=patched.runtime.sibling())[1]
+    assert sibling.eval(OBSERVE) == clean
+    assert patched.eval(OBSERVE) == before  # entered again after the sibling was built
+    assert sibling.eval(OBSERVE) == clean
+
+
+def test_a_sibling_world_shares_its_samples_deadline() -> None:
+    from vf_luanti.mods import mod_from_source
+    from vf_luanti.runtime import CPUTimeExceeded, LuanRuntime, RuntimeLimits
+
+    rt = LuanRuntime(RuntimeLimits(cpu_seconds=0.3))
+    rt.load_mods([mod_from_source("local t = os.clock() while os.clock() - t < 0.2 do end", name="a")])
+    start = time.process_time()
+    with pytest.raises(CPUTimeExceeded):
+        rt.sibling().load_mods([mod_from_source("while true do end", name="b")])
+    assert time.process_time() - start < 0.25  # what the first world left of the 0.3 s
 
 
 def test_forged_traceback_does_not_forge_the_verdict(ex: Executor) -> None:

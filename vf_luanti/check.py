@@ -10,8 +10,10 @@ from .runtime import STARTUP_STEPS, LuanRuntime, RuntimeLimits
 
 
 def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None, startup_steps: int = STARTUP_STEPS,
-             luanti_version: str | None = None) -> tuple[LoadReport, LuanRuntime]:
-    """Load ``mods`` (any order; dependency order is applied) in a fresh runtime.
+             luanti_version: str | None = None, runtime: LuanRuntime | None = None,
+             ) -> tuple[LoadReport, LuanRuntime]:
+    """Load ``mods`` (any order; dependency order is applied) in a fresh runtime: ``runtime`` when
+    given (a new one, e.g. ``LuanRuntime.sibling()``), else a new ``LuanRuntime(limits)``.
 
     Like the engine's start-up, the first ``startup_steps`` server steps run after loading, so an
     error in an after(0) callback or a globalstep fails the load. The event driver passes 0 to keep
@@ -21,7 +23,7 @@ def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None, startup_steps
     (default: the oracle's 5.6.1).
     """
     order, missing = load_order(mods)
-    rt = LuanRuntime(limits)
+    rt = runtime or LuanRuntime(limits)
     if luanti_version is not None and not rt.call("set_target_version", luanti_version):
         raise ValueError(f'Luanti version must look like "5.9" or "5.9.1", got {luanti_version!r}')
     rt.load_mods(order, startup_steps=startup_steps)

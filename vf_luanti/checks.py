@@ -818,12 +818,13 @@ def _item_count(stacks: list[str], item: str) -> int:
 class CheckWorld:
     """One loaded copy of the completion: the registry, a World over it, and what it recorded."""
 
-    def __init__(self, code: str, mod_name: str, luanti_version: str | None = None) -> None:
+    def __init__(self, code: str, mod_name: str, luanti_version: str | None = None,
+                 runtime: Any = None) -> None:
         from .mods import mod_from_source
         from .world import load_world
 
         self.report, self.world = load_world([mod_from_source(code, name=mod_name)],
-                                             luanti_version=luanti_version)
+                                             luanti_version=luanti_version, runtime=runtime)
         # A proxy, not a reference cycle: the Lua state is then freed as soon as the session drops
         # this world (the pool does it between jobs), not by the cycle collector in a later job.
         self.registry = Registry(self.report.registered, weakref.proxy(self))
@@ -1147,9 +1148,9 @@ class CheckSession:
                 seen.setdefault(wmsg)
         return list(seen)
 
-    def _load(self, code: str) -> CheckWorld:
+    def _load(self, code: str, runtime: Any = None) -> CheckWorld:
         """A fresh world with ``code`` loaded as the task's mod, for the task's Luanti version."""
-        return CheckWorld(code, self.task.mod_name, self.task.luanti_version)
+        return CheckWorld(code, self.task.mod_name, self.task.luanti_version, runtime)
 
     def new_globals(self) -> list[str]:
         """Globals the mod created while loading (read before any scenario runs in the main world)."""
@@ -1177,8 +1178,8 @@ class CheckSession:
             cw = self.main
             if i == reuse_main:
                 self.new_globals()
-            elif c["kind"] == "scenario":
-                cw = self._load(self.code)
+            elif c["kind"] == "scenario":  # a new world beside the main one, in its Lua state
+                cw = self._load(self.code, self.main.world.runtime.sibling())
                 self._worlds.append(cw)
             ctx = {"mod_name": self.task.mod_name}
             if c["kind"] == "preserve":

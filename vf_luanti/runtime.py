@@ -64,7 +64,7 @@ class RuntimeLimits:
     """
 
     cpu_seconds: float = 2.0            # CPU time per sample (all its runtimes), via the count hook
-    max_memory: int = 64 * MiB          # Lua heap per runtime (lupa's counting allocator)
+    max_memory: int = 64 * MiB          # Lua heap per state, siblings included (lupa's counting allocator)
     hook_count: int = 1000              # VM instructions between deadline checks
     pattern_max: int = 4096             # longest Lua pattern string.find/match/gmatch/gsub accept
     pattern_quantifiers: int = 32       # most quantifiers (* + - ?) in one pattern
@@ -223,7 +223,23 @@ class LuanRuntime:
         })
         code = emulation_bytecode()
         boot = self.lua.eval("function(boot, files, guard) return assert(loadstring(boot))(files, guard) end")
-        self.api = self._guarded(boot, code["bootstrap.lua"], self.lua.table_from(code), self.guard)
+        self.api, self._new_world = self._guarded(boot, code["bootstrap.lua"], self.lua.table_from(code),
+                                                  self.guard)
+
+    def sibling(self) -> LuanRuntime:
+        """A fresh world in this runtime's Lua state: the emulation built anew (its own ``core``,
+        globals, registries and map), sharing only the state with this one, so its memory limit
+        and CPU deadline too. Building it costs about a third of a new state and closing it nothing.
+
+        For more worlds of one sample (a task's scenarios), never across samples: what is per state
+        rather than per world (the collector's settings, ``math.random``'s generator) is shared.
+        """
+        twin = object.__new__(LuanRuntime)
+        twin.__dict__.update(self.__dict__)
+        twin.api = self._guarded(self._new_world)
+        if _scope is not None:
+            _scope.runtimes.append(twin)
+        return twin
 
     def _guarded(self, fn: Any, *args: Any) -> Any:
         """Call into Lua; a run out of CPU time or memory becomes the matching SandboxLimitError.

@@ -311,11 +311,12 @@ class World:
         return res.get("value")
 
 
-def load_world(mods: list[Mod], limits: RuntimeLimits | None = None,
-               luanti_version: str | None = None) -> tuple[LoadReport, World]:
-    """Load ``mods`` (dependency order applied) and return the load report and the world."""
+def load_world(mods: list[Mod], limits: RuntimeLimits | None = None, luanti_version: str | None = None,
+               runtime: LuanRuntime | None = None) -> tuple[LoadReport, World]:
+    """Load ``mods`` (dependency order applied) and return the load report and the world
+    (in ``runtime`` when given: a fresh one, as for ``run_mods``)."""
     # scenario clocks start at zero
-    report, rt = run_mods(mods, limits, startup_steps=0, luanti_version=luanti_version)
+    report, rt = run_mods(mods, limits, startup_steps=0, luanti_version=luanti_version, runtime=runtime)
     return report, World(rt)
 
 

@@ -45,21 +45,11 @@ local FILES = {
 }
 
 local host_G = _G
-local I = {
-	host = host_G,           -- the host globals (full libraries); emulation code only
-	files = FILES,
-	guard = guard,
-}
-local core = {}
+local ipairs, next, setfenv = host_G.ipairs, host_G.next, host_G.setfenv
 
--- The mods' global table. sandbox.lua fills it with the allowed globals.
-local G = {}
-I.G = G
-
--- The collector is stopped while the files load: everything they build stays alive (about 1 MB),
--- so collection steps here would only trace it again, at a tenth of the runtime's creation cost.
-host_G.collectgarbage("stop")
-for _, name in ipairs(FILES) do
+-- The files are compiled once per Lua state; each world runs them again (new_world).
+local chunks = {}
+for i, name in ipairs(FILES) do
 	local src = sources[name]
 	if src == nil then
 		error("vf-luanti emulation file missing: " .. name, 0)
@@ -68,14 +58,45 @@ for _, name in ipairs(FILES) do
 	if not chunk then
 		error(err, 0)
 	end
-	host_G.setfenv(chunk, G)
-	chunk(core, I)
+	chunks[i] = chunk
 end
 
--- Restart with the next cycle a full pause away (LuaJIT: argument -1 sets the threshold to
--- pause% of what is in use), not at once: a plain restart would start tracing all the files just
--- loaded at the first allocation of the mod's load, in a runtime that lives a few milliseconds.
-host_G.collectgarbage("restart", -1)
+-- One simulated server: its own `core`, the mods' global table `G` (sandbox.lua fills it with the
+-- allowed globals) and the internal state `I`, built by running every file. Returns the host API
+-- that Python drives. A state may hold several worlds of one sample (the scenarios of a task,
+-- vf_luanti/checks.py); they share nothing but the state itself, and every call from Python first
+-- makes its world the active one (I.activate: the string metatable is the state's).
+local function new_world()
+	local I = {
+		host = host_G,           -- the host globals (full libraries); emulation code only
+		files = FILES,
+		guard = guard,
+	}
+	local core = {}
+	local G = {}
+	I.G = G
+	for _, chunk in ipairs(chunks) do
+		setfenv(chunk, G)  -- the closures a file creates keep the G they were created with
+		chunk(core, I)
+	end
+	local api, activate = {}, I.activate
+	for name, f in next, I.api do  -- I.api is assembled by the host-side files (modload, driver, report)
+		api[name] = function(...)
+			activate()
+			return f(...)
+		end
+	end
+	return api
+end
 
--- The host API (I.api) is assembled by the host-side files (modload, driver, report).
-return I.api
+-- The first world is built with the collector stopped: everything the files build stays alive
+-- (about 1 MB), so collection steps here would only trace it again, at a tenth of the runtime's
+-- creation cost. The collector then restarts with its next cycle a full pause away (LuaJIT:
+-- argument -1 sets the threshold to pause% of what is in use), not at once: a plain restart would
+-- trace all of it at the first allocation of the mod's load, in a runtime that lives a few
+-- milliseconds. Later worlds are built with the collector running, which keeps the garbage of a
+-- long sample bounded as usual.
+host_G.collectgarbage("stop")
+local api = new_world()
+host_G.collectgarbage("restart", -1)
+return api, new_world

@@ -58,9 +58,14 @@ end
 -- methods a mod adds work with method syntax. getmetatable("") returns a stand-in with the same
 -- __index (the __metatable field): a mod that assigns to it cannot re-point method lookup or add
 -- operators to every string.
-I.string_meta = H.getmetatable("")
-I.string_meta.__index = G.string
-I.string_meta.__metatable = { __index = G.string }
+-- The metatable is the Lua state's, shared by the worlds it holds (bootstrap.lua): the world that
+-- Python calls into makes it point at its own string table first.
+local string_meta, string_standin = H.debug.getmetatable(""), { __index = G.string }
+function I.activate()
+	string_meta.__index = G.string
+	string_meta.__metatable = string_standin
+end
+I.activate()
 
 ---------------------------------------------------------------------------------------------------
 -- Resource guard (docs/sandbox.md). Python passes `guard`: the CPU deadline (absolute os.clock()
