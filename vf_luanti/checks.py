@@ -22,7 +22,10 @@ import weakref
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .runtime import LuanRuntime
 
 REGISTRY_KINDS = ("item", "craft", "alias", "abm", "lbm", "entity", "chatcommand", "privilege", "callback")
 KINDS = (*REGISTRY_KINDS, "scenario", "preserve", "lua", "warnings")
@@ -819,7 +822,7 @@ class CheckWorld:
     """One loaded copy of the completion: the registry, a World over it, and what it recorded."""
 
     def __init__(self, code: str, mod_name: str, luanti_version: str | None = None,
-                 runtime: Any = None) -> None:
+                 runtime: LuanRuntime | None = None) -> None:
         from .mods import mod_from_source
         from .world import load_world
 
@@ -1148,7 +1151,7 @@ class CheckSession:
                 seen.setdefault(wmsg)
         return list(seen)
 
-    def _load(self, code: str, runtime: Any = None) -> CheckWorld:
+    def _load(self, code: str, runtime: LuanRuntime | None = None) -> CheckWorld:
         """A fresh world with ``code`` loaded as the task's mod, for the task's Luanti version."""
         return CheckWorld(code, self.task.mod_name, self.task.luanti_version, runtime)
 

@@ -229,7 +229,7 @@ class LuanRuntime:
     def sibling(self) -> LuanRuntime:
         """A fresh world in this runtime's Lua state: the emulation built anew (its own ``core``,
         globals, registries and map), sharing only the state with this one, so its memory limit
-        and CPU deadline too. Building it costs about a third of a new state and closing it nothing.
+        and CPU deadline too. It costs about a third of a new state to build and nothing to close.
 
         For more worlds of one sample (a task's scenarios), never across samples: what is per state
         rather than per world (the collector's settings, ``math.random``'s generator) is shared.

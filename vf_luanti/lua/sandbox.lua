@@ -57,9 +57,8 @@ end
 -- The string metatable's __index points at the mods' string table, as in the engine, so string
 -- methods a mod adds work with method syntax. getmetatable("") returns a stand-in with the same
 -- __index (the __metatable field): a mod that assigns to it cannot re-point method lookup or add
--- operators to every string.
--- The metatable is the Lua state's, shared by the worlds it holds (bootstrap.lua): the world that
--- Python calls into makes it point at its own string table first.
+-- operators to every string. The metatable belongs to the Lua state, which may hold several worlds
+-- (bootstrap.lua): every call from Python first makes it point at the called world's table.
 local string_meta, string_standin = H.debug.getmetatable(""), { __index = G.string }
 function I.activate()
 	string_meta.__index = G.string
