@@ -15,8 +15,12 @@ from hypothesis import strategies as st
 from tests.sandbox_jobs import children
 from vf_luanti.execution import FAILURES, Executor, Limits, mod_to_payload
 from vf_luanti.mods import mod_from_source
+from vf_luanti.tasks import load_tasks
 
 CHECK = "vf_luanti.execution:check_job"
+SCORE = "vf_luanti.scoring:score_job"
+#: A task whose scenarios after the first run in sibling worlds of the sample's Lua state.
+SCENARIO_TASK = next(t for t in load_tasks("eval") if sum(c["kind"] == "scenario" for c in t.checks) >= 3)
 LIMITS = Limits(cpu_seconds=0.25, startup_margin=0.5)   # wall deadline 1 s
 MARGIN = 1.0
 CORPUS = sorted(p.read_text(encoding="utf-8", errors="replace")
@@ -57,8 +61,8 @@ def check_verdict(ex: Executor, payload: dict) -> None:
 
 
 @st.composite
-def mutated_mod(draw: st.DrawFn) -> str:
-    text = draw(st.sampled_from(CORPUS))
+def mutated_mod(draw: st.DrawFn, texts: list[str] = CORPUS) -> str:
+    text = draw(st.sampled_from(texts))
     for _ in range(draw(st.integers(1, 4))):
         i = draw(st.integers(0, len(text)))
         j = draw(st.integers(i, min(len(text), i + 40)))
@@ -93,6 +97,20 @@ def test_mutated_mods(ex: Executor, text: str) -> None:
     check_verdict(ex, {"source": text})
 
 
+@fuzz_settings(40)
+@given(mutated_mod([SCENARIO_TASK.reference]))
+def test_mutated_answers_to_a_task_with_scenarios(ex: Executor, text: str) -> None:
+    """Full task scoring, sibling worlds included: a verdict or a structured failure within the
+    deadline, whatever the answer does in its scenarios."""
+    start = time.monotonic()
+    res = ex.run(SCORE, {"task": SCENARIO_TASK.json_text, "completion": f"```lua\n{text}\n```"})
+    assert time.monotonic() - start < LIMITS.wall_deadline + MARGIN, res.get("failure")
+    if "reward" in res:
+        assert 0 <= res["reward"] <= 1 and isinstance(res["passed"], bool)
+    else:
+        assert res["failure"] in FAILURES and isinstance(res["reason"], str)
+
+
 @pytest.mark.slow
 @fuzz_settings(100)
 @given(st.lists(st.one_of(mutated_mod(), st.sampled_from(FRAGMENTS)), min_size=1, max_size=8))
@@ -111,3 +129,5 @@ def test_batches_of_hostile_and_valid_mods(ex: Executor, sources: list[str]) -> 
 def test_pool_is_whole_after_fuzzing(ex: Executor) -> None:
     assert len(ex.pids()) == ex.size
     assert all(r["ok"] is True for r in ex.run_many([(CHECK, {"source": "local x = 1"})] * 4))
+    gold = {"task": SCENARIO_TASK.json_text, "completion": SCENARIO_TASK.reference}
+    assert all(r["passed"] is True for r in ex.run_many([(SCORE, gold)] * 4))
