@@ -1168,7 +1168,8 @@ class CheckSession:
         The checks on the main world run first, then the scenarios, then ``warnings`` checks (they
         see the warnings of every scenario run). The last scenario runs in the main world itself
         when nothing has changed it since its load (no ``lua`` check ran there): that world is
-        exactly what a fresh load would give, and one load fewer is a runtime fewer per sample.
+        exactly what a fresh load would give, and one load fewer per sample. The other scenarios
+        load into sibling worlds of the main world's Lua state (``LuanRuntime.sibling``).
         """
         checks = self.task.checks
         rank = {"scenario": 1, "warnings": 2}

@@ -273,7 +273,7 @@ function core.dig_node(pos)
 		return false
 	end
 	local dug = on_dig(I.vec(x, y, z), node_table(name, p1, p2), I.null_ref())
-	return dug == nil or dug ~= false
+	return dug ~= false
 end
 
 function core.punch_node(pos)

@@ -252,14 +252,20 @@ function math.isfinite(x)
 end
 
 -- The engine's number conversions, for the emulation files (never the mods' math table, which a
--- mod may patch): C++ casts a double to an integer by truncating toward zero, and read_v3s16 and
--- the like round half away from zero.
+-- mod may patch): C++ casts a double to an integer by truncating toward zero, read_v3s16 and the
+-- like round half away from zero, and an integer stored in `bits` bits wraps around.
 function I.trunc(x)
 	return x < 0 and -floor(-x) or floor(x)
 end
 
 function I.round(x)
 	return x < 0 and -floor(-x + 0.5) or floor(x + 0.5)
+end
+
+function I.wrap(n, bits, signed)
+	local m = 2 ^ bits
+	n = n % m
+	return (signed and n >= m / 2) and n - m or n
 end
 
 ------------------------------------------------------------------------------------------------------

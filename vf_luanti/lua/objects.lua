@@ -1365,12 +1365,6 @@ local function integer(v)
 	return trunc(n)
 end
 
-local function wrap(n, bits, signed)
-	local m = 2 ^ bits
-	n = n % m
-	return (signed and n >= m / 2) and n - m or n
-end
-
 local function read_box(v)
 	local b = {}
 	for i = 1, 6 do
@@ -1385,7 +1379,7 @@ local function read_box(v)
 end
 
 local function read_v2s16(v)
-	return { x = wrap(integer(v.x) or 0, 16, true), y = wrap(integer(v.y) or 0, 16, true) }
+	return { x = I.wrap(integer(v.x) or 0, 16, true), y = I.wrap(integer(v.y) or 0, 16, true) }
 end
 
 -- The engine logs a field of the wrong type (and keeps the old value); tables it skips silently.
@@ -1426,10 +1420,10 @@ local PROPERTY_READERS = {
 		return min(max(n, 0), 65535)
 	end),
 	u16 = number_reader(integer, function(n)
-		return wrap(n, 16, false)
+		return I.wrap(n, 16, false)
 	end),
 	s8 = number_reader(integer, function(n)
-		return wrap(n, 8, true)
+		return I.wrap(n, 8, true)
 	end),
 	float = number_reader(tonumber, I.f32),
 	length = number_reader(tonumber, function(n)

@@ -19,8 +19,7 @@ local function u32(x)
 end
 
 local function s32(x)
-	x = x % P32
-	return x >= 2147483648 and x - P32 or x
+	return I.wrap(x, 32, true)
 end
 
 -- Exact 32x32 -> 64 bit product as (hi, lo), using 16-bit limbs so doubles never lose precision.

@@ -266,8 +266,7 @@ end
 
 -- lua_tointeger then a cast to C int: truncate toward zero, wrap to 32 bits.
 local function to_int32(x)
-	x = I.trunc(x) % 4294967296
-	return x >= 2147483648 and x - 4294967296 or x
+	return I.wrap(I.trunc(x), 32, true)
 end
 
 function Storage:get(k)
