@@ -73,6 +73,9 @@ MATCH_OPS = (
 )
 LUA_TYPES = ("function", "string", "number", "table", "boolean", "nil")
 FUNCTION_JSON = "<function>"  # how the registry report encodes a function value
+#: After its checks every world runs on for this much game time, in steps of the engine's
+#: dedicated-server step (a real server keeps running; a later error would crash it).
+SOAK_SECONDS, SOAK_DTIME = 60.0, 0.09
 
 
 class CheckError(ValueError):
@@ -87,9 +90,11 @@ class CheckResult:
     kind: str
     passed: bool
     feedback: str = ""
+    baseline: bool = False  # the do-nothing answer passes it too (vf_luanti.scoring.task_credit)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"desc": self.desc, "kind": self.kind, "passed": self.passed, "feedback": self.feedback}
+        return {"desc": self.desc, "kind": self.kind, "passed": self.passed, "feedback": self.feedback,
+                "baseline": self.baseline}
 
 
 # --------------------------------------------------------------------------- the matcher language
@@ -824,10 +829,12 @@ class CheckWorld:
     def __init__(self, code: str, mod_name: str, luanti_version: str | None = None,
                  runtime: LuanRuntime | None = None) -> None:
         from .mods import mod_from_source
+        from .runtime import STARTUP_STEPS
         from .world import load_world
 
         self.report, self.world = load_world([mod_from_source(code, name=mod_name)],
-                                             luanti_version=luanti_version, runtime=runtime)
+                                             luanti_version=luanti_version, runtime=runtime,
+                                             startup_steps=STARTUP_STEPS)
         # A proxy, not a reference cycle: the Lua state is then freed as soon as the session drops
         # this world (the pool does it between jobs), not by the cycle collector in a later job.
         self.registry = Registry(self.report.registered, weakref.proxy(self))
@@ -1141,6 +1148,7 @@ class CheckSession:
         self.output = [line for line in report.output if not _LEVEL_PREFIX.match(line)]
         self._worlds = [self.main]
         self._new_globals: list[str] | None = None
+        self.crash: str | None = None  # the engine's message when the server would have crashed
 
     @property
     def warnings(self) -> list[str]:
@@ -1193,7 +1201,17 @@ class CheckSession:
                 results[i] = self._warnings_check(c)
                 continue
             results[i] = run_check(c, cw.registry, cw, ctx)
+        self._soak()
         return [results[i] for i in range(len(checks))]
+
+    def _soak(self) -> None:
+        """Every world runs on as a server would after its checks (SOAK_SECONDS of game time): a
+        runtime error there (a late ``after`` job, a globalstep, an entity step) would crash the real
+        server, so it is recorded in ``crash`` and the sample cannot pass."""
+        for cw in self._worlds:
+            errs = cw.world.soak(SOAK_SECONDS, SOAK_DTIME)
+            if errs and self.crash is None:
+                self.crash = str(errs[0])
 
     def _warnings_check(self, c: dict) -> CheckResult:
         lacks = c.get("lacks")

@@ -218,7 +218,7 @@ def engine_score(task: Task, completion: str) -> Score:
     from . import oracle
     from .checks import REGISTRY_KINDS, CheckResult, Registry, run_check
     from .parse import extract_code
-    from .scoring import WARNING_PENALTY, combine, score
+    from .scoring import WARNING_PENALTY, combine, score, task_credit
 
     try:
         emulated = score(task, completion)
@@ -238,7 +238,7 @@ def engine_score(task: Task, completion: str) -> Score:
         if not report.ok:
             errors = "; ".join(e.message for e in report.errors[:3])
             feedback.append(f"the mod does not load in the engine: {errors}")
-            return Score(reward=combine(task.family, comp), components=comp, feedback=feedback)
+            return Score(reward=combine(task.family, comp, False), components=comp, feedback=feedback)
         registry = json.loads(run.outputs.get("vfl_registry.json", b"{}").decode("utf-8", "replace"))
         for key in ("crafts", "abms", "lbms", "entities", "chatcommands", "privileges"):
             if registry.get(key) == {}:  # the dumper writes an empty table as {}
@@ -261,8 +261,12 @@ def engine_score(task: Task, completion: str) -> Score:
                 results.append(
                     CheckResult(c["desc"], c["kind"], False, f"{c['desc']} -- not run by the emulator")
                 )
+        for r, e in zip(results, emulated_checks or [{}] * len(results), strict=True):
+            r.baseline = bool(e.get("baseline"))
         n_pass = sum(r.passed for r in results)
-        comp["task_completion"] = n_pass / len(results)
+        passed = n_pass == len(results) and emulated_checks != [] and not any(
+            f.startswith("the server crashed") for f in emulated.feedback)
+        comp["task_completion"] = task_credit([r.passed for r in results], [r.baseline for r in results])
         warnings = [w.message for w in report.warnings]
         comp["api_usage"] = max(0.0, 1.0 - WARNING_PENALTY * len(warnings))
         comp["code_quality"] = emulated.components["code_quality"]
@@ -274,8 +278,8 @@ def engine_score(task: Task, completion: str) -> Score:
         feedback += [r.feedback for r in results if not r.passed] + [f"warning: {w}" for w in warnings[:10]]
         feedback += [f for f in emulated.feedback if f.startswith("code quality:")]
         return Score(
-            reward=combine(task.family, comp),
-            passed=n_pass == len(results),
+            reward=combine(task.family, comp, passed),
+            passed=passed,
             components=comp,
             feedback=feedback,
             checks=[r.to_dict() for r in results],

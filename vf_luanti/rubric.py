@@ -1,8 +1,12 @@
 """Per-family score weights, read from rubrics/<family>.toml and validated on load.
 
-A rubric file has ``family``, ``why`` (the reasoning behind the weights, for readers of the score)
-and ``[criteria.<component>]`` tables with ``weight`` and ``description`` for exactly the four
-score components. Weights are non-negative and sum to 1, so the reward stays in 0..1.
+A rubric file has ``family``, ``why`` (the reasoning behind the weights, for readers of the score),
+``partial_credit`` (how much of the non-syntax weight an answer that does not pass can earn) and
+``[criteria.<component>]`` tables with ``weight`` and ``description`` for exactly the four score
+components. Weights are non-negative and sum to 1, so the reward stays in 0..1.
+
+``Rubric.reward`` is the one reward formula of the project (docs/rubrics.md): every path that
+turns components into a reward (the sandboxed scorer, the real-engine scorer, reports) calls it.
 """
 
 from __future__ import annotations
@@ -36,15 +40,27 @@ class Rubric:
     family: str
     why: str
     criteria: tuple[Criterion, ...]
+    partial_credit: float = 0.4
 
     @property
     def weights(self) -> dict[str, float]:
         return {c.name: c.weight for c in self.criteria}
 
-    def combine(self, components: dict[str, float]) -> float:
-        """The weighted sum of component values (each 0..1), clamped to 0..1 against rounding."""
-        total = sum(c.weight * float(components.get(c.name, 0.0)) for c in self.criteria)
-        return min(1.0, max(0.0, total))
+    def reward(self, components: dict[str, float], passed: bool) -> float:
+        """The reward in 0..1 from the components (each 0..1) and whether every check passed.
+
+        ``progress`` is 1 for an answer that passes, else ``partial_credit * task_completion``;
+        API use and quality count in proportion to it, so an answer that does not do the task
+        earns little beyond the syntax weight however clean it is, and one that passes always
+        outscores one that does not."""
+        w = self.weights
+        progress = 1.0 if passed else self.partial_credit * float(components.get("task_completion", 0.0))
+        r = w["syntax"] * float(components.get("syntax", 0.0)) + progress * (
+            w["api_usage"] * float(components.get("api_usage", 0.0))
+            + w["task_completion"]
+            + w["code_quality"] * float(components.get("code_quality", 0.0))
+        )
+        return round(min(1.0, max(0.0, r)), 6)
 
 
 def parse_rubric(data: dict, where: str) -> Rubric:
@@ -78,7 +94,10 @@ def parse_rubric(data: dict, where: str) -> Rubric:
     total = sum(c.weight for c in out)
     if not math.isclose(total, 1.0, abs_tol=1e-9):
         raise RubricError(f"{where}: weights must sum to 1, they sum to {total:g}")
-    return Rubric(family=family, why=why.strip(), criteria=tuple(out))
+    partial = data.get("partial_credit")
+    if isinstance(partial, bool) or not isinstance(partial, int | float) or not (0 <= partial < 1):
+        raise RubricError(f"{where}: 'partial_credit' must be a number in 0..1 (below 1), got {partial!r}")
+    return Rubric(family=family, why=why.strip(), criteria=tuple(out), partial_credit=float(partial))
 
 
 @cache

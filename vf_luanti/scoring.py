@@ -11,20 +11,24 @@ Components (each 0..1; docs/tasks.md "Scoring" is the reference):
 * ``api_usage``: 0 when the mod fails to load; else ``max(0, 1 - 0.25 * W)`` with ``W`` the number
   of distinct warnings the emulation records while loading and running the checks (unknown or
   deprecated API, undeclared globals, engine warnings).
-* ``task_completion``: passed checks / all checks (0 when the mod does not load).
+* ``task_completion``: what the answer achieves beyond the do-nothing answer (``baseline_code``:
+  the input of a repair or refactor, else an empty mod): the share of the checks the do-nothing
+  answer fails that this one passes, times the share of those it passes that this one still passes
+  (``task_credit``). Echoing the input earns nothing; breaking what worked costs.
 * ``code_quality``: the mean of three 0/1 measurements: no new globals besides the mod's own
   namespace table (named like the mod), no debug output (nothing printed or logged at "none"/
   "action" level while loading, no ``print(`` call in the code), and size: at most
   ``3 * reference_lines + 20`` non-blank, non-comment lines.
 
-``reward = w_syntax * syntax + task_completion * (w_api * api_usage + w_task + w_quality * code_quality)``:
-API use and quality count in proportion to what the code achieves, so a mod that loads but does
-nothing earns only the syntax weight.
+The reward is ``Rubric.reward`` (vf_luanti/rubric.py, the one formula): an answer passes when the
+mod loads, every check passes and the server never crashes (start-up steps, scenarios and the soak
+that follows them, vf_luanti.checks); a failing answer earns a bounded share of the weights.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -33,6 +37,7 @@ from .rubric import COMPONENTS, load_rubric
 from .tasks import Task, TaskError, get_task, task_text
 
 JOB = "vf_luanti.scoring:score_job"
+EMPTY_MOD = "-- an empty mod\n"
 WARNING_PENALTY = 0.25
 SIZE_FACTOR, SIZE_SLACK = 3, 20
 
@@ -67,13 +72,33 @@ class Score:
         return cls(feedback=[reason], failure=failure)
 
 
-def combine(family: str, comp: dict[str, float]) -> float:
-    """The reward from the components and the family's rubric weights (formula in the module docstring)."""
-    w = load_rubric(family).weights
-    r = w["syntax"] * comp["syntax"] + comp["task_completion"] * (
-        w["api_usage"] * comp["api_usage"] + w["task_completion"] + w["code_quality"] * comp["code_quality"]
-    )
-    return round(min(1.0, max(0.0, r)), 6)
+def combine(family: str, comp: dict[str, float], passed: bool) -> float:
+    """The reward of ``family``'s rubric (``Rubric.reward``, the one formula) for these components."""
+    return load_rubric(family).reward(comp, passed)
+
+
+def task_credit(passed: Sequence[bool], baseline: Sequence[bool]) -> float:
+    """``task_completion``: the checks' outcomes measured against the do-nothing answer's.
+
+    ``gained`` is the share of the checks the do-nothing answer fails that the answer passes;
+    ``kept`` the share of those the do-nothing answer passes (refactor preservation, negative
+    cases) that it still passes. Without a check left to gain (an item ``data validate``
+    rejects) the plain pass rate stands.
+    """
+    todo = [p for p, b in zip(passed, baseline, strict=True) if not b]
+    guard = [p for p, b in zip(passed, baseline, strict=True) if b]
+    if not todo:
+        return sum(passed) / len(passed) if passed else 0.0
+    kept = sum(guard) / len(guard) if guard else 1.0
+    return sum(todo) / len(todo) * kept
+
+
+def baseline_code(task: Task) -> str:
+    """The answer of a model that does no work: the input when it is code (repair, refactor, a
+    scaffold given context code), else an empty mod. Credit is measured beyond what it achieves."""
+    if task.family in ("repair", "refactor") or (task.family == "scaffold" and task.input.strip()):
+        return task.input
+    return EMPTY_MOD
 
 
 # --------------------------------------------------------------------------- in the worker
@@ -164,6 +189,22 @@ def _parsed_task(text: str) -> Task:
     return Task.from_dict(json.loads(text), "task")
 
 
+@lru_cache(maxsize=256)
+def _baseline_passes(text: str) -> tuple[bool, ...]:
+    """Which of a task's checks the do-nothing answer (``baseline_code``) passes, computed once per
+    worker and task: it is task data, the same for every completion of the task. When the input
+    does not load, the empty mod stands in for it."""
+    from .checks import CheckSession
+
+    task = _parsed_task(text)
+    for code in dict.fromkeys((baseline_code(task), EMPTY_MOD)):
+        if syntax_error(code) is None:
+            session = CheckSession(task, code)
+            if session.loaded_ok:
+                return tuple(r.passed for r in session.run_all())
+    return (False,) * len(task.checks)
+
+
 def _score_in_worker(payload: dict[str, Any]) -> Score:
     from .checks import CheckSession
     from .parse import extract_code
@@ -191,10 +232,13 @@ def _score_in_worker(payload: dict[str, Any]) -> Score:
     if not session.loaded_ok:
         feedback.append("the mod does not load: " + "; ".join(session.load_errors[:3]))
         feedback.extend(f"warning: {w}" for w in session.warnings[:5])
-        return Score(reward=combine(task.family, comp), components=comp, feedback=feedback)
+        return Score(reward=combine(task.family, comp, False), components=comp, feedback=feedback)
     results = session.run_all()
+    for r, b in zip(results, _baseline_passes(task.json_text), strict=True):
+        r.baseline = b
     n_pass = sum(r.passed for r in results)
-    comp["task_completion"] = n_pass / len(results)
+    passed = n_pass == len(results) and session.crash is None
+    comp["task_completion"] = task_credit([r.passed for r in results], [r.baseline for r in results])
     warnings = session.warnings
     comp["api_usage"] = max(0.0, 1.0 - WARNING_PENALTY * len(warnings))
     comp["code_quality"], qnotes = _quality(
@@ -204,9 +248,11 @@ def _score_in_worker(payload: dict[str, Any]) -> Score:
     feedback.extend(f"warning: {w}" for w in warnings[:10])
     feedback.extend(qnotes)
     feedback.insert(0, f"{n_pass}/{len(results)} checks passed")
+    if session.crash:
+        feedback.insert(1, f"the server crashed while running on after the checks: {session.crash}")
     return Score(
-        reward=combine(task.family, comp),
-        passed=n_pass == len(results),
+        reward=combine(task.family, comp, passed),
+        passed=passed,
         components=comp,
         feedback=feedback,
         checks=[r.to_dict() for r in results],

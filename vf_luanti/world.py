@@ -216,6 +216,12 @@ class World:
         globalsteps (core.after), entity on_step, emerge callbacks."""
         return self._call("step", float(seconds), float(dtime))
 
+    def soak(self, seconds: float = 60.0, dtime: float = 0.09) -> list[Diagnostic]:
+        """Let the server run on for ``seconds`` of game time (steps of ``dtime``, the engine's
+        dedicated-server step) and return the errors raised meanwhile; it stops at the first one,
+        as the real server would crash there."""
+        return [Diagnostic.from_dict(d) for d in _list(self._call("soak", float(seconds), float(dtime))["errors"])]
+
     def run_abms(self, times: int = 1) -> int:
         """Run every ABM ``times`` times now, ignoring intervals; returns how many actions ran."""
         return self._call("run_abms", int(times))["fired"]
@@ -312,11 +318,15 @@ class World:
 
 
 def load_world(mods: list[Mod], limits: RuntimeLimits | None = None, luanti_version: str | None = None,
-               runtime: LuanRuntime | None = None) -> tuple[LoadReport, World]:
+               runtime: LuanRuntime | None = None, startup_steps: int = 0) -> tuple[LoadReport, World]:
     """Load ``mods`` (dependency order applied) and return the load report and the world
-    (in ``runtime`` when given: a fresh one, as for ``run_mods``)."""
-    # scenario clocks start at zero
-    report, rt = run_mods(mods, limits, startup_steps=0, luanti_version=luanti_version, runtime=runtime)
+    (in ``runtime`` when given: a fresh one, as for ``run_mods``).
+
+    ``startup_steps`` server steps run after loading, as the engine's start-up does (task checks
+    pass the engine's count, so an error in ``after(0, ...)`` or a globalstep fails the load); the
+    default 0 keeps the clock at zero for driving the world by hand."""
+    report, rt = run_mods(mods, limits, startup_steps=startup_steps, luanti_version=luanti_version,
+                          runtime=runtime)
     return report, World(rt)
 
 

@@ -296,3 +296,40 @@ function I.step(dtime)
 	I.run_emerges(I.callback)
 end
 
+-- True when a server step could run nothing but the clock: no mod globalstep, no pending
+-- core.after job, no started node timer, no ABM, no entity, no emerge or disconnect pending.
+local function quiet()
+	for _, f in ipairs(I.registry("registered_globalsteps")) do
+		if f ~= after_step then
+			return false
+		end
+	end
+	if I.after_pending() > 0 or H.next(I.node_timers) ~= nil or #I.registry("registered_abms") > 0
+		or #I.pending_emerges > 0 or #I.disconnects > 0 or #I.unlisted_objects > 0 then
+		return false
+	end
+	return #I.objects_where(function(o)
+		return o.kind == "entity" and not o.removed
+	end) == 0
+end
+
+-- Run the server on for `seconds` of game time in steps of `dtime` (the judge's soak after a
+-- task's scenarios: a real server keeps running, and an error in any later step crashes it).
+-- Stops at the first new error; once nothing can run any more, the clock jumps to the end.
+-- Returns the number of steps run.
+function I.soak(seconds, dtime)
+	local n = H.math.ceil(seconds / dtime - 1e-9)
+	local errors = #I.errors
+	for i = 1, n do
+		if quiet() then
+			I.advance_time((n - i + 1) * dtime)
+			return i - 1
+		end
+		I.step(dtime)
+		if #I.errors > errors then
+			return i
+		end
+	end
+	return n
+end
+

@@ -963,6 +963,13 @@ api.diagnostics = guarded(function(errors_since, warnings_since)
 		error_count = #I.errors, warning_count = #I.warnings })
 end)
 
+-- soak(seconds, dtime): the server runs on after a task's scenarios (I.soak); the errors it raised.
+api.soak = guarded(function(seconds, dtime)
+	local before = #I.errors
+	local steps = I.soak(tonumber(seconds) or 60, tonumber(dtime) or 0.09)
+	return json({ ok = true, steps = steps, errors = slice(I.errors, before), gametime = I.gametime })
+end)
+
 -- output(since): lines printed or logged (print, core.log, engine messages) after the first `since`.
 api.output = guarded(function(since)
 	local out = {}

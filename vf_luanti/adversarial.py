@@ -1,0 +1,125 @@
+"""Adversarial answers built from a task's own data: attacks on the judge that no item may let pass.
+
+An RL policy optimises against the judge, so each item is tried with the cheap attacks a policy
+finds first (docs/threat_model.md). ``vf-luanti data validate`` scores them for every item and
+reports, per class, how many passed (the target is none) and the mean reward of the do-nothing
+classes (the targets are in docs/rubrics.md). Classes:
+
+* ``echo``: the task input returned unchanged (repair, refactor, scaffold with context code);
+* ``empty``: a mod that does nothing (a comment);
+* ``hollow``: the gold with every function body emptied (registrations kept, behaviour gone);
+* ``crash_startup``: the gold plus an error in ``minetest.after(0, ...)``, which crashes the real
+  server in its first step;
+* ``crash_step``: the gold plus a globalstep that raises;
+* ``crash_late``: the gold plus an error 45 s of game time after start-up (after any scenario);
+* ``flood``: the do-nothing answer behind a flood of distinct warnings, to push real deprecation
+  and undeclared-global warnings out of the judge's view;
+* ``forged``: the do-nothing answer run through ``loadstring`` with a chunk name of the engine's
+  builtin, so its callbacks and globals pass for the engine's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .parse import lua_tokens
+from .tasks import Task
+
+CLASSES = ("echo", "empty", "hollow", "crash_startup", "crash_step", "crash_late", "flood", "forged")
+#: The classes whose mean reward is bounded (docs/rubrics.md "Reward targets").
+REWARD_TARGETS = {"echo": 0.25, "empty": 0.10, "hollow": 0.30}
+
+_OPENERS = frozenset({"function", "do", "if", "repeat"})
+_CLOSERS = frozenset({"end", "until"})
+
+
+@dataclass(frozen=True)
+class Attack:
+    """One adversarial answer: its class and the completion text a model would send."""
+
+    cls: str
+    completion: str
+
+
+def hollow(src: str) -> str:
+    """``src`` with the body of every outermost function removed (``function(a) end``).
+
+    Token-level, so strings and comments that contain keywords do not confuse it; a chunk that
+    does not lex into balanced blocks is returned unchanged.
+    """
+    toks = [t for t in lua_tokens(src) if t.kind not in ("space", "comment")]
+    cuts: list[tuple[int, int]] = []
+    k = 0
+    while k < len(toks):
+        t = toks[k]
+        if t.kind == "keyword" and t.text == "function":
+            # the body starts after the parameter list's closing parenthesis
+            p = k
+            while p < len(toks) and toks[p].text != ")":
+                p += 1
+            depth, q = 1, p + 1
+            while q < len(toks) and depth:
+                if toks[q].kind == "keyword" and toks[q].text in _OPENERS:
+                    depth += 1
+                elif toks[q].kind == "keyword" and toks[q].text in _CLOSERS:
+                    depth -= 1
+                q += 1
+            if depth or p >= len(toks):
+                return src
+            end_tok = toks[q - 1]
+            cuts.append((toks[p].start + 1, end_tok.start))
+            k = q
+            continue
+        k += 1
+    out, last = [], 0
+    for a, b in cuts:
+        out.append(src[last:a])
+        out.append(" ")
+        last = b
+    out.append(src[last:])
+    return "".join(out)
+
+
+def _fence(code: str) -> str:
+    return "```lua\n" + code.rstrip("\n") + "\n```\n"
+
+
+def _long_string(code: str) -> str:
+    level = 1
+    while "]" + "=" * level + "]" in code:
+        level += 1
+    eq = "=" * level
+    return f"[{eq}[\n{code}]{eq}]"
+
+
+def do_nothing(task: Task) -> str:
+    """What an answer that does no work sends: the input when it is code, else an empty mod."""
+    if task.family in ("repair", "refactor") or (task.family == "scaffold" and task.input.strip()):
+        return task.input
+    return "-- nothing to do\n"
+
+
+def attacks(task: Task) -> list[Attack]:
+    """The adversarial answers for ``task`` (classes that do not apply to it are left out)."""
+    gold = task.reference.rstrip("\n") + "\n"
+    base = do_nothing(task)
+    out = []
+    if task.input.strip() and task.family != "doc":
+        out.append(Attack("echo", _fence(task.input)))
+    out.append(Attack("empty", _fence("-- nothing to do\n")))
+    hollowed = hollow(gold)
+    if hollowed != gold:
+        out.append(Attack("hollow", _fence(hollowed)))
+    out.append(Attack("crash_startup", _fence(gold + 'minetest.after(0, function() error("boom") end)\n')))
+    out.append(Attack("crash_step", _fence(gold + 'minetest.register_globalstep(function() error("boom") end)\n')))
+    out.append(Attack("crash_late", _fence(gold + 'minetest.after(45, function() error("late boom") end)\n')))
+    flood = (
+        "for i = 1, 400 do local _ = rawget(_G, 'x') or _G['vfl_flood_' .. i] end\n"
+        "for i = 1, 400 do minetest.log('warning', 'flood ' .. i) end\n"
+    )
+    out.append(Attack("flood", _fence(flood + base)))
+    out.append(Attack("forged", _fence(f'assert(loadstring({_long_string(base)}, "@builtin/game/register.lua"))()\n')))
+    return out
+
+
+__all__ = ["CLASSES", "REWARD_TARGETS", "Attack", "attacks", "do_nothing", "hollow"]
