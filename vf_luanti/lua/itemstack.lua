@@ -1,9 +1,6 @@
--- itemstack.lua: ItemStack, ItemStackMetaRef, tool capabilities, and the userdata classes the other
--- world files build on (engine: src/inventory.cpp, src/script/lua_api/l_item.cpp, l_itemstackmeta.cpp).
---
--- Engine objects (ItemStack, InvRef, NodeMetaRef, ObjectRef, ...) are C++ userdata. They are
--- emulated with real userdata from LuaJIT's newproxy, so `type(ItemStack(""))` is "userdata" as in
--- the engine; the object's state lives in a weak table keyed by the userdata, out of mods' reach.
+-- itemstack.lua: ItemStack, ItemStackMetaRef and tool capabilities (engine: src/inventory.cpp,
+-- src/script/lua_api/l_item.cpp, l_itemstackmeta.cpp). Both are userdata classes (I.userdata_class,
+-- sandbox.lua): state out of mods' reach, getmetatable answers the method table.
 local core, I = ...
 local H = I.host
 local G = I.G
@@ -13,37 +10,6 @@ local sbyte, schar, sfind, ssub, sformat, smatch, sgsub = H.string.byte, H.strin
 	H.string.sub, H.string.format, H.string.match, H.string.gsub
 local concat, sort = H.table.concat, H.table.sort
 local setmetatable, rawget = H.setmetatable, H.rawget
-
--- A userdata class: `new(state)` makes an object, `state(obj, fname)` returns its state or raises
--- the engine's type error. All objects of a class share one metatable (__index = methods).
-function I.userdata_class(name, methods, extra_meta)
-	I.class_methods = I.class_methods or {}
-	I.class_methods[name] = methods -- versions.lua takes out the methods newer than the target
-	local proto = H.newproxy(true)
-	local mt = H.getmetatable(proto)
-	mt.__index = methods
-	for k, v in pairs(extra_meta or {}) do
-		mt[k] = v
-	end
-	local states = setmetatable({}, { __mode = "k" })
-	local function new(state)
-		local obj = H.newproxy(proto)
-		states[obj] = state
-		return obj
-	end
-	local function state(obj, fname)
-		local s = states[obj]
-		if s == nil then
-			error(sformat("bad argument #1 to '%s' (%s expected, got %s)", fname or "?", name,
-				obj == nil and "no value" or type(obj)), 0)
-		end
-		return s
-	end
-	local function is(obj)
-		return states[obj] ~= nil
-	end
-	return new, state, is, mt
-end
 
 -- Vectors returned by engine functions carry vector.metatable, as the C++ side sets it.
 function I.vec(x, y, z)

@@ -4,10 +4,12 @@
 -- real server: PseudoRandom(42) starts 19082, 17034, ...; PcgRandom(42):next() is -248486166), so
 -- a mod's seeded behaviour is the engine's. Noise is a deterministic approximation (documented in
 -- docs/emulation.md): same seed and position give the same value, with Perlin-like smoothness.
+-- All five are userdata classes as in the engine (I.userdata_class, sandbox.lua): their state is out
+-- of mods' reach and getmetatable answers the method table.
 local core, I = ...
 local H = I.host
 local G = I.G
-local type, error, setmetatable, tonumber = H.type, H.error, H.setmetatable, H.tonumber
+local type, error, tonumber = H.type, H.error, H.tonumber
 local floor = H.math.floor
 local bit = H.bit
 local band, bor, bxor, lshift, rshift = bit.band, bit.bor, bit.bxor, bit.lshift, bit.rshift
@@ -47,14 +49,12 @@ end
 -- PseudoRandom: the engine's 32-bit LCG with signed arithmetic and truncating division.
 
 local PseudoRandom = {}
-PseudoRandom.__index = PseudoRandom
-I.class_methods = I.class_methods or {}
-I.class_methods.PseudoRandom = PseudoRandom -- versions.lua takes out methods newer than the target
+local new_pseudo, pseudo_state = I.userdata_class("PseudoRandom", PseudoRandom)
 
-local function pr_step(self)
-	local _, lo = mul32(u32(self.state), 1103515245)
+local function pr_step(st)
+	local _, lo = mul32(u32(st.state), 1103515245)
 	local v = s32(lo + 12345)
-	self.state = v
+	st.state = v
 	return u32(I.trunc(v / 65536)) % 32768
 end
 
@@ -74,6 +74,7 @@ end
 -- next(min = 0, max = 32767): the range must be the full 32768 values or at most 32767/5 wide,
 -- else the engine refuses it (its modulo would skew the distribution).
 function PseudoRandom:next(min, max)
+	local st = pseudo_state(self, "next")
 	min = tonumber(min) and to_integer(min) or 0
 	max = tonumber(max) and to_integer(max) or 32767
 	if max < min then
@@ -84,23 +85,22 @@ function PseudoRandom:next(min, max)
 		error("PseudoRandom.next() max-min is not 32767 and is > 32768/5. This is disallowed due to the bad "
 			.. "random distribution the implementation would otherwise make.", 0)
 	end
-	return pr_step(self) % (max - min + 1) + min
+	return pr_step(st) % (max - min + 1) + min
 end
 
 function PseudoRandom:get_state()
-	return self.state
+	return pseudo_state(self, "get_state").state
 end
 
 function G.PseudoRandom(seed)
-	return setmetatable({ state = s32(check_seed(seed)) }, PseudoRandom)
+	return new_pseudo({ state = s32(check_seed(seed)) })
 end
 
 ------------------------------------------------------------------------------------------------------
 -- PcgRandom: PCG32 (XSH-RR) with the engine's seeding and range reduction.
 
 local PcgRandom = {}
-PcgRandom.__index = PcgRandom
-I.class_methods.PcgRandom = PcgRandom
+local new_pcg, pcg_state = I.userdata_class("PcgRandom", PcgRandom)
 local MUL_HI, MUL_LO = 0x5851F42D, 0x4C957F2D
 
 local function split64(n)
@@ -108,9 +108,9 @@ local function split64(n)
 	return u32(floor(n / P32)), u32(n)
 end
 
-local function pcg_next(self)
-	local oh, ol = self.hi, self.lo
-	self.hi, self.lo = muladd64(oh, ol, MUL_HI, MUL_LO, self.inc_hi, self.inc_lo)
+local function pcg_next(st)
+	local oh, ol = st.hi, st.lo
+	st.hi, st.lo = muladd64(oh, ol, MUL_HI, MUL_LO, st.inc_hi, st.inc_lo)
 	-- xorshifted = ((old >> 18) ^ old) >> 27 (low 32 bits); rot = old >> 59
 	local xh = rshift(oh, 18)
 	local xl = bor(rshift(ol, 18), lshift(oh, 14))
@@ -120,63 +120,71 @@ local function pcg_next(self)
 	return u32(bor(rshift(xs, rot), lshift(xs, band(-rot, 31))))
 end
 
-local function pcg_range(self, bound)
+local function pcg_range(st, bound)
 	if bound == 0 then
-		return pcg_next(self)
+		return pcg_next(st)
 	end
 	local threshold = (P32 - bound) % bound
 	while true do
-		local r = pcg_next(self)
+		local r = pcg_next(st)
 		if r >= threshold then
 			return r % bound
 		end
 	end
 end
 
-function PcgRandom:next(min, max)
+-- next(min, max) on a generator's state.
+local function pcg_between(st, min, max)
 	min = tonumber(min) and to_integer(min) or -2147483648
 	max = tonumber(max) and to_integer(max) or 2147483647
 	if max < min then
 		error("Invalid range (max < min)", 0)
 	end
-	return s32(pcg_range(self, u32(max - min + 1)) + min)
+	return s32(pcg_range(st, u32(max - min + 1)) + min)
+end
+
+function PcgRandom:next(min, max)
+	return pcg_between(pcg_state(self, "next"), min, max)
 end
 
 function PcgRandom:rand_normal_dist(min, max, trials)
+	local st = pcg_state(self, "rand_normal_dist")
 	min, max, trials = min or -2147483648, max or 2147483647, trials or 6
 	if trials < 1 then
 		return -2147483648 -- the engine's integer 0/0
 	end
 	local acc = 0
 	for _ = 1, trials do
-		acc = acc + self:next(min, max)
+		acc = acc + pcg_between(st, min, max)
 	end
 	return I.round(acc / trials)
 end
 
 function PcgRandom:get_state()
-	return self.hi * P32 + self.lo
+	local st = pcg_state(self, "get_state")
+	return st.hi * P32 + st.lo
 end
 
-local function pcg_seed(self, seed, seq_hi, seq_lo)
-	self.inc_hi = u32(bor(lshift(seq_hi, 1), rshift(seq_lo, 31)))
-	self.inc_lo = u32(bor(lshift(seq_lo, 1), 1))
-	self.hi, self.lo = 0, 0
-	pcg_next(self)
+-- A seeded generator state.
+local function pcg_seed(seed, seq_hi, seq_lo)
+	local st = {}
+	st.inc_hi = u32(bor(lshift(seq_hi, 1), rshift(seq_lo, 31)))
+	st.inc_lo = u32(bor(lshift(seq_lo, 1), 1))
+	st.hi, st.lo = 0, 0
+	pcg_next(st)
 	local sh, sl = split64(seed)
-	local lo = self.lo + sl
-	self.hi, self.lo = (self.hi + sh + floor(lo / P32)) % P32, lo % P32
-	pcg_next(self)
+	local lo = st.lo + sl
+	st.hi, st.lo = (st.hi + sh + floor(lo / P32)) % P32, lo % P32
+	pcg_next(st)
+	return st
 end
 
 function G.PcgRandom(seed, seq)
-	local self = setmetatable({}, PcgRandom)
 	local qh, ql = 0xda3e39cb, 0x94b95bdb
 	if seq then
 		qh, ql = split64(seq)
 	end
-	pcg_seed(self, check_seed(seed), qh, ql)
-	return self
+	return new_pcg(pcg_seed(check_seed(seed), qh, ql))
 end
 
 ------------------------------------------------------------------------------------------------------
@@ -184,19 +192,20 @@ end
 -- (scoring must be reproducible, and nothing here protects secrets).
 
 local SecureRandom = {}
-SecureRandom.__index = SecureRandom
+local new_secure, secure_state = I.userdata_class("SecureRandom", SecureRandom)
 
 function SecureRandom:next_bytes(count)
+	local st = secure_state(self, "next_bytes")
 	count = H.math.min(count or 1, 2048) -- the engine silently caps the count
 	local out = {}
 	for i = 1, count do
-		out[i] = H.string.char(self.pcg:next(0, 255))
+		out[i] = H.string.char(pcg_between(st, 0, 255))
 	end
 	return H.table.concat(out)
 end
 
 function G.SecureRandom()
-	return setmetatable({ pcg = G.PcgRandom(0x5ec0de) }, SecureRandom)
+	return new_secure(pcg_seed(0x5ec0de, 0xda3e39cb, 0x94b95bdb))
 end
 
 ------------------------------------------------------------------------------------------------------
@@ -228,7 +237,7 @@ local function value3(x, y, z, seed)
 end
 
 local PerlinNoise = {}
-PerlinNoise.__index = PerlinNoise
+local new_noise, noise_state = I.userdata_class("PerlinNoise", PerlinNoise)
 
 local function noise_params(a, b, c, d)
 	if type(a) == "table" then
@@ -243,8 +252,7 @@ local function noise_params(a, b, c, d)
 		octaves = b or 3, persistence = c or 0.6, lacunarity = 2.0 }
 end
 
-function PerlinNoise:get_3d(p)
-	local np = self.np
+local function noise3(np, p)
 	local total, amp, freq = 0, 1, 1
 	for o = 1, np.octaves do
 		total = total + amp * value3(p.x / np.spread.x * freq, p.y / np.spread.y * freq,
@@ -254,26 +262,35 @@ function PerlinNoise:get_3d(p)
 	return np.offset + np.scale * total
 end
 
+local function noise2(np, p)
+	return noise3(np, { x = p.x, y = p.y, z = 0 })
+end
+
+function PerlinNoise:get_3d(p)
+	return noise3(noise_state(self, "get_3d"), p)
+end
+
 function PerlinNoise:get_2d(p)
-	return self:get_3d({ x = p.x, y = p.y, z = 0 })
+	return noise2(noise_state(self, "get_2d"), p)
 end
 PerlinNoise.get3d, PerlinNoise.get2d = PerlinNoise.get_3d, PerlinNoise.get_2d
 
 function G.PerlinNoise(a, b, c, d)
-	return setmetatable({ np = noise_params(a, b, c, d) }, PerlinNoise)
+	return new_noise(noise_params(a, b, c, d))
 end
 G.ValueNoise = G.PerlinNoise
 
 local PerlinNoiseMap = {}
-PerlinNoiseMap.__index = PerlinNoiseMap
+local new_noise_map, noise_map_state = I.userdata_class("PerlinNoiseMap", PerlinNoiseMap)
 
 function PerlinNoiseMap:get_3d_map_flat(minp, buffer)
-	local out, i, size = buffer or {}, 0, self.size
+	local st = noise_map_state(self, "get_3d_map_flat")
+	local out, i, size = buffer or {}, 0, st.size
 	for z = 0, (size.z or 1) - 1 do
 		for y = 0, size.y - 1 do
 			for x = 0, size.x - 1 do
 				i = i + 1
-				out[i] = self.noise:get_3d({ x = minp.x + x, y = minp.y + y, z = (minp.z or 0) + z })
+				out[i] = noise3(st.np, { x = minp.x + x, y = minp.y + y, z = (minp.z or 0) + z })
 			end
 		end
 	end
@@ -281,18 +298,20 @@ function PerlinNoiseMap:get_3d_map_flat(minp, buffer)
 end
 
 function PerlinNoiseMap:get_2d_map_flat(minp, buffer)
-	local out, i, size = buffer or {}, 0, self.size
+	local st = noise_map_state(self, "get_2d_map_flat")
+	local out, i, size = buffer or {}, 0, st.size
 	for y = 0, size.y - 1 do
 		for x = 0, size.x - 1 do
 			i = i + 1
-			out[i] = self.noise:get_2d({ x = minp.x + x, y = minp.y + y })
+			out[i] = noise2(st.np, { x = minp.x + x, y = minp.y + y })
 		end
 	end
 	return out
 end
 
 function PerlinNoiseMap:get_2d_map(minp)
-	local flat, out, size = self:get_2d_map_flat(minp), {}, self.size
+	local size = noise_map_state(self, "get_2d_map").size
+	local flat, out = PerlinNoiseMap.get_2d_map_flat(self, minp), {}
 	for y = 1, size.y do
 		out[y] = {}
 		for x = 1, size.x do
@@ -303,7 +322,8 @@ function PerlinNoiseMap:get_2d_map(minp)
 end
 
 function PerlinNoiseMap:get_3d_map(minp)
-	local flat, out, size = self:get_3d_map_flat(minp), {}, self.size
+	local size = noise_map_state(self, "get_3d_map").size
+	local flat, out = PerlinNoiseMap.get_3d_map_flat(self, minp), {}
 	for z = 1, size.z do
 		out[z] = {}
 		for y = 1, size.y do
@@ -320,8 +340,7 @@ PerlinNoiseMap.get2dMap_flat = PerlinNoiseMap.get_2d_map_flat
 PerlinNoiseMap.get3dMap_flat = PerlinNoiseMap.get_3d_map_flat
 
 function G.PerlinNoiseMap(np, size)
-	return setmetatable({ noise = G.PerlinNoise(np), size = { x = size.x, y = size.y, z = size.z or 1 } },
-		PerlinNoiseMap)
+	return new_noise_map({ np = noise_params(np), size = { x = size.x, y = size.y, z = size.z or 1 } })
 end
 G.ValueNoiseMap = G.PerlinNoiseMap
 

@@ -332,9 +332,17 @@ function I.read_file(path)
 end
 
 -- Compile mod source text. Bytecode is refused exactly as the engine does.
+-- Provenance: the emulation's own chunks are named "@builtin/<file>" (bootstrap.lua), and the
+-- emulation tells engine code from mod code by that name (strict mode, diagnostics, callback
+-- counts). A mod may pass any chunk name to load/loadstring; one that would pass for the
+-- emulation's ("@builtin/...") becomes "=builtin/...": LuaJIT prints both as "builtin/...", so
+-- messages read as in the engine, but the source no longer claims to be the emulation's.
 local function compile(text, chunkname)
 	if type(text) == "string" and ssub(text, 1, 1) == "\27" then
 		return nil, "Bytecode prohibited when mod security is enabled."
+	end
+	if type(chunkname) == "string" and ssub(chunkname, 1, 9) == "@builtin/" then
+		chunkname = "=" .. ssub(chunkname, 2)
 	end
 	-- text mode: a second lock behind the check above (LuaJIT refuses bytecode after a BOM or "#" line)
 	local f, err = H.load(text, chunkname, "t")
@@ -546,6 +554,48 @@ end
 
 G.os.setlocale = function()
 	return "C"
+end
+
+---------------------------------------------------------------------------------------------------
+-- Engine objects (ItemStack, InvRef, NodeMetaRef, ObjectRef, Settings, PseudoRandom, VoxelManip, ...)
+-- are C++ userdata. They are emulated with real userdata from LuaJIT's newproxy, so `type(obj)` is
+-- "userdata" as in the engine, and the object's state lives in a weak table keyed by the userdata,
+-- out of mods' reach. The engine registers every class with `__metatable = methodtable`
+-- (lua_api/l_*.cpp Register; checked against 5.6.1): getmetatable(obj) answers the method table, so
+-- a mod can add or override methods (as real mods do) but never reaches the metatable itself to add
+-- __eq, __tostring or __index to objects the judge reads. setmetatable refuses userdata anyway.
+
+-- A userdata class: `new(state)` makes an object, `state(obj, fname)` returns its state or raises
+-- the engine's type error, `is(obj)` tells an object of the class. All objects of a class share
+-- one metatable: __index = methods, __metatable = methods, plus `extra_meta` (__tostring, __eq, ...).
+function I.userdata_class(name, methods, extra_meta)
+	I.class_methods = I.class_methods or {}
+	I.class_methods[name] = methods -- versions.lua takes out the methods newer than the target
+	local proto = H.newproxy(true)
+	local mt = H.getmetatable(proto)
+	for k, v in pairs(extra_meta or {}) do
+		mt[k] = v
+	end
+	mt.__index = methods
+	mt.__metatable = methods
+	local states = H.setmetatable({}, { __mode = "k" })
+	local function new(state)
+		local obj = H.newproxy(proto)
+		states[obj] = state
+		return obj
+	end
+	local function state(obj, fname)
+		local s = states[obj]
+		if s == nil then
+			error(H.string.format("bad argument #1 to '%s' (%s expected, got %s)", fname or "?", name,
+				obj == nil and "no value" or type(obj)), 0)
+		end
+		return s
+	end
+	local function is(obj)
+		return states[obj] ~= nil
+	end
+	return new, state, is
 end
 
 -- The engine namespace and its alias.

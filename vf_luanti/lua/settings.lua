@@ -30,28 +30,16 @@ local DEFAULTS = {
 local is_yes = I.is_yes -- misc_helpers.lua: the engine's is_yes, which get_bool uses
 
 ------------------------------------------------------------------------------------------------------
--- Userdata objects: one hidden metatable per class; per-object state lives in a weak-keyed table.
+-- Userdata objects (I.userdata_class, sandbox.lua); `check` raises the type error at the mod's call.
 
 local function userdata_class(class_name, methods)
-	I.class_methods = I.class_methods or {}
-	I.class_methods[class_name] = methods -- versions.lua takes out the methods newer than the target
-	local state = H.setmetatable({}, { __mode = "k" })
-	local proto = H.newproxy(true)
-	local mt = H.getmetatable(proto)
-	mt.__index = methods
-	mt.__metatable = methods
-	local function new(data)
-		local u = H.newproxy(proto)
-		state[u] = data
-		return u
-	end
+	local new, state, is = I.userdata_class(class_name, methods)
 	-- The object's state, or the engine's "bad argument #1" when a method gets something else.
 	local function check(self, method)
-		local data = state[self]
-		if data == nil then
+		if not is(self) then
 			error(sformat("bad argument #1 to '%s' (%s expected, got %s)", method, class_name, type(self)), 3)
 		end
-		return data
+		return state(self)
 	end
 	return new, check
 end
