@@ -1,16 +1,46 @@
 """Turn a model's completion text into the Lua source that is loaded as the mod's ``init.lua``.
 
-Accepted forms (docs/tasks.md, "Completion forms"):
+Accepted forms (docs/tasks.md, "Completion forms", is the reference):
 
-* Lua in fenced blocks (```` ``` ````, ```` ```lua ````, ``~~~``); several Lua blocks are joined in order.
-  Blocks tagged with another language (``bash``, ``json``, ``conf`` ...) are not code for the mod and
-  are skipped. An unclosed fence (a truncated completion) runs to the end of the text.
-* Bare Lua: the whole text when it has no fence at all.
 * Reasoning is dropped first: ``<think>...</think>`` (also an unopened ``</think>``, which chat
   templates that open the tag in the prompt produce), and harmony channels: when a
   ``<|channel|>final<|message|>`` segment exists only it counts, otherwise analysis segments are cut.
-* For repair tasks, a unified diff against the task's ``input`` (a ```` ```diff ```` block, or a bare
-  or fenced text made of ``---``/``+++``/``@@`` hunks) is applied, and the patched file is the answer.
+* Fenced blocks (```` ``` ````, ``~~~``, at any indentation: fences inside list items are common). The
+  info string gives a language and maybe a file name (``lua``, ``lua:init.lua``, ``lua title="init.lua"``,
+  ``lua init.lua``, ``{.lua file=init.lua}``, ``init.lua``). Each block is one of:
+
+  - Lua: named ``*.lua``, tagged ``lua``/``luajit``/``lua5.1`` ..., or untagged with a body that compiles.
+    The mod is a single init.lua, so several ``.lua`` files are joined in order like several blocks.
+  - mod.conf: named ``mod.conf``, or (unless named ``*.lua``) made only of ``key = value`` lines with
+    mod.conf keys. Not code: skipped with a note, like blocks in another language or naming another
+    file (``bash``, ``json``, ``settingtypes.txt`` ...) and untagged blocks that do not compile (a usage
+    example such as ``/mycommand foo``, a shell line). When no Lua block is left, those untagged blocks
+    are the code, so that their syntax error is what the feedback reports.
+  - A unified diff: tagged ``diff``/``patch``, or a Lua/untagged block made of ``@@`` hunks.
+
+* Bare Lua: the whole text when it has no fence at all (a diff when it is made of hunks).
+* Several Lua blocks (``select_lua``): a model may split one init.lua over several blocks, or quote
+  code and then give its final version (the broken original, then the fix; a draft, then a revision).
+  The rule only ever picks among the model's own Lua blocks, so the judge never scores text the model
+  did not give as code; it is deterministic, so giving several candidates gains nothing over giving
+  the last one:
+
+  1. A block whose lines (comments and whitespace aside) all occur as a run in another block is
+     dropped: an excerpt ("the changed line is ...") or a copy; of two equal blocks the last stays.
+  2. A block is superseded by a later block that defines the same thing (registers the same
+     item/entity/command/privilege/alias name, or defines a function of the same name); a block equal
+     to the task input (comments and whitespace aside) is superseded by a later block that repeats at
+     least half of its lines. Superseded blocks are dropped: what a later block defines again is a
+     new version, not more of the file, while the pieces of a split file define different things.
+  3. The rest is joined in order. When that does not compile but one of the blocks compiles alone,
+     the last such block is the answer (a complete file, then a fragment that was not meant to run).
+
+  Answers with more than ``MAX_COMPARED_BLOCKS`` Lua blocks are joined without these comparisons
+  (which cost time quadratic in the number of blocks).
+* Repair tasks: a unified diff against the task's ``input`` is applied, tolerant of whitespace like
+  ``patch -l`` (context and removed lines match with whitespace runs collapsed; context lines keep the
+  input's own text). When it does not apply and the answer's Lua blocks compile (the complete file
+  given as well), those are the answer, with a note; otherwise the failed hunk is the error.
 
 Parsing never raises: a problem becomes ``ParseResult.error`` and the score's feedback.
 """
@@ -22,9 +52,26 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-#: Fence languages taken as Lua. Untagged blocks count as Lua too.
-LUA_TAGS = frozenset({"", "lua", "luau", "luajit", "moonscript-lua", "init.lua"})
+#: Fence languages taken as Lua (besides ``lua`` followed by a version, such as ``lua5.1``).
+LUA_TAGS = frozenset({"lua", "luau", "luajit", "moonscript-lua"})
 DIFF_TAGS = frozenset({"diff", "patch", "udiff"})
+#: The keys of a mod's mod.conf (the engine's mod loader and ContentDB read these).
+MOD_CONF_KEYS = frozenset(
+    {
+        "name",
+        "title",
+        "description",
+        "depends",
+        "optional_depends",
+        "author",
+        "release",
+        "textdomain",
+        "min_minetest_version",
+        "supported_games",
+        "unsupported_games",
+    }
+)
+MAX_COMPARED_BLOCKS = 32
 
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.S | re.I)
 _HARMONY_FINAL = re.compile(
@@ -35,8 +82,13 @@ _HARMONY_ANY = re.compile(
     re.S,
 )
 _HARMONY_TOKEN = re.compile(r"<\|[a-z_]+\|>")
-_FENCE_OPEN = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([^\s`]*)[^\n`]*$", re.M)
+_FENCE_OPEN = re.compile(r"^([ \t]*)(`{3,}|~{3,})([^\n`]*)$", re.M)
 _HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_LUA_VERSION_TAG = re.compile(r"lua[\d.]*")
+_INFO_FILE_ATTR = re.compile(r"""\b(?:title|file|filename|name|path)\s*=\s*["']?([^"'\s}]+)["']?""", re.I)
+_FILE_NAME = re.compile(r"[\w./-]*\w\.[A-Za-z]\w*")
+_CONF_LINE = re.compile(r"\s*(\w+)\s*=")
+_WORD_OR_QUOTE = re.compile(r"[A-Za-z_]\w*|[\"']")
 
 
 @dataclass
@@ -47,6 +99,16 @@ class ParseResult:
     form: str = "empty"  # "fenced", "bare", "diff", "empty"
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+
+
+class Block(NamedTuple):
+    """One fenced block: the info string's language (lower case) and file name (either may be empty);
+    ``closed`` is False for a block cut off by the end of the text (a truncated completion)."""
+
+    lang: str
+    file: str
+    body: str
+    closed: bool = True
 
 
 class PatchError(ValueError):
@@ -74,9 +136,31 @@ def strip_reasoning(text: str) -> str:
     return text
 
 
-def fenced_blocks(text: str) -> list[tuple[str, str]] | None:
-    """``[(tag, body), ...]`` of all fenced blocks in order, or None when the text has no fence."""
-    blocks: list[tuple[str, str]] = []
+def fence_info(info: str) -> tuple[str, str]:
+    """``(language, file name)`` from a fence's info string; ``lua:init.lua``, ``lua title="init.lua"``,
+    ``lua init.lua``, ``{.lua file=init.lua}`` and ``init.lua`` all name the language and/or the file."""
+    attr = _INFO_FILE_ATTR.search(info)
+    file = attr.group(1) if attr else ""
+    words = [w.strip("{}()[]\"',;").lstrip(".") for w in _INFO_FILE_ATTR.sub(" ", info).split()]
+    words = [w for w in words if w]
+    lang = ""
+    for k, word in enumerate(words):
+        if k == 0 and ":" in word:  # lua:init.lua
+            lang, _, named = word.partition(":")
+            file = file or named
+        elif _FILE_NAME.fullmatch(word):
+            file = file or word
+        elif k == 0:
+            lang = word
+    return lang.lower(), file
+
+
+def fenced_blocks(text: str) -> list[Block] | None:
+    """All fenced blocks in order, or None when the text has no fence.
+
+    The body of an indented fence (in a list item) loses that indentation, so diffs in it still read.
+    """
+    blocks: list[Block] = []
     pos = 0
     found = False
     while True:
@@ -84,12 +168,15 @@ def fenced_blocks(text: str) -> list[tuple[str, str]] | None:
         if not m:
             break
         found = True
-        fence, tag = m.group(1), m.group(2).lower()
+        indent, fence = m.group(1), m.group(2)
         body_start = m.end() + 1
-        close = re.compile(r"^[ \t]{0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", re.M)
+        close = re.compile(r"^[ \t]*" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", re.M)
         c = close.search(text, body_start)
         end = c.start() if c else len(text)
-        blocks.append((tag, text[body_start:end] if body_start <= end else ""))
+        body = text[body_start:end] if body_start <= end else ""
+        if indent:
+            body = re.sub(rf"(?m)^[ \t]{{1,{len(indent)}}}", "", body)
+        blocks.append(Block(*fence_info(m.group(3)), body, c is not None))
         if not c:
             break
         pos = c.end()
@@ -101,55 +188,74 @@ def looks_like_diff(text: str) -> bool:
     return any(_HUNK_HEADER.match(line) for line in text.splitlines())
 
 
-def apply_unified_diff(original: str, diff: str) -> str:
-    """Apply a unified diff to ``original``; hunks may be offset (context is searched for) but must match.
+def is_mod_conf(body: str) -> bool:
+    """Whether a block is a mod.conf: only ``key = value`` lines (and ``#`` comments) with mod.conf keys."""
+    lines = [line for line in body.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return bool(lines) and all(
+        (m := _CONF_LINE.match(line)) is not None and m.group(1) in MOD_CONF_KEYS for line in lines
+    )
 
-    Trailing whitespace differences in context lines are tolerated (models often drop it). Raises
-    PatchError saying which hunk failed and why.
+
+def _collapse(line: str) -> str:
+    """A line with whitespace runs collapsed to one space and none at either end."""
+    return " ".join(line.split())
+
+
+def _read_hunks(lines: list[str]) -> list[tuple[int, list[tuple[str, str]]]]:
+    """``[(old start line, [(op, text), ...]), ...]`` with op ``" "``, ``"-"`` or ``"+"``.
+
+    A hunk runs as far as its header's line counts say (so blank context lines read right) or up to
+    prose. A line starting with a tab is context that lost its leading space. Blank context at either
+    end is dropped: it only locates the hunk, and a miscounted header must not make it fail.
     """
-    src = original.split("\n")
-    lines = diff.split("\n")
-    hunks: list[tuple[int, list[str], list[str]]] = []
+    hunks: list[tuple[int, list[tuple[str, str]]]] = []
     i = 0
     while i < len(lines):
         m = _HUNK_HEADER.match(lines[i])
+        i += 1
         if not m:
-            i += 1
             continue
-        start = int(m.group(1))
-        # The header's line counts say where the hunk ends (so blank context lines are read right).
         need_old = int(m.group(2)) if m.group(2) is not None else 1
         need_new = int(m.group(4)) if m.group(4) is not None else 1
-        old: list[str] = []
-        new: list[str] = []
+        ops: list[tuple[str, str]] = []
         seen_old = seen_new = 0
-        i += 1
         while i < len(lines) and (seen_old < need_old or seen_new < need_new):
             line = lines[i]
-            if line.startswith("\\"):  # "\ No newline at end of file"
-                i += 1
-                continue
-            tag, body = (line[:1], line[1:]) if line else (" ", "")
-            if tag == "-":
-                old.append(body)
-                seen_old += 1
-            elif tag == "+":
-                new.append(body)
-                seen_new += 1
-            elif tag == " ":
-                old.append(body)
-                new.append(body)
-                seen_old += 1
-                seen_new += 1
-            else:
-                break  # prose: the hunk is shorter than its header says
             i += 1
-        hunks.append((start, old, new))
+            if line.startswith("\\"):  # "\ No newline at end of file"
+                continue
+            if line[:1] in ("", "\t"):
+                op, text = " ", line
+            elif line[:1] in (" ", "+", "-"):
+                op, text = line[:1], line[1:]
+            else:
+                i -= 1
+                break  # prose: the hunk is shorter than its header says
+            ops.append((op, text))
+            seen_old += op != "+"
+            seen_new += op != "-"
+        while ops and ops[-1] == (" ", ""):
+            ops.pop()
+        while ops and ops[0] == (" ", ""):
+            ops.pop(0)
+        hunks.append((int(m.group(1)), ops))
+    return hunks
+
+
+def apply_unified_diff(original: str, diff: str) -> str:
+    """Apply a unified diff to ``original``; hunks may be offset (context is searched for) but must match.
+
+    Lines match with whitespace runs collapsed (like ``patch -l``: models and chat front ends turn tabs
+    into spaces and drop trailing blanks); context lines keep the input's own text. Raises PatchError
+    saying which hunk failed and why.
+    """
+    hunks = _read_hunks(diff.split("\n"))
     if not hunks:
         raise PatchError("the diff has no hunks (no '@@ -a,b +c,d @@' header)")
-    out = list(src)
+    out = original.split("\n")
     shift = 0
-    for n, (start, old, new) in enumerate(hunks, 1):
+    for n, (start, ops) in enumerate(hunks, 1):
+        old = [text for op, text in ops if op != "+"]
         at = _find_block(out, old, max(0, start - 1 + shift))
         if at is None:
             want = old[0] if old else ""
@@ -157,22 +263,140 @@ def apply_unified_diff(original: str, diff: str) -> str:
                 f"hunk {n} (at line {start}) does not apply: its context/removed lines "
                 f"(starting {want!r}) are not in the input"
             )
+        matched = iter(out[at : at + len(old)])
+        new: list[str] = []
+        for op, text in ops:
+            if op == "+":
+                new.append(text)
+            elif op == " ":
+                new.append(next(matched))  # the input's own line, whatever the diff's whitespace
+            else:
+                next(matched)
         out[at : at + len(old)] = new
         shift += len(new) - len(old)
     return "\n".join(out)
 
 
 def _find_block(lines: list[str], block: list[str], hint: int) -> int | None:
-    """Where ``block`` occurs in ``lines``, preferring the position nearest to ``hint``."""
+    """Where ``block`` occurs in ``lines`` (whitespace runs collapsed), nearest to ``hint`` if several."""
     if not block:
         return min(hint, len(lines))
-    norm = [b.rstrip() for b in block]
+    want = [_collapse(b) for b in block]
+    have = [_collapse(line) for line in lines]
     cands = [
-        i
-        for i in range(len(lines) - len(block) + 1)
-        if all(lines[i + k].rstrip() == norm[k] for k in range(len(block)))
+        i for i in range(len(have) - len(want) + 1) if have[i] == want[0] and have[i : i + len(want)] == want
     ]
     return min(cands, key=lambda i: abs(i - hint)) if cands else None
+
+
+def _compiles(code: str) -> bool:
+    """Whether LuaJIT compiles ``code`` (compile only, nothing runs)."""
+    from .scoring import syntax_error  # scoring imports this module lazily too
+
+    return syntax_error(code) is None
+
+
+def _kind(block: Block) -> str:
+    """``"lua"``, ``"diff"``, ``"untagged"`` (Lua if it compiles), or what the block is instead."""
+    file = block.file.rsplit("/", 1)[-1].lower()
+    if block.lang in DIFF_TAGS or file.endswith((".diff", ".patch")):
+        return "diff"
+    lua_named = file.endswith(".lua")
+    if file and not lua_named:
+        return file  # another file of the mod (mod.conf, settingtypes.txt ...): not code
+    if not lua_named and is_mod_conf(block.body):
+        return "mod.conf"
+    if lua_named or block.lang in LUA_TAGS or _LUA_VERSION_TAG.fullmatch(block.lang) or not block.lang:
+        if looks_like_diff(block.body):
+            return "diff"
+        return "untagged" if not (lua_named or block.lang) else "lua"
+    return block.lang
+
+
+def _norm_lines(src: str) -> list[str]:
+    """The code's non-blank lines, comments left out and whitespace runs collapsed (for comparisons)."""
+    return [c for line in strip_lua_comments(src).split("\n") if (c := _collapse(line))]
+
+
+def definitions(src: str) -> set[str]:
+    """What a piece of Lua defines: ``"NAME"`` for a ``register_*("NAME", ...)`` call (items, entities,
+    commands, privileges, aliases) and ``function NAME`` for a named function definition
+    (``local function f``, ``function mod.f``)."""
+    toks = [t for t in lua_tokens(src) if t.kind not in ("space", "comment")]
+    defs: set[str] = set()
+    for k, t in enumerate(toks[:-1]):
+        if t.text == "function" and toks[k + 1].kind == "name":
+            name, m = toks[k + 1].text, k + 2
+            while m + 1 < len(toks) and toks[m].text in (".", ":") and toks[m + 1].kind == "name":
+                name += toks[m].text + toks[m + 1].text
+                m += 2
+            defs.add(f"function {name}")
+        elif t.kind == "name" and t.text.startswith("register_"):
+            arg = toks[k + 2] if toks[k + 1].text == "(" and k + 2 < len(toks) else toks[k + 1]
+            if arg.kind == "string" and arg.text[:1] in "\"'":
+                defs.add(f'"{arg.text[1:-1].lstrip(":")}"')
+    return defs
+
+
+def select_lua(
+    blocks: list[tuple[int, str]], task_input: str = "", truncated: int = 0
+) -> tuple[str, list[str]]:
+    """The code from the answer's Lua blocks ``[(block number, body), ...]`` and notes on what was left
+    out (the rule is in the module docstring). Block ``truncated`` was cut off by the end of the text:
+    it is the model's unfinished last version, never an excerpt, even where it repeats a quote's start."""
+    blocks = [(n, body.strip("\n")) for n, body in blocks if body.strip()]
+    if len(blocks) < 2 or len(blocks) > MAX_COMPARED_BLOCKS:
+        return "\n".join(body for _, body in blocks), []
+    notes: list[str] = []
+    lines = {n: _norm_lines(body) for n, body in blocks}
+    joined = {n: "\n" + "\n".join(lines[n]) + "\n" for n, _ in blocks}
+    kept = []
+    for n, body in blocks:
+        copy_of = next(
+            (
+                m
+                for m, _ in blocks
+                if m != n
+                and n != truncated
+                and joined[n] in joined[m]
+                and (len(lines[n]) < len(lines[m]) or (lines[n] == lines[m] and n < m))
+            ),
+            None,
+        )
+        if copy_of is None:
+            kept.append((n, body))
+        else:
+            notes.append(f"Lua block {n} repeats lines of block {copy_of}: left out")
+    quote = _norm_lines(task_input)
+    defs = {n: definitions(body) for n, body in kept}
+    final = []
+    for k, (n, body) in enumerate(kept):
+        for m, _ in kept[k + 1 :]:
+            again = defs[n] & defs[m]
+            if again:
+                notes.append(f"Lua block {n} is superseded by block {m}, which defines {min(again)} again")
+                break
+            if quote and lines[n] == quote and _repeats_half(lines[n], lines[m]):
+                notes.append(f"Lua block {n} quotes the task input; block {m} is its new version")
+                break
+        else:
+            final.append((n, body))
+    code = "\n".join(body for _, body in final)
+    if len(final) > 1 and not _compiles(code):
+        alone = [(n, body) for n, body in final if _compiles(body)]
+        if alone:
+            n, code = alone[-1]
+            notes.append(
+                f"the Lua blocks together do not compile; block {n}, which compiles alone, is judged"
+            )
+    return code, notes
+
+
+def _repeats_half(quoted: list[str], later: list[str]) -> bool:
+    """Whether ``later`` repeats at least half of the distinct lines of ``quoted`` that say something
+    (a line of only ``end``, ``})`` ... is in every file)."""
+    said = {line for line in quoted if any(w not in LUA_KEYWORDS for w in _WORD_OR_QUOTE.findall(line))}
+    return bool(said) and 2 * len(said & set(later)) >= len(said)
 
 
 def extract_code(completion: str, family: str = "scaffold", task_input: str = "") -> ParseResult:
@@ -183,34 +407,52 @@ def extract_code(completion: str, family: str = "scaffold", task_input: str = ""
     if not text.strip():
         return ParseResult(error="the completion has no answer (empty, or reasoning only)")
     blocks = fenced_blocks(text)
-    res = ParseResult()
+    form = "bare" if blocks is None else "fenced"
     if blocks is None:
-        candidates = [("", text)]
-        res.form = "bare"
-    else:
-        candidates = blocks
-        res.form = "fenced"
-    diffs = [b for t, b in candidates if t in DIFF_TAGS or (t in LUA_TAGS and looks_like_diff(b))]
+        blocks = [Block("lua", "", text)]
+    notes: list[str] = []
+    lua: list[tuple[int, str]] = []
+    untagged: list[tuple[int, str]] = []
+    diffs: list[str] = []
+    skipped: list[str] = []
+    truncated = len(blocks) if not blocks[-1].closed else 0
+    for n, block in enumerate(blocks, 1):
+        kind = _kind(block)
+        if kind == "lua" or (kind == "untagged" and _compiles(block.body)):
+            lua.append((n, block.body))
+        elif kind == "untagged":
+            untagged.append((n, block.body))
+        elif kind == "diff":
+            diffs.append(block.body)
+        elif block.body.strip():
+            skipped.append(kind)
+    if not lua:  # nothing compiles: judge the untagged text so that its syntax error is the feedback
+        lua, untagged = untagged, []
+    if untagged:
+        skipped.append("untagged text that is not Lua")
+    if skipped:
+        notes.append("ignored blocks that are not Lua code for the mod: " + ", ".join(sorted(set(skipped))))
     if diffs and family == "repair":
         patched = task_input
         try:
             for d in diffs:
                 patched = apply_unified_diff(patched, d)
         except PatchError as exc:
-            return ParseResult(form="diff", error=f"the diff does not apply to the input: {exc}")
-        res.code, res.form = patched, "diff"
-        return res
+            code, select_notes = select_lua(lua, task_input, truncated)
+            if not (code.strip() and _compiles(code)):
+                return ParseResult(
+                    form="diff", error=f"the diff does not apply to the input: {exc}", notes=notes
+                )
+            notes += [*select_notes, f"the diff does not apply ({exc}); the Lua file in the answer is judged"]
+            return ParseResult(code=code + "\n", form=form, notes=notes)
+        return ParseResult(code=patched, form="diff", notes=notes)
     if diffs:
-        res.notes.append("a unified diff is only accepted for repair tasks; it was ignored")
-    lua = [b for t, b in candidates if t in LUA_TAGS and not looks_like_diff(b)]
-    skipped = sorted({t for t, _ in candidates if t not in LUA_TAGS and t not in DIFF_TAGS})
-    if skipped:
-        res.notes.append("ignored non-Lua blocks: " + ", ".join(skipped))
-    code = "\n".join(b.strip("\n") for b in lua if b.strip())
+        notes.append("a unified diff is only accepted for repair tasks; it was ignored")
+    code, select_notes = select_lua(lua, task_input, truncated)
+    notes += select_notes
     if not code.strip():
-        return ParseResult(form=res.form, error="the completion contains no Lua code block", notes=res.notes)
-    res.code = code + "\n"
-    return res
+        return ParseResult(form=form, error="the completion contains no Lua code block", notes=notes)
+    return ParseResult(code=code + "\n", form=form, notes=notes)
 
 
 # --------------------------------------------------------------------------- a lossless Lua lexer
