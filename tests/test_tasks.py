@@ -111,9 +111,13 @@ def test_bad_rubrics_are_rejected():
     base = {
         "family": "doc",
         "why": "because",
+        "partial_credit": 0.4,
         "criteria": {c: {"weight": 0.25, "description": "d"} for c in COMPONENTS},
     }
     parse_rubric(base, "ok.toml")
+    for bad in (None, 1, 1.5, -0.1, True):
+        with pytest.raises(RubricError, match="partial_credit"):
+            parse_rubric({**base, "partial_credit": bad}, "r")
     with pytest.raises(RubricError, match="sum to 1"):
         parse_rubric(
             {**base, "criteria": {**base["criteria"], "syntax": {"weight": 0.5, "description": "d"}}}, "r"

@@ -883,8 +883,6 @@ class CheckWorld:
 
     # scenarios --------------------------------------------------------------------------------
     def run_scenario(self, steps: list[dict[str, Any]]) -> str | None:
-        if any(s.get("expect") == "formspec" for s in steps):
-            self._record_formspecs()
         for n, s in enumerate(steps, 1):
             what = s.get("do") or s.get("expect")
             label = s.get("desc") or f"step {n} ({'do' if 'do' in s else 'expect'} {what})"
@@ -970,26 +968,17 @@ class CheckWorld:
                 f"minetest.get_player_by_name({json.dumps(s['player'])})) end"
             )
         elif act == "lua":
-            return self._eval_action(s["code"])
+            return self._eval_action(s["code"], as_mod=True)
         return None
 
-    def _eval_action(self, code: str) -> str | None:
+    def _eval_action(self, code: str, as_mod: bool = False) -> str | None:
         from .world import WorldError
 
         try:
-            self.world.eval(code)
+            self.world.eval(code, as_mod)
         except WorldError as exc:
             return f"raised an error: {exc}"
         return None
-
-    def _record_formspecs(self) -> None:
-        """Keep the last formspec shown to each player (read by ``expect formspec``)."""
-        self.world.eval(
-            "local show = minetest.show_formspec local shown = {} rawset(_G, '__vfl_shown', shown) "
-            "minetest.show_formspec = function(name, formname, spec) "
-            "shown[name] = {formname = formname, spec = spec} "
-            "if show then return show(name, formname, spec) end end"
-        )
 
     def _expect(self, s: dict[str, Any]) -> str | None:
         from .world import WorldError
@@ -1084,7 +1073,7 @@ class CheckWorld:
             n = sum(1 for o in w.objects() if o.get("name") == s["name"] and not o.get("removed"))
             return match(s["count"], n, f"number of {s['name']} entities")
         if exp == "formspec":
-            shown = w.eval(f"return (rawget(_G, '__vfl_shown') or {{}})[{json.dumps(s['player'])}]")
+            shown = w.shown_formspec(s["player"])
             if shown is None:
                 return f"no formspec was shown to {s['player']}"
             if "formname" in s and (err := match(s["formname"], shown.get("formname"), "formspec name")):

@@ -216,6 +216,11 @@ class World:
         globalsteps (core.after), entity on_step, emerge callbacks."""
         return self._call("step", float(seconds), float(dtime))
 
+    def shown_formspec(self, player: str) -> dict[str, Any] | None:
+        """The last formspec sent to ``player`` ({"formname", "spec"}), or None when none was."""
+        res = self._call("shown_formspec", player)
+        return {"formname": res["formname"], "spec": res["spec"]} if "formname" in res else None
+
     def soak(self, seconds: float = 60.0, dtime: float = 0.09) -> list[Diagnostic]:
         """Let the server run on for ``seconds`` of game time (steps of ``dtime``, the engine's
         dedicated-server step) and return the errors raised meanwhile; it stops at the first one,
@@ -308,10 +313,14 @@ class World:
         """Lines printed or logged so far (print, core.log with its level prefix, engine messages)."""
         return _list(self._call("output", int(since))["output"])
 
-    def eval(self, code: str) -> Any:
-        """Run Lua check code in the mods' environment; returns its first result decoded from JSON
-        (ItemStacks as itemstrings, ObjectRefs as {"object": id}). Raises WorldError on a Lua error."""
-        res = self.runtime.call_json("eval", code)
+    def eval(self, code: str, as_mod: bool = False) -> Any:
+        """Run Lua check code; returns its first result decoded from JSON (ItemStacks as
+        itemstrings, ObjectRefs as {"object": id}). Raises WorldError on a Lua error.
+
+        The code sees the engine API as it was before any mod loaded (a mod cannot change what a
+        check reads), except the engine's override points, read live; ``as_mod`` runs it in the
+        mods' environment instead, as another mod's code (setup steps)."""
+        res = self.runtime.call_json("eval", code, as_mod)
         if not res.get("ok"):
             raise WorldError(res.get("error", "eval failed"))
         return res.get("value")

@@ -979,13 +979,57 @@ api.output = guarded(function(since)
 	return json({ ok = true, output = out, total = #I.output })
 end)
 
--- eval(code): run check code (Lua, in the mods' environment) and return its first result as JSON.
--- An error in mod code it reaches is also recorded as that mod's runtime error.
-api.eval = guarded(function(code)
-	local chunk, err = I.compile(tostring(code), "=(check)")
-	if not chunk then
+-- Check code runs in an environment of its own: the mods' globals as the emulation left them
+-- before any mod loaded (tables copied one level deep, so a mod that replaces core.get_node,
+-- vector.add or pairs changes nothing a check calls), falling back to the mods' globals for names
+-- a mod added (its namespace table); `_G` is the mods' global table itself. The engine's documented
+-- override points (OVERRIDE_POINTS: Lua functions the engine itself calls through `core`, which
+-- mods replace to change the game) are read live, as the engine reads them. Check chunks carry
+-- the name of this emulation file, so a mod that inspects its caller cannot tell a check from
+-- the engine. `do: lua` steps stand for another mod and run in the mods' environment.
+local OVERRIDE_POINTS = {
+	is_protected = true, is_area_protected = true, record_protection_violation = true,
+	is_creative_enabled = true, item_place = true, item_place_node = true, item_place_object = true,
+	item_drop = true, item_eat = true, item_secondary_use = true, node_dig = true, node_punch = true,
+	handle_node_drops = true, calculate_knockback = true, send_join_message = true,
+	send_leave_message = true,
+}
+local check_env = {}
+do
+	local G, copies = I.G, {}
+	for k, v in H.next, G do
+		if type(v) == "table" and v ~= G then
+			local c = copies[v]
+			if not c then
+				c = {}
+				for kk, vv in H.next, v do
+					if not (v == core and OVERRIDE_POINTS[kk]) then
+						c[kk] = vv
+					end
+				end
+				if v == core then
+					H.setmetatable(c, { __index = core })
+				end
+				copies[v] = c
+			end
+			v = c
+		end
+		check_env[k] = v
+	end
+	H.setmetatable(check_env, { __index = I.G, __newindex = I.G })
+end
+local CHECK_CHUNK = "@builtin/driver.lua"
+
+-- eval(code, in_mods_env): run check code and return its first result as JSON: in the check
+-- environment, or in the mods' environment when `in_mods_env` is true (a setup step acting as
+-- another mod would). An error in mod code it reaches is also recorded as that mod's runtime error.
+api.eval = guarded(function(code, in_mods_env)
+	local wrapper, err = H.loadstring("return function() " .. tostring(code) .. "\nend", CHECK_CHUNK)
+	if not wrapper then
 		return json({ ok = false, error = err })
 	end
+	H.setfenv(wrapper, in_mods_env and I.G or check_env)
+	local chunk = wrapper()
 	local res = { H.xpcall(chunk, I.traceback_handler) }
 	if not res[1] then
 		local rec = I.error_record(res[2].err, res[2].frame)
@@ -997,6 +1041,18 @@ api.eval = guarded(function(code)
 		return json({ ok = false, error = type(msg) == "string" and msg or tostring(msg) })
 	end
 	return json({ ok = true, value = I.json_value(res[2]) })
+end)
+
+-- shown_formspec(player): the last formspec the engine sent to the player (core.show_formspec,
+-- recorded engine-side in I.formspecs), or null.
+api.shown_formspec = guarded(function(player)
+	for i = #I.formspecs, 1, -1 do
+		local f = I.formspecs[i]
+		if f.player == player then
+			return json({ ok = true, formname = f.formname, spec = f.formspec })
+		end
+	end
+	return json({ ok = true })
 end)
 
 -- A JSON-able copy of a Lua value: ItemStacks become itemstrings, other userdata "<userdata>".
