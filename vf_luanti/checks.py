@@ -73,9 +73,10 @@ MATCH_OPS = (
 )
 LUA_TYPES = ("function", "string", "number", "table", "boolean", "nil")
 FUNCTION_JSON = "<function>"  # how the registry report encodes a function value
-#: After its checks every world runs on for this much game time, in steps of the engine's
-#: dedicated-server step (a real server keeps running; a later error would crash it).
-SOAK_SECONDS, SOAK_DTIME = 60.0, 0.09
+#: After its checks every world runs on as a server would (a later error would crash it): the first
+#: SOAK_SECONDS of game time in the engine's dedicated-server steps, then up to SOAK_HORIZON in
+#: coarse steps, jumping ahead while only timers are pending (World.soak).
+SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE = 60.0, 0.09, 3600.0, 10.0
 
 
 class CheckError(ValueError):
@@ -1194,11 +1195,11 @@ class CheckSession:
         return [results[i] for i in range(len(checks))]
 
     def _soak(self) -> None:
-        """Every world runs on as a server would after its checks (SOAK_SECONDS of game time): a
-        runtime error there (a late ``after`` job, a globalstep, an entity step) would crash the real
-        server, so it is recorded in ``crash`` and the sample cannot pass."""
+        """Every world runs on as a server would after its checks (an hour of game time): a runtime
+        error there (a late ``after`` job, a globalstep, an entity step) would crash the real server,
+        so it is recorded in ``crash`` and the sample cannot pass."""
         for cw in self._worlds:
-            errs = cw.world.soak(SOAK_SECONDS, SOAK_DTIME)
+            errs = cw.world.soak(SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE)
             if errs and self.crash is None:
                 self.crash = str(errs[0])
 

@@ -221,11 +221,14 @@ class World:
         res = self._call("shown_formspec", player)
         return {"formname": res["formname"], "spec": res["spec"]} if "formname" in res else None
 
-    def soak(self, seconds: float = 60.0, dtime: float = 0.09) -> list[Diagnostic]:
-        """Let the server run on for ``seconds`` of game time (steps of ``dtime``, the engine's
-        dedicated-server step) and return the errors raised meanwhile; it stops at the first one,
-        as the real server would crash there."""
-        return [Diagnostic.from_dict(d) for d in _list(self._call("soak", float(seconds), float(dtime))["errors"])]
+    def soak(self, seconds: float = 60.0, dtime: float = 0.09, horizon: float | None = None,
+             coarse: float | None = None) -> list[Diagnostic]:
+        """Let the server run on and return the errors raised meanwhile; it stops at the first
+        one, as the real server would crash there. ``seconds`` of game time run in steps of
+        ``dtime`` (the engine's dedicated-server step), then on to ``horizon`` seconds in steps of
+        ``coarse``; while only timers are pending, time jumps to the next one due."""
+        res = self._call("soak", float(seconds), float(dtime), float(horizon or seconds), float(coarse or dtime))
+        return [Diagnostic.from_dict(d) for d in _list(res["errors"])]
 
     def run_abms(self, times: int = 1) -> int:
         """Run every ABM ``times`` times now, ignoring intervals; returns how many actions ran."""

@@ -296,40 +296,61 @@ function I.step(dtime)
 	I.run_emerges(I.callback)
 end
 
--- True when a server step could run nothing but the clock: no mod globalstep, no pending
--- core.after job, no started node timer, no ABM, no entity, no emerge or disconnect pending.
-local function quiet()
+-- What the next server steps have to do: "busy" (a mod globalstep, an ABM, an entity, a pending
+-- emerge or disconnect: every step may run mod code), "timers" (only core.after jobs or node
+-- timers are pending: nothing runs before the first is due, returned as the second value) or
+-- "quiet" (nothing can ever run again).
+local function activity()
 	for _, f in ipairs(I.registry("registered_globalsteps")) do
 		if f ~= after_step then
-			return false
+			return "busy"
 		end
 	end
-	if I.after_pending() > 0 or H.next(I.node_timers) ~= nil or #I.registry("registered_abms") > 0
-		or #I.pending_emerges > 0 or #I.disconnects > 0 or #I.unlisted_objects > 0 then
-		return false
+	if #I.registry("registered_abms") > 0 or #I.pending_emerges > 0 or #I.disconnects > 0
+		or #I.unlisted_objects > 0 or #I.objects_where(function(o)
+			return o.kind == "entity" and not o.removed
+		end) > 0 then
+		return "busy"
 	end
-	return #I.objects_where(function(o)
-		return o.kind == "entity" and not o.removed
-	end) == 0
+	local n, wait = I.after_pending()
+	wait = n > 0 and wait or huge
+	for _, t in H.next, I.node_timers do
+		if t.timeout > 0 and t.timeout - t.elapsed < wait then
+			wait = t.timeout - t.elapsed
+		end
+	end
+	if wait == huge then
+		return "quiet"
+	end
+	return "timers", wait
 end
 
--- Run the server on for `seconds` of game time in steps of `dtime` (the judge's soak after a
--- task's scenarios: a real server keeps running, and an error in any later step crashes it).
--- Stops at the first new error; once nothing can run any more, the clock jumps to the end.
--- Returns the number of steps run.
-function I.soak(seconds, dtime)
-	local n = H.math.ceil(seconds / dtime - 1e-9)
-	local errors = #I.errors
-	for i = 1, n do
-		if quiet() then
-			I.advance_time((n - i + 1) * dtime)
-			return i - 1
+-- The judge's soak (vf_luanti.checks): after a task's scenarios the server runs on, as a real one
+-- does, and an error in any later step would crash it. The first `seconds` run in steps of `dtime`
+-- (the engine's dedicated-server step), then on to `horizon` seconds in steps of `coarse`. While
+-- only timers are pending, time jumps to the next one due; once nothing can run, to the end.
+-- Stops at the first new error. Returns the number of steps run.
+function I.soak(seconds, dtime, horizon, coarse)
+	local errors, t, steps = #I.errors, 0, 0
+	while t < horizon - 1e-9 do
+		local act, wait = activity()
+		if act == "quiet" then
+			I.advance_time(horizon - t)
+			break
 		end
-		I.step(dtime)
+		local dt = t < seconds and dtime or coarse
+		if act == "timers" and wait > dt then
+			dt = wait
+		end
+		if dt > horizon - t then
+			dt = horizon - t
+		end
+		I.step(dt)
+		t, steps = t + dt, steps + 1
 		if #I.errors > errors then
-			return i
+			break
 		end
 	end
-	return n
+	return steps
 end
 

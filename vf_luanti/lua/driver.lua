@@ -963,10 +963,12 @@ api.diagnostics = guarded(function(errors_since, warnings_since)
 		error_count = #I.errors, warning_count = #I.warnings })
 end)
 
--- soak(seconds, dtime): the server runs on after a task's scenarios (I.soak); the errors it raised.
-api.soak = guarded(function(seconds, dtime)
+-- soak(seconds, dtime, horizon, coarse): the server runs on after a task's scenarios (I.soak);
+-- the errors it raised.
+api.soak = guarded(function(seconds, dtime, horizon, coarse)
 	local before = #I.errors
-	local steps = I.soak(tonumber(seconds) or 60, tonumber(dtime) or 0.09)
+	seconds, dtime = tonumber(seconds) or 60, tonumber(dtime) or 0.09
+	local steps = I.soak(seconds, dtime, tonumber(horizon) or seconds, tonumber(coarse) or dtime)
 	return json({ ok = true, steps = steps, errors = slice(I.errors, before), gametime = I.gametime })
 end)
 
