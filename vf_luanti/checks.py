@@ -1135,7 +1135,6 @@ class CheckSession:
         report = self.main.report
         self.loaded_ok = report.ok
         self.load_errors = [str(e) for e in report.errors]
-        self.output = [line for line in report.output if not _LEVEL_PREFIX.match(line)]
         self._worlds = [self.main]
         self._new_globals: list[str] | None = None
         self.crash: str | None = None  # the engine's message when the server would have crashed
@@ -1148,6 +1147,12 @@ class CheckSession:
             for wmsg in cw.warnings():
                 seen.setdefault(wmsg)
         return list(seen)
+
+    @property
+    def output(self) -> list[str]:
+        """Debug output of every load of this session, at load time and while the checks and the
+        soak ran (print by any alias, core.log without a level): lines the engine would print."""
+        return [line for cw in self._worlds for line in cw.world.output() if not _LEVEL_PREFIX.match(line)]
 
     def _load(self, code: str, runtime: LuanRuntime | None = None) -> CheckWorld:
         """A fresh world with ``code`` loaded as the task's mod, for the task's Luanti version."""
