@@ -8,7 +8,7 @@ local H = I.host
 local G = I.G
 local type, tostring, tonumber = H.type, H.tostring, H.tonumber
 local getinfo = H.debug.getinfo
-local ssub, smatch = H.string.sub, H.string.match
+local ssub, smatch, sformat = H.string.sub, H.string.match, H.string.format
 
 I.errors = {}
 I.warnings = {}
@@ -70,18 +70,48 @@ function I.split_location(msg)
 	return nil, nil, msg
 end
 
+-- I.errors and I.warnings hold distinct diagnostics in first-seen order (Python reads them from an
+-- index on), each with `count`: a repeat of the same mod, file, line and message only counts up,
+-- so a flood of one diagnostic cannot push later ones out. At most DISTINCT_LIMIT distinct entries
+-- are kept (memory); the first one past it adds one overflow entry (an overflow is a finding too)
+-- whose message ends with how many distinct diagnostics were not recorded, and later ones count
+-- up there. Callers may rewrite an entry's message after recording it (after.lua adds the engine's
+-- "Runtime error from mod ..." prefix), so the overflow count is kept at the end of its message.
+local DISTINCT_LIMIT = 1000
+local seen = { [I.errors] = {}, [I.warnings] = {} } -- list -> {key -> entry}
+local overflow = {}                                  -- list -> its overflow entry
+
 local function add(list, rec)
-	if #list < 200 then
-		list[#list + 1] = rec
+	local key = tostring(rec.mod) .. "\0" .. tostring(rec.file) .. "\0" .. tostring(rec.line) .. "\0"
+		.. tostring(rec.message)
+	local index = seen[list]
+	local old = index[key] or (#list >= DISTINCT_LIMIT and overflow[list])
+	if old then
+		local n = old.count
+		old.count = n + 1
+		if old == overflow[list] then
+			old.message = ssub(old.message, 1, #old.message - #tostring(n)) .. (n + 1)
+		end
+		return old
 	end
+	if #list >= DISTINCT_LIMIT then
+		rec.message = sformat("more than %d distinct %s; distinct %s not recorded: 1", DISTINCT_LIMIT,
+			list == I.errors and "errors" or "warnings", list == I.errors and "errors" or "warnings")
+		overflow[list] = rec
+	else
+		index[key] = rec
+	end
+	rec.count = 1
+	list[#list + 1] = rec
+	return rec
 end
 
 -- Record a diagnostic. `where` is a frame record ({mod,file,line}) or nil to locate the caller.
+-- Returns the entry (an earlier one when this diagnostic repeats it).
 function I.diag(kind, message, where)
 	where = where or I.mod_frame(2) or {}
 	local rec = { mod = where.mod or I.current_mod, file = where.file, line = where.line, message = message }
-	add(kind == "error" and I.errors or I.warnings, rec)
-	return rec
+	return add(kind == "error" and I.errors or I.warnings, rec)
 end
 
 -- Turn an error raised by Lua code into a diagnostic: the message's own location if it points into
@@ -101,9 +131,11 @@ function I.traceback_handler(err)
 	return { err = err, frame = I.mod_frame(2) }
 end
 
--- Run f(...) as the engine runs mod code; on error record it and return false.
+-- Run f(...) as the engine runs mod code; on error record it and return false. Afterwards, a change
+-- the mod code made to _G's metatable is recorded (strict.lua).
 function I.protected_call(f, ...)
 	local res = { H.xpcall(f, I.traceback_handler, ...) }
+	I.check_global_meta(f)
 	if res[1] then
 		return true, H.unpack(res, 2, H.table.maxn(res))
 	end

@@ -588,8 +588,34 @@ function core.run_priv_callbacks(name, priv, caller, method)
 	end
 end
 
+-- Who registered each callback, for the judge: I.callback_mod[func] is the mod loading when `func`
+-- was first registered ("*builtin*" for the emulation's own, "??" for a registration at run time,
+-- which only mod code makes). Unlike core.callback_origins (the engine's, a mod-writable table
+-- filled through the mod-replaceable core.get_current_modname), mods cannot reach or forge it. A
+-- callback list's mod callbacks are its entries whose I.callback_mod is not "*builtin*" (a function
+-- a mod puts into a list by hand has none: it is the mod's too).
+I.callback_mod = setmetatable({}, { __mode = "k" })
+
+-- mod_callback_count(list_name): how many functions in core[list_name] are mods' callbacks, read
+-- raw (a mod can replace ipairs or give the list a metatable). JSON {ok, count}.
+I.api = I.api or {}
+function I.api.mod_callback_count(list_name)
+	local list, n, i = rawget(core, tostring(list_name)), 0, 1
+	while type(list) == "table" and rawget(list, i) ~= nil do
+		local f = rawget(list, i)
+		if type(f) == "function" and I.callback_mod[f] ~= "*builtin*" then
+			n = n + 1
+		end
+		i = i + 1
+	end
+	return I.to_json({ ok = true, count = n })
+end
+
 local function record_origin(func, regname)
 	core.callback_origins[func] = { mod = core.get_current_modname() or "??", name = regname }
+	if I.callback_mod[func] == nil then
+		I.callback_mod[func] = I.current_mod or "??"
+	end
 end
 
 -- Define core.<register_name> appending (or, reversed, prepending) to core.<list_name>.
