@@ -126,6 +126,39 @@ def test_quoted_input_without_names_is_superseded_only_by_a_new_version_of_it():
     assert r.code == f"{CHAT}\n{CRAFT}\n"
 
 
+WOOL = "".join(
+    f'minetest.register_node("mymod:wool_{c}", {{description = "{c.title()} Wool", '
+    f'tiles = {{"mymod_wool_{c}.png"}}}})\n'
+    for c in ("red", "blue")
+)
+
+
+def test_quoted_input_restructured_into_a_loop_is_superseded():
+    loop = (
+        'for _, c in ipairs({{"red", "Red"}, {"blue", "Blue"}}) do\n'
+        '\tminetest.register_node("mymod:wool_" .. c[1], '
+        '{description = c[2] .. " Wool", tiles = {"mymod_wool_" .. c[1] .. ".png"}})\nend'
+    )
+    r = extract_code(f"Before:\n```lua\n{WOOL}```\nAfter:\n```lua\n{loop}\n```", "refactor", WOOL)
+    assert r.code == loop + "\n"
+    # an addition in a refactor task ("keep the recipe, add a second one") keeps the input
+    more = 'minetest.register_craft({output = "mymod:wool_red", recipe = {{"mymod:wool_blue", "dye:red"}}})'
+    r = extract_code(f"```lua\n{WOOL}```\n```lua\n{more}\n```", "refactor", WOOL)
+    assert r.code == f"{WOOL}{more}\n"
+
+
+def test_same_name_in_different_registries_is_no_redefinition():
+    priv = 'minetest.register_privilege("heal", {description = "Can heal"})'
+    cmd = 'minetest.register_chatcommand("heal", {privs = {heal = true}, func = function() end})'
+    entity = 'minetest.register_entity("mymod:chair", {})'
+    item = 'minetest.register_craftitem("mymod:chair", {description = "Chair"})'
+    for a, b in ((priv, cmd), (entity, item)):
+        assert extract_code(f"```lua\n{a}\n```\n```lua\n{b}\n```").code == f"{a}\n{b}\n"
+    # the same registry twice is a new version: a node and a craftitem share the item names
+    node = 'minetest.register_node("mymod:chair", {description = "Chair"})'
+    assert extract_code(f"```lua\n{node}\n```\n```lua\n{item}\n```").code == item + "\n"
+
+
 def test_draft_then_final_version_gives_the_final_version():
     draft = "local function helper(pos)\n\treturn pos\nend"
     final = "local function helper(pos)\n\treturn vector.round(pos)\nend"

@@ -27,11 +27,13 @@ Accepted forms (docs/tasks.md, "Completion forms", is the reference):
 
   1. A block whose lines (comments and whitespace aside) all occur as a run in another block is
      dropped: an excerpt ("the changed line is ...") or a copy; of two equal blocks the last stays.
-  2. A block is superseded by a later block that defines the same thing (registers the same
-     item/entity/command/privilege/alias name, or defines a function of the same name); a block equal
-     to the task input (comments and whitespace aside) is superseded by a later block that repeats at
-     least half of its lines. Superseded blocks are dropped: what a later block defines again is a
-     new version, not more of the file, while the pieces of a split file define different things.
+  2. A block is superseded by a later block that defines the same thing (registers the same name in
+     the same registry -- items and aliases, entities, commands, privileges -- or defines a function of
+     the same name); a block equal to the task input (comments and whitespace aside) is superseded by a
+     later block that uses at least two thirds of the input's names (identifiers, also those in
+     strings). Superseded blocks are dropped: what a later block defines again is a new version, not
+     more of the file, while the pieces of a split file define different things, and an addition to a
+     quoted input ("keep this and add ...") mostly uses names of its own.
   3. The rest is joined in order. When that does not compile but one of the blocks compiles alone,
      the last such block is the answer (a complete file, then a fragment that was not meant to run).
 
@@ -72,6 +74,16 @@ MOD_CONF_KEYS = frozenset(
     }
 )
 MAX_COMPARED_BLOCKS = 32
+#: The registry each ``register_KIND("name", ...)`` adds to (what a block ``definitions`` says it defines).
+REGISTRIES = {
+    "node": "item",
+    "craftitem": "item",
+    "tool": "item",
+    "item": "item",
+    "alias": "item",
+    "alias_force": "item",
+    "chatcommand": "command",
+}
 
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.S | re.I)
 _HARMONY_FINAL = re.compile(
@@ -88,7 +100,7 @@ _LUA_VERSION_TAG = re.compile(r"lua[\d.]*")
 _INFO_FILE_ATTR = re.compile(r"""\b(?:title|file|filename|name|path)\s*=\s*["']?([^"'\s}]+)["']?""", re.I)
 _FILE_NAME = re.compile(r"[\w./-]*\w\.[A-Za-z]\w*")
 _CONF_LINE = re.compile(r"\s*(\w+)\s*=")
-_WORD_OR_QUOTE = re.compile(r"[A-Za-z_]\w*|[\"']")
+_WORD = re.compile(r"[A-Za-z_]\w*")
 
 
 @dataclass
@@ -319,9 +331,12 @@ def _norm_lines(src: str) -> list[str]:
 
 
 def definitions(src: str) -> set[str]:
-    """What a piece of Lua defines: ``"NAME"`` for a ``register_*("NAME", ...)`` call (items, entities,
-    commands, privileges, aliases) and ``function NAME`` for a named function definition
-    (``local function f``, ``function mod.f``)."""
+    """What a piece of Lua defines: ``KIND "NAME"`` for a ``register_*("NAME", ...)`` call and
+    ``function NAME`` for a named function definition (``local function f``, ``function mod.f``).
+
+    KIND is the engine's registry the name lives in (``REGISTRIES``): a privilege and a command may
+    share a name, and so may an entity and an item.
+    """
     toks = [t for t in lua_tokens(src) if t.kind not in ("space", "comment")]
     defs: set[str] = set()
     for k, t in enumerate(toks[:-1]):
@@ -334,7 +349,8 @@ def definitions(src: str) -> set[str]:
         elif t.kind == "name" and t.text.startswith("register_"):
             arg = toks[k + 2] if toks[k + 1].text == "(" and k + 2 < len(toks) else toks[k + 1]
             if arg.kind == "string" and arg.text[:1] in "\"'":
-                defs.add(f'"{arg.text[1:-1].lstrip(":")}"')
+                kind = t.text.removeprefix("register_")
+                defs.add(f'{REGISTRIES.get(kind, kind)} "{arg.text[1:-1].lstrip(":")}"')
     return defs
 
 
@@ -368,15 +384,16 @@ def select_lua(
         else:
             notes.append(f"Lua block {n} repeats lines of block {copy_of}: left out")
     quote = _norm_lines(task_input)
+    quoted_names = _names(task_input) if quote else set()
     defs = {n: definitions(body) for n, body in kept}
     final = []
     for k, (n, body) in enumerate(kept):
-        for m, _ in kept[k + 1 :]:
+        for m, later in kept[k + 1 :]:
             again = defs[n] & defs[m]
             if again:
                 notes.append(f"Lua block {n} is superseded by block {m}, which defines {min(again)} again")
                 break
-            if quote and lines[n] == quote and _repeats_half(lines[n], lines[m]):
+            if quote and lines[n] == quote and 3 * len(quoted_names & _names(later)) >= 2 * len(quoted_names):
                 notes.append(f"Lua block {n} quotes the task input; block {m} is its new version")
                 break
         else:
@@ -392,11 +409,9 @@ def select_lua(
     return code, notes
 
 
-def _repeats_half(quoted: list[str], later: list[str]) -> bool:
-    """Whether ``later`` repeats at least half of the distinct lines of ``quoted`` that say something
-    (a line of only ``end``, ``})`` ... is in every file)."""
-    said = {line for line in quoted if any(w not in LUA_KEYWORDS for w in _WORD_OR_QUOTE.findall(line))}
-    return bool(said) and 2 * len(said & set(later)) >= len(said)
+def _names(src: str) -> set[str]:
+    """The distinct identifiers in code and strings (``"mymod:wool_red"`` gives mymod, wool_red)."""
+    return {w for w in _WORD.findall(strip_lua_comments(src)) if w not in LUA_KEYWORDS}
 
 
 def extract_code(completion: str, family: str = "scaffold", task_input: str = "") -> ParseResult:
