@@ -11,7 +11,7 @@ from .runtime import STARTUP_STEPS, LuanRuntime, RuntimeLimits
 
 def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None, startup_steps: int = STARTUP_STEPS,
              luanti_version: str | None = None, runtime: LuanRuntime | None = None,
-             ) -> tuple[LoadReport, LuanRuntime]:
+             observe: tuple[str, ...] = ()) -> tuple[LoadReport, LuanRuntime]:
     """Load ``mods`` (any order; dependency order is applied) in a fresh runtime: ``runtime`` when
     given (a new one, e.g. ``LuanRuntime.sibling()``), else a new ``LuanRuntime(limits)``.
 
@@ -20,12 +20,15 @@ def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None, startup_steps
     its clock at zero for scenarios. Returns the report and the runtime, so callers (the event
     driver, task checks) can go on to run callbacks in the same simulated server.
     ``luanti_version`` ("5.9") is the release the mods target: API names newer than it are absent
-    (default: the oracle's 5.6.1).
+    (default: the oracle's 5.6.1). ``observe`` names engine functions whose calls are counted from
+    before the first mod loads (the judge's ``calls`` checks, ``World.call_counts``).
     """
     order, missing = load_order(mods)
     rt = runtime or LuanRuntime(limits)
     if luanti_version is not None and not rt.call("set_target_version", luanti_version):
         raise ValueError(f'Luanti version must look like "5.9" or "5.9.1", got {luanti_version!r}')
+    if observe:
+        rt.call("observe", " ".join(observe))
     rt.load_mods(order, startup_steps=startup_steps)
     report = LoadReport.from_dict(rt.report())
     for name, deps in missing.items():

@@ -24,11 +24,15 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .intent import IntentError, check_code, validate_calls_check, validate_code_check
+
 if TYPE_CHECKING:
     from .runtime import LuanRuntime
 
 REGISTRY_KINDS = ("item", "craft", "alias", "abm", "lbm", "entity", "chatcommand", "privilege", "callback")
-KINDS = (*REGISTRY_KINDS, "scenario", "preserve", "lua", "warnings")
+KINDS = (*REGISTRY_KINDS, "scenario", "preserve", "lua", "warnings", "code", "calls")
+#: Kinds judged on the whole session after the soak (every load, scenario and server step).
+SESSION_KINDS = ("warnings", "calls")
 CRAFT_TYPES = ("shaped", "shapeless", "cooking", "fuel", "toolrepair")
 ITEM_TYPES = ("node", "craft", "tool", "none")
 #: The global callback lists a ``callback`` check may count (core.registered_<event>s).
@@ -490,6 +494,20 @@ def validate_check(c: Any, family: str = "scaffold") -> None:
     elif kind == "lua":
         _allowed(c, ("code",))
         _need(c, "code", str, "Lua code that returns true, or false/nil and a message")
+    elif kind == "code":
+        _allowed(c, ("uses", "absent", "at_most", "loop"))
+        _intent(validate_code_check, c)
+    elif kind == "calls":
+        _allowed(c, ("fn", "count"))
+        _intent(validate_calls_check, c)
+        validate_matcher(c.get("count", {"$range": [1, 10**9]}), "count")
+
+
+def _intent(validate: Any, c: dict) -> None:
+    try:
+        validate(c)
+    except IntentError as exc:
+        raise CheckError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- registry checks
@@ -828,14 +846,14 @@ class CheckWorld:
     """One loaded copy of the completion: the registry, a World over it, and what it recorded."""
 
     def __init__(self, code: str, mod_name: str, luanti_version: str | None = None,
-                 runtime: LuanRuntime | None = None) -> None:
+                 runtime: LuanRuntime | None = None, observe: tuple[str, ...] = ()) -> None:
         from .mods import mod_from_source
         from .runtime import STARTUP_STEPS
         from .world import load_world
 
         self.report, self.world = load_world([mod_from_source(code, name=mod_name)],
                                              luanti_version=luanti_version, runtime=runtime,
-                                             startup_steps=STARTUP_STEPS)
+                                             startup_steps=STARTUP_STEPS, observe=observe)
         # A proxy, not a reference cycle: the Lua state is then freed as soon as the session drops
         # this world (the pool does it between jobs), not by the cycle collector in a later job.
         self.registry = Registry(self.report.registered, weakref.proxy(self))
@@ -1138,6 +1156,7 @@ class CheckSession:
         self._worlds = [self.main]
         self._new_globals: list[str] | None = None
         self.crash: str | None = None  # the engine's message when the server would have crashed
+        self._soaked = False
 
     @property
     def warnings(self) -> list[str]:
@@ -1155,8 +1174,10 @@ class CheckSession:
         return [line for cw in self._worlds for line in cw.world.output() if not _LEVEL_PREFIX.match(line)]
 
     def _load(self, code: str, runtime: LuanRuntime | None = None) -> CheckWorld:
-        """A fresh world with ``code`` loaded as the task's mod, for the task's Luanti version."""
-        return CheckWorld(code, self.task.mod_name, self.task.luanti_version, runtime)
+        """A fresh world with ``code`` loaded as the task's mod, for the task's Luanti version,
+        counting the calls the task's ``calls`` checks ask about."""
+        observe = tuple(dict.fromkeys(c["fn"] for c in self.task.checks if c["kind"] == "calls"))
+        return CheckWorld(code, self.task.mod_name, self.task.luanti_version, runtime, observe)
 
     def new_globals(self) -> list[str]:
         """Globals the mod created while loading (read before any scenario runs in the main world)."""
@@ -1175,13 +1196,18 @@ class CheckSession:
         load into sibling worlds of the main world's Lua state (``LuanRuntime.sibling``).
         """
         checks = self.task.checks
-        rank = {"scenario": 1, "warnings": 2}
+        rank = {"scenario": 1} | dict.fromkeys(SESSION_KINDS, 2)
         order = sorted(range(len(checks)), key=lambda i: rank.get(checks[i]["kind"], 0))
         scenarios = [i for i in order if checks[i]["kind"] == "scenario"]
         reuse_main = scenarios[-1] if scenarios and not any(c["kind"] == "lua" for c in checks) else None
         results: dict[int, CheckResult] = {}
         for i in order:
             c = checks[i]
+            if c["kind"] in SESSION_KINDS:
+                if not self._soaked:
+                    self._soak()
+                results[i] = self._session_check(c)
+                continue
             cw = self.main
             if i == reuse_main:
                 self.new_globals()
@@ -1192,23 +1218,32 @@ class CheckSession:
             if c["kind"] == "preserve":
                 ctx["input_registered"] = _input_registry(self.task.input, self.task.mod_name,
                                                           self.task.luanti_version)
-            if c["kind"] == "warnings":
-                results[i] = self._warnings_check(c)
+            if c["kind"] == "code":
+                err = check_code(c, self.code)
+                results[i] = CheckResult(describe(c), "code", err is None, f"{describe(c)} -- {err}" if err else "")
                 continue
             results[i] = run_check(c, cw.registry, cw, ctx)
-        self._soak()
+        if not self._soaked:
+            self._soak()
         return [results[i] for i in range(len(checks))]
 
     def _soak(self) -> None:
         """Every world runs on as a server would after its checks (an hour of game time): a runtime
         error there (a late ``after`` job, a globalstep, an entity step) would crash the real server,
         so it is recorded in ``crash`` and the sample cannot pass."""
+        self._soaked = True
         for cw in self._worlds:
             errs = cw.world.soak(SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE)
             if errs and self.crash is None:
                 self.crash = str(errs[0])
 
-    def _warnings_check(self, c: dict) -> CheckResult:
+    def _session_check(self, c: dict) -> CheckResult:
+        """A check on the whole session: ``warnings`` (every warning recorded) or ``calls`` (the
+        calls of an engine function in every world)."""
+        if c["kind"] == "calls":
+            n = sum(cw.world.call_counts().get(c["fn"], 0) for cw in self._worlds)
+            err = match(c.get("count", {"$range": [1, 10**9]}), n, f"number of calls of {c['fn']}")
+            return CheckResult(describe(c), "calls", err is None, f"{describe(c)} -- {err}" if err else "")
         lacks = c.get("lacks")
         bad = [w for w in self.warnings if lacks is None or lacks.lower() in w.lower()]
         if not bad:

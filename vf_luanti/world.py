@@ -216,6 +216,11 @@ class World:
         globalsteps (core.after), entity on_step, emerge callbacks."""
         return self._call("step", float(seconds), float(dtime))
 
+    def call_counts(self) -> dict[str, int]:
+        """How often each observed engine function (``load_world(observe=...)``) was called."""
+        counts = self._call("call_counts")["counts"]
+        return {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}
+
     def shown_formspec(self, player: str) -> dict[str, Any] | None:
         """The last formspec sent to ``player`` ({"formname", "spec"}), or None when none was."""
         res = self._call("shown_formspec", player)
@@ -330,15 +335,17 @@ class World:
 
 
 def load_world(mods: list[Mod], limits: RuntimeLimits | None = None, luanti_version: str | None = None,
-               runtime: LuanRuntime | None = None, startup_steps: int = 0) -> tuple[LoadReport, World]:
+               runtime: LuanRuntime | None = None, startup_steps: int = 0,
+               observe: tuple[str, ...] = ()) -> tuple[LoadReport, World]:
     """Load ``mods`` (dependency order applied) and return the load report and the world
     (in ``runtime`` when given: a fresh one, as for ``run_mods``).
 
     ``startup_steps`` server steps run after loading, as the engine's start-up does (task checks
     pass the engine's count, so an error in ``after(0, ...)`` or a globalstep fails the load); the
-    default 0 keeps the clock at zero for driving the world by hand."""
+    default 0 keeps the clock at zero for driving the world by hand. ``observe``: engine functions
+    whose calls ``World.call_counts`` counts, by any alias (run_mods)."""
     report, rt = run_mods(mods, limits, startup_steps=startup_steps, luanti_version=luanti_version,
-                          runtime=runtime)
+                          runtime=runtime, observe=observe)
     return report, World(rt)
 
 

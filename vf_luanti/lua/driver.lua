@@ -1045,6 +1045,44 @@ api.eval = guarded(function(code, in_mods_env)
 	return json({ ok = true, value = I.json_value(res[2]) })
 end)
 
+-- observe(names): count the calls of these engine functions ("print", "minetest.after",
+-- "vector.add"; space-separated) from now on, for the judge's `calls` checks. Called before any
+-- mod loads: each function is replaced by a counting wrapper, so a mod's cached reference or alias
+-- counts too; the check environment keeps the unwrapped function, so checks never count.
+I.call_counts = {}
+api.observe = guarded(function(names)
+	for name in sgmatch(tostring(names), "%S+") do
+		local path = {}
+		for part in sgmatch(name, "[^%.]+") do
+			path[#path + 1] = part
+		end
+		local t = I.G
+		if path[1] == "minetest" or path[1] == "core" then
+			t, path[1] = core, nil
+			path = { H.unpack(path, 2) }
+		end
+		for i = 1, #path - 1 do
+			t = type(t) == "table" and H.rawget(t, path[i]) or nil
+		end
+		local key = path[#path]
+		local f = type(t) == "table" and H.rawget(t, key) or nil
+		if type(f) == "function" and I.call_counts[name] == nil then
+			local counts = I.call_counts
+			counts[name] = 0
+			H.rawset(t, key, function(...)
+				counts[name] = counts[name] + 1
+				return f(...)
+			end)
+		end
+	end
+	return json({ ok = true })
+end)
+
+-- call_counts(): {name = calls} of the observed functions.
+api.call_counts = guarded(function()
+	return json({ ok = true, counts = I.call_counts })
+end)
+
 -- shown_formspec(player): the last formspec the engine sent to the player (core.show_formspec,
 -- recorded engine-side in I.formspecs), or null.
 api.shown_formspec = guarded(function(player)
