@@ -330,6 +330,11 @@ def _norm_lines(src: str) -> list[str]:
     return [c for line in strip_lua_comments(src).split("\n") if (c := _collapse(line))]
 
 
+def _names(src: str) -> set[str]:
+    """The distinct identifiers in code and strings (``"mymod:wool_red"`` gives mymod, wool_red)."""
+    return {w for w in _WORD.findall(strip_lua_comments(src)) if w not in LUA_KEYWORDS}
+
+
 def definitions(src: str) -> set[str]:
     """What a piece of Lua defines: ``KIND "NAME"`` for a ``register_*("NAME", ...)`` call and
     ``function NAME`` for a named function definition (``local function f``, ``function mod.f``).
@@ -368,17 +373,14 @@ def select_lua(
     joined = {n: "\n" + "\n".join(lines[n]) + "\n" for n, _ in blocks}
     kept = []
     for n, body in blocks:
-        copy_of = next(
-            (
-                m
-                for m, _ in blocks
-                if m != n
-                and n != truncated
-                and joined[n] in joined[m]
-                and (len(lines[n]) < len(lines[m]) or (lines[n] == lines[m] and n < m))
-            ),
-            None,
+        copies = (
+            m
+            for m, _ in blocks
+            if m != n
+            and joined[n] in joined[m]
+            and (len(lines[n]) < len(lines[m]) or (lines[n] == lines[m] and n < m))
         )
+        copy_of = None if n == truncated else next(copies, None)
         if copy_of is None:
             kept.append((n, body))
         else:
@@ -407,11 +409,6 @@ def select_lua(
                 f"the Lua blocks together do not compile; block {n}, which compiles alone, is judged"
             )
     return code, notes
-
-
-def _names(src: str) -> set[str]:
-    """The distinct identifiers in code and strings (``"mymod:wool_red"`` gives mymod, wool_red)."""
-    return {w for w in _WORD.findall(strip_lua_comments(src)) if w not in LUA_KEYWORDS}
 
 
 def extract_code(completion: str, family: str = "scaffold", task_input: str = "") -> ParseResult:
