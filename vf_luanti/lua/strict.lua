@@ -93,8 +93,8 @@ local function record_change(where)
 end
 
 -- Whether _G's metatable changed in place since last seen (a mod assigned into getmetatable(_G));
--- if so, record it. `f`, when given, is the mod function that just ran (I.protected_call): the
--- finding names its file.
+-- if so, record it. `f`, when given, is the mod code that just ran (I.protected_call): the finding
+-- names its file.
 function I.check_global_meta(f)
 	local mt = getmetatable(G)
 	if not changed(mt) then
@@ -102,7 +102,7 @@ function I.check_global_meta(f)
 	end
 	remember(mt)
 	local where = {}
-	local src = f and getinfo(f, "S")
+	local src = type(f) == "function" and getinfo(f, "S")
 	if src and I.is_mod_source(src.source) then
 		local file = ssub(src.source, 2)
 		where = { mod = I.mod_of_file(file), file = file, line = src.linedefined }
