@@ -95,8 +95,8 @@ local function add(list, rec)
 		return old
 	end
 	if #list >= DISTINCT_LIMIT then
-		rec.message = sformat("more than %d distinct %s; distinct %s not recorded: 1", DISTINCT_LIMIT,
-			list == I.errors and "errors" or "warnings", list == I.errors and "errors" or "warnings")
+		local what = list == I.errors and "errors" or "warnings"
+		rec.message = sformat("more than %d distinct %s; distinct %s not recorded: 1", DISTINCT_LIMIT, what, what)
 		overflow[list] = rec
 	else
 		index[key] = rec
