@@ -996,19 +996,30 @@ local OVERRIDE_POINTS = {
 	handle_node_drops = true, calculate_knockback = true, send_join_message = true,
 	send_leave_message = true,
 }
-local check_env = {}
-do
+-- The pristine API, captured once (I.take_pristine) when the first mod is about to load.
+local check_env, pristine_methods
+
+local function copy(t, skip)
+	local c = {}
+	for k, v in H.next, t do
+		if not (skip and skip[k]) then
+			c[k] = v
+		end
+	end
+	return c
+end
+
+function I.take_pristine()
+	if check_env then
+		return
+	end
 	local G, copies = I.G, {}
+	check_env = {}
 	for k, v in H.next, G do
 		if type(v) == "table" and v ~= G then
 			local c = copies[v]
 			if not c then
-				c = {}
-				for kk, vv in H.next, v do
-					if not (v == core and OVERRIDE_POINTS[kk]) then
-						c[kk] = vv
-					end
-				end
+				c = copy(v, v == core and OVERRIDE_POINTS or nil)
 				if v == core then
 					H.setmetatable(c, { __index = core })
 				end
@@ -1019,6 +1030,36 @@ do
 		check_env[k] = v
 	end
 	H.setmetatable(check_env, { __index = I.G, __newindex = I.G })
+	-- the methods of every engine userdata class (mods may replace them, as in the engine)
+	pristine_methods = {}
+	for _, methods in H.pairs(I.class_methods or {}) do
+		pristine_methods[methods] = copy(methods)
+	end
+end
+
+-- Run f() with every engine class's methods as they were before the mods loaded; afterwards the
+-- mods' versions are back.
+local function with_pristine_methods(f)
+	local saved = {}
+	for methods, orig in H.next, pristine_methods do
+		saved[methods] = copy(methods)
+		for k in H.next, saved[methods] do
+			H.rawset(methods, k, nil)
+		end
+		for k, v in H.next, orig do
+			H.rawset(methods, k, v)
+		end
+	end
+	local res = { H.xpcall(f, I.traceback_handler) }
+	for methods, mine in H.next, saved do
+		for k in H.next, pristine_methods[methods] do
+			H.rawset(methods, k, nil)
+		end
+		for k, v in H.next, mine do
+			H.rawset(methods, k, v)
+		end
+	end
+	return res
 end
 local CHECK_CHUNK = "@builtin/driver.lua"
 
@@ -1030,9 +1071,10 @@ api.eval = guarded(function(code, in_mods_env)
 	if not wrapper then
 		return json({ ok = false, error = err })
 	end
+	I.take_pristine()
 	H.setfenv(wrapper, in_mods_env and I.G or check_env)
 	local chunk = wrapper()
-	local res = { H.xpcall(chunk, I.traceback_handler) }
+	local res = in_mods_env and { H.xpcall(chunk, I.traceback_handler) } or with_pristine_methods(chunk)
 	if not res[1] then
 		local rec = I.error_record(res[2].err, res[2].frame)
 		if rec.file then
@@ -1051,6 +1093,7 @@ end)
 -- counts too; the check environment keeps the unwrapped function, so checks never count.
 I.call_counts = {}
 api.observe = guarded(function(names)
+	I.take_pristine() -- the checks keep the unwrapped functions
 	for name in sgmatch(tostring(names), "%S+") do
 		local path = {}
 		for part in sgmatch(name, "[^%.]+") do

@@ -31,6 +31,7 @@ function api.load_mod(name, path)
 	if I.begin_mod_loading then
 		I.begin_mod_loading() -- builtin registration is over (register.lua)
 	end
+	I.take_pristine() -- what checks call is the API before any mod changed it (driver.lua)
 	path = I.normalize_path(path)
 	I.mods[name] = { name = name, path = path }
 	I.mod_order[#I.mod_order + 1] = name
