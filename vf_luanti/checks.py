@@ -903,14 +903,16 @@ class CheckWorld:
         return self.world.eval(f"return minetest.registered_{table}[{json.dumps(name)}]")
 
     def callback_count(self, event: str) -> int:
+        """Callbacks of ``event`` that mod code registered (the engine's record of who registered
+        each, taken at registration: no chunk name or engine-made closure can hide one)."""
         table = _CALLBACK_TABLES[event]
-        return int(
-            self.world.eval(
-                f"local n = 0 for _, f in ipairs(minetest.{table} or {{}}) do "
-                "local s = debug.getinfo(f, 'S').source "
-                "if s:sub(1, 9) ~= '@builtin/' then n = n + 1 end end return n"
-            )
-        )
+        return int(self.world.runtime.call_json("mod_callback_count", table)["count"])
+
+    def global_names(self) -> tuple[list[str], bool]:
+        """The names in the mods' global table, read raw, and whether a mod replaced or changed
+        the table's metatable (which can hide globals: the judge counts that as a global)."""
+        res = self.world.runtime.call_json("global_names")
+        return [str(n) for n in res.get("names") or []], bool(res.get("metatable_replaced"))
 
     def new_errors(self) -> list[str]:
         errs = self.world.errors(self._errors_seen)
@@ -1163,10 +1165,8 @@ def baseline_globals() -> frozenset[str]:
     """Global names an empty mod set leaves in the mods' environment (everything else is the mod's)."""
     from .world import load_world
 
-    return frozenset(load_world([])[1].eval(_GLOBALS_LUA) or [])
-
-
-_GLOBALS_LUA = "local t = {} for k in pairs(_G) do if type(k) == 'string' then t[#t + 1] = k end end return t"
+    names = load_world([])[1].runtime.call_json("global_names").get("names") or []
+    return frozenset(str(n) for n in names)
 
 
 @lru_cache(maxsize=256)
@@ -1219,8 +1219,11 @@ class CheckSession:
     def new_globals(self) -> list[str]:
         """Globals the mod created while loading (read before any scenario runs in the main world)."""
         if self._new_globals is None:
-            names = set(self.main.world.eval(_GLOBALS_LUA) or [])
-            self._new_globals = sorted(names - baseline_globals() - {self.task.mod_name})
+            names, replaced = self.main.global_names()
+            found = set(names) - baseline_globals() - {self.task.mod_name}
+            if replaced:
+                found.add("(a replaced metatable of _G)")
+            self._new_globals = sorted(found)
         return self._new_globals
 
     def run_all(self) -> list[CheckResult]:
