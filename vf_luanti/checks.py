@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .runtime import LuanRuntime
 
 REGISTRY_KINDS = ("item", "craft", "alias", "abm", "lbm", "entity", "chatcommand", "privilege", "callback")
-KINDS = (*REGISTRY_KINDS, "scenario", "preserve", "lua", "warnings", "code", "calls")
+KINDS = (*REGISTRY_KINDS, "scenario", "preserve", "lua", "warnings", "code", "calls", "globals")
 #: Kinds judged on the whole session after the soak (every load, scenario and server step).
 SESSION_KINDS = ("warnings", "calls")
 CRAFT_TYPES = ("shaped", "shapeless", "cooking", "fuel", "toolrepair")
@@ -494,6 +494,11 @@ def validate_check(c: Any, family: str = "scaffold") -> None:
     elif kind == "lua":
         _allowed(c, ("code",))
         _need(c, "code", str, "Lua code that returns true, or false/nil and a message")
+    elif kind == "globals":
+        _allowed(c, ("allowed",))
+        allowed = c.get("allowed", [])
+        if not (isinstance(allowed, list) and all(isinstance(x, str) for x in allowed)):
+            raise CheckError("'allowed' must be a list of global names (the mod's own name is always allowed)")
     elif kind == "code":
         _allowed(c, ("uses", "absent", "at_most", "loop"))
         _intent(validate_code_check, c)
@@ -1258,6 +1263,11 @@ class CheckSession:
             if c["kind"] == "preserve":
                 ctx["input_registered"] = _input_registry(self.task.input, self.task.mod_name,
                                                           self.task.luanti_version)
+            if c["kind"] == "globals":
+                extra = [g for g in self.new_globals() if g not in c.get("allowed", [])]
+                err = f"the mod creates the global(s) {', '.join(extra[:8])}" if extra else None
+                results[i] = CheckResult(describe(c), "globals", err is None, f"{describe(c)} -- {err}" if err else "")
+                continue
             if c["kind"] == "code":
                 err = check_code(c, self.code)
                 results[i] = CheckResult(describe(c), "code", err is None, f"{describe(c)} -- {err}" if err else "")
