@@ -7,7 +7,11 @@
 3. every repair input fails its checks; every refactor input passes its ``preserve`` checks;
 4. mutation score: automatic mutants of each reference (vf_luanti.mutation) must fail; the kill rate is
    reported per item and per family, and items under 90 % are listed;
-5. decontamination against a generated train sample, and template clones among the items
+5. adversarial answers (vf_luanti.adversarial: echo the input, an empty mod, the hollowed gold, the
+   gold plus a server crash at start-up / in a step / late, a warning flood, forged engine
+   provenance): none may pass; reported per class with the mean reward of the do-nothing classes,
+   which must stay under the targets of docs/rubrics.md;
+6. decontamination against a generated train sample, and template clones among the items
    (vf_luanti.decontam).
 
 All scoring goes through ``scoring.score_many`` (the sandbox worker pool, both cores).
@@ -41,7 +45,9 @@ def _load_all(splits: list[str]) -> tuple[list[Any], list[str]]:
 
 
 def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) -> dict[str, Any]:
-    """Score references, inputs and mutants of ``tasks``; the per-item and per-family figures."""
+    """Score references, inputs, mutants and adversarial answers of ``tasks``; the per-item,
+    per-family and per-attack-class figures."""
+    from ..adversarial import CLASSES, REWARD_TARGETS, attacks
     from ..mutation import KILL_TARGET
     from ..mutation import mutants as make_mutants
     from ..scoring import score_many, syntax_error
@@ -58,6 +64,9 @@ def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) 
             if syntax_error(m.code) is None:  # a mutant that does not compile says nothing about the checks
                 jobs.append((t, m.code))
                 index.append((t.id, "mutant", m))
+        for a in attacks(t):
+            jobs.append((t, a.completion))
+            index.append((t.id, "attack", a.cls))
     t0 = time.monotonic()
     if progress:
         print(f"scoring {len(jobs)} completions ({len(tasks)} items) ...", file=sys.stderr)
@@ -67,10 +76,20 @@ def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) 
         t.id: {"id": t.id, "family": t.family, "problems": [], "mutants": 0, "killed": 0, "survivors": []}
         for t in tasks
     }
+    adversarial: dict[str, dict[str, Any]] = {
+        c: {"answers": 0, "passed": [], "reward_sum": 0.0, "target": REWARD_TARGETS.get(c)} for c in CLASSES
+    }
     for (tid, role, m), s in zip(index, scores, strict=True):
         it = items[tid]
         fam = it["family"]
-        if role == "reference":
+        if role == "attack":
+            a = adversarial[m]
+            a["answers"] += 1
+            a["reward_sum"] += s.reward
+            if s.passed:
+                a["passed"].append(tid)
+                it["problems"].append(f"the adversarial answer '{m}' passes (vf_luanti/adversarial.py)")
+        elif role == "reference":
             it["reference_reward"] = s.reward
             if not (s.passed and s.reward >= 0.999):
                 it["problems"].append("reference does not score 1.0: " + "; ".join(s.feedback[:4]))
@@ -105,9 +124,14 @@ def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) 
             f["below_target"].append(it["id"])
     for f in families.values():
         f["kill_rate"] = f["killed"] / f["mutants"] if f["mutants"] else None
+    for a in adversarial.values():
+        a["mean_reward"] = round(a.pop("reward_sum") / a["answers"], 4) if a["answers"] else None
+        a["ok"] = not a["passed"] and (a["target"] is None or a["mean_reward"] is None
+                                       or a["mean_reward"] <= a["target"])
     return {
         "items": list(items.values()),
         "families": dict(families),
+        "adversarial": adversarial,
         "jobs": len(jobs),
         "seconds": round(elapsed, 1),
         "kill_target": KILL_TARGET,
@@ -137,7 +161,8 @@ def run_validate(args: argparse.Namespace) -> int:
     res["template_clones"] = [c.__dict__ for c in clones]
     below = [i for f in res["families"].values() for i in f["below_target"]]
     problems = [it for it in res["items"] if it["problems"]]
-    ok = not schema_errors and not problems and not below and dec.clean and not clones
+    adv_ok = all(a["ok"] for a in res["adversarial"].values())
+    ok = not schema_errors and not problems and not below and dec.clean and not clones and adv_ok
     res["ok"] = ok
     if args.json:
         print(json.dumps(res, ensure_ascii=False))
@@ -153,6 +178,12 @@ def run_validate(args: argparse.Namespace) -> int:
             f"{_fmt_rate(f['kill_rate']):>9}"
             f"  {', '.join(f['below_target']) or '-'}"
         )
+    print(f"{'attack':14} {'answers':>7} {'passed':>6} {'mean reward':>11}  target")
+    for name, a in res["adversarial"].items():
+        mean = "-" if a["mean_reward"] is None else f"{a['mean_reward']:.3f}"
+        target = "-" if a["target"] is None else f"<= {a['target']:.2f}"
+        print(f"{name:14} {a['answers']:7} {len(a['passed']):6} {mean:>11}  {target}"
+              f"{'' if a['ok'] else '  FAILED'}")
     if args.verbose:
         for it in res["items"]:
             print(
@@ -201,7 +232,8 @@ def run_generate(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("data", help="validate the benchmark data; generate the SFT file")
     dsub = p.add_subparsers(dest="data_command", required=True)
-    v = dsub.add_parser("validate", help="schema, references, inputs, mutation score, decontamination")
+    v = dsub.add_parser("validate", help="schema, references, inputs, mutation score, adversarial answers, "
+                        "decontamination")
     v.add_argument("--json", action="store_true", help="print one JSON object")
     v.add_argument("--split", nargs="+", default=["eval", "scenarios"], help="data/<split> folders to check")
     v.add_argument("--family", nargs="+", help="only these families")
