@@ -331,7 +331,7 @@ end
 -- only timers are pending, time jumps to the next one due; once nothing can run, to the end.
 -- Stops at the first new error. Returns the number of steps run.
 function I.soak(seconds, dtime, horizon, coarse)
-	local errors, t, steps = #I.errors, 0, 0
+	local errors, t, steps = I.error_events, 0, 0
 	while t < horizon - 1e-9 do
 		local act, wait = activity()
 		if act == "quiet" then
@@ -347,7 +347,7 @@ function I.soak(seconds, dtime, horizon, coarse)
 		end
 		I.step(dt)
 		t, steps = t + dt, steps + 1
-		if #I.errors > errors then
+		if I.error_events > errors then
 			break
 		end
 	end

@@ -78,10 +78,24 @@ end
 -- up there. Callers may rewrite an entry's message after recording it (after.lua adds the engine's
 -- "Runtime error from mod ..." prefix), so the overflow count is kept at the end of its message.
 local DISTINCT_LIMIT = 1000
+local add_entry
 local seen = { [I.errors] = {}, [I.warnings] = {} } -- list -> {key -> entry}
 local overflow = {}                                  -- list -> its overflow entry
 
+-- Every error recorded, repeats included: I.error_events counts them and I.last_error is the
+-- entry of the latest, so a server step that repeats an earlier error is still seen to fail.
+I.error_events = 0
+
 local function add(list, rec)
+	local entry = add_entry(list, rec)
+	if list == I.errors then
+		I.error_events = I.error_events + 1
+		I.last_error = entry
+	end
+	return entry
+end
+
+add_entry = function(list, rec)
 	local key = tostring(rec.mod) .. "\0" .. tostring(rec.file) .. "\0" .. tostring(rec.line) .. "\0"
 		.. tostring(rec.message)
 	local index = seen[list]

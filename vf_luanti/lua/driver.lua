@@ -966,10 +966,11 @@ end)
 -- soak(seconds, dtime, horizon, coarse): the server runs on after a task's scenarios (I.soak);
 -- the errors it raised.
 api.soak = guarded(function(seconds, dtime, horizon, coarse)
-	local before = #I.errors
+	local before = I.error_events
 	seconds, dtime = tonumber(seconds) or 60, tonumber(dtime) or 0.09
 	local steps = I.soak(seconds, dtime, tonumber(horizon) or seconds, tonumber(coarse) or dtime)
-	return json({ ok = true, steps = steps, errors = slice(I.errors, before), gametime = I.gametime })
+	local errors = I.error_events > before and slice({ I.last_error }, 0) or {}
+	return json({ ok = true, steps = steps, errors = errors, gametime = I.gametime })
 end)
 
 -- output(since): lines printed or logged (print, core.log, engine messages) after the first `since`.

@@ -83,7 +83,7 @@ function api.finish_loading(startup_steps)
 	local steps = H.tonumber(startup_steps) or 0
 	for _ = 1, I.failed and 0 or steps do
 		I.step(STARTUP_DTIME)
-		if #I.errors > 0 then
+		if I.error_events > 0 or #I.errors > 0 then
 			I.failed = true
 			break
 		end
