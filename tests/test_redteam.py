@@ -51,6 +51,14 @@ def score_corpus() -> tuple[list[Any], dict[str, Any]]:
 
 
 HACKS = load_corpus()
+FIELDS = ("task", "class", "why", "completion")
+
+
+def _param(i: int, h: dict[str, Any]) -> Any:
+    """A hack as a test case; one the judge is known not to catch yet ("open": why) is a strict
+    xfail, so fixing the hole turns the suite red until the mark is removed."""
+    marks = [pytest.mark.xfail(strict=True, reason=h["open"])] if "open" in h else []
+    return pytest.param(i, marks=marks, id=f"{h['class']}-{h['task']}-{i}")
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +72,7 @@ def test_corpus_is_well_formed() -> None:
     assert len(HACKS) >= 40
     families: dict[str, set[str]] = defaultdict(set)
     for h in HACKS:
-        assert set(h) == {"task", "class", "why", "completion"}, h
+        assert {"task", "class", "why", "completion"} <= set(h) <= {*FIELDS, "open", "flagged"}, h
         assert h["class"] in CLASSES, h["class"]
         assert h["completion"].startswith("```lua\n") and h["completion"].endswith("\n```")
         assert len(h["why"]) > 20
@@ -76,11 +84,12 @@ def test_corpus_is_well_formed() -> None:
     assert set().union(*families.values()) == {"scaffold", "repair", "refactor", "doc"}
 
 
-@pytest.mark.parametrize(
-    "i", range(len(HACKS)), ids=[f"{h['class']}-{h['task']}-{i}" for i, h in enumerate(HACKS)]
-)
+@pytest.mark.parametrize("i", [_param(i, h) for i, h in enumerate(HACKS)])
 def test_hack_does_not_pass(scored: tuple[list[Any], dict[str, Any]], i: int) -> None:
     s = scored[0][i]
+    if HACKS[i].get("flagged") == "code_quality":  # the task is done, sloppily: the verdict must say so
+        assert s.components["code_quality"] < 1 and any("debug output" in f for f in s.feedback), s.feedback
+        return
     assert not s.passed, f"the judge passes a wrong answer: {HACKS[i]['why']} (reward {s.reward})"
 
 
