@@ -110,15 +110,19 @@ def attacks(task: Task) -> list[Attack]:
     hollowed = hollow(gold)
     if hollowed != gold:
         out.append(Attack("hollow", _fence(hollowed)))
-    out.append(Attack("crash_startup", _fence(gold + 'minetest.after(0, function() error("boom") end)\n')))
-    out.append(Attack("crash_step", _fence(gold + 'minetest.register_globalstep(function() error("boom") end)\n')))
-    out.append(Attack("crash_late", _fence(gold + 'minetest.after(45, function() error("late boom") end)\n')))
+    for cls, crash in (
+        ("crash_startup", 'minetest.after(0, function() error("boom") end)'),
+        ("crash_step", 'minetest.register_globalstep(function() error("boom") end)'),
+        ("crash_late", 'minetest.after(45, function() error("late boom") end)'),
+    ):
+        out.append(Attack(cls, _fence(gold + crash + "\n")))
     flood = (
         "for i = 1, 400 do local _ = rawget(_G, 'x') or _G['vfl_flood_' .. i] end\n"
         "for i = 1, 400 do minetest.log('warning', 'flood ' .. i) end\n"
     )
     out.append(Attack("flood", _fence(flood + base)))
-    out.append(Attack("forged", _fence(f'assert(loadstring({_long_string(base)}, "@builtin/game/register.lua"))()\n')))
+    forged = f'assert(loadstring({_long_string(base)}, "@builtin/game/register.lua"))()\n'
+    out.append(Attack("forged", _fence(forged)))
     return out
 
 

@@ -498,7 +498,7 @@ def validate_check(c: Any, family: str = "scaffold") -> None:
         _allowed(c, ("allowed",))
         allowed = c.get("allowed", [])
         if not (isinstance(allowed, list) and all(isinstance(x, str) for x in allowed)):
-            raise CheckError("'allowed' must be a list of global names (the mod's own name is always allowed)")
+            raise CheckError("'allowed' must be a list of global names (the mod's own is always allowed)")
     elif kind == "code":
         _allowed(c, ("uses", "absent", "at_most", "loop"))
         _intent(validate_code_check, c)
@@ -840,9 +840,14 @@ def run_check(c: dict, reg: Registry, world: Any, ctx: dict[str, Any]) -> CheckR
         err = str(exc)
     except Exception as exc:  # a broken mod can make the driver raise; that is a failed check
         err = f"the check could not run: {type(exc).__name__}: {exc}"
+    return outcome(c, err)
+
+
+def outcome(c: dict, err: str | None) -> CheckResult:
+    """The result of check ``c`` given what was wrong (None: it passed)."""
     if err is None:
-        return CheckResult(describe(c), kind, True)
-    return CheckResult(describe(c), kind, False, f"{describe(c)} -- {err}")
+        return CheckResult(describe(c), c["kind"], True)
+    return CheckResult(describe(c), c["kind"], False, f"{describe(c)} -- {err}")
 
 
 # --------------------------------------------------------------------------- the session (in the worker)
@@ -1263,14 +1268,8 @@ class CheckSession:
             if c["kind"] == "preserve":
                 ctx["input_registered"] = _input_registry(self.task.input, self.task.mod_name,
                                                           self.task.luanti_version)
-            if c["kind"] == "globals":
-                extra = [g for g in self.new_globals() if g not in c.get("allowed", [])]
-                err = f"the mod creates the global(s) {', '.join(extra[:8])}" if extra else None
-                results[i] = CheckResult(describe(c), "globals", err is None, f"{describe(c)} -- {err}" if err else "")
-                continue
-            if c["kind"] == "code":
-                err = check_code(c, self.code)
-                results[i] = CheckResult(describe(c), "code", err is None, f"{describe(c)} -- {err}" if err else "")
+            if c["kind"] in ("globals", "code"):
+                results[i] = outcome(c, self._own_check(c))
                 continue
             results[i] = run_check(c, cw.registry, cw, ctx)
         if not self._soaked:
@@ -1287,13 +1286,20 @@ class CheckSession:
             if errs and self.crash is None:
                 self.crash = str(errs[0])
 
+    def _own_check(self, c: dict) -> str | None:
+        """``code``: the answer's text; ``globals``: the main world right after loading."""
+        if c["kind"] == "code":
+            return check_code(c, self.code)
+        extra = [g for g in self.new_globals() if g not in c.get("allowed", [])]
+        return f"the mod creates the global(s) {', '.join(extra[:8])}" if extra else None
+
     def _session_check(self, c: dict) -> CheckResult:
         """A check on the whole session: ``warnings`` (every warning recorded) or ``calls`` (the
         calls of an engine function in every world)."""
         if c["kind"] == "calls":
             n = sum(cw.world.call_counts().get(c["fn"], 0) for cw in self._worlds)
-            err = match(c.get("count", {"$range": [1, 10**9]}), n, f"number of calls of {c['fn']}")
-            return CheckResult(describe(c), "calls", err is None, f"{describe(c)} -- {err}" if err else "")
+            want = c.get("count", {"$range": [1, 10**9]})
+            return outcome(c, match(want, n, f"number of calls of {c['fn']}"))
         lacks = c.get("lacks")
         bad = [w for w in self.warnings if lacks is None or lacks.lower() in w.lower()]
         if not bad:

@@ -232,7 +232,8 @@ class World:
         one, as the real server would crash there. ``seconds`` of game time run in steps of
         ``dtime`` (the engine's dedicated-server step), then on to ``horizon`` seconds in steps of
         ``coarse``; while only timers are pending, time jumps to the next one due."""
-        res = self._call("soak", float(seconds), float(dtime), float(horizon or seconds), float(coarse or dtime))
+        res = self._call("soak", float(seconds), float(dtime), float(horizon or seconds),
+                         float(coarse or dtime))
         return [Diagnostic.from_dict(d) for d in _list(res["errors"])]
 
     def run_abms(self, times: int = 1) -> int:
