@@ -390,7 +390,7 @@ def test_a_scenario_never_sees_what_other_checks_did(monkeypatch):
 def test_the_input_registry_is_loaded_once_per_task(monkeypatch):
     from vf_luanti import checks
 
-    checks._input_registry.cache_clear()
+    checks.session._input_registry.cache_clear()
     loads = []
     real_init = checks.CheckWorld.__init__
     monkeypatch.setattr(checks.CheckWorld, "__init__",

@@ -1,0 +1,197 @@
+"""A sample's checks in the worker: the first load, fresh worlds for scenarios, the soak, and the
+session-wide checks (warnings, calls, globals)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
+
+from .base import (
+    REGISTRY_KINDS,
+    SESSION_KINDS,
+    SOAK_COARSE,
+    SOAK_DTIME,
+    SOAK_HORIZON,
+    SOAK_SECONDS,
+    CheckError,
+    CheckResult,
+    describe,
+    outcome,
+)
+from .intent import check_code
+from .matchers import match
+from .preserve import check_preserve
+from .registry import Registry, _check_registry
+from .scenario import CheckWorld, _StepFailed
+
+if TYPE_CHECKING:
+    from ..runtime import LuanRuntime
+
+
+_LEVEL_PREFIX = re.compile(r"^[A-Z]+\[\w+\]: ")
+
+
+def run_check(c: dict, reg: Registry, world: Any, ctx: dict[str, Any]) -> CheckResult:
+    """Run one check; any exception inside becomes a failed check with the reason."""
+    kind = c["kind"]
+    try:
+        if kind in REGISTRY_KINDS:
+            err = _check_registry(c, reg)
+        elif kind == "preserve":
+            before = ctx.get("input_registered")
+            err = (
+                "the task input did not load, so nothing can be compared"
+                if before is None
+                else check_preserve(c, before, reg.r, ctx["mod_name"])
+            )
+        elif kind == "lua":
+            err = world.assert_lua(c["code"])
+        elif kind == "scenario":
+            err = world.run_scenario(c["steps"])
+        else:
+            raise CheckError(f"unknown kind {kind!r}")
+    except _StepFailed as exc:
+        err = str(exc)
+    except Exception as exc:  # a broken mod can make the driver raise; that is a failed check
+        err = f"the check could not run: {type(exc).__name__}: {exc}"
+    return outcome(c, err)
+
+
+@cache
+def baseline_globals() -> frozenset[str]:
+    """Global names an empty mod set leaves in the mods' environment (everything else is the mod's)."""
+    from ..world import load_world
+
+    names = load_world([])[1].runtime.call_json("global_names").get("names") or []
+    return frozenset(str(n) for n in names)
+
+
+@lru_cache(maxsize=256)
+def _input_registry(code: str, mod_name: str, luanti_version: str | None) -> dict | None:
+    """The registry of a task's input, or None when it does not load; loaded once per worker.
+
+    Every completion of a task is compared with the same input, which is task data, not a
+    sample, so reusing its load carries nothing from one sample to the next. Callers only read it.
+    """
+    cw = CheckWorld(code, mod_name, luanti_version)
+    return cw.report.registered if cw.report.ok else None
+
+
+class CheckSession:
+    """Everything one completion's checks need: the first load, fresh loads for scenarios, the input."""
+
+    def __init__(self, task: Any, code: str) -> None:
+        self.task = task
+        self.code = code
+        self.main = self._load(code)
+        report = self.main.report
+        self.loaded_ok = report.ok
+        self.load_errors = [str(e) for e in report.errors]
+        self._worlds = [self.main]
+        self._new_globals: list[str] | None = None
+        self.crash: str | None = None  # the engine's message when the server would have crashed
+        self._soaked = False
+
+    @property
+    def warnings(self) -> list[str]:
+        """Distinct warnings from every load of this session (load time and scenario runs)."""
+        seen: dict[str, None] = {}
+        for cw in self._worlds:
+            for wmsg in cw.warnings():
+                seen.setdefault(wmsg)
+        return list(seen)
+
+    @property
+    def output(self) -> list[str]:
+        """Debug output of every load of this session, at load time and while the checks and the
+        soak ran (print by any alias, core.log without a level): lines the engine would print."""
+        return [line for cw in self._worlds for line in cw.world.output() if not _LEVEL_PREFIX.match(line)]
+
+    def _load(self, code: str, runtime: LuanRuntime | None = None) -> CheckWorld:
+        """A fresh world with ``code`` loaded as the task's mod, for the task's Luanti version,
+        counting the calls the task's ``calls`` checks ask about."""
+        observe = tuple(dict.fromkeys(c["fn"] for c in self.task.checks if c["kind"] == "calls"))
+        return CheckWorld(code, self.task.mod_name, self.task.luanti_version, runtime, observe)
+
+    def new_globals(self) -> list[str]:
+        """Globals the mod created while loading (read before any scenario runs in the main world)."""
+        if self._new_globals is None:
+            names, replaced = self.main.global_names()
+            found = set(names) - baseline_globals() - {self.task.mod_name}
+            if replaced:
+                found.add("(a replaced metatable of _G)")
+            self._new_globals = sorted(found)
+        return self._new_globals
+
+    def run_all(self) -> list[CheckResult]:
+        """Run every check; scenarios each get a freshly loaded world so they cannot affect one another.
+
+        The checks on the main world run first, then the scenarios, then ``warnings`` checks (they
+        see the warnings of every scenario run). The last scenario runs in the main world itself
+        when nothing has changed it since its load (no ``lua`` check ran there): that world is
+        exactly what a fresh load would give, and one load fewer per sample. The other scenarios
+        load into sibling worlds of the main world's Lua state (``LuanRuntime.sibling``).
+        """
+        checks = self.task.checks
+        rank = {"scenario": 1} | dict.fromkeys(SESSION_KINDS, 2)
+        order = sorted(range(len(checks)), key=lambda i: rank.get(checks[i]["kind"], 0))
+        scenarios = [i for i in order if checks[i]["kind"] == "scenario"]
+        reuse_main = scenarios[-1] if scenarios and not any(c["kind"] == "lua" for c in checks) else None
+        results: dict[int, CheckResult] = {}
+        for i in order:
+            c = checks[i]
+            if c["kind"] in SESSION_KINDS:
+                if not self._soaked:
+                    self._soak()
+                results[i] = self._session_check(c)
+                continue
+            cw = self.main
+            if i == reuse_main:
+                self.new_globals()
+            elif c["kind"] == "scenario":  # a new world beside the main one, in its Lua state
+                cw = self._load(self.code, self.main.world.runtime.sibling())
+                self._worlds.append(cw)
+            ctx = {"mod_name": self.task.mod_name}
+            if c["kind"] == "preserve":
+                ctx["input_registered"] = _input_registry(self.task.input, self.task.mod_name,
+                                                          self.task.luanti_version)
+            if c["kind"] in ("globals", "code"):
+                results[i] = outcome(c, self._own_check(c))
+                continue
+            results[i] = run_check(c, cw.registry, cw, ctx)
+        if not self._soaked:
+            self._soak()
+        return [results[i] for i in range(len(checks))]
+
+    def _soak(self) -> None:
+        """Every world runs on as a server would after its checks (an hour of game time): a runtime
+        error there (a late ``after`` job, a globalstep, an entity step) would crash the real server,
+        so it is recorded in ``crash`` and the sample cannot pass."""
+        self._soaked = True
+        for cw in self._worlds:
+            errs = cw.world.soak(SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE)
+            if errs and self.crash is None:
+                self.crash = str(errs[0])
+
+    def _own_check(self, c: dict) -> str | None:
+        """``code``: the answer's text; ``globals``: the main world right after loading."""
+        if c["kind"] == "code":
+            return check_code(c, self.code)
+        extra = [g for g in self.new_globals() if g not in c.get("allowed", [])]
+        return f"the mod creates the global(s) {', '.join(extra[:8])}" if extra else None
+
+    def _session_check(self, c: dict) -> CheckResult:
+        """A check on the whole session: ``warnings`` (every warning recorded) or ``calls`` (the
+        calls of an engine function in every world)."""
+        if c["kind"] == "calls":
+            n = sum(cw.world.call_counts().get(c["fn"], 0) for cw in self._worlds)
+            want = c.get("count", {"$range": [1, 10**9]})
+            return outcome(c, match(want, n, f"number of calls of {c['fn']}"))
+        lacks = c.get("lacks")
+        bad = [w for w in self.warnings if lacks is None or lacks.lower() in w.lower()]
+        if not bad:
+            return CheckResult(describe(c), c["kind"], True)
+        return CheckResult(
+            describe(c), c["kind"], False, f"{describe(c)} -- {len(bad)} warning(s) recorded, e.g. {bad[0]}"
+        )
