@@ -152,6 +152,31 @@ def eval_payloads() -> list[dict]:
     return out
 
 
+def gold_scaffold(runs: int) -> None:
+    """Full task scoring of the gold scaffold answers in this process (caches warm, as in a worker),
+    with the soak (docs/threat_model.md) and without it, interleaved so both see the same machine."""
+    from vf_luanti.checks import session
+    from vf_luanti.scoring import score_job
+
+    payloads = [{"task": t.json_text, "completion": f"```lua\n{t.reference}\n```"}
+                for t in load_tasks("eval", "scaffold")]
+    soak = (session.SOAK_SECONDS, session.SOAK_HORIZON)
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for i in range(runs):
+        for with_soak in (True, False):
+            session.SOAK_SECONDS, session.SOAK_HORIZON = soak if with_soak else (0.0, 0.0)
+            s = time.perf_counter()
+            with job_scope(Limits()):
+                score_job(payloads[i % len(payloads)])
+            times[with_soak].append(time.perf_counter() - s)
+    session.SOAK_SECONDS, session.SOAK_HORIZON = soak
+    for with_soak in (True, False):
+        t = times[with_soak]
+        print(f"  in-process, soak {'on ' if with_soak else 'off'}: p50 {pct(t, .5):.2f} ms  "
+              f"p99 {pct(t, .99):.2f} ms")
+    unsaturated(SCORE, payloads, min(runs, 500))
+
+
 def hostile() -> None:
     limits = Limits()
     with Executor(workers=1, limits=limits) as ex:
@@ -182,6 +207,8 @@ def main() -> None:
     for w in args.workers:
         pooled(SCORE, scored, w, args.samples)
     unsaturated(SCORE, scored, min(args.samples, 500))
+    print("score_job on the gold scaffold answers (the issue's speed target: p50 <= 2 ms, soak included):")
+    gold_scaffold(min(args.samples, 1000))
     print("hostile samples (one worker, default limits):")
     hostile()
 

@@ -56,7 +56,7 @@ FUNCTION_JSON = "<function>"  # how the registry report encodes a function value
 #: After its checks every world runs on as a server would (a later error would crash it): the first
 #: SOAK_SECONDS of game time in the engine's dedicated-server steps, then up to SOAK_HORIZON in
 #: coarse steps, jumping ahead while only timers are pending (World.soak).
-SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE = 60.0, 0.09, 3600.0, 10.0
+SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE = 60.0, 0.09, 3600.0, 30.0
 
 
 class CheckError(ValueError):

@@ -296,21 +296,24 @@ function I.step(dtime)
 	I.run_emerges(I.callback)
 end
 
--- What the next server steps have to do: "busy" (a mod globalstep, an ABM, an entity, a pending
--- emerge or disconnect: every step may run mod code), "timers" (only core.after jobs or node
--- timers are pending: nothing runs before the first is due, returned as the second value) or
--- "quiet" (nothing can ever run again).
+-- What the next server steps have to do: "busy" (a mod globalstep, an entity, a pending emerge or
+-- disconnect: every step may run mod code), "abms" (ABMs are registered: the engine runs them once
+-- per second, its abm_interval), "timers" (only core.after jobs or node timers are pending: nothing
+-- runs before the first is due, returned as the second value) or "quiet" (nothing can run again).
 local function activity()
 	for _, f in ipairs(I.registry("registered_globalsteps")) do
 		if f ~= after_step then
 			return "busy"
 		end
 	end
-	if #I.registry("registered_abms") > 0 or #I.pending_emerges > 0 or #I.disconnects > 0
-		or #I.unlisted_objects > 0 or #I.objects_where(function(o)
+	if #I.pending_emerges > 0 or #I.disconnects > 0 or #I.unlisted_objects > 0
+		or #I.objects_where(function(o)
 			return o.kind == "entity" and not o.removed
 		end) > 0 then
 		return "busy"
+	end
+	if #I.registry("registered_abms") > 0 then
+		return "abms"
 	end
 	local n, wait = I.after_pending()
 	wait = n > 0 and wait or huge
@@ -325,21 +328,30 @@ local function activity()
 	return "timers", wait
 end
 
+local ABM_STEP = 1.0
+
 -- The judge's soak (vf_luanti.checks): after a task's scenarios the server runs on, as a real one
 -- does, and an error in any later step would crash it. The first `seconds` run in steps of `dtime`
--- (the engine's dedicated-server step), then on to `horizon` seconds in steps of `coarse`. While
--- only timers are pending, time jumps to the next one due; once nothing can run, to the end.
+-- (the engine's dedicated-server step), then on to `horizon` seconds in steps of `coarse`. Steps are
+-- 1 s while ABMs are the finest thing that can run (the engine's ABM interval); while only timers
+-- are pending, time jumps to the next one due; once nothing can run, to the end.
 -- Stops at the first new error. Returns the number of steps run.
 function I.soak(seconds, dtime, horizon, coarse)
 	local errors, t, steps = I.error_events, 0, 0
+	local act, wait, recheck = nil, nil, 0
 	while t < horizon - 1e-9 do
-		local act, wait = activity()
+		if act ~= "busy" or t >= recheck then -- a busy world is looked at again each game second
+			act, wait = activity()
+			recheck = t + ABM_STEP
+		end
 		if act == "quiet" then
 			I.advance_time(horizon - t)
 			break
 		end
 		local dt = t < seconds and dtime or coarse
-		if act == "timers" and wait > dt then
+		if act == "abms" and dt < ABM_STEP then
+			dt = ABM_STEP
+		elseif act == "timers" and wait > dt then
 			dt = wait
 		end
 		if dt > horizon - t then
