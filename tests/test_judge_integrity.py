@@ -15,7 +15,8 @@ from vf_luanti.rubric import load_rubric
 from vf_luanti.scoring import score, score_many, task_credit
 from vf_luanti.tasks import Task, get_task
 
-GREET = 'minetest.register_on_joinplayer(function(p) minetest.chat_send_player(p:get_player_name(), "hi") end)\n'
+GREET = ('minetest.register_on_joinplayer(function(p) '
+         'minetest.chat_send_player(p:get_player_name(), "hi") end)\n')
 
 
 def task(checks: list[dict], reference: str = GREET, family: str = "scaffold", input: str = "") -> Task:
@@ -112,7 +113,8 @@ NODE_IS_STONE = {"kind": "scenario", "desc": "joining places stone at the origin
     {"do": "join", "player": "p"},
     {"expect": "lua", "code": "return minetest.get_node({x = 0, y = 0, z = 0}).name == 'mymod:stone'"}]}
 STONE = 'minetest.register_node("mymod:stone", {description = "Stone"})\n'
-PLACES = STONE + 'minetest.register_on_joinplayer(function() minetest.set_node({x=0,y=0,z=0}, {name="mymod:stone"}) end)\n'
+PLACES = STONE + ('minetest.register_on_joinplayer(function() '
+                  'minetest.set_node({x=0,y=0,z=0}, {name="mymod:stone"}) end)\n')
 
 
 @pytest.mark.parametrize("tamper", [
@@ -130,10 +132,12 @@ def test_a_check_snippet_cannot_be_fooled_by_replaced_api(tamper):
 
 
 def test_a_replaced_itemstack_method_does_not_fool_a_check():
-    check = {"kind": "lua", "desc": "a stack of 5", "code": "return ItemStack('mymod:stone 5'):get_count() == 5"}
+    check = {"kind": "lua", "desc": "a stack of 5",
+             "code": "return ItemStack('mymod:stone 5'):get_count() == 5"}
     hack = STONE + 'getmetatable(ItemStack("")).get_count = function() return 0 end'
     assert score(task([check], reference=STONE), fenced(hack)).passed  # the check sees the real method
-    lie = {"kind": "lua", "desc": "count is 99", "code": "return ItemStack('mymod:stone 5'):get_count() == 99"}
+    lie = {"kind": "lua", "desc": "count is 99",
+           "code": "return ItemStack('mymod:stone 5'):get_count() == 99"}
     faked = STONE + 'getmetatable(ItemStack("")).get_count = function() return 99 end'
     assert not score(task([lie], reference=STONE), fenced(faked)).passed
 
@@ -187,7 +191,8 @@ def test_hidden_globals_are_found():
               '__index = function(t, k) return hide[k] end})\nhelper = 1\n' + GREET)
     plain = "helper = 1\n" + GREET
     paired = 'local real = pairs pairs = function(t) return real({}) end\nhelper = 1\n' + GREET
-    assert not any(s.passed for s in score_many([(t, fenced(hidden)), (t, fenced(plain)), (t, fenced(paired))]))
+    scores = score_many([(t, fenced(hidden)), (t, fenced(plain)), (t, fenced(paired))])
+    assert not any(s.passed for s in scores)
 
 
 def test_a_warning_flood_does_not_hide_a_deprecation():
@@ -199,7 +204,8 @@ def test_a_warning_flood_does_not_hide_a_deprecation():
 
 
 def test_debug_output_counts_by_any_alias_at_any_time():
-    s = score(task([SAYS_HI]), fenced("local log = print\n" + GREET.replace("function(p)", "function(p) log('x')")))
+    chatty = "local log = print\n" + GREET.replace("function(p)", "function(p) log('x')")
+    s = score(task([SAYS_HI]), fenced(chatty))
     assert s.passed and s.components["code_quality"] < 1
     assert any("debug output" in f for f in s.feedback)
 
@@ -232,7 +238,8 @@ def test_calls_are_counted_by_any_alias_and_never_for_the_judge():
 def test_intent_checks_are_validated():
     for bad in ({"kind": "code", "desc": "x"}, {"kind": "code", "desc": "x", "uses": ["not a name"]},
                 {"kind": "code", "desc": "x", "at_most": {"f": -1}}, {"kind": "calls", "desc": "x"},
-                {"kind": "calls", "desc": "x", "fn": "a:b"}, {"kind": "globals", "desc": "x", "allowed": "m"}):
+                {"kind": "calls", "desc": "x", "fn": "a:b"},
+                {"kind": "globals", "desc": "x", "allowed": "m"}):
         with pytest.raises(CheckError):
             validate_check(bad)
 
