@@ -12,7 +12,8 @@
    provenance): none may pass; reported per class with the mean reward of the do-nothing classes,
    which must stay under the targets of docs/rubrics.md;
 6. decontamination against a generated train sample, and template clones among the items
-   (vf_luanti.decontam).
+   (vf_luanti.decontam);
+7. hidden cases: no item may test only the values its instruction quotes (vf_luanti.hidden).
 
 All scoring goes through ``scoring.score_many`` (the sandbox worker pool, both cores).
 Exit status: 0 when everything holds, 1 when something does not, 2 for unreadable input.
@@ -138,6 +139,29 @@ def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) 
     }
 
 
+# --------------------------------------------------------------------------- step 7: hidden cases
+
+
+def flag_hidden_cases(tasks: list[Any], res: dict[str, Any]) -> int:
+    """Step 7 (vf_luanti.hidden): each flagged item gets a problem per hard-codable channel, each
+    family its count of flagged items (``hidden_flagged``); returns how many items are flagged."""
+    from ..hidden import findings
+
+    items = {it["id"]: it for it in res["items"]}
+    flagged = 0
+    for t in tasks:
+        found = findings(t)
+        it, fam = items[t.id], res["families"][t.family]
+        fam.setdefault("hidden_flagged", 0)
+        if not found:
+            continue
+        flagged += 1
+        fam["hidden_flagged"] += 1
+        fam["ok"] -= not it["problems"]
+        it["problems"] += [f"hidden cases: {f.describe()}" for f in found]
+    return flagged
+
+
 def _fmt_rate(r: float | None) -> str:
     return "   n/a" if r is None else f"{100 * r:5.1f}%"
 
@@ -159,6 +183,7 @@ def run_validate(args: argparse.Namespace) -> int:
     res["decontamination"] = dec.to_json()
     clones = template_clones(everything, among={t.id for t in tasks})  # selected items vs all items
     res["template_clones"] = [c.__dict__ for c in clones]
+    res["hidden_flagged"] = flag_hidden_cases(tasks, res)
     below = [i for f in res["families"].values() for i in f["below_target"]]
     problems = [it for it in res["items"] if it["problems"]]
     adv_ok = all(a["ok"] for a in res["adversarial"].values())
@@ -201,6 +226,8 @@ def run_validate(args: argparse.Namespace) -> int:
     )
     for o in dec.overlaps[:20]:
         print(f"  overlap {o.task_id} ({o.field}) with {', '.join(o.train_ids)}: {o.example}")
+    per_family = ", ".join(f"{n} {f['hidden_flagged']}" for n, f in sorted(res["families"].items()))
+    print(f"hidden cases: {res['hidden_flagged']} item(s) test only quoted values ({per_family})")
     print(f"template clones: {len(clones) or 'none'}")
     for c in clones:
         print(f"  clone {c.a} ~ {c.b} (code shape {c.code:.2f}, instruction shape {c.prose:.2f})")

@@ -1,0 +1,174 @@
+"""Hidden cases: no item may test only the values its instruction quotes (docs/tasks.md §6).
+
+An instruction that says "`/double 21` replies 42" and a check that runs only `/double 21` let an
+answer print "Result: 42" when it sees "21" and pass without doubling anything. A policy trained on
+the reward finds such answers, so ``vf-luanti data validate`` flags the item until a check drives
+the behaviour with a value the instruction does not state (``/double 7`` expects 14).
+
+The rule, over the item's behavioural checks (scenario steps, ``lua`` checks):
+
+1. **Driven inputs.** Each value a check feeds into behaviour that transforms input, grouped by the
+   *channel* it enters through (one rule per channel):
+
+   * a chat command's argument words (channel ``/cmd``), other chat text's words (``chat``),
+     leaving out the names of the scenario's players (an identity, not data);
+   * a submitted form field's value (``field <name>``: ``receive_fields`` and ``node_fields``);
+   * a ``set_meta`` value (``meta <key>``), a ``set_node`` param2 (``param2 <node>``), a ``set_hp``
+     value (``hp``), an entity's staticdata (``staticdata <entity>``);
+   * the literal arguments of a call to the mod's own API in Lua code (``mymod.f``): ``lua`` checks,
+     ``do``/``expect`` ``lua`` steps.
+
+   Positions, item names, player names, times and counts of repetitions are setup: an instruction
+   may quote them freely.
+2. **Pinned.** A scenario input counts only when an ``expect`` step follows it (an input whose
+   outcome nothing reads pins nothing); a Lua call is itself read by its check.
+3. **Keywords are not data.** A value other than a number that the gold answer itself names (a
+   string or a name in the reference, comments aside: ``param == "on"``, a button label, an item
+   name) belongs to a finite set the instruction must enumerate; a lookup table over it is a correct
+   answer, so it neither flags nor clears a channel. Empty values are edge cases, never data.
+4. **Quoted.** A value is quoted when it occurs in the instruction as a whole word (not inside a
+   longer word or number).
+5. A channel is **flagged** when it has data inputs and every one is quoted; an item is flagged when
+   any of its channels is. Items whose checks drive no data (registrations, fixed messages, events)
+   are never flagged.
+
+Pure Python over a Task: no scoring, no Lua.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .parse import lua_tokens, strip_lua_comments
+from .tasks import Task
+
+
+@dataclass(frozen=True)
+class Drive:
+    """One value a check feeds into the mod: ``where`` names the check (and step)."""
+
+    channel: str
+    value: str
+    where: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A channel whose every data input the instruction quotes: the hard-codable behaviour."""
+
+    channel: str
+    values: tuple[str, ...]
+    where: tuple[str, ...]
+
+    def describe(self) -> str:
+        vals = ", ".join(repr(v) for v in self.values)
+        return (
+            f"every input of {self.channel} is quoted in the instruction ({vals}; {'; '.join(self.where)}): "
+            "add a case with a value the instruction does not state"
+        )
+
+
+def _lua_call_args(code: str, mod: str) -> list[tuple[str, str]]:
+    """(function, literal) for each string/number literal in the arguments of a call to ``mod.f``
+    or ``mod:f`` (nested parentheses included, comments ignored)."""
+    toks = [t for t in lua_tokens(code) if t.kind not in ("space", "comment")]
+    out: list[tuple[str, str]] = []
+    for k, t in enumerate(toks):
+        if t.kind != "name" or t.text != mod or (k > 0 and toks[k - 1].text in (".", ":")):
+            continue
+        j, fn = k + 1, mod
+        while j + 1 < len(toks) and toks[j].text in (".", ":") and toks[j + 1].kind == "name":
+            fn += toks[j].text + toks[j + 1].text
+            j += 2
+        if fn == mod or j >= len(toks) or toks[j].text != "(":
+            continue
+        depth = 0
+        for n in range(j, len(toks)):
+            a = toks[n]
+            depth += a.text == "("
+            depth -= a.text == ")"
+            if depth == 0:
+                break
+            if a.kind == "number":  # a unary minus belongs to the value
+                unary = toks[n - 1].text == "-" and toks[n - 2].text in ("(", ",", "{", "=")
+                out.append((fn, "-" * unary + a.text))
+            elif a.kind == "string" and a.text[:1] in "\"'":
+                out.append((fn, a.text[1:-1]))
+    return out
+
+
+def driven_inputs(task: Task) -> list[Drive]:
+    """Every pinned data input of the item's behavioural checks (rules 1 and 2)."""
+    mod = task.mod_name
+    out: list[Drive] = []
+    for i, c in enumerate(task.checks):
+        label = f"checks[{i}] {c.get('desc', c['kind'])!r}"
+        if c["kind"] == "lua":
+            out += [Drive(fn, v, label) for fn, v in _lua_call_args(c["code"], mod)]
+        if c["kind"] != "scenario":
+            continue
+        steps = c["steps"]
+        players = {s["player"] for s in steps if s.get("do") == "join"}
+        for j, s in enumerate(steps):
+            if not any("expect" in later for later in steps[j + 1 :]) and "expect" not in s:
+                continue  # nothing reads what this input did
+            where = f"{label} step {j + 1}"
+            act = s.get("do") or ("lua" if s.get("expect") == "lua" else None)
+            found: list[tuple[str, str]] = []
+            if act == "chat":
+                msg = s["message"]
+                if msg.startswith("/"):
+                    cmd, _, args = msg[1:].partition(" ")
+                    found = [(f"/{cmd}", w) for w in args.split() if w not in players]
+                else:
+                    found = [("chat", w) for w in msg.split() if w not in players]
+            elif act in ("receive_fields", "node_fields"):
+                found = [(f"field {k}", str(v)) for k, v in s["fields"].items()]
+            elif act == "set_meta":
+                found = [(f"meta {s['key']}", str(s["value"]))]
+            elif act == "set_node" and "param2" in s:
+                found = [(f"param2 {s['node']}", str(s["param2"]))]
+            elif act == "set_hp":
+                found = [("hp", str(s["hp"]))]
+            elif act == "add_entity" and s.get("staticdata"):
+                found = [(f"staticdata {s['name']}", s["staticdata"])]
+            elif act == "lua":
+                found = _lua_call_args(s["code"], mod)
+            out += [Drive(ch, v, where) for ch, v in found]
+    return out
+
+
+def _word_re(value: str) -> re.Pattern[str]:
+    """``value`` as a whole word: no letter, digit or underscore on either side, and no digit
+    continuing a number ("2" is not quoted by "2.5", nor "21" by "210")."""
+    return re.compile(r"(?<![\w.])" + re.escape(value) + r"(?![\w]|\.\d)")
+
+
+def _keywords(reference: str) -> str:
+    """The reference's names and string contents, one per line: what rule 3 searches."""
+    toks = lua_tokens(strip_lua_comments(reference))
+    return "\n".join(t.text.strip("\"'[]=") for t in toks if t.kind in ("name", "string"))
+
+
+_NUMBER = re.compile(r"^[-+]?[\d.,]+$")
+
+
+def _is_keyword(value: str, keywords: str) -> bool:
+    return not _NUMBER.match(value) and _word_re(value).search(keywords) is not None
+
+
+def findings(task: Task) -> list[Finding]:
+    """The item's flagged channels (rules 3-5), in the order their first input occurs."""
+    keywords = _keywords(task.reference)
+    channels: dict[str, list[Drive]] = {}
+    for d in driven_inputs(task):
+        if d.value.strip() and not _is_keyword(d.value, keywords):
+            channels.setdefault(d.channel, []).append(d)
+    out = []
+    for ch, drives in channels.items():
+        if all(_word_re(d.value).search(task.instruction) for d in drives):
+            values = tuple(dict.fromkeys(d.value for d in drives))
+            where = tuple(dict.fromkeys(d.where for d in drives))
+            out.append(Finding(ch, values, where))
+    return out
