@@ -218,7 +218,7 @@ def engine_score(task: Task, completion: str) -> Score:
     from . import oracle
     from .checks import REGISTRY_KINDS, CheckResult, Registry, run_check
     from .parse import extract_code
-    from .scoring import WARNING_PENALTY, combine, score, task_credit
+    from .scoring import combine, score, verdict
 
     try:
         emulated = score(task, completion)
@@ -263,27 +263,12 @@ def engine_score(task: Task, completion: str) -> Score:
                 )
         for r, e in zip(results, emulated_checks or [{}] * len(results), strict=True):
             r.baseline = bool(e.get("baseline"))
-        n_pass = sum(r.passed for r in results)
-        passed = n_pass == len(results) and emulated_checks != [] and not any(
-            f.startswith("the server crashed") for f in emulated.feedback)
-        comp["task_completion"] = task_credit([r.passed for r in results], [r.baseline for r in results])
-        warnings = [w.message for w in report.warnings]
-        comp["api_usage"] = max(0.0, 1.0 - WARNING_PENALTY * len(warnings))
-        comp["code_quality"] = emulated.components["code_quality"]
-        feedback.insert(
-            0,
-            f"{n_pass}/{len(results)} checks passed "
-            f"({n_engine} judged by the engine, the rest by the emulator)",
-        )
-        feedback += [r.feedback for r in results if not r.passed] + [f"warning: {w}" for w in warnings[:10]]
-        feedback += [f for f in emulated.feedback if f.startswith("code quality:")]
-        return Score(
-            reward=combine(task.family, comp, passed),
-            passed=passed,
-            components=comp,
-            feedback=feedback,
-            checks=[r.to_dict() for r in results],
-        )
+        crash = next((f.split(": ", 1)[-1] for f in emulated.feedback if f.startswith("the server crashed")),
+                     None)
+        quality_notes = [f for f in emulated.feedback if f.startswith("code quality:")]
+        return verdict(task.family, results, [w.message for w in report.warnings],
+                       emulated.components["code_quality"], [*feedback, *quality_notes], crash,
+                       summary=f" ({n_engine} judged by the engine, the rest by the emulator)")
     except Exception as exc:  # the engine missing or failing must not reach a trainer
         return Score.zero(f"engine scoring failed: {type(exc).__name__}: {exc}", failure="engine_error")
 

@@ -31,10 +31,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .rubric import COMPONENTS, load_rubric
 from .tasks import Task, TaskError, get_task, task_text
+
+if TYPE_CHECKING:
+    from .checks import CheckResult
 
 JOB = "vf_luanti.scoring:score_job"
 EMPTY_MOD = "-- an empty mod\n"
@@ -236,27 +239,31 @@ def _score_in_worker(payload: dict[str, Any]) -> Score:
     results = session.run_all()
     for r, b in zip(results, _baseline_passes(task.json_text), strict=True):
         r.baseline = b
+    quality, qnotes = _quality(parsed.code, task.reference, session.new_globals(), session.output)
+    return verdict(task.family, results, session.warnings, quality, [*feedback, *qnotes], session.crash)
+
+
+def verdict(family: str, results: list[CheckResult], warnings: list[str], quality: float,
+            notes: list[str], crash: str | None = None, summary: str = "") -> Score:
+    """The Score of an answer that loaded: every path that judges a loaded mod (the sandboxed
+    emulator here, the real engine in vf_luanti.environment.engine_score) builds it here, so the
+    components, ``passed`` and the feedback mean the same everywhere. ``notes`` (parser and
+    code-quality notes) follow the failed checks and warnings; ``summary`` extends the first line."""
     n_pass = sum(r.passed for r in results)
-    passed = n_pass == len(results) and session.crash is None
-    comp["task_completion"] = task_credit([r.passed for r in results], [r.baseline for r in results])
-    warnings = session.warnings
-    comp["api_usage"] = max(0.0, 1.0 - WARNING_PENALTY * len(warnings))
-    comp["code_quality"], qnotes = _quality(
-        parsed.code, task.reference, session.new_globals(), session.output
-    )
-    feedback.extend(r.feedback for r in results if not r.passed)
-    feedback.extend(f"warning: {w}" for w in warnings[:10])
-    feedback.extend(qnotes)
-    feedback.insert(0, f"{n_pass}/{len(results)} checks passed")
-    if session.crash:
-        feedback.insert(1, f"the server crashed while running on after the checks: {session.crash}")
-    return Score(
-        reward=combine(task.family, comp, passed),
-        passed=passed,
-        components=comp,
-        feedback=feedback,
-        checks=[r.to_dict() for r in results],
-    )
+    passed = n_pass == len(results) and crash is None
+    comp = {
+        "syntax": 1.0,
+        "api_usage": max(0.0, 1.0 - WARNING_PENALTY * len(warnings)),
+        "task_completion": task_credit([r.passed for r in results], [r.baseline for r in results]),
+        "code_quality": quality,
+    }
+    feedback = [f"{n_pass}/{len(results)} checks passed{summary}"]
+    if crash:
+        feedback.append(f"the server crashed while running on after the checks: {crash}")
+    feedback += [r.feedback for r in results if not r.passed] + [f"warning: {w}" for w in warnings[:10]]
+    feedback += notes
+    return Score(reward=combine(family, comp, passed), passed=passed, components=comp, feedback=feedback,
+                 checks=[r.to_dict() for r in results])
 
 
 # --------------------------------------------------------------------------- in the parent
