@@ -27,7 +27,9 @@ The rule, over the item's behavioural checks (scenario steps, ``lua`` checks):
    name) belongs to a finite set the instruction must enumerate; a lookup table over it is a correct
    answer, so it neither flags nor clears a channel. Empty values are edge cases, never data.
 4. **Quoted.** A value is quoted when it occurs in the instruction as a whole word (not inside a
-   longer word or number).
+   longer word or number). A number that occurs elsewhere in the text by coincidence ("cracky = 3"
+   and a param2 of 3) counts too: the judge cannot tell an example from a coincidence, and another
+   value is a cheap fix that makes the item stronger anyway.
 5. A channel is **flagged** when it has data inputs and every one is quoted; an item is flagged when
    any of its channels is. Items whose checks drive no data (registrations, fixed messages, events)
    are never flagged.
