@@ -11,7 +11,7 @@ from .runtime import STARTUP_STEPS, LuanRuntime, RuntimeLimits
 
 def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None, startup_steps: int = STARTUP_STEPS,
              luanti_version: str | None = None, runtime: LuanRuntime | None = None,
-             observe: tuple[str, ...] = ()) -> tuple[LoadReport, LuanRuntime]:
+             observe: tuple[str, ...] = (), restore: str | None = None) -> tuple[LoadReport, LuanRuntime]:
     """Load ``mods`` (any order; dependency order is applied) in a fresh runtime: ``runtime`` when
     given (a new one, e.g. ``LuanRuntime.sibling()``), else a new ``LuanRuntime(limits)``.
 
@@ -21,7 +21,9 @@ def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None, startup_steps
     driver, task checks) can go on to run callbacks in the same simulated server.
     ``luanti_version`` ("5.9") is the release the mods target: API names newer than it are absent
     (default: the oracle's 5.6.1). ``observe`` names engine functions whose calls are counted from
-    before the first mod loads (the judge's ``calls`` checks, ``World.call_counts``).
+    before the first mod loads (the judge's ``calls`` checks, ``World.call_counts``). ``restore`` is
+    what a stopped world saved (``World.persist``): the new world starts from it, as a restarted
+    server does, before the first mod loads (mods read their storage while loading).
     """
     order, missing = load_order(mods)
     rt = runtime or LuanRuntime(limits)
@@ -29,6 +31,8 @@ def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None, startup_steps
         raise ValueError(f'Luanti version must look like "5.9" or "5.9.1", got {luanti_version!r}')
     if observe:
         rt.call("observe", " ".join(observe))
+    if restore is not None:
+        rt.call("restore", restore)
     rt.load_mods(order, startup_steps=startup_steps)
     report = LoadReport.from_dict(rt.report())
     for name, deps in missing.items():

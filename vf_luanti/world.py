@@ -13,6 +13,7 @@ driver itself (an unknown player, a bad position) raises ``WorldError``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -307,6 +308,25 @@ class World:
         """Every live object (players and entities) by id."""
         return _list(self._call("objects")["objects"])
 
+    # -- restart ------------------------------------------------------------------------------
+
+    def persist(self) -> str:
+        """Stop the server as the engine does and return what it saved (opaque; pass it to
+        ``load_world(restore=...)`` to start the server again from it).
+
+        Connected players are saved, then the on_shutdown callbacks run (on_leaveplayer does not:
+        5.6.1 saves and kicks players without it), then static entities are deactivated
+        (get_staticdata, on_deactivate). Saved: mod storage, the map (nodes, node metadata and
+        inventories, node timers, static entities), players (position, HP, inventory, metadata),
+        auth, the time and files in the world directory; not saved: Lua variables, after() jobs,
+        detached inventories, non-static entities. A Lua error in a callback is recorded, as
+        usual, in ``errors()``. The world is stopped afterwards (no more steps, no soak).
+        """
+        state = self.runtime.call("persist")
+        if not state.startswith(("return", "local")):  # a driver error comes back as JSON
+            raise WorldError(json.loads(state).get("error", "persist failed"))
+        return state
+
     # -- diagnostics and checks -----------------------------------------------------------------
 
     def errors(self, since: int = 0) -> list[Diagnostic]:
@@ -337,16 +357,17 @@ class World:
 
 def load_world(mods: list[Mod], limits: RuntimeLimits | None = None, luanti_version: str | None = None,
                runtime: LuanRuntime | None = None, startup_steps: int = 0,
-               observe: tuple[str, ...] = ()) -> tuple[LoadReport, World]:
+               observe: tuple[str, ...] = (), restore: str | None = None) -> tuple[LoadReport, World]:
     """Load ``mods`` (dependency order applied) and return the load report and the world
     (in ``runtime`` when given: a fresh one, as for ``run_mods``).
 
     ``startup_steps`` server steps run after loading, as the engine's start-up does (task checks
     pass the engine's count, so an error in ``after(0, ...)`` or a globalstep fails the load); the
     default 0 keeps the clock at zero for driving the world by hand. ``observe``: engine functions
-    whose calls ``World.call_counts`` counts, by any alias (run_mods)."""
+    whose calls ``World.call_counts`` counts, by any alias (run_mods). ``restore``: the state a
+    stopped world saved (``World.persist``), to start this one from it (a restart)."""
     report, rt = run_mods(mods, limits, startup_steps=startup_steps, luanti_version=luanti_version,
-                          runtime=runtime, observe=observe)
+                          runtime=runtime, observe=observe, restore=restore)
     return report, World(rt)
 
 

@@ -14,7 +14,9 @@ from .registry import Registry, _item_string
 from .schema import _slot
 
 if TYPE_CHECKING:
+    from ..report import LoadReport
     from ..runtime import LuanRuntime
+    from ..world import World
 
 
 _CALLBACK_TABLES = {e: f"registered_{e}s" for e in CALLBACK_EVENTS} | {
@@ -53,23 +55,64 @@ def _item_count(stacks: list[str], item: str) -> int:
 
 
 class CheckWorld:
-    """One loaded copy of the completion: the registry, a World over it, and what it recorded."""
+    """One loaded copy of the completion: the registry, a World over it, and what it recorded.
+
+    ``mods`` are stand-in mods ({"name", "code"}, a scenario's ``mods`` key) loaded before the
+    completion, which lists them as optional dependencies (as a game's ``default`` would be). A
+    ``restart`` step replaces ``world`` with a new server started from what the old one saved;
+    the stopped ones stay in ``stopped`` (their output and warnings still count, they are not soaked).
+    """
 
     def __init__(self, code: str, mod_name: str, luanti_version: str | None = None,
-                 runtime: LuanRuntime | None = None, observe: tuple[str, ...] = ()) -> None:
+                 runtime: LuanRuntime | None = None, observe: tuple[str, ...] = (),
+                 mods: tuple[dict[str, str], ...] = ()) -> None:
         from ..mods import mod_from_source
-        from ..runtime import STARTUP_STEPS
-        from ..world import load_world
 
-        self.report, self.world = load_world([mod_from_source(code, name=mod_name)],
-                                             luanti_version=luanti_version, runtime=runtime,
-                                             startup_steps=STARTUP_STEPS, observe=observe)
+        stand_ins = [mod_from_source(m["code"], name=m["name"]) for m in mods]
+        for m in stand_ins:
+            m.group = 0  # like a game's mods: listed before the completion
+        main = mod_from_source(code, name=mod_name)
+        main.optional_depends = [m.name for m in stand_ins]
+        self._mods = [*stand_ins, main]
+        self._version, self._observe = luanti_version, observe
+        self.stopped: list[World] = []
+        self.report, self.world = self._start(runtime)
         # A proxy, not a reference cycle: the Lua state is then freed as soon as the session drops
         # this world (the pool does it between jobs), not by the cycle collector in a later job.
         self.registry = Registry(self.report.registered, weakref.proxy(self))
         self.entities: dict[str, int | None] = {}
         self.commands: dict[str, dict[str, Any]] = {}  # player -> what their last chat command returned
         self._errors_seen = len(self.report.errors)
+
+    def _start(self, runtime: LuanRuntime | None, restore: str | None = None) -> tuple[LoadReport, World]:
+        from ..runtime import STARTUP_STEPS
+        from ..world import load_world
+
+        return load_world(self._mods, luanti_version=self._version, runtime=runtime,
+                          startup_steps=STARTUP_STEPS, observe=self._observe, restore=restore)
+
+    @property
+    def worlds(self) -> list[World]:
+        """Every server of this load, the stopped ones first."""
+        return [*self.stopped, self.world]
+
+    def restart(self) -> str | None:
+        """Stop the server (World.persist) and start a new one from what it saved, in a sibling
+        world of the same Lua state; returns why the new one failed, if it did. Entity handles and
+        the record of chat commands belong to the old server and are dropped."""
+        errs_before = len(self.world.errors())
+        state = self.world.persist()
+        errs = [str(e) for e in self.world.errors(errs_before)]
+        if errs:
+            return "the mod raised an error while the server shut down: " + errs[0]
+        self.stopped.append(self.world)
+        report, self.world = self._start(self.world.runtime.sibling(), state)
+        self.entities, self.commands = {}, {}
+        self._errors_seen = len(report.errors)
+        if not report.ok:
+            why = report.errors[0] if report.errors else "the load failed"
+            return f"after the restart the mods did not load: {why}"
+        return None
 
     # registry reads for Registry ------------------------------------------------------------
     def registered(self, table: str, name: str) -> Any:
@@ -93,7 +136,7 @@ class CheckWorld:
         return [str(e) for e in errs]
 
     def warnings(self) -> list[str]:
-        return [str(w) for w in self.world.warnings()]
+        return [str(w) for world in self.worlds for w in world.warnings()]
 
     # lua assertions ---------------------------------------------------------------------------
     def assert_lua(self, code: str) -> str | None:
@@ -142,6 +185,8 @@ class CheckWorld:
         if act == "join":
             res = w.join_player(s["player"], s.get("privs"))
             return None if res.get("ok") else f"player {s['player']} could not join: {res.get('refused')}"
+        if act == "restart":
+            return self.restart()
         if act == "leave":
             w.leave_player(s["player"])
         elif act == "set_node":

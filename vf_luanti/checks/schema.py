@@ -3,6 +3,7 @@ never reaches a worker)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .base import CALLBACK_EVENTS, CRAFT_TYPES, ITEM_TYPES, KINDS, CheckError
@@ -65,6 +66,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "set_meta": (("pos", "key", "value"), ()),
     "move_item": (("player", "from", "to"), ("count",)),
     "lua": (("code",), ()),
+    "restart": ((), ()),
 }
 #: Expectations: name -> (required keys, optional keys).
 EXPECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -145,6 +147,24 @@ def _validate_step(s: Any, where: str) -> None:
         raise CheckError(f"{where}: 'dtime' must be a number in [0.001, 10]")
 
 
+#: Most stand-in mods one scenario may load.
+MAX_STAND_INS = 4
+
+
+def _validate_stand_ins(mods: Any) -> None:
+    """A scenario's ``mods``: stand-ins for mods the task's mod may use (optional dependencies)."""
+    if not isinstance(mods, list) or len(mods) > MAX_STAND_INS:
+        raise CheckError(f"'mods' must be a list of at most {MAX_STAND_INS} stand-in mods")
+    names = set()
+    for i, m in enumerate(mods):
+        if not (isinstance(m, dict) and set(m) == {"name", "code"} and isinstance(m["code"], str)
+                and isinstance(m["name"], str) and re.fullmatch(r"[a-z0-9_]+", m["name"])):
+            raise CheckError(f'mods[{i}]: must be {{"name": a mod name of [a-z0-9_], "code": its init.lua}}')
+        if m["name"] in names:
+            raise CheckError(f"mods[{i}]: mod {m['name']!r} is given twice")
+        names.add(m["name"])
+
+
 def validate_check(c: Any, family: str = "scaffold") -> None:
     """Raise CheckError when ``c`` is not a valid check (the message says which key and why)."""
     if not isinstance(c, dict):
@@ -210,7 +230,8 @@ def validate_check(c: Any, family: str = "scaffold") -> None:
             raise CheckError(f"'event' must be one of {', '.join(CALLBACK_EVENTS)}")
         validate_matcher(c.get("count", {"$range": [1, 1000]}), "count")
     elif kind == "scenario":
-        _allowed(c, ("steps",))
+        _allowed(c, ("steps", "mods"))
+        _validate_stand_ins(c.get("mods", []))
         steps = _need(c, "steps", list, "a list of steps")
         if not any("expect" in s for s in steps if isinstance(s, dict)):
             raise CheckError("a scenario needs at least one 'expect' step")

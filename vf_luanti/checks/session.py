@@ -106,13 +106,15 @@ class CheckSession:
     def output(self) -> list[str]:
         """Debug output of every load of this session, at load time and while the checks and the
         soak ran (print by any alias, core.log without a level): lines the engine would print."""
-        return [line for cw in self._worlds for line in cw.world.output() if not _LEVEL_PREFIX.match(line)]
+        return [line for cw in self._worlds for w in cw.worlds for line in w.output()
+                if not _LEVEL_PREFIX.match(line)]
 
-    def _load(self, code: str, runtime: LuanRuntime | None = None) -> CheckWorld:
-        """A fresh world with ``code`` loaded as the task's mod, for the task's Luanti version,
-        counting the calls the task's ``calls`` checks ask about."""
+    def _load(self, code: str, runtime: LuanRuntime | None = None,
+              mods: tuple[dict[str, str], ...] = ()) -> CheckWorld:
+        """A fresh world with ``code`` loaded as the task's mod (after the stand-in ``mods``), for
+        the task's Luanti version, counting the calls the task's ``calls`` checks ask about."""
         observe = tuple(dict.fromkeys(c["fn"] for c in self.task.checks if c["kind"] == "calls"))
-        return CheckWorld(code, self.task.mod_name, self.task.luanti_version, runtime, observe)
+        return CheckWorld(code, self.task.mod_name, self.task.luanti_version, runtime, observe, mods)
 
     def new_globals(self) -> list[str]:
         """Globals the mod created while loading (read before any scenario runs in the main world)."""
@@ -128,16 +130,17 @@ class CheckSession:
         """Run every check; scenarios each get a freshly loaded world so they cannot affect one another.
 
         The checks on the main world run first, then the scenarios, then ``warnings`` checks (they
-        see the warnings of every scenario run). The last scenario runs in the main world itself
-        when nothing has changed it since its load (no ``lua`` check ran there): that world is
-        exactly what a fresh load would give, and one load fewer per sample. The other scenarios
-        load into sibling worlds of the main world's Lua state (``LuanRuntime.sibling``).
+        see the warnings of every scenario run). The last scenario without stand-in ``mods`` runs
+        in the main world itself when nothing has changed it since its load (no ``lua`` check ran
+        there): that world is exactly what a fresh load would give, and one load fewer per sample.
+        The other scenarios load (with their stand-in mods) into sibling worlds of the main world's
+        Lua state (``LuanRuntime.sibling``).
         """
         checks = self.task.checks
         rank = {"scenario": 1} | dict.fromkeys(SESSION_KINDS, 2)
         order = sorted(range(len(checks)), key=lambda i: rank.get(checks[i]["kind"], 0))
-        scenarios = [i for i in order if checks[i]["kind"] == "scenario"]
-        reuse_main = scenarios[-1] if scenarios and not any(c["kind"] == "lua" for c in checks) else None
+        plain = [i for i in order if checks[i]["kind"] == "scenario" and not checks[i].get("mods")]
+        reuse_main = plain[-1] if plain and not any(c["kind"] == "lua" for c in checks) else None
         results: dict[int, CheckResult] = {}
         for i in order:
             c = checks[i]
@@ -150,7 +153,7 @@ class CheckSession:
             if i == reuse_main:
                 self.new_globals()
             elif c["kind"] == "scenario":  # a new world beside the main one, in its Lua state
-                cw = self._load(self.code, self.main.world.runtime.sibling())
+                cw = self._load(self.code, self.main.world.runtime.sibling(), tuple(c.get("mods", ())))
                 self._worlds.append(cw)
             ctx = {"mod_name": self.task.mod_name}
             if c["kind"] == "preserve":
@@ -165,9 +168,10 @@ class CheckSession:
         return [results[i] for i in range(len(checks))]
 
     def _soak(self) -> None:
-        """Every world runs on as a server would after its checks (an hour of game time): a runtime
-        error there (a late ``after`` job, a globalstep, an entity step) would crash the real server,
-        so it is recorded in ``crash`` and the sample cannot pass."""
+        """Every world still running runs on as a server would after its checks (an hour of game
+        time): a runtime error there (a late ``after`` job, a globalstep, an entity step) would crash
+        the real server, so it is recorded in ``crash`` and the sample cannot pass. A server a
+        ``restart`` step stopped is not soaked: the one started in its place is."""
         self._soaked = True
         for cw in self._worlds:
             errs = cw.world.soak(SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE)
@@ -185,7 +189,7 @@ class CheckSession:
         """A check on the whole session: ``warnings`` (every warning recorded) or ``calls`` (the
         calls of an engine function in every world)."""
         if c["kind"] == "calls":
-            n = sum(cw.world.call_counts().get(c["fn"], 0) for cw in self._worlds)
+            n = sum(w.call_counts().get(c["fn"], 0) for cw in self._worlds for w in cw.worlds)
             want = c.get("count", {"$range": [1, 10**9]})
             return outcome(c, match(want, n, f"number of calls of {c['fn']}"))
         lacks = c.get("lacks")

@@ -41,6 +41,7 @@ local FILES = {
 	"deprecated.lua",     -- core.env and other deprecated names real mods still use
 	"modload.lua",        -- host side: loading mods in order, load-time phases
 	"driver.lua",         -- host side: the event driver (join, place, dig, punch, right-click, steps)
+	"persist.lua",        -- host side: server shutdown and restart from what the databases kept
 	"report.lua",         -- host side: the registry report as JSON
 }
 

@@ -18,6 +18,7 @@ local api = I.api
 -- Called by modload when the server environment starts (after on_mods_loaded).
 function I.start_environment()
 	I.builtin_entities()
+	I.activate_saved_objects() -- a restarted world's static entities (persist.lua)
 end
 
 local function json(v)
@@ -1062,7 +1063,7 @@ local function with_pristine_methods(f)
 	end
 	return res
 end
-local CHECK_CHUNK = "@builtin/driver.lua"
+local CHECK_CHUNK = H.debug.getinfo(1, "S").source -- check code runs as this file: never shown to mods
 
 -- eval(code, in_mods_env): run check code and return its first result as JSON: in the check
 -- environment, or in the mods' environment when `in_mods_env` is true (a setup step acting as

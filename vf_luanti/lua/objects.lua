@@ -1243,6 +1243,7 @@ function I.new_player(name, pos)
 	o.hotbar_itemcount = 8
 	o.look = {}
 	o.inventory_formspec, o.formspec_prepend = "", ""
+	I.generate_chunk_at(o.pos) -- the chunk the player joins in (mapgen.lua)
 	return o
 end
 
@@ -1531,7 +1532,9 @@ local function initial_properties(proto)
 end
 
 -- core.add_entity: a LuaEntity whose metatable is the registered prototype; on_activate runs at once.
-function I.add_entity(pos, name, staticdata, dtime_s)
+-- `saved` (a static object loaded from the map, persist.lua): its hp, velocity and rotation, set
+-- before on_activate as LuaEntitySAO's constructor reads them from the static data.
+function I.add_entity(pos, name, staticdata, dtime_s, saved)
 	local o = new_object("entity", read_v3f(pos))
 	o.entity_name = name
 	local proto = rawget(I.registry("registered_entities"), name)
@@ -1544,6 +1547,9 @@ function I.add_entity(pos, name, staticdata, dtime_s)
 	end
 	o.properties = initial_properties(proto)
 	o.hp = o.properties.hp_max
+	if saved then
+		o.hp, o.velocity, o.rotation = saved.hp, read_v3f(saved.velocity), read_v3f(saved.rotation)
+	end
 	local ent = setmetatable({ object = o.ref }, proto)
 	o.luaentity = ent
 	local ents = rawget(core, "luaentities")

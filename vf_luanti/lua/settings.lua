@@ -313,6 +313,11 @@ function Storage:equals(other)
 end
 
 local storages = {}
+-- The mod storage database: mod -> its key/value strings. A restarted world starts from what the
+-- last one saved (persist.lua), before any mod loads; a mod's StorageRef then works on its entry,
+-- whose record is read at saving (from_table replaces rec.data).
+I.mod_storage = {}
+I.storage_records = {}
 
 function core.get_mod_storage()
 	local mod = I.current_mod
@@ -321,8 +326,23 @@ function core.get_mod_storage()
 	end
 	local s = storages[mod]
 	if not s then
-		s = new_storage({ data = {}, mod = mod })
+		local rec = { data = I.mod_storage[mod] or {}, mod = mod }
+		s = new_storage(rec)
 		storages[mod] = s
+		I.mod_storage[mod] = nil
+		I.storage_records[mod] = rec
 	end
 	return s
+end
+
+-- Every mod's key/value strings, as the database holds them (opened storages read live).
+function I.mod_storage_fields()
+	local out = {}
+	for mod, data in pairs(I.mod_storage) do
+		out[mod] = data
+	end
+	for mod, rec in pairs(I.storage_records) do
+		out[mod] = rec.data
+	end
+	return out
 end

@@ -1,0 +1,220 @@
+-- persist.lua (host side): stopping the server and starting it again from what it saved (engine:
+-- Server::~Server and ServerEnvironment::~ServerEnvironment in src/server.cpp and
+-- src/serverenvironment.cpp; the databases of src/database/: the map (MapBlock nodes with param1/
+-- param2, node metadata and inventories, node timers, static objects), mod storage, players
+-- (PlayerDatabase: position, look, HP, breath, inventory lists, metadata) and auth, and the
+-- environment's metadata (game time, time of day, day count); files mods wrote under the world path).
+--
+-- api.persist() runs the engine's shutdown order and returns the saved state as text: connected
+-- players are saved (forced), then the register_on_shutdown callbacks run (players still listed:
+-- 5.6.1 only queues their disconnect, so on_leaveplayer is not run; what a callback changes in a
+-- player's data after that save is lost), then the environment deactivates its objects (static
+-- entities: get_staticdata, then on_deactivate(self, false)), and the map and mod storage are
+-- written last. Lua variables, core.after jobs, detached inventories and non-static entities are
+-- not saved. api.restore(text) gives a fresh world that state before any mod loads (mods read
+-- their storage while loading); saved static entities are activated when the environment starts.
+-- Nobody is online after a restart: players join again and get back what their record holds.
+local core, I = ...
+local H = I.host
+local type, tostring, pairs, ipairs, error = H.type, H.tostring, H.pairs, H.ipairs, H.error
+local sort = H.table.sort
+
+local api = I.api
+-- The emulation's serializer (serialize.lua), captured before any mod can replace it: strings
+-- round-trip byte for byte (%q) and numbers exactly (17 significant digits).
+local serialize = core.serialize
+
+local function copy(t)
+	local out = {}
+	for k, v in pairs(t or {}) do
+		out[k] = v
+	end
+	return out
+end
+
+-- An inventory as the databases write it: lists of itemstrings with their size and width.
+local function save_inventory(inv)
+	local lists = {}
+	for name, list in pairs(inv.lists) do
+		local items = {}
+		for i = 1, list.size do
+			items[i] = I.record_to_string(list.slots[i])
+		end
+		lists[name] = { size = list.size, width = list.width, items = items }
+	end
+	return lists
+end
+
+-- Items are read back as itemstrings are (aliases resolved, as ItemStack::deSerialize does).
+local function load_inventory(lists, location)
+	local inv = I.new_inventory(location)
+	for name, l in pairs(lists) do
+		local slots = {}
+		for i = 1, l.size do
+			slots[i] = I.parse_itemstring(l.items[i] or "")
+		end
+		inv.lists[name] = { size = l.size, width = l.width, slots = slots }
+	end
+	return inv
+end
+
+local function save_player(rec)
+	return { pos = copy(rec.pos), yaw = rec.yaw, pitch = rec.pitch, hp = rec.hp, breath = rec.breath,
+		inventory = save_inventory(rec.inventory), meta = copy(rec.meta) }
+end
+
+local function run_shutdown_callbacks()
+	for _, f in ipairs(I.registry("registered_on_shutdown")) do
+		I.set_origin(f)
+		I.callback("on_shutdown", f)
+	end
+end
+
+-- ServerEnvironment::deactivateFarObjects(true): every live entity goes; one whose static_save
+-- is not false is stored with its get_staticdata result, hp, velocity and rotation.
+local function deactivate_entities()
+	local ids = {}
+	for id, o in pairs(I.objects) do
+		if o.kind == "entity" and not o.removed then
+			ids[#ids + 1] = id
+		end
+	end
+	sort(ids)
+	local static = {}
+	for _, id in ipairs(ids) do
+		local o = I.objects[id]
+		local ent = o and not o.removed and o.luaentity
+		if ent then
+			if o.properties.static_save ~= false then
+				local staticdata = ""
+				if type(ent.get_staticdata) == "function" then
+					local res = { I.callback("luaentity_GetStaticdata", ent.get_staticdata, ent) }
+					staticdata = res[1] and type(res[2]) == "string" and res[2] or ""
+				end
+				static[#static + 1] = { name = o.entity_name, pos = copy(o.pos), staticdata = staticdata,
+					hp = o.hp, velocity = copy(o.velocity), rotation = copy(o.rotation) }
+			end
+			o.deactivated = true
+			if type(ent.on_deactivate) == "function" then
+				I.callback("luaentity_on_deactivate", ent.on_deactivate, ent, false)
+			end
+			I.remove_object(o)
+		end
+	end
+	return static
+end
+
+local function save_map()
+	local nodes, meta, timers = {}, {}, {}
+	for h, n in pairs(I.nodes) do
+		nodes[h] = { name = n.name, param1 = n.param1, param2 = n.param2 }
+	end
+	for h, m in pairs(I.node_meta) do
+		meta[h] = { fields = copy(m.fields), private = copy(m.private), inventory = save_inventory(m.inv) }
+	end
+	for h, t in pairs(I.node_timers) do
+		timers[h] = { timeout = t.timeout, elapsed = t.elapsed }
+	end
+	return nodes, meta, timers
+end
+
+-- Files the mods wrote into the world directory.
+local function world_files()
+	local files, prefix = {}, I.worldpath .. "/"
+	for path, text in pairs(I.vfs) do
+		if H.string.sub(path, 1, #prefix) == prefix then
+			files[path] = text
+		end
+	end
+	return files
+end
+
+api.persist = function()
+	if I.phase ~= "run" then
+		error("the server is not running", 0)
+	end
+	local players = {}
+	for name, rec in pairs(I.saved_players) do
+		players[name] = save_player(rec)
+	end
+	for _, name in ipairs(I.player_order) do
+		players[name] = save_player(I.players[name])
+	end
+	run_shutdown_callbacks()
+	local entities = deactivate_entities()
+	for _, name in ipairs(I.player_order) do
+		I.remove_object(I.players[name])
+	end
+	I.players, I.player_order = {}, {}
+	I.phase = "stopped"
+	local nodes, meta, timers = save_map()
+	local auth = {}
+	for name, entry in pairs(I.auth) do
+		auth[name] = copy(entry)
+		auth[name].privileges = copy(entry.privileges)
+	end
+	local storage = {}
+	for mod, data in pairs(I.mod_storage_fields()) do
+		storage[mod] = copy(data)
+	end
+	-- ASCII only (bytes >= 128 occur only inside string literals; written as escapes), so the text
+	-- crosses to the host and back unchanged whatever the mods stored.
+	return (H.string.gsub(serialize({
+		storage = storage, nodes = nodes, meta = meta, timers = timers, entities = entities,
+		players = players, known_players = copy(I.known_players), auth = auth, files = world_files(),
+		gametime = I.gametime, timeofday = I.timeofday, day_count = I.day_count,
+	}), "[\128-\255]", function(c)
+		return H.string.format("\\%03d", H.string.byte(c))
+	end))
+end
+
+local pending_entities = {}
+
+api.restore = function(text)
+	local chunk = H.loadstring(text, "=persisted")
+	if not chunk then
+		error("not a saved world state", 0)
+	end
+	H.setfenv(chunk, {})
+	local t = chunk()
+	for mod, data in pairs(t.storage) do
+		I.mod_storage[mod] = data
+	end
+	for h, n in pairs(t.nodes) do
+		I.nodes[h] = n
+	end
+	for h, m in pairs(t.meta) do
+		local x, y, z = I.unhash(h)
+		I.node_meta[h] = { fields = m.fields, private = m.private,
+			inv = load_inventory(m.inventory, { type = "node", pos = { x = x, y = y, z = z } }) }
+	end
+	for h, timer in pairs(t.timers) do
+		I.node_timers[h] = timer
+	end
+	for name, p in pairs(t.players) do
+		p.inventory = load_inventory(p.inventory, { type = "player", name = name })
+		I.saved_players[name] = p
+	end
+	for name in pairs(t.known_players) do
+		I.known_players[name] = true
+	end
+	for name, entry in pairs(t.auth) do
+		I.auth[name] = entry
+	end
+	for path, body in pairs(t.files) do
+		I.vfs[path] = body
+	end
+	I.gametime, I.timeofday, I.day_count = t.gametime, t.timeofday, t.day_count
+	pending_entities = t.entities
+	return true
+end
+
+-- When the environment starts: the saved static entities activate where they were, with their
+-- staticdata and dtime_s 0 (no game time passed between the save and the load).
+function I.activate_saved_objects()
+	local list = pending_entities
+	pending_entities = {}
+	for _, e in ipairs(list) do
+		I.callback("luaentity_Activate", I.add_entity, e.pos, e.name, e.staticdata, 0, e)
+	end
+end
