@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from vf_luanti.models import ChatResponder, broken_answer, completion_response, reference_answer
-from vf_luanti.tasks import load_tasks
+from vf_luanti.splits import load_tasks
 
 HOSTILE = (
     "```lua\nwhile true do end\n```",

@@ -29,7 +29,7 @@ def install(folder: Path) -> str:
 def _references() -> dict[str, str]:
     """Eval task user prompts mapped to their reference solutions as fenced Lua answers."""
     from vf_luanti.prompts import build_messages
-    from vf_luanti.tasks import load_tasks
+    from vf_luanti.splits import load_tasks
 
     return {build_messages(t)[-1]["content"]: f"```lua\n{t.reference}\n```" for t in load_tasks("eval")}
 

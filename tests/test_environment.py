@@ -20,7 +20,7 @@ from vf_luanti.environment import (
 )
 from vf_luanti.models import CORRUPTIONS, ChatResponder, broken_answer, reference_answer
 from vf_luanti.prompts import LUANTI_VERSION, build_messages, system_prompt
-from vf_luanti.tasks import load_tasks
+from vf_luanti.splits import load_tasks
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from vf_luanti import oracle
 from vf_luanti.check import run_mods
 from vf_luanti.mods import mod_from_source
-from vf_luanti.tasks import load_tasks
+from vf_luanti.splits import load_tasks
 
 
 def _engine_report(tmp_path: Path, name: str, code: str):

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.sandbox_jobs import children
-from vf_luanti.execution import FAILURES, Executor, Limits, mod_to_payload
-from vf_luanti.mods import mod_from_source
-from vf_luanti.tasks import load_tasks
+from vf_luanti.execution import FAILURES, Executor, Limits
+from vf_luanti.mods import mod_from_source, mod_to_payload
+from vf_luanti.splits import load_tasks
 
-CHECK = "vf_luanti.execution:check_job"
+CHECK = "vf_luanti.check:check_job"
 SCORE = "vf_luanti.scoring:score_job"
 #: A task whose scenarios after the first run in sibling worlds of the sample's Lua state.
 SCENARIO_TASK = next(t for t in load_tasks("eval") if sum(c["kind"] == "scenario" for c in t.checks) >= 3)

@@ -13,7 +13,8 @@ from vf_luanti.checks import CheckError, validate_check
 from vf_luanti.checks.intent import check_code, count_references
 from vf_luanti.rubric import load_rubric
 from vf_luanti.scoring import score, score_many, task_credit
-from vf_luanti.tasks import Task, get_task
+from vf_luanti.splits import get_task
+from vf_luanti.tasks import Task
 
 GREET = ('minetest.register_on_joinplayer(function(p) '
          'minetest.chat_send_player(p:get_player_name(), "hi") end)\n')

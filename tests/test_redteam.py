@@ -41,7 +41,7 @@ def nothing_kind(hack: dict[str, Any]) -> str:
 def score_corpus() -> tuple[list[Any], dict[str, Any]]:
     """Scores of every hack (in corpus order) and of each attacked task's gold answer, in one batch."""
     from vf_luanti.scoring import score_many
-    from vf_luanti.tasks import get_task
+    from vf_luanti.splits import get_task
 
     hacks = load_corpus()
     task_ids = sorted({h["task"] for h in hacks})
@@ -67,7 +67,7 @@ def scored() -> tuple[list[Any], dict[str, Any]]:
 
 
 def test_corpus_is_well_formed() -> None:
-    from vf_luanti.tasks import get_task
+    from vf_luanti.splits import get_task
 
     assert len(HACKS) >= 40
     families: dict[str, set[str]] = defaultdict(set)

@@ -6,7 +6,8 @@ import pytest
 
 from vf_luanti.generate import generate_tasks
 from vf_luanti.rubric import COMPONENTS, FAMILIES, RubricError, load_rubric, parse_rubric
-from vf_luanti.tasks import Task, TaskError, get_task, load_tasks, read_jsonl
+from vf_luanti.splits import get_task, load_tasks
+from vf_luanti.tasks import Task, TaskError, read_jsonl
 
 GOOD = {
     "id": "scaffold-x",
@@ -130,7 +131,7 @@ def test_bad_rubrics_are_rejected():
 
 def test_mutants_are_small_distinct_compilable_variants():
     from vf_luanti.mutation import mutants
-    from vf_luanti.scoring import syntax_error
+    from vf_luanti.syntax import syntax_error
 
     src = next(t for t in load_tasks("eval") if t.id == "scaffold-heal-command").reference
     ms = mutants(src, seed=1, limit=40)

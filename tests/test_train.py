@@ -251,7 +251,7 @@ def test_resume_reproduces_the_uninterrupted_run(tiny_model: Path, tmp_path: Pat
 def test_generator_examples_use_the_environment_prompt() -> None:
     pytest.importorskip("vf_luanti.prompts")
     from vf_luanti.prompts import build_messages
-    from vf_luanti.tasks import load_tasks
+    from vf_luanti.splits import load_tasks
     from vf_luanti.train.config import DataConfig
     from vf_luanti.train.data import load_examples
 

@@ -10,7 +10,8 @@ from .mods import Mod, ModError, mod_from_source
 from .report import Diagnostic, LoadReport
 from .runtime import LuanRuntime, RuntimeLimits
 from .scoring import Score, score
-from .tasks import Task, load_tasks
+from .splits import load_tasks
+from .tasks import Task
 
 __all__ = [
     "Diagnostic",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from .mods import Mod, discover, load_order
+from .mods import Mod, discover, load_order, mod_from_payload, mod_from_source, mod_to_payload
 from .report import Diagnostic, LoadReport
 from .runtime import STARTUP_STEPS, LuanRuntime, RuntimeLimits
 
@@ -63,13 +64,33 @@ def check(paths: list[str | Path], game: str | Path | None = None, limits: Runti
             m.order = (i, *m.order)
             mods.append(m)
     if isolated:
-        from .execution import Executor, mod_to_payload
+        from .execution import Executor
 
         with Executor(workers=1, limits=limits) as ex:
-            res = ex.run("vf_luanti.execution:check_job",
+            res = ex.run("vf_luanti.check:check_job",
                          {"mods": [mod_to_payload(m) for m in mods], "luanti_version": luanti_version})
         if "failure" in res:
             why = f"sandbox {res['failure']}: {res['reason']}"
             return LoadReport(ok=False, errors=[Diagnostic(message=why)])
         return LoadReport.from_dict(res)
     return run_mods(mods, limits, luanti_version=luanti_version)[0]
+
+
+def check_job(payload: dict[str, Any]) -> dict[str, Any]:
+    """Load one mod set in a fresh runtime and return the load report (``vf-luanti check``).
+
+    payload: ``{"source": init.lua text, "mod_name": "mymod"}`` for one completion, or
+    ``{"mods": [mod_to_payload(m), ...]}`` for mods read from disk by the caller; optional
+    ``"luanti_version"``: the release the mods target.
+    """
+    if "mods" in payload:
+        mods = [mod_from_payload(m) for m in payload["mods"]]
+    else:
+        mods = [mod_from_source(payload["source"], name=payload.get("mod_name", "mymod"))]
+    report, _ = run_mods(mods, luanti_version=payload.get("luanti_version"))
+    return {**report.to_json(), "output": report.output}
+
+
+def warm_worker() -> None:
+    """Nothing to warm beyond this module's imports (a sandbox worker calls it once, see
+    vf_luanti.execution._prepare)."""

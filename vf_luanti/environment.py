@@ -27,7 +27,8 @@ from .prompts import ANSWER_FORMS, user_prompt
 from .prompts import system_prompt as default_system_prompt
 from .rubric import COMPONENTS
 from .scoring import Score
-from .tasks import Task, TaskError, get_task, load_tasks
+from .splits import get_task, load_tasks
+from .tasks import Task, TaskError
 
 ENV_ID = "vf-luanti"
 BACKENDS = ("emulator", "engine")
@@ -120,7 +121,7 @@ class RolloutScorer:
     """Judges rollouts once each and hands the parts to the per-criterion metric functions.
 
     ``tasks`` maps task ids to the tasks this environment serves (generated train tasks are not in
-    the global index); an unknown id falls back to ``vf_luanti.tasks.get_task``. The first function
+    the global index); an unknown id falls back to ``vf_luanti.splits.get_task``. The first function
     that asks for a rollout's score computes it and stores it in the rollout state under
     ``STATE_KEY``; the others read it from there (verifiers calls a rubric's functions one after
     another per rollout, so there is no race).

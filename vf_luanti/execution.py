@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import base64
 import contextlib
 import gc
 import importlib
@@ -68,46 +67,6 @@ def failure(kind: str, reason: str) -> dict[str, str]:
 # ------------------------------------------------------------------------------------------------
 # Jobs
 # ------------------------------------------------------------------------------------------------
-
-def check_job(payload: dict[str, Any]) -> dict[str, Any]:
-    """Load one mod set in a fresh runtime and return the load report (``vf-luanti check``).
-
-    payload: ``{"source": init.lua text, "mod_name": "mymod"}`` for one completion, or
-    ``{"mods": [mod_to_payload(m), ...]}`` for mods read from disk by the caller; optional
-    ``"luanti_version"``: the release the mods target.
-    """
-    from .check import run_mods
-    from .mods import mod_from_source
-
-    if "mods" in payload:
-        mods = [mod_from_payload(m) for m in payload["mods"]]
-    else:
-        mods = [mod_from_source(payload["source"], name=payload.get("mod_name", "mymod"))]
-    report, _ = run_mods(mods, luanti_version=payload.get("luanti_version"))
-    return {**report.to_json(), "output": report.output}
-
-
-def warm_worker() -> None:
-    """Imports ``check_job`` needs, done once per worker (see ``_prepare``)."""
-    from . import check, mods  # noqa: F401
-
-
-def mod_to_payload(mod: Any) -> dict[str, Any]:
-    """A ``Mod`` as JSON (file contents base64: mods may hold any bytes)."""
-    return {
-        "name": mod.name, "path": mod.path, "source": mod.source,
-        "depends": list(mod.depends), "optional_depends": list(mod.optional_depends),
-        "files": {rel: base64.b64encode(data).decode("ascii") for rel, data in mod.files.items()},
-    }
-
-
-def mod_from_payload(d: dict[str, Any]) -> Any:
-    from .mods import Mod
-
-    return Mod(name=d["name"], path=d["path"], source=d.get("source"),
-               depends=list(d.get("depends", [])), optional_depends=list(d.get("optional_depends", [])),
-               files={rel: base64.b64decode(data) for rel, data in d["files"].items()})
-
 
 # ------------------------------------------------------------------------------------------------
 # Framing: 4-byte big-endian length + UTF-8 JSON, both directions

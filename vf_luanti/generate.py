@@ -887,16 +887,3 @@ def generate_tasks(n: int = 400, seed: int = 0, families: list[str] | None = Non
         else:
             raise RuntimeError(f"the generator cannot make {family} tasks")
     return out
-
-
-def verify_tasks(tasks: list[Task]) -> tuple[list[Task], list[tuple[Task, list[str]]]]:
-    """Split into (tasks whose reference passes every check, [(failing task, feedback)])."""
-    from .scoring import score_many
-
-    ok, bad = [], []
-    for t, s in zip(tasks, score_many([(t, t.reference) for t in tasks]), strict=True):
-        if s.passed and s.reward >= 0.999:
-            ok.append(t)
-        else:
-            bad.append((t, s.feedback))
-    return ok, bad

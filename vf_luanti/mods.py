@@ -7,9 +7,11 @@ a mod folder (``init.lua`` with optional ``mod.conf``), a modpack (``modpack.con
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 #: Media the Lua side never reads; skipping them keeps a game's virtual file system small.
 MEDIA_SUFFIXES = frozenset({
@@ -192,3 +194,19 @@ def load_order(mods: list[Mod]) -> tuple[list[Mod], dict[str, list[str]]]:
     missing = {m.name: sorted(d for d in m.depends if d in unmet[m.name]) or sorted(unmet[m.name])
                for m in waiting}
     return order, missing
+
+
+def mod_to_payload(mod: Mod) -> dict[str, Any]:
+    """A ``Mod`` as JSON (file contents base64: mods may hold any bytes)."""
+    return {
+        "name": mod.name, "path": mod.path, "source": mod.source,
+        "depends": list(mod.depends), "optional_depends": list(mod.optional_depends),
+        "files": {rel: base64.b64encode(data).decode("ascii") for rel, data in mod.files.items()},
+    }
+
+
+def mod_from_payload(d: dict[str, Any]) -> Mod:
+    """The ``Mod`` that ``mod_to_payload`` sent (a sandbox worker reads mods from it)."""
+    return Mod(name=d["name"], path=d["path"], source=d.get("source"),
+               depends=list(d.get("depends", [])), optional_depends=list(d.get("optional_depends", [])),
+               files={rel: base64.b64decode(data) for rel, data in d["files"].items()})

@@ -54,6 +54,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
+from .syntax import syntax_error
+
 #: Fence languages taken as Lua (besides ``lua`` followed by a version, such as ``lua5.1``).
 LUA_TAGS = frozenset({"lua", "luau", "luajit", "moonscript-lua"})
 DIFF_TAGS = frozenset({"diff", "patch", "udiff"})
@@ -303,8 +305,6 @@ def _find_block(lines: list[str], block: list[str], hint: int) -> int | None:
 
 def _compiles(code: str) -> bool:
     """Whether LuaJIT compiles ``code`` (compile only, nothing runs)."""
-    from .scoring import syntax_error  # scoring imports this module lazily too
-
     return syntax_error(code) is None
 
 

@@ -30,11 +30,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .rubric import COMPONENTS, load_rubric
-from .tasks import Task, TaskError, get_task, task_text
+from .splits import get_task
+from .syntax import syntax_error
+from .tasks import Task, TaskError, task_text
 
 if TYPE_CHECKING:
     from .checks import CheckResult
@@ -105,25 +107,6 @@ def baseline_code(task: Task) -> str:
 
 
 # --------------------------------------------------------------------------- in the worker
-
-
-@cache
-def _syntax_state() -> Any:
-    """A bare LuaJIT state used only to compile (never run) completions."""
-    import lupa.luajit21 as lupa_rt
-
-    lua = lupa_rt.LuaRuntime(register_eval=False, register_builtins=False)
-    return lua.eval(
-        "function(src) local f, err = loadstring(src, '=init.lua') if f then return true end return err end"
-    )
-
-
-def syntax_error(code: str) -> str | None:
-    """None when ``code`` compiles under LuaJIT, else the compiler's message (``init.lua:LINE: ...``)."""
-    if code.startswith("\x1b"):
-        return "init.lua: precompiled bytecode is not accepted"
-    res = _syntax_state()(code)
-    return None if res is True else str(res)
 
 
 def code_lines(code: str) -> int:

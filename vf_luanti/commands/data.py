@@ -51,7 +51,8 @@ def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) 
     from ..adversarial import CLASSES, REWARD_TARGETS, attacks
     from ..mutation import KILL_TARGET
     from ..mutation import mutants as make_mutants
-    from ..scoring import score_many, syntax_error
+    from ..scoring import score_many
+    from ..syntax import syntax_error
 
     jobs: list[tuple[Any, str]] = []
     index: list[tuple[str, str, Any]] = []  # (task id, role, mutant or None)
@@ -235,8 +236,21 @@ def run_validate(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def verify_tasks(tasks: list[Any]) -> tuple[list[Any], list[tuple[Any, list[str]]]]:
+    """Split into (tasks whose reference passes every check, [(failing task, feedback)])."""
+    from ..scoring import score_many
+
+    ok, bad = [], []
+    for t, s in zip(tasks, score_many([(t, t.reference) for t in tasks]), strict=True):
+        if s.passed and s.reward >= 0.999:
+            ok.append(t)
+        else:
+            bad.append((t, s.feedback))
+    return ok, bad
+
+
 def run_generate(args: argparse.Namespace) -> int:
-    from ..generate import generate_tasks, verify_tasks
+    from ..generate import generate_tasks
     from ..prompts import build_messages
 
     tasks = generate_tasks(n=args.n, seed=args.seed)

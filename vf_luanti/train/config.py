@@ -52,7 +52,7 @@ class DataConfig:
 
     #: JSONL of {"id", "family", "messages": [...]} whose last message is the assistant answer; "" for none.
     sft_path: str = "data/train/sft.jsonl"
-    #: Also render vf_luanti.tasks.load_tasks("train") through vf_luanti.prompts.build_messages.
+    #: Also render vf_luanti.splits.load_tasks("train") through vf_luanti.prompts.build_messages.
     generator: bool = False
     #: How many train tasks the generator makes, and from which seed (the same pair gives the same tasks).
     generator_n: int = 400

@@ -85,7 +85,8 @@ def examples_from_tasks(families: Iterable[str] = (), n: int = 400, seed: int = 
     The answer is the task's reference solution in one fenced Lua block, the form the prompt asks for.
     """
     from ..prompts import build_messages
-    from ..tasks import TaskError, load_tasks
+    from ..splits import load_tasks
+    from ..tasks import TaskError
 
     try:
         tasks = load_tasks("train", families=list(families) or None, n=n, seed=seed)
