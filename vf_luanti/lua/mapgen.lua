@@ -1,10 +1,13 @@
 -- mapgen.lua: biomes, ores, decorations, schematics and mapgen settings (engine: C++ l_mapgen.cpp
--- plus builtin's registration wrappers). Definitions are accepted and recorded as the engine
--- records them; the emulated world is never generated from them (see docs/emulation.md).
+-- plus builtin's registration wrappers), and map generation (engine: EmergeThread::finishGen in
+-- src/emerge.cpp, MapgenSinglenode::makeChunk, l_get_mapgen_object). Definitions are accepted and
+-- recorded as the engine records them; no terrain, ore or decoration is ever placed from them: a
+-- generated chunk is air, and the mods' on_generated callbacks run over it (see docs/world.md).
 local core, I = ...
 local H = I.host
 local type, tostring, tonumber, pairs, ipairs, next = H.type, H.tostring, H.tonumber, H.pairs, H.ipairs, H.next
 local error = H.error
+local floor = H.math.floor
 
 local function table_arg(fname, v)
 	if type(v) ~= "table" then
@@ -239,4 +242,116 @@ end
 -- The oracle's singlenode mapgen spawns at level 0 everywhere.
 function core.get_spawn_level()
 	return 0
+end
+
+---------------------------------------------------------------------------------------------------
+-- Map generation. A chunk is chunksize^3 map blocks, aligned so that the origin's chunk is
+-- centred ((-32,-32,-32)..(47,47,47) for chunksize 5). The engine generates the chunks a player's
+-- client asks for, starting with the player's own chunk one server step after the join; a
+-- dedicated server without players generates nothing. The emulation generates the chunk a player
+-- joins in, as the player is created: a scenario's next action follows the join with no server
+-- step between them, and in the engine a player cannot act before their chunk is there.
+
+I.generated = {} -- chunk hash (of its minimum block) -> true
+local current    -- the chunk being generated: {minp, maxp, vm}, nil outside on_generated
+
+local function chunk_blocks()
+	local size = floor(tonumber(mapgen_settings.chunksize) or 5)
+	-- EmergeManager::getContainingChunk: C++ integer division, so the offset is -(size / 2)
+	return size, -floor(size / 2)
+end
+
+local function chunk_of_block(bx, by, bz)
+	local size, off = chunk_blocks()
+	local function lo(b)
+		return floor((b - off) / size) * size + off
+	end
+	return lo(bx), lo(by), lo(bz)
+end
+
+local function is_generated(bx, by, bz)
+	return I.generated[I.hash(chunk_of_block(bx, by, bz))] == true
+end
+
+-- Mapgen::getBlockSeed2 in unsigned 32-bit arithmetic (doubles hold 53 bits: products are split).
+local U32 = 4294967296
+local function mul32(a, b)
+	local bl = b % 65536
+	return (a * bl + a * ((b - bl) / 65536) % U32 * 65536) % U32
+end
+
+local function blockseed(p, seed)
+	local n = (mul32(1619, p.x % U32) + mul32(31337, p.y % U32) + mul32(52591, p.z % U32)
+		+ mul32(1013, seed % U32)) % U32
+	n = H.bit.bxor(floor(n / 8192), n) % U32
+	return (mul32(n, (mul32(mul32(n, n), 60493) + 19990303) % U32) + 1376312589) % U32
+end
+
+-- Generates the chunk holding node position `pos` unless it is generated: on_generated callbacks
+-- run in registration order as builtin's run_callbacks runs them, and the first error ends the
+-- chunk's callbacks (the engine's server stops with it: a fatal "AsyncErr").
+function I.generate_chunk_at(pos)
+	local bx, by, bz = chunk_of_block(floor(pos.x / 16), floor(pos.y / 16), floor(pos.z / 16))
+	local h = I.hash(bx, by, bz)
+	local size = chunk_blocks()
+	local minp = I.vec(bx * 16, by * 16, bz * 16)
+	local maxp = I.vec(minp.x + size * 16 - 1, minp.y + size * 16 - 1, minp.z + size * 16 - 1)
+	local limit = tonumber(mapgen_settings.mapgen_limit) or 31007
+	if I.generated[h] or H.math.max(-minp.x, -minp.y, -minp.z, maxp.x, maxp.y, maxp.z) > limit then
+		return
+	end
+	I.generated[h] = true
+	local callbacks = I.registry("registered_on_generateds")
+	if #callbacks == 0 then
+		return -- nothing to run: the chunk costs nothing
+	end
+	current = { minp = minp, maxp = maxp }
+	local seed = blockseed(minp, tonumber(mapgen_settings.seed) or 0)
+	for _, f in ipairs(callbacks) do
+		I.set_origin(f)
+		if not I.callback("environment_OnGenerated", f, minp, maxp, seed) then
+			break
+		end
+	end
+	local vm = current.vm
+	current = nil
+	if vm then
+		H.collectgarbage() -- the VM's store is garbage now, and the heap limit counts it until collected
+	end
+end
+
+-- What the mapgen offers inside on_generated (l_get_mapgen_object). The emulated mapgen is an
+-- empty terrain mapgen: the heightmap is what the engine's findGroundLevel gives for a column
+-- without walkable nodes (minp.y - 1); singlenode has none, but mods written for terrain mapgens
+-- index it unchecked. There is no biome generator (biomemap, heatmap, humiditymap: no value, as
+-- for singlenode) and nothing to notify (gennotify: an empty table).
+local OBJECTS = { voxelmanip = true, heightmap = true, biomemap = true, heatmap = true,
+	humiditymap = true, gennotify = true }
+
+function core.get_mapgen_object(name)
+	name = (type(name) == "string" or type(name) == "number") and tostring(name) or ""
+	if not OBJECTS[name] then
+		return
+	end
+	if not current then
+		error("Must only be called in a mapgen thread!", 0)
+	end
+	local minp, maxp = current.minp, current.maxp
+	if name == "voxelmanip" then
+		local emin = I.vec(minp.x - 16, minp.y - 16, minp.z - 16)
+		local emax = I.vec(maxp.x + 16, maxp.y + 16, maxp.z + 16)
+		if current.vm then
+			return I.same_vm(current.vm), emin, emax
+		end
+		current.vm = I.new_mapgen_vm(emin, emax, is_generated)
+		return current.vm, emin, emax
+	elseif name == "heightmap" then
+		local map = {}
+		for i = 1, (maxp.x - minp.x + 1) * (maxp.z - minp.z + 1) do
+			map[i] = minp.y - 1
+		end
+		return map
+	elseif name == "gennotify" then
+		return {}
+	end
 end

@@ -3,12 +3,16 @@
 --
 -- A VoxelManip reads whole map blocks (16^3) covering the requested area, as the engine does;
 -- write_to_map writes changed nodes back without running node callbacks; lighting and liquid
--- updates are accepted and do nothing (the map has no light or liquid simulation).
+-- updates are accepted and do nothing (the map has no light or liquid simulation). The mapgen
+-- VoxelManip (core.get_mapgen_object("voxelmanip") inside on_generated, mapgen.lua) is the same
+-- class over a packed store built on first use (see "The mapgen VoxelManip" below).
 local core, I = ...
 local H = I.host
 local G = I.G
 local type, tonumber, setmetatable, error, rawget = H.type, H.tonumber, H.setmetatable, H.error, H.rawget
-local floor, min, max = H.math.floor, H.math.min, H.math.max
+local ipairs, next = H.ipairs, H.next
+local table_new = H.require("table.new") -- LuaJIT's preallocating constructor
+local floor, min, max, abs = H.math.floor, H.math.min, H.math.max, H.math.abs
 
 ---------------------------------------------------------------------------------------------------
 -- VoxelArea
@@ -125,6 +129,9 @@ end
 
 local VM = {}
 local new_vm, vm_state = I.userdata_class("VoxelManip", VM)
+-- The storage-dependent methods, by kind of VM: Plain (get_voxel_manip / VoxelManip()) and Gen
+-- (the mapgen VM); VM's methods dispatch on the state.
+local Plain, Gen = {}, {}
 
 local function block_edges(p1, p2)
 	local x1, y1, z1 = I.check_pos(p1, "read_from_map")
@@ -148,8 +155,7 @@ end
 -- Reading again grows the VM to the box around both areas (MMVManip::initialEmerge): blocks it
 -- holds already keep their (possibly changed) data, new blocks are read from the map and the rest
 -- of the box is "ignore".
-function VM.read_from_map(self, p1, p2)
-	local s = vm_state(self, "read_from_map")
+function Plain.read_from_map(s, p1, p2)
 	if I.phase ~= "run" then
 		return
 	end
@@ -215,36 +221,35 @@ local function set_array(s, key, data, convert)
 	s[key] = dst
 end
 
-function VM.get_data(self, buf)
-	return get_array(vm_state(self, "get_data"), "names", content_id, buf)
+function Plain.get_data(s, buf)
+	return get_array(s, "names", content_id, buf)
 end
 
-function VM.set_data(self, data)
-	set_array(vm_state(self, "set_data"), "names", data, content_name)
+function Plain.set_data(s, data)
+	set_array(s, "names", data, content_name)
 end
 
-function VM.get_param2_data(self, buf)
-	return get_array(vm_state(self, "get_param2_data"), "p2", nil, buf)
+function Plain.get_param2_data(s, buf)
+	return get_array(s, "p2", nil, buf)
 end
 
-function VM.set_param2_data(self, data)
-	set_array(vm_state(self, "set_param2_data"), "p2", data, function(v)
+function Plain.set_param2_data(s, data)
+	set_array(s, "p2", data, function(v)
 		return floor(tonumber(v) or 0) % 256
 	end)
 end
 
-function VM.get_light_data(self, buf)
-	return get_array(vm_state(self, "get_light_data"), "p1", nil, buf)
+function Plain.get_light_data(s, buf)
+	return get_array(s, "p1", nil, buf)
 end
 
-function VM.set_light_data(self, data)
-	set_array(vm_state(self, "set_light_data"), "p1", data, function(v)
+function Plain.set_light_data(s, data)
+	set_array(s, "p1", data, function(v)
 		return floor(tonumber(v) or 0) % 256
 	end)
 end
 
-function VM.get_node_at(self, pos)
-	local s = vm_state(self, "get_node_at")
+function Plain.get_node_at(s, pos)
 	local i = vm_index(s, I.check_pos(pos, "get_node_at"))
 	if not i then
 		return { name = "ignore", param1 = 0, param2 = 0 }
@@ -252,8 +257,7 @@ function VM.get_node_at(self, pos)
 	return { name = s.names[i], param1 = s.p1[i], param2 = s.p2[i] }
 end
 
-function VM.set_node_at(self, pos, node)
-	local s = vm_state(self, "set_node_at")
+function Plain.set_node_at(s, pos, node)
 	local i = vm_index(s, I.check_pos(pos, "set_node_at"))
 	local name, p1, p2 = I.read_node(node)
 	if i then
@@ -261,8 +265,7 @@ function VM.set_node_at(self, pos, node)
 	end
 end
 
-function VM.write_to_map(self)
-	local s = vm_state(self, "write_to_map")
+function Plain.write_to_map(s)
 	if I.phase ~= "run" or not s.emin then
 		return
 	end
@@ -286,9 +289,240 @@ end
 
 -- Only a mapgen VM (not simulated) is ever "modified" in 5.6.1: set_data, set_node_at and
 -- write_to_map leave a VM from get_voxel_manip / VoxelManip() at false.
-function VM.was_modified(self)
-	vm_state(self, "was_modified")
+function Plain.was_modified()
 	return false
+end
+
+---------------------------------------------------------------------------------------------------
+-- The mapgen VoxelManip (engine: the MMVManip of BlockMakeData that EmergeThread::finishGen hands
+-- to on_generated): the chunk plus one map block around it, 112^3 nodes for chunksize 5. Its
+-- arrays (content ids, param1, param2) are built when a mod first uses each: a chunk nobody looks
+-- at costs nothing, and copies are plain loops (the mods' own loops over the chunk cost more).
+-- Blocks of generated chunks hold what the map holds (air lit 15 where nothing is set), blocks of
+-- chunks not generated yet hold "ignore", as in the engine.
+
+local BLOCK = 16
+local LIMIT = 31007
+local AIR_ID, IGNORE_ID = core.CONTENT_AIR, core.CONTENT_IGNORE
+-- What a block holds where the map has nothing: {content id, param1, param2}.
+local AIR, IGNORE = { AIR_ID, 15, 0 }, { IGNORE_ID, 0, 0 }
+
+-- `generated(bx, by, bz)`: whether the map block belongs to a generated chunk.
+function I.new_mapgen_vm(emin, emax, generated)
+	local n = { x = (emax.x - emin.x + 1) / BLOCK, y = (emax.y - emin.y + 1) / BLOCK, z = (emax.z - emin.z + 1) / BLOCK }
+	local defaults, j = {}, 0
+	for bz = 0, n.z - 1 do
+		for by = 0, n.y - 1 do
+			for bx = 0, n.x - 1 do
+				j = j + 1
+				local x, y, z = emin.x / BLOCK + bx, emin.y / BLOCK + by, emin.z / BLOCK + bz
+				defaults[j] = generated(x, y, z) and AIR or IGNORE
+			end
+		end
+	end
+	return new_vm({ gen = true, emin = emin, emax = emax, volume = n.x * n.y * n.z * BLOCK ^ 3, blocks = n,
+		defaults = defaults, version = I.map_version })
+end
+
+-- Another ObjectRef-like handle on the same VM (each get_mapgen_object call makes a new one).
+function I.same_vm(vm)
+	return new_vm(vm_state(vm, "get_mapgen_object"))
+end
+
+-- Calls f(i, x, y, z, default) over the VM in index order, one x row of a block at a time (the
+-- row's nodes are i + 1 .. i + 16, at x .. x + 15).
+local function each_row(s, f)
+	local a, n, defaults = s.emin, s.blocks, s.defaults
+	local i = 0
+	for z = 0, n.z * BLOCK - 1 do
+		local bz = floor(z / BLOCK) * n.y
+		for y = 0, n.y * BLOCK - 1 do
+			local row = (bz + floor(y / BLOCK)) * n.x
+			for bx = 1, n.x do
+				f(i, a.x + (bx - 1) * BLOCK, a.y + y, a.z + z, defaults[row + bx])
+				i = i + BLOCK
+			end
+		end
+	end
+end
+
+-- What the VM holds where the map has nothing, at node index i (1-based).
+local function default_at(s, i)
+	local n = s.blocks
+	local ex, ey = n.x * BLOCK, n.y * BLOCK
+	i = i - 1
+	local x, y, z = i % ex, floor(i / ex) % ey, floor(i / (ex * ey))
+	return s.defaults[(floor(z / BLOCK) * n.y + floor(y / BLOCK)) * n.x + floor(x / BLOCK) + 1]
+end
+
+-- The map's own nodes inside the generated blocks, read once (index -> {id, param1, param2}):
+-- what the arrays start from, and what write_to_map compares with.
+local function snapshot(s)
+	if not s.snap then
+		s.snap = {}
+		for h, node in next, I.nodes do
+			local x, y, z = I.unhash(h)
+			local i = vm_index(s, x, y, z)
+			if i and default_at(s, i) ~= IGNORE then
+				s.snap[i] = { content_id(node.name), I.read_param1(x, y, z, node.name, node.param1), node.param2 }
+			end
+		end
+	end
+	return s.snap
+end
+
+local ARRAYS = { "ids", "p1", "p2" }
+
+-- Array k of the VM (1: content ids, 2: param1, 3: param2).
+local function gen_array(s, k)
+	local d = s[ARRAYS[k]]
+	if d then
+		return d
+	end
+	d = table_new(s.volume, 0)
+	each_row(s, function(i, _, _, _, default)
+		local v = default[k]
+		for j = i + 1, i + BLOCK do
+			d[j] = v
+		end
+	end)
+	for i, node in next, snapshot(s) do
+		d[i] = node[k]
+	end
+	s[ARRAYS[k]] = d
+	return d
+end
+
+local function gen_get(s, k, buf)
+	local d, out = gen_array(s, k), type(buf) == "table" and buf or {}
+	for i = 1, s.volume do
+		out[i] = d[i]
+	end
+	return out
+end
+
+-- lua_tointeger, then the engine's integer type (content_t: 16 bits, param1/param2: 8 bits).
+local function to_uint(v, modulus)
+	local n = tonumber(v) or 0
+	return (n >= 0 and floor(n) or -floor(-n)) % modulus
+end
+
+-- Entries that are nil keep the node's value, as for the other VMs (set_array).
+local function gen_set(s, k, data, modulus)
+	if type(data) ~= "table" then
+		error("bad argument #2 to 'set_data' (table expected, got " .. type(data) .. ")", 0)
+	end
+	local d = gen_array(s, k)
+	for i = 1, s.volume do
+		local v = data[i]
+		if v ~= nil and v ~= d[i] then
+			if type(v) ~= "number" or v % 1 ~= 0 or v < 0 or v >= modulus then
+				v = to_uint(v, modulus)
+			end
+			d[i] = v
+		end
+	end
+end
+
+function Gen.get_data(s, buf)
+	return gen_get(s, 1, buf)
+end
+function Gen.set_data(s, data)
+	gen_set(s, 1, data, 65536)
+end
+function Gen.get_light_data(s, buf)
+	return gen_get(s, 2, buf)
+end
+function Gen.set_light_data(s, data)
+	gen_set(s, 2, data, 256)
+end
+function Gen.get_param2_data(s, buf)
+	return gen_get(s, 3, buf)
+end
+function Gen.set_param2_data(s, data)
+	gen_set(s, 3, data, 256)
+end
+
+function Gen.get_node_at(s, pos)
+	local i = vm_index(s, I.check_pos(pos, "get_node_at"))
+	if not i then
+		return { name = "ignore", param1 = 0, param2 = 0 }
+	end
+	return { name = content_name(gen_array(s, 1)[i]), param1 = gen_array(s, 2)[i], param2 = gen_array(s, 3)[i] }
+end
+
+function Gen.set_node_at(s, pos, node)
+	local i = vm_index(s, I.check_pos(pos, "set_node_at"))
+	local name, p1, p2 = I.read_node(node)
+	if i then
+		gen_array(s, 1)[i], gen_array(s, 2)[i], gen_array(s, 3)[i] = content_id(name), p1, p2
+	end
+end
+
+-- The mapgen VM keeps its area (the chunk is what it was made for); it returns it, as 5.6.1 does
+-- for an area inside it.
+function Gen.read_from_map(s, p1, p2)
+	I.check_pos(p1, "read_from_map")
+	I.check_pos(p2, "read_from_map")
+	return I.vec(s.emin.x, s.emin.y, s.emin.z), I.vec(s.emax.x, s.emax.y, s.emax.z)
+end
+
+-- Writes every node that differs from what the VM read (never "ignore"), without callbacks: each
+-- array a method built is compared with the blocks' default, and a difference (or a node the map
+-- had) is looked at closely.
+function Gen.write_to_map(s)
+	if I.phase ~= "run" then
+		return
+	end
+	local snap = snapshot(s)
+	local function node(j)
+		local was = snap[j] or default_at(s, j)
+		local id, l, q = was[1], was[2], was[3]
+		id = s.ids and s.ids[j] or id
+		l = s.p1 and s.p1[j] or l
+		q = s.p2 and s.p2[j] or q
+		return id, l, q, was
+	end
+	local function put(j)
+		local id, l, q, was = node(j)
+		if (id ~= was[1] or l ~= was[2] or q ~= was[3]) and id ~= IGNORE_ID then
+			local p = VoxelArea.position({ MinEdge = s.emin, ystride = s.blocks.x * BLOCK,
+				zstride = s.blocks.x * s.blocks.y * BLOCK * BLOCK }, j)
+			if abs(p.x) <= LIMIT and abs(p.y) <= LIMIT and abs(p.z) <= LIMIT then
+				I.raw_set(p.x, p.y, p.z, content_name(id), l, q)
+			end
+		end
+	end
+	for k, key in ipairs(ARRAYS) do
+		local d = s[key]
+		if d then
+			each_row(s, function(i, _, _, _, default)
+				local v = default[k]
+				for j = i + 1, i + BLOCK do
+					if d[j] ~= v then
+						put(j)
+					end
+				end
+			end)
+		end
+	end
+	for j in next, snap do
+		put(j)
+	end
+end
+
+-- 5.6.1 marks the mapgen VM modified when the map changes under it (set_node in on_generated,
+-- write_to_map).
+function Gen.was_modified(s)
+	return I.map_version ~= s.version
+end
+
+for _, name in ipairs({ "read_from_map", "get_data", "set_data", "get_param2_data", "set_param2_data",
+	"get_light_data", "set_light_data", "get_node_at", "set_node_at", "write_to_map", "was_modified" }) do
+	VM[name] = function(self, ...)
+		local s = vm_state(self, name)
+		return (s.gen and Gen or Plain)[name](s, ...)
+	end
 end
 
 -- Accepted for compatibility; the simulated map has no light or liquid model to update.
