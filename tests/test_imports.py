@@ -28,7 +28,9 @@ def internal_imports(name: str, path: Path, modules: dict[str, Path]) -> set[str
             base = package
             for _ in range(max(node.level - 1, 0)):
                 base = base.rsplit(".", 1)[0]
-            target = (base + ("." + node.module if node.module else "")) if node.level else (node.module or "")
+            target = base + ("." + node.module if node.module else "")
+            if not node.level:
+                target = node.module or ""
             for alias in node.names:
                 full = f"{target}.{alias.name}"
                 found.add(full if full in modules else target)

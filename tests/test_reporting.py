@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vf_luanti.reporting import (
+from vf_luanti.eval_report import (
     ReportError,
     Rollout,
     Run,

@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from . import reporting
-from .reporting import TARGET_POINTS
+from . import eval_report
+from .eval_report import TARGET_POINTS
 from .train.trainer import checkpoints, write_json
 
 
@@ -83,10 +83,10 @@ def dir_name(model: str) -> str:
 
 
 def summarize(model: str, results_dir: str | Path, k: int) -> Summary:
-    """The gate's view of one results folder, from vf_luanti.reporting's reading and statistics."""
+    """The gate's view of one results folder, from vf_luanti.eval_report and statistics."""
     try:
-        rep = reporting.summarize(reporting.read_run(results_dir))
-    except reporting.ReportError as exc:
+        rep = eval_report.summarize(eval_report.read_run(results_dir))
+    except eval_report.ReportError as exc:
         raise EvalError(f"{model}: {exc}") from exc
     if k not in rep.ks:
         raise EvalError(f"{model}: some task has fewer than k={k} samples (pass@k needs k <= n)")

@@ -23,8 +23,8 @@ EXPECTED = {"reference": True, "broken": False}
 
 def run(args: argparse.Namespace) -> int:
     from ..environment import EnvArgumentError, load_environment
+    from ..eval_report import ReportError, write_report
     from ..models import ChatResponder, builtin_client
-    from ..reporting import ReportError, write_report
 
     out = Path(args.out)
     try:

@@ -123,8 +123,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(out: Path, summaries: list, decision: dict | None, args: argparse.Namespace) -> None:
-    """report.md/html/json over the results (vf_luanti.reporting); its gate row is the winner's."""
-    from ..reporting import ReportError, write_report
+    """report.md/html/json over the results (vf_luanti.eval_report); its gate row is the winner's."""
+    from ..eval_report import ReportError, write_report
     from ..sweep import dir_name
 
     order = sorted(summaries, key=lambda s: decision is not None and s.model == decision["winner"]["model"])

@@ -12,7 +12,7 @@ import sys
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..reporting import ReportError, write_report
+    from ..eval_report import ReportError, write_report
 
     try:
         data = write_report(args.results, args.out, baseline=args.baseline, target_points=args.target)
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from ..reporting import TARGET_POINTS
+    from ..eval_report import TARGET_POINTS
 
     p = sub.add_parser("report", help="pass@k report (Markdown + HTML) over vf-eval / bench results")
     p.add_argument("results", nargs="+", help="results folders or files (searched recursively)")
