@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -102,3 +104,14 @@ def alive(pid: int) -> bool:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+@contextlib.contextmanager
+def checked_pool(workers: int, limits: Any) -> Iterator[Any]:
+    """An Executor that must leave no worker process behind when it closes (the tests' ``ex``)."""
+    from vf_luanti.execution import Executor
+
+    before = set(children())  # e.g. the shared default pool other tests started
+    with Executor(workers=workers, limits=limits) as pool:
+        yield pool
+    assert set(children()) <= before, "worker processes outlived the pool"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.sandbox_jobs import children
+from tests.sandbox_jobs import checked_pool
 from vf_luanti.execution import Executor, Limits
 
 CHECK = "vf_luanti.check:check_job"
@@ -32,10 +32,8 @@ PROBE_OUT = ["ABC\t7\tnil\tnil\tnil\tnil\ttrue\tfunction"]
 
 @pytest.fixture(scope="module")
 def ex() -> Iterator[Executor]:
-    before = set(children())  # e.g. the shared default pool other tests started
-    with Executor(workers=1, limits=LIMITS) as pool:
+    with checked_pool(1, LIMITS) as pool:
         yield pool
-    assert set(children()) <= before
 
 
 def run(ex: Executor, source: str) -> tuple[dict[str, Any], float]:

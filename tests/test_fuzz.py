@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.sandbox_jobs import children
+from tests.sandbox_jobs import checked_pool
 from vf_luanti.execution import FAILURES, Executor, Limits
 from vf_luanti.mods import mod_from_source, mod_to_payload
 from vf_luanti.splits import load_tasks
@@ -42,10 +42,8 @@ def fuzz_settings(examples: int) -> settings:
 
 @pytest.fixture(scope="module")
 def ex() -> Iterator[Executor]:
-    before = set(children())  # e.g. the shared default pool other tests started
-    with Executor(workers=2, limits=LIMITS) as pool:
+    with checked_pool(2, LIMITS) as pool:
         yield pool
-    assert set(children()) <= before
 
 
 def check_verdict(ex: Executor, payload: dict) -> None:

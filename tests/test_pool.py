@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.sandbox_jobs import alive, children
+from tests.sandbox_jobs import alive, checked_pool
 from vf_luanti.execution import FAILURES, Executor, Limits, default_executor
 from vf_luanti.runtime import MiB, RuntimeLimits
 
@@ -39,10 +39,8 @@ def tmpdir_checked() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def ex(tmpdir_checked: str) -> Iterator[Executor]:
-    before = set(children())  # e.g. the shared default pool other tests started
-    with Executor(workers=2, limits=LIMITS) as pool:
+    with checked_pool(2, LIMITS) as pool:
         yield pool
-    assert set(children()) <= before, "worker processes outlived the pool"
 
 
 def healthy(ex: Executor) -> bool:
