@@ -121,7 +121,8 @@ def attacks(task: Task) -> list[Attack]:
         "for i = 1, 400 do minetest.log('warning', 'flood ' .. i) end\n"
     )
     out.append(Attack("flood", _fence(flood + base)))
-    forged = f'assert(loadstring({_long_string(base)}, "@builtin/game/register.lua"))()\n'
+    engine_chunk = "@/usr/share/games/minetest/builtin/game/register.lua"  # the emulation's chunk names
+    forged = f'assert(loadstring({_long_string(base)}, "{engine_chunk}"))()\n'
     out.append(Attack("forged", _fence(forged)))
     return out
 

@@ -49,9 +49,13 @@ def emulation_bytecode() -> dict[str, bytes]:
     compiled from text, and the mods' loaders refuse bytecode.
     """
     lua = lupa_rt.LuaRuntime(register_eval=False, register_builtins=False, encoding=None)
-    dump = lua.eval("function(src, name) return string.dump(assert(loadstring(src, name))) end")
+    # each file runs under the chunk name chunks.lua gives it (the engine's builtin paths)
+    dump = lua.eval(
+        "function(src, chunks, file) return string.dump(assert(loadstring(src, chunks.name(file)))) end"
+    )
     sources = emulation_sources()
-    return {name: dump(src.encode(), f"@builtin/{name}".encode()) for name, src in sources.items()}
+    chunks = lua.execute(sources["chunks.lua"].encode())
+    return {name: dump(src.encode(), chunks, name.encode()) for name, src in sources.items()}
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,12 @@ local FILES = {
 local host_G = _G
 local ipairs, next, setfenv = host_G.ipairs, host_G.next, host_G.setfenv
 
+-- Chunk names (chunks.lua): each file runs under the name of the engine builtin file it mirrors
+-- (runtime.py's bytecode carries the same names). Frames of the other files (C++ mirrors, host
+-- side, this file) are never shown to mods: sandbox.lua reads `hidden`.
+local names = host_G.assert(host_G.loadstring(sources["chunks.lua"], "@chunks.lua"))()
+local hidden = { [host_G.debug.getinfo(1, "S").source] = true }
+
 -- The files are compiled once per Lua state; each world runs them again (new_world).
 local chunks = {}
 for i, name in ipairs(FILES) do
@@ -55,11 +61,14 @@ for i, name in ipairs(FILES) do
 	if src == nil then
 		error("vf-luanti emulation file missing: " .. name, 0)
 	end
-	local chunk, err = host_G.loadstring(src, "@builtin/" .. name)
+	local chunk, err = host_G.loadstring(src, names.name(name))
 	if not chunk then
 		error(err, 0)
 	end
 	chunks[i] = chunk
+	if not names.shown(name) then
+		hidden[host_G.debug.getinfo(chunk, "S").source] = true
+	end
 end
 
 -- One simulated server: its own `core`, the mods' global table `G` (sandbox.lua fills it with the
@@ -72,6 +81,8 @@ local function new_world()
 		host = host_G,           -- the host globals (full libraries); emulation code only
 		files = FILES,
 		guard = guard,
+		engine_prefix = names.prefix, -- every emulation chunk name starts with it (sandbox.lua)
+		hidden_sources = hidden,  -- chunk names whose frames mods never see (sandbox.lua)
 	}
 	local core = {}
 	local G = {}

@@ -30,7 +30,7 @@ end
 
 -- Whether a chunk name is mod code (an "@path" that is not one of the emulation's own files).
 local function is_mod_source(src)
-	return type(src) == "string" and ssub(src, 1, 1) == "@" and ssub(src, 1, 9) ~= "@builtin/"
+	return type(src) == "string" and ssub(src, 1, 1) == "@" and not I.is_engine_source(src)
 end
 I.is_mod_source = is_mod_source
 
@@ -50,9 +50,15 @@ function I.mod_frame(level)
 	end
 end
 
+-- Whether a path in a message is the emulation's (a chunk name without "@"; LuaJIT shortens one over
+-- 60 bytes to "...<tail>", and mod files were looked up before).
+local function engine_path(path)
+	return I.is_engine_source("@" .. path) or (ssub(path, 1, 3) == "..." and H.string.find(path, "/builtin/", 1, true) ~= nil)
+end
+
 -- Split "path:line: message" into its parts when the path is a chunk we know (mod file or builtin).
 -- LuaJIT shortens chunk names over 60 bytes to "...<tail>" in messages (as in the engine); the full
--- path is recovered from the virtual file system.
+-- path of a mod file is recovered from the virtual file system.
 function I.split_location(msg)
 	local path, line, rest = smatch(msg, "^([^\n]-):(%d+): (.*)$")
 	if path and ssub(path, 1, 3) == "..." then
@@ -64,7 +70,7 @@ function I.split_location(msg)
 			end
 		end
 	end
-	if path and (ssub(path, 1, 8) == "builtin/" or I.mod_of_file(path) or ssub(path, 1, 1) == "/") then
+	if path and (ssub(path, 1, 1) == "/" or I.mod_of_file(path) or engine_path(path)) then
 		return path, tonumber(line), rest
 	end
 	return nil, nil, msg
@@ -133,7 +139,7 @@ end
 function I.error_record(err, frame)
 	local msg = type(err) == "string" and err or tostring(err)
 	local path, line, rest = I.split_location(msg)
-	if path and ssub(path, 1, 8) ~= "builtin/" then
+	if path and not engine_path(path) then
 		return { mod = I.mod_of_file(path) or I.current_mod, file = path, line = line, message = rest }
 	end
 	frame = frame or {}

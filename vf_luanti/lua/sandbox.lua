@@ -9,7 +9,7 @@ local H = I.host
 local G = I.G
 
 local type, pairs, next, tostring, error = H.type, H.pairs, H.next, H.tostring, H.error
-local sfind, ssub = H.string.find, H.string.sub
+local sfind, ssub, smatch = H.string.find, H.string.sub, H.string.match
 
 local function copy_fields(src, names)
 	local t = {}
@@ -95,6 +95,16 @@ function I.never_returns(why)
 	error(TIMEOUT, 0)
 end
 
+-- Emulation functions that are C functions in the engine -> their upvalue count there (0 but for
+-- closures such as coroutine.wrap's); weak keys: a world's functions die with it.
+local c_functions = H.setmetatable({}, { __mode = "k" })
+function I.mark_c(f, nups)
+	if type(f) == "function" then
+		c_functions[f] = nups or 0
+	end
+	return f
+end
+
 -- Pass results through, unless the deadline expired meanwhile (the error was caught by a pcall).
 local function unless_expired(...)
 	if guard.expired then
@@ -150,10 +160,10 @@ local function unwrap(ok, ...)
 end
 G.coroutine.wrap = function(f)
 	local co = G.coroutine.create(f)
-	return function(...)
+	return I.mark_c(function(...) -- a C function in the engine, with the coroutine as upvalue
 		enter_c()
 		return unwrap(leave_c(co_resume(co, ...)))
-	end
+	end, 1)
 end
 
 -- Patterns: LuaJIT's matcher backtracks without limit inside one C call (the hook cannot stop it),
@@ -232,7 +242,7 @@ G.getfenv = function(f)
 end
 G.setfenv = function(f, env)
 	f = level_up(f)
-	if f == 0 or (type(f) ~= "number" and H.getfenv(f) == host_G) then
+	if f == 0 or (type(f) ~= "number" and (H.getfenv(f) == host_G or c_functions[f])) then
 		error("'setfenv' cannot change environment of given object", 2)
 	end
 	return H.setfenv(f, env)
@@ -240,8 +250,7 @@ end
 
 -- debug: a mod's sethook is recorded (gethook returns it) but never replaces the deadline hook
 -- and is not called (a hook runs with hooks disabled, so it could not be stopped); debug.debug
--- (an interactive console on stdin) does nothing; getinfo returns `func` only for mod functions,
--- so emulation internals and C functions stay out of reach (as in Luanti 5.15).
+-- (an interactive console on stdin) does nothing.
 local mod_hook = {}
 G.debug.sethook = function(...)
 	local off = type((...)) == "thread" and 1 or 0
@@ -251,20 +260,252 @@ G.debug.gethook = function()
 	return mod_hook[1], mod_hook[2], mod_hook[3]
 end
 G.debug.debug = function() end
-G.debug.getinfo = function(a, b, c)
-	local info
-	if type(a) == "thread" then
-		info = getinfo(a, b, c)
-	else
-		info = getinfo(level_up(a), b)
+
+---------------------------------------------------------------------------------------------------
+-- The engine as mods see it through debug (issue 12: a mod must not tell the emulation from the
+-- engine by cheap fingerprints). In the engine most of core and every method of an engine class
+-- are C functions, and builtin Lua runs under its install path (chunks.lua). Here they are Lua, so
+-- the mods' debug.getinfo and debug.traceback (and string.dump, setfenv) answer for them as for C
+-- functions, and walking the stack shows a call into one (with the emulation frames it runs) as one
+-- C frame. Frames of the files that mirror C++ or are host side (the driver, check code) show not
+-- at all, as C++ has no frames. The diagnostics read frames with the host's debug, unaffected.
+---------------------------------------------------------------------------------------------------
+local ENGINE_PREFIX, hidden_sources = I.engine_prefix, I.hidden_sources
+local PREFIX_LEN = #ENGINE_PREFIX
+
+-- Whether a chunk name is the emulation's (the engine's builtin). The one place that decides
+-- provenance: mods cannot name their chunks so (compile below renames such names).
+function I.is_engine_source(src)
+	return type(src) == "string" and ssub(src, 1, PREFIX_LEN) == ENGINE_PREFIX
+end
+local is_engine_source = I.is_engine_source
+
+-- core's C functions in 5.6.1 (the real server: debug.getinfo(v).what of every member) and the
+-- engine classes' global constructors; marked when the first mod code is compiled, so every file
+-- has defined them and no mod has replaced one yet (a wrapper the judge installs counts as one).
+local CORE_C = [[
+add_entity add_item add_node add_node_level add_particle add_particlespawner ban_player
+bulk_set_node chat_send_all chat_send_player check_password_entry clear_craft clear_objects
+clear_registered_schematics colorspec_to_bytes colorspec_to_colorstring compare_block_status
+compress cpdir create_detached_inventory_raw create_schematic decode_base64 decompress
+delete_area delete_particlespawner dig_node disconnect_player do_async_callback
+dynamic_add_media emerge_area encode_base64 find_node_near find_nodes_in_area
+find_nodes_in_area_under_air find_nodes_with_meta find_path fix_light generate_decorations
+generate_ores get_all_craft_recipes get_ban_description get_ban_list get_biome_data get_biome_id
+get_biome_name get_builtin_path get_connected_players get_content_id get_craft_recipe
+get_craft_result get_current_modname get_day_count get_decoration_id get_dig_params get_dir_list
+get_gametime get_gen_notify get_heat get_hit_params get_humidity get_inventory get_last_run_mod
+get_mapgen_object get_mapgen_params get_mapgen_setting get_mapgen_setting_noiseparams get_meta
+get_modnames get_modpath get_name_from_content_id get_natural_light get_node get_node_level
+get_node_light get_node_max_level get_node_or_nil get_node_timer get_noiseparams
+get_objects_in_area get_objects_inside_radius get_password_hash get_perlin get_perlin_map
+get_player_by_name get_player_information get_player_ip get_player_privs get_server_max_lag
+get_server_status get_server_uptime get_spawn_level get_timeofday get_tool_wear_after_use
+get_translated_string get_us_time get_user_path get_version get_voxel_manip get_worldpath
+is_singleplayer is_yes line_of_sight load_area log mkdir mod_channel_join mvdir
+notify_authentication_modified parse_json place_node place_schematic place_schematic_on_vmanip
+punch_node raycast read_schematic register_async_dofile register_craft register_schematic
+remove_detached_inventory_raw remove_node remove_player request_http_api
+request_insecure_environment request_shutdown rmdir rollback_get_node_actions
+rollback_revert_actions_by safe_file_write serialize_roundtrip serialize_schematic
+set_gen_notify set_last_run_mod set_mapgen_params set_mapgen_setting
+set_mapgen_setting_noiseparams set_node set_node_level set_noiseparams set_timeofday sha1
+show_formspec sound_fade sound_play sound_stop spawn_tree swap_node transforming_liquid_add
+unban_player_or_ip write_json
+]]
+local CLASSES_C = "AreaStore ItemStack PcgRandom PerlinNoise PerlinNoiseMap PseudoRandom Raycast "
+	.. "SecureRandom Settings VoxelManip"
+local sealed = false
+local function seal_c_functions()
+	sealed = true
+	for name in H.string.gmatch(CORE_C, "%S+") do
+		I.mark_c(H.rawget(core, name))
 	end
-	if type(info) == "table" and info.func ~= nil then
-		local src = getinfo(info.func, "S")
-		if src.what == "C" or ssub(src.source, 1, 9) == "@builtin/" then
-			info.func = nil
+	for name in H.string.gmatch(CLASSES_C, "%S+") do
+		I.mark_c(H.rawget(G, name))
+	end
+	for _, methods in pairs(I.class_methods or {}) do
+		for _, f in next, methods do
+			I.mark_c(f)
 		end
 	end
+end
+
+local C_TEMPLATE = H.type -- a C function: what getinfo answers for one (but nups, below)
+
+-- The mods' view of a chunk name: one renamed by compile ("=" for "@", below) reads as given.
+local function mod_view(info)
+	local src = info.source
+	if type(src) == "string" and ssub(src, 1, 1) == "=" and is_engine_source("@" .. ssub(src, 2)) then
+		info.source = "@" .. ssub(src, 2)
+	end
 	return info
+end
+
+-- What getinfo answers for a C function (`f`, its name as the caller called it: `named`).
+local function c_info(what, f, named)
+	local info = getinfo(C_TEMPLATE, what)
+	if info.nups then
+		info.nups = c_functions[f] or 0 -- the engine's, not the template's (a fast function has some)
+	end
+	if named and sfind(what, "n", 1, true) then
+		info.name, info.namewhat = named.name, named.namewhat
+	end
+	info.func = info.func and f
+	return info
+end
+
+-- The frames a mod sees on a stack (`co`, or the running thread when nil) from host level `first`
+-- (counted from this function's caller) outwards, innermost first, as getinfo answers them with
+-- options `what`; `.fn` is each C frame's function (the traceback prints its address).
+-- Walking out from each mod frame, the frames up to the next mod frame are the engine's: a call
+-- into a marked function with everything it ran is one C frame (nested marked calls, such as a
+-- judge's counting wrapper, are one); emulation Lua frames of shown files stay (without `func`:
+-- emulation internals stay out of reach); the rest (host C calls such as the emulation's xpcall,
+-- frames of hidden files) are dropped, and so is a marked call made from hidden code (C++ calls
+-- C++ without a frame).
+local function visible_frames(co, first, what)
+	local raw, n = {}, 0
+	local level = co and first or first + 1
+	while true do
+		local info
+		if co then
+			info = getinfo(co, level, "Sf")
+		else
+			info = getinfo(level, "Sf")
+		end
+		if not info then
+			break
+		end
+		local kind
+		if c_functions[info.func] then
+			kind = "marked"
+		elseif info.what == "C" then
+			kind = "c"
+		elseif not is_engine_source(info.source) then
+			kind = "mod"
+		elseif hidden_sources[info.source] then
+			kind = "hidden"
+		else
+			kind = "engine"
+		end
+		n = n + 1
+		raw[n] = { level = level, kind = kind, func = info.func }
+		level = level + 1
+	end
+	local function at(r, opts)
+		if co then
+			return getinfo(co, r.level, opts)
+		end
+		return getinfo(r.level, opts)
+	end
+	local out, pending = {}, 0 -- pending: out's length after the last mod frame
+	for i = 1, n do
+		local r, outer = raw[i], raw[i + 1]
+		local kind = r.kind
+		if kind == "mod" then
+			out[#out + 1] = mod_view(at(r, what))
+			pending = #out
+		elseif kind == "marked" then
+			-- the engine frames since the last mod frame ran inside this call
+			for j = #out, pending + 1, -1 do
+				out[j] = nil
+			end
+			local caller = outer and outer.kind
+			if caller ~= "hidden" and caller ~= "c" and caller ~= nil then
+				local info = c_info(what, r.func, at(r, "n"))
+				info.fn = r.func
+				out[#out + 1] = info
+			end
+			pending = #out
+		elseif kind == "engine" then
+			local info = at(r, what)
+			info.func = nil
+			out[#out + 1] = info
+		elseif kind == "c" and outer and outer.kind == "mod" then
+			local info = c_info(what, nil, at(r, "n"))
+			info.fn = r.func
+			out[#out + 1] = info
+		end
+	end
+	return out
+end
+
+G.debug.getinfo = function(a, b, c)
+	local co, target, what = nil, a, b
+	if type(a) == "thread" then
+		co, target, what = a, b, c
+	end
+	-- the host's getinfo first: its argument errors and its answer for anything not special
+	local info = co and getinfo(co, target, what) or getinfo(level_up(target), what)
+	if type(info) ~= "table" then
+		return info
+	end
+	what = what or "flnSu"
+	if type(target) == "function" then
+		if c_functions[target] then
+			info = c_info(what, target)
+		end
+		return mod_view(info)
+	end
+	if not co and target == 0 then
+		return c_info(what, G.debug.getinfo)
+	end
+	info = visible_frames(co, co and 0 or 2, what)[co and target + 1 or target]
+	if info then
+		info.fn = nil
+	end
+	return info
+end
+
+-- LuaJIT's traceback text over the frames a mod sees: the first 12, "..." and the last 10 when
+-- there are more than 22 after `level`.
+local sformat, tconcat = H.string.format, H.table.concat
+G.debug.traceback = function(a, b, c)
+	local co, msg, level = nil, a, b
+	if type(a) == "thread" then
+		co, msg, level = a, b, c
+	end
+	if msg ~= nil and type(msg) ~= "string" and type(msg) ~= "number" then
+		return msg
+	end
+	level = H.tonumber(level) or (co and 0 or 1)
+	local frames = visible_frames(co, co and 0 or 2, "Snl")
+	local parts = { msg ~= nil and (tostring(msg) .. "\n") or "", "stack traceback:" }
+	local first = co and level + 1 or level
+	local i, last = H.math.max(first, 1), #frames
+	while i <= last do
+		if i == first + 12 and last >= first + 23 then
+			parts[#parts + 1] = "\n\t..."
+			i = last - 9
+		end
+		local info = frames[i]
+		local s = "\n\t" .. info.short_src .. ":"
+		if info.currentline > 0 then
+			s = s .. info.currentline .. ":"
+		end
+		if info.namewhat ~= "" then
+			s = s .. " in function '" .. tostring(info.name) .. "'"
+		elseif info.what == "main" then
+			s = s .. " in main chunk"
+		elseif info.what == "C" then
+			s = s .. " at " .. (smatch(tostring(info.fn), "0x%x+") or "0x0")
+		else
+			s = s .. sformat(" in function <%s:%d>", info.short_src, info.linedefined)
+		end
+		parts[#parts + 1] = s
+		i = i + 1
+	end
+	return tconcat(parts)
+end
+
+-- string.dump refuses C functions; setfenv cannot change a C function's environment.
+local hdump = H.string.dump
+G.string.dump = function(f, ...)
+	if c_functions[f] then
+		error("unable to dump given function", 2)
+	end
+	return hdump(f, ...)
 end
 
 -- jit: hooks do not fire in compiled code, so the JIT stays off whatever a mod asks.
@@ -332,16 +573,20 @@ function I.read_file(path)
 end
 
 -- Compile mod source text. Bytecode is refused exactly as the engine does.
--- Provenance: the emulation's own chunks are named "@builtin/<file>" (bootstrap.lua), and the
--- emulation tells engine code from mod code by that name (strict mode, diagnostics, callback
--- counts). A mod may pass any chunk name to load/loadstring; one that would pass for the
--- emulation's ("@builtin/...") becomes "=builtin/...": LuaJIT prints both as "builtin/...", so
--- messages read as in the engine, but the source no longer claims to be the emulation's.
+-- Provenance: the emulation's own chunks are named by the engine's builtin paths (chunks.lua), and
+-- the emulation tells engine code from mod code by that name (I.is_engine_source: strict mode,
+-- diagnostics, callback counts). A mod may pass any chunk name to load/loadstring; one that would
+-- pass for the emulation's ("@/usr/share/games/minetest/builtin/...") gets "=" for "@": LuaJIT
+-- prints both as the path, so messages read as in the engine, and the mods' debug shows the name as
+-- given (mod_view), but the source no longer claims to be the emulation's.
 local function compile(text, chunkname)
+	if not sealed then
+		seal_c_functions()
+	end
 	if type(text) == "string" and ssub(text, 1, 1) == "\27" then
 		return nil, "Bytecode prohibited when mod security is enabled."
 	end
-	if type(chunkname) == "string" and ssub(chunkname, 1, 9) == "@builtin/" then
+	if is_engine_source(chunkname) then
 		chunkname = "=" .. ssub(chunkname, 2)
 	end
 	-- text mode: a second lock behind the check above (LuaJIT refuses bytecode after a BOM or "#" line)
@@ -554,6 +799,15 @@ end
 
 G.os.setlocale = function()
 	return "C"
+end
+
+-- Every function above that stands in for the engine's base or library function is a C function there.
+for _, t in H.ipairs({ G, G.string, G.table, G.math, G.coroutine, G.bit, G.jit, G.os, G.debug, G.io, G.package }) do
+	for _, f in next, t do
+		if type(f) == "function" and is_engine_source(getinfo(f, "S").source) then
+			I.mark_c(f)
+		end
+	end
 end
 
 ---------------------------------------------------------------------------------------------------

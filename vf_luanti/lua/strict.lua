@@ -2,8 +2,8 @@
 -- Reading an undeclared global gives nil and a warning; creating a global inside a function (not at
 -- a chunk's top level) warns. Neither is an error. Each warning is given once per source, line and
 -- name, logged as the engine logs it ("WARNING[Main]: ...") and recorded as a diagnostic.
--- Accesses from emulation code (chunks named "@builtin/...", a name mods cannot give their code:
--- sandbox.lua) never warn: they are not the mod's.
+-- Accesses from emulation code (I.is_engine_source: the engine's builtin paths, names mods cannot
+-- give their code, sandbox.lua) never warn: they are not the mod's.
 --
 -- The engine lets a mod replace or change this metatable (setmetatable(_G, ...), or assigning into
 -- getmetatable(_G)); so does the emulation, but as a finding: it switches the undeclared-global
@@ -39,7 +39,7 @@ local function warn(info, name, message)
 end
 
 local function from_mod(info)
-	return info and info.what ~= "C" and ssub(info.source, 1, 9) ~= "@builtin/"
+	return info and info.what ~= "C" and not I.is_engine_source(info.source)
 end
 
 local strict_meta = {
@@ -111,8 +111,8 @@ function I.check_global_meta(f)
 end
 
 -- The mods' setmetatable: a replacement of _G's metatable is recorded where the mod makes it. The
--- call stays a tail call, so its argument errors read as the engine's.
-G.setmetatable = function(t, mt)
+-- call stays a tail call, so its argument errors read as the engine's. A C function in the engine.
+G.setmetatable = I.mark_c(function(t, mt)
 	if rawequal(t, G) and (mt == nil or type(mt) == "table") then
 		local cur = getmetatable(G)
 		if cur == nil or rawget(cur, "__metatable") == nil then -- else setmetatable refuses
@@ -124,7 +124,7 @@ G.setmetatable = function(t, mt)
 		end
 	end
 	return setmetatable(t, mt)
-end
+end)
 
 -- The global names in the mods' environment, read with the host's next (a mod can replace pairs,
 -- next and _G's metatable, not this), sorted; and whether _G's metatable is no longer the one this
