@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .lualiteral import lua_literal
 from .rubric import FAMILIES
 from .tasks import Task
 
@@ -88,21 +89,6 @@ GROUPS = ("cracky", "crumbly", "choppy", "snappy", "oddly_breakable_by_hand")
 DRAWTYPES = ("normal", "glasslike", "allfaces", "plantlike", "glasslike_framed")
 
 
-def _lua(v: Any) -> str:
-    """A Python value as a Lua literal (dicts with string keys, lists, strings, numbers, booleans)."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | float):
-        return repr(v)
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(v, list):
-        return "{" + ", ".join(_lua(x) for x in v) + "}"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{k} = {_lua(x)}" for k, x in v.items()) + "}"
-    raise TypeError(type(v))
-
-
 def _title(name: str) -> str:
     return name.split(":")[-1].replace("_", " ").title()
 
@@ -132,11 +118,11 @@ def node_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature
     }
     name = p["name"]
     desc = _title(name)
-    desc_lua = f'S("{desc}")' if p["translate"] else _lua(desc)
+    desc_lua = f'S("{desc}")' if p["translate"] else lua_literal(desc)
     lines = [
         f"\tdescription = {desc_lua},",
         f'\ttiles = {{"{name.replace(":", "_")}.png"}},',
-        f"\tgroups = {_lua(p['groups'])},",
+        f"\tgroups = {lua_literal(p['groups'])},",
         f'\tdrawtype = "{p["drawtype"]}",',
     ]
     fields: dict[str, Any] = {"groups": {"$exact": p["groups"]}, "drawtype": p["drawtype"]}
@@ -283,10 +269,11 @@ def craft_feature(rng: random.Random, mod: str, output: str, p: dict | None = No
     else:
         extra = '\ttype = "shapeless",\n' if kind == "shapeless" else ""
         code = (
-            f'minetest.register_craft({{\n{extra}\toutput = "{out}",\n\trecipe = {_lua(p["recipe"])},\n}})\n'
+            f'minetest.register_craft({{\n{extra}\toutput = "{out}",\n'
+            f'\trecipe = {lua_literal(p["recipe"])},\n}})\n'
         )
         check.update(output=out, recipe=p["recipe"])
-        says = f"a {kind} craft of `{out}` from {_lua(p['recipe'])}"
+        says = f"a {kind} craft of `{out}` from {lua_literal(p['recipe'])}"
     return Feature("craft", code, [check], says, p)
 
 
@@ -309,7 +296,7 @@ def command_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feat
     expr, fn, what = transforms[p["transform"]]
     code = (
         f'minetest.register_chatcommand("{p["cmd"]}", {{\n\tparams = "<text>",\n'
-        f'\tdescription = {_lua("Reply with " + what)},\n\tfunc = function(name, param)\n'
+        f'\tdescription = {lua_literal("Reply with " + what)},\n\tfunc = function(name, param)\n'
         f"\t\treturn true, {expr}\n\tend,\n}})\n"
     )
     says = f"a chat command `/{p['cmd']} <text>` that replies with {what}"

@@ -24,7 +24,7 @@ from .base import (
 )
 from .matchers import match, validate_matcher
 from .registry import Registry
-from .scenario import CheckWorld, lua_literal
+from .scenario import CheckWorld
 from .schema import ACTIONS, EXPECTS, validate_check
 from .session import CheckSession, baseline_globals, run_check
 
@@ -41,7 +41,6 @@ __all__ = [
     "Registry",
     "baseline_globals",
     "describe",
-    "lua_literal",
     "match",
     "outcome",
     "run_check",

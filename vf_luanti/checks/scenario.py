@@ -4,10 +4,10 @@ driver, expectations read from engine-side state, Lua assertions in the check en
 
 from __future__ import annotations
 
-import json
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from ..lualiteral import lua_literal
 from .base import CALLBACK_EVENTS, CheckError
 from .matchers import _short, match
 from .registry import Registry, _item_string
@@ -28,21 +28,6 @@ _CALLBACK_TABLES = {e: f"registered_{e}s" for e in CALLBACK_EVENTS} | {
     "on_priv_revoke": "registered_on_priv_revoke",
     "globalstep": "registered_globalsteps",
 }
-
-
-def lua_literal(v: Any) -> str:
-    """A JSON value as a Lua expression (for driver calls the World API has no method for)."""
-    if v is None:
-        return "nil"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | float):
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v)  # JSON string escapes are valid Lua escapes for \", \\, \n, \t, \uXXXX aside
-    if isinstance(v, list):
-        return "{" + ", ".join(lua_literal(x) for x in v) + "}"
-    return "{" + ", ".join(f"[{json.dumps(str(k))}] = {lua_literal(x)}" for k, x in v.items()) + "}"
 
 
 def _pos_lua(p: list[int]) -> str:
@@ -116,7 +101,7 @@ class CheckWorld:
 
     # registry reads for Registry ------------------------------------------------------------
     def registered(self, table: str, name: str) -> Any:
-        return self.world.eval(f"return minetest.registered_{table}[{json.dumps(name)}]")
+        return self.world.eval(f"return minetest.registered_{table}[{lua_literal(name)}]")
 
     def callback_count(self, event: str) -> int:
         """Callbacks of ``event`` that mod code registered (the engine's record of who registered
@@ -231,17 +216,17 @@ class CheckWorld:
         elif act == "receive_fields":
             # the engine's order: callbacks in reverse registration order until one returns true
             return self._eval_action(
-                f"local p = minetest.get_player_by_name({json.dumps(s['player'])}) "
+                f"local p = minetest.get_player_by_name({lua_literal(s['player'])}) "
                 f"for _, f in ipairs(minetest.registered_on_player_receive_fields) do "
-                f"if f(p, {json.dumps(s['formname'])}, {lua_literal(s['fields'])}) then break end end"
+                f"if f(p, {lua_literal(s['formname'])}, {lua_literal(s['fields'])}) then break end end"
             )
         elif act == "node_fields":
             return self._eval_action(
                 f"local pos = {_pos_lua(s['pos'])} "
                 "local def = minetest.registered_nodes[minetest.get_node(pos).name] "
                 "if def and def.on_receive_fields then def.on_receive_fields(pos, "
-                f"{json.dumps(s.get('formname', ''))}, {lua_literal(s['fields'])}, "
-                f"minetest.get_player_by_name({json.dumps(s['player'])})) end"
+                f"{lua_literal(s.get('formname', ''))}, {lua_literal(s['fields'])}, "
+                f"minetest.get_player_by_name({lua_literal(s['player'])})) end"
             )
         elif act == "lua":
             return self._eval_action(s["code"], as_mod=True)
