@@ -295,17 +295,26 @@ end
 
 ---------------------------------------------------------------------------------------------------
 -- The mapgen VoxelManip (engine: the MMVManip of BlockMakeData that EmergeThread::finishGen hands
--- to on_generated): the chunk plus one map block around it, 112^3 nodes for chunksize 5. Its
--- arrays (content ids, param1, param2) are built when a mod first uses each: a chunk nobody looks
--- at costs nothing, and copies are plain loops (the mods' own loops over the chunk cost more).
--- Blocks of generated chunks hold what the map holds (air lit 15 where nothing is set), blocks of
--- chunks not generated yet hold "ignore", as in the engine.
+-- to on_generated): the chunk plus one map block around it, 112^3 nodes for chunksize 5. A node is
+-- one number, content id + (param1 * 256 + param2) / 65536 (exact in a double), in one array built
+-- when a mod first reads or writes nodes: a chunk nobody looks at costs nothing, one that is looked
+-- at costs one array beside the mod's own, and each copy is a loop of plain arithmetic. Blocks of
+-- generated chunks hold what the map holds (air lit 15 where nothing is set), blocks of chunks not
+-- generated yet hold "ignore", as in the engine.
 
 local BLOCK = 16
 local LIMIT = 31007
-local AIR_ID, IGNORE_ID = core.CONTENT_AIR, core.CONTENT_IGNORE
--- What a block holds where the map has nothing: {content id, param1, param2}.
-local AIR, IGNORE = { AIR_ID, 15, 0 }, { IGNORE_ID, 0, 0 }
+local IGNORE_ID = core.CONTENT_IGNORE
+local AIR, IGNORE = core.CONTENT_AIR + 15 * 256 / 65536, IGNORE_ID
+
+local function pack(id, p1, p2)
+	return id + (p1 * 256 + p2) / 65536
+end
+
+local function unpack_node(v)
+	local f = v % 1 * 65536
+	return v - v % 1, (f - f % 256) / 256, f % 256
+end
 
 -- `generated(bx, by, bz)`: whether the map block belongs to a generated chunk.
 function I.new_mapgen_vm(emin, emax, generated)
@@ -324,123 +333,155 @@ function I.new_mapgen_vm(emin, emax, generated)
 		defaults = defaults, version = I.map_version })
 end
 
--- Another ObjectRef-like handle on the same VM (each get_mapgen_object call makes a new one).
+-- Another handle on the same VM (each get_mapgen_object call makes a new one).
 function I.same_vm(vm)
 	return new_vm(vm_state(vm, "get_mapgen_object"))
 end
 
--- Calls f(i, x, y, z, default) over the VM in index order, one x row of a block at a time (the
--- row's nodes are i + 1 .. i + 16, at x .. x + 15).
+-- Calls f(i, default) for each x row of a block in index order: the row's nodes are i + 1 .. i + 16.
 local function each_row(s, f)
-	local a, n, defaults = s.emin, s.blocks, s.defaults
+	local n, defaults = s.blocks, s.defaults
 	local i = 0
 	for z = 0, n.z * BLOCK - 1 do
 		local bz = floor(z / BLOCK) * n.y
 		for y = 0, n.y * BLOCK - 1 do
 			local row = (bz + floor(y / BLOCK)) * n.x
 			for bx = 1, n.x do
-				f(i, a.x + (bx - 1) * BLOCK, a.y + y, a.z + z, defaults[row + bx])
+				f(i, defaults[row + bx])
 				i = i + BLOCK
 			end
 		end
 	end
 end
 
--- What the VM holds where the map has nothing, at node index i (1-based).
-local function default_at(s, i)
-	local n = s.blocks
-	local ex, ey = n.x * BLOCK, n.y * BLOCK
-	i = i - 1
-	local x, y, z = i % ex, floor(i / ex) % ey, floor(i / (ex * ey))
-	return s.defaults[(floor(z / BLOCK) * n.y + floor(y / BLOCK)) * n.x + floor(x / BLOCK) + 1]
+local function area_of(s)
+	return { MinEdge = s.emin, ystride = s.blocks.x * BLOCK, zstride = s.blocks.x * s.blocks.y * BLOCK * BLOCK }
 end
 
--- The map's own nodes inside the generated blocks, read once (index -> {id, param1, param2}):
--- what the arrays start from, and what write_to_map compares with.
-local function snapshot(s)
-	if not s.snap then
-		s.snap = {}
-		for h, node in next, I.nodes do
-			local x, y, z = I.unhash(h)
-			local i = vm_index(s, x, y, z)
-			if i and default_at(s, i) ~= IGNORE then
-				s.snap[i] = { content_id(node.name), I.read_param1(x, y, z, node.name, node.param1), node.param2 }
+-- What the VM holds where the map has nothing, at node index i.
+local function default_at(s, i)
+	local p, a, n = VoxelArea.position(area_of(s), i), s.emin, s.blocks
+	local bx, by, bz = floor((p.x - a.x) / BLOCK), floor((p.y - a.y) / BLOCK), floor((p.z - a.z) / BLOCK)
+	return s.defaults[(bz * n.y + by) * n.x + bx + 1]
+end
+
+-- The nodes. `snap` holds the map's own nodes inside the generated blocks as the VM last saw
+-- them (index -> packed node): when the map changed since (set_node in on_generated), the VM takes
+-- the change, as the engine's mapgen VM does; write_to_map compares with them.
+local function gen_data(s)
+	local d = s.data
+	if not d then
+		d = table_new(s.volume, 0)
+		each_row(s, function(i, v)
+			for j = i + 1, i + BLOCK do
+				d[j] = v
+			end
+		end)
+		s.data, s.snap = d, {}
+	end
+	if s.synced == I.map_version then
+		return d
+	end
+	s.synced = I.map_version
+	local snap, seen = s.snap, {}
+	for h, node in next, I.nodes do
+		local x, y, z = I.unhash(h)
+		local i = vm_index(s, x, y, z)
+		if i and default_at(s, i) ~= IGNORE then
+			local v = pack(content_id(node.name), I.read_param1(x, y, z, node.name, node.param1), node.param2)
+			seen[i] = true
+			if snap[i] ~= v then
+				snap[i], d[i] = v, v
 			end
 		end
 	end
-	return s.snap
-end
-
-local ARRAYS = { "ids", "p1", "p2" }
-
--- Array k of the VM (1: content ids, 2: param1, 3: param2).
-local function gen_array(s, k)
-	local d = s[ARRAYS[k]]
-	if d then
-		return d
-	end
-	d = table_new(s.volume, 0)
-	each_row(s, function(i, _, _, _, default)
-		local v = default[k]
-		for j = i + 1, i + BLOCK do
-			d[j] = v
+	for i in next, snap do
+		if not seen[i] then -- the map's node went: air again
+			snap[i], d[i] = nil, default_at(s, i)
 		end
-	end)
-	for i, node in next, snapshot(s) do
-		d[i] = node[k]
 	end
-	s[ARRAYS[k]] = d
 	return d
 end
 
-local function gen_get(s, k, buf)
-	local d, out = gen_array(s, k), type(buf) == "table" and buf or {}
-	for i = 1, s.volume do
-		out[i] = d[i]
+local function out_table(s, buf)
+	return type(buf) == "table" and buf or table_new(s.volume, 0)
+end
+
+local function check_data(data)
+	if type(data) ~= "table" then
+		error("bad argument #2 to 'set_data' (table expected, got " .. type(data) .. ")", 0)
 	end
-	return out
 end
 
 -- lua_tointeger, then the engine's integer type (content_t: 16 bits, param1/param2: 8 bits).
 local function to_uint(v, modulus)
+	if type(v) == "number" and v % 1 == 0 and v >= 0 and v < modulus then
+		return v
+	end
 	local n = tonumber(v) or 0
 	return (n >= 0 and floor(n) or -floor(-n)) % modulus
 end
 
--- Entries that are nil keep the node's value, as for the other VMs (set_array).
-local function gen_set(s, k, data, modulus)
-	if type(data) ~= "table" then
-		error("bad argument #2 to 'set_data' (table expected, got " .. type(data) .. ")", 0)
-	end
-	local d = gen_array(s, k)
+function Gen.get_data(s, buf)
+	local d, out = gen_data(s), out_table(s, buf)
 	for i = 1, s.volume do
-		local v = data[i]
-		if v ~= nil and v ~= d[i] then
-			if type(v) ~= "number" or v % 1 ~= 0 or v < 0 or v >= modulus then
-				v = to_uint(v, modulus)
-			end
-			d[i] = v
+		local v = d[i]
+		out[i] = v - v % 1
+	end
+	return out
+end
+
+-- Entries that are nil keep the node's value, as for the other VMs (set_array).
+function Gen.set_data(s, data)
+	check_data(data)
+	local d = gen_data(s)
+	for i = 1, s.volume do
+		local v, old = data[i], d[i]
+		if v ~= nil and v ~= old - old % 1 then
+			d[i] = to_uint(v, 65536) + old % 1
 		end
 	end
 end
 
-function Gen.get_data(s, buf)
-	return gen_get(s, 1, buf)
-end
-function Gen.set_data(s, data)
-	gen_set(s, 1, data, 65536)
-end
 function Gen.get_light_data(s, buf)
-	return gen_get(s, 2, buf)
+	local d, out = gen_data(s), out_table(s, buf)
+	for i = 1, s.volume do
+		local f = d[i] % 1 * 256
+		out[i] = f - f % 1
+	end
+	return out
 end
+
 function Gen.set_light_data(s, data)
-	gen_set(s, 2, data, 256)
+	check_data(data)
+	local d = gen_data(s)
+	for i = 1, s.volume do
+		local v = data[i]
+		if v ~= nil then
+			local id, _, p2 = unpack_node(d[i])
+			d[i] = pack(id, to_uint(v, 256), p2)
+		end
+	end
 end
+
 function Gen.get_param2_data(s, buf)
-	return gen_get(s, 3, buf)
+	local d, out = gen_data(s), out_table(s, buf)
+	for i = 1, s.volume do
+		out[i] = d[i] * 65536 % 256
+	end
+	return out
 end
+
 function Gen.set_param2_data(s, data)
-	gen_set(s, 3, data, 256)
+	check_data(data)
+	local d = gen_data(s)
+	for i = 1, s.volume do
+		local v = data[i]
+		if v ~= nil and v ~= d[i] * 65536 % 256 then
+			local id, p1 = unpack_node(d[i])
+			d[i] = pack(id, p1, to_uint(v, 256))
+		end
+	end
 end
 
 function Gen.get_node_at(s, pos)
@@ -448,14 +489,15 @@ function Gen.get_node_at(s, pos)
 	if not i then
 		return { name = "ignore", param1 = 0, param2 = 0 }
 	end
-	return { name = content_name(gen_array(s, 1)[i]), param1 = gen_array(s, 2)[i], param2 = gen_array(s, 3)[i] }
+	local id, p1, p2 = unpack_node(gen_data(s)[i])
+	return { name = content_name(id), param1 = p1, param2 = p2 }
 end
 
 function Gen.set_node_at(s, pos, node)
 	local i = vm_index(s, I.check_pos(pos, "set_node_at"))
 	local name, p1, p2 = I.read_node(node)
 	if i then
-		gen_array(s, 1)[i], gen_array(s, 2)[i], gen_array(s, 3)[i] = content_id(name), p1, p2
+		gen_data(s)[i] = pack(content_id(name), p1, p2)
 	end
 end
 
@@ -467,47 +509,31 @@ function Gen.read_from_map(s, p1, p2)
 	return I.vec(s.emin.x, s.emin.y, s.emin.z), I.vec(s.emax.x, s.emax.y, s.emax.z)
 end
 
--- Writes every node that differs from what the VM read (never "ignore"), without callbacks: each
--- array a method built is compared with the blocks' default, and a difference (or a node the map
--- had) is looked at closely.
+-- Writes every node that differs from what the VM read (never "ignore"), without callbacks.
 function Gen.write_to_map(s)
-	if I.phase ~= "run" then
+	local d, snap = s.data, s.snap
+	if I.phase ~= "run" or not d then
 		return
 	end
-	local snap = snapshot(s)
-	local function node(j)
-		local was = snap[j] or default_at(s, j)
-		local id, l, q = was[1], was[2], was[3]
-		id = s.ids and s.ids[j] or id
-		l = s.p1 and s.p1[j] or l
-		q = s.p2 and s.p2[j] or q
-		return id, l, q, was
-	end
+	local area = area_of(s)
 	local function put(j)
-		local id, l, q, was = node(j)
-		if (id ~= was[1] or l ~= was[2] or q ~= was[3]) and id ~= IGNORE_ID then
-			local p = VoxelArea.position({ MinEdge = s.emin, ystride = s.blocks.x * BLOCK,
-				zstride = s.blocks.x * s.blocks.y * BLOCK * BLOCK }, j)
-			if abs(p.x) <= LIMIT and abs(p.y) <= LIMIT and abs(p.z) <= LIMIT then
-				I.raw_set(p.x, p.y, p.z, content_name(id), l, q)
+		local id, p1, p2 = unpack_node(d[j])
+		local p = VoxelArea.position(area, j)
+		if id ~= IGNORE_ID and abs(p.x) <= LIMIT and abs(p.y) <= LIMIT and abs(p.z) <= LIMIT then
+			I.raw_set(p.x, p.y, p.z, content_name(id), p1, p2)
+		end
+	end
+	each_row(s, function(i, default)
+		for j = i + 1, i + BLOCK do
+			if d[j] ~= default and d[j] ~= snap[j] then
+				put(j)
 			end
 		end
-	end
-	for k, key in ipairs(ARRAYS) do
-		local d = s[key]
-		if d then
-			each_row(s, function(i, _, _, _, default)
-				local v = default[k]
-				for j = i + 1, i + BLOCK do
-					if d[j] ~= v then
-						put(j)
-					end
-				end
-			end)
+	end)
+	for j, v in next, snap do -- a node the map had, turned into the block's default (air)
+		if d[j] ~= v and d[j] == default_at(s, j) then
+			put(j)
 		end
-	end
-	for j in next, snap do
-		put(j)
 	end
 end
 
