@@ -167,8 +167,9 @@ def test_formspecs_are_read_where_the_engine_sends_them():
 
 def test_a_check_cannot_be_told_from_the_engine_by_its_chunk_name():
     check = {"kind": "lua", "desc": "x", "code": "return mymod.who() ~= 'check'"}
-    detect = ('mymod = {}\nfunction mymod.who() local s = debug.getinfo(2, "S").source '
-              'if s:find("check") then return "check" end return "game" end')
+    detect = ('mymod = {}\nfunction mymod.who() local info = debug.getinfo(2, "S") '
+              'local s = info and info.source or "" '
+              'if s:find("check") or s:find("driver") then return "check" end return "game" end')
     assert score(task([check], reference=detect), fenced(detect)).passed
 
 
@@ -180,7 +181,8 @@ def test_engine_made_closures_and_forged_chunk_names_count_as_the_mods_callbacks
     t = task([none], reference="-- nothing")
     assert score(t, fenced("-- nothing")).passed
     closure = "minetest.register_on_craft(minetest.item_eat(1))"
-    forged = 'assert(loadstring("minetest.register_on_craft(function() end)", "@builtin/game/x.lua"))()'
+    forged = ('assert(loadstring("minetest.register_on_craft(function() end)", '
+              '"@/usr/share/games/minetest/builtin/game/register.lua"))()')
     assert not any(s.passed for s in score_many([(t, fenced(closure)), (t, fenced(forged))]))
 
 
