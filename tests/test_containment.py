@@ -136,7 +136,8 @@ OUTPUT_CASES = [
     ("getinfo hides emulation functions", """
         local f1 = debug.getinfo(1, "f").func
         -- a function's own info gives back only that function (as the engine does for C ones)
-        print(type(f1), debug.getinfo(2, "f") and debug.getinfo(2, "f").func, debug.getinfo(print, "f").func == print)
+        local caller = debug.getinfo(2, "f")
+        print(type(f1), caller and caller.func, debug.getinfo(print, "f").func == print)
      """, "function\tnil\ttrue"),
     ("debug.sethook cannot clear the deadline hook", """
         local f = function() end
