@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_check.py [--runs N] [--engine-runs M]
 
-Prints p50/p99 of ``vf_luanti.check.run_mods`` (a fresh runtime, load, report) for a small
+Prints p50/p99 of ``vf_luanti.loading.run_mods`` (a fresh runtime, load, report) for a small
 in-memory mod and for minetest_game, and the wall time of the engine (``vf_luanti.oracle``) on
 the same mod sets. Each line says whether the load was clean, since a failing load stops early
 and is not a fair timing. The figures in docs/fidelity.md come from this script.
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vf_luanti import oracle
-from vf_luanti.check import run_mods
+from vf_luanti.loading import run_mods
 from vf_luanti.mods import Mod, discover, mod_from_source
 
 SMALL_MOD = """

@@ -3,7 +3,7 @@
 Usage: python benchmarks/bench_scoring.py [--samples N] [--workers 1 2]
 
 A realistic mix of completions (valid mods and the broken-mod corpus: every one a full
-``vf_luanti.check:check_job`` run, runtime creation included) goes through an Executor of 1,
+``vf_luanti.loading:check_job`` run, runtime creation included) goes through an Executor of 1,
 then 2 workers; then full task scoring (``vf_luanti.scoring:score_job``: every check of the task,
 scenarios in fresh worlds beside the first) of each eval item's gold and corrupted answer. Prints samples/s,
 p50/p99 latency per sample as the caller sees it, and the peak RSS of each worker. Then hostile
@@ -19,14 +19,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from vf_luanti.check import check_job
 from vf_luanti.execution import Executor, Limits
+from vf_luanti.loading import check_job
 from vf_luanti.mutation import mutants
 from vf_luanti.runtime import LuanRuntime, job_scope
 from vf_luanti.splits import load_tasks
 from vf_luanti.syntax import syntax_error
 
-CHECK = "vf_luanti.check:check_job"
+CHECK = "vf_luanti.loading:check_job"
 SCORE = "vf_luanti.scoring:score_job"
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpus" / "broken"
 

@@ -17,7 +17,7 @@ import pytest
 from tests.sandbox_jobs import checked_pool
 from vf_luanti.execution import Executor, Limits
 
-CHECK = "vf_luanti.check:check_job"
+CHECK = "vf_luanti.loading:check_job"
 LIMITS = Limits(cpu_seconds=0.5, startup_margin=0.5)   # wall deadline 1.5 s
 MARGIN = 1.0   # seconds of pool overhead (respawn, pipes) allowed on top of the deadline
 

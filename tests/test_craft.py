@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from vf_luanti.check import run_mods
+from vf_luanti.loading import run_mods
 from vf_luanti.mods import mod_from_source
 from vf_luanti.world import World, load_world
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from vf_luanti import oracle
-from vf_luanti.check import run_mods
+from vf_luanti.loading import run_mods
 from vf_luanti.mods import mod_from_source
 from vf_luanti.splits import load_tasks
 

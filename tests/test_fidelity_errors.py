@@ -5,7 +5,7 @@ cleanly in both.
 The corpus is tests/corpus/broken/<case>/ (mod.conf + init.lua, see tests/corpus/broken/README.md).
 Each case runs alone on the empty game: the engine through ``oracle.engine_check`` (a few server
 steps, so errors in core.after(0) callbacks and globalsteps surface), the emulation through
-``vf_luanti.check.check``.
+``vf_luanti.loading.check``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from vf_luanti import oracle
-from vf_luanti.check import check
+from vf_luanti.load_report import Diagnostic, LoadReport
+from vf_luanti.loading import check
 from vf_luanti.mods import ModError
-from vf_luanti.report import Diagnostic, LoadReport
 
 needs_engine = [
     pytest.mark.engine,

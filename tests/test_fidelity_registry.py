@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from vf_luanti import oracle
-from vf_luanti.check import check
+from vf_luanti.loading import check
 
 _no_engine = pytest.mark.skipif(not oracle.engine_available(),
                                 reason=f"the Luanti engine is not installed ({oracle.SERVER_BINARY})")

@@ -17,7 +17,7 @@ from vf_luanti.execution import FAILURES, Executor, Limits
 from vf_luanti.mods import mod_from_source, mod_to_payload
 from vf_luanti.splits import load_tasks
 
-CHECK = "vf_luanti.check:check_job"
+CHECK = "vf_luanti.loading:check_job"
 SCORE = "vf_luanti.scoring:score_job"
 #: A task whose scenarios after the first run in sibling worlds of the sample's Lua state.
 SCENARIO_TASK = next(t for t in load_tasks("eval") if sum(c["kind"] == "scenario" for c in t.checks) >= 3)

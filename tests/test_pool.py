@@ -17,7 +17,7 @@ from tests.sandbox_jobs import alive, checked_pool
 from vf_luanti.execution import FAILURES, Executor, Limits, default_executor
 from vf_luanti.runtime import MiB, RuntimeLimits
 
-CHECK = "vf_luanti.check:check_job"
+CHECK = "vf_luanti.loading:check_job"
 JOBS = "tests.sandbox_jobs"
 LIMITS = Limits(cpu_seconds=0.5, startup_margin=0.5)   # wall deadline 1.5 s
 GOOD = 'core.register_node("mymod:block", {description = "Block"})'

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from vf_luanti.check import check, run_mods
+from vf_luanti.loading import check, run_mods
 from vf_luanti.mods import mod_from_source
 from vf_luanti.world import World, load_world
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vf_luanti.check import run_mods
+from vf_luanti.loading import run_mods
 from vf_luanti.mods import mod_from_source
 from vf_luanti.runtime import LuanRuntime
 

@@ -4,10 +4,10 @@ Public API: ``check`` (load mods, get a LoadReport), ``run_mods`` (load in-memor
 runtime for the event driver), ``load_tasks`` / ``score`` (the benchmark: tasks and their scoring).
 """
 
-from .check import check, run_mods
 from .environment import load_environment
+from .load_report import Diagnostic, LoadReport
+from .loading import check, run_mods
 from .mods import Mod, ModError, mod_from_source
-from .report import Diagnostic, LoadReport
 from .runtime import LuanRuntime, RuntimeLimits
 from .scoring import Score, score
 from .splits import load_tasks

@@ -31,8 +31,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .load_report import Diagnostic, LoadReport
 from .mods import MEDIA_SUFFIXES, Mod, ModError, discover, load_order
-from .report import Diagnostic, LoadReport
 
 SERVER_BINARY = Path(os.environ.get("VFL_MINETESTSERVER", "/usr/lib/minetest/minetestserver"))
 SHARE = Path("/usr/share/games/minetest")

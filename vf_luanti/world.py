@@ -1,6 +1,6 @@
 """The event driver: play the server's part against loaded mods (players, actions, time, chat).
 
-``load_world(mods)`` loads mods like ``vf_luanti.check.run_mods`` and returns the load report and a
+``load_world(mods)`` loads mods like ``vf_luanti.loading.run_mods`` and returns the load report and a
 ``World`` over the same runtime. Task checks drive it: join a player, place and dig nodes, run ABMs
 and node timers, run chat commands, punch entities, then assert on world state, inventories,
 metadata, chat output and HP. The API reference is docs/world.md.
@@ -17,9 +17,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .check import run_mods
+from .load_report import Diagnostic, LoadReport
+from .loading import run_mods
 from .mods import Mod
-from .report import Diagnostic, LoadReport
 from .runtime import LuanRuntime, RuntimeLimits
 
 Pos = Sequence[float] | Mapping[str, float]

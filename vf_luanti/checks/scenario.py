@@ -14,7 +14,7 @@ from .registry import Registry, _item_string
 from .schema import _slot
 
 if TYPE_CHECKING:
-    from ..report import LoadReport
+    from ..load_report import LoadReport
     from ..runtime import LuanRuntime
     from ..world import World
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..check import check
+    from ..loading import check
     from ..mods import ModError, discover
 
     if not args.paths and not args.game:

@@ -1,6 +1,6 @@
 """The evaluation report (``vf-luanti report``): pass@k with bootstrap intervals, per family and per
 task, over the results the evaluators write; the gate against a baseline. Not to be confused with
-the load report of ``vf-luanti check`` (vf_luanti/report.py).
+the load report of ``vf-luanti check`` (vf_luanti/load_report.py).
 
 ``runs`` reads results, ``stats`` computes every number, ``render`` writes Markdown, HTML and JSON.
 """

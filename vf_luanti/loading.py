@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .load_report import Diagnostic, LoadReport
 from .mods import Mod, discover, load_order, mod_from_payload, mod_from_source, mod_to_payload
-from .report import Diagnostic, LoadReport
 from .runtime import STARTUP_STEPS, LuanRuntime, RuntimeLimits
 
 
@@ -67,7 +67,7 @@ def check(paths: list[str | Path], game: str | Path | None = None, limits: Runti
         from .execution import Executor
 
         with Executor(workers=1, limits=limits) as ex:
-            res = ex.run("vf_luanti.check:check_job",
+            res = ex.run("vf_luanti.loading:check_job",
                          {"mods": [mod_to_payload(m) for m in mods], "luanti_version": luanti_version})
         if "failure" in res:
             why = f"sandbox {res['failure']}: {res['reason']}"
