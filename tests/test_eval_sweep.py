@@ -10,7 +10,7 @@ import pytest
 from vf_luanti.sweep import (
     Candidate,
     EvalError,
-    Summary,
+    ModelSummary,
     find_adapters,
     gate,
     load_summary,
@@ -58,8 +58,8 @@ def test_summarize_groups_by_task_and_family(tmp_path: Path) -> None:
         summarize("m", tmp_path / "empty", k=5)
 
 
-def _summary(model: str, p5: float, reward: float = 0.5, adapter: str | None = None) -> Summary:
-    return Summary(
+def _summary(model: str, p5: float, reward: float = 0.5, adapter: str | None = None) -> ModelSummary:
+    return ModelSummary(
         model=model,
         k=5,
         n_tasks=10,

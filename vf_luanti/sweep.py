@@ -60,7 +60,7 @@ class Candidate:
 
 
 @dataclass
-class Summary:
+class ModelSummary:
     """What the gate compares: pass@k over tasks, mean reward over rollouts, and per family."""
 
     model: str
@@ -82,7 +82,7 @@ def dir_name(model: str) -> str:
     return model.replace("/", "--")
 
 
-def summarize(model: str, results_dir: str | Path, k: int) -> Summary:
+def summarize(model: str, results_dir: str | Path, k: int) -> ModelSummary:
     """The gate's view of one results folder, from vf_luanti.eval_report and statistics."""
     try:
         rep = eval_report.summarize(eval_report.read_run(results_dir))
@@ -91,7 +91,7 @@ def summarize(model: str, results_dir: str | Path, k: int) -> Summary:
     if k not in rep.ks:
         raise EvalError(f"{model}: some task has fewer than k={k} samples (pass@k needs k <= n)")
     ks = sorted({1, k})
-    return Summary(
+    return ModelSummary(
         model=model,
         k=k,
         n_tasks=rep.n_tasks,
@@ -105,15 +105,15 @@ def summarize(model: str, results_dir: str | Path, k: int) -> Summary:
     )
 
 
-def load_summary(path: str | Path) -> Summary:
+def load_summary(path: str | Path) -> ModelSummary:
     """A summary.json, or a results folder holding one."""
     p = Path(path)
     if p.is_dir():
         p = p / "summary.json"
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
-        # summary.json also records the protocol and timing; the Summary is the rest.
-        return Summary(**{f.name: data[f.name] for f in fields(Summary) if f.name in data})
+        # summary.json also records the protocol and timing; the ModelSummary is the rest.
+        return ModelSummary(**{f.name: data[f.name] for f in fields(ModelSummary) if f.name in data})
     except (OSError, json.JSONDecodeError, TypeError, AttributeError) as exc:
         raise EvalError(f"cannot read summary {p}: {exc}") from exc
 
@@ -146,7 +146,7 @@ def run_environment(base_url: str, model: str, protocol: Protocol, out_dir: Path
 
 def evaluate_model(
     base_url: str, candidate: Candidate, protocol: Protocol, out_root: Path, api_key: str = "EMPTY"
-) -> Summary:
+) -> ModelSummary:
     """Evaluate one served model and write ``summary.json`` next to verifiers' results."""
     out_dir = out_root / dir_name(candidate.name)
     t0 = time.perf_counter()
@@ -208,7 +208,7 @@ def sweep_candidates(adapters: Sequence[Path], scales: Sequence[float], work_dir
 
 
 def gate(
-    baseline: Summary, results: Sequence[Summary], target_points: float = TARGET_POINTS
+    baseline: ModelSummary, results: Sequence[ModelSummary], target_points: float = TARGET_POINTS
 ) -> dict[str, Any]:
     """Pick the best candidate (pass@k, then mean reward, then order) and judge it against the baseline."""
     if not results:
