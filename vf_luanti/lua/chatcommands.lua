@@ -138,12 +138,7 @@ core.register_chatcommand("me", {
 	end,
 })
 
-local function setting(key)
-	local ok, v = H.pcall(function()
-		return core.settings:get(key)
-	end)
-	return ok and v or nil
-end
+local setting = I.setting
 
 core.register_chatcommand("admin", {
 	description = S("Show the name of the server owner"),

@@ -8,19 +8,7 @@ local type, tostring, pairs, ipairs = H.type, H.tostring, H.pairs, H.ipairs
 local error, sort, floor = H.error, H.table.sort, H.math.floor
 local S = I.translator("__builtin")
 
-local function setting(key)
-	local ok, v = H.pcall(function()
-		return core.settings:get(key)
-	end)
-	return ok and v or nil
-end
-
-local function setting_bool(key)
-	local ok, v = H.pcall(function()
-		return core.settings:get_bool(key)
-	end)
-	return ok and v or nil
-end
+local setting, setting_bool = I.setting, I.setting_bool
 
 ---------------------------------------------------------------------------------------------------
 -- Mods, paths, version

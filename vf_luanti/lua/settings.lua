@@ -346,3 +346,19 @@ function I.mod_storage_fields()
 	end
 	return out
 end
+
+-- A setting read as the engine's builtin Lua reads one (through core.settings, which a mod may have
+-- replaced), or nil when that fails. For chatcommands.lua and misc.lua.
+function I.setting(key)
+	local ok, v = H.pcall(function()
+		return core.settings:get(key)
+	end)
+	return ok and v or nil
+end
+
+function I.setting_bool(key)
+	local ok, v = H.pcall(function()
+		return core.settings:get_bool(key)
+	end)
+	return ok and v or nil
+end
