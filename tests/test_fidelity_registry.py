@@ -1,4 +1,4 @@
-"""Registry differential: the emulation's registry equals the real engine's (vf_luanti/oracle.py).
+"""Registry differential: the emulation's registry equals the real engine's (vf_luanti/oracle/).
 
 The same mods are loaded by Debian's minetestserver 5.6.1 (through the ``vfl_oracle`` dumper mod)
 and by ``vf_luanti.check``; both registries go through ``oracle.normalize_registry`` (crafts in
