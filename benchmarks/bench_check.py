@@ -64,19 +64,34 @@ def main() -> None:
     small = mod_from_source(SMALL_MOD, name="bench")
     mtg_dir = oracle.SHARE / "games" / "minetest_game"
     mtg = discover(mtg_dir)
-    rows = [("small mod (emulation)", *time_runs(emulation([small]), args.runs)),
-            ("minetest_game (emulation)", *time_runs(emulation(mtg), max(1, args.runs // 10)))]
+    rows = [
+        ("small mod (emulation)", *time_runs(emulation([small]), args.runs)),
+        ("minetest_game (emulation)", *time_runs(emulation(mtg), max(1, args.runs // 10))),
+    ]
     if oracle.engine_available():
         with tempfile.TemporaryDirectory() as tmp:
             mod_dir = Path(tmp) / "bench"
             mod_dir.mkdir()
             (mod_dir / "mod.conf").write_text("name = bench\n")
             (mod_dir / "init.lua").write_text(SMALL_MOD)
-            rows.append(("small mod (engine, emptygame)", *time_runs(
-                lambda: oracle.run_engine([mod_dir], game="emptygame", steps=0).exit_code == 0,
-                args.engine_runs)))
-        rows.append(("minetest_game (engine)", *time_runs(
-            lambda: oracle.run_engine([], game="minetest_game", steps=0).exit_code == 0, args.engine_runs)))
+            rows.append(
+                (
+                    "small mod (engine, emptygame)",
+                    *time_runs(
+                        lambda: oracle.run_engine([mod_dir], game="emptygame", steps=0).exit_code == 0,
+                        args.engine_runs,
+                    ),
+                )
+            )
+        rows.append(
+            (
+                "minetest_game (engine)",
+                *time_runs(
+                    lambda: oracle.run_engine([], game="minetest_game", steps=0).exit_code == 0,
+                    args.engine_runs,
+                ),
+            )
+        )
     print(f"{'mod set':32} {'runs':>5} {'p50 ms':>9} {'p99 ms':>9}  load")
     for name, samples, ok in rows:
         p50, p99 = percentiles(samples)

@@ -92,21 +92,21 @@ def in_process(sources: list[str], runs: int) -> None:
         s = time.perf_counter()
         LuanRuntime()
         t.append(time.perf_counter() - s)
-    print(f"in-process runtime creation: p50 {pct(t, .5):.2f} ms  p99 {pct(t, .99):.2f} ms")
+    print(f"in-process runtime creation: p50 {pct(t, 0.5):.2f} ms  p99 {pct(t, 0.99):.2f} ms")
     t = []
     for i in range(runs):
         s = time.perf_counter()
         with job_scope(Limits()):
             check_job({"source": sources[i % len(sources)]})
         t.append(time.perf_counter() - s)
-    print(f"in-process check_job (mix):  p50 {pct(t, .5):.2f} ms  p99 {pct(t, .99):.2f} ms")
+    print(f"in-process check_job (mix):  p50 {pct(t, 0.5):.2f} ms  p99 {pct(t, 0.99):.2f} ms")
 
 
 def pooled(job: str, payloads: list[dict], workers: int, samples: int) -> None:
     """Run ``samples`` jobs (cycling through ``payloads``) through a pool of ``workers``."""
     payloads = [payloads[i % len(payloads)] for i in range(samples)]
     with Executor(workers=workers) as ex:
-        ex.run_many([(job, p) for p in payloads[: 4 * workers]])   # workers started and warm
+        ex.run_many([(job, p) for p in payloads[: 4 * workers]])  # workers started and warm
         lat: list[float] = []
 
         def timed(p: dict) -> dict:
@@ -122,9 +122,11 @@ def pooled(job: str, payloads: list[dict], workers: int, samples: int) -> None:
         rss = [peak_rss_mib(pid) for pid in ex.pids()]
     failures = sum(bool(r.get("failure")) for r in results)
     good = sum(r.get("ok", r.get("passed")) is True for r in results)
-    print(f"  workers={workers}: {samples / wall:7.0f} samples/s  p50 {pct(lat, .5):.2f} ms  "
-          f"p99 {pct(lat, .99):.2f} ms  peak RSS/worker {', '.join(f'{r:.0f}' for r in rss)} MiB  "
-          f"(pass {good}, fail {samples - good - failures}, sandbox failures {failures})")
+    print(
+        f"  workers={workers}: {samples / wall:7.0f} samples/s  p50 {pct(lat, 0.5):.2f} ms  "
+        f"p99 {pct(lat, 0.99):.2f} ms  peak RSS/worker {', '.join(f'{r:.0f}' for r in rss)} MiB  "
+        f"(pass {good}, fail {samples - good - failures}, sandbox failures {failures})"
+    )
 
 
 def unsaturated(job: str, payloads: list[dict], samples: int) -> None:
@@ -138,7 +140,7 @@ def unsaturated(job: str, payloads: list[dict], samples: int) -> None:
             s = time.perf_counter()
             ex.run(job, payloads[i % len(payloads)])
             lat.append(time.perf_counter() - s)
-    print(f"  one at a time: p50 {pct(lat, .5):.2f} ms  p99 {pct(lat, .99):.2f} ms")
+    print(f"  one at a time: p50 {pct(lat, 0.5):.2f} ms  p99 {pct(lat, 0.99):.2f} ms")
 
 
 def eval_payloads() -> list[dict]:
@@ -146,8 +148,10 @@ def eval_payloads() -> list[dict]:
     gold code that still loads: one changed value, operator or callback), as score_job payloads."""
     out = []
     for t in load_tasks("eval"):
-        wrong = next((m.code for m in mutants(t.reference, seed=0, limit=8) if syntax_error(m.code) is None),
-                     t.reference)
+        wrong = next(
+            (m.code for m in mutants(t.reference, seed=0, limit=8) if syntax_error(m.code) is None),
+            t.reference,
+        )
         for code in (t.reference, wrong):
             out.append({"task": t.json_text, "completion": f"```lua\n{code}\n```"})  # as score_many sends it
     return out
@@ -159,8 +163,10 @@ def gold_scaffold(runs: int) -> None:
     from vf_luanti.checks import session
     from vf_luanti.scoring import score_job
 
-    payloads = [{"task": t.json_text, "completion": f"```lua\n{t.reference}\n```"}
-                for t in load_tasks("eval", "scaffold")]
+    payloads = [
+        {"task": t.json_text, "completion": f"```lua\n{t.reference}\n```"}
+        for t in load_tasks("eval", "scaffold")
+    ]
     soak = (session.SOAK_SECONDS, session.SOAK_HORIZON)
     times: dict[bool, list[float]] = {True: [], False: []}
     for i in range(runs):
@@ -173,8 +179,10 @@ def gold_scaffold(runs: int) -> None:
     session.SOAK_SECONDS, session.SOAK_HORIZON = soak
     for with_soak in (True, False):
         t = times[with_soak]
-        print(f"  in-process, soak {'on ' if with_soak else 'off'}: p50 {pct(t, .5):.2f} ms  "
-              f"p99 {pct(t, .99):.2f} ms")
+        print(
+            f"  in-process, soak {'on ' if with_soak else 'off'}: p50 {pct(t, 0.5):.2f} ms  "
+            f"p99 {pct(t, 0.99):.2f} ms"
+        )
     unsaturated(SCORE, payloads, min(runs, 500))
 
 
@@ -187,8 +195,10 @@ def hostile() -> None:
             r = ex.run(CHECK, {"source": src})
             took = time.perf_counter() - s
             verdict = r.get("failure") or ("error diagnostic" if r.get("errors") else "ok")
-            print(f"  {name:22s} {verdict:17s} {took:5.2f} s  (cpu {limits.cpu_seconds:g} s, "
-                  f"wall deadline {limits.wall_deadline:g} s)")
+            print(
+                f"  {name:22s} {verdict:17s} {took:5.2f} s  (cpu {limits.cpu_seconds:g} s, "
+                f"wall deadline {limits.wall_deadline:g} s)"
+            )
 
 
 def main() -> None:

@@ -15,8 +15,9 @@ REGISTERED_KEYS = {"items", "aliases", "crafts", "abms", "lbms", "entities", "ch
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "vf_luanti.cli", *args], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "vf_luanti.cli", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def _write_mod(root: Path, name: str, init: str) -> Path:
@@ -42,8 +43,12 @@ def test_syntax_error_is_located_and_exits_one(tmp_path: Path) -> None:
     res = _run("check", str(d), "--json")
     assert res.returncode == 1
     [err] = json.loads(res.stdout)["errors"]
-    assert err == {"mod": "bad", "file": str((d / "init.lua").resolve()), "line": 2,
-                   "message": "unexpected symbol near '/'"}
+    assert err == {
+        "mod": "bad",
+        "file": str((d / "init.lua").resolve()),
+        "line": 2,
+        "message": "unexpected symbol near '/'",
+    }
 
 
 def test_runtime_error_in_dofiled_file_names_that_file(tmp_path: Path) -> None:
@@ -70,12 +75,15 @@ def test_usage_errors_exit_two(tmp_path: Path) -> None:
     assert _run("check").returncode == 2
 
 
-@pytest.mark.parametrize("code, message", [
-    ('require("ffi")', "require() is disabled when mod security is on."),
-    ('load("return 1")', "bad argument #1 to 'load' (function expected, got string)"),
-    ('dofile("/etc/passwd")', "Mod security: Blocked attempted read from /etc/passwd"),
-    ("os.execute('true')", "attempt to call field 'execute' (a nil value)"),
-])
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ('require("ffi")', "require() is disabled when mod security is on."),
+        ('load("return 1")', "bad argument #1 to 'load' (function expected, got string)"),
+        ('dofile("/etc/passwd")', "Mod security: Blocked attempted read from /etc/passwd"),
+        ("os.execute('true')", "attempt to call field 'execute' (a nil value)"),
+    ],
+)
 def test_mod_security_messages(tmp_path: Path, code: str, message: str) -> None:
     report = check([_write_mod(tmp_path, "sec", code + "\n")])
     assert [e.message for e in report.errors] == [message]

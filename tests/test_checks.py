@@ -60,9 +60,14 @@ def test_match_operators():
         ({"kind": "scenario", "desc": "d", "steps": [{"expect": "node", "pos": [0, 0]}]}, "'pos'"),
         ({"kind": "preserve", "desc": "d"}, "refactor and repair"),
         (
-            {"kind": "scenario", "desc": "d",
-             "steps": [{"do": "step", "seconds": 1, "dtime": 0},
-                       {"expect": "hp", "player": "p", "value": 1}]},
+            {
+                "kind": "scenario",
+                "desc": "d",
+                "steps": [
+                    {"do": "step", "seconds": 1, "dtime": 0},
+                    {"expect": "hp", "player": "p", "value": 1},
+                ],
+            },
             "'dtime' must be",
         ),
         (
@@ -373,12 +378,16 @@ def test_a_scenario_never_sees_what_other_checks_did(monkeypatch):
 
     loads = []
     real_init = checks.CheckWorld.__init__
-    monkeypatch.setattr(checks.CheckWorld, "__init__",
-                        lambda self, *a, **k: (loads.append(a[0]), real_init(self, *a, **k))[1])
+    monkeypatch.setattr(
+        checks.CheckWorld, "__init__", lambda self, *a, **k: (loads.append(a[0]), real_init(self, *a, **k))[1]
+    )
     code = "mymod = {n = 0}"
     bump = {"kind": "lua", "desc": "bump", "code": "mymod.n = mymod.n + 1 return true"}
-    still_zero = {"kind": "scenario", "desc": "z",
-                  "steps": [{"expect": "lua", "code": "return mymod.n == 0"}]}
+    still_zero = {
+        "kind": "scenario",
+        "desc": "z",
+        "steps": [{"expect": "lua", "code": "return mymod.n == 0"}],
+    }
     item = {"kind": "item", "desc": "no item", "name": "mymod:none", "absent": True}
     assert [r.passed for r in run([still_zero, bump, still_zero], code=code)] == [True, True, True]
     assert len(loads) == 3  # main, then a fresh world for each scenario
@@ -393,8 +402,9 @@ def test_the_input_registry_is_loaded_once_per_task(monkeypatch):
     checks.session._input_registry.cache_clear()
     loads = []
     real_init = checks.CheckWorld.__init__
-    monkeypatch.setattr(checks.CheckWorld, "__init__",
-                        lambda self, *a, **k: (loads.append(a[0]), real_init(self, *a, **k))[1])
+    monkeypatch.setattr(
+        checks.CheckWorld, "__init__", lambda self, *a, **k: (loads.append(a[0]), real_init(self, *a, **k))[1]
+    )
     before = 'minetest.register_node("mymod:a", {description = "A"})'
     check = {"kind": "preserve", "desc": "keep"}
     for _ in range(3):
@@ -442,17 +452,30 @@ def test_move_item_goes_through_the_inventory_callbacks():
         {"do": "join", "player": "p1"},
         {"do": "set_node", "pos": [0, 0, 0], "node": "mymod:chest"},
         {"do": "give", "player": "p1", "item": "mymod:chest 5"},
-        {"do": "move_item", "player": "p1", "from": {"player": "p1", "list": "main", "index": 1},
-         "to": {"pos": [0, 0, 0], "list": "main", "index": 2}},
+        {
+            "do": "move_item",
+            "player": "p1",
+            "from": {"player": "p1", "list": "main", "index": 1},
+            "to": {"pos": [0, 0, 0], "list": "main", "index": 2},
+        },
         {"expect": "inventory", "pos": [0, 0, 0], "contains": "mymod:chest 3", "lacks": "mymod:chest 4"},
         {"expect": "inventory", "player": "p1", "contains": "mymod:chest 2", "lacks": "mymod:chest 3"},
         {"expect": "chat", "player": "p1", "message": "put mymod:chest 3"},
     ]
     r = one({"kind": "scenario", "desc": "chest", "steps": steps}, code=CHEST)
     assert r.passed, r.feedback
-    bad = {"kind": "scenario", "desc": "d", "steps": [
-        {"do": "move_item", "player": "p", "from": {"list": "main", "index": 1},
-         "to": {"pos": [0, 0, 0], "list": "main", "index": 0}},
-        {"expect": "hp", "player": "p", "value": 1}]}
+    bad = {
+        "kind": "scenario",
+        "desc": "d",
+        "steps": [
+            {
+                "do": "move_item",
+                "player": "p",
+                "from": {"list": "main", "index": 1},
+                "to": {"pos": [0, 0, 0], "list": "main", "index": 0},
+            },
+            {"expect": "hp", "player": "p", "value": 1},
+        ],
+    }
     with pytest.raises(CheckError, match="inventory slot"):
         validate_check(bad)

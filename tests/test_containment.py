@@ -18,8 +18,8 @@ from tests.sandbox_jobs import checked_pool
 from vf_luanti.execution import Executor, Limits
 
 CHECK = "vf_luanti.loading:check_job"
-LIMITS = Limits(cpu_seconds=0.5, startup_margin=0.5)   # wall deadline 1.5 s
-MARGIN = 1.0   # seconds of pool overhead (respawn, pipes) allowed on top of the deadline
+LIMITS = Limits(cpu_seconds=0.5, startup_margin=0.5)  # wall deadline 1.5 s
+MARGIN = 1.0  # seconds of pool overhead (respawn, pipes) allowed on top of the deadline
 
 # A trusted follow-up: what the next sample in the same worker must still see.
 PROBE = """
@@ -56,102 +56,193 @@ def assert_next_sample_unaffected(ex: Executor) -> None:
 # (trial numbers, source, expected failure kind or None for a report, text expected in the
 # output or error messages)
 OUTPUT_CASES = [
-    ("1-6 bridge, package, registry", """
+    (
+        "1-6 bridge, package, registry",
+        """
         print(type(rawget(_G, "python")), type(package.loaded), type(package.preload), type(package.loadlib),
               type(debug.getregistry), type(debug.getupvalue), type(debug.getlocal), type(debug.setmetatable))
-     """, "nil\tnil\tnil\tnil\tnil\tnil\tnil\tnil"),
-    ("7 dump and load", "print(loadstring(string.dump(function() return 1 end)))",
-     "nil\tBytecode prohibited when mod security is enabled."),
-    ("8 bytecode literal", r'print(loadstring("\27LJ\2\0"))',
-     "nil\tBytecode prohibited when mod security is enabled."),
-    ("8b bytecode after a shebang line",
-     r'print(select(2, loadstring("#!x\n" .. string.dump(function() end))))',
-     "cannot load malformed bytecode"),
-    ("8c bytecode after a BOM",
-     r'print(select(2, loadstring("\239\187\191" .. string.dump(function() end))))',
-     "cannot load malformed bytecode"),
-    ("8d bytecode through a load reader", """
+     """,
+        "nil\tnil\tnil\tnil\tnil\tnil\tnil\tnil",
+    ),
+    (
+        "7 dump and load",
+        "print(loadstring(string.dump(function() return 1 end)))",
+        "nil\tBytecode prohibited when mod security is enabled.",
+    ),
+    (
+        "8 bytecode literal",
+        r'print(loadstring("\27LJ\2\0"))',
+        "nil\tBytecode prohibited when mod security is enabled.",
+    ),
+    (
+        "8b bytecode after a shebang line",
+        r'print(select(2, loadstring("#!x\n" .. string.dump(function() end))))',
+        "cannot load malformed bytecode",
+    ),
+    (
+        "8c bytecode after a BOM",
+        r'print(select(2, loadstring("\239\187\191" .. string.dump(function() end))))',
+        "cannot load malformed bytecode",
+    ),
+    (
+        "8d bytecode through a load reader",
+        """
         local parts = {string.dump(function() end), nil}
         local i = 0
         print(load(function() i = i + 1 return parts[i] end))
-     """, "nil\tBytecode prohibited when mod security is enabled."),
-    ("15 getfenv levels and C functions", """
+     """,
+        "nil\tBytecode prohibited when mod security is enabled.",
+    ),
+    (
+        "15 getfenv levels and C functions",
+        """
         print(getfenv(0) == _G, getfenv(pcall) == _G, getfenv(print) == _G, getfenv(1) == _G,
               getfenv() == _G, getfenv(2) == _G, rawget(getfenv(0), "os").execute)
-     """, "true\ttrue\ttrue\ttrue\ttrue\ttrue\tnil"),
-    ("15b setfenv of the thread or a C function", """
+     """,
+        "true\ttrue\ttrue\ttrue\ttrue\ttrue\tnil",
+    ),
+    (
+        "15b setfenv of the thread or a C function",
+        """
         print(pcall(setfenv, 0, {}))
         print(pcall(setfenv, print, {}))
-     """, "false\t'setfenv' cannot change environment of given object"),
-    ("16 loadstring chunks get the mods' globals", """
+     """,
+        "false\t'setfenv' cannot change environment of given object",
+    ),
+    (
+        "16 loadstring chunks get the mods' globals",
+        """
         print(loadstring("return _G")() == _G, loadstring("return os.execute")(),
               getfenv(loadstring("return 1")) == _G)
-     """, "true\tnil\ttrue"),
-    ("14 string metatable stand-in", """
+     """,
+        "true\tnil\ttrue",
+    ),
+    (
+        "14 string metatable stand-in",
+        """
         local mt = getmetatable("")
         print(mt.__index == string, rawequal(mt, getmetatable("x")))
         mt.__index = {upper = function() return "PWNED" end}
         mt.__add = function() return "PWNED" end
         print(("abc"):upper(), pcall(function() return "a" + {} end))
-     """, "ABC\tfalse"),
+     """,
+        "ABC\tfalse",
+    ),
     ("25 rep to a negative count", "print(#string.rep('x', 2^31))", "0"),
     ("32 deep recursion", "local function f() return 1 + f() end print(pcall(f))", "stack overflow"),
-    ("33 __index recursion", """
+    (
+        "33 __index recursion",
+        """
         local t = setmetatable({}, {}) getmetatable(t).__index = function(s, k) return s[k] end
         print(pcall(function() return t.x end))
-     """, "stack overflow"),
-    ("34 nested coroutine.wrap", "local function f() coroutine.wrap(f)() end print(pcall(f))",
-     "C stack overflow"),
-    ("34b nested coroutine.resume", """
+     """,
+        "stack overflow",
+    ),
+    (
+        "34 nested coroutine.wrap",
+        "local function f() coroutine.wrap(f)() end print(pcall(f))",
+        "C stack overflow",
+    ),
+    (
+        "34b nested coroutine.resume",
+        """
         local function f() local co = coroutine.create(f) local ok, e = coroutine.resume(co) error(e, 0) end
         print(pcall(f))
-     """, "C stack overflow"),
-    ("36 pattern recursion", "print(pcall(string.find, ('a'):rep(200000), ('a?'):rep(200000)))",
-     "pattern too long"),
-    ("37 pattern length cap, method call", "print(pcall(function() return ('a'):match(('.'):rep(5000)) end))",
-     "pattern too long"),
-    ("38 parser nesting", "print(loadstring(('('):rep(100000) .. '1' .. (')'):rep(100000)))",
-     "too many syntax levels"),
-    ("40 no newproxy, no userdata finalisers", "print(type(newproxy), type(gcinfo), type(module))",
-     "nil\tnil\tnil"),
-    ("40b table __gc is not called (LuaJIT 2.1)", """
+     """,
+        "C stack overflow",
+    ),
+    (
+        "36 pattern recursion",
+        "print(pcall(string.find, ('a'):rep(200000), ('a?'):rep(200000)))",
+        "pattern too long",
+    ),
+    (
+        "37 pattern length cap, method call",
+        "print(pcall(function() return ('a'):match(('.'):rep(5000)) end))",
+        "pattern too long",
+    ),
+    (
+        "38 parser nesting",
+        "print(loadstring(('('):rep(100000) .. '1' .. (')'):rep(100000)))",
+        "too many syntax levels",
+    ),
+    (
+        "40 no newproxy, no userdata finalisers",
+        "print(type(newproxy), type(gcinfo), type(module))",
+        "nil\tnil\tnil",
+    ),
+    (
+        "40b table __gc is not called (LuaJIT 2.1)",
+        """
         for i = 1, 100 do setmetatable({}, {__gc = function() while true do end end}) end
         collectgarbage() collectgarbage() print("done")
-     """, "done"),
+     """,
+        "done",
+    ),
     ("42 ffi unreachable", "print(pcall(require, 'ffi'))", "require() is disabled when mod security is on."),
-    ("46 os and io outside", """
+    (
+        "46 os and io outside",
+        """
         print(type(os.execute), type(os.exit), type(os.tmpname), type(io.popen), type(io.stdin))
         print(pcall(io.open, "/etc/hostname"))
-     """, "Mod security: Blocked attempted read from /etc/hostname"),
-    ("47-49 libraries through package", "print(type(package.loaded), type(package.loadlib), package.path)",
-     "nil\tnil\t"),
-    ("52 metatable on the mods' _G", """
+     """,
+        "Mod security: Blocked attempted read from /etc/hostname",
+    ),
+    (
+        "47-49 libraries through package",
+        "print(type(package.loaded), type(package.loadlib), package.path)",
+        "nil\tnil\t",
+    ),
+    (
+        "52 metatable on the mods' _G",
+        """
         setmetatable(_G, {__index = error, __newindex = error})
         print("set")
-     """, "set"),
-    ("53 forged debug.traceback", """
+     """,
+        "set",
+    ),
+    (
+        "53 forged debug.traceback",
+        """
         debug = {traceback = function() return "ALL TESTS PASSED (forged)" end}
         print("forged")
-     """, "forged"),
-    ("getinfo hides emulation functions", """
+     """,
+        "forged",
+    ),
+    (
+        "getinfo hides emulation functions",
+        """
         local f1 = debug.getinfo(1, "f").func
         -- a function's own info gives back only that function (as the engine does for C ones)
         local caller = debug.getinfo(2, "f")
         print(type(f1), caller and caller.func, debug.getinfo(print, "f").func == print)
-     """, "function\tnil\ttrue"),
-    ("debug.sethook cannot clear the deadline hook", """
+     """,
+        "function\tnil\ttrue",
+    ),
+    (
+        "debug.sethook cannot clear the deadline hook",
+        """
         local f = function() end
         debug.sethook(f, "c", 5)
         print(debug.gethook() == f, select(2, debug.gethook()))
-     """, "true\tc"),
+     """,
+        "true\tc",
+    ),
     ("debug.debug does not read stdin", "debug.debug() print('back')", "back"),
-    ("gsub callback recursion (SIGSEGV in plain LuaJIT)",
-     "local function f() ('a'):gsub('a', f) end print(pcall(f))", "C stack overflow"),
-    ("gsub table-replacement recursion", """
+    (
+        "gsub callback recursion (SIGSEGV in plain LuaJIT)",
+        "local function f() ('a'):gsub('a', f) end print(pcall(f))",
+        "C stack overflow",
+    ),
+    (
+        "gsub table-replacement recursion",
+        """
         local t = setmetatable({}, {})
         getmetatable(t).__index = function() return (("a"):gsub("a", t)) end
         print(pcall(string.gsub, "a", "a", t))
-     """, "C stack overflow"),
+     """,
+        "C stack overflow",
+    ),
 ]
 
 
@@ -170,36 +261,69 @@ FAILURE_CASES = [
     ("24 plain loop", "while true do end", "timeout"),
     ("10 debug.sethook() then spin", "debug.sethook() while true do end", "timeout"),
     ("18 spin inside coroutine.wrap", "coroutine.wrap(function() while true do end end)()", "timeout"),
-    ("20-23 jit.on() then a numeric loop",
-     "jit.on() jit.opt.start('hotloop=1') for i = 1, 1e15 do end", "timeout"),
+    (
+        "20-23 jit.on() then a numeric loop",
+        "jit.on() jit.opt.start('hotloop=1') for i = 1, 1e15 do end",
+        "timeout",
+    ),
     ("27 rep 1 GiB", "local s = string.rep('x', 2^30)", "memory"),
     ("28 table growth", "local t = {} for i = 1, 1e9 do t[i] = {i} end", "memory"),
     ("30 string doubling", "local s = 'x' while true do s = s .. s end", "memory"),
     ("31 collector stopped", "collectgarbage('stop') local t for i = 1, 1e9 do t = {i, i, i} end", "memory"),
-    ("33 __tostring recursion", """
+    (
+        "33 __tostring recursion",
+        """
         local mt = {} mt.__tostring = function(t) return tostring(setmetatable({}, mt)) end
         print(tostring(setmetatable({}, mt)))
-     """, "timeout"),
-    ("39 error object whose __tostring spins", """
+     """,
+        "timeout",
+    ),
+    (
+        "39 error object whose __tostring spins",
+        """
         error(setmetatable({}, {__tostring = function() while true do end end}))
-     """, "timeout"),
-    ("43 pcall swallowing the timeout",
-     "while true do pcall(function() while true do end end) end", "timeout"),
-    ("43b xpcall with a spinning handler", """
+     """,
+        "timeout",
+    ),
+    (
+        "43 pcall swallowing the timeout",
+        "while true do pcall(function() while true do end end) end",
+        "timeout",
+    ),
+    (
+        "43b xpcall with a spinning handler",
+        """
         while true do xpcall(function() while true do end end, function() while true do end end) end
-     """, "timeout"),
-    ("44 coroutine.resume as catch-all", """
+     """,
+        "timeout",
+    ),
+    (
+        "44 coroutine.resume as catch-all",
+        """
         while true do coroutine.resume(coroutine.create(function() while true do end end)) end
-     """, "timeout"),
-    ("44b error() inside the loop after the deadline", """
+     """,
+        "timeout",
+    ),
+    (
+        "44b error() inside the loop after the deadline",
+        """
         while true do pcall(error, "x") end
-     """, "timeout"),
-    ("51 backtracking below the quantifier cap (one C call: the wall deadline ends it)",
-     "print(string.rep('ab', 3e6):find(('.-'):rep(8) .. 'X'))", "timeout"),
+     """,
+        "timeout",
+    ),
+    (
+        "51 backtracking below the quantifier cap (one C call: the wall deadline ends it)",
+        "print(string.rep('ab', 3e6):find(('.-'):rep(8) .. 'X'))",
+        "timeout",
+    ),
     ("load reader that spins", "load(function() while true do end end)", "timeout"),
-    ("timeout in a callback after load", """
+    (
+        "timeout in a callback after load",
+        """
         core.register_on_mods_loaded(function() while true do end end)
-     """, "timeout"),
+     """,
+        "timeout",
+    ),
 ]
 
 
@@ -245,7 +369,7 @@ def test_patches_do_not_reach_the_next_sample(ex: Executor, patch: str) -> None:
     pid = ex.pids()
     res, _ = run(ex, patch + "\nprint('patched')")
     assert "failure" not in res, res
-    assert ex.pids() == pid   # the same worker runs the next sample
+    assert ex.pids() == pid  # the same worker runs the next sample
     assert_next_sample_unaffected(ex)
 
 
@@ -287,10 +411,13 @@ def test_a_sibling_world_shares_its_samples_deadline() -> None:
 
 def test_forged_traceback_does_not_forge_the_verdict(ex: Executor) -> None:
     # [53] the forge is in the mods' debug table; errors still carry the real message
-    res, _ = run(ex, """
+    res, _ = run(
+        ex,
+        """
         debug = {traceback = function() return "ALL TESTS PASSED (forged)" end}
         error("real failure")
-    """)
+    """,
+    )
     assert res["ok"] is False
     assert any("real failure" in m for m in messages(res))
     assert "forged" not in str(res)

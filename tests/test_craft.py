@@ -43,23 +43,36 @@ def result(w: World, method: str, width: int, items: list[str]) -> dict:
     return r
 
 
-@pytest.mark.parametrize(("src", "message"), [
-    ('core.register_craft({recipe = {{"a"}}})', "Crafting definition is missing an output"),
-    ('core.register_craft({output = "x"})', 'Crafting definition is missing a recipe (output="x")'),
-    ('core.register_craft({output = "x", recipe = {{"a", "b"}, {"c"}}})',
-     'Invalid crafting recipe (output="x")'),
-    ('core.register_craft({output = "x", recipe = {"a", "b"}})', 'Invalid crafting recipe (output="x")'),
-    ('core.register_craft({output = "x", recipe = {{"a"}}, replacements = {"a"}})',
-     'Invalid replacements (output="x")'),
-    ('core.register_craft({type = "shapeless", recipe = {"a"}})',
-     "Crafting definition (shapeless) is missing an output"),
-    ('core.register_craft({type = "cooking", output = "x"})',
-     'Crafting definition (cooking) is missing a recipe (output="x")'),
-    ('core.register_craft({type = "fuel"})', "Crafting definition (fuel) is missing a recipe"),
-    ('core.register_craft({type = "smelting", output = "x", recipe = "y"})',
-     'Unknown crafting definition type: "smelting"'),
-    ('core.clear_craft({})', "Either output or recipe has to be defined"),
-])
+@pytest.mark.parametrize(
+    ("src", "message"),
+    [
+        ('core.register_craft({recipe = {{"a"}}})', "Crafting definition is missing an output"),
+        ('core.register_craft({output = "x"})', 'Crafting definition is missing a recipe (output="x")'),
+        (
+            'core.register_craft({output = "x", recipe = {{"a", "b"}, {"c"}}})',
+            'Invalid crafting recipe (output="x")',
+        ),
+        ('core.register_craft({output = "x", recipe = {"a", "b"}})', 'Invalid crafting recipe (output="x")'),
+        (
+            'core.register_craft({output = "x", recipe = {{"a"}}, replacements = {"a"}})',
+            'Invalid replacements (output="x")',
+        ),
+        (
+            'core.register_craft({type = "shapeless", recipe = {"a"}})',
+            "Crafting definition (shapeless) is missing an output",
+        ),
+        (
+            'core.register_craft({type = "cooking", output = "x"})',
+            'Crafting definition (cooking) is missing a recipe (output="x")',
+        ),
+        ('core.register_craft({type = "fuel"})', "Crafting definition (fuel) is missing a recipe"),
+        (
+            'core.register_craft({type = "smelting", output = "x", recipe = "y"})',
+            'Unknown crafting definition type: "smelting"',
+        ),
+        ("core.clear_craft({})", "Either output or recipe has to be defined"),
+    ],
+)
 def test_register_craft_errors(src: str, message: str) -> None:
     report, _rt = run_mods([mod_from_source(src, name="tmod")])
     assert [e.message for e in report.errors] == [message]
@@ -67,18 +80,32 @@ def test_register_craft_errors(src: str, message: str) -> None:
 
 
 def test_table_recipe_for_cooking_logs_then_raises() -> None:
-    report, _rt = run_mods([mod_from_source(
-        'core.register_craft({type = "cooking", output = "x", recipe = {"y"}})', name="tmod")])
+    report, _rt = run_mods(
+        [
+            mod_from_source(
+                'core.register_craft({type = "cooking", output = "x", recipe = {"y"}})', name="tmod"
+            )
+        ]
+    )
     assert [w.message for w in report.warnings] == ["Invalid field recipe (expected string got table)."]
     assert [e.message for e in report.errors] == [
-        'Crafting definition (cooking) is missing a recipe (output="x")']
+        'Crafting definition (cooking) is missing a recipe (output="x")'
+    ]
 
 
 def test_registered_crafts_are_reported_as_defined() -> None:
-    report, _rt = run_mods([mod_from_source(ITEMS + r"""
+    report, _rt = run_mods(
+        [
+            mod_from_source(
+                ITEMS
+                + r"""
         core.register_craft({output = "tmod:stick 4", recipe = {{"tmod:wood"}}})
         core.register_craft({type = "fuel", recipe = "group:wood", burntime = 7})
-    """, name="tmod")])
+    """,
+                name="tmod",
+            )
+        ]
+    )
     assert report.registered["crafts"] == [
         {"type": "shaped", "output": "tmod:stick 4", "recipe": [["tmod:wood"]]},
         {"type": "fuel", "recipe": "group:wood", "burntime": 7},
@@ -89,9 +116,7 @@ def test_shaped_matches_anywhere_but_not_mirrored() -> None:
     w = world(r"""
         core.register_craft({output = "tmod:pick", recipe = {{"tmod:wood", "tmod:wood"}, {"", "tmod:stick"}}})
     """)
-    grid = ["", "", "",
-            "", "tmod:wood", "tmod:wood",
-            "", "", "tmod:stick"]
+    grid = ["", "", "", "", "tmod:wood", "tmod:wood", "", "", "tmod:stick"]
     r = result(w, "normal", 3, grid)
     assert r["item"] == "tmod:pick" and r["left"] == [""] * 9
     mirrored = ["tmod:wood", "tmod:wood", "", "tmod:stick", "", "", "", "", ""]
@@ -105,8 +130,12 @@ def test_groups_shapeless_and_replacements() -> None:
             recipe = {"group:wood", "tmod:bucket"}, replacements = {{"tmod:bucket", "tmod:water_bucket"}}})
     """)
     r = result(w, "normal", 3, ["tmod:bucket", "", "", "", "tmod:pine 3"])
-    assert r == {"item": "tmod:stick 2", "time": 0, "left": ["tmod:water_bucket", "", "", "", "tmod:pine 2"],
-                 "repl": []}
+    assert r == {
+        "item": "tmod:stick 2",
+        "time": 0,
+        "left": ["tmod:water_bucket", "", "", "", "tmod:pine 2"],
+        "repl": [],
+    }
     assert result(w, "normal", 3, ["tmod:bucket", "tmod:stick"])["item"] == ""
 
 
@@ -126,8 +155,12 @@ def test_cooking_fuel_and_tool_repair() -> None:
         core.register_craft({type = "fuel", recipe = "group:flammable", burntime = 9})
         core.register_craft({type = "toolrepair", additional_wear = -0.02})
     """)
-    assert result(w, "cooking", 1, ["tmod:wood 2"]) == {"item": "tmod:stick", "time": 2.5,
-                                                        "left": ["tmod:wood"], "repl": []}
+    assert result(w, "cooking", 1, ["tmod:wood 2"]) == {
+        "item": "tmod:stick",
+        "time": 2.5,
+        "left": ["tmod:wood"],
+        "repl": [],
+    }
     fuel = result(w, "fuel", 1, ["tmod:pine"])
     assert fuel["time"] == 9 and fuel["item"] == ""
     assert result(w, "fuel", 1, ["tmod:wood"])["time"] == 0

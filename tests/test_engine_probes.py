@@ -49,7 +49,9 @@ end
 """
 
 
-PROBE = PROBE_HELPERS + r"""
+PROBE = (
+    PROBE_HELPERS
+    + r"""
 local events = {}
 core.register_node("wp:n", {groups = {cracky = 3, crumbly = 1},
     on_construct = function(pos) events[#events + 1] = "construct" end,
@@ -107,9 +109,12 @@ core.after(0, function()
     end)
 end)
 """
+)
 
 
-PROBE2 = PROBE.split("local events = {}")[0] + r"""
+PROBE2 = (
+    PROBE.split("local events = {}")[0]
+    + r"""
 core.register_node("wp:stone", {groups = {cracky = 3}})
 core.register_node("wp:sand", {groups = {crumbly = 3, falling_node = 1}})
 core.register_node("wp:glass", {sunlight_propagates = true, paramtype = "light"})
@@ -156,9 +161,12 @@ core.after(0, function()
     end)
 end)
 """
+)
 
 
-PROBE3 = PROBE.split("local events = {}")[0] + r"""
+PROBE3 = (
+    PROBE.split("local events = {}")[0]
+    + r"""
 local function methods(x)
     local mt = getmetatable(x)
     local idx = type(mt) == "table" and (type(mt.__index) == "table" and mt.__index or mt) or {}
@@ -209,13 +217,16 @@ core.after(0, function()
     end)
 end)
 """
+)
 
 
 # Common run-time calls (the frequency table of shared/research/luanti_api.md): groups, hashes,
 # add_node through an alias, swap/remove_node and metadata, get_node_or_nil out of the map, add_item,
 # object searches by radius and area, sound handles, find_node_near, dig/place/punch_node, facedir
 # and wallmounted conversions, get_craft_result.
-MISC_PROBE = PROBE_HELPERS + r"""
+MISC_PROBE = (
+    PROBE_HELPERS
+    + r"""
 local log = {}
 core.register_node("wp:n", {groups = {cracky = 3, level = 2},
     on_construct = function(pos) log[#log + 1] = "construct" end,
@@ -281,10 +292,13 @@ core.after(0, function()
     end)
 end)
 """
+)
 
 
 # The builtin chat commands called directly (no player online): their return values and messages.
-COMMANDS_PROBE = PROBE_HELPERS + r"""
+COMMANDS_PROBE = (
+    PROBE_HELPERS
+    + r"""
 core.register_privilege("wp_p", {description = "test priv", give_to_singleplayer = false})
 core.register_craftitem("wp:x", {description = "X"})
 core.register_chatcommand("wp_c", {params = "<n>", description = "a cmd", privs = {interact = true},
@@ -343,11 +357,14 @@ core.after(1, function()  -- after the engine's start-up log
 
 end)
 """
+)
 
 
 # core.after: arguments with a nil among them, the order of jobs due together (the engine swaps the
 # last job into a finished one's slot), cancel, bad calls. Steps are not counted: their lengths differ.
-AFTER_PROBE = PROBE_HELPERS + r"""
+AFTER_PROBE = (
+    PROBE_HELPERS
+    + r"""
 local order = {}
 local steps = 0
 core.register_globalstep(function(dtime) steps = steps + 1 end)
@@ -370,11 +387,14 @@ core.after(1.5, function()
     P("order", table.concat(order, ","))
 end)
 """
+)
 
 
 # A detached inventory through InvRef: sizes, widths, add/remove/contains (a removal may exceed
 # stack_max), unknown lists, set_stack/set_list out of range, shrinking, unknown items.
-INVENTORY_PROBE = PROBE_HELPERS + r"""
+INVENTORY_PROBE = (
+    PROBE_HELPERS
+    + r"""
 core.register_craftitem("wp:a", {stack_max = 10})
 core.register_tool("wp:t", {})
 core.after(1, function()  -- after the engine's start-up log
@@ -408,12 +428,15 @@ core.after(1, function()  -- after the engine's start-up log
         core.get_inventory({type = "detached", name = "wp_d"}))
 end)
 """
+)
 
 
 # Node callbacks through core.place_node / punch_node / dig_node / set_node / remove_node /
 # item_place_node: their order, the non-functional ObjectRef given as puncher and digger, and what
 # dig_node returns.
-NODE_CALLBACKS_PROBE = PROBE_HELPERS + r"""
+NODE_CALLBACKS_PROBE = (
+    PROBE_HELPERS
+    + r"""
 local log = {}
 local function L(s) log[#log + 1] = s end
 local function flush(label)
@@ -478,11 +501,14 @@ core.after(0, function()
     end)
 end)
 """
+)
 
 
 # Privileges and the builtin auth handler with no player online: unknown names, set_player_privs
 # creating an entry, definitions' defaults, create_auth's return value, player_exists.
-PRIVILEGES_PROBE = PROBE_HELPERS + r"""
+PRIVILEGES_PROBE = (
+    PROBE_HELPERS
+    + r"""
 core.register_privilege("wp_p", {description = "test", give_to_singleplayer = false, give_to_admin = false})
 core.register_privilege("wp_q", "short form")
 local function show(label, t)
@@ -522,11 +548,14 @@ core.after(1, function()  -- after the engine's start-up log
         select(2, core.check_player_privs("newbie", "interact", "wp_q"))[1])
 end)
 """
+)
 
 
 # ItemStack methods: counts, add/take/peek, item_fits (fits and leftover), set_count limits, tool
 # wear, unknown items, tables, descriptions from metadata, replace and clear.
-ITEMSTACK_PROBE = PROBE_HELPERS + r"""
+ITEMSTACK_PROBE = (
+    PROBE_HELPERS
+    + r"""
 core.register_craftitem("wp:a", {stack_max = 10, description = "A item"})
 core.register_tool("wp:t", {tool_capabilities = {full_punch_interval = 0.7, max_drop_level = 1,
     groupcaps = {cracky = {times = {[1] = 2.0}, uses = 5, maxlevel = 2}}, damage_groups = {fleshy = 3}}})
@@ -560,6 +589,7 @@ core.after(1, function()  -- after the engine's start-up log
     P("clear", (function() local r = ItemStack("wp:a 5") r:clear() return r:to_string(), r:is_empty() end)())
 end)
 """
+)
 
 
 def _engine_run(tmp_path, probe: str, steps: int):
@@ -575,7 +605,9 @@ def _engine_run(tmp_path, probe: str, steps: int):
     return oracle.run_engine([mod], game="emptygame", steps=steps, timeout=30)
 
 
-PROBE4 = PROBE3.split("local storage = ")[0] + r"""
+PROBE4 = (
+    PROBE3.split("local storage = ")[0]
+    + r"""
 core.register_node("wp:n", {})
 core.register_entity("wp:plain", {})
 local function L(m)
@@ -657,14 +689,40 @@ core.after(0, function()
     end)
 end)
 """
+)
 
 
 @pytest.mark.engine
 @pytest.mark.slow
-@pytest.mark.parametrize("probe", [PROBE, PROBE2, PROBE3, PROBE4, MISC_PROBE, COMMANDS_PROBE, AFTER_PROBE,
-                                   INVENTORY_PROBE, NODE_CALLBACKS_PROBE, PRIVILEGES_PROBE, ITEMSTACK_PROBE],
-                         ids=["probe1", "probe2", "probe3", "probe4", "misc", "commands", "after",
-                              "inventory", "node_callbacks", "privileges", "itemstack"])
+@pytest.mark.parametrize(
+    "probe",
+    [
+        PROBE,
+        PROBE2,
+        PROBE3,
+        PROBE4,
+        MISC_PROBE,
+        COMMANDS_PROBE,
+        AFTER_PROBE,
+        INVENTORY_PROBE,
+        NODE_CALLBACKS_PROBE,
+        PRIVILEGES_PROBE,
+        ITEMSTACK_PROBE,
+    ],
+    ids=[
+        "probe1",
+        "probe2",
+        "probe3",
+        "probe4",
+        "misc",
+        "commands",
+        "after",
+        "inventory",
+        "node_callbacks",
+        "privileges",
+        "itemstack",
+    ],
+)
 def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
     # probe3: entity defaults, punch, visual_size, privilege callbacks; probe4: NodeMetaRef
     # to_table/from_table, the ObjectRef and VoxelManip method tables, VoxelManip areas
@@ -678,7 +736,9 @@ def test_probe_matches_real_engine(tmp_path, probe: str) -> None:
 
 
 # Attachments: the entity callbacks, circular and self attachment, and what removal and death detach.
-ATTACH_PROBE = PROBE_HELPERS + r"""
+ATTACH_PROBE = (
+    PROBE_HELPERS
+    + r"""
 local function nm(o)
     if not o then return "nil" end
     local e = o:get_luaentity()
@@ -738,11 +798,14 @@ core.after(0, function()
     end)
 end)
 """
+)
 
 
 # Entity methods: their argument errors (Lua's numbering), rotation kept in single-precision degrees
 # (set_yaw resets x and z), HP truncation, armor groups as read_groups reads them, vector checks.
-ENTITY_PROBE = PROBE_HELPERS + r"""
+ENTITY_PROBE = (
+    PROBE_HELPERS
+    + r"""
 core.register_entity("wp:mob", {
     initial_properties = {hp_max = 20, physical = false, collisionbox = {-0.3, 0, -0.3, 0.3, 1, 0.3}},
     on_activate = function(self, staticdata, dtime_s)
@@ -804,9 +867,12 @@ core.after(0, function()
     end)
 end)
 """
+)
 
 # Object properties as read_object_properties reads each type (and logs the wrong ones).
-PROPERTIES_PROBE = PROBE_HELPERS + r"""
+PROPERTIES_PROBE = (
+    PROBE_HELPERS
+    + r"""
 local KEYS = {"hp_max", "physical", "collisionbox", "selectionbox", "visual", "visual_size", "textures",
     "automatic_rotate", "stepheight", "eye_height", "glow", "nametag", "infotext", "spritediv",
     "static_save", "zoom_fov", "makes_footstep_sound", "backface_culling", "mesh", "colors",
@@ -847,14 +913,20 @@ core.after(1.5, function()
     l:remove()
 end)
 """
+)
 
 
 @pytest.mark.engine
 @pytest.mark.slow
-@pytest.mark.parametrize(("probe", "logged", "count"), [
-    (ATTACH_PROBE, "Mod bug: ", 2), (ENTITY_PROBE, "Invalid field ", 0),
-    (PROPERTIES_PROBE, "Invalid field ", 6)],
-    ids=["attachments", "entity", "properties"])
+@pytest.mark.parametrize(
+    ("probe", "logged", "count"),
+    [
+        (ATTACH_PROBE, "Mod bug: ", 2),
+        (ENTITY_PROBE, "Invalid field ", 0),
+        (PROPERTIES_PROBE, "Invalid field ", 6),
+    ],
+    ids=["attachments", "entity", "properties"],
+)
 def test_probe_and_its_log_match_real_engine(tmp_path, probe: str, logged: str, count: int) -> None:
     """The printed lines, and the engine's log messages starting with ``logged`` as warnings."""
     run = _engine_run(tmp_path, probe, steps=50)
@@ -872,7 +944,9 @@ def test_probe_and_its_log_match_real_engine(tmp_path, probe: str, logged: str, 
 # driver (`video_driver = null`, no display needed).
 CLIENT_BINARY = "/usr/games/minetest"
 
-PLAYER_PROBE = PROBE3.split("local storage = ")[0] + r"""
+PLAYER_PROBE = (
+    PROBE3.split("local storage = ")[0]
+    + r"""
 core.register_entity("wp:plain", {})
 core.register_on_joinplayer(function(player)
     core.after(0.3, function()
@@ -901,11 +975,14 @@ core.register_on_joinplayer(function(player)
     end)
 end)
 """
+)
 
 
 # A leaving player: the engine detaches the player's children and the player itself (with the
 # entity callbacks) before on_leaveplayer runs. The player is kicked by the probe.
-LEAVE_PROBE = ATTACH_PROBE.split("core.after(0, function()")[0] + r"""
+LEAVE_PROBE = (
+    ATTACH_PROBE.split("core.after(0, function()")[0]
+    + r"""
 local child, cart
 core.register_on_joinplayer(function(player)
     core.after(0.3, function()
@@ -928,6 +1005,7 @@ core.register_on_leaveplayer(function(player, timed_out)
     end)
 end)
 """
+)
 
 
 @pytest.mark.engine
@@ -950,10 +1028,13 @@ def test_player_probe_matches_real_engine(tmp_path, probe: str) -> None:
     (world / "worldmods" / "wp").mkdir(parents=True)
     (world / "worldmods" / "wp" / "mod.conf").write_text("name = wp\n")
     (world / "worldmods" / "wp" / "init.lua").write_text(probe)
-    (world / "world.mt").write_text("gameid = emptygame\nbackend = sqlite3\nplayer_backend = sqlite3\n"
-                                    "auth_backend = sqlite3\nmod_storage_backend = sqlite3\n")
-    (tmp_path / "server.conf").write_text("bind_address = 127.0.0.1\nipv6_server = false\n"
-                                          "server_announce = false\nmg_name = singlenode\n")
+    (world / "world.mt").write_text(
+        "gameid = emptygame\nbackend = sqlite3\nplayer_backend = sqlite3\n"
+        "auth_backend = sqlite3\nmod_storage_backend = sqlite3\n"
+    )
+    (tmp_path / "server.conf").write_text(
+        "bind_address = 127.0.0.1\nipv6_server = false\nserver_announce = false\nmg_name = singlenode\n"
+    )
     (tmp_path / "client.conf").write_text("video_driver = null\nenable_sound = false\n")
     (tmp_path / "home").mkdir()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
@@ -961,14 +1042,49 @@ def test_player_probe_matches_real_engine(tmp_path, probe: str) -> None:
         port = str(sock.getsockname()[1])
     env = {**os.environ, "HOME": str(tmp_path / "home"), "MINETEST_SUBGAME_PATH": str(tmp_path / "games")}
     server = subprocess.Popen(
-        [str(oracle.SERVER_BINARY), "--config", str(tmp_path / "server.conf"), "--logfile", "", "--world",
-         str(world), "--gameid", "emptygame", "--port", port],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        [
+            str(oracle.SERVER_BINARY),
+            "--config",
+            str(tmp_path / "server.conf"),
+            "--logfile",
+            "",
+            "--world",
+            str(world),
+            "--gameid",
+            "emptygame",
+            "--port",
+            port,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     time.sleep(1.5)
     client = subprocess.run(
-        [CLIENT_BINARY, "--config", str(tmp_path / "client.conf"), "--address", "127.0.0.1", "--port", port,
-         "--name", "sam", "--password", "pw", "--go", "--logfile", ""],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
+        [
+            CLIENT_BINARY,
+            "--config",
+            str(tmp_path / "client.conf"),
+            "--address",
+            "127.0.0.1",
+            "--port",
+            port,
+            "--name",
+            "sam",
+            "--password",
+            "pw",
+            "--go",
+            "--logfile",
+            "",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
     try:
         log, _ = server.communicate(timeout=30)
     finally:
@@ -983,8 +1099,11 @@ def test_player_probe_matches_real_engine(tmp_path, probe: str) -> None:
     assert _wp_lines(w) == engine
     import re
 
-    warnings = {re.sub(r" \(at .*\)$| at \S+:-?\d+$", "", ln.split("WARNING[Server]: ", 1)[1])
-                for ln in log.splitlines() if "WARNING[Server]: " in ln}
+    warnings = {
+        re.sub(r" \(at .*\)$| at \S+:-?\d+$", "", ln.split("WARNING[Server]: ", 1)[1])
+        for ln in log.splitlines()
+        if "WARNING[Server]: " in ln
+    }
     assert sorted(warnings) == sorted({d.message for d in w.warnings()})
 
 
@@ -993,14 +1112,18 @@ def test_player_probe_matches_real_engine(tmp_path, probe: str) -> None:
 
 @pytest.mark.engine
 @pytest.mark.slow
-@pytest.mark.parametrize("probe", [DEPRECATED_ALIASES, DEPRECATED_LOG, TIMEOFDAY],
-                         ids=["aliases", "log_deprecated", "timeofday"])
+@pytest.mark.parametrize(
+    "probe", [DEPRECATED_ALIASES, DEPRECATED_LOG, TIMEOFDAY], ids=["aliases", "log_deprecated", "timeofday"]
+)
 def test_deprecation_probes_match_real_engine(tmp_path, probe: str) -> None:
     import re
 
     run = _engine_run(tmp_path, probe, steps=20)
-    engine = [re.sub(r"\S*/init\.lua", "/vfl/mods/wp/init.lua", f"{ln.level}[{ln.thread}]: {ln.text}")
-              for ln in run.lines if ln.level == "WARNING"]
+    engine = [
+        re.sub(r"\S*/init\.lua", "/vfl/mods/wp/init.lua", f"{ln.level}[{ln.thread}]: {ln.text}")
+        for ln in run.lines
+        if ln.level == "WARNING"
+    ]
     engine += re.findall(r"WP\|[^\n]*", run.log)  # print output can land inside a log line
     assert engine, run.log[-2000:]
     w = make_world(probe, name="wp")

@@ -18,14 +18,16 @@ SPECS = ["misc_helpers_spec.lua", "serialize_spec.lua", "vector_spec.lua"]
 RUNNER = Path(__file__).parent / "lua" / "busted.lua"
 
 
-@pytest.mark.skipif(not all((SPEC_DIR / s).is_file() for s in SPECS),
-                    reason="engine spec files not installed (apt-get install minetest-data)")
+@pytest.mark.skipif(
+    not all((SPEC_DIR / s).is_file() for s in SPECS),
+    reason="engine spec files not installed (apt-get install minetest-data)",
+)
 def test_engine_busted_specs_pass_against_the_emulation() -> None:
     specs = [{"name": s, "text": (SPEC_DIR / s).read_text()} for s in SPECS]
     # The mod passes the spec texts to the runner as one Lua table literal (JSON is valid Lua here
     # once brackets become braces is not guaranteed, so use core.parse_json).
     init = (
-        'local specs = core.parse_json(' + json.dumps(json.dumps(specs)) + ')\n'
+        "local specs = core.parse_json(" + json.dumps(json.dumps(specs)) + ")\n"
         'local runner = assert(loadfile(core.get_modpath("specrun") .. "/busted.lua"))\n'
         "runner(specs)\n"
     )

@@ -45,6 +45,7 @@ def test_every_item_loads_in_the_engine_as_in_the_emulation(tmp_path: Path) -> N
             if engine.ok != emulated.ok:
                 problems.append(f"{where}: engine ok={engine.ok}, emulation ok={emulated.ok}")
             elif not engine.ok and engine.errors[0].message != emulated.errors[0].message:
-                problems.append(f"{where}: engine {engine.errors[0].message!r}, "
-                                f"emulation {emulated.errors[0].message!r}")
+                problems.append(
+                    f"{where}: engine {engine.errors[0].message!r}, emulation {emulated.errors[0].message!r}"
+                )
     assert not problems, "\n".join(problems[:20])

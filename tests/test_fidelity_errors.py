@@ -23,8 +23,9 @@ from vf_luanti.mods import ModError
 needs_engine = [
     pytest.mark.engine,
     pytest.mark.slow,
-    pytest.mark.skipif(not oracle.engine_available(),
-                       reason=f"the Luanti engine is not installed ({oracle.SERVER_BINARY})"),
+    pytest.mark.skipif(
+        not oracle.engine_available(), reason=f"the Luanti engine is not installed ({oracle.SERVER_BINARY})"
+    ),
 ]
 
 CORPUS = Path(__file__).parent / "corpus" / "broken"
@@ -51,7 +52,7 @@ def emulation_report(case: str) -> LoadReport:
 def _comparable(d: Diagnostic, case: str) -> tuple[str | None, str | None, int | None, str]:
     """(mod, file relative to the case folder, line, message with the case folder as <mod>)."""
     root = str((CORPUS / case).resolve())
-    file = d.file[len(root) + 1:] if d.file and d.file.startswith(root + "/") else d.file
+    file = d.file[len(root) + 1 :] if d.file and d.file.startswith(root + "/") else d.file
     message = d.message.replace(root, "<mod>")
     if "\n\t" in message:
         # A dump() of a table inside the message: its key order is pairs() order, which differs
@@ -94,32 +95,37 @@ def test_engine_warnings_are_reported(engine_reports: dict[str, LoadReport], cas
 # A log as the engine prints it (shortened), for the parser alone: no engine needed.
 _W = "/tmp/vfo/w/worldmods/m0"
 _B = "/usr/share/games/minetest/builtin/game/register.lua"
-_LOG = "".join(f"2026-01-01 00:00:00: {line}\n" for line in [
-    "[Main]: Using game specified by --gameid on the command line",
-    f'WARNING[Main]: Undeclared global variable "x" accessed at {_W}/init.lua:4',
-    "ERROR[Main]: Invalid field recipe (expected string got table).",
-    "ERROR[Main]: stack traceback:",
-    "ERROR[Main]: \t[C]: in function 'register_craft'",
-    f"ERROR[Main]: \t{_W}/init.lua:7: in main chunk",
-    "ACTION[Main]: Server: Shutting down",
-    f"ERROR[Main]: ModError: Failed to load and run script from {_W}/init.lua:",
-    f"ERROR[Main]: {_B}:150: Unable to register item: Type is invalid: {{",
-    'ERROR[Main]: \ttype = "bogus"',
-    "ERROR[Main]: }",
-    "ERROR[Main]: stack traceback:",
-    "ERROR[Main]: \t[C]: in function 'error'",
-    f"ERROR[Main]: \t{_B}:150: in function 'register_item'",
-    "ERROR[Main]: \t...vfo/w/worldmods/m0/lib.lua:3: in function 'helper'",
-    f"ERROR[Main]: \t{_W}/init.lua:9: in main chunk",
-])
+_LOG = "".join(
+    f"2026-01-01 00:00:00: {line}\n"
+    for line in [
+        "[Main]: Using game specified by --gameid on the command line",
+        f'WARNING[Main]: Undeclared global variable "x" accessed at {_W}/init.lua:4',
+        "ERROR[Main]: Invalid field recipe (expected string got table).",
+        "ERROR[Main]: stack traceback:",
+        "ERROR[Main]: \t[C]: in function 'register_craft'",
+        f"ERROR[Main]: \t{_W}/init.lua:7: in main chunk",
+        "ACTION[Main]: Server: Shutting down",
+        f"ERROR[Main]: ModError: Failed to load and run script from {_W}/init.lua:",
+        f"ERROR[Main]: {_B}:150: Unable to register item: Type is invalid: {{",
+        'ERROR[Main]: \ttype = "bogus"',
+        "ERROR[Main]: }",
+        "ERROR[Main]: stack traceback:",
+        "ERROR[Main]: \t[C]: in function 'error'",
+        f"ERROR[Main]: \t{_B}:150: in function 'register_item'",
+        "ERROR[Main]: \t...vfo/w/worldmods/m0/lib.lua:3: in function 'helper'",
+        f"ERROR[Main]: \t{_W}/init.lua:9: in main chunk",
+    ]
+)
 
 
 def test_a_line_printed_into_the_start_up_banner_is_kept() -> None:
     """The engine draws its banner in pieces from the main thread; a mod's print can land after a
     piece of it, in the same output line. The banner is dropped, the print kept."""
-    banner = ["         __.               __.                 __.  ",
-              "  _____ |__| ____   _____ /  |_  _____  _____ /  |_ ",
-              "|__|_|  /  |___|  /\\______>  |  \\______>_____/|  |  "]
+    banner = [
+        "         __.               __.                 __.  ",
+        "  _____ |__| ____   _____ /  |_  _____  _____ /  |_ ",
+        "|__|_|  /  |___|  /\\______>  |  \\______>_____/|  |  ",
+    ]
     text = banner[0] + "WP|first=1\n" + "\n".join(banner[1:]) + "\nWP|second=2\n"
     assert [ln.text for ln in oracle.parse_log(text)] == ["WP|first=1", "WP|second=2"]
 
@@ -127,9 +133,15 @@ def test_a_line_printed_into_the_start_up_banner_is_kept() -> None:
 def test_diagnose_parses_engine_log_without_engine() -> None:
     """The log parser alone: wrapper line dropped, multi-line message kept, builtin location
     replaced by the innermost mod frame (a LuaJIT-shortened path), copies mapped back."""
-    run = oracle.EngineRun(exit_code=1, log=_LOG, lines=oracle.parse_log(_LOG), wall_time=0.5,
-                           timed_out=False, path_map={"/tmp/vfo/w/worldmods/m0": "/src/mymod"},
-                           mod_roots={"/src/mymod": "mymod"})
+    run = oracle.EngineRun(
+        exit_code=1,
+        log=_LOG,
+        lines=oracle.parse_log(_LOG),
+        wall_time=0.5,
+        timed_out=False,
+        path_map={"/tmp/vfo/w/worldmods/m0": "/src/mymod"},
+        mod_roots={"/src/mymod": "mymod"},
+    )
     report = oracle.diagnose(run)
     assert not report.ok
     message = 'Unable to register item: Type is invalid: {\n\ttype = "bogus"\n}'

@@ -17,8 +17,9 @@ import pytest
 from vf_luanti import oracle
 from vf_luanti.loading import check
 
-_no_engine = pytest.mark.skipif(not oracle.engine_available(),
-                                reason=f"the Luanti engine is not installed ({oracle.SERVER_BINARY})")
+_no_engine = pytest.mark.skipif(
+    not oracle.engine_available(), reason=f"the Luanti engine is not installed ({oracle.SERVER_BINARY})"
+)
 
 
 def needs_engine(test: Callable) -> Callable:
@@ -43,8 +44,10 @@ SCENARIOS: dict[str, tuple[str, tuple[Path, ...]]] = {
 IGNORED: tuple[tuple[str, str], ...] = (
     # register_tool derives punch_attack_uses from the first groupcap that `pairs` yields; pairs
     # order is implementation-specific and LuaJIT 2.1.0-beta3 (engine) differs from lupa's LuaJIT.
-    ("items/moreores:axe_mithril/tool_capabilities",
-     "punch_attack_uses comes from pairs() order, which differs between LuaJIT builds"),
+    (
+        "items/moreores:axe_mithril/tool_capabilities",
+        "punch_attack_uses comes from pairs() order, which differs between LuaJIT builds",
+    ),
 )
 
 
@@ -82,12 +85,14 @@ def test_engine_dump_is_plausible() -> None:
 
 
 @needs_engine
-@pytest.mark.parametrize("section", ["items", "aliases", "crafts", "abms", "lbms", "entities",
-                                     "chatcommands", "privileges"])
+@pytest.mark.parametrize(
+    "section", ["items", "aliases", "crafts", "abms", "lbms", "entities", "chatcommands", "privileges"]
+)
 def test_section_matches_engine(registries: tuple[dict, dict], section: str) -> None:
     engine, emulation = registries
-    diffs = oracle.registry_differences({section: engine[section]}, {section: emulation.get(section)},
-                                        ignore=_ignored)
+    diffs = oracle.registry_differences(
+        {section: engine[section]}, {section: emulation.get(section)}, ignore=_ignored
+    )
     assert not diffs, f"{len(diffs)} difference(s) in {section}:\n" + "\n".join(diffs)
 
 
@@ -101,16 +106,32 @@ def test_normal_form_of_definitions_matches_engine_listing() -> None:
     """craft_normal_form maps a registered definition and the engine's listing of it to one form."""
     aliases, items = {"stone": "default:stone"}, {"default:stone", "default:cobble", "default:torch"}
     cases = [
-        ({"output": "default:torch 4", "recipe": [["default:cobble"], ["stone"]]},
-         {"method": "normal", "width": 1, "output": "default:torch 4",
-          "items": ["default:cobble", "default:stone"]}),
-        ({"type": "shapeless", "output": "stone 1", "recipe": ["default:torch", "default:cobble"]},
-         {"method": "normal", "width": 0, "output": "default:stone 1",
-          "items": ["default:torch", "default:cobble"]}),
-        ({"type": "cooking", "output": "default:stone", "recipe": "default:cobble", "cooktime": 2.5},
-         {"method": "cooking", "width": 2, "output": "default:stone", "items": ["default:cobble"]}),
-        ({"type": "fuel", "recipe": "default:torch", "burntime": 4},
-         {"method": "cooking", "width": 4, "output": "", "items": ["default:torch"]}),
+        (
+            {"output": "default:torch 4", "recipe": [["default:cobble"], ["stone"]]},
+            {
+                "method": "normal",
+                "width": 1,
+                "output": "default:torch 4",
+                "items": ["default:cobble", "default:stone"],
+            },
+        ),
+        (
+            {"type": "shapeless", "output": "stone 1", "recipe": ["default:torch", "default:cobble"]},
+            {
+                "method": "normal",
+                "width": 0,
+                "output": "default:stone 1",
+                "items": ["default:torch", "default:cobble"],
+            },
+        ),
+        (
+            {"type": "cooking", "output": "default:stone", "recipe": "default:cobble", "cooktime": 2.5},
+            {"method": "cooking", "width": 2, "output": "default:stone", "items": ["default:cobble"]},
+        ),
+        (
+            {"type": "fuel", "recipe": "default:torch", "burntime": 4},
+            {"method": "cooking", "width": 4, "output": "", "items": ["default:torch"]},
+        ),
     ]
     for definition, listing in cases:
         a = oracle.craft_normal_form(definition, aliases, items)
@@ -118,5 +139,9 @@ def test_normal_form_of_definitions_matches_engine_listing() -> None:
         assert a == b and a is not None, json.dumps([definition, a, b])
     # the engine lists a tool repair recipe under the output "" as a fuel with no items (MTG dump)
     assert oracle.craft_normal_form({"type": "toolrepair", "additional_wear": -0.02}, aliases, items) == {
-        "type": "fuel", "output": "", "items": [], "time": 0}
+        "type": "fuel",
+        "output": "",
+        "items": [],
+        "time": 0,
+    }
     assert oracle.craft_normal_form({"output": "nomod:x", "recipe": [["stone"]]}, aliases, items) is None

@@ -21,23 +21,57 @@ CHECK = "vf_luanti.loading:check_job"
 SCORE = "vf_luanti.scoring:score_job"
 #: A task whose scenarios after the first run in sibling worlds of the sample's Lua state.
 SCENARIO_TASK = next(t for t in load_tasks("eval") if sum(c["kind"] == "scenario" for c in t.checks) >= 3)
-LIMITS = Limits(cpu_seconds=0.25, startup_margin=0.5)   # wall deadline 1 s
+LIMITS = Limits(cpu_seconds=0.25, startup_margin=0.5)  # wall deadline 1 s
 MARGIN = 1.0
-CORPUS = sorted(p.read_text(encoding="utf-8", errors="replace")
-                for p in (Path(__file__).parent / "corpus" / "broken").glob("*/init.lua"))
+CORPUS = sorted(
+    p.read_text(encoding="utf-8", errors="replace")
+    for p in (Path(__file__).parent / "corpus" / "broken").glob("*/init.lua")
+)
 
 FRAGMENTS = [
-    "while true do end", "pcall(function() while true do end end)", "end", "(", ")", "{", "}",
-    "function", "local", "=", "..", "\x1b", "\x00", "coroutine.wrap(function() end)()",
-    "string.rep('x', 2^30)", "('a'):rep(40):find(('a*'):rep(40)..'b')", "setmetatable(_G, {})",
-    "debug.sethook()", "jit.on()", "getfenv(0)", "error({})", "core.register_node('mymod:x', {})",
-    "minetest.after(0, function() end)", "--[[", "]]", "\"", "'", "\n", "return", "goto x", "::x::",
+    "while true do end",
+    "pcall(function() while true do end end)",
+    "end",
+    "(",
+    ")",
+    "{",
+    "}",
+    "function",
+    "local",
+    "=",
+    "..",
+    "\x1b",
+    "\x00",
+    "coroutine.wrap(function() end)()",
+    "string.rep('x', 2^30)",
+    "('a'):rep(40):find(('a*'):rep(40)..'b')",
+    "setmetatable(_G, {})",
+    "debug.sethook()",
+    "jit.on()",
+    "getfenv(0)",
+    "error({})",
+    "core.register_node('mymod:x', {})",
+    "minetest.after(0, function() end)",
+    "--[[",
+    "]]",
+    '"',
+    "'",
+    "\n",
+    "return",
+    "goto x",
+    "::x::",
 ]
+
 
 def fuzz_settings(examples: int) -> settings:
     """No per-example deadline (the pool has its own) and a fixed seed: the same inputs each run."""
-    return settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck),
-                    derandomize=True, database=None)
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -49,7 +49,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(v)
         for w in sorted(graph[v]):
             if state.get(w) == 1:
-                return [*stack[stack.index(w):], w]
+                return [*stack[stack.index(w) :], w]
             if w not in state and (cycle := visit(w)):
                 return cycle
         stack.pop()

@@ -38,18 +38,21 @@ def test_itemstack_is_userdata(world: World) -> None:
     assert ev(world, 'return type(ItemStack(""))') == "userdata"
 
 
-@pytest.mark.parametrize(("src", "expected"), [
-    ('"tmod:stone"', "tmod:stone"),
-    ('"tmod:stone 5"', "tmod:stone 5"),
-    ('"tmod:stone 500"', "tmod:stone 500"),      # the count is not clamped to stack_max
-    ('" tmod:stone"', ""),                        # a leading space gives an empty stack
-    ('"tmod:rock 3"', "tmod:stone 3"),           # aliases are resolved
-    ('"tmod:pick 5"', "tmod:pick"),              # a tool holds one
-    ('"tmod:pick 1 100"', "tmod:pick 1 100"),
-    ('"tmod:stone 0"', ""),
-    ('{name = "tmod:stone", count = 4}', "tmod:stone 4"),
-    ("nil", ""),
-])
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        ('"tmod:stone"', "tmod:stone"),
+        ('"tmod:stone 5"', "tmod:stone 5"),
+        ('"tmod:stone 500"', "tmod:stone 500"),  # the count is not clamped to stack_max
+        ('" tmod:stone"', ""),  # a leading space gives an empty stack
+        ('"tmod:rock 3"', "tmod:stone 3"),  # aliases are resolved
+        ('"tmod:pick 5"', "tmod:pick"),  # a tool holds one
+        ('"tmod:pick 1 100"', "tmod:pick 1 100"),
+        ('"tmod:stone 0"', ""),
+        ('{name = "tmod:stone", count = 4}', "tmod:stone 4"),
+        ("nil", ""),
+    ],
+)
 def test_itemstring_round_trip(world: World, src: str, expected: str) -> None:
     assert ev(world, f"return ItemStack({src}):to_string()") == expected
 
@@ -79,8 +82,17 @@ def test_add_take_peek(world: World) -> None:
     return {s:to_string(), left:to_string(), fits, other:to_string(), taken:to_string(), t:to_string(),
         peek:to_string(), s:get_free_space(), ItemStack(""):add_item("tmod:lump 50"):to_string()}
     """
-    assert ev(world, code) == ["tmod:lump 10", "tmod:lump 2", False, "tmod:stone", "tmod:lump 2",
-                               "tmod:lump 3", "tmod:lump 3", 0, ""]
+    assert ev(world, code) == [
+        "tmod:lump 10",
+        "tmod:lump 2",
+        False,
+        "tmod:stone",
+        "tmod:lump 2",
+        "tmod:lump 3",
+        "tmod:lump 3",
+        0,
+        "",
+    ]
 
 
 def test_setters_clear_on_bad_values(world: World) -> None:
@@ -123,7 +135,7 @@ def test_dig_and_hit_params(world: World) -> None:
     dp, hp, hand, diggable = ev(world, code)
     # uses 10 at leveldiff 1 -> 30 real uses -> 65536 // 30 (engine: 2184)
     assert dp == {"diggable": True, "time": 1, "wear": 2184}
-    assert hp == {"hp": 2, "wear": 1638}      # 65536 // 20, scaled by the punch interval (0.5)
+    assert hp == {"hp": 2, "wear": 1638}  # 65536 // 20, scaled by the punch interval (0.5)
     assert hand == "table"
     assert diggable is False
 
@@ -151,8 +163,17 @@ def test_item_meta_values_are_strings(world: World) -> None:
         m:get_string("missing"), m:contains("s"), m:get_float("g"), m:get_int("g"), m:to_table()}
     """
     # get_float goes through a C++ float: "3.7" reads back as 3.7000000476837158 (as in 5.6.1).
-    assert ev(world, code) == [3, "3", 0.5, True, "", False, 3.700000047683716, 3,
-                               {"fields": {"n": "3", "f": "0.5", "g": "3.7"}}]
+    assert ev(world, code) == [
+        3,
+        "3",
+        0.5,
+        True,
+        "",
+        False,
+        3.700000047683716,
+        3,
+        {"fields": {"n": "3", "f": "0.5", "g": "3.7"}},
+    ]
 
 
 def test_bad_argument_raises_engine_style(world: World) -> None:

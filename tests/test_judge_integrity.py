@@ -16,19 +16,32 @@ from vf_luanti.scoring import score, score_many, task_credit
 from vf_luanti.splits import get_task
 from vf_luanti.tasks import Task
 
-GREET = ('minetest.register_on_joinplayer(function(p) '
-         'minetest.chat_send_player(p:get_player_name(), "hi") end)\n')
+GREET = (
+    'minetest.register_on_joinplayer(function(p) minetest.chat_send_player(p:get_player_name(), "hi") end)\n'
+)
 
 
 def task(checks: list[dict], reference: str = GREET, family: str = "scaffold", input: str = "") -> Task:
-    return Task.from_dict({
-        "id": "t-judge", "family": family, "instruction": "Greet joining players with hi.", "input": input,
-        "reference": reference, "checks": checks, "tags": ["t"], "difficulty": "easy",
-    }, "test")
+    return Task.from_dict(
+        {
+            "id": "t-judge",
+            "family": family,
+            "instruction": "Greet joining players with hi.",
+            "input": input,
+            "reference": reference,
+            "checks": checks,
+            "tags": ["t"],
+            "difficulty": "easy",
+        },
+        "test",
+    )
 
 
-SAYS_HI = {"kind": "scenario", "desc": "a joining player is greeted", "steps": [
-    {"do": "join", "player": "p"}, {"expect": "chat", "player": "p", "contains": "hi"}]}
+SAYS_HI = {
+    "kind": "scenario",
+    "desc": "a joining player is greeted",
+    "steps": [{"do": "join", "player": "p"}, {"expect": "chat", "player": "p", "contains": "hi"}],
+}
 
 
 def fenced(code: str) -> str:
@@ -68,37 +81,51 @@ def test_echoing_a_repair_input_earns_only_the_syntax_weight():
 # ------------------------------------------------------------------------ run like a server
 
 
-@pytest.mark.parametrize("crash", [
-    'minetest.after(0, function() error("boom") end)',
-    'minetest.register_globalstep(function() error("boom") end)',
-])
+@pytest.mark.parametrize(
+    "crash",
+    [
+        'minetest.after(0, function() error("boom") end)',
+        'minetest.register_globalstep(function() error("boom") end)',
+    ],
+)
 def test_a_crash_in_the_first_server_steps_fails_the_load(crash):
     s = score(task([SAYS_HI]), fenced(GREET + crash))
     assert not s.passed and any("does not load" in f and "boom" in f for f in s.feedback), s.feedback
 
 
-@pytest.mark.parametrize("late", [
-    'minetest.after(45, function() error("late boom") end)',   # within the first minute
-    'minetest.after(1800, function() error("late boom") end)',  # reached by jumping to the timer
-    'local n = 0 minetest.register_globalstep(function(dt) n = n + dt '
-    'if n > 600 then error("late boom") end end)',            # coarse steps after the first minute
-])
+@pytest.mark.parametrize(
+    "late",
+    [
+        'minetest.after(45, function() error("late boom") end)',  # within the first minute
+        'minetest.after(1800, function() error("late boom") end)',  # reached by jumping to the timer
+        "local n = 0 minetest.register_globalstep(function(dt) n = n + dt "
+        'if n > 600 then error("late boom") end end)',  # coarse steps after the first minute
+    ],
+)
 def test_a_crash_after_the_checks_fails_the_sample(late):
     s = score(task([SAYS_HI]), fenced(GREET + late))
     assert not s.passed and s.reward < 0.5
     assert any(f.startswith("the server crashed") and "late boom" in f for f in s.feedback), s.feedback
-    ok = score(task([SAYS_HI]), fenced(GREET + 'minetest.after(45, function() end)'))
+    ok = score(task([SAYS_HI]), fenced(GREET + "minetest.after(45, function() end)"))
     assert ok.passed  # a late job that works is fine
 
 
 def test_a_repeated_error_still_crashes_the_soak():
     # the same error from the same line, first during a scenario step (a failed check), then again
     # later: diagnostics keep one entry with a count, the soak must still see the second one
-    code = GREET + ('minetest.register_on_chat_message(function() error("again") end)\n'
-                    'minetest.after(100, function() minetest.registered_on_chat_messages[1]() end)\n')
-    chat = {"kind": "scenario", "desc": "chat", "steps": [
-        {"do": "join", "player": "p"}, {"do": "chat", "player": "p", "message": "x"},
-        {"expect": "chat", "player": "p", "contains": "hi"}]}
+    code = GREET + (
+        'minetest.register_on_chat_message(function() error("again") end)\n'
+        "minetest.after(100, function() minetest.registered_on_chat_messages[1]() end)\n"
+    )
+    chat = {
+        "kind": "scenario",
+        "desc": "chat",
+        "steps": [
+            {"do": "join", "player": "p"},
+            {"do": "chat", "player": "p", "message": "x"},
+            {"expect": "chat", "player": "p", "contains": "hi"},
+        ],
+    }
     s = score(task([SAYS_HI, chat]), fenced(code))
     assert not s.passed and any(f.startswith("the server crashed") for f in s.feedback), s.feedback
 
@@ -110,21 +137,30 @@ def test_a_hang_after_the_checks_is_a_timeout():
 
 # ------------------------------------------------------------------------ checks read the truth
 
-NODE_IS_STONE = {"kind": "scenario", "desc": "joining places stone at the origin", "steps": [
-    {"do": "join", "player": "p"},
-    {"expect": "lua", "code": "return minetest.get_node({x = 0, y = 0, z = 0}).name == 'mymod:stone'"}]}
+NODE_IS_STONE = {
+    "kind": "scenario",
+    "desc": "joining places stone at the origin",
+    "steps": [
+        {"do": "join", "player": "p"},
+        {"expect": "lua", "code": "return minetest.get_node({x = 0, y = 0, z = 0}).name == 'mymod:stone'"},
+    ],
+}
 STONE = 'minetest.register_node("mymod:stone", {description = "Stone"})\n'
-PLACES = STONE + ('minetest.register_on_joinplayer(function() '
-                  'minetest.set_node({x=0,y=0,z=0}, {name="mymod:stone"}) end)\n')
+PLACES = STONE + (
+    'minetest.register_on_joinplayer(function() minetest.set_node({x=0,y=0,z=0}, {name="mymod:stone"}) end)\n'
+)
 
 
-@pytest.mark.parametrize("tamper", [
-    'minetest.get_node = function(p) return {name = "mymod:stone"} end',
-    'local real = pairs pairs = function(t) return real(t) end '
-    'core.get_node = function() return {name = "mymod:stone"} end',
-    'local old = vector.new vector.new = function(...) return old(...) end '
-    'minetest.get_node = function() return {name = "mymod:stone"} end',
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        'minetest.get_node = function(p) return {name = "mymod:stone"} end',
+        "local real = pairs pairs = function(t) return real(t) end "
+        'core.get_node = function() return {name = "mymod:stone"} end',
+        "local old = vector.new vector.new = function(...) return old(...) end "
+        'minetest.get_node = function() return {name = "mymod:stone"} end',
+    ],
+)
 def test_a_check_snippet_cannot_be_fooled_by_replaced_api(tamper):
     t = task([NODE_IS_STONE], reference=PLACES)
     faked, honest = score_many([(t, fenced(STONE + tamper)), (t, fenced(PLACES + tamper))])
@@ -133,12 +169,18 @@ def test_a_check_snippet_cannot_be_fooled_by_replaced_api(tamper):
 
 
 def test_a_replaced_itemstack_method_does_not_fool_a_check():
-    check = {"kind": "lua", "desc": "a stack of 5",
-             "code": "return ItemStack('mymod:stone 5'):get_count() == 5"}
+    check = {
+        "kind": "lua",
+        "desc": "a stack of 5",
+        "code": "return ItemStack('mymod:stone 5'):get_count() == 5",
+    }
     hack = STONE + 'getmetatable(ItemStack("")).get_count = function() return 0 end'
     assert score(task([check], reference=STONE), fenced(hack)).passed  # the check sees the real method
-    lie = {"kind": "lua", "desc": "count is 99",
-           "code": "return ItemStack('mymod:stone 5'):get_count() == 99"}
+    lie = {
+        "kind": "lua",
+        "desc": "count is 99",
+        "code": "return ItemStack('mymod:stone 5'):get_count() == 99",
+    }
     faked = STONE + 'getmetatable(ItemStack("")).get_count = function() return 99 end'
     assert not score(task([lie], reference=STONE), fenced(faked)).passed
 
@@ -150,26 +192,37 @@ def test_override_points_are_read_live():
     assert not score(task([check], reference=protects), fenced(STONE)).passed
 
 
-FORM = {"kind": "scenario", "desc": "joining shows the form", "steps": [
-    {"do": "join", "player": "p"}, {"expect": "formspec", "player": "p", "formname": "mymod:f",
-                                    "contains": "label"}]}
+FORM = {
+    "kind": "scenario",
+    "desc": "joining shows the form",
+    "steps": [
+        {"do": "join", "player": "p"},
+        {"expect": "formspec", "player": "p", "formname": "mymod:f", "contains": "label"},
+    ],
+}
 
 
 def test_formspecs_are_read_where_the_engine_sends_them():
-    cached = ('local show = minetest.show_formspec\n'
-              'minetest.register_on_joinplayer(function(p) show(p:get_player_name(), "mymod:f", '
-              '"size[2,1]label[0,0;hi]") end)')
+    cached = (
+        "local show = minetest.show_formspec\n"
+        'minetest.register_on_joinplayer(function(p) show(p:get_player_name(), "mymod:f", '
+        '"size[2,1]label[0,0;hi]") end)'
+    )
     assert score(task([FORM], reference=cached), fenced(cached)).passed
-    forged = ('minetest.register_on_joinplayer(function(p) rawset(_G, "__vfl_shown", '
-              '{[p:get_player_name()] = {formname = "mymod:f", spec = "label"}}) end)')
+    forged = (
+        'minetest.register_on_joinplayer(function(p) rawset(_G, "__vfl_shown", '
+        '{[p:get_player_name()] = {formname = "mymod:f", spec = "label"}}) end)'
+    )
     assert not score(task([FORM], reference=cached), fenced(forged)).passed
 
 
 def test_a_check_cannot_be_told_from_the_engine_by_its_chunk_name():
     check = {"kind": "lua", "desc": "x", "code": "return mymod.who() ~= 'check'"}
-    detect = ('mymod = {}\nfunction mymod.who() local info = debug.getinfo(2, "S") '
-              'local s = info and info.source or "" '
-              'if s:find("check") or s:find("driver") then return "check" end return "game" end')
+    detect = (
+        'mymod = {}\nfunction mymod.who() local info = debug.getinfo(2, "S") '
+        'local s = info and info.source or "" '
+        'if s:find("check") or s:find("driver") then return "check" end return "game" end'
+    )
     assert score(task([check], reference=detect), fenced(detect)).passed
 
 
@@ -181,8 +234,10 @@ def test_engine_made_closures_and_forged_chunk_names_count_as_the_mods_callbacks
     t = task([none], reference="-- nothing")
     assert score(t, fenced("-- nothing")).passed
     closure = "minetest.register_on_craft(minetest.item_eat(1))"
-    forged = ('assert(loadstring("minetest.register_on_craft(function() end)", '
-              '"@/usr/share/games/minetest/builtin/game/register.lua"))()')
+    forged = (
+        'assert(loadstring("minetest.register_on_craft(function() end)", '
+        '"@/usr/share/games/minetest/builtin/game/register.lua"))()'
+    )
     assert not any(s.passed for s in score_many([(t, fenced(closure)), (t, fenced(forged))]))
 
 
@@ -190,10 +245,12 @@ def test_hidden_globals_are_found():
     only_mod = {"kind": "globals", "desc": "mymod is the only global"}
     t = task([SAYS_HI, only_mod])
     assert score(t, fenced("mymod = {}\n" + GREET)).passed
-    hidden = ('local hide = {} setmetatable(_G, {__newindex = function(t, k, v) hide[k] = v end, '
-              '__index = function(t, k) return hide[k] end})\nhelper = 1\n' + GREET)
+    hidden = (
+        "local hide = {} setmetatable(_G, {__newindex = function(t, k, v) hide[k] = v end, "
+        "__index = function(t, k) return hide[k] end})\nhelper = 1\n" + GREET
+    )
     plain = "helper = 1\n" + GREET
-    paired = 'local real = pairs pairs = function(t) return real({}) end\nhelper = 1\n' + GREET
+    paired = "local real = pairs pairs = function(t) return real({}) end\nhelper = 1\n" + GREET
     scores = score_many([(t, fenced(hidden)), (t, fenced(plain)), (t, fenced(paired))])
     assert not any(s.passed for s in scores)
 
@@ -217,12 +274,16 @@ def test_debug_output_counts_by_any_alias_at_any_time():
 
 
 def test_code_requirements_read_code_not_comments_or_strings():
-    code = ('-- minetest.env is gone\nlocal s = "minetest.env"\nfor i = 1, 3 do\n'
-            '  core.register_node("m:n" .. i, {})\nend\n')
+    code = (
+        '-- minetest.env is gone\nlocal s = "minetest.env"\nfor i = 1, 3 do\n'
+        '  core.register_node("m:n" .. i, {})\nend\n'
+    )
     assert count_references(code, "minetest.env") == 0
     assert count_references(code, "minetest.register_node") == 1  # core. is the same name
-    assert check_code({"absent": ["minetest.env"], "loop": True, "at_most": {"minetest.register_node": 1}},
-                      code) is None
+    assert (
+        check_code({"absent": ["minetest.env"], "loop": True, "at_most": {"minetest.register_node": 1}}, code)
+        is None
+    )
     copies = "".join(f'minetest.register_node("m:n{i}", {{}})\n' for i in range(3))
     assert "appears 3 times" in check_code({"at_most": {"minetest.register_node": 1}}, copies)
     assert check_code({"loop": True}, copies) == "the code has no loop"
@@ -239,10 +300,14 @@ def test_calls_are_counted_by_any_alias_and_never_for_the_judge():
 
 
 def test_intent_checks_are_validated():
-    for bad in ({"kind": "code", "desc": "x"}, {"kind": "code", "desc": "x", "uses": ["not a name"]},
-                {"kind": "code", "desc": "x", "at_most": {"f": -1}}, {"kind": "calls", "desc": "x"},
-                {"kind": "calls", "desc": "x", "fn": "a:b"},
-                {"kind": "globals", "desc": "x", "allowed": "m"}):
+    for bad in (
+        {"kind": "code", "desc": "x"},
+        {"kind": "code", "desc": "x", "uses": ["not a name"]},
+        {"kind": "code", "desc": "x", "at_most": {"f": -1}},
+        {"kind": "calls", "desc": "x"},
+        {"kind": "calls", "desc": "x", "fn": "a:b"},
+        {"kind": "globals", "desc": "x", "allowed": "m"},
+    ):
         with pytest.raises(CheckError):
             validate_check(bad)
 
@@ -251,15 +316,25 @@ def test_intent_checks_are_validated():
 
 
 def test_hollow_empties_every_function_body_and_keeps_registrations():
-    src = ('local function f(a) if a then return 1 end end\n'
-           'minetest.register_node("m:a", {on_punch = function(pos) print("end") end})\n')
+    src = (
+        "local function f(a) if a then return 1 end end\n"
+        'minetest.register_node("m:a", {on_punch = function(pos) print("end") end})\n'
+    )
     out = hollow(src)
     assert 'minetest.register_node("m:a"' in out and "print" not in out and "return 1" not in out
     assert hollow("local x = 1\n") == "local x = 1\n"
 
 
-@pytest.mark.parametrize("tid", ["scaffold-heal-command", "repair-peat-groups", "refactor-wool-loop",
-                                 "doc-after-countdown", "refactor-deprecated-env"])
+@pytest.mark.parametrize(
+    "tid",
+    [
+        "scaffold-heal-command",
+        "repair-peat-groups",
+        "refactor-wool-loop",
+        "doc-after-countdown",
+        "refactor-deprecated-env",
+    ],
+)
 def test_no_adversarial_answer_passes(tid):
     t = get_task(tid)
     made = attacks(t)

@@ -31,10 +31,8 @@ EXPECTED = PROBE.with_suffix(".expected")
 #: Cases whose emulation result differs from the engine on purpose or outside this area, with why.
 KNOWN_DIFFERENCES = {
     "dump(ItemStack('x')):match('^userdata metatable: {'), "
-    "select(2, dump(ItemStack('x')):gsub('= <function>', ''))":
-        "ItemStack's metatable (itemstack.lua) is not hidden behind its method table as the engine's is",
-    "type(PerlinNoise(1, 2, 0.5, 100)), type(PerlinNoiseMap), type(core.get_perlin)":
-        "noise objects are Lua tables (documented approximation), the engine's are userdata",
+    "select(2, dump(ItemStack('x')):gsub('= <function>', ''))": "ItemStack's metatable (itemstack.lua) is not hidden behind its method table as the engine's is",
+    "type(PerlinNoise(1, 2, 0.5, 100)), type(PerlinNoiseMap), type(core.get_perlin)": "noise objects are Lua tables (documented approximation), the engine's are userdata",
 }
 
 #: Log lines compared besides the probe results (JSON parse failures are logged by the engine).
@@ -121,8 +119,10 @@ def test_pseudorandom_and_pcgrandom_match_the_engine_sequences() -> None:
 
 def test_pseudorandom_range_limit_error() -> None:
     _, _, errors = run("PseudoRandom(1):next(0, 40000)")
-    assert errors == ["PseudoRandom.next() max-min is not 32767 and is > 32768/5. This is disallowed due "
-                      "to the bad random distribution the implementation would otherwise make."]
+    assert errors == [
+        "PseudoRandom.next() max-min is not 32767 and is > 32768/5. This is disallowed due "
+        "to the bad random distribution the implementation would otherwise make."
+    ]
 
 
 def test_write_json_quirks() -> None:
@@ -204,8 +204,9 @@ def test_sha1_matches_hashlib(data: bytes) -> None:
 
 
 def test_base64_round_trip() -> None:
-    assert out('print(core.encode_base64("hello!?"), core.decode_base64(core.encode_base64("hello!?")))') \
-        == ["aGVsbG8hPw\thello!?"]  # the engine writes no padding
+    assert out('print(core.encode_base64("hello!?"), core.decode_base64(core.encode_base64("hello!?")))') == [
+        "aGVsbG8hPw\thello!?"
+    ]  # the engine writes no padding
 
 
 def test_settings_defaults_and_is_yes() -> None:

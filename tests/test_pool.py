@@ -19,7 +19,7 @@ from vf_luanti.runtime import MiB, RuntimeLimits
 
 CHECK = "vf_luanti.loading:check_job"
 JOBS = "tests.sandbox_jobs"
-LIMITS = Limits(cpu_seconds=0.5, startup_margin=0.5)   # wall deadline 1.5 s
+LIMITS = Limits(cpu_seconds=0.5, startup_margin=0.5)  # wall deadline 1.5 s
 GOOD = 'core.register_node("mymod:block", {description = "Block"})'
 
 
@@ -57,13 +57,19 @@ def test_check_job_returns_the_load_report(ex: Executor) -> None:
 
 def test_worker_process_is_limited_and_clean(ex: Executor, tmpdir_checked: str) -> None:
     res = ex.run(f"{JOBS}:env_job", {})
-    assert set(res["env"]) == {"PATH", "LC_ALL", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE",
-                               "PYTHONHASHSEED", "TMPDIR"}
+    assert set(res["env"]) == {
+        "PATH",
+        "LC_ALL",
+        "PYTHONPATH",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONHASHSEED",
+        "TMPDIR",
+    }
     assert res["rlimit_as"] == LIMITS.address_space
     assert res["rlimit_stack"] == LIMITS.stack_size
     assert res["rlimit_core"] == 0
-    assert 0 < res["rlimit_cpu"] < 10_000   # re-armed per job relative to the CPU used so far
-    assert res["stdin"] == res["stdout"] == "/dev/null"   # the protocol pipe is out of reach
+    assert 0 < res["rlimit_cpu"] < 10_000  # re-armed per job relative to the CPU used so far
+    assert res["stdin"] == res["stdout"] == "/dev/null"  # the protocol pipe is out of reach
     assert res["cwd"] == "/"
     assert res["pid"] in ex.pids() and res["pid"] != os.getpid()
 
@@ -78,22 +84,26 @@ def test_each_job_is_handed_runtimes_built_ahead(tmpdir_checked: str) -> None:
             assert "mymod:block" in res["items"]
 
 
-@pytest.mark.parametrize(("job", "payload", "kind", "needle"), [
-    ("nosuchmodule_xyz:job", {}, "error", "ModuleNotFoundError"),
-    ("vf_luanti.execution", {}, "error", "module:function"),
-    (f"{JOBS}:raise_job", {}, "error", "job bug"),
-    (f"{JOBS}:not_a_dict_job", {}, "error", "not a dict"),
-    (f"{JOBS}:not_json_job", {}, "error", "not JSON"),
-    (f"{JOBS}:alloc_job", {"bytes": 4096 * MiB}, "memory", "MemoryError"),
-    (f"{JOBS}:crash_job", {"signal": "SIGSEGV"}, "crash", "SIGSEGV"),
-    (f"{JOBS}:crash_job", {"signal": "SIGABRT"}, "crash", "SIGABRT"),
-    (f"{JOBS}:crash_job", {"exit": 1}, "crash", "status 1"),
-    (f"{JOBS}:crash_job", {"signal": "SIGXCPU"}, "timeout", "SIGXCPU"),
-    (f"{JOBS}:sleep_job", {"seconds": 30}, "timeout", "wall-clock"),
-    (CHECK, {"no_source": 1}, "error", "KeyError"),
-])
+@pytest.mark.parametrize(
+    ("job", "payload", "kind", "needle"),
+    [
+        ("nosuchmodule_xyz:job", {}, "error", "ModuleNotFoundError"),
+        ("vf_luanti.execution", {}, "error", "module:function"),
+        (f"{JOBS}:raise_job", {}, "error", "job bug"),
+        (f"{JOBS}:not_a_dict_job", {}, "error", "not a dict"),
+        (f"{JOBS}:not_json_job", {}, "error", "not JSON"),
+        (f"{JOBS}:alloc_job", {"bytes": 4096 * MiB}, "memory", "MemoryError"),
+        (f"{JOBS}:crash_job", {"signal": "SIGSEGV"}, "crash", "SIGSEGV"),
+        (f"{JOBS}:crash_job", {"signal": "SIGABRT"}, "crash", "SIGABRT"),
+        (f"{JOBS}:crash_job", {"exit": 1}, "crash", "status 1"),
+        (f"{JOBS}:crash_job", {"signal": "SIGXCPU"}, "timeout", "SIGXCPU"),
+        (f"{JOBS}:sleep_job", {"seconds": 30}, "timeout", "wall-clock"),
+        (CHECK, {"no_source": 1}, "error", "KeyError"),
+    ],
+)
 def test_failures_are_structured_and_the_pool_recovers(
-        ex: Executor, job: str, payload: dict, kind: str, needle: str) -> None:
+    ex: Executor, job: str, payload: dict, kind: str, needle: str
+) -> None:
     start = time.monotonic()
     res = ex.run(job, payload)
     assert res["failure"] == kind and kind in FAILURES
@@ -146,8 +156,9 @@ def test_arun_many_does_not_block_the_loop(ex: Executor) -> None:
                 ticks += 1
 
         t = asyncio.create_task(ticker())
-        res = await ex.arun_many([(f"{JOBS}:sleep_job", {"seconds": 0.3})] * 2
-                                 + [(CHECK, {"source": "while true do end"})])
+        res = await ex.arun_many(
+            [(f"{JOBS}:sleep_job", {"seconds": 0.3})] * 2 + [(CHECK, {"source": "while true do end"})]
+        )
         t.cancel()
         return res, ticks
 
@@ -169,7 +180,7 @@ def test_closed_pool_answers_with_failures_and_leaves_nothing(tmpdir_checked: st
     pids = pool.pids()
     assert all(alive(p) for p in pids)
     pool.close()
-    pool.close()   # idempotent
+    pool.close()  # idempotent
     assert not any(alive(p) for p in pids)
     assert pool.run(CHECK, {"source": GOOD})["failure"] == "error"
     assert pool.run_many([(CHECK, {"source": GOOD})])[0]["failure"] == "error"

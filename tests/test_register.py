@@ -39,12 +39,32 @@ def test_builtin_items_as_the_engine_registers_them() -> None:
     assert sorted(items) == ["", "air", "ignore", "unknown"]
     assert items["air"]["description"] == "\x1b(T@__builtin)Air\x1bE"
     assert items["air"]["mod_origin"] == "*builtin*"
-    assert set(items["air"]) == {"air_equivalent", "buildable_to", "description", "diggable", "drawtype",
-                                 "drop", "floodable", "groups", "inventory_image", "mod_origin", "name",
-                                 "paramtype", "pointable", "sunlight_propagates", "type", "walkable",
-                                 "wield_image"}
-    assert items[""] == {"groups": {"not_in_creative_inventory": 1}, "mod_origin": "*builtin*",
-                         "type": "none", "name": "", "wield_image": "wieldhand.png"}
+    assert set(items["air"]) == {
+        "air_equivalent",
+        "buildable_to",
+        "description",
+        "diggable",
+        "drawtype",
+        "drop",
+        "floodable",
+        "groups",
+        "inventory_image",
+        "mod_origin",
+        "name",
+        "paramtype",
+        "pointable",
+        "sunlight_propagates",
+        "type",
+        "walkable",
+        "wield_image",
+    }
+    assert items[""] == {
+        "groups": {"not_in_creative_inventory": 1},
+        "mod_origin": "*builtin*",
+        "type": "none",
+        "name": "",
+        "wield_image": "wieldhand.png",
+    }
     assert report.registered["aliases"]["node"] == "" and len(report.registered["aliases"]) == 10
     assert report.registered["entities"] == ["__builtin:falling_node", "__builtin:item"]
     assert len(report.registered["chatcommands"]) == 37 and len(report.registered["privileges"]) == 18
@@ -60,10 +80,17 @@ def test_definition_table_is_kept_mutated_and_swallows_new_keys() -> None:
             newfield = def.newfield, walkable = def.walkable, drawtype = def.drawtype,
             raw_drawtype = rawget(def, "drawtype"), origin = def.mod_origin}
     """)
-    assert w.eval("return result") == {"same": True, "light": 14, "walkable": True, "drawtype": "normal",
-                                       "origin": "tmod"}
-    assert any("Node 'light_source' value exceeds maximum, limiting to maximum: tmod:lamp" in str(m)
-               for m in w.warnings())
+    assert w.eval("return result") == {
+        "same": True,
+        "light": 14,
+        "walkable": True,
+        "drawtype": "normal",
+        "origin": "tmod",
+    }
+    assert any(
+        "Node 'light_source' value exceeds maximum, limiting to maximum: tmod:lamp" in str(m)
+        for m in w.warnings()
+    )
 
 
 def test_tool_defaults_nodebox_and_flowing_liquid() -> None:
@@ -81,18 +108,25 @@ def test_tool_defaults_nodebox_and_flowing_liquid() -> None:
     assert w.eval("return r") == {"uses": 180, "stack": 1, "same_box": True, "p2": "flowingliquid"}
 
 
-@pytest.mark.parametrize(("src", "message"), [
-    ('core.register_node("othermod:x", {})',
-     'Name othermod:x does not follow naming conventions: "tmod:" or ":" prefix required'),
-    ('core.register_node("tmod:bad-name", {})',
-     "Name tmod:bad-name does not follow naming conventions: contains unallowed characters"),
-    ('core.register_item(nil, {})', "Unable to register item: Name is nil"),
-    ('core.register_item(":node", {type = "node"})', "Unable to register item: Name is forbidden: node"),
-    ('core.register_alias("tool", "tmod:x")', "Unable to register alias: Name is forbidden: tool"),
-    ('core.register_abm({nodenames = {"air"}})', "Required field 'action' of type function"),
-    ('core.register_entity(nil, {})', "Unable to register entity: Name is nil"),
-    ('core.override_item("tmod:nothing", {})', "Attempt to override non-existent item tmod:nothing"),
-])
+@pytest.mark.parametrize(
+    ("src", "message"),
+    [
+        (
+            'core.register_node("othermod:x", {})',
+            'Name othermod:x does not follow naming conventions: "tmod:" or ":" prefix required',
+        ),
+        (
+            'core.register_node("tmod:bad-name", {})',
+            "Name tmod:bad-name does not follow naming conventions: contains unallowed characters",
+        ),
+        ("core.register_item(nil, {})", "Unable to register item: Name is nil"),
+        ('core.register_item(":node", {type = "node"})', "Unable to register item: Name is forbidden: node"),
+        ('core.register_alias("tool", "tmod:x")', "Unable to register alias: Name is forbidden: tool"),
+        ('core.register_abm({nodenames = {"air"}})', "Required field 'action' of type function"),
+        ("core.register_entity(nil, {})", "Unable to register entity: Name is nil"),
+        ('core.override_item("tmod:nothing", {})', "Attempt to override non-existent item tmod:nothing"),
+    ],
+)
 def test_registration_errors_carry_engine_text(src: str, message: str) -> None:
     report = load(src)
     assert not report.ok
@@ -123,8 +157,10 @@ def test_aliases_resolve_through_registered_tables() -> None:
             dirt = core.registered_items["tmod:dirt"].name, aliased = core.registered_aliases["tmod:dirt"]}
     """)
     assert w.eval("return r") == {"via_alias": "tmod:stone", "dirt": "tmod:stone", "aliased": "tmod:stone"}
-    assert any("Not registering alias, item with same name is already defined: tmod:stone -> tmod:other"
-               in str(m) for m in w.warnings())
+    assert any(
+        "Not registering alias, item with same name is already defined: tmod:stone -> tmod:other" in str(m)
+        for m in w.warnings()
+    )
 
 
 def test_override_and_unregister() -> None:
@@ -164,8 +200,14 @@ def test_callbacks_order_origins_and_run_callbacks() -> None:
             and_ = core.run_callbacks({yes, no}, 2), or_ = core.run_callbacks({no, yes}, 4),
             empty_and = core.run_callbacks({}, 2), empty_or = core.run_callbacks({}, 5)}
     """)
-    assert w.eval("return r") == {"seen": ["second", "first"], "origin": "tmod", "and_": False, "or_": True,
-                                  "empty_and": True, "empty_or": False}
+    assert w.eval("return r") == {
+        "seen": ["second", "first"],
+        "origin": "tmod",
+        "and_": False,
+        "or_": True,
+        "empty_and": True,
+        "empty_or": False,
+    }
 
 
 def test_hpchange_modifiers_run_in_reverse() -> None:
@@ -180,7 +222,8 @@ def test_hpchange_modifiers_run_in_reverse() -> None:
 def test_auth_is_not_ready_at_load_time() -> None:
     report = load('core.check_player_privs("sam", {interact = true})')
     assert messages(report.errors) == [
-        "Attempt to access an auth function but the auth system is yet not initialized. This causes bugs."]
+        "Attempt to access an auth function but the auth system is yet not initialized. This causes bugs."
+    ]
 
 
 def test_privileges_and_chat_commands() -> None:
@@ -192,15 +235,17 @@ def test_privileges_and_chat_commands() -> None:
     w.join_player("sam", privs=["interact", "shout"])
     res = w.chat_command("sam", "/heal")
     assert res["success"] is False
-    assert res["message"] == ("\x1b(T@__builtin)You don't have permission to run this command "
-                              "(missing privileges: \x1bFmagic\x1bE).\x1bE")
+    assert res["message"] == (
+        "\x1b(T@__builtin)You don't have permission to run this command "
+        "(missing privileges: \x1bFmagic\x1bE).\x1bE"
+    )
     w.join_player("admin", privs=["privs"])
     assert w.chat_command("admin", "/grant sam magic")["success"] is True
     assert w.chat_command("sam", "/heal")["message"] == "healed sam"
     assert w.eval('return core.check_player_privs("sam", "magic", "shout")') is True
     invalid = "-!- \x1b(T@__builtin)Invalid command: \x1bFnope\x1bE\x1bE"
     assert w.chat_command("sam", "/nope")["message"] == invalid
-    assert w.eval('return core.registered_privileges.magic.give_to_admin') is True
+    assert w.eval("return core.registered_privileges.magic.give_to_admin") is True
 
 
 def test_give_and_time_commands_act_on_the_world() -> None:
@@ -215,22 +260,50 @@ def test_give_and_time_commands_act_on_the_world() -> None:
 @pytest.mark.skipif(not MTG.is_dir(), reason="minetest_game not installed")
 def test_minetest_game_counts_match_the_engine() -> None:
     reg = _registry_counts(check([str(MTG / "mods")]))
-    assert reg == {"items": 530, "nodes": 436, "craftitems": 59, "tools": 33, "aliases": 177, "entities": 4,
-                   "abms": 9, "lbms": 12, "chatcommands": 40, "privileges": 20}
+    assert reg == {
+        "items": 530,
+        "nodes": 436,
+        "craftitems": 59,
+        "tools": 33,
+        "aliases": 177,
+        "entities": 4,
+        "abms": 9,
+        "lbms": 12,
+        "chatcommands": 40,
+        "privileges": 20,
+    }
 
 
 @pytest.mark.skipif(not (MTG.is_dir() and MODS.is_dir()), reason="engine mods not installed")
 def test_minetest_game_and_mods_counts_match_the_engine() -> None:
     reg = _registry_counts(check([str(MTG / "mods")] + [str(p) for p in sorted(MODS.iterdir())]))
-    assert reg == {"items": 876, "nodes": 764, "craftitems": 66, "tools": 44, "aliases": 232, "entities": 6,
-                   "abms": 18, "lbms": 14, "chatcommands": 77, "privileges": 21}
+    assert reg == {
+        "items": 876,
+        "nodes": 764,
+        "craftitems": 66,
+        "tools": 44,
+        "aliases": 232,
+        "entities": 6,
+        "abms": 18,
+        "lbms": 14,
+        "chatcommands": 77,
+        "privileges": 21,
+    }
 
 
 def _registry_counts(report) -> dict[str, int]:
     assert report.ok, [str(e) for e in report.errors]
     reg = report.registered
     types = [d.get("type") for d in reg["items"].values()]
-    return {"items": len(reg["items"]), "nodes": types.count("node"), "craftitems": types.count("craft"),
-            "tools": types.count("tool"), "aliases": len(reg["aliases"]), "entities": len(reg["entities"]),
-            "abms": len(reg["abms"]), "lbms": len(reg["lbms"]), "chatcommands": len(reg["chatcommands"]),
-            "privileges": len(reg["privileges"])}
+    return {
+        "items": len(reg["items"]),
+        "nodes": types.count("node"),
+        "craftitems": types.count("craft"),
+        "tools": types.count("tool"),
+        "aliases": len(reg["aliases"]),
+        "entities": len(reg["entities"]),
+        "abms": len(reg["abms"]),
+        "lbms": len(reg["lbms"]),
+        "chatcommands": len(reg["chatcommands"]),
+        "privileges": len(reg["privileges"]),
+    }

@@ -134,19 +134,29 @@ def test_score_many_keeps_order_and_eval_tasks_resolve_by_id():
     assert [r.passed for r in res] == [True, False, False]
 
 
-@pytest.mark.parametrize("hostile, failure", [
-    ("while true do end", "timeout"),
-    ('minetest.register_on_mods_loaded(function() local s = "x" while true do s = s .. s end end)', "memory"),
-])
+@pytest.mark.parametrize(
+    "hostile, failure",
+    [
+        ("while true do end", "timeout"),
+        (
+            'minetest.register_on_mods_loaded(function() local s = "x" while true do s = s .. s end end)',
+            "memory",
+        ),
+    ],
+)
 def test_runaway_completions_are_stopped_with_a_reason(hostile, failure):
     s = score(TASK, hostile)
     assert not s.passed and s.reward == 0 and s.failure == failure and failure in s.feedback[0]
 
 
-@pytest.mark.parametrize("code", [
-    'local parts = ("a b"):split("")',  # the engine's split loops forever on an empty separator
-    'local ok = pcall(string.split, "a b", "%s*", false, nil, true)',  # ... in pcall too: the server hangs
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        'local parts = ("a b"):split("")',  # the engine's split loops forever on an empty separator
+        # ... in pcall too: the server hangs
+        'local ok = pcall(string.split, "a b", "%s*", false, nil, true)',
+    ],
+)
 def test_code_that_hangs_the_engine_fails_as_a_hang_with_the_reason(code):
     s = score(TASK, code)  # the reason is the hang's, not the CPU deadline's: no time was burnt
     assert s.failure == "timeout" and s.reward == 0

@@ -154,6 +154,7 @@ def test_decontamination_finds_copies_and_ignores_boilerplate():
     leaked = Task.from_dict({**train[5].to_dict(), "id": "leak"})
     rep = decontaminate([*evals, leaked], train)
     assert not rep.clean and {o.task_id for o in rep.overlaps} == {"leak"}
+
     def gram(text: str) -> tuple[str, ...]:
         return tuple(text.split(" "))
 
@@ -173,9 +174,13 @@ def test_template_clones_are_found_and_distinct_items_are_not():
         **crystal.to_dict(),
         "id": "scaffold-ice-gem",
         "instruction": crystal.instruction.replace("glowing crystal", "shining gem")
-        .replace("glow_crystal", "ice_gem").replace("11", "7").replace("Glow Crystal", "Ice Gem"),
-        "reference": crystal.reference.replace("glow_crystal", "ice_gem").replace("11", "7")
-        .replace("Glow Crystal", "Ice Gem").replace("cracky = 3", "cracky = 2"),
+        .replace("glow_crystal", "ice_gem")
+        .replace("11", "7")
+        .replace("Glow Crystal", "Ice Gem"),
+        "reference": crystal.reference.replace("glow_crystal", "ice_gem")
+        .replace("11", "7")
+        .replace("Glow Crystal", "Ice Gem")
+        .replace("cracky = 3", "cracky = 2"),
     }
     [clone] = template_clones([*evals, Task.from_dict(renamed)], among={"scaffold-ice-gem"})
     assert clone.a == "scaffold-glow-crystal" and clone.b == "scaffold-ice-gem"
@@ -185,8 +190,21 @@ def test_template_clones_are_found_and_distinct_items_are_not():
 def test_data_validate_cli_reports_per_item_and_family(capsys):
     from vf_luanti.cli import main
 
-    rc = main(["data", "validate", "--json", "--split", "eval", "--ids", "repair-double-command",
-               "--mutants", "8", "--train-sample", "50"])
+    rc = main(
+        [
+            "data",
+            "validate",
+            "--json",
+            "--split",
+            "eval",
+            "--ids",
+            "repair-double-command",
+            "--mutants",
+            "8",
+            "--train-sample",
+            "50",
+        ]
+    )
     res = json.loads(capsys.readouterr().out)
     [item] = res["items"]
     assert item["id"] == "repair-double-command" and item["reference_reward"] == 1.0

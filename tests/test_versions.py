@@ -15,17 +15,19 @@ def warnings_of(src: str) -> tuple[bool, list[tuple[int | None, str]], list[str]
 def test_unknown_api_is_named_with_a_suggestion_and_still_fails() -> None:
     ok, warnings, errors = warnings_of('core.register_block("tmod:x", {})')
     assert not ok
-    assert warnings == [(1, "Unknown API core.register_block (not in any Luanti version; "
-                            "did you mean core.register_node?)")]
+    assert warnings == [
+        (1, "Unknown API core.register_block (not in any Luanti version; did you mean core.register_node?)")
+    ]
     assert errors == ["attempt to call field 'register_block' (a nil value)"]
 
 
 def test_typo_suggestion_and_once_per_location() -> None:
-    ok, warnings, _ = warnings_of('for i = 1, 3 do local f = minetest.get_nod end\nlocal g = core.zzzqqq')
+    ok, warnings, _ = warnings_of("for i = 1, 3 do local f = minetest.get_nod end\nlocal g = core.zzzqqq")
     assert ok
-    assert warnings == [(1, "Unknown API core.get_nod (not in any Luanti version; "
-                            "did you mean core.get_node?)"),
-                        (2, "Unknown API core.zzzqqq (not in any Luanti version)")]
+    assert warnings == [
+        (1, "Unknown API core.get_nod (not in any Luanti version; did you mean core.get_node?)"),
+        (2, "Unknown API core.zzzqqq (not in any Luanti version)"),
+    ]
 
 
 def test_newer_api_is_hidden_under_the_default_target() -> None:
@@ -54,8 +56,8 @@ FOURDIR_TASK = {
     "family": "scaffold",
     "instruction": "Register mymod:arrow and store core.dir_to_fourdir({x=1,y=0,z=0}) in mymod.fd.",
     "input": "",
-    "reference": 'mymod = {fd = core.dir_to_fourdir({x = 1, y = 0, z = 0})}\n'
-                 'core.register_node("mymod:arrow", {paramtype2 = "4dir"})\n',
+    "reference": "mymod = {fd = core.dir_to_fourdir({x = 1, y = 0, z = 0})}\n"
+    'core.register_node("mymod:arrow", {paramtype2 = "4dir"})\n',
     "checks": [{"kind": "lua", "desc": "fourdir of +x is 1", "code": "return mymod.fd == 1"}],
     "tags": ["node"],
     "difficulty": "easy",

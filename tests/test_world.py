@@ -77,6 +77,7 @@ def test_load_time_functions_return_no_values() -> None:
 
 # -- placing and digging ---------------------------------------------------------------------------
 
+
 def test_place_and_dig_with_drops_and_wear() -> None:
     w = make_world(BASE)
     assert w.join_player("sam")["ok"]
@@ -97,13 +98,16 @@ def test_place_and_dig_with_drops_and_wear() -> None:
     assert any("sam digs tmod:stone at (0,1,0)" in line for line in w.runtime.report()["output"])
 
 
-DROPS = BASE + r"""
+DROPS = (
+    BASE
+    + r"""
 core.register_node("tmod:ore", {groups = {cracky = 3}, drop = {max_items = 1, items = {
     {items = {"tmod:cobble 2"}, tools = {"tmod:pick"}},
     {items = {"tmod:dirt"}},
 }}})
 core.register_node("tmod:nodrop", {groups = {cracky = 3}, drop = ""})
 """
+)
 
 
 def test_drop_tables() -> None:
@@ -114,7 +118,9 @@ def test_drop_tables() -> None:
     assert w.eval("return core.get_node_drops({name = 'tmod:dirt', param2 = 0}, '')") == ["tmod:dirt"]
 
 
-ORDER = BASE + r"""
+ORDER = (
+    BASE
+    + r"""
 tmod_log = {}
 local function log(s) tmod_log[#tmod_log + 1] = s end
 core.register_node("tmod:watched", {
@@ -131,6 +137,7 @@ core.register_on_placenode(function(pos, new, placer, old)
 end)
 core.register_on_dignode(function(pos, old, digger) log("on_dignode " .. old.name) end)
 """
+)
 
 
 def test_callback_order_matches_engine() -> None:
@@ -143,12 +150,21 @@ def test_callback_order_matches_engine() -> None:
     assert w.dig_node("sam", (0, 0, 0))["dug"] is False
     w.set_meta_string((0, 0, 0), "k", "v")
     assert w.dig_node("sam", (0, 0, 0))["dug"] is True
-    w.eval("local p = {x=5,y=0,z=0}; core.set_node(p, {name='tmod:watched'}); "
-           "core.set_node(p, {name='tmod:stone'})")
+    w.eval(
+        "local p = {x=5,y=0,z=0}; core.set_node(p, {name='tmod:watched'}); "
+        "core.set_node(p, {name='tmod:stone'})"
+    )
     assert w.eval("return tmod_log") == [
-        "construct", "after_place sam", "on_placenode tmod:watched air",
-        "destruct", "after_destruct tmod:watched", "after_dig v", "on_dignode tmod:watched",
-        "construct", "destruct", "after_destruct tmod:watched",
+        "construct",
+        "after_place sam",
+        "on_placenode tmod:watched air",
+        "destruct",
+        "after_destruct tmod:watched",
+        "after_dig v",
+        "on_dignode tmod:watched",
+        "construct",
+        "destruct",
+        "after_destruct tmod:watched",
     ]
 
 
@@ -172,7 +188,9 @@ def test_set_node_errors_and_swap_keeps_meta() -> None:
 
 # -- furnace-like node: right-click, meta inventory, node timer ---------------------------------------
 
-FURNACE = BASE + r"""
+FURNACE = (
+    BASE
+    + r"""
 core.register_node("tmod:furnace", {
     description = "Furnace", paramtype2 = "facedir", groups = {cracky = 3},
     on_construct = function(pos)
@@ -207,6 +225,7 @@ core.register_node("tmod:furnace", {
     end,
 })
 """
+)
 
 
 def test_furnace_timer_and_meta_inventory() -> None:
@@ -215,7 +234,7 @@ def test_furnace_timer_and_meta_inventory() -> None:
     w.give_item("sam", "tmod:furnace")
     w.place_node("sam", (0, 1, 0))
     node = w.get_node((0, 1, 0))
-    assert node["name"] == "tmod:furnace" and node["param2"] == 0   # facing the placer (+z look)
+    assert node["name"] == "tmod:furnace" and node["param2"] == 0  # facing the placer (+z look)
     assert w.get_meta((0, 1, 0))["fields"] == {"infotext": "Furnace (idle)"}
     w.set_wielded("sam", "tmod:cobble 3")
     res = w.rightclick_node("sam", (0, 1, 0))
@@ -245,20 +264,23 @@ def test_sneak_places_instead_of_rightclick() -> None:
 
 # -- ABMs ----------------------------------------------------------------------------------------
 
-ABM = BASE + r"""
+ABM = (
+    BASE
+    + r"""
 core.register_abm({
     label = "grass spreads", nodenames = {"tmod:dirt"}, neighbors = {"group:crumbly"},
     interval = 5, chance = 4,
     action = function(pos, node) core.set_node(pos, {name = "tmod:grass"}) end,
 })
 """
+)
 
 
 def test_abm_modes_and_neighbors() -> None:
     w = make_world(ABM)
     for x in range(10):
         w.set_node((x, 0, 0), "tmod:dirt")
-    w.set_node((20, 0, 0), "tmod:dirt")          # no crumbly neighbour: never turns
+    w.set_node((20, 0, 0), "tmod:dirt")  # no crumbly neighbour: never turns
     w.set_abm_mode("always")
     assert w.run_abms(1) == 10
     assert [n["name"] for n in w.find_nodes((0, 0, 0), (20, 0, 0), ["tmod:grass"])] == ["tmod:grass"] * 10
@@ -289,7 +311,9 @@ def test_abm_chance_is_seeded_and_interval_respected() -> None:
 
 # -- entities --------------------------------------------------------------------------------------
 
-MOB = BASE + r"""
+MOB = (
+    BASE
+    + r"""
 core.register_entity("tmod:mob", {
     initial_properties = {hp_max = 10, physical = false},
     on_activate = function(self, staticdata, dtime_s) self.data = staticdata; self.steps = 0 end,
@@ -306,6 +330,7 @@ core.register_entity("tmod:tank", {
     on_punch = function(self) return true end,
 })
 """
+)
 
 
 def test_entity_punch_rightclick_death() -> None:
@@ -315,11 +340,14 @@ def test_entity_punch_rightclick_death() -> None:
     assert oid is not None
     e = w.entity(oid)
     assert e["hp"] == 10 and e["fields"]["data"] == "hello"
-    assert w.eval("""
+    assert (
+        w.eval("""
         for _, o in ipairs(core.get_objects_inside_radius({x=3,y=0,z=0}, 1)) do
             local ent = o:get_luaentity()
             if ent then return getmetatable(ent) == core.registered_entities['tmod:mob'] end
-        end""") is True
+        end""")
+        is True
+    )
     w.step(1)
     assert w.entity(oid)["fields"]["steps"] == 10
     w.set_wielded("sam", "tmod:pick")
@@ -336,7 +364,7 @@ def test_entity_punch_rightclick_death() -> None:
     assert w.eval("return tmod_death") == "sam"
     assert all(o["id"] != oid for o in w.objects())
     tank = w.add_entity((0, 0, 0), "tmod:tank")
-    assert w.punch_entity(tank, "sam")["object"]["hp"] == 10      # on_punch returning true: no damage
+    assert w.punch_entity(tank, "sam")["object"]["hp"] == 10  # on_punch returning true: no damage
 
 
 def test_unknown_entity_gives_objectref_and_logs() -> None:
@@ -353,15 +381,18 @@ def test_items_drop_and_pickup() -> None:
     assert oid is not None
     assert w.entity(oid)["fields"]["itemstring"] == "tmod:cobble 3"
     w.step(2)
-    assert w.entity(oid)["pos"]["y"] > -0.5            # landed on the stone, not through it
+    assert w.entity(oid)["pos"]["y"] > -0.5  # landed on the stone, not through it
     w.punch_entity(oid, "sam")
     assert w.get_inventory("player", "sam")["main"][0] == "tmod:cobble 3"
     assert w.entity(oid)["removed"]
 
 
-FALLING = BASE + r"""
+FALLING = (
+    BASE
+    + r"""
 core.register_node("tmod:sand", {groups = {crumbly = 3, falling_node = 1}})
 """
+)
 
 
 def test_falling_node_falls_and_lands() -> None:
@@ -377,7 +408,9 @@ def test_falling_node_falls_and_lands() -> None:
 
 # -- players: HP, eating, chat ------------------------------------------------------------------------
 
-HP = BASE + r"""
+HP = (
+    BASE
+    + r"""
 core.register_on_player_hpchange(function(player, change, reason)
     if change < 0 and tmod_halve then return math.floor(change / 2) end
     return change
@@ -385,8 +418,11 @@ end, true)
 core.register_on_dieplayer(function(player, reason) tmod_died = reason.type end)
 core.register_craftitem("tmod:apple", {on_use = core.item_eat(2)})
 """
+)
 
-CHAT = HP + r"""
+CHAT = (
+    HP
+    + r"""
 core.register_chatcommand("hurt", {
     params = "<amount>", description = "Hurt yourself",
     func = function(name, param)
@@ -398,13 +434,14 @@ core.register_chatcommand("hurt", {
     end,
 })
 """
+)
 
 
 def test_hp_modifier_death_and_eating() -> None:
     w = make_world(HP)
     w.join_player("sam")
     w.eval("tmod_halve = true")
-    assert w.set_hp("sam", 10) == 15                   # -10 halved by the modifier
+    assert w.set_hp("sam", 10) == 15  # -10 halved by the modifier
     w.eval("tmod_halve = false")
     w.set_wielded("sam", "tmod:apple 2")
     res = w.use_item("sam")
@@ -430,7 +467,9 @@ def test_chat_command_changes_hp() -> None:
 
 # -- errors ----------------------------------------------------------------------------------------
 
-ERRORS = BASE + r"""
+ERRORS = (
+    BASE
+    + r"""
 core.register_node("tmod:broken", {
     groups = {oddly_breakable_by_hand = 3},
     on_punch = function(pos, node, puncher)
@@ -443,6 +482,7 @@ core.register_globalstep(function(dtime)
 end)
 tmod_after_err = select(2, pcall(core.after, "soon", nil))
 """
+)
 
 
 def test_runtime_errors_are_recorded_not_raised() -> None:
@@ -453,8 +493,9 @@ def test_runtime_errors_are_recorded_not_raised() -> None:
     res = w.punch_node("sam", (0, 0, 0))
     assert res["ok"] is False
     err = w.errors()[-1]
-    assert err.message == ("Runtime error from mod 'tmod' in callback node_on_punch(): "
-                           "attempt to index local 't' (a nil value)")
+    assert err.message == (
+        "Runtime error from mod 'tmod' in callback node_on_punch(): attempt to index local 't' (a nil value)"
+    )
     line = next(i for i, text in enumerate(ERRORS.split("\n"), 1) if "return t.field" in text)
     assert err.mod == "tmod" and err.file and err.file.endswith("tmod/init.lua") and err.line == line
     w.eval("tmod_fail = true")
@@ -465,6 +506,7 @@ def test_runtime_errors_are_recorded_not_raised() -> None:
 
 
 # -- voxel manipulator ---------------------------------------------------------------------------------
+
 
 def test_voxelmanip_round_trip() -> None:
     w = make_world(BASE)
@@ -488,7 +530,9 @@ def test_voxelmanip_round_trip() -> None:
 
 # -- searches, time, core.after ------------------------------------------------------------------------
 
-AFTER = BASE + r"""
+AFTER = (
+    BASE
+    + r"""
 tmod_events = {}
 local function log(s) tmod_events[#tmod_events + 1] = s end
 core.after(1, log, "one")
@@ -498,16 +542,18 @@ core.after(2, function(a, b) log(a .. b) end, "t", "wo")
 local conn = core.get_connected_players()
 tmod_conn_count = #conn
 """
+)
 
 
 def test_after_searches_and_time() -> None:
     w = make_world(AFTER)
     assert w.eval("return tmod_conn_count") == 0
-    assert any(d.message == "Calling get_connected_players() at mod load time is deprecated"
-               for d in w.warnings())
+    assert any(
+        d.message == "Calling get_connected_players() at mod load time is deprecated" for d in w.warnings()
+    )
     w.step(0.9)
-    assert not w.eval("return tmod_events")          # an empty Lua table (JSON {})
-    w.step(0.1)                                         # ten steps of 0.1 s: exactly 1 s
+    assert not w.eval("return tmod_events")  # an empty Lua table (JSON {})
+    w.step(0.1)  # ten steps of 0.1 s: exactly 1 s
     assert w.eval("return tmod_events") == ["one"]
     w.step(1.0)
     assert w.eval("return tmod_events") == ["one", "two"]
@@ -520,13 +566,21 @@ def test_after_searches_and_time() -> None:
     assert w.eval("return core.find_node_near({x=0,y=0,z=0}, 5, 'tmod:dirt')") is None
     centre = w.eval("return core.find_node_near({x=0,y=0,z=0}, 5, 'tmod:dirt', true)")
     assert centre == {"x": 0, "y": 0, "z": 0}
-    pos, counts = w.eval("return {core.find_nodes_in_area({x=-5,y=0,z=0}, {x=5,y=0,z=0}, "
-                         "{'tmod:stone', 'group:crumbly', 'tmod:grass'})}")
-    assert pos == [{"x": -2, "y": 0, "z": 0}, {"x": 0, "y": 0, "z": 0}, {"x": 1, "y": 0, "z": 0},
-                   {"x": 3, "y": 0, "z": 0}]
+    pos, counts = w.eval(
+        "return {core.find_nodes_in_area({x=-5,y=0,z=0}, {x=5,y=0,z=0}, "
+        "{'tmod:stone', 'group:crumbly', 'tmod:grass'})}"
+    )
+    assert pos == [
+        {"x": -2, "y": 0, "z": 0},
+        {"x": 0, "y": 0, "z": 0},
+        {"x": 1, "y": 0, "z": 0},
+        {"x": 3, "y": 0, "z": 0},
+    ]
     assert counts == {"tmod:stone": 3, "tmod:dirt": 1, "tmod:grass": 0}
-    w.eval("core.emerge_area({x=0,y=0,z=0}, {x=20,y=0,z=0}, function(bp, action, left) "
-           "tmod_events[#tmod_events + 1] = 'emerged ' .. left end)")
+    w.eval(
+        "core.emerge_area({x=0,y=0,z=0}, {x=20,y=0,z=0}, function(bp, action, left) "
+        "tmod_events[#tmod_events + 1] = 'emerged ' .. left end)"
+    )
     w.step(0.1)
     assert w.eval("return tmod_events")[-2:] == ["emerged 1", "emerged 0"]
 
@@ -539,17 +593,22 @@ def test_find_node_near_order_and_light_match_engine() -> None:
         w.set_node(p, "tmod:stone")
     w.set_timeofday(0.5)
     assert w.eval("return core.find_node_near({x=0,y=0,z=0}, 3, 'tmod:stone')") == {"x": 2, "y": 0, "z": 0}
-    light = w.eval("return {core.get_node_light({x=5,y=5,z=5}), core.get_node_light({x=0,y=-1,z=0}), "
-                   "core.get_node_light({x=5,y=5,z=5}, 0), core.get_node_light({x=0,y=0,z=0})}")
+    light = w.eval(
+        "return {core.get_node_light({x=5,y=5,z=5}), core.get_node_light({x=0,y=-1,z=0}), "
+        "core.get_node_light({x=5,y=5,z=5}, 0), core.get_node_light({x=0,y=0,z=0})}"
+    )
     assert light == [15, 14, 2, 0]
 
 
-STALE = BASE + r"""
+STALE = (
+    BASE
+    + r"""
 core.register_node("tmod:chest", {on_construct = function(pos)
     core.get_meta(pos):get_inventory():set_size("main", 2)
 end})
 core.register_entity("tmod:blob", {initial_properties = {hp_max = 5}})
 """
+)
 
 
 def test_refs_follow_the_engine_after_removal() -> None:
@@ -579,7 +638,9 @@ def test_line_of_sight_and_raycast() -> None:
     oid = w.add_entity((6, 0, 0), "tmod:mob")
     assert w.eval("return {core.line_of_sight({x=0,y=0,z=0}, {x=2,y=0,z=0})}") == [True]
     assert w.eval("return {core.line_of_sight({x=0,y=0,z=0}, {x=9,y=0,z=0})}") == [
-        False, {"x": 3, "y": 0, "z": 0}]
+        False,
+        {"x": 3, "y": 0, "z": 0},
+    ]
     hits = w.eval("""
         local out = {}
         for pt in Raycast({x=0,y=0,z=0}, {x=9,y=0,z=0}, true, false) do
@@ -604,7 +665,9 @@ def test_voxelarea_iter_matches_index() -> None:
     assert w.eval(code) == [True, 36, 120, {"x": 3, "y": 2, "z": 4}, False, 6, 24]
 
 
-PUNCH = BASE + r"""
+PUNCH = (
+    BASE
+    + r"""
 core.register_entity("tmod:target", {
     initial_properties = {hp_max = 10},
     on_punch = function(self, puncher, tflp, caps, dir, damage)
@@ -612,6 +675,7 @@ core.register_entity("tmod:target", {
     end,
 })
 """
+)
 
 
 def test_objectref_punch_matches_engine() -> None:
@@ -627,11 +691,21 @@ def test_objectref_punch_matches_engine() -> None:
     return {e:get_hp(), t[1], t[2].max_drop_level, t[2].punch_attack_uses, math.floor(t[3].x * 1000),
         math.floor(t[3].y * 1000), t[4], err}
     """
-    assert w.eval(code) == [7, 1, 1, 0, -681, -273, 3,
-                            "bad argument #1 to 'punch' (userdata expected, got nil)"]
+    assert w.eval(code) == [
+        7,
+        1,
+        1,
+        0,
+        -681,
+        -273,
+        3,
+        "bad argument #1 to 'punch' (userdata expected, got nil)",
+    ]
 
 
-MOVES = BASE + r"""
+MOVES = (
+    BASE
+    + r"""
 tmod_moves = {}
 core.register_node("tmod:oven", {
     on_construct = function(pos)
@@ -654,6 +728,7 @@ core.register_node("tmod:oven", {
     end,
 })
 """
+)
 
 
 def test_move_item_runs_inventory_callbacks() -> None:
@@ -674,7 +749,9 @@ def test_move_item_runs_inventory_callbacks() -> None:
     assert w.eval("return tmod_moves") == ["put src tmod:cobble 5 by sam", "take tmod:cobble 2"]
 
 
-PERSIST = BASE + r"""
+PERSIST = (
+    BASE
+    + r"""
 core.register_entity("tmod:pet", {
     initial_properties = {hp_max = 4},
     on_activate = function(self, staticdata, dtime_s)
@@ -689,6 +766,7 @@ core.register_lbm({
     action = function(pos, node, dtime_s) core.set_node(pos, {name = "tmod:grass"}) end,
 })
 """
+)
 
 
 def test_reload_entity_and_lbms() -> None:
@@ -729,7 +807,8 @@ def test_post_561_methods_follow_the_target_version() -> None:
     # 5.6.1's MetaDataRef/StorageRef have no get_keys and ItemStack no equals (both 5.7.0).
     w = make_world(BASE + METHODS)
     assert w.eval("return tmod_calls()") == ["attempt to call method 'get_keys' (a nil value)"] * 3 + [
-        "attempt to call method 'equals' (a nil value)"]
+        "attempt to call method 'equals' (a nil value)"
+    ]
     assert "StorageRef:get_keys needs Luanti 5.7 (target: 5.6.1)" in [d.message for d in w.warnings()]
     report, w7 = load_world([mod_from_source(BASE + METHODS, name="tmod")], luanti_version="5.7")
     assert report.ok
@@ -741,13 +820,16 @@ def test_post_561_methods_follow_the_target_version() -> None:
     assert w9.eval(code)[0] is True
 
 
-PRIVS = BASE + r"""
+PRIVS = (
+    BASE
+    + r"""
 tmod_cb = {}
 core.register_privilege("fly2", {
     on_grant = function(name, by) tmod_cb[#tmod_cb + 1] = "grant " .. name .. " " .. tostring(by) end,
     on_revoke = function(name, by) tmod_cb[#tmod_cb + 1] = "revoke " .. name .. " " .. tostring(by) end,
 })
 """
+)
 
 
 def test_set_player_privs_runs_no_priv_callbacks() -> None:
@@ -763,9 +845,12 @@ def test_set_player_privs_runs_no_priv_callbacks() -> None:
     assert w.eval("return tmod_cb") == ["grant ann sam", "revoke ann sam"]
 
 
-ENTITY_PROPS = BASE + r"""
+ENTITY_PROPS = (
+    BASE
+    + r"""
 core.register_entity("tmod:plain", {})
 """
+)
 
 
 def test_entity_property_defaults_and_conversions() -> None:
@@ -825,14 +910,22 @@ def test_get_player_by_name_checks_its_argument() -> None:
     local ok2, err2 = pcall(function() local r = core.get_player_by_name() return r end)
     return {ok, err, ok2, err2, select("#", core.get_player_by_name(5))}
     """
-    assert w.eval(code) == [False, "bad argument #1 to '?' (string expected, got nil)", False,
-                            "bad argument #1 to 'get_player_by_name' (string expected, got no value)", 0]
+    assert w.eval(code) == [
+        False,
+        "bad argument #1 to '?' (string expected, got nil)",
+        False,
+        "bad argument #1 to 'get_player_by_name' (string expected, got no value)",
+        0,
+    ]
 
 
-REJOIN = BASE + r"""
+REJOIN = (
+    BASE
+    + r"""
 tmod_new = 0
 core.register_on_newplayer(function(player) tmod_new = tmod_new + 1 end)
 """
+)
 
 
 def test_rejoining_player_keeps_saved_state() -> None:
@@ -884,7 +977,11 @@ def test_nodemeta_to_table_holds_itemstacks() -> None:
     return r
     """
     assert w.eval(code) == [
-        "userdata", "tmod:cobble 5", False, "unsupported type: userdata", True,
+        "userdata",
+        "tmod:cobble 5",
+        False,
+        "unsupported type: userdata",
+        True,
         "4 tmod:dirt |7|0 1.5 nil nil nil",
         "false bad argument #8 to '?' (table expected, got string)",
         "false bad argument #10 to '?' (number expected, got string)",
@@ -912,7 +1009,9 @@ def test_falling_node_keeps_meta_inventory() -> None:
     assert w.get_meta((0, 1, 0))["inventory"]["main"][0] == "tmod:cobble 3"
 
 
-DEPRECATED_OBJECT = BASE + r"""
+DEPRECATED_OBJECT = (
+    BASE
+    + r"""
 core.register_entity("tmod:plain", {})
 function tmod_deprecated()
     local e = core.add_entity({x = 0, y = 1, z = 0}, "tmod:plain")
@@ -937,6 +1036,7 @@ function tmod_deprecated()
     return r
 end
 """
+)
 
 
 def test_deprecated_player_velocity_and_sky_color() -> None:
@@ -944,8 +1044,17 @@ def test_deprecated_player_velocity_and_sky_color() -> None:
     # warning once per location) and get_sky_color (get_sky(true).sky_color, warning on every call).
     w = make_world(DEPRECATED_OBJECT)
     w.join_player("sam")
-    assert w.eval("return tmod_deprecated()") == [0, 1, 0, 0, "97,181,245 128 default", "51 255 custom 107",
-                                                  "nil custom nil", 245, 0]
+    assert w.eval("return tmod_deprecated()") == [
+        0,
+        1,
+        0,
+        0,
+        "97,181,245 128 default",
+        "51 255 custom 107",
+        "nil custom nil",
+        245,
+        0,
+    ]
     messages = [d.message for d in w.warnings()]
     # One warning per calling location, whichever deprecated name it calls (checked in 5.6.1): the
     # get_player_velocity on the add_player_velocity line is not reported; a removed object warns too.
@@ -966,8 +1075,10 @@ def test_deprecated_player_velocity_and_sky_color() -> None:
     messages = [d.message for d in w.warnings()]
     assert "Deprecated call to set_sky, please check lua_api.txt" in messages
     assert "Deprecated call to get_sky, please check lua_api.txt" in messages
-    assert ("WARNING[Server]: Call to deprecated function 'get_player_velocity', please use 'get_velocity' "
-            "at /vfl/mods/tmod/init.lua:18") in w.output()
+    assert (
+        "WARNING[Server]: Call to deprecated function 'get_player_velocity', please use 'get_velocity' "
+        "at /vfl/mods/tmod/init.lua:18"
+    ) in w.output()
 
 
 def test_voxelmanip_areas_grow_and_are_never_modified() -> None:
@@ -993,8 +1104,15 @@ def test_voxelmanip_areas_grow_and_are_never_modified() -> None:
     r[#r + 1] = core.get_node({x = 1, y = 1, z = 1}).name
     return r
     """
-    assert w.eval(code) == ["1,1,1..0,0,0", "ignore", False, "0,0,0..47,15,15", "ignore tmod:stone air 12288",
-                            False, "tmod:stone"]
+    assert w.eval(code) == [
+        "1,1,1..0,0,0",
+        "ignore",
+        False,
+        "0,0,0..47,15,15",
+        "ignore tmod:stone air 12288",
+        False,
+        "tmod:stone",
+    ]
 
 
 # -- differential: the same probe in the real engine and in the emulation ------------------------------
@@ -1026,8 +1144,6 @@ def test_kick_disconnects_at_the_next_step_and_us_time_follows_steps() -> None:
     assert 5_000_000 <= elapsed < 5_500_000
 
 
-
-
 def _warning_lines(w: World) -> list[str]:
     return [ln for ln in w.output() if ln.startswith("WARNING[")]
 
@@ -1050,16 +1166,23 @@ def test_deprecated_look_methods_match_engine() -> None:
     lines = _wp_lines(w)
     # 5.6.1: get_look_yaw is the yaw + 90 degrees, get_look_pitch the negated pitch, both through
     # single-precision degrees; set_look_yaw / set_look_pitch set the plain yaw / pitch.
-    assert lines == ["WP|yaw\t1.5707963705063\t-0", "WP|yaw2\t2.570796251297\t-0.49999997019768",
-                     "WP|set\t2\t0.25"]
+    assert lines == [
+        "WP|yaw\t1.5707963705063\t-0",
+        "WP|yaw2\t2.570796251297\t-0.49999997019768",
+        "WP|set\t2\t0.25",
+    ]
     warnings = _warning_lines(w)
     where = "(at /vfl/mods/wp/init.lua:"
     assert warnings[:2] == [
         "WARNING[Server]: Deprecated call to get_look_yaw, use get_look_horizontal instead " + where + "3)",
-        "WARNING[Server]: Deprecated call to get_look_pitch, use get_look_vertical instead " + where + "3)"]
+        "WARNING[Server]: Deprecated call to get_look_pitch, use get_look_vertical instead " + where + "3)",
+    ]
     for name, new in (("yaw", "horizontal"), ("pitch", "vertical")):
-        assert (f"WARNING[Server]: Deprecated call to set_look_{name}, use set_look_{new} instead. "
-                + where + "6)") in warnings
+        assert (
+            f"WARNING[Server]: Deprecated call to set_look_{name}, use set_look_{new} instead. "
+            + where
+            + "6)"
+        ) in warnings
     assert len(warnings) == 6  # every call warns
     assert all(d.message.startswith("Deprecated call to") for d in w.warnings())
 
@@ -1081,8 +1204,7 @@ def test_deprecated_attributes_warn_on_every_call() -> None:
     w.join_player("sam")
     w.step(0.2)
     # A missing attribute is no value at all (print shows nothing for it).
-    assert _wp_lines(w) == [
-        "WP|attr\tb", "WP|attr2\tnil\t", "WP|attr3\t5\tstring"]
+    assert _wp_lines(w) == ["WP|attr\tb", "WP|attr2\tnil\t", "WP|attr3\t5\tstring"]
     warnings = _warning_lines(w)
     assert warnings[:3] == [
         "WARNING[Server]: Deprecated call to set_attribute, use MetaDataRef methods instead. "
@@ -1090,7 +1212,8 @@ def test_deprecated_attributes_warn_on_every_call() -> None:
         "WARNING[Server]: Deprecated call to get_attribute, use MetaDataRef methods instead. "
         "(at /vfl/mods/wp/init.lua:4)",
         "WARNING[Server]: Deprecated call to get_attribute, use MetaDataRef methods instead. "
-        "(at /vfl/mods/wp/init.lua:4)"]
+        "(at /vfl/mods/wp/init.lua:4)",
+    ]
     assert len(warnings) == 8
 
 
@@ -1119,18 +1242,29 @@ end)
 def test_deprecated_objectref_aliases_warn_once_per_location() -> None:
     w = make_world(DEPRECATED_ALIASES, name="wp")
     w.step(0.2)
-    names = [("getpos", "get_pos"), ("setpos", "set_pos"), ("moveto", "move_to"),
-             ("setvelocity", "set_velocity"),
-             ("getvelocity", "get_velocity"), ("setacceleration", "set_acceleration"),
-             ("getacceleration", "get_acceleration"), ("setyaw", "set_yaw"), ("getyaw", "get_yaw"),
-             ("settexturemod", "set_texture_mod"), ("setsprite", "set_sprite"), ("getpos", "get_pos"),
-             ("getpos", "get_pos"), ("getpos", "get_pos")]
+    names = [
+        ("getpos", "get_pos"),
+        ("setpos", "set_pos"),
+        ("moveto", "move_to"),
+        ("setvelocity", "set_velocity"),
+        ("getvelocity", "get_velocity"),
+        ("setacceleration", "set_acceleration"),
+        ("getacceleration", "get_acceleration"),
+        ("setyaw", "set_yaw"),
+        ("getyaw", "get_yaw"),
+        ("settexturemod", "set_texture_mod"),
+        ("setsprite", "set_sprite"),
+        ("getpos", "get_pos"),
+        ("getpos", "get_pos"),
+        ("getpos", "get_pos"),
+    ]
     # One warning per calling location, whichever deprecated name it calls (line 16 calls getpos
     # twice, line 17 getpos and setpos: one warning each).
     assert _warning_lines(w) == [
         f"WARNING[Server]: Call to deprecated function '{old}', please use '{new}' "
         f"at /vfl/mods/wp/init.lua:{line}"
-        for line, (old, new) in enumerate(names, start=5)]
+        for line, (old, new) in enumerate(names, start=5)
+    ]
 
 
 DEPRECATED_LOG = r"""
@@ -1159,7 +1293,8 @@ def test_core_log_deprecated_and_get_node_group() -> None:
         "WARNING[Main]: " + node_group + " (at /vfl/mods/wp/init.lua:3)",
         "WARNING[Main]: zz direct (at /vfl/mods/wp/init.lua:5)",
         "WARNING[Main]: zz direct (at /vfl/mods/wp/init.lua:6)",
-        "WARNING[Server]: " + node_group + " (at /vfl/mods/wp/init.lua:11)"]
+        "WARNING[Server]: " + node_group + " (at /vfl/mods/wp/init.lua:11)",
+    ]
     assert "WP|meta\thello" in w.output()
 
 
@@ -1183,12 +1318,12 @@ def test_positional_physics_override_applies_with_warning() -> None:
     w.join_player("sam")
     w.step(0.2)
     # An explicit nil keeps the value; an argument left out reads as 0 (as in 5.6.1).
-    assert _wp_lines(w) == [
-        "WP|phys\t2\t3\t0.5\ttrue", "WP|phys2\t2\t1.5\t0", "WP|phys3\t4\t0\t0"]
+    assert _wp_lines(w) == ["WP|phys\t2\t3\t0.5\ttrue", "WP|phys2\t2\t1.5\t0", "WP|phys3\t4\t0\t0"]
     assert _warning_lines(w) == [
         f"WARNING[Server]: Deprecated use of set_physics_override(num, num, num) "
         f"(at /vfl/mods/wp/init.lua:{n})"
-        for n in (3, 6, 9)]
+        for n in (3, 6, 9)
+    ]
 
 
 TIMEOFDAY = r"""
@@ -1205,8 +1340,14 @@ def test_get_timeofday_is_whole_parts_as_float() -> None:
     w = make_world(TIMEOFDAY, name="wp")
     w.step(0.2)
     assert [ln.split("\t")[1] for ln in w.output() if ln.startswith("WP|")] == [
-        "0.20000000298023224", "0.12341666966676712", "0.5", "1", "0", "0.999958336353302",
-        "0.3333333432674408"]
+        "0.20000000298023224",
+        "0.12341666966676712",
+        "0.5",
+        "1",
+        "0",
+        "0.999958336353302",
+        "0.3333333432674408",
+    ]
 
 
 OBJECT_TABLES = r"""
@@ -1236,9 +1377,15 @@ def test_object_refs_and_luaentities_tables() -> None:
     w.step(2)
     # As in 5.6.1: a removed object stays listed until the next object-management pass (0.5 s).
     assert _wp_lines(w) == [
-        "WP|load\ttable\ttable\tnil", "WP|act\ttrue", "WP|ids\t1\ttrue\ttrue", "WP|removed\ttrue\ttrue",
-        "WP|step\t1\ttrue\ttrue", "WP|step\t2\ttrue\ttrue", "WP|step\t3\tfalse\tfalse",
-        "WP|step\t4\tfalse\tfalse"]
+        "WP|load\ttable\ttable\tnil",
+        "WP|act\ttrue",
+        "WP|ids\t1\ttrue\ttrue",
+        "WP|removed\ttrue\ttrue",
+        "WP|step\t1\ttrue\ttrue",
+        "WP|step\t2\ttrue\ttrue",
+        "WP|step\t3\tfalse\tfalse",
+        "WP|step\t4\tfalse\tfalse",
+    ]
 
 
 ABM_ORDER = r"""
@@ -1270,5 +1417,8 @@ def test_abm_pass_goes_node_by_node(driver: bool) -> None:
     # reached it; abm2 still runs after abm1 changed the node (and sees the new node), abm3 (for the
     # new content) waits for the next pass.
     assert _wp_lines(w) == [
-        "WP|abm1\t(1,1,1)\twp:a", "WP|abm2\t(1,1,1)\twp:b",
-        "WP|abm1\t(1,1,2)\twp:a", "WP|abm2\t(1,1,2)\twp:b"]
+        "WP|abm1\t(1,1,1)\twp:a",
+        "WP|abm2\t(1,1,1)\twp:b",
+        "WP|abm1\t(1,1,2)\twp:a",
+        "WP|abm2\t(1,1,2)\twp:b",
+    ]

@@ -32,7 +32,8 @@ from .tasks import Task
 
 N = 13
 #: Names that appear in any Luanti mod: the namespace, API calls, definition fields, callback params.
-API_VOCAB = frozenset("""
+API_VOCAB = frozenset(
+    """
 minetest core vector ItemStack VoxelArea PseudoRandom PcgRandom Settings register_node register_craftitem
 register_tool register_craft register_alias register_abm register_lbm register_entity
 register_chatcommand register_privilege register_on_joinplayer register_on_leaveplayer
@@ -59,7 +60,8 @@ player puncher clicker placer digger itemstack pointed_thing param elapsed dtime
 meta inv timer def staticdata hitter damage dir time_from_last_punch cracky crumbly choppy snappy
 oddly_breakable_by_hand fleshy not_in_creative_inventory x y z i k v n ipairs pairs table insert string
 format math floor random min max tostring tonumber
-""".split())  # noqa: SIM905 (a word list reads better as text)
+""".split()
+)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|[^\sA-Za-z0-9_]")
 
 
@@ -73,11 +75,13 @@ def prose_tokens(text: str) -> list[str]:
 
 
 #: String literals every mod uses: API enum values and the base game's items and groups.
-COMMON_STRINGS = frozenset("""
+COMMON_STRINGS = frozenset(
+    """
 light facedir wallmounted color colorfacedir none normal glasslike glasslike_framed allfaces plantlike
 nodebox mesh airlike liquid flowingliquid signlike torchlike firelike fixed wallmounted shapeless cooking
 fuel toolrepair shaped main fuel src dst node nothing object sprite upright_sprite cube wielditem air
-""".split()) | {""}  # noqa: SIM905
+""".split()
+) | {""}
 _COMMON_PREFIX = re.compile(r"^(default|group|bucket|farming|wool|dye|stairs):[a-z0-9_]*$")
 
 
@@ -151,8 +155,11 @@ def template_clones(tasks: list[Task], among: set[str] | None = None) -> list[Cl
         return len(x & y) / len(x | y) if x | y else 1.0
 
     shapes = [
-        (t, shingles(prose_shape(t.instruction)),
-         shingles([*code_shape(t.input), "|", *code_shape(t.reference)]))
+        (
+            t,
+            shingles(prose_shape(t.instruction)),
+            shingles([*code_shape(t.input), "|", *code_shape(t.reference)]),
+        )
         for t in tasks
     ]
     clones = []

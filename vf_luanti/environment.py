@@ -264,12 +264,19 @@ def engine_score(task: Task, completion: str) -> Score:
                 )
         for r, e in zip(results, emulated_checks or [{}] * len(results), strict=True):
             r.baseline = bool(e.get("baseline"))
-        crash = next((f.split(": ", 1)[-1] for f in emulated.feedback if f.startswith("the server crashed")),
-                     None)
+        crash = next(
+            (f.split(": ", 1)[-1] for f in emulated.feedback if f.startswith("the server crashed")), None
+        )
         quality_notes = [f for f in emulated.feedback if f.startswith("code quality:")]
-        return verdict(task.family, results, [w.message for w in report.warnings],
-                       emulated.components["code_quality"], [*feedback, *quality_notes], crash,
-                       summary=f" ({n_engine} judged by the engine, the rest by the emulator)")
+        return verdict(
+            task.family,
+            results,
+            [w.message for w in report.warnings],
+            emulated.components["code_quality"],
+            [*feedback, *quality_notes],
+            crash,
+            summary=f" ({n_engine} judged by the engine, the rest by the emulator)",
+        )
     except Exception as exc:  # the engine missing or failing must not reach a trainer
         return Score.zero(f"engine scoring failed: {type(exc).__name__}: {exc}", failure="engine_error")
 

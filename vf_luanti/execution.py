@@ -55,7 +55,7 @@ _HEADER = struct.Struct("!I")
 #: Fresh runtimes a worker builds ahead for its next job: a scored sample uses about three (the
 #: completion, each scenario in its own world, the refactor input); more are built on demand.
 SPARE_RUNTIMES = 4
-_STARTUP_TIMEOUT = 60.0       # seconds a new worker may take to import and warm up
+_STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to import and warm up
 _WORKER_MAIN = "from vf_luanti.execution import _worker_main; _worker_main()"
 
 
@@ -72,6 +72,7 @@ def failure(kind: str, reason: str) -> dict[str, str]:
 # Framing: 4-byte big-endian length + UTF-8 JSON, both directions
 # ------------------------------------------------------------------------------------------------
 
+
 def _encode(obj: Any) -> bytes:
     """A message as UTF-8 JSON; TypeError/ValueError if it is not JSON."""
     return json.dumps(obj, ensure_ascii=False).encode("utf-8")
@@ -84,7 +85,7 @@ def _write_frame(fd: int, obj: Any) -> None:
 def _write_encoded(fd: int, data: bytes) -> None:
     view = memoryview(_HEADER.pack(len(data)) + data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
@@ -111,6 +112,7 @@ def _read_frame(fd: int, deadline: float | None, max_bytes: int) -> Any:
 # ------------------------------------------------------------------------------------------------
 # Worker process side
 # ------------------------------------------------------------------------------------------------
+
 
 def _set_limit(which: int, soft: int) -> None:
     _, hard = resource.getrlimit(which)
@@ -164,10 +166,10 @@ def _worker_main() -> None:
     """Serve jobs on the pipe the parent gave as stdin/stdout until it closes it."""
     rfd, wfd = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)   # nothing in the worker may read the protocol or write into it
+    os.dup2(devnull, 0)  # nothing in the worker may read the protocol or write into it
     os.dup2(devnull, 1)
     limits = RuntimeLimits.from_mapping(_read_frame(rfd, None, 1 << 20)["limits"])
-    _set_limit(resource.RLIMIT_CORE, 0)      # a crash must not leave a core file behind
+    _set_limit(resource.RLIMIT_CORE, 0)  # a crash must not leave a core file behind
     _set_limit(resource.RLIMIT_AS, limits.address_space)
     _set_limit(resource.RLIMIT_STACK, limits.stack_size)
 
@@ -208,6 +210,7 @@ def _prepare(job: str | None, limits: RuntimeLimits) -> None:
 # Parent side
 # ------------------------------------------------------------------------------------------------
 
+
 def _clean_env() -> dict[str, str]:
     """The worker's whole environment: no secrets, proxies or tokens of the trainer leak in."""
     return {
@@ -230,8 +233,14 @@ class _Worker:
     def __init__(self, limits: RuntimeLimits) -> None:
         self.limits = limits
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _WORKER_MAIN], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            env=_clean_env(), cwd="/", close_fds=True, start_new_session=True)
+            [sys.executable, "-c", _WORKER_MAIN],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_clean_env(),
+            cwd="/",
+            close_fds=True,
+            start_new_session=True,
+        )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.wfd, self.rfd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
         self.ready = False
@@ -270,8 +279,10 @@ class _Worker:
             result = _read_frame(self.rfd, deadline, self.limits.max_result_bytes)
         except TimeoutError:
             self.kill()
-            return failure("timeout", f"no result within the wall-clock deadline of "
-                                      f"{self.limits.wall_deadline:g} s; worker killed"), False
+            return failure(
+                "timeout",
+                f"no result within the wall-clock deadline of {self.limits.wall_deadline:g} s; worker killed",
+            ), False
         except OverflowError as exc:
             self.kill()
             return failure("error", str(exc)), False
@@ -311,8 +322,12 @@ class Executor:
     manager or call ``close()``; pools still open at interpreter exit are closed by atexit.
     """
 
-    def __init__(self, workers: int | None = None, limits: RuntimeLimits | None = None,
-                 max_jobs_per_worker: int = 10_000) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        limits: RuntimeLimits | None = None,
+        max_jobs_per_worker: int = 10_000,
+    ) -> None:
         self.limits = limits or Limits()
         self.size = max(1, workers or os.cpu_count() or 1)
         self.max_jobs_per_worker = max_jobs_per_worker
@@ -427,7 +442,8 @@ def default_executor(workers: int | None = None, limits: RuntimeLimits | None = 
         stale = _default is not None and (
             _default._closed
             or (workers is not None and workers != _default.size)
-            or (limits is not None and limits != _default.limits))
+            or (limits is not None and limits != _default.limits)
+        )
         if stale and _default is not None:
             _default.close()
         if _default is None or stale:

@@ -255,8 +255,10 @@ def craft_feature(rng: random.Random, mod: str, output: str, p: dict | None = No
     out = f"{p['output']} {p['count']}" if p["count"] != 1 else p["output"]
     check: dict[str, Any] = {"kind": "craft", "desc": f"a {kind} craft for {p['output']}", "type": kind}
     if kind == "fuel":
-        code = (f'minetest.register_craft({{\n\ttype = "fuel",\n\trecipe = "{p["output"]}",\n'
-                f'\tburntime = {p["burntime"]},\n}})\n')
+        code = (
+            f'minetest.register_craft({{\n\ttype = "fuel",\n\trecipe = "{p["output"]}",\n'
+            f"\tburntime = {p['burntime']},\n}})\n"
+        )
         check.update(recipe=p["output"], burntime=p["burntime"])
         says = f"`{p['output']}` usable as furnace fuel burning for {p['burntime']} seconds"
     elif kind == "cooking":
@@ -270,7 +272,7 @@ def craft_feature(rng: random.Random, mod: str, output: str, p: dict | None = No
         extra = '\ttype = "shapeless",\n' if kind == "shapeless" else ""
         code = (
             f'minetest.register_craft({{\n{extra}\toutput = "{out}",\n'
-            f'\trecipe = {lua_literal(p["recipe"])},\n}})\n'
+            f"\trecipe = {lua_literal(p['recipe'])},\n}})\n"
         )
         check.update(output=out, recipe=p["recipe"])
         says = f"a {kind} craft of `{out}` from {lua_literal(p['recipe'])}"
@@ -296,7 +298,7 @@ def command_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feat
     expr, fn, what = transforms[p["transform"]]
     code = (
         f'minetest.register_chatcommand("{p["cmd"]}", {{\n\tparams = "<text>",\n'
-        f'\tdescription = {lua_literal("Reply with " + what)},\n\tfunc = function(name, param)\n'
+        f"\tdescription = {lua_literal('Reply with ' + what)},\n\tfunc = function(name, param)\n"
         f"\t\treturn true, {expr}\n\tend,\n}})\n"
     )
     says = f"a chat command `/{p['cmd']} <text>` that replies with {what}"

@@ -74,8 +74,10 @@ class LoadReport:
             "nodes": by_type.get("node", 0),
             "craftitems": by_type.get("craft", 0),
             "tools": by_type.get("tool", 0),
-            **{k: len(self.registered.get(k, ())) for k in
-               ("aliases", "crafts", "abms", "lbms", "entities", "chatcommands", "privileges")},
+            **{
+                k: len(self.registered.get(k, ()))
+                for k in ("aliases", "crafts", "abms", "lbms", "entities", "chatcommands", "privileges")
+            },
         }
 
     def format_human(self, mods: list[str] | None = None) -> str:

@@ -10,9 +10,15 @@ from .mods import Mod, discover, load_order, mod_from_payload, mod_from_source, 
 from .runtime import STARTUP_STEPS, LuanRuntime, RuntimeLimits
 
 
-def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None, startup_steps: int = STARTUP_STEPS,
-             luanti_version: str | None = None, runtime: LuanRuntime | None = None,
-             observe: tuple[str, ...] = (), restore: str | None = None) -> tuple[LoadReport, LuanRuntime]:
+def run_mods(
+    mods: list[Mod],
+    limits: RuntimeLimits | None = None,
+    startup_steps: int = STARTUP_STEPS,
+    luanti_version: str | None = None,
+    runtime: LuanRuntime | None = None,
+    observe: tuple[str, ...] = (),
+    restore: str | None = None,
+) -> tuple[LoadReport, LuanRuntime]:
     """Load ``mods`` (any order; dependency order is applied) in a fresh runtime: ``runtime`` when
     given (a new one, e.g. ``LuanRuntime.sibling()``), else a new ``LuanRuntime(limits)``.
 
@@ -37,18 +43,30 @@ def run_mods(mods: list[Mod], limits: RuntimeLimits | None = None, startup_steps
     rt.load_mods(order, startup_steps=startup_steps)
     report = LoadReport.from_dict(rt.report())
     for name, deps in missing.items():
-        report.errors.append(Diagnostic(
-            mod=name, message=f'mod "{name}" has unsatisfied dependencies: '
-            + "".join(f' "{d}"' for d in deps)))  # the engine puts a space before each name
+        report.errors.append(
+            Diagnostic(
+                mod=name,
+                message=f'mod "{name}" has unsatisfied dependencies: ' + "".join(f' "{d}"' for d in deps),
+            )
+        )  # the engine puts a space before each name
         report.ok = False
     if missing:
-        report.warnings.append(Diagnostic(message="You have unsatisfied dependencies, loading your world "
-                                          "anyway. This will become a fatal error in the future."))
+        report.warnings.append(
+            Diagnostic(
+                message="You have unsatisfied dependencies, loading your world "
+                "anyway. This will become a fatal error in the future."
+            )
+        )
     return report, rt
 
 
-def check(paths: list[str | Path], game: str | Path | None = None, limits: RuntimeLimits | None = None,
-          isolated: bool = False, luanti_version: str | None = None) -> LoadReport:
+def check(
+    paths: list[str | Path],
+    game: str | Path | None = None,
+    limits: RuntimeLimits | None = None,
+    isolated: bool = False,
+    luanti_version: str | None = None,
+) -> LoadReport:
     """Load the mods at ``paths`` (after the game's mods, if ``game`` is given) and report.
 
     ``isolated`` runs the load in a sandbox worker process (vf_luanti.execution) with its limits
@@ -67,8 +85,10 @@ def check(paths: list[str | Path], game: str | Path | None = None, limits: Runti
         from .execution import Executor
 
         with Executor(workers=1, limits=limits) as ex:
-            res = ex.run("vf_luanti.loading:check_job",
-                         {"mods": [mod_to_payload(m) for m in mods], "luanti_version": luanti_version})
+            res = ex.run(
+                "vf_luanti.loading:check_job",
+                {"mods": [mod_to_payload(m) for m in mods], "luanti_version": luanti_version},
+            )
         if "failure" in res:
             why = f"sandbox {res['failure']}: {res['reason']}"
             return LoadReport(ok=False, errors=[Diagnostic(message=why)])

@@ -40,9 +40,14 @@ def lua_literal(v: Any) -> str:
     if isinstance(v, list | tuple):
         return "{" + ", ".join(lua_literal(x) for x in v) + "}"
     if isinstance(v, dict):
-        return "{" + ", ".join(
-            f"{k} = {lua_literal(x)}" if isinstance(k, str) and _IDENT.match(k) and k not in LUA_KEYWORDS
-            else f"[{lua_literal(k)}] = {lua_literal(x)}"
-            for k, x in v.items()
-        ) + "}"
+        return (
+            "{"
+            + ", ".join(
+                f"{k} = {lua_literal(x)}"
+                if isinstance(k, str) and _IDENT.match(k) and k not in LUA_KEYWORDS
+                else f"[{lua_literal(k)}] = {lua_literal(x)}"
+                for k, x in v.items()
+            )
+            + "}"
+        )
     raise TypeError(f"no Lua literal for {type(v).__name__}")

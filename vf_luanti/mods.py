@@ -14,10 +14,28 @@ from pathlib import Path
 from typing import Any
 
 #: Media the Lua side never reads; skipping them keeps a game's virtual file system small.
-MEDIA_SUFFIXES = frozenset({
-    ".png", ".jpg", ".jpeg", ".tga", ".bmp", ".ogg", ".wav", ".mp3",
-    ".obj", ".b3d", ".x", ".gltf", ".glb", ".mts", ".ttf", ".otf", ".blend", ".xcf",
-})
+MEDIA_SUFFIXES = frozenset(
+    {
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".tga",
+        ".bmp",
+        ".ogg",
+        ".wav",
+        ".mp3",
+        ".obj",
+        ".b3d",
+        ".x",
+        ".gltf",
+        ".glb",
+        ".mts",
+        ".ttf",
+        ".otf",
+        ".blend",
+        ".xcf",
+    }
+)
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MOD_NAME_RE = re.compile(r"^[a-z0-9_]+$")
 
@@ -112,9 +130,13 @@ def mod_from_dir(path: Path) -> Mod:
     )
 
 
-def mod_from_source(text: str | bytes, name: str = "mymod", vroot: str = "/vfl/mods",
-                    extra_files: dict[str, str | bytes] | None = None,
-                    depends: list[str] | None = None) -> Mod:
+def mod_from_source(
+    text: str | bytes,
+    name: str = "mymod",
+    vroot: str = "/vfl/mods",
+    extra_files: dict[str, str | bytes] | None = None,
+    depends: list[str] | None = None,
+) -> Mod:
     """An in-memory mod whose init.lua is ``text`` (how completions are loaded)."""
     files = {"init.lua": text.encode() if isinstance(text, str) else text}
     for rel, body in (extra_files or {}).items():
@@ -191,22 +213,31 @@ def load_order(mods: list[Mod]) -> tuple[list[Mod], dict[str, list[str]]]:
             unmet[other.name].discard(mod.name)
             (still if unmet[other.name] else ready).append(other)
         waiting = still
-    missing = {m.name: sorted(d for d in m.depends if d in unmet[m.name]) or sorted(unmet[m.name])
-               for m in waiting}
+    missing = {
+        m.name: sorted(d for d in m.depends if d in unmet[m.name]) or sorted(unmet[m.name]) for m in waiting
+    }
     return order, missing
 
 
 def mod_to_payload(mod: Mod) -> dict[str, Any]:
     """A ``Mod`` as JSON (file contents base64: mods may hold any bytes)."""
     return {
-        "name": mod.name, "path": mod.path, "source": mod.source,
-        "depends": list(mod.depends), "optional_depends": list(mod.optional_depends),
+        "name": mod.name,
+        "path": mod.path,
+        "source": mod.source,
+        "depends": list(mod.depends),
+        "optional_depends": list(mod.optional_depends),
         "files": {rel: base64.b64encode(data).decode("ascii") for rel, data in mod.files.items()},
     }
 
 
 def mod_from_payload(d: dict[str, Any]) -> Mod:
     """The ``Mod`` that ``mod_to_payload`` sent (a sandbox worker reads mods from it)."""
-    return Mod(name=d["name"], path=d["path"], source=d.get("source"),
-               depends=list(d.get("depends", [])), optional_depends=list(d.get("optional_depends", [])),
-               files={rel: base64.b64decode(data) for rel, data in d["files"].items()})
+    return Mod(
+        name=d["name"],
+        path=d["path"],
+        source=d.get("source"),
+        depends=list(d.get("depends", [])),
+        optional_depends=list(d.get("optional_depends", [])),
+        files={rel: base64.b64decode(data) for rel, data in d["files"].items()},
+    )

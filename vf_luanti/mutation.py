@@ -209,10 +209,10 @@ def mutants(src: str, seed: int = 0, limit: int = MAX_MUTANTS) -> list[Mutant]:
         pos = tok_or_pos.start if isinstance(tok_or_pos, Token) else tok_or_pos
         grown = len(text) - len(src)
         if op in ("registration", "field"):  # a deletion starting at pos
-            change = "deleted: " + _short(src[pos:pos - grown])
+            change = "deleted: " + _short(src[pos : pos - grown])
         else:  # one token replaced
             old = tok_or_pos.text if isinstance(tok_or_pos, Token) else ""
-            change = f"{old} -> {text[pos:pos + len(old) + grown]}"
+            change = f"{old} -> {text[pos : pos + len(old) + grown]}"
         out.append(Mutant(op, f"line {_line(src, pos)}", text, change))
 
     for k, i in enumerate(code):

@@ -67,17 +67,17 @@ class RuntimeLimits:
     Build from a settings mapping (e.g. the environment's kwargs) with ``from_mapping``.
     """
 
-    cpu_seconds: float = 2.0            # CPU time per sample (all its runtimes), via the count hook
-    max_memory: int = 64 * MiB          # Lua heap per state, siblings included (lupa's counting allocator)
-    hook_count: int = 1000              # VM instructions between deadline checks
-    pattern_max: int = 4096             # longest Lua pattern string.find/match/gmatch/gsub accept
-    pattern_quantifiers: int = 32       # most quantifiers (* + - ?) in one pattern
-    c_depth: int = 200                  # nesting of coroutine resumes and gsub callbacks
-    wall_seconds: float | None = None   # per-sample wall deadline; None: 2 x cpu_seconds + startup_margin
-    startup_margin: float = 1.0         # seconds added to the default wall deadline
-    address_space: int = 1024 * MiB     # RLIMIT_AS of a worker process
-    stack_size: int = 16 * MiB          # RLIMIT_STACK of a worker process
-    max_result_bytes: int = 32 * MiB    # largest job result a worker may send back
+    cpu_seconds: float = 2.0  # CPU time per sample (all its runtimes), via the count hook
+    max_memory: int = 64 * MiB  # Lua heap per state, siblings included (lupa's counting allocator)
+    hook_count: int = 1000  # VM instructions between deadline checks
+    pattern_max: int = 4096  # longest Lua pattern string.find/match/gmatch/gsub accept
+    pattern_quantifiers: int = 32  # most quantifiers (* + - ?) in one pattern
+    c_depth: int = 200  # nesting of coroutine resumes and gsub callbacks
+    wall_seconds: float | None = None  # per-sample wall deadline; None: 2 x cpu_seconds + startup_margin
+    startup_margin: float = 1.0  # seconds added to the default wall deadline
+    address_space: int = 1024 * MiB  # RLIMIT_AS of a worker process
+    stack_size: int = 16 * MiB  # RLIMIT_STACK of a worker process
+    max_result_bytes: int = 32 * MiB  # largest job result a worker may send back
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -220,15 +220,21 @@ class LuanRuntime:
         _drop_python_bridge(self.lua)
         self.lua.execute("jit.off(); jit.flush()")  # hooks do not fire in compiled code
         self._integrity = self.lua.execute(_INTEGRITY)
-        self.guard = self.lua.table_from({
-            "deadline": deadline, "expired": False, "hook_count": limits.hook_count,
-            "pattern_max": limits.pattern_max, "pattern_quantifiers": limits.pattern_quantifiers,
-            "c_depth": limits.c_depth,
-        })
+        self.guard = self.lua.table_from(
+            {
+                "deadline": deadline,
+                "expired": False,
+                "hook_count": limits.hook_count,
+                "pattern_max": limits.pattern_max,
+                "pattern_quantifiers": limits.pattern_quantifiers,
+                "c_depth": limits.c_depth,
+            }
+        )
         code = emulation_bytecode()
         boot = self.lua.eval("function(boot, files, guard) return assert(loadstring(boot))(files, guard) end")
-        self.api, self._new_world = self._guarded(boot, code["bootstrap.lua"], self.lua.table_from(code),
-                                                  self.guard)
+        self.api, self._new_world = self._guarded(
+            boot, code["bootstrap.lua"], self.lua.table_from(code), self.guard
+        )
 
     def sibling(self) -> LuanRuntime:
         """A fresh world in this runtime's Lua state: the emulation built anew (its own ``core``,
@@ -264,8 +270,9 @@ class LuanRuntime:
             msg = str(exc)
             # memory errors re-raised by the emulation (diag.lua), or whose traceback failed too
             if msg.startswith("not enough memory") or (
-                    msg.startswith("error in error handling")
-                    and self.lua.get_memory_used() > self.limits.max_memory - _HEADROOM):
+                msg.startswith("error in error handling")
+                and self.lua.get_memory_used() > self.limits.max_memory - _HEADROOM
+            ):
                 raise self._out_of_memory() from None
             raise
         finally:
@@ -302,8 +309,9 @@ class LuanRuntime:
         """Call a host API function that returns JSON text and decode it."""
         return json.loads(self.call(name, *args))
 
-    def load_mods(self, mods: list[Mod], worldpath: str = VIRTUAL_ROOT + "/world",
-                  startup_steps: int = STARTUP_STEPS) -> bool:
+    def load_mods(
+        self, mods: list[Mod], worldpath: str = VIRTUAL_ROOT + "/world", startup_steps: int = STARTUP_STEPS
+    ) -> bool:
         """Load mods in the given (dependency) order, run the on_mods_loaded phase, then the first
         ``startup_steps`` server steps (where after(0) and globalstep errors surface, as in the engine)."""
         self.call("set_worldpath", worldpath)

@@ -226,8 +226,15 @@ def _score_in_worker(payload: dict[str, Any]) -> Score:
     return verdict(task.family, results, session.warnings, quality, [*feedback, *qnotes], session.crash)
 
 
-def verdict(family: str, results: list[CheckResult], warnings: list[str], quality: float,
-            notes: list[str], crash: str | None = None, summary: str = "") -> Score:
+def verdict(
+    family: str,
+    results: list[CheckResult],
+    warnings: list[str],
+    quality: float,
+    notes: list[str],
+    crash: str | None = None,
+    summary: str = "",
+) -> Score:
     """The Score of an answer that loaded: every path that judges a loaded mod (the sandboxed
     emulator here, the real engine in vf_luanti.environment.engine_score) builds it here, so the
     components, ``passed`` and the feedback mean the same everywhere. ``notes`` (parser and
@@ -245,8 +252,13 @@ def verdict(family: str, results: list[CheckResult], warnings: list[str], qualit
         feedback.append(f"the server crashed while running on after the checks: {crash}")
     feedback += [r.feedback for r in results if not r.passed] + [f"warning: {w}" for w in warnings[:10]]
     feedback += notes
-    return Score(reward=combine(family, comp, passed), passed=passed, components=comp, feedback=feedback,
-                 checks=[r.to_dict() for r in results])
+    return Score(
+        reward=combine(family, comp, passed),
+        passed=passed,
+        components=comp,
+        feedback=feedback,
+        checks=[r.to_dict() for r in results],
+    )
 
 
 # --------------------------------------------------------------------------- in the parent
@@ -304,8 +316,10 @@ def score_many(pairs: list[tuple[Task | str | dict, str]]) -> list[Score]:
         todo = [p for p in payloads if p is not None]
         return _scores(_run_jobs(todo) if todo else [], early)
     except Exception as exc:
-        return [Score.zero(f"scoring failed: {type(exc).__name__}: {exc}", failure="internal_error")
-                for _ in pairs]
+        return [
+            Score.zero(f"scoring failed: {type(exc).__name__}: {exc}", failure="internal_error")
+            for _ in pairs
+        ]
 
 
 def score(task_or_id: Task | str | dict, completion: str) -> Score:
@@ -323,5 +337,7 @@ async def ascore_many(pairs: list[tuple[Task | str | dict, str]]) -> list[Score]
         results = await default_executor().arun_many([(JOB, p) for p in todo]) if todo else []
         return _scores(results, early)
     except Exception as exc:
-        return [Score.zero(f"scoring failed: {type(exc).__name__}: {exc}", failure="internal_error")
-                for _ in pairs]
+        return [
+            Score.zero(f"scoring failed: {type(exc).__name__}: {exc}", failure="internal_error")
+            for _ in pairs
+        ]

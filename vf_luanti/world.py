@@ -61,16 +61,21 @@ class World:
 
     # -- players ------------------------------------------------------------------------------
 
-    def join_player(self, name: str = "singleplayer", privs: Iterable[str] | None = None,
-                    pos: Pos | None = None) -> dict[str, Any]:
+    def join_player(
+        self, name: str = "singleplayer", privs: Iterable[str] | None = None, pos: Pos | None = None
+    ) -> dict[str, Any]:
         """Connect a player: prejoin, newplayer (first time), joinplayer callbacks.
 
         ``privs`` replaces the player's privileges (default: the server's defaults). Returns
         ``{"ok": True, "new": bool}`` or ``{"ok": False, "refused": reason}`` when a prejoin
         callback refused the name.
         """
-        return self._call("join_player", name, ",".join(privs) if privs is not None else "",
-                          _pos(pos) if pos is not None else "")
+        return self._call(
+            "join_player",
+            name,
+            ",".join(privs) if privs is not None else "",
+            _pos(pos) if pos is not None else "",
+        )
 
     def leave_player(self, name: str, timed_out: bool = False) -> dict[str, Any]:
         """Disconnect a player (on_leaveplayer callbacks)."""
@@ -193,11 +198,23 @@ class World:
         1-based index; ``count`` 0 moves the whole stack. The allow_* callbacks limit the count,
         then on_move, or on_put (destination) and on_take (source) run. Returns the number moved.
         """
+
         def loc(kind: str, where: str | Pos) -> str:
             return where if isinstance(where, str) else _pos(where)
 
-        return self._call("move_item", player, src[0], loc(src[0], src[1]), src[2], int(src[3]),
-                          dst[0], loc(dst[0], dst[1]), dst[2], int(dst[3]), int(count))["moved"]
+        return self._call(
+            "move_item",
+            player,
+            src[0],
+            loc(src[0], src[1]),
+            src[2],
+            int(src[3]),
+            dst[0],
+            loc(dst[0], dst[1]),
+            dst[2],
+            int(dst[3]),
+            int(count),
+        )["moved"]
 
     def node_timer(self, pos: Pos) -> dict[str, Any]:
         """{"started", "timeout", "elapsed"} of the node timer at ``pos``."""
@@ -227,14 +244,20 @@ class World:
         res = self._call("shown_formspec", player)
         return {"formname": res["formname"], "spec": res["spec"]} if "formname" in res else None
 
-    def soak(self, seconds: float = 60.0, dtime: float = 0.09, horizon: float | None = None,
-             coarse: float | None = None) -> list[Diagnostic]:
+    def soak(
+        self,
+        seconds: float = 60.0,
+        dtime: float = 0.09,
+        horizon: float | None = None,
+        coarse: float | None = None,
+    ) -> list[Diagnostic]:
         """Let the server run on and return the errors raised meanwhile; it stops at the first
         one, as the real server would crash there. ``seconds`` of game time run in steps of
         ``dtime`` (the engine's dedicated-server step), then on to ``horizon`` seconds in steps of
         ``coarse``; while only timers are pending, time jumps to the next one due."""
-        res = self._call("soak", float(seconds), float(dtime), float(horizon or seconds),
-                         float(coarse or dtime))
+        res = self._call(
+            "soak", float(seconds), float(dtime), float(horizon or seconds), float(coarse or dtime)
+        )
         return [Diagnostic.from_dict(d) for d in _list(res["errors"])]
 
     def run_abms(self, times: int = 1) -> int:
@@ -246,7 +269,7 @@ class World:
         return self._call("run_lbms", float(dtime_s))["fired"]
 
     def set_abm_mode(self, mode: str, seed: int = 0) -> None:
-        """"random": chance drawn from a PRNG seeded with ``seed`` (default); "always": chance ignored."""
+        """ "random": chance drawn from a PRNG seeded with ``seed`` (default); "always": chance ignored."""
         self._call("set_abm_mode", mode, int(seed))
 
     def set_timeofday(self, t: float) -> None:
@@ -283,8 +306,9 @@ class World:
         """Spawn a dropped item (__builtin:item); returns its object id."""
         return self._call("add_item", _pos(pos), item).get("id")
 
-    def punch_entity(self, obj_id: int, player: str,
-                     time_from_last_punch: float = 1000000.0) -> dict[str, Any]:
+    def punch_entity(
+        self, obj_id: int, player: str, time_from_last_punch: float = 1000000.0
+    ) -> dict[str, Any]:
         """The player punches the object with the wielded item (its tool capabilities, get_hit_params,
         on_punch, damage unless on_punch returns true, on_death at 0 HP); the tool then takes the
         punch's wear. Returns {"ok", "object", "wielded"}."""
@@ -355,9 +379,15 @@ class World:
         return res.get("value")
 
 
-def load_world(mods: list[Mod], limits: RuntimeLimits | None = None, luanti_version: str | None = None,
-               runtime: LuanRuntime | None = None, startup_steps: int = 0,
-               observe: tuple[str, ...] = (), restore: str | None = None) -> tuple[LoadReport, World]:
+def load_world(
+    mods: list[Mod],
+    limits: RuntimeLimits | None = None,
+    luanti_version: str | None = None,
+    runtime: LuanRuntime | None = None,
+    startup_steps: int = 0,
+    observe: tuple[str, ...] = (),
+    restore: str | None = None,
+) -> tuple[LoadReport, World]:
     """Load ``mods`` (dependency order applied) and return the load report and the world
     (in ``runtime`` when given: a fresh one, as for ``run_mods``).
 
@@ -366,8 +396,15 @@ def load_world(mods: list[Mod], limits: RuntimeLimits | None = None, luanti_vers
     default 0 keeps the clock at zero for driving the world by hand. ``observe``: engine functions
     whose calls ``World.call_counts`` counts, by any alias (run_mods). ``restore``: the state a
     stopped world saved (``World.persist``), to start this one from it (a restart)."""
-    report, rt = run_mods(mods, limits, startup_steps=startup_steps, luanti_version=luanti_version,
-                          runtime=runtime, observe=observe, restore=restore)
+    report, rt = run_mods(
+        mods,
+        limits,
+        startup_steps=startup_steps,
+        luanti_version=luanti_version,
+        runtime=runtime,
+        observe=observe,
+        restore=restore,
+    )
     return report, World(rt)
 
 

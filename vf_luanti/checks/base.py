@@ -74,8 +74,13 @@ class CheckResult:
     baseline: bool = False  # the do-nothing answer passes it too (vf_luanti.scoring.task_credit)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"desc": self.desc, "kind": self.kind, "passed": self.passed, "feedback": self.feedback,
-                "baseline": self.baseline}
+        return {
+            "desc": self.desc,
+            "kind": self.kind,
+            "passed": self.passed,
+            "feedback": self.feedback,
+            "baseline": self.baseline,
+        }
 
 
 # --------------------------------------------------------------------------- the matcher language

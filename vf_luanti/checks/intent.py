@@ -49,9 +49,14 @@ def validate_code_check(c: dict) -> None:
             _names(c[key], key)
     if "at_most" in c:
         am = c["at_most"]
-        if not (isinstance(am, dict) and am and all(
+        if not (
+            isinstance(am, dict)
+            and am
+            and all(
                 _valid_name(k) and isinstance(n, int) and not isinstance(n, bool) and n >= 0
-                for k, n in am.items())):
+                for k, n in am.items()
+            )
+        ):
             raise IntentError("'at_most' maps Lua names to the most times each may appear (integers >= 0)")
     if "loop" in c and c["loop"] is not True:
         raise IntentError("'loop' takes true")
@@ -61,7 +66,7 @@ def validate_calls_check(c: dict) -> None:
     """Validate the keys of a ``calls`` check (``count`` is validated as a matcher by the caller)."""
     fn = c.get("fn")
     if not (isinstance(fn, str) and _valid_name(fn) and ":" not in fn):
-        raise IntentError("'fn' must name an engine function, e.g. \"minetest.serialize\" or \"print\"")
+        raise IntentError('\'fn\' must name an engine function, e.g. "minetest.serialize" or "print"')
 
 
 def _spelling(name: str) -> list[list[str]]:
@@ -80,7 +85,7 @@ def count_references(code: str, name: str) -> int:
     for seq in _spelling(name):
         k = len(seq)
         for i in range(len(toks) - k + 1):
-            if toks[i:i + k] == seq and (i == 0 or toks[i - 1] not in (".", ":")):
+            if toks[i : i + k] == seq and (i == 0 or toks[i - 1] not in (".", ":")):
                 n += 1
     return n
 
@@ -106,5 +111,11 @@ def check_code(c: dict, code: str) -> str | None:
     return None
 
 
-__all__ = ["IntentError", "check_code", "count_references", "has_loop", "validate_calls_check",
-           "validate_code_check"]
+__all__ = [
+    "IntentError",
+    "check_code",
+    "count_references",
+    "has_loop",
+    "validate_calls_check",
+    "validate_code_check",
+]

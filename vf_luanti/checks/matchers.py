@@ -116,8 +116,10 @@ def match(expected: Any, actual: Any, path: str = "value") -> str | None:
                 return None
             return f"{path}: expected a list {_short(expected)}, got {_short(actual)}"
         if len(expected) != len(actual):
-            return (f"{path}: expected {len(expected)} element(s) {_short(expected)}, "
-                    f"got {len(actual)} {_short(actual)}")
+            return (
+                f"{path}: expected {len(expected)} element(s) {_short(expected)}, "
+                f"got {len(actual)} {_short(actual)}"
+            )
         for i, (e, a) in enumerate(zip(expected, actual, strict=True)):
             err = match(e, a, f"{path}[{i + 1}]")
             if err:

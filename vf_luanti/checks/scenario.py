@@ -48,9 +48,15 @@ class CheckWorld:
     the stopped ones stay in ``stopped`` (their output and warnings still count, they are not soaked).
     """
 
-    def __init__(self, code: str, mod_name: str, luanti_version: str | None = None,
-                 runtime: LuanRuntime | None = None, observe: tuple[str, ...] = (),
-                 mods: tuple[dict[str, str], ...] = ()) -> None:
+    def __init__(
+        self,
+        code: str,
+        mod_name: str,
+        luanti_version: str | None = None,
+        runtime: LuanRuntime | None = None,
+        observe: tuple[str, ...] = (),
+        mods: tuple[dict[str, str], ...] = (),
+    ) -> None:
         from ..mods import mod_from_source
 
         stand_ins = [mod_from_source(m["code"], name=m["name"]) for m in mods]
@@ -73,8 +79,14 @@ class CheckWorld:
         from ..runtime import STARTUP_STEPS
         from ..world import load_world
 
-        return load_world(self._mods, luanti_version=self._version, runtime=runtime,
-                          startup_steps=STARTUP_STEPS, observe=self._observe, restore=restore)
+        return load_world(
+            self._mods,
+            luanti_version=self._version,
+            runtime=runtime,
+            startup_steps=STARTUP_STEPS,
+            observe=self._observe,
+            restore=restore,
+        )
 
     @property
     def worlds(self) -> list[World]:
@@ -305,8 +317,10 @@ class CheckWorld:
             if "message" in s and all(match(s["message"], m) for m in msgs):
                 return f"no chat message to {s['player']} matches {_short(s['message'])}; messages: {shown}"
             if "lacks" in s and any(s["lacks"] in m for m in msgs):
-                return (f"a chat message to {s['player']} contains {s['lacks']!r}, expected none; "
-                        f"messages: {shown}")
+                return (
+                    f"a chat message to {s['player']} contains {s['lacks']!r}, expected none; "
+                    f"messages: {shown}"
+                )
             return None
         if exp == "hp":
             return match(s["value"], w.player(s["player"]).get("hp"), f"HP of {s['player']}")

@@ -84,15 +84,23 @@ EXPECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-_SLOT = ('an inventory slot {"pos": [x, y, z] | "player": name | "detached": name, '
-         '"list": str, "index": int >= 1}')
+_SLOT = (
+    'an inventory slot {"pos": [x, y, z] | "player": name | "detached": name, "list": str, "index": int >= 1}'
+)
 
 
 def _validate_slot(v: Any, where: str) -> None:
     owners = [k for k in ("pos", "player", "detached") if isinstance(v, dict) and k in v]
-    if not (isinstance(v, dict) and len(owners) == 1 and set(v) == {owners[0], "list", "index"}
-            and isinstance(v["list"], str) and v["list"] and isinstance(v["index"], int) and v["index"] >= 1
-            and (_is_pos(v["pos"]) if owners[0] == "pos" else isinstance(v[owners[0]], str))):
+    if not (
+        isinstance(v, dict)
+        and len(owners) == 1
+        and set(v) == {owners[0], "list", "index"}
+        and isinstance(v["list"], str)
+        and v["list"]
+        and isinstance(v["index"], int)
+        and v["index"] >= 1
+        and (_is_pos(v["pos"]) if owners[0] == "pos" else isinstance(v[owners[0]], str))
+    ):
         raise CheckError(f"{where}: must be {_SLOT}")
 
 
@@ -135,8 +143,20 @@ def _validate_step(s: Any, where: str) -> None:
             raise CheckError(f"{where}: expect 'inventory' needs contains, lacks, count or size")
     if name == "chat" and key == "expect" and not set(s) & {"contains", "lacks", "count", "message"}:
         raise CheckError(f"{where}: expect 'chat' needs contains, lacks, count or message")
-    for k in ("value", "name", "param2", "count", "size", "hp", "props", "fields", "item", "alive", "success",
-              "message"):
+    for k in (
+        "value",
+        "name",
+        "param2",
+        "count",
+        "size",
+        "hp",
+        "props",
+        "fields",
+        "item",
+        "alive",
+        "success",
+        "message",
+    ):
         if k in s and key == "expect":
             validate_matcher(s[k], f"{where}.{k}")
     if "times" in s and not (isinstance(s["times"], int) and 1 <= s["times"] <= 1000):
@@ -157,8 +177,13 @@ def _validate_stand_ins(mods: Any) -> None:
         raise CheckError(f"'mods' must be a list of at most {MAX_STAND_INS} stand-in mods")
     names = set()
     for i, m in enumerate(mods):
-        if not (isinstance(m, dict) and set(m) == {"name", "code"} and isinstance(m["code"], str)
-                and isinstance(m["name"], str) and re.fullmatch(r"[a-z0-9_]+", m["name"])):
+        if not (
+            isinstance(m, dict)
+            and set(m) == {"name", "code"}
+            and isinstance(m["code"], str)
+            and isinstance(m["name"], str)
+            and re.fullmatch(r"[a-z0-9_]+", m["name"])
+        ):
             raise CheckError(f'mods[{i}]: must be {{"name": a mod name of [a-z0-9_], "code": its init.lua}}')
         if m["name"] in names:
             raise CheckError(f"mods[{i}]: mod {m['name']!r} is given twice")

@@ -106,11 +106,17 @@ class CheckSession:
     def output(self) -> list[str]:
         """Debug output of every load of this session, at load time and while the checks and the
         soak ran (print by any alias, core.log without a level): lines the engine would print."""
-        return [line for cw in self._worlds for w in cw.worlds for line in w.output()
-                if not _LEVEL_PREFIX.match(line)]
+        return [
+            line
+            for cw in self._worlds
+            for w in cw.worlds
+            for line in w.output()
+            if not _LEVEL_PREFIX.match(line)
+        ]
 
-    def _load(self, code: str, runtime: LuanRuntime | None = None,
-              mods: tuple[dict[str, str], ...] = ()) -> CheckWorld:
+    def _load(
+        self, code: str, runtime: LuanRuntime | None = None, mods: tuple[dict[str, str], ...] = ()
+    ) -> CheckWorld:
         """A fresh world with ``code`` loaded as the task's mod (after the stand-in ``mods``), for
         the task's Luanti version, counting the calls the task's ``calls`` checks ask about."""
         observe = tuple(dict.fromkeys(c["fn"] for c in self.task.checks if c["kind"] == "calls"))
@@ -157,8 +163,9 @@ class CheckSession:
                 self._worlds.append(cw)
             ctx = {"mod_name": self.task.mod_name}
             if c["kind"] == "preserve":
-                ctx["input_registered"] = _input_registry(self.task.input, self.task.mod_name,
-                                                          self.task.luanti_version)
+                ctx["input_registered"] = _input_registry(
+                    self.task.input, self.task.mod_name, self.task.luanti_version
+                )
             if c["kind"] in ("globals", "code"):
                 results[i] = outcome(c, self._own_check(c))
                 continue

@@ -19,8 +19,7 @@ def run(args: argparse.Namespace) -> int:
         print("vf-luanti check: give at least one mod path, or --game", file=sys.stderr)
         return 2
     try:
-        report = check(args.paths, game=args.game, isolated=args.isolated,
-                       luanti_version=args.luanti_version)
+        report = check(args.paths, game=args.game, isolated=args.isolated, luanti_version=args.luanti_version)
     except (ModError, ValueError) as exc:
         print(f"vf-luanti check: {exc}", file=sys.stderr)
         return 2
@@ -37,8 +36,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("paths", nargs="*", help="a .lua file, mod folder, modpack or mods folder")
     p.add_argument("--game", help="a game folder whose mods load first (e.g. minetest_game)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the human report")
-    p.add_argument("--luanti-version", metavar="X.Y",
-                   help="the Luanti release the mods target: newer API names are absent (default 5.6.1)")
-    p.add_argument("--isolated", action="store_true",
-                   help="run in a sandbox worker process with CPU/memory/wall limits (for untrusted code)")
+    p.add_argument(
+        "--luanti-version",
+        metavar="X.Y",
+        help="the Luanti release the mods target: newer API names are absent (default 5.6.1)",
+    )
+    p.add_argument(
+        "--isolated",
+        action="store_true",
+        help="run in a sandbox worker process with CPU/memory/wall limits (for untrusted code)",
+    )
     p.set_defaults(func=run)

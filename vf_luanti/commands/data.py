@@ -128,8 +128,9 @@ def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) 
         f["kill_rate"] = f["killed"] / f["mutants"] if f["mutants"] else None
     for a in adversarial.values():
         a["mean_reward"] = round(a.pop("reward_sum") / a["answers"], 4) if a["answers"] else None
-        a["ok"] = not a["passed"] and (a["target"] is None or a["mean_reward"] is None
-                                       or a["mean_reward"] <= a["target"])
+        a["ok"] = not a["passed"] and (
+            a["target"] is None or a["mean_reward"] is None or a["mean_reward"] <= a["target"]
+        )
     return {
         "items": list(items.values()),
         "families": dict(families),
@@ -208,13 +209,13 @@ def run_validate(args: argparse.Namespace) -> int:
     for name, a in res["adversarial"].items():
         mean = "-" if a["mean_reward"] is None else f"{a['mean_reward']:.3f}"
         target = "-" if a["target"] is None else f"<= {a['target']:.2f}"
-        print(f"{name:14} {a['answers']:7} {len(a['passed']):6} {mean:>11}  {target}"
-              f"{'' if a['ok'] else '  FAILED'}")
+        print(
+            f"{name:14} {a['answers']:7} {len(a['passed']):6} {mean:>11}  {target}"
+            f"{'' if a['ok'] else '  FAILED'}"
+        )
     if args.verbose:
         for it in res["items"]:
-            print(
-                f"  {it['id']:40} kill {_fmt_rate(it['kill_rate'])} ({it['killed']}/{it['mutants']})"
-            )
+            print(f"  {it['id']:40} kill {_fmt_rate(it['kill_rate'])} ({it['killed']}/{it['mutants']})")
             for sv in it["survivors"]:
                 print(f"      survivor: {sv}")
     for it in problems:
@@ -273,8 +274,9 @@ def run_generate(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("data", help="validate the benchmark data; generate the SFT file")
     dsub = p.add_subparsers(dest="data_command", required=True)
-    v = dsub.add_parser("validate", help="schema, references, inputs, mutation score, adversarial answers, "
-                        "decontamination")
+    v = dsub.add_parser(
+        "validate", help="schema, references, inputs, mutation score, adversarial answers, decontamination"
+    )
     v.add_argument("--json", action="store_true", help="print one JSON object")
     v.add_argument("--split", nargs="+", default=["eval", "scenarios"], help="data/<split> folders to check")
     v.add_argument("--family", nargs="+", help="only these families")

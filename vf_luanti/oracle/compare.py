@@ -8,8 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 
-def registry_differences(engine: dict[str, Any], emulation: dict[str, Any],
-                         ignore: Callable[[str], bool] = lambda _key: False, limit: int = 60) -> list[str]:
+def registry_differences(
+    engine: dict[str, Any],
+    emulation: dict[str, Any],
+    ignore: Callable[[str], bool] = lambda _key: False,
+    limit: int = 60,
+) -> list[str]:
     """Every difference between two normalised registries, as "key: engine=... emulation=..." lines.
 
     Keys are paths such as ``items/default:stone/description``, ``aliases/stone``,
@@ -20,8 +24,10 @@ def registry_differences(engine: dict[str, Any], emulation: dict[str, Any],
 
     def note(key: str, a: Any, b: Any, labels: tuple[str, str] = ("engine", "emulation")) -> None:
         if not ignore(key):
-            diffs.append(f"{key}: {labels[0]}={json.dumps(a, ensure_ascii=False)[:200]} "
-                         f"{labels[1]}={json.dumps(b, ensure_ascii=False)[:200]}")
+            diffs.append(
+                f"{key}: {labels[0]}={json.dumps(a, ensure_ascii=False)[:200]} "
+                f"{labels[1]}={json.dumps(b, ensure_ascii=False)[:200]}"
+            )
 
     missing = object()
     for section in ("items", "aliases"):
@@ -30,8 +36,7 @@ def registry_differences(engine: dict[str, Any], emulation: dict[str, Any],
             key = f"{section}/{name or chr(34) * 2}"  # the hand's name is ""
             da, db = a.get(name, missing), b.get(name, missing)
             if da is missing or db is missing:
-                note(key, None if da is missing else "present",
-                     None if db is missing else "present")
+                note(key, None if da is missing else "present", None if db is missing else "present")
             elif section == "items" and isinstance(da, dict) and isinstance(db, dict):
                 for fld in sorted(set(da) | set(db)):
                     if da.get(fld, missing) != db.get(fld, missing):

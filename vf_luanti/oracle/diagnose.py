@@ -15,18 +15,21 @@ from .run import DEFAULT_STEPS, EngineRun, LogLine, run_engine
 
 _LOCATION_RE = re.compile(r"^((?:/|\.\.\.)[^\n:]*?\.lua):(\d+): (.*)$", re.S)
 _FRAME_RE = re.compile(r"^\t((?:/|\.\.\.)[^:]*?\.lua):(\d+): ")
-_CALLBACK_RE = re.compile(r"^(?:ServerError: AsyncErr: Lua|ModError): (Runtime error from mod '([^']*)' "
-                          r"in callback [^\s]*: )(.*)$", re.S)
+_CALLBACK_RE = re.compile(
+    r"^(?:ServerError: AsyncErr: Lua|ModError): (Runtime error from mod '([^']*)' "
+    r"in callback [^\s]*: )(.*)$",
+    re.S,
+)
 _SCRIPT_RE = re.compile(r"^ModError: Failed to load and run script from (.*):$")
 _DEPS_RE = re.compile(r'^mod "([^"]*)" has unsatisfied dependencies: ')
-
 
 
 def _mod_of(run: EngineRun, path: str | None) -> str | None:
     if not path:
         return None
-    best = max((root for root in run.mod_roots if path == root or path.startswith(root + "/")),
-               key=len, default=None)
+    best = max(
+        (root for root in run.mod_roots if path == root or path.startswith(root + "/")), key=len, default=None
+    )
     return run.mod_roots[best] if best else None
 
 
@@ -55,8 +58,7 @@ def _entries(lines: list[LogLine], level: str) -> list[tuple[list[str], list[str
             in_tb = True
         elif cur is not None and in_tb and t.startswith("\t"):
             cur[1].append(t)
-        elif (cur is not None and not in_tb and t.startswith(("\t", "}"))
-              and not _SCRIPT_RE.match(cur[0][-1])):
+        elif cur is not None and not in_tb and t.startswith(("\t", "}")) and not _SCRIPT_RE.match(cur[0][-1]):
             cur[0].append(t)
         elif cur is not None and not in_tb and _SCRIPT_RE.match(cur[0][0]) and len(cur[0]) == 1:
             cur[0].append(t)  # the message after "Failed to load and run script from X:"
@@ -109,7 +111,7 @@ def diagnose(run: EngineRun) -> LoadReport:
             d = _diagnostic(run, callback.group(3), frames, callback.group(2))
             errors.append(replace(d, message=callback.group(1) + d.message))
         elif head.startswith("ModError: "):
-            errors.append(Diagnostic(message=_map_paths(run, head[len("ModError: "):])))
+            errors.append(Diagnostic(message=_map_paths(run, head[len("ModError: ") :])))
         elif deps:
             errors.append(Diagnostic(message=head, mod=deps.group(1)))
         else:
@@ -119,12 +121,19 @@ def diagnose(run: EngineRun) -> LoadReport:
     output = [ln.text for ln in run.lines if ln.level == "" and ln.thread == ""]
     ok = run.exit_code == 0 and not errors
     if run.exit_code != 0 and not errors:
-        errors.append(Diagnostic(message=f"engine exited with status {run.exit_code}"
-                                 + (" (timeout)" if run.timed_out else "")))
+        errors.append(
+            Diagnostic(
+                message=f"engine exited with status {run.exit_code}" + (" (timeout)" if run.timed_out else "")
+            )
+        )
     return LoadReport(ok=ok, errors=errors, warnings=warnings, output=output)
 
 
-def engine_check(mod_dirs: Sequence[str | Path], game: str | Path = "emptygame", timeout: float = 30.0,
-                 steps: int = DEFAULT_STEPS) -> LoadReport:
+def engine_check(
+    mod_dirs: Sequence[str | Path],
+    game: str | Path = "emptygame",
+    timeout: float = 30.0,
+    steps: int = DEFAULT_STEPS,
+) -> LoadReport:
     """Load ``mod_dirs`` in the engine, let it run ``steps`` server steps, and report like ``check()``."""
     return diagnose(run_engine(mod_dirs, game=game, timeout=timeout, steps=steps))

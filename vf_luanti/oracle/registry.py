@@ -23,13 +23,16 @@ def _engine_registry_cached(game: str, mods: tuple[str, ...], timeout: float) ->
     run = run_engine(mods, game=game, dump=True, steps=0, timeout=timeout)
     data = run.outputs.get("vfl_registry.json")
     if run.exit_code != 0 or data is None:
-        raise OracleError(f"the engine did not load {game} + {list(mods)} (exit {run.exit_code}):\n"
-                          + "\n".join(run.errors[:20]))
+        raise OracleError(
+            f"the engine did not load {game} + {list(mods)} (exit {run.exit_code}):\n"
+            + "\n".join(run.errors[:20])
+        )
     return data.decode("utf-8", errors="replace")
 
 
-def engine_registry(game: str | Path = "minetest_game", mods: Sequence[str | Path] = (),
-                    timeout: float = 60.0) -> dict[str, Any]:
+def engine_registry(
+    game: str | Path = "minetest_game", mods: Sequence[str | Path] = (), timeout: float = 60.0
+) -> dict[str, Any]:
     """The engine's registry after loading ``game`` and ``mods`` (cached per process: ~0.5 s a run).
 
     Same shape as the emulation's report: items (raw definition fields, functions as
@@ -49,8 +52,9 @@ def _stack_name(itemstring: str) -> tuple[str, list[str]]:
     return (parts[0] if parts else ""), parts[1:]
 
 
-def craft_normal_form(craft: dict[str, Any], aliases: dict[str, str],
-                      items: Iterable[str]) -> dict[str, Any] | None:
+def craft_normal_form(
+    craft: dict[str, Any], aliases: dict[str, str], items: Iterable[str]
+) -> dict[str, Any] | None:
     """One craft in the form both sides are compared in, or None when the engine cannot list it.
 
     Accepts a recipe as the engine lists it (``core.get_all_craft_recipes``: method, width, items,
@@ -105,23 +109,39 @@ def craft_normal_form(craft: dict[str, Any], aliases: dict[str, str],
     kind = craft.get("type", "shaped")
     recipe = craft.get("recipe")
     if kind == "fuel":
-        return {"type": "fuel", "output": "", "items": [resolve(recipe)],
-                "time": int(float(craft.get("burntime", 1.0)))}
+        return {
+            "type": "fuel",
+            "output": "",
+            "items": [resolve(recipe)],
+            "time": int(float(craft.get("burntime", 1.0))),
+        }
     if kind == "toolrepair":  # the engine lists it under the output "" like a fuel with no items
-        return {"type": "fuel", "output": "", "items": [],
-                "time": int(float(craft.get("additional_wear", 0)))}
+        return {
+            "type": "fuel",
+            "output": "",
+            "items": [],
+            "time": int(float(craft.get("additional_wear", 0))),
+        }
     output = output_of(craft.get("output", ""))
     if output is None:
         return None
     if kind == "cooking":
-        return {"type": "cooking", "output": output, "items": [resolve(recipe)],
-                "time": int(float(craft.get("cooktime", 3.0)))}
+        return {
+            "type": "cooking",
+            "output": output,
+            "items": [resolve(recipe)],
+            "time": int(float(craft.get("cooktime", 3.0))),
+        }
     if kind == "shapeless":
         return {"type": "shapeless", "output": output, "items": sorted(resolve(n) for n in recipe or [])}
     rows = recipe or []
     width = len(rows[0]) if rows else 0
-    return {"type": "shaped", "output": output, "width": width,
-            "items": trimmed([resolve(n) for row in rows for n in row])}
+    return {
+        "type": "shaped",
+        "output": output,
+        "width": width,
+        "items": trimmed([resolve(n) for row in rows for n in row]),
+    }
 
 
 def normalize_registry(reg: dict[str, Any]) -> dict[str, Any]:
@@ -138,8 +158,10 @@ def normalize_registry(reg: dict[str, Any]) -> dict[str, Any]:
     out = dict(reg)
     out["crafts"] = crafts
     for key in ("abms", "lbms"):  # the engine's dumper writes an empty list as {}
-        out[key] = [{k: ([] if v == {} else v) for k, v in e.items()} if isinstance(e, dict) else e
-                    for e in out.get(key) or []]
+        out[key] = [
+            {k: ([] if v == {} else v) for k, v in e.items()} if isinstance(e, dict) else e
+            for e in out.get(key) or []
+        ]
     for key in _LIST_SECTIONS:
         if out.get(key) == {}:
             out[key] = []

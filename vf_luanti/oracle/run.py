@@ -84,7 +84,7 @@ class EngineRun:
             return path
         for copy, real in self.path_map.items():
             if path == copy or path.startswith(copy + "/"):
-                return real + path[len(copy):]
+                return real + path[len(copy) :]
         return path
 
 
@@ -183,7 +183,7 @@ def parse_log(text: str) -> list[LogLine]:
     lines: list[LogLine] = []
     for raw in text.splitlines():
         if _BANNER_RE.search(raw):
-            raw = raw[_BANNER_CHARS.match(raw).end():]  # what was printed into the banner, if anything
+            raw = raw[_BANNER_CHARS.match(raw).end() :]  # what was printed into the banner, if anything
         m = _LOG_RE.match(raw)
         if m:
             lines.append(LogLine(m.group(1), m.group(2), m.group(3)))
@@ -192,9 +192,14 @@ def parse_log(text: str) -> list[LogLine]:
     return lines
 
 
-def run_engine(mod_dirs: Sequence[str | Path] = (), game: str | Path = "minetest_game", timeout: float = 30.0,
-               steps: int = DEFAULT_STEPS, dump: bool = False,
-               settings: dict[str, str] | None = None) -> EngineRun:
+def run_engine(
+    mod_dirs: Sequence[str | Path] = (),
+    game: str | Path = "minetest_game",
+    timeout: float = 30.0,
+    steps: int = DEFAULT_STEPS,
+    dump: bool = False,
+    settings: dict[str, str] | None = None,
+) -> EngineRun:
     """Run the server once on a fresh world with ``mod_dirs`` installed as world mods.
 
     The helper mod shuts the server down ``steps`` server steps after loading (0: right after the
@@ -220,18 +225,44 @@ def run_engine(mod_dirs: Sequence[str | Path] = (), game: str | Path = "minetest
         _install_helper(world, loadable)
         (world / "world.mt").write_text(
             f"gameid = {gameid}\nbackend = sqlite3\nplayer_backend = sqlite3\n"
-            "auth_backend = sqlite3\nmod_storage_backend = sqlite3\n")
-        conf_lines = {"bind_address": "127.0.0.1", "ipv6_server": "false", "server_announce": "false",
-                      "mg_name": "singlenode", "debug_log_level": "action",
-                      "vfl_oracle_dump": "true" if dump else "false", "vfl_oracle_steps": str(steps),
-                      **(settings or {})}
+            "auth_backend = sqlite3\nmod_storage_backend = sqlite3\n"
+        )
+        conf_lines = {
+            "bind_address": "127.0.0.1",
+            "ipv6_server": "false",
+            "server_announce": "false",
+            "mg_name": "singlenode",
+            "debug_log_level": "action",
+            "vfl_oracle_dump": "true" if dump else "false",
+            "vfl_oracle_steps": str(steps),
+            **(settings or {}),
+        }
         conf.write_text("".join(f"{k} = {v}\n" for k, v in conf_lines.items()))
         env = {**os.environ, "HOME": str(ORACLE_BASE / "home"), "MINETEST_SUBGAME_PATH": str(games_path)}
-        cmd = [str(SERVER_BINARY), "--color", "never", "--config", str(conf), "--logfile", "",
-               "--world", str(world), "--gameid", gameid, "--port", str(_free_port())]
+        cmd = [
+            str(SERVER_BINARY),
+            "--color",
+            "never",
+            "--config",
+            str(conf),
+            "--logfile",
+            "",
+            "--world",
+            str(world),
+            "--gameid",
+            gameid,
+            "--port",
+            str(_free_port()),
+        ]
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         timed_out = False
         try:
             out, _ = proc.communicate(timeout=timeout)
@@ -246,9 +277,16 @@ def run_engine(mod_dirs: Sequence[str | Path] = (), game: str | Path = "minetest
         wall = time.monotonic() - start
         outputs = {p.name: p.read_bytes() for p in world.glob("vfl_*.json")}
         text = out.decode("utf-8", errors="replace")
-        return EngineRun(exit_code=124 if timed_out else proc.returncode, log=text, lines=parse_log(text),
-                         wall_time=wall, timed_out=timed_out, outputs=outputs, path_map=path_map,
-                         mod_roots=mod_roots)
+        return EngineRun(
+            exit_code=124 if timed_out else proc.returncode,
+            log=text,
+            lines=parse_log(text),
+            wall_time=wall,
+            timed_out=timed_out,
+            outputs=outputs,
+            path_map=path_map,
+            mod_roots=mod_roots,
+        )
     finally:
         shutil.rmtree(world, ignore_errors=True)
         conf.unlink(missing_ok=True)
