@@ -253,7 +253,9 @@ end
 -- step between them, and in the engine a player cannot act before their chunk is there.
 
 I.generated = {} -- chunk hash (of its minimum block) -> true
-local current    -- the chunk being generated: {minp, maxp, vm}, nil outside on_generated
+-- The chunk being generated: {minp, maxp, vm}, the mapgen's own copies (a mod may change the tables
+-- it gets); nil outside on_generated.
+local current
 
 local function chunk_blocks()
 	local size = floor(tonumber(mapgen_settings.chunksize) or 5)
@@ -305,7 +307,7 @@ function I.generate_chunk_at(pos)
 	if #callbacks == 0 then
 		return -- nothing to run: the chunk costs nothing
 	end
-	current = { minp = minp, maxp = maxp }
+	current = { minp = I.vec(minp.x, minp.y, minp.z), maxp = I.vec(maxp.x, maxp.y, maxp.z) }
 	local seed = blockseed(minp, tonumber(mapgen_settings.seed) or 0)
 	for _, f in ipairs(callbacks) do
 		I.set_origin(f)

@@ -304,6 +304,7 @@ end
 
 local BLOCK = 16
 local LIMIT = 31007
+local node_position = VoxelArea.position -- as defined above, whatever a mod does to VoxelArea
 local IGNORE_ID = core.CONTENT_IGNORE
 local AIR, IGNORE = core.CONTENT_AIR + 15 * 256 / 65536, IGNORE_ID
 
@@ -318,7 +319,10 @@ end
 
 -- `generated(bx, by, bz)`: whether the map block belongs to a generated chunk.
 function I.new_mapgen_vm(emin, emax, generated)
-	local n = { x = (emax.x - emin.x + 1) / BLOCK, y = (emax.y - emin.y + 1) / BLOCK, z = (emax.z - emin.z + 1) / BLOCK }
+	-- copies: the mod gets the same positions and may change its tables
+	emin, emax = { x = emin.x, y = emin.y, z = emin.z }, { x = emax.x, y = emax.y, z = emax.z }
+	local n = { x = (emax.x - emin.x + 1) / BLOCK, y = (emax.y - emin.y + 1) / BLOCK,
+		z = (emax.z - emin.z + 1) / BLOCK }
 	local defaults, j = {}, 0
 	for bz = 0, n.z - 1 do
 		for by = 0, n.y - 1 do
@@ -360,7 +364,7 @@ end
 
 -- What the VM holds where the map has nothing, at node index i.
 local function default_at(s, i)
-	local p, a, n = VoxelArea.position(area_of(s), i), s.emin, s.blocks
+	local p, a, n = node_position(area_of(s), i), s.emin, s.blocks
 	local bx, by, bz = floor((p.x - a.x) / BLOCK), floor((p.y - a.y) / BLOCK), floor((p.z - a.z) / BLOCK)
 	return s.defaults[(bz * n.y + by) * n.x + bx + 1]
 end
@@ -518,7 +522,7 @@ function Gen.write_to_map(s)
 	local area = area_of(s)
 	local function put(j)
 		local id, p1, p2 = unpack_node(d[j])
-		local p = VoxelArea.position(area, j)
+		local p = node_position(area, j)
 		if id ~= IGNORE_ID and abs(p.x) <= LIMIT and abs(p.y) <= LIMIT and abs(p.z) <= LIMIT then
 			I.raw_set(p.x, p.y, p.z, content_name(id), p1, p2)
 		end
