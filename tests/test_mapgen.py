@@ -121,6 +121,21 @@ end)
     assert w.get_node((2, 0, 0))["name"] == "mymod:a"
 
 
+def test_a_mod_changing_its_position_tables_moves_nothing() -> None:
+    ok, w = world(r"""
+minetest.register_on_generated(function(minp, maxp)
+    local vm, emin = minetest.get_mapgen_object("voxelmanip")
+    emin.x, minp.x = 0, 5
+    local _, again = minetest.get_mapgen_object("voxelmanip")
+    print("WP|first", again.x, vm:get_emerged_area().x)
+end)
+minetest.register_on_generated(function(minp) print("WP|second", minp.x) end)
+""")
+    assert ok
+    w.join_player("sam")
+    assert lines(w) == ["WP|first|-48|-48", "WP|second|5"]  # the engine passes one minp table to all
+
+
 def test_get_mapgen_object_outside_on_generated() -> None:
     ok, w = world(r"""
 print("WP|load", pcall(minetest.get_mapgen_object, "heightmap"))
