@@ -60,8 +60,7 @@ def restarted(code: str = MOD, setup=None):
     old.set_meta_string((1, 2, 3), "owner", "bob")
     old.eval(
         "minetest.get_meta({x=1,y=2,z=3}):get_inventory():set_size('main', 2)"
-        " minetest.get_meta({x=1,y=2,z=3}):get_inventory():set_stack('main', 2, 'mymod:box 3')",
-        as_mod=True,
+        " minetest.get_meta({x=1,y=2,z=3}):get_inventory():set_stack('main', 2, 'mymod:box 3')"
     )
     old.start_node_timer((1, 2, 3), 5)
     old.step(2)
@@ -70,7 +69,7 @@ def restarted(code: str = MOD, setup=None):
     old.give_item("bob", "mymod:box 9")
     old.set_player_pos("bob", (10, 0, -4))
     old.set_hp("bob", 13)
-    old.eval("minetest.get_player_by_name('bob'):get_meta():set_string('mymod:title', 'Sir')", as_mod=True)
+    old.eval("minetest.get_player_by_name('bob'):get_meta():set_string('mymod:title', 'Sir')")
     if setup:
         setup(old)
     state = old.persist()

@@ -15,7 +15,11 @@ classes (the targets are in docs/rubrics.md). Classes:
 * ``flood``: the do-nothing answer behind a flood of distinct warnings, to push real deprecation
   and undeclared-global warnings out of the judge's view;
 * ``forged``: the do-nothing answer run through ``loadstring`` with a chunk name of the engine's
-  builtin, so its callbacks and globals pass for the engine's own.
+  builtin, so its callbacks and globals pass for the engine's own;
+* ``tamper``: the do-nothing answer followed by code that lies to whatever a check might read:
+  every ``minetest.get_*``/``is_*``/``check_*`` function and every ItemStack method answers with an
+  object that says yes to everything, ``pairs`` sees nothing, the old judge's formspec record is
+  forged. Task-specific tampering is the red-team corpus's job (tests/redteam).
 """
 
 from __future__ import annotations
@@ -23,11 +27,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .parse import lua_tokens
+from .scoring import baseline_code
 from .tasks import Task
 
-CLASSES = ("echo", "empty", "hollow", "crash_startup", "crash_step", "crash_late", "flood", "forged")
+CLASSES = (
+    "echo",
+    "empty",
+    "hollow",
+    "crash_startup",
+    "crash_step",
+    "crash_late",
+    "flood",
+    "forged",
+    "tamper",
+)
 #: The classes whose mean reward is bounded (docs/rubrics.md "Reward targets").
 REWARD_TARGETS = {"echo": 0.25, "empty": 0.10, "hollow": 0.30}
+
+TAMPER = """
+local yes = setmetatable({}, {__index = function() return function() return true end end,
+	__call = function() return true end})
+for k, v in pairs(minetest) do
+	if type(v) == "function" and (k:find("^get_") or k:find("^is_") or k:find("^check_")) then
+		minetest[k] = function() return yes end
+	end
+end
+local methods = getmetatable(ItemStack(""))
+for k in pairs(methods) do
+	methods[k] = function() return yes end
+end
+rawset(_G, "__vfl_shown", setmetatable({}, {__index = function() return {formname = "", spec = ""} end}))
+pairs = function() return next, {}, nil end
+"""
 
 _OPENERS = frozenset({"function", "do", "if", "repeat"})
 _CLOSERS = frozenset({"end", "until"})
@@ -92,17 +123,10 @@ def _long_string(code: str) -> str:
     return f"[{eq}[\n{code}]{eq}]"
 
 
-def do_nothing(task: Task) -> str:
-    """What an answer that does no work sends: the input when it is code, else an empty mod."""
-    if task.family in ("repair", "refactor") or (task.family == "scaffold" and task.input.strip()):
-        return task.input
-    return "-- nothing to do\n"
-
-
 def attacks(task: Task) -> list[Attack]:
     """The adversarial answers for ``task`` (classes that do not apply to it are left out)."""
     gold = task.reference.rstrip("\n") + "\n"
-    base = do_nothing(task)
+    base = baseline_code(task)
     out = []
     if task.input.strip() and task.family != "doc":
         out.append(Attack("echo", _fence(task.input)))
@@ -124,7 +148,8 @@ def attacks(task: Task) -> list[Attack]:
     engine_chunk = "@/usr/share/games/minetest/builtin/game/register.lua"  # the emulation's chunk names
     forged = f'assert(loadstring({_long_string(base)}, "{engine_chunk}"))()\n'
     out.append(Attack("forged", _fence(forged)))
+    out.append(Attack("tamper", _fence(base + TAMPER)))
     return out
 
 
-__all__ = ["CLASSES", "REWARD_TARGETS", "Attack", "attacks", "do_nothing", "hollow"]
+__all__ = ["CLASSES", "REWARD_TARGETS", "TAMPER", "Attack", "attacks", "hollow"]

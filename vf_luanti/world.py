@@ -366,14 +366,14 @@ class World:
         """Lines printed or logged so far (print, core.log with its level prefix, engine messages)."""
         return _list(self._call("output", int(since))["output"])
 
-    def eval(self, code: str, as_mod: bool = False) -> Any:
+    def eval(self, code: str) -> Any:
         """Run Lua check code; returns its first result decoded from JSON (ItemStacks as
         itemstrings, ObjectRefs as {"object": id}). Raises WorldError on a Lua error.
 
-        The code sees the engine API as it was before any mod loaded (a mod cannot change what a
-        check reads), except the engine's override points, read live; ``as_mod`` runs it in the
-        mods' environment instead, as another mod's code (setup steps)."""
-        res = self.runtime.call_json("eval", code, as_mod)
+        The code reads the engine API as it was before any mod loaded (a mod cannot change what a
+        check reads), except the engine's override points, read live; what it writes to ``minetest``
+        reaches the live engine (setup code acting on the game)."""
+        res = self.runtime.call_json("eval", code)
         if not res.get("ok"):
             raise WorldError(res.get("error", "eval failed"))
         return res.get("value")

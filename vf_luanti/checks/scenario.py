@@ -241,14 +241,14 @@ class CheckWorld:
                 f"minetest.get_player_by_name({lua_literal(s['player'])})) end"
             )
         elif act == "lua":
-            return self._eval_action(s["code"], as_mod=True)
+            return self._eval_action(s["code"])
         return None
 
-    def _eval_action(self, code: str, as_mod: bool = False) -> str | None:
+    def _eval_action(self, code: str) -> str | None:
         from ..world import WorldError
 
         try:
-            self.world.eval(code, as_mod)
+            self.world.eval(code)
         except WorldError as exc:
             return f"raised an error: {exc}"
         return None

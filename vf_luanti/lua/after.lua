@@ -339,6 +339,11 @@ local ABM_STEP = 1.0
 function I.soak(seconds, dtime, horizon, coarse)
 	local errors, t, steps = I.error_events, 0, 0
 	local act, wait, recheck = nil, nil, 0
+	-- A real server gets a player sooner or later, and the engine generates the chunk the player
+	-- stands in: a world whose scenarios joined nobody has its spawn chunk generated here.
+	if H.next(I.generated) == nil then
+		I.generate_chunk_at(I.vec(0, 0, 0))
+	end
 	while t < horizon - 1e-9 do
 		if act ~= "busy" or t >= recheck then -- a busy world is looked at again each game second
 			act, wait = activity()

@@ -1021,9 +1021,22 @@ function I.take_pristine()
 		if type(v) == "table" and v ~= G then
 			local c = copies[v]
 			if not c then
-				c = copy(v, v == core and OVERRIDE_POINTS or nil)
 				if v == core then
-					H.setmetatable(c, { __index = core })
+					-- reads: the API as it was, override points live; writes: the live engine (a
+					-- setup step that installs a protection override acts on the game)
+					local was = copy(core, OVERRIDE_POINTS)
+					c = H.setmetatable({}, {
+						__index = function(_, key)
+							local f = was[key]
+							if f == nil then
+								return core[key]
+							end
+							return f
+						end,
+						__newindex = core,
+					})
+				else
+					c = copy(v)
 				end
 				copies[v] = c
 			end
@@ -1040,7 +1053,8 @@ function I.take_pristine()
 end
 
 -- Run f() with every engine class's methods as they were before the mods loaded; afterwards the
--- mods' versions are back.
+-- mods' versions are back, except where f itself changed a method (a setup step that makes a
+-- deprecated method raise acts on the game).
 local function with_pristine_methods(f)
 	local saved = {}
 	for methods, orig in H.next, pristine_methods do
@@ -1054,7 +1068,18 @@ local function with_pristine_methods(f)
 	end
 	local res = { H.xpcall(f, I.traceback_handler) }
 	for methods, mine in H.next, saved do
-		for k in H.next, pristine_methods[methods] do
+		local orig = pristine_methods[methods]
+		for k, v in H.next, methods do
+			if orig[k] ~= v then
+				mine[k] = v -- written by f
+			end
+		end
+		for k in H.next, orig do
+			if H.rawget(methods, k) == nil then
+				mine[k] = nil -- removed by f
+			end
+		end
+		for k in H.next, copy(methods) do
 			H.rawset(methods, k, nil)
 		end
 		for k, v in H.next, mine do
@@ -1065,18 +1090,19 @@ local function with_pristine_methods(f)
 end
 local CHECK_CHUNK = H.debug.getinfo(1, "S").source -- check code runs as this file: never shown to mods
 
--- eval(code, in_mods_env): run check code and return its first result as JSON: in the check
--- environment, or in the mods' environment when `in_mods_env` is true (a setup step acting as
--- another mod would). An error in mod code it reaches is also recorded as that mod's runtime error.
-api.eval = guarded(function(code, in_mods_env)
+-- eval(code): run check code in the check environment and return its first result as JSON. Setup
+-- steps (`do: lua`) run here too: they read the API as it was and write to the live engine, so a
+-- mod cannot turn a setup step against the judge. An error in mod code it reaches is also recorded
+-- as that mod's runtime error.
+api.eval = guarded(function(code)
 	local wrapper, err = H.loadstring("return function() " .. tostring(code) .. "\nend", CHECK_CHUNK)
 	if not wrapper then
 		return json({ ok = false, error = err })
 	end
 	I.take_pristine()
-	H.setfenv(wrapper, in_mods_env and I.G or check_env)
+	H.setfenv(wrapper, check_env)
 	local chunk = wrapper()
-	local res = in_mods_env and { H.xpcall(chunk, I.traceback_handler) } or with_pristine_methods(chunk)
+	local res = with_pristine_methods(chunk)
 	if not res[1] then
 		local rec = I.error_record(res[2].err, res[2].frame)
 		if rec.file then
