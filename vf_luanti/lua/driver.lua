@@ -990,7 +990,7 @@ end)
 -- override points (OVERRIDE_POINTS: Lua functions the engine itself calls through `core`, which
 -- mods replace to change the game) are read live, as the engine reads them. Check chunks carry
 -- the name of this emulation file, so a mod that inspects its caller cannot tell a check from
--- the engine. `do: lua` steps stand for another mod and run in the mods' environment.
+-- the engine.
 local OVERRIDE_POINTS = {
 	is_protected = true, is_area_protected = true, record_protection_violation = true,
 	is_creative_enabled = true, item_place = true, item_place_node = true, item_place_object = true,
