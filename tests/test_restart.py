@@ -313,3 +313,18 @@ def test_restart_takes_no_keys():
                 "steps": [{"do": "restart", "player": "bob"}, {"expect": "hp", "player": "bob", "value": 20}],
             }
         )
+
+
+def test_generated_chunks_are_not_generated_again_after_a_restart():
+    src = (
+        "local s = minetest.get_mod_storage() mymod = {gens = function() return s:get_int('gens') end}\n"
+        "minetest.register_on_generated(function() s:set_int('gens', s:get_int('gens') + 1) end)"
+    )
+    mods = [mod_from_source(src, name="mymod")]
+    _, old = load_world(mods)
+    old.join_player("bob")
+    assert old.eval("return mymod.gens()") == 1
+    _, new = load_world(mods, restore=old.persist())
+    new.join_player("bob")
+    new.step(1)
+    assert new.eval("return mymod.gens()") == 1  # the map database kept the chunk

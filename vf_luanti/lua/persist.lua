@@ -163,6 +163,7 @@ api.persist = function()
 		storage = storage, nodes = nodes, meta = meta, timers = timers, entities = entities,
 		players = players, known_players = copy(I.known_players), auth = auth, files = world_files(),
 		gametime = I.gametime, timeofday = I.timeofday, day_count = I.day_count,
+		generated = copy(I.generated), -- the map database keeps generated chunks: no second on_generated
 	}), "[\128-\255]", function(c)
 		return H.string.format("\\%03d", H.string.byte(c))
 	end))
@@ -205,6 +206,9 @@ api.restore = function(text)
 		I.vfs[path] = body
 	end
 	I.gametime, I.timeofday, I.day_count = t.gametime, t.timeofday, t.day_count
+	for h in pairs(t.generated or {}) do
+		I.generated[h] = true
+	end
 	pending_entities = t.entities
 	return true
 end
