@@ -110,6 +110,39 @@ def test_a_crash_after_the_checks_fails_the_sample(late):
     assert ok.passed  # a late job that works is fine
 
 
+@pytest.mark.parametrize(
+    "late",
+    [
+        'minetest.after(3700, function() error("late boom") end)',  # past the hour: timers by jumps
+        'minetest.register_on_chat_message(function() error("late boom") end)',  # a visitor chats
+        'minetest.register_on_leaveplayer(function() error("late boom") end)',  # players leave
+        'minetest.register_on_dieplayer(function() error("late boom") end)',  # a visitor dies
+        'minetest.register_on_shutdown(function() error("late boom") end)',  # the server stops
+        # a job that still holds a player who has left
+        "minetest.register_on_joinplayer(function(p) local n = p:get_player_name() "
+        "minetest.after(20, function() minetest.get_player_by_name(n):get_pos() end) end)",
+        # an entity activated again after a player walked away and back
+        'minetest.register_entity("mymod:e", {on_activate = function(self, sd, dtime_s) '
+        'if dtime_s > 0 then error("late boom") end end}) '
+        'minetest.register_on_joinplayer(function(p) minetest.add_entity({x=0,y=0,z=0}, "mymod:e") end)',
+    ],
+)
+def test_the_server_lives_on_after_the_checks(late):
+    s = score(task([SAYS_HI]), fenced(GREET + late))
+    assert not s.passed and any(f.startswith("the server crashed") for f in s.feedback), s.feedback
+
+
+def test_a_mod_that_survives_the_servers_life_passes():
+    robust = GREET + (
+        "minetest.register_on_chat_message(function(name, msg) return false end)\n"
+        "minetest.register_on_leaveplayer(function(p) end)\n"
+        "minetest.register_on_joinplayer(function(p) local n = p:get_player_name() minetest.after(20, "
+        "function() local q = minetest.get_player_by_name(n) if q then q:get_pos() end end) end)\n"
+        "minetest.register_on_shutdown(function() end)\n"
+    )
+    assert score(task([SAYS_HI]), fenced(robust)).passed
+
+
 def test_a_repeated_error_still_crashes_the_soak():
     # the same error from the same line, first during a scenario step (a failed check), then again
     # later: diagnostics keep one entry with a count, the soak must still see the second one

@@ -250,13 +250,23 @@ class World:
         dtime: float = 0.09,
         horizon: float | None = None,
         coarse: float | None = None,
+        timer_horizon: float | None = None,
     ) -> list[Diagnostic]:
-        """Let the server run on and return the errors raised meanwhile; it stops at the first
-        one, as the real server would crash there. ``seconds`` of game time run in steps of
-        ``dtime`` (the engine's dedicated-server step), then on to ``horizon`` seconds in steps of
-        ``coarse``; while only timers are pending, time jumps to the next one due."""
+        """Let the server run on, then live on until it shuts down, and return the first error raised
+        (the real server would crash there). ``seconds`` of game time run in steps of ``dtime`` (the
+        engine's dedicated-server step), then on to ``horizon`` seconds in steps of ``coarse``; while
+        only timers are pending, time jumps to the next one due, up to ``timer_horizon``. Then a
+        player joins, chats, dies, respawns and everyone leaves; static entities are unloaded and
+        activated again; the server shuts down (driver.lua ``life_goes_on``). The world is stopped
+        afterwards."""
+        horizon = horizon or seconds
         res = self._call(
-            "soak", float(seconds), float(dtime), float(horizon or seconds), float(coarse or dtime)
+            "soak",
+            float(seconds),
+            float(dtime),
+            float(horizon),
+            float(coarse or dtime),
+            float(timer_horizon or horizon),
         )
         return [Diagnostic.from_dict(d) for d in _list(res["errors"])]
 

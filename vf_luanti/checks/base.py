@@ -57,6 +57,8 @@ FUNCTION_JSON = "<function>"  # how the registry report encodes a function value
 #: SOAK_SECONDS of game time in the engine's dedicated-server steps, then up to SOAK_HORIZON in
 #: coarse steps, jumping ahead while only timers are pending (World.soak).
 SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE = 60.0, 0.09, 3600.0, 30.0
+#: ... and past SOAK_HORIZON, timers alone (after jobs, node timers) are followed for 30 game days.
+SOAK_TIMER_HORIZON = 30 * 86400.0
 
 
 class CheckError(ValueError):

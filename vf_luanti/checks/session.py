@@ -14,6 +14,7 @@ from .base import (
     SOAK_DTIME,
     SOAK_HORIZON,
     SOAK_SECONDS,
+    SOAK_TIMER_HORIZON,
     CheckError,
     CheckResult,
     describe,
@@ -181,7 +182,7 @@ class CheckSession:
         ``restart`` step stopped is not soaked: the one started in its place is."""
         self._soaked = True
         for cw in self._worlds:
-            errs = cw.world.soak(SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE)
+            errs = cw.world.soak(SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE, SOAK_TIMER_HORIZON)
             if errs and self.crash is None:
                 self.crash = str(errs[0])
 

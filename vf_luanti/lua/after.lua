@@ -332,11 +332,14 @@ local ABM_STEP = 1.0
 
 -- The judge's soak (vf_luanti.checks): after a task's scenarios the server runs on, as a real one
 -- does, and an error in any later step would crash it. The first `seconds` run in steps of `dtime`
--- (the engine's dedicated-server step), then on to `horizon` seconds in steps of `coarse`. Steps are
--- 1 s while ABMs are the finest thing that can run (the engine's ABM interval); while only timers
--- are pending, time jumps to the next one due; once nothing can run, to the end.
+-- (the engine's dedicated-server step), then on to `horizon` seconds in steps of `coarse`; steps are
+-- 1 s while ABMs are the finest thing that can run (the engine's ABM interval). While only timers
+-- are pending, time jumps to the next one due, also past `horizon` (up to `timer_horizon` and
+-- MAX_TIMER_JUMPS jumps: a job due in a day still runs); once nothing can run, the soak ends.
 -- Stops at the first new error. Returns the number of steps run.
-function I.soak(seconds, dtime, horizon, coarse)
+local MAX_TIMER_JUMPS = 1000
+
+function I.soak(seconds, dtime, horizon, coarse, timer_horizon)
 	local errors, t, steps = I.error_events, 0, 0
 	local act, wait, recheck = nil, nil, 0
 	-- A real server gets a player sooner or later, and the engine generates the chunk the player
@@ -344,13 +347,13 @@ function I.soak(seconds, dtime, horizon, coarse)
 	if H.next(I.generated) == nil then
 		I.generate_chunk_at(I.vec(0, 0, 0))
 	end
-	while t < horizon - 1e-9 do
+	local limit, jumps = H.math.max(horizon, timer_horizon or horizon), 0
+	while t < limit - 1e-9 do
 		if act ~= "busy" or t >= recheck then -- a busy world is looked at again each game second
 			act, wait = activity()
 			recheck = t + ABM_STEP
 		end
-		if act == "quiet" then
-			I.advance_time(horizon - t)
+		if act == "quiet" or (t >= horizon - 1e-9 and act ~= "timers") then
 			break
 		end
 		local dt = t < seconds and dtime or coarse
@@ -359,8 +362,15 @@ function I.soak(seconds, dtime, horizon, coarse)
 		elseif act == "timers" and wait > dt then
 			dt = wait
 		end
-		if dt > horizon - t then
-			dt = horizon - t
+		if t >= horizon - 1e-9 then -- past the stepping horizon: timers only, by jumps
+			jumps = jumps + 1
+			if jumps > MAX_TIMER_JUMPS then
+				break
+			end
+			dt = H.math.max(wait, 0.001)
+		end
+		if dt > limit - t then
+			dt = limit - t
 		end
 		I.step(dt)
 		t, steps = t + dt, steps + 1

@@ -964,12 +964,84 @@ api.diagnostics = guarded(function(errors_since, warnings_since)
 		error_count = #I.errors, warning_count = #I.warnings })
 end)
 
--- soak(seconds, dtime, horizon, coarse): the server runs on after a task's scenarios (I.soak);
--- the errors it raised.
-api.soak = guarded(function(seconds, dtime, horizon, coarse)
+-- After the soak the server's life goes on as a real one's does: a player joins while the others are
+-- online, chats, dies and respawns, then everyone leaves and the server runs on (after jobs that
+-- still hold a player); static entities are unloaded and activated again, as when a player walks
+-- away and comes back (dtime_s > 0); then the server shuts down. Each part runs only when some mod
+-- code can be reached by it, so a quiet world costs nothing.
+local PLAYER_LISTS = { "registered_on_prejoinplayers", "registered_on_authplayers", "registered_on_newplayers",
+	"registered_on_joinplayers", "registered_on_leaveplayers", "registered_on_chat_messages",
+	"registered_on_dieplayers", "registered_on_respawnplayers", "registered_on_player_hpchanges",
+	"registered_globalsteps" }
+local VISITOR = "Sam" -- a name, like any player's
+
+local function mod_code_reached(lists)
+	for _, list in ipairs(lists) do
+		local t = H.rawget(core, list)
+		if type(t) == "table" then
+			for _, f in H.next, t do
+				if type(f) == "function" and I.callback_mod[f] ~= "*builtin*" then
+					return true
+				end
+			end
+		end
+	end
+	return I.after_pending() > 0
+end
+
+local function run_for(seconds, dtime)
+	for _ = 1, ceil(seconds / dtime - 1e-9) do
+		I.step(dtime)
+	end
+end
+
+local function life_goes_on(dtime, coarse, timer_horizon)
+	if mod_code_reached(PLAYER_LISTS) then
+		local name = VISITOR
+		while I.players[name] or I.known_players[name] do
+			name = name .. "x"
+		end
+		api.join_player(name)
+		run_for(1, dtime)
+		api.say(name, "hello everyone")
+		run_for(1, dtime)
+		api.set_hp(name, 0)
+		run_for(1, dtime)
+		api.respawn_player(name)
+		run_for(1, dtime)
+		for _, p in ipairs({ H.unpack(I.player_order) }) do
+			api.leave_player(p)
+			run_for(1, dtime)
+		end
+		-- jobs started for a player who has left: 30 s in server steps, then timers alone by jumps
+		I.soak(30, dtime, 30, coarse, timer_horizon)
+	end
+	local ids = {}
+	for id, o in H.next, I.objects do
+		if o.kind == "entity" and not o.removed and o.properties.static_save ~= false then
+			ids[#ids + 1] = id
+		end
+	end
+	sort(ids)
+	for _, id in ipairs(ids) do
+		api.reload_entity(id, 300)
+	end
+	if #ids > 0 then
+		run_for(1, dtime)
+	end
+	I.shutdown()
+end
+
+-- soak(seconds, dtime, horizon, coarse, timer_horizon): the server runs on after a task's scenarios
+-- (I.soak), then its life goes on until it shuts down (life_goes_on); the first error raised.
+api.soak = guarded(function(seconds, dtime, horizon, coarse, timer_horizon)
 	local before = I.error_events
 	seconds, dtime = tonumber(seconds) or 60, tonumber(dtime) or 0.09
-	local steps = I.soak(seconds, dtime, tonumber(horizon) or seconds, tonumber(coarse) or dtime)
+	horizon = tonumber(horizon) or seconds
+	local steps = I.soak(seconds, dtime, horizon, tonumber(coarse) or dtime, tonumber(timer_horizon) or horizon)
+	if I.error_events == before then
+		life_goes_on(dtime, tonumber(coarse) or dtime, tonumber(timer_horizon) or horizon)
+	end
 	local errors = I.error_events > before and slice({ I.last_error }, 0) or {}
 	return json({ ok = true, steps = steps, errors = errors, gametime = I.gametime })
 end)

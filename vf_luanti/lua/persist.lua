@@ -129,6 +129,19 @@ local function world_files()
 	return files
 end
 
+-- The server stops (after its players were saved): on_shutdown callbacks, every entity deactivated
+-- (static ones return what they would be saved with), players gone, no more steps.
+function I.shutdown()
+	run_shutdown_callbacks()
+	local entities = deactivate_entities()
+	for _, name in ipairs(I.player_order) do
+		I.remove_object(I.players[name])
+	end
+	I.players, I.player_order = {}, {}
+	I.phase = "stopped"
+	return entities
+end
+
 api.persist = function()
 	if I.phase ~= "run" then
 		error("the server is not running", 0)
@@ -140,13 +153,7 @@ api.persist = function()
 	for _, name in ipairs(I.player_order) do
 		players[name] = save_player(I.players[name])
 	end
-	run_shutdown_callbacks()
-	local entities = deactivate_entities()
-	for _, name in ipairs(I.player_order) do
-		I.remove_object(I.players[name])
-	end
-	I.players, I.player_order = {}, {}
-	I.phase = "stopped"
+	local entities = I.shutdown()
 	local nodes, meta, timers = save_map()
 	local auth = {}
 	for name, entry in pairs(I.auth) do
