@@ -234,10 +234,25 @@ class World:
         globalsteps (core.after), entity on_step, emerge callbacks."""
         return self._call("step", float(seconds), float(dtime))
 
-    def call_counts(self) -> dict[str, int]:
-        """How often each observed engine function (``load_world(observe=...)``) was called."""
-        counts = self._call("call_counts")["counts"]
+    def call_counts(self, during: str | None = None) -> dict[str, int]:
+        """How often each observed engine function (``load_world(observe=...)``) was called; with
+        ``during="after"``, only the calls made while a ``core.after`` job ran."""
+        res = self._call("call_counts")
+        counts = res["in_after"] if during == "after" else res["counts"]
         return {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}
+
+    def call_sites(self) -> dict[str, set[str]]:
+        """The code lines ("source:line") each observed engine function was called from, whatever
+        name the mod called it by."""
+        sites = self._call("call_counts")["sites"]
+        return (
+            {str(k): {str(x) for x in _list(v)} for k, v in sites.items()} if isinstance(sites, dict) else {}
+        )
+
+    def storage(self, mod: str) -> dict[str, str]:
+        """A mod's storage as the engine's database holds it (read engine-side, not through the mod)."""
+        fields = self._call("storage", mod)["fields"]
+        return {str(k): str(v) for k, v in fields.items()} if isinstance(fields, dict) else {}
 
     def shown_formspec(self, player: str) -> dict[str, Any] | None:
         """The last formspec sent to ``player`` ({"formname", "spec"}), or None when none was."""

@@ -64,6 +64,7 @@ class CheckWorld:
             m.group = 0  # like a game's mods: listed before the completion
         main = mod_from_source(code, name=mod_name)
         main.optional_depends = [m.name for m in stand_ins]
+        self.mod_name = mod_name
         self._mods = [*stand_ins, main]
         self._version, self._observe = luanti_version, observe
         self.stopped: list[World] = []
@@ -269,6 +270,10 @@ class CheckWorld:
         if exp == "meta":
             fields = w.get_meta(s["pos"])["fields"]
             return match(s["value"], fields.get(s["key"], ""), f"meta {s['key']!r} at {tuple(s['pos'])}")
+        if exp == "storage":
+            mod = s.get("mod", self.mod_name)
+            fields = w.storage(mod)
+            return match(s["value"], fields.get(s["key"], ""), f"mod storage {s['key']!r} of {mod}")
         if exp == "inventory":
             inv = w.get_inventory("node", s["pos"]) if "pos" in s else w.get_inventory("player", s["player"])
             lname = s.get("list", "main")
@@ -348,13 +353,13 @@ class CheckWorld:
             n = sum(1 for o in w.objects() if o.get("name") == s["name"] and not o.get("removed"))
             return match(s["count"], n, f"number of {s['name']} entities")
         if exp == "formspec":
-            shown = w.shown_formspec(s["player"])
-            if shown is None:
+            formspec = w.shown_formspec(s["player"])
+            if formspec is None:
                 return f"no formspec was shown to {s['player']}"
-            if "formname" in s and (err := match(s["formname"], shown.get("formname"), "formspec name")):
+            if "formname" in s and (err := match(s["formname"], formspec["formname"], "formspec name")):
                 return err
             if "contains" in s:
-                return match({"$contains": s["contains"]}, shown.get("spec"), "formspec")
+                return match({"$contains": s["contains"]}, formspec["spec"], "formspec")
             return None
         if exp == "command":
             last = self.commands.get(s["player"])

@@ -72,6 +72,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 EXPECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "node": (("pos",), ("name", "param2")),
     "meta": (("pos", "key", "value"), ()),
+    "storage": (("key", "value"), ("mod",)),
     "inventory": ((), ("pos", "player", "list", "contains", "lacks", "count", "size")),
     "chat": (("player",), ("contains", "lacks", "count", "message")),
     "hp": (("player", "value"), ()),
@@ -289,9 +290,13 @@ def validate_check(c: Any, family: str = "scaffold") -> None:
         _allowed(c, ("uses", "absent", "at_most", "loop"))
         _intent(validate_code_check, c)
     elif kind == "calls":
-        _allowed(c, ("fn", "count"))
+        _allowed(c, ("fn", "count", "sites", "during"))
         _intent(validate_calls_check, c)
+        if c.get("during", "after") != "after":
+            raise CheckError("'during' takes \"after\" (count only the calls made by core.after jobs)")
         validate_matcher(c.get("count", {"$range": [1, 10**9]}), "count")
+        if "sites" in c:
+            validate_matcher(c["sites"], "sites")
 
 
 def _intent(validate: Any, c: dict) -> None:

@@ -197,9 +197,14 @@ class CheckSession:
         """A check on the whole session: ``warnings`` (every warning recorded) or ``calls`` (the
         calls of an engine function in every world)."""
         if c["kind"] == "calls":
-            n = sum(w.call_counts().get(c["fn"], 0) for cw in self._worlds for w in cw.worlds)
+            worlds = [w for cw in self._worlds for w in cw.worlds]
+            n = sum(w.call_counts(c.get("during")).get(c["fn"], 0) for w in worlds)
             want = c.get("count", {"$range": [1, 10**9]})
-            return outcome(c, match(want, n, f"number of calls of {c['fn']}"))
+            err = match(want, n, f"number of calls of {c['fn']}")
+            if err is None and "sites" in c:
+                sites = set().union(*(w.call_sites().get(c["fn"], set()) for w in worlds))
+                err = match(c["sites"], len(sites), f"number of code lines that call {c['fn']}")
+            return outcome(c, err)
         lacks = c.get("lacks")
         bad = [w for w in self.warnings if lacks is None or lacks.lower() in w.lower()]
         if not bad:

@@ -69,7 +69,9 @@ local function run_jobs(dtime)
 		if job and clock >= job.expire then
 			if not job.cancelled then
 				set_last_run_mod(job.mod_origin)
+				I.in_after_job = true -- what the job calls counts as done by an after job (driver.lua observe)
 				I.callback("environment_Step", job.func, unpack(job.args))
+				I.in_after_job = false
 			end
 			local last = #jobs
 			jobs[i] = jobs[last]

@@ -1192,6 +1192,8 @@ end)
 -- mod loads: each function is replaced by a counting wrapper, so a mod's cached reference or alias
 -- counts too; the check environment keeps the unwrapped function, so checks never count.
 I.call_counts = {}
+I.call_sites = {} -- name -> {["source:line"] = true}: where the calls came from
+I.calls_in_after = {} -- name -> calls made while a core.after job ran
 api.observe = guarded(function(names)
 	I.take_pristine() -- the checks keep the unwrapped functions
 	for name in sgmatch(tostring(names), "%S+") do
@@ -1210,10 +1212,17 @@ api.observe = guarded(function(names)
 		local key = path[#path]
 		local f = type(t) == "table" and H.rawget(t, key) or nil
 		if type(f) == "function" and I.call_counts[name] == nil then
-			local counts = I.call_counts
-			counts[name] = 0
+			local counts, sites, in_after = I.call_counts, {}, I.calls_in_after
+			counts[name], I.call_sites[name], in_after[name] = 0, sites, 0
 			H.rawset(t, key, function(...)
 				counts[name] = counts[name] + 1
+				if I.in_after_job then
+					in_after[name] = in_after[name] + 1
+				end
+				local caller = H.debug.getinfo(2, "Sl") -- the line that called, whatever alias it used
+				if caller then
+					sites[caller.source .. ":" .. caller.currentline] = true
+				end
 				return f(...)
 			end)
 		end
@@ -1221,9 +1230,27 @@ api.observe = guarded(function(names)
 	return json({ ok = true })
 end)
 
--- call_counts(): {name = calls} of the observed functions.
+-- call_counts(): {name = calls} of the observed functions, {name = [calling lines]} and {name =
+-- calls made by after jobs}.
 api.call_counts = guarded(function()
-	return json({ ok = true, counts = I.call_counts })
+	local sites = {}
+	for name, set in H.next, I.call_sites do
+		local list = {}
+		for site in H.next, set do
+			list[#list + 1] = site
+		end
+		sites[name] = list
+	end
+	return json({ ok = true, counts = I.call_counts, sites = sites, in_after = I.calls_in_after })
+end)
+
+-- storage(mod): the mod's storage as the database holds it ({key = value}, strings).
+api.storage = guarded(function(mod)
+	local fields = {}
+	for k, v in H.next, I.mod_storage_fields()[tostring(mod)] or {} do
+		fields[k] = v
+	end
+	return json({ ok = true, fields = fields })
 end)
 
 -- shown_formspec(player): the last formspec the engine sent to the player (core.show_formspec,
