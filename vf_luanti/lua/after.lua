@@ -126,7 +126,7 @@ end
 -- are reproducible); "always" ignores chance (every matching node fires each time).
 
 I.abm_mode = "random"
-local abm_timers = {}     -- abm spec -> accumulated seconds
+local abm_timers = {}     -- the engine's ABM copy (I.engine_abms) -> accumulated seconds
 
 -- A small deterministic generator (Park-Miller; exact in doubles), independent of math.random,
 -- which mods may reseed.
@@ -142,12 +142,6 @@ end
 local function rand_below(n)
 	rng_state = rng_state * 16807 % 2147483647
 	return floor((rng_state - 1) / 2147483646 * n)
-end
-
-local function abm_fields(spec)
-	local match = I.node_matcher(spec.nodenames)
-	local neighbors = spec.neighbors ~= nil and I.node_matcher(spec.neighbors) or nil
-	return match, neighbors, tonumber(spec.min_y), tonumber(spec.max_y), floor(tonumber(spec.chance) or 50)
 end
 
 local function has_neighbor(x, y, z, match)
@@ -180,22 +174,22 @@ local function object_counts(x, y, z)
 	return near, wider
 end
 
--- One ABM pass (5.6.1 ABMHandler::apply), over the ABMs in `specs` (registration order); returns how
--- many times an action ran. The pass goes node by node (the stored nodes when it starts, in hash
--- order): it reads the node's content when it gets there and tries each ABM for that content in
--- turn. An action that changes the node does not stop the later ABMs for the content it had: they
--- still run on it and are handed the node as it is now (the engine passes the block's node by
--- reference), while ABMs for the new content wait for the next pass (checked in the real engine).
-local function abm_pass(specs)
-	local abms = {}
-	for _, spec in ipairs(specs) do
-		if type(spec) == "table" and type(spec.action) == "function" then
-			local match, neighbors, min_y, max_y, chance = abm_fields(spec)
-			abms[#abms + 1] = { spec = spec, match = match, neighbors = neighbors, min_y = min_y,
-				max_y = max_y, chance = chance }
-		end
+-- One ABM pass (5.6.1 ABMHandler::apply), over the engine's ABM copies in `abms` (registration
+-- order; I.copy_abms); returns how many times an action ran. The pass goes node by node (the stored
+-- nodes when it starts, in hash order): it reads the node's content when it gets there and tries each
+-- ABM for that content in turn. An action that changes the node does not stop the later ABMs for the
+-- content it had: they still run on it and are handed the node as it is now (the engine passes the
+-- block's node by reference), while ABMs for the new content wait for the next pass (checked in the
+-- real engine). The action (and mod_origin) is looked up in core.registered_abms by the ABM's index
+-- at each trigger, as LuaABM::trigger does: replacing it takes effect, removing it is an error.
+local function abm_pass(abms)
+	local active = {}
+	for _, a in ipairs(abms) do
+		active[#active + 1] = { id = a.id, match = I.node_matcher(a.nodenames),
+			neighbors = a.neighbors and I.node_matcher(a.neighbors), min_y = tonumber(a.min_y),
+			max_y = tonumber(a.max_y), chance = floor(tonumber(a.chance) or 50) }
 	end
-	if #abms == 0 then
+	if #active == 0 then
 		return 0
 	end
 	local hashes = {}
@@ -207,15 +201,16 @@ local function abm_pass(specs)
 	for _, h in ipairs(hashes) do
 		local x, y, z = I.unhash(h)
 		local content = (I.node_at(x, y, z))
-		for _, a in ipairs(abms) do
+		for _, a in ipairs(active) do
 			if a.match(content) and (not a.min_y or y >= a.min_y) and (not a.max_y or y <= a.max_y)
 					and (not a.neighbors or has_neighbor(x, y, z, a.neighbors))
 					and (I.abm_mode == "always" or a.chance <= 1 or rand_below(a.chance) == 0) then
 				local near, wider = object_counts(x, y, z)
 				local name, p1, p2 = I.node_at(x, y, z)
-				set_last_run_mod(a.spec.mod_origin)
-				local ok = I.callback("LuaABM::trigger", a.spec.action, I.vec(x, y, z),
-					{ name = name, param1 = p1, param2 = p2 }, near, wider)
+				local spec = I.registry("registered_abms")[a.id]
+				set_last_run_mod(type(spec) == "table" and spec.mod_origin or nil)
+				local ok = I.callback("LuaABM::trigger", type(spec) == "table" and spec.action or nil,
+					I.vec(x, y, z), { name = name, param1 = p1, param2 = p2 }, near, wider)
 				if ok then
 					fired = fired + 1
 				end
@@ -225,17 +220,12 @@ local function abm_pass(specs)
 	return fired
 end
 
--- One pass of one ABM over the map; returns how many times its action ran.
-function I.run_abm(spec)
-	return abm_pass({ spec })
-end
-
--- Run every registered ABM `times` times regardless of intervals (one pass with all of them each
--- time); returns the total action count.
+-- Run every ABM `times` times regardless of intervals (one pass with all of them each time);
+-- returns the total action count.
 function I.run_abms(times)
 	local total = 0
 	for _ = 1, times do
-		total = total + abm_pass(I.registry("registered_abms"))
+		total = total + abm_pass(I.engine_abms)
 	end
 	return total
 end
@@ -243,19 +233,17 @@ end
 -- The ABMs whose interval has elapsed run together in one pass.
 local function step_abms(dtime)
 	local due = {}
-	for _, spec in ipairs(I.registry("registered_abms")) do
-		if type(spec) == "table" then
-			local interval = tonumber(spec.interval) or 10
-			local t = I.add_time(abm_timers[spec] or 0, dtime)
+	for _, a in ipairs(I.engine_abms) do
+		local interval = tonumber(a.interval) or 10
+		local t = I.add_time(abm_timers[a] or 0, dtime)
+		if t >= interval then
+			t = t - interval
 			if t >= interval then
-				t = t - interval
-				if t >= interval then
-					t = 0
-				end
-				due[#due + 1] = spec
+				t = 0
 			end
-			abm_timers[spec] = t
+			due[#due + 1] = a
 		end
+		abm_timers[a] = t
 	end
 	if #due > 0 then
 		abm_pass(due)
@@ -314,7 +302,7 @@ local function activity()
 		end) > 0 then
 		return "busy"
 	end
-	if #I.registry("registered_abms") > 0 then
+	if #I.engine_abms > 0 then
 		return "abms"
 	end
 	local n, wait = I.after_pending()

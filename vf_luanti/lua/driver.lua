@@ -17,6 +17,7 @@ local api = I.api
 
 -- Called by modload when the server environment starts (after on_mods_loaded).
 function I.start_environment()
+	I.start_abms_lbms() -- the engine's copies of the ABMs and LBMs (register.lua)
 	I.builtin_entities()
 	I.activate_saved_objects() -- a restarted world's static entities (persist.lua)
 end
@@ -399,8 +400,8 @@ api.dig_node = guarded(function(name, pos)
 	local rec = I.wielded_record(o)
 	local params = I.dig_params(def.groups, I.record_toolcaps(rec), rec.wear)
 	if not params.diggable then
-		params = I.dig_params(def.groups, I.read_toolcaps(I.registry("registered_items")[""]
-			and I.registry("registered_items")[""].tool_capabilities), 0)
+		local hand = I.engine_def("")
+		params = I.dig_params(def.groups, I.read_toolcaps(hand and hand.tool_capabilities), 0)
 	end
 	if not params.diggable then
 		return json({ ok = false, error = "not diggable with the wielded item: " .. node.name })
@@ -741,9 +742,10 @@ end)
 -- (run_at_every_load or not: each call is one load). bulk_action (5.10) gets the position list.
 api.run_lbms = guarded(function(dtime_s)
 	local fired = 0
-	for _, spec in ipairs(I.registry("registered_lbms")) do
+	for _, l in ipairs(I.engine_lbms) do -- the engine's copies; the actions are looked up live
+		local spec = I.registry("registered_lbms")[l.id]
 		if type(spec) == "table" then
-			local match = I.node_matcher(spec.nodenames)
+			local match = I.node_matcher(l.nodenames)
 			local hashes = {}
 			for h, n in pairs(I.nodes) do
 				if match(n.name) then

@@ -25,19 +25,19 @@ local function registry(field)
 end
 I.registry = registry
 
--- One level of alias lookup, as the engine's item definition manager does (its own alias table,
--- I.raw_aliases from the registration API, which mods cannot edit).
+-- One level of alias lookup, as the engine's item definition manager does (its own items and alias
+-- table, I.engine_items and I.raw_aliases from the registration API, which mods cannot edit).
 function I.resolve_alias(name)
-	if rawget(registry("registered_items"), name) ~= nil then
+	if I.engine_items[name] ~= nil then
 		return name
 	end
-	local aliases = type(I.raw_aliases) == "table" and I.raw_aliases or registry("registered_aliases")
-	local alias = rawget(aliases, name)
+	local alias = rawget(I.raw_aliases, name)
 	return type(alias) == "string" and alias or name
 end
 
+-- The engine's definition of an item (register.lua I.engine_def), nil when it knows none.
 function I.item_def(name)
-	return rawget(registry("registered_items"), I.resolve_alias(name))
+	return I.engine_def(I.resolve_alias(name))
 end
 
 local DEFAULT_STACK_MAX = 99

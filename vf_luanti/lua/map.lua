@@ -83,9 +83,11 @@ function I.node_at(x, y, z)
 	return n.name, n.param1, n.param2
 end
 
+-- The engine's definition of a node (register.lua I.engine_def: the fields C++ reads as they were
+-- registered, the callbacks looked up live), nil for a name the node manager does not know.
 function I.node_def(name)
-	local nodes = I.registry("registered_nodes")
-	return nodes[name]
+	local def = I.engine_def(name)
+	return def ~= nil and def.type == "node" and def or nil
 end
 
 -- readnode: the name must be a registered node (aliases resolved).
@@ -621,8 +623,8 @@ function core.find_nodes_in_area(minp, maxp, nodenames, grouped)
 	end
 	-- Counts name every registered node the list selects (groups expanded), as the engine's do.
 	local positions, counts = {}, {}
-	for name in pairs(I.registry("registered_nodes")) do
-		if match(name) then
+	for name, def in pairs(I.engine_items) do
+		if def.type == "node" and match(name) then
 			counts[name] = 0
 		end
 	end

@@ -262,13 +262,98 @@ local function check_fields(def)
 	end
 end
 
--- C++ register_item_raw: validate field types, then make the node known to the node manager.
+---------------------------------------------------------------------------------------------------
+-- The engine's own copy of each definition. C++ register_item_raw reads the fields it knows
+-- (read_item_definition, read_content_features) into an ItemDefinition / ContentFeatures once, at
+-- registration and again at each override_item; later edits of the Lua table (rawset, a changed
+-- groups or tool_capabilities table) never reach it, while the engine's callback lookups
+-- (on_dig, on_construct ...) and builtin Lua (get_item_group, node_dig, get_node_drops) keep
+-- reading core.registered_items live.
+
+-- Fields C++ reads besides the typed scalars of FIELD_TYPES (item: all; node: also NODE_ONLY's).
+local ITEM_TABLES = { "type", "name", "color", "wield_scale", "tool_capabilities", "groups", "sounds" }
+local NODE_TABLES = { "tiles", "tile_images", "overlay_tiles", "special_tiles", "special_materials", "alpha",
+	"use_texture_alpha", "post_effect_color", "node_box", "selection_box", "collision_box", "connects_to",
+	"connect_sides" }
+local ITEM_CPP, NODE_CPP = {}, {}
+for field in pairs(FIELD_TYPES) do
+	NODE_CPP[field] = true
+	ITEM_CPP[field] = not NODE_ONLY[field] or nil
+end
+for _, field in ipairs(ITEM_TABLES) do
+	ITEM_CPP[field], NODE_CPP[field] = true, true
+end
+for _, field in ipairs(NODE_TABLES) do
+	NODE_CPP[field] = true
+end
+
+-- Plain copies of tables (raw walk: no metamethod of the mod's runs; shared sub-tables stay shared).
+local function copy(v, seen)
+	if type(v) ~= "table" then
+		return v
+	end
+	if seen[v] then
+		return seen[v]
+	end
+	local out = {}
+	seen[v] = out
+	for k, x in H.next, v do
+		out[copy(k, seen)] = copy(x, seen)
+	end
+	return out
+end
+
+-- name -> the engine's view of the definition: the C++ fields as read at registration (defaults
+-- through __index included), every other field looked up in core.registered_items at each read.
+-- I.engine_raw[name]: the C++ fields the mod's table held raw then (what the report lists).
+I.engine_items, I.engine_raw = {}, {}
+
+local function take_engine_def(def, name)
+	local cpp = def.type == "node" and NODE_CPP or ITEM_CPP
+	local seen, raw = {}, {}
+	local view = setmetatable({}, {
+		__index = function(_, k)
+			if cpp[k] then
+				return nil
+			end
+			local items = rawget(core, "registered_items")
+			local live = type(items) == "table" and rawget(items, name) or nil
+			if type(live) == "table" then
+				return live[k]
+			end
+		end,
+	})
+	for field in pairs(cpp) do
+		rawset(view, field, copy(def[field], seen))
+		raw[field] = rawget(def, field) ~= nil or nil
+	end
+	I.engine_items[name], I.engine_raw[name] = view, raw
+end
+
+-- Whether the engine reads `field` of the item `name` into its own definition.
+function I.engine_field(name, field)
+	local view = I.engine_items[name]
+	return view ~= nil and (view.type == "node" and NODE_CPP or ITEM_CPP)[field] == true
+end
+
+-- The engine's definition of an item (one level of the engine's aliases), or nil.
+function I.engine_def(name)
+	local view = I.engine_items[name]
+	if view == nil and I.raw_aliases[name] ~= nil then
+		view = I.engine_items[I.raw_aliases[name]]
+	end
+	return view
+end
+
+-- C++ register_item_raw: validate field types, take the engine's copy of the definition, make the
+-- node known to the node manager.
 local function register_item_raw(def)
 	local name = rawget(def, "name")
 	if type(name) ~= "string" then
 		error("register_item_raw: name is not defined or not a string", 0)
 	end
 	check_fields(def)
+	take_engine_def(def, name)
 	if def.type == "node" then
 		allocate_id(name)
 	end
@@ -276,6 +361,7 @@ local function register_item_raw(def)
 end
 
 local function unregister_item_raw(name)
+	I.engine_items[name], I.engine_raw[name] = nil, nil
 	local id = I.content_id[name]
 	if id and id ~= core.CONTENT_AIR and id ~= core.CONTENT_IGNORE and id ~= core.CONTENT_UNKNOWN then
 		I.content_id[name] = nil
@@ -316,6 +402,53 @@ function core.register_lbm(spec)
 	local list = core.registered_lbms
 	list[#list + 1] = spec
 	spec.mod_origin = core.get_current_modname() or "??"
+end
+
+-- A node name list as the engine reads one (nodenames, neighbors): a string or a list of strings.
+function I.name_list(v)
+	if type(v) == "string" then
+		return { v }
+	end
+	local out = {}
+	if type(v) == "table" then
+		for i = 1, #v do
+			out[i] = v[i]
+		end
+	end
+	return out
+end
+
+-- The engine's copies of the ABMs and LBMs in `abms`/`lbms` (ScriptApiEnv::initializeEnvironment):
+-- what decides where and when each runs is read once; `id` is the index its action is looked up
+-- by in core.registered_abms / registered_lbms at each trigger.
+function I.copy_abms(abms)
+	local out = {}
+	for i, a in ipairs(abms) do
+		if type(a) == "table" then
+			out[#out + 1] = { id = i, label = a.label, nodenames = I.name_list(a.nodenames),
+				neighbors = a.neighbors ~= nil and I.name_list(a.neighbors) or nil, interval = a.interval,
+				chance = a.chance, min_y = a.min_y, max_y = a.max_y }
+		end
+	end
+	return out
+end
+
+function I.copy_lbms(lbms)
+	local out = {}
+	for i, l in ipairs(lbms) do
+		if type(l) == "table" then
+			out[#out + 1] = { id = i, label = l.label, name = l.name, nodenames = I.name_list(l.nodenames) }
+		end
+	end
+	return out
+end
+
+-- The environment starts (after on_mods_loaded): from now on later edits of core.registered_abms,
+-- registered_lbms or their entries change nothing but the actions.
+I.engine_abms, I.engine_lbms = nil, nil
+function I.start_abms_lbms()
+	I.engine_abms = I.copy_abms(I.registry("registered_abms"))
+	I.engine_lbms = I.copy_lbms(I.registry("registered_lbms"))
 end
 
 function core.register_entity(name, prototype)

@@ -100,42 +100,44 @@ local function sorted_keys(t)
 	return keys
 end
 
--- A node/ABM name list as the engine reads it: a string or a list of strings.
-local function name_list(v)
-	if type(v) == "string" then
-		return { v }
-	end
-	local out = {}
-	if type(v) == "table" then
-		for i = 1, #v do
-			out[i] = v[i]
+-- An item as the engine has it: the fields C++ reads, as they were when it was (re)registered
+-- (register.lua I.engine_items; later edits of the Lua table never reach the engine), and every
+-- other raw field of its Lua table as it is now (builtin Lua and the callback lookups read those
+-- live).
+local function engine_item(name, view)
+	local item = {}
+	local items = rawget(core, "registered_items")
+	local live = type(items) == "table" and rawget(items, name) or nil
+	if type(live) == "table" then
+		for k, v in next, live do
+			if not I.engine_field(name, k) then
+				item[k] = v
+			end
 		end
 	end
-	return out
+	for k in next, I.engine_raw[name] do
+		item[k] = rawget(view, k)
+	end
+	return item
 end
 
 local function registry()
 	local items = {}
-	for name, def in next, rawget(core, "registered_items") or {} do
-		if type(def) == "table" then
-			items[name] = def
-		end
+	for name, view in next, I.engine_items do
+		items[name] = engine_item(name, view)
 	end
-	local abms, lbms = {}, {}
-	for i, a in H.ipairs(core.registered_abms or {}) do
-		abms[i] = { label = rawget(a, "label"), nodenames = name_list(rawget(a, "nodenames")),
-			neighbors = name_list(rawget(a, "neighbors")), interval = rawget(a, "interval") or 10.0,
-			chance = rawget(a, "chance") or 50 }
-	end
-	for i, l in H.ipairs(core.registered_lbms or {}) do
-		lbms[i] = { label = rawget(l, "label"), name = rawget(l, "name"), nodenames = name_list(rawget(l, "nodenames")) }
+	-- The ABMs and LBMs as the environment copied them when it started (before: as they are now).
+	local abms = {}
+	for i, a in H.ipairs(I.engine_abms or I.copy_abms(I.registry("registered_abms"))) do
+		abms[i] = { label = a.label, nodenames = a.nodenames, neighbors = a.neighbors or {},
+			interval = a.interval or 10.0, chance = a.chance or 50 }
 	end
 	return {
 		items = items,
 		aliases = rawget(core, "registered_aliases") or {},
 		crafts = I.crafts or {},
 		abms = abms,
-		lbms = lbms,
+		lbms = I.engine_lbms or I.copy_lbms(I.registry("registered_lbms")),
 		entities = sorted_keys(rawget(core, "registered_entities")),
 		chatcommands = sorted_keys(rawget(core, "registered_chatcommands")),
 		privileges = sorted_keys(rawget(core, "registered_privileges")),
