@@ -95,4 +95,43 @@ def test_luanti_version_flag_exposes_newer_api(tmp_path: Path) -> None:
     assert _run("check", str(d), "--luanti-version", "5.7").returncode == 0
     assert _run("check", str(d), "--luanti-version", "5.7", "--isolated").returncode == 0
     bad = _run("check", str(d), "--luanti-version", "next")
-    assert bad.returncode == 2 and "must look like" in bad.stderr
+    assert bad.returncode == 2 and "5.x release" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("init", "flag", "limit"),
+    [
+        ("while true do end\n", "--cpu-seconds", "timeout"),
+        ("local t = {} for i = 1, 1e8 do t[i] = i end\n", "--memory-mb", "memory"),
+    ],
+)
+@pytest.mark.parametrize("isolated", [False, True])
+def test_a_limit_hit_is_a_verdict_not_a_traceback(
+    tmp_path: Path, init: str, flag: str, limit: str, isolated: bool
+) -> None:
+    d = _write_mod(tmp_path, "hog", init)
+    args = ["check", str(d), "--json", "--cpu-seconds", "1", "--memory-mb", "32"]
+    res = _run(*args, *(["--isolated"] if isolated else []))
+    assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
+    out = json.loads(res.stdout)
+    assert out["ok"] is False and set(out["registered"]) == REGISTERED_KEYS
+    assert limit in out["errors"][0]["message"]
+    if not isolated:
+        assert flag in out["errors"][0]["message"]  # says how to raise it
+
+
+def test_generous_default_limits_let_a_heavy_mod_load(tmp_path: Path) -> None:
+    d = _write_mod(tmp_path, "heavy", "local t = {} for i = 1, 2e6 do t[i] = {i} end\n")
+    assert _run("check", str(d), "--json").returncode == 0
+
+
+@pytest.mark.parametrize("version", ["4.0", "0.4", "99.0", "5.99"])
+def test_unknown_target_versions_are_refused(tmp_path: Path, version: str) -> None:
+    d = _write_mod(tmp_path, "good", "")
+    res = _run("check", str(d), "--luanti-version", version)
+    assert res.returncode == 2 and "5.x release" in res.stderr
+
+
+def test_a_single_path_string_is_one_path(tmp_path: Path) -> None:
+    d = _write_mod(tmp_path, "good", 'core.register_node("good:block", {})\n')
+    assert "good:block" in check(str(d)).registered["items"]

@@ -84,5 +84,5 @@ def test_older_target_keeps_the_baseline_api() -> None:
 def test_bad_version_is_a_clear_error() -> None:
     import pytest
 
-    with pytest.raises(ValueError, match=r'must look like "5\.9"'):
+    with pytest.raises(ValueError, match=r'a 5\.x release such as "5\.9"'):
         run_mods([mod_from_source("", name="tmod")], luanti_version="newest")

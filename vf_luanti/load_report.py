@@ -45,6 +45,14 @@ class LoadReport:
     output: list[str] = field(default_factory=list)
 
     @classmethod
+    def failed(cls, message: str) -> LoadReport:
+        """A load that stopped before it could report (a sandbox limit): one error, an empty registry
+        of the usual shape, so ``--json`` always prints the same object."""
+        empty: dict[str, Any] = {"items": {}, "aliases": {}}
+        empty.update((k, []) for k in ("crafts", "abms", "lbms", "entities", "chatcommands", "privileges"))
+        return cls(ok=False, errors=[Diagnostic(message=message)], registered=empty)
+
+    @classmethod
     def from_dict(cls, d: dict[str, Any]) -> LoadReport:
         return cls(
             ok=bool(d["ok"]),

@@ -7,7 +7,7 @@ from typing import Any
 
 from .load_report import Diagnostic, LoadReport
 from .mods import Mod, discover, load_order, mod_from_payload, mod_from_source, mod_to_payload
-from .runtime import STARTUP_STEPS, LuanRuntime, RuntimeLimits
+from .runtime import STARTUP_STEPS, LuanRuntime, RuntimeLimits, SandboxLimitError
 
 
 def run_mods(
@@ -35,7 +35,10 @@ def run_mods(
     order, missing = load_order(mods)
     rt = runtime or LuanRuntime(limits)
     if luanti_version is not None and not rt.call("set_target_version", luanti_version):
-        raise ValueError(f'Luanti version must look like "5.9" or "5.9.1", got {luanti_version!r}')
+        raise ValueError(
+            f'Luanti version must be a 5.x release such as "5.9" or "5.9.1" (known: 5.0 to '
+            f"{rt.call('newest_version')}), got {luanti_version!r}"
+        )
     if observe:
         rt.call("observe", " ".join(observe))
     if restore is not None:
@@ -72,6 +75,8 @@ def check(
     ``isolated`` runs the load in a sandbox worker process (vf_luanti.execution) with its limits
     and deadline: the way to check untrusted code. A sandbox failure becomes an error diagnostic.
     """
+    if isinstance(paths, str | Path):  # one path given as such, not a list of characters
+        paths = [paths]
     mods: list[Mod] = []
     if game is not None:
         for m in discover(Path(game)):
@@ -90,10 +95,18 @@ def check(
                 {"mods": [mod_to_payload(m) for m in mods], "luanti_version": luanti_version},
             )
         if "failure" in res:
-            why = f"sandbox {res['failure']}: {res['reason']}"
-            return LoadReport(ok=False, errors=[Diagnostic(message=why)])
+            return LoadReport.failed(_limit_message(res["failure"], res["reason"]))
         return LoadReport.from_dict(res)
-    return run_mods(mods, limits, luanti_version=luanti_version)[0]
+    try:
+        return run_mods(mods, limits, luanti_version=luanti_version)[0]
+    except SandboxLimitError as exc:  # a verdict, not a traceback: the mods did not load
+        return LoadReport.failed(_limit_message(exc.failure, str(exc)))
+
+
+def _limit_message(failure: str, reason: str) -> str:
+    """A limit hit while loading, as the error a user reads (with the flag that raises the limit)."""
+    how = {"timeout": " (raise it with --cpu-seconds)", "memory": " (raise it with --memory-mb)"}
+    return f"loading stopped by the {failure} limit: {reason}{how.get(failure, '')}"
 
 
 def check_job(payload: dict[str, Any]) -> dict[str, Any]:

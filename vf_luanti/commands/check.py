@@ -14,12 +14,20 @@ from pathlib import Path
 def run(args: argparse.Namespace) -> int:
     from ..loading import check
     from ..mods import ModError, discover
+    from ..runtime import MiB, RuntimeLimits
 
     if not args.paths and not args.game:
         print("vf-luanti check: give at least one mod path, or --game", file=sys.stderr)
         return 2
     try:
-        report = check(args.paths, game=args.game, isolated=args.isolated, luanti_version=args.luanti_version)
+        limits = RuntimeLimits(cpu_seconds=args.cpu_seconds, max_memory=int(args.memory_mb * MiB))
+        report = check(
+            args.paths,
+            game=args.game,
+            limits=limits,
+            isolated=args.isolated,
+            luanti_version=args.luanti_version,
+        )
     except (ModError, ValueError) as exc:
         print(f"vf-luanti check: {exc}", file=sys.stderr)
         return 2
@@ -40,6 +48,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--luanti-version",
         metavar="X.Y",
         help="the Luanti release the mods target: newer API names are absent (default 5.6.1)",
+    )
+    # The user's own mods: generous limits, so every Debian mod set loads (scoring keeps its strict ones).
+    p.add_argument(
+        "--cpu-seconds",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="CPU time the whole load may take (default 120)",
+    )
+    p.add_argument(
+        "--memory-mb",
+        type=float,
+        default=2048.0,
+        metavar="MB",
+        help="Lua memory the mods may use (default 2048)",
     )
     p.add_argument(
         "--isolated",

@@ -188,8 +188,22 @@ end
 
 -- Host API: choose the Luanti version to emulate (before the first mod loads).
 I.api = I.api or {}
+-- The releases the emulation knows: 5.0 (the oldest a 5.x mod targets) to the newest in LATER.
+local NEWEST = { 5, 0 }
+for version in pairs(LATER) do
+	local p = parse_version(version)
+	if p[2] > NEWEST[2] then
+		NEWEST = p
+	end
+end
+
+function I.api.newest_version()
+	return NEWEST[1] .. "." .. NEWEST[2]
+end
+
 function I.api.set_target_version(v)
-	if parse_version(v) == nil then
+	local p = parse_version(v)
+	if p == nil or p[1] ~= 5 or p[2] > NEWEST[2] then
 		return false
 	end
 	I.target_version = tostring(v)
