@@ -24,8 +24,9 @@ reported.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .parse import LUA_KEYWORDS, lua_tokens
 from .tasks import Task
@@ -183,7 +184,7 @@ def ngrams(tokens: list[str], n: int = N) -> set[tuple[str, ...]]:
 class Overlap:
     task_id: str
     field: str  # "instruction" or "reference"
-    train_ids: list[str] = field(default_factory=list)
+    train_ids: list[str] = dataclasses.field(default_factory=list)  # ``field`` is the attribute above
     example: str = ""
 
 

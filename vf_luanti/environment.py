@@ -56,7 +56,9 @@ def select_tasks(
 
     ``seed`` also seeds the generator of the ``train`` split, so (split, seed) names one dataset.
     """
-    tasks = load_tasks(split, list(families) if isinstance(families, (list, tuple)) else families, seed=seed)
+    tasks = load_tasks(
+        split, families if families is None or isinstance(families, str) else list(families), seed=seed
+    )
     if shuffle:
         tasks = list(tasks)
         random.Random(seed).shuffle(tasks)

@@ -208,7 +208,7 @@ def load_order(mods: list[Mod]) -> tuple[list[Mod], dict[str, list[str]]]:
     while ready:
         mod = ready.pop()
         order.append(mod)
-        still = []
+        still: list[Mod] = []
         for other in waiting:
             unmet[other.name].discard(mod.name)
             (still if unmet[other.name] else ready).append(other)

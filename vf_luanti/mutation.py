@@ -223,9 +223,9 @@ def mutants(src: str, seed: int = 0, limit: int = MAX_MUTANTS) -> list[Mutant]:
             for v in _number_variants(t.text):
                 add("number", t, _replace(src, t, v))
         elif t.kind == "string":
-            v = _string_variant(t.text)
-            if v:
-                add("string", t, _replace(src, t, v))
+            variant = _string_variant(t.text)
+            if variant:
+                add("string", t, _replace(src, t, variant))
         elif t.kind == "keyword" and t.text in ("true", "false"):
             add("bool", t, _replace(src, t, "false" if t.text == "true" else "true"))
         elif t.kind == "name" and t.text in CALLBACK_SWAPS and (nxt == "=" or prev == "."):

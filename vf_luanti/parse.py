@@ -529,6 +529,7 @@ def lua_tokens(src: str) -> tuple[Token, ...]:
     out: list[Token] = []
     for m in _TOKEN.finditer(src):
         kind, text = m.lastgroup, m.group()
+        assert kind is not None  # every alternative of _TOKEN is a named group
         if kind == "name" and text in LUA_KEYWORDS:
             kind = "keyword"
         elif kind == "op" and not text.isascii():  # a non-ASCII letter or digit stands alone

@@ -30,7 +30,7 @@ def _item_defaults() -> dict[str, dict[str, Any]]:
 def _effective_item(d: dict[str, Any]) -> dict[str, Any]:
     """An item definition as the engine reads it: its raw fields over its type's defaults, so a
     field written out with its default value and a field left out compare equal."""
-    return {**(_item_defaults().get(d.get("type")) or {}), **d}
+    return {**(_item_defaults().get(d.get("type", "")) or {}), **d}
 
 
 def _registry_snapshot(r: dict, mod: str) -> dict[str, dict[str, Any]]:

@@ -140,7 +140,9 @@ def _check_registry(c: dict, reg: Registry) -> str | None:
         if not near:
             what = f"output {c['output']}" if "output" in c else f"recipe {_short(c.get('recipe'))}"
             return f"no {c.get('type', 'shaped')} craft with {what} is registered"
-        return "a craft for it exists but " + _craft_mismatch(c, near[0], reg.aliases)
+        why = _craft_mismatch(c, near[0], reg.aliases)
+        assert why is not None  # near[0] is one of the views, and none of them matched
+        return "a craft for it exists but " + why
     if kind == "alias":
         got = reg.aliases.get(c["name"])
         if got is None:

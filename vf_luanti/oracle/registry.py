@@ -73,7 +73,7 @@ def craft_normal_form(
     """
     registered = items if isinstance(items, (set, frozenset, dict)) else set(items)
 
-    def resolve(name: str) -> str:
+    def resolve(name: object) -> str:
         name = _stack_name(name)[0] if isinstance(name, str) else ""
         return name if name.startswith("group:") else aliases.get(name, name)
 

@@ -31,7 +31,7 @@ _LOG_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d: ([A-Z]*)\[([^\]]*)\]: ?(
 _BANNER_RE = re.compile(r"__\.|_____|^ /     |^\|  Y Y|^\|__\|_\||^      \\/")
 #: The characters the banner is drawn with. The engine writes it in pieces from its main thread
 #: while the server thread may already print: a printed line can end up after a piece of it.
-_BANNER_CHARS = re.compile(r"[ _.|/\\<>Y]*")
+_BANNER_CHARS = " _.|/\\<>Y"
 
 
 class OracleError(Exception):
@@ -183,7 +183,7 @@ def parse_log(text: str) -> list[LogLine]:
     lines: list[LogLine] = []
     for raw in text.splitlines():
         if _BANNER_RE.search(raw):
-            raw = raw[_BANNER_CHARS.match(raw).end() :]  # what was printed into the banner, if anything
+            raw = raw.lstrip(_BANNER_CHARS)  # what was printed into the banner, if anything
         m = _LOG_RE.match(raw)
         if m:
             lines.append(LogLine(m.group(1), m.group(2), m.group(3)))
