@@ -23,7 +23,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from .lualiteral import lua_literal
 from .rubric import FAMILIES
@@ -108,7 +108,7 @@ class Feature:
 # --------------------------------------------------------------------------- features
 
 
-def node_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature:
+def node_feature(rng: random.Random, mod: str, p: dict[str, Any] | None = None) -> Feature:
     p = p or {
         "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(SHAPES)}",
         "groups": {g: rng.randint(1, 3) for g in rng.sample(GROUPS, rng.randint(1, 2))},
@@ -150,7 +150,7 @@ def node_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature
     return Feature("node", code, checks, says, p, [name])
 
 
-def tool_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature:
+def tool_feature(rng: random.Random, mod: str, p: dict[str, Any] | None = None) -> Feature:
     p = p or {
         "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(TOOLS)}",
         "group": rng.choice(GROUPS[:4]),
@@ -192,7 +192,7 @@ def tool_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature
     return Feature("tool", code, checks, says, p, [name])
 
 
-def food_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature:
+def food_feature(rng: random.Random, mod: str, p: dict[str, Any] | None = None) -> Feature:
     p = p or {
         "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(FOODS)}",
         "heal": rng.randint(1, 8),
@@ -232,7 +232,7 @@ def food_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature
     return Feature("food", code, checks, says, p, [name])
 
 
-def craft_feature(rng: random.Random, mod: str, output: str, p: dict | None = None) -> Feature:
+def craft_feature(rng: random.Random, mod: str, output: str, p: dict[str, Any] | None = None) -> Feature:
     kind = p["type"] if p else rng.choice(("shaped", "shaped", "shapeless", "cooking", "fuel"))
     if p is None:
         p = {"type": kind, "output": output, "count": rng.choice((1, 1, 2, 4, 8))}
@@ -279,7 +279,7 @@ def craft_feature(rng: random.Random, mod: str, output: str, p: dict | None = No
     return Feature("craft", code, [check], says, p)
 
 
-def command_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature:
+def command_feature(rng: random.Random, mod: str, p: dict[str, Any] | None = None) -> Feature:
     transforms = {
         "upper": ("string.upper(param)", str.upper, "the argument in upper case"),
         "reverse": ("string.reverse(param)", lambda s: s[::-1], "the argument reversed"),
@@ -322,7 +322,7 @@ def command_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feat
     return Feature("command", code, checks, says, p)
 
 
-def abm_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature:
+def abm_feature(rng: random.Random, mod: str, p: dict[str, Any] | None = None) -> Feature:
     if p is None:
         a, b, c = rng.sample(MATERIALS, 3)
         p = {
@@ -371,7 +371,7 @@ def abm_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature:
     return Feature("abm", code, checks, says, p, [p["from"], p["to"], p["near"]])
 
 
-def toggle_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature:
+def toggle_feature(rng: random.Random, mod: str, p: dict[str, Any] | None = None) -> Feature:
     base = f"{mod}:{rng.choice(MATERIALS)}_lamp"
     p = p or {"off": base + "_off", "on": base + "_on", "light": rng.randint(5, 14)}
     code = (
@@ -428,7 +428,7 @@ def toggle_feature(rng: random.Random, mod: str, p: dict | None = None) -> Featu
     return Feature("toggle", code, checks, says, p, [p["off"], p["on"]])
 
 
-def counter_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature:
+def counter_feature(rng: random.Random, mod: str, p: dict[str, Any] | None = None) -> Feature:
     p = p or {
         "name": f"{mod}:{rng.choice(MATERIALS)}_counter",
         "key": rng.choice(("clicks", "count", "uses")),
@@ -470,7 +470,7 @@ def counter_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feat
     return Feature("counter", code, checks, says, p, [p["name"]])
 
 
-def timer_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature:
+def timer_feature(rng: random.Random, mod: str, p: dict[str, Any] | None = None) -> Feature:
     m = rng.choice(MATERIALS)
     p = p or {"seed": f"{mod}:{m}_sapling", "grown": f"{mod}:{m}_tree", "secs": rng.randint(2, 30)}
     code = (
@@ -521,7 +521,7 @@ def timer_feature(rng: random.Random, mod: str, p: dict | None = None) -> Featur
     return Feature("timer", code, checks, says, p, [p["seed"], p["grown"]])
 
 
-def greeting_feature(rng: random.Random, mod: str, p: dict | None = None) -> Feature:
+def greeting_feature(rng: random.Random, mod: str, p: dict[str, Any] | None = None) -> Feature:
     p = p or {
         "server": rng.choice(("Stonehaven", "Mossgrove", "Skyreach", "Ironhold", "Dunmere")),
         "player": rng.choice(("alice", "bob", "carol", "dave")),
@@ -531,7 +531,7 @@ def greeting_feature(rng: random.Random, mod: str, p: dict | None = None) -> Fea
         f'\tminetest.chat_send_player(name, "Welcome to {p["server"]}, " .. name .. "!")\nend)\n'
     )
     says = f'a join greeting: every joining player gets the chat message "Welcome to {p["server"]}, <name>!"'
-    checks = [
+    checks: list[dict[str, Any]] = [
         {
             "kind": "callback",
             "desc": "an on_joinplayer callback is registered",
@@ -575,7 +575,7 @@ def _sub_once(code: str, old: str, new: str) -> str | None:
 
 
 #: kind -> (bug function, what a careful reader would notice). A bug returns None when not applicable.
-BUGS: dict[str, list[tuple[Callable[[str, dict], str | None], str]]] = {
+BUGS: dict[str, list[tuple[Callable[[str, dict[str, Any]], str | None], str]]] = {
     "node": [
         (lambda c, p: _sub_once(c, "\tgroups = ", "\tgroup = "), "the node has no groups"),
         (
@@ -788,6 +788,17 @@ def _pick_features(rng: random.Random, mod: str, k: int) -> list[Feature]:
     return feats
 
 
+class _TaskFields(TypedDict):
+    """The fields of a generated task that do not depend on its family."""
+
+    id: str
+    family: str
+    tags: list[str]
+    mod_name: str
+    difficulty: str
+    source: str
+
+
 def generate_task(rng: random.Random, family: str, index: int, seed: int) -> Task | None:
     """One task of ``family`` (None when the drawn features do not support it; the caller redraws)."""
     mod = rng.choice(MOD_NAMES)
@@ -796,7 +807,7 @@ def generate_task(rng: random.Random, family: str, index: int, seed: int) -> Tas
     code = header + "\n".join(f.code for f in feats)
     checks = [c for f in feats for c in f.checks]
     tags = sorted({f.kind for f in feats} | {"generated"})
-    common = {
+    common: _TaskFields = {
         "id": f"gen-{seed}-{index:05d}",
         "family": family,
         "tags": tags,

@@ -31,7 +31,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 from .rubric import COMPONENTS, load_rubric
 from .splits import get_task
@@ -45,6 +45,16 @@ JOB = "vf_luanti.scoring:score_job"
 EMPTY_MOD = "-- an empty mod\n"
 WARNING_PENALTY = 0.25
 SIZE_FACTOR, SIZE_SLACK = 3, 20
+
+#: What the scoring functions accept as a task: the Task, its id, or its JSON object.
+TaskRef: TypeAlias = Task | str | dict[str, Any]
+
+
+class ScoreJob(TypedDict):
+    """A worker job as the parent sends it (``score_job`` still checks what it receives)."""
+
+    task: str  # the task's JSON text
+    completion: str
 
 
 @dataclass
@@ -195,9 +205,13 @@ def _score_in_worker(payload: dict[str, Any]) -> Score:
     from .checks import CheckSession
     from .parse import extract_code
 
-    task = payload.get("task")
+    raw = payload.get("task")
+    if not isinstance(raw, (str, dict)):
+        return Score.zero(
+            f"invalid task: expected its JSON text or object, got {type(raw).__name__}", failure="bad_input"
+        )
     try:
-        task = _parsed_task(task if isinstance(task, str) else task_text(task))
+        task = _parsed_task(raw if isinstance(raw, str) else task_text(raw))
     except (TaskError, TypeError, ValueError) as exc:
         return Score.zero(f"invalid task: {exc}", failure="bad_input")
     completion = payload.get("completion")
@@ -264,7 +278,7 @@ def verdict(
 # --------------------------------------------------------------------------- in the parent
 
 
-def _task_text(task_or_id: Task | str | dict) -> str:
+def _task_text(task_or_id: TaskRef) -> str:
     if isinstance(task_or_id, Task):
         return task_or_id.json_text
     if isinstance(task_or_id, str):
@@ -274,8 +288,8 @@ def _task_text(task_or_id: Task | str | dict) -> str:
     raise TaskError(f"expected a Task, a task id or a task dict, got {type(task_or_id).__name__}")
 
 
-def _payloads(pairs: list[tuple[Any, Any]]) -> tuple[list[dict | None], list[Score | None]]:
-    payloads: list[dict | None] = []
+def _payloads(pairs: list[tuple[TaskRef, str]]) -> tuple[list[ScoreJob | None], list[Score | None]]:
+    payloads: list[ScoreJob | None] = []
     early: list[Score | None] = []
     for task_or_id, completion in pairs:
         try:
@@ -297,7 +311,7 @@ def _from_result(res: Any) -> Score:
     return Score.from_dict(res)
 
 
-def _run_jobs(payloads: list[dict]) -> list[Any]:
+def _run_jobs(payloads: list[ScoreJob]) -> list[Any]:
     """Run score jobs through the sandbox worker pool (vf_luanti.execution)."""
     from .execution import default_executor
 
@@ -309,7 +323,7 @@ def _scores(results: list[Any], early: list[Score | None]) -> list[Score]:
     return [e if e is not None else _from_result(next(it)) for e in early]
 
 
-def score_many(pairs: list[tuple[Task | str | dict, str]]) -> list[Score]:
+def score_many(pairs: Sequence[tuple[TaskRef, str]]) -> list[Score]:
     """Score (task, completion) pairs; never raises, one Score per pair in order."""
     try:
         payloads, early = _payloads(list(pairs))
@@ -322,12 +336,12 @@ def score_many(pairs: list[tuple[Task | str | dict, str]]) -> list[Score]:
         ]
 
 
-def score(task_or_id: Task | str | dict, completion: str) -> Score:
+def score(task_or_id: TaskRef, completion: str) -> Score:
     """Score one completion (reward 0..1, passed, components, feedback); never raises."""
     return score_many([(task_or_id, completion)])[0]
 
 
-async def ascore_many(pairs: list[tuple[Task | str | dict, str]]) -> list[Score]:
+async def ascore_many(pairs: Sequence[tuple[TaskRef, str]]) -> list[Score]:
     """``score_many`` for async callers (the verifiers environment), via the pool's arun_many."""
     from .execution import default_executor
 

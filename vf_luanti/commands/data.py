@@ -27,17 +27,21 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..tasks import Task
 
 
-def _load_all(splits: list[str]) -> tuple[list[Any], list[str]]:
+def _load_all(splits: list[str]) -> tuple[list[Task], list[str]]:
     from ..tasks import DATA_DIR, read_jsonl
 
-    tasks, errors = [], []
+    tasks: list[Task] = []
+    errors: list[str] = []
     for split in splits:
         for path in sorted((DATA_DIR / split).glob("*.jsonl")):
             tasks.extend(read_jsonl(path, errors))
-    seen: dict[str, str] = {}
+    seen: dict[str, str | None] = {}
     for t in tasks:
         if t.id in seen:
             errors.append(f"duplicate id {t.id!r}: {seen[t.id]} and {t.source}")
@@ -45,7 +49,7 @@ def _load_all(splits: list[str]) -> tuple[list[Any], list[str]]:
     return tasks, errors
 
 
-def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) -> dict[str, Any]:
+def validate(tasks: list[Task], mutants: int, seed: int, progress: bool = False) -> dict[str, Any]:
     """Score references, inputs, mutants and adversarial answers of ``tasks``; the per-item,
     per-family and per-attack-class figures."""
     from ..adversarial import CLASSES, REWARD_TARGETS, attacks
@@ -54,8 +58,8 @@ def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) 
     from ..scoring import score_many
     from ..syntax import syntax_error
 
-    jobs: list[tuple[Any, str]] = []
-    index: list[tuple[str, str, Any]] = []  # (task id, role, mutant or None)
+    jobs: list[tuple[Task, str]] = []
+    index: list[tuple[str, str, Any]] = []  # (task id, role, the Mutant, the attack class or None)
     for t in tasks:
         jobs.append((t, t.reference))
         index.append((t.id, "reference", None))
@@ -66,9 +70,9 @@ def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) 
             if syntax_error(m.code) is None:  # a mutant that does not compile says nothing about the checks
                 jobs.append((t, m.code))
                 index.append((t.id, "mutant", m))
-        for a in attacks(t):
-            jobs.append((t, a.completion))
-            index.append((t.id, "attack", a.cls))
+        for attack in attacks(t):
+            jobs.append((t, attack.completion))
+            index.append((t.id, "attack", attack.cls))
     t0 = time.monotonic()
     if progress:
         print(f"scoring {len(jobs)} completions ({len(tasks)} items) ...", file=sys.stderr)
@@ -85,11 +89,11 @@ def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) 
         it = items[tid]
         fam = it["family"]
         if role == "attack":
-            a = adversarial[m]
-            a["answers"] += 1
-            a["reward_sum"] += s.reward
+            stats = adversarial[m]
+            stats["answers"] += 1
+            stats["reward_sum"] += s.reward
             if s.passed:
-                a["passed"].append(tid)
+                stats["passed"].append(tid)
                 it["problems"].append(f"the adversarial answer '{m}' passes (vf_luanti/adversarial.py)")
         elif role == "reference":
             it["reference_reward"] = s.reward
@@ -126,10 +130,12 @@ def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) 
             f["below_target"].append(it["id"])
     for f in families.values():
         f["kill_rate"] = f["killed"] / f["mutants"] if f["mutants"] else None
-    for a in adversarial.values():
-        a["mean_reward"] = round(a.pop("reward_sum") / a["answers"], 4) if a["answers"] else None
-        a["ok"] = not a["passed"] and (
-            a["target"] is None or a["mean_reward"] is None or a["mean_reward"] <= a["target"]
+    for stats in adversarial.values():
+        stats["mean_reward"] = (
+            round(stats.pop("reward_sum") / stats["answers"], 4) if stats["answers"] else None
+        )
+        stats["ok"] = not stats["passed"] and (
+            stats["target"] is None or stats["mean_reward"] is None or stats["mean_reward"] <= stats["target"]
         )
     return {
         "items": list(items.values()),
@@ -144,7 +150,7 @@ def validate(tasks: list[Any], mutants: int, seed: int, progress: bool = False) 
 # --------------------------------------------------------------------------- step 7: hidden cases
 
 
-def flag_hidden_cases(tasks: list[Any], res: dict[str, Any]) -> int:
+def flag_hidden_cases(tasks: list[Task], res: dict[str, Any]) -> int:
     """Step 7 (vf_luanti.hidden): each flagged item gets a problem per hard-codable channel, each
     family its count of flagged items (``hidden_flagged``); returns how many items are flagged."""
     from ..hidden import findings
@@ -237,7 +243,7 @@ def run_validate(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def verify_tasks(tasks: list[Any]) -> tuple[list[Any], list[tuple[Any, list[str]]]]:
+def verify_tasks(tasks: list[Task]) -> tuple[list[Task], list[tuple[Task, list[str]]]]:
     """Split into (tasks whose reference passes every check, [(failing task, feedback)])."""
     from ..scoring import score_many
 
