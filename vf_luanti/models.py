@@ -121,5 +121,11 @@ def builtin_client(responder: ChatResponder) -> Any:
     from openai import AsyncOpenAI
 
     http = httpx.AsyncClient(transport=chat_transport(responder))
-    oai = AsyncOpenAI(base_url="http://vf-luanti.builtin/v1", api_key="builtin", http_client=http)
+    # newer openai releases annotate http_client as an httpx2 client but accept an httpx one at run time (its
+    # is_legacy_httpx_async_client); httpx clients work with every openai release this package allows.
+    oai = AsyncOpenAI(
+        base_url="http://vf-luanti.builtin/v1",
+        api_key="builtin",
+        http_client=http,  # type: ignore[arg-type]  # see above: an httpx client, accepted at run time
+    )
     return vf.OpenAIChatCompletionsClient(oai)

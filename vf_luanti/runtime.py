@@ -158,7 +158,7 @@ def job_scope(limits: RuntimeLimits) -> Iterator[_JobScope]:
         _scope = outer
 
 
-def _drop_python_bridge(lua: Any) -> None:
+def _drop_python_bridge(lua: lupa_rt.LuaRuntime) -> None:
     """lupa registers ``python`` even with register_builtins=False; nothing Lua-side may reach Python."""
     lua.execute("python = nil; package.loaded.python = nil")
 
@@ -198,6 +198,15 @@ def prepare_spares(count: int, limits: RuntimeLimits) -> None:
 
 class LuanRuntime:
     """A LuaJIT state (JIT off) with the Luanti emulation loaded and its host API at hand."""
+
+    # Set by __init__, or copied from a spare (``prepare_spares``) or the runtime a ``sibling`` shares
+    # its state with. The Lua values are lupa objects (lupa ships no types).
+    limits: RuntimeLimits
+    lua: lupa_rt.LuaRuntime
+    guard: Any  # Lua table: the deadline hook's settings, and ``expired``/``reason`` once it fired
+    api: Any  # Lua table: host API function name -> Lua function
+    _integrity: Any  # Lua function: ``_INTEGRITY``'s check
+    _new_world: Any  # Lua function: builds a fresh emulation in this state (``sibling``)
 
     def __init__(self, limits: RuntimeLimits | None = None) -> None:
         scope = _scope
