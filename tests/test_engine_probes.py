@@ -1008,10 +1008,9 @@ end)
 )
 
 
-@pytest.mark.engine
-@pytest.mark.slow
-@pytest.mark.parametrize("probe", [PLAYER_PROBE, LEAVE_PROBE], ids=["player", "leave"])
-def test_player_probe_matches_real_engine(tmp_path, probe: str) -> None:
+def engine_player_run(tmp_path, probe: str) -> str:
+    """Run ``probe`` as the mod "wp" in the real server with the headless client joined as "sam"
+    (ABMs and player callbacks need one); returns the server log (skipped where either is absent)."""
     import os
     import socket
     import subprocess
@@ -1090,8 +1089,16 @@ def test_player_probe_matches_real_engine(tmp_path, probe: str) -> None:
     finally:
         if server.poll() is None:
             server.kill()
+    assert "WP|" in log, (client.returncode, log[-2000:])
+    return log
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+@pytest.mark.parametrize("probe", [PLAYER_PROBE, LEAVE_PROBE], ids=["player", "leave"])
+def test_player_probe_matches_real_engine(tmp_path, probe: str) -> None:
+    log = engine_player_run(tmp_path, probe)
     engine = [ln for ln in log.splitlines() if ln.startswith("WP|")]
-    assert engine, (client.returncode, log[-2000:])
     report, w = load_world([mod_from_source(probe, name="wp")])
     assert report.ok
     w.join_player("sam")
