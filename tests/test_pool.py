@@ -240,3 +240,21 @@ def test_limits_from_mapping() -> None:
         RuntimeLimits.from_mapping({"cpu_secs": 1})
     with pytest.raises(ValueError, match="positive"):
         RuntimeLimits(cpu_seconds=0)
+
+
+def test_workers_that_cannot_start_give_a_clear_error_and_the_pool_stops_trying(monkeypatch) -> None:
+    from vf_luanti import execution
+
+    monkeypatch.setattr(
+        execution,
+        "_WORKER_MAIN",
+        "import sys; sys.stderr.write('ImportError: no module named lupa'); sys.exit(1)",
+    )
+    with Executor(workers=1, limits=LIMITS) as ex:
+        first = [ex.run(CHECK, {"source": GOOD}) for _ in range(execution.MAX_START_FAILURES)]
+        assert all(r["failure"] == "crash" and "no module named lupa" in r["reason"] for r in first), first
+        t0 = time.monotonic()
+        later = ex.run(CHECK, {"source": GOOD})
+        assert time.monotonic() - t0 < 0.5  # no new start is waited for
+        assert later["failure"] == "error" and "could not start" in later["reason"]
+        assert "no module named lupa" in later["reason"]

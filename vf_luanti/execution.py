@@ -56,6 +56,7 @@ _HEADER = struct.Struct("!I")
 #: completion, each scenario in its own world, the refactor input); more are built on demand.
 SPARE_RUNTIMES = 4
 _STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to import and warm up
+MAX_START_FAILURES = 3  # workers in a row that could not start before the pool gives up
 _WORKER_MAIN = "from vf_luanti.execution import _worker_main; _worker_main()"
 
 
@@ -232,10 +233,14 @@ class _Worker:
 
     def __init__(self, limits: RuntimeLimits) -> None:
         self.limits = limits
+        # What the worker prints to stderr (an import error, a traceback while it starts) is kept
+        # in a file, so a worker that cannot start can say why.
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the worker, in kill)
         self.proc = subprocess.Popen(
             [sys.executable, "-c", _WORKER_MAIN],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=self.stderr,
             env=_clean_env(),
             cwd="/",
             close_fds=True,
@@ -244,6 +249,7 @@ class _Worker:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.wfd, self.rfd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
         self.ready = False
+        self.start_failed = False
         self.jobs = 0
         _write_frame(self.wfd, {"limits": limits.to_dict()})
 
@@ -259,6 +265,12 @@ class _Worker:
             return failure(_SIGNAL_FAILURE.get(sig, "crash"), f"the worker died on {sig.name}")
         return failure("crash", f"the worker exited with status {code}")
 
+    def stderr_tail(self, limit: int = 2000) -> str:
+        """The end of what the worker wrote to stderr."""
+        self.stderr.seek(0)
+        text = self.stderr.read().decode("utf-8", "replace").strip()
+        return text[-limit:]
+
     def request(self, request: bytes) -> tuple[dict[str, Any], bool]:
         """Run one encoded job: (result or failure, whether this worker may be reused)."""
         if not self.ready:
@@ -266,9 +278,15 @@ class _Worker:
                 _read_frame(self.rfd, time.monotonic() + _STARTUP_TIMEOUT, 1 << 10)
             except TimeoutError:
                 self.kill()
+                self.start_failed = True
                 return failure("crash", "the worker did not start in time"), False
             except (EOFError, OSError, ValueError):
-                return self._death(), False
+                self.start_failed = True
+                death = self._death()
+                tail = self.stderr_tail()
+                if tail:
+                    death["reason"] += f"; it printed: {tail}"
+                return death, False
             self.ready = True
         try:
             _write_encoded(self.wfd, request)
@@ -295,7 +313,7 @@ class _Worker:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout):
+        for f in (self.proc.stdin, self.proc.stdout, self.stderr):
             if f is not None:
                 with contextlib.suppress(OSError):
                     f.close()
@@ -335,6 +353,8 @@ class Executor:
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._start_failures = 0  # workers in a row that could not start
+        self._broken: dict[str, str] | None = None  # why the pool gave up starting workers
         for _ in range(self.size):
             self._idle.put(self._spawn())
         self._threads = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="vf-luanti-exec")
@@ -360,6 +380,8 @@ class Executor:
         """Run ``job`` ("module:function") on ``payload`` in a worker; never raises."""
         if self._closed:
             return failure("error", "the executor is closed")
+        if self._broken is not None:
+            return dict(self._broken)
         try:
             request = _encode({"job": job, "payload": payload})
         except (TypeError, ValueError) as exc:
@@ -378,12 +400,28 @@ class Executor:
         except Exception as exc:  # a bug here must not reach the trainer either
             return failure("error", f"executor: {type(exc).__name__}: {exc}")
         finally:
-            if healthy and w.jobs < self.max_jobs_per_worker:
-                self._idle.put(w)
-            else:
-                self._retire(w)
-                if not self._closed:
-                    self._idle.put(self._spawn())
+            self._after_job(w, healthy)
+
+    def _after_job(self, w: _Worker, healthy: bool) -> None:
+        """Put the worker back, or replace it. Workers that cannot start are not replaced without
+        end: after MAX_START_FAILURES in a row the pool gives up, and every job fails at once with
+        the last worker's reason (its stderr included) instead of waiting for another start."""
+        if healthy and w.jobs < self.max_jobs_per_worker:
+            self._idle.put(w)
+            return
+        with self._lock:
+            self._start_failures = self._start_failures + 1 if w.start_failed else 0
+            if self._start_failures >= MAX_START_FAILURES and self._broken is None:
+                self._broken = failure(
+                    "error",
+                    f"{MAX_START_FAILURES} sandbox workers in a row could not start; the last: "
+                    + w.stderr_tail(4000),
+                )
+        self._retire(w)
+        if not self._closed:
+            # a replacement is started even for a broken pool: jobs waiting for a worker get one,
+            # and it answers with the pool's reason at once
+            self._idle.put(self._spawn())
 
     def run_many(self, jobs: Iterable[tuple[str, Any]]) -> list[dict[str, Any]]:
         """Run jobs concurrently across the workers; results in input order."""
