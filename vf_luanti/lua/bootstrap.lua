@@ -31,6 +31,7 @@ local FILES = {
 	"chatcommands.lua",   -- register_chatcommand, the builtin commands
 	"itemstack.lua",      -- ItemStack
 	"inventory.lua",      -- InvRef, detached inventories
+	"inventory_move.lua", -- a player's inventory move: allow_*/on_* inventory callbacks (IMoveAction)
 	"map.lua",            -- the simulated map: nodes, metadata, node timers, searches
 	"voxel.lua",          -- VoxelArea, VoxelManip
 	"objects.lua",        -- ObjectRef for players and entities, LuaEntities
