@@ -135,3 +135,12 @@ def test_unknown_target_versions_are_refused(tmp_path: Path, version: str) -> No
 def test_a_single_path_string_is_one_path(tmp_path: Path) -> None:
     d = _write_mod(tmp_path, "good", 'core.register_node("good:block", {})\n')
     assert "good:block" in check(str(d)).registered["items"]
+
+
+def test_a_diagnostic_of_no_file_has_no_made_up_location() -> None:
+    from vf_luanti.load_report import Diagnostic
+
+    assert str(Diagnostic(message='mod "a" has unsatisfied dependencies: "b"', mod="a")) == (
+        '[a] mod "a" has unsatisfied dependencies: "b"'
+    )
+    assert str(Diagnostic(message="boom", mod="m", file="init.lua", line=3)) == "[m] init.lua:3: boom"

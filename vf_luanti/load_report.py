@@ -27,10 +27,10 @@ class Diagnostic:
         return {"mod": self.mod, "file": self.file, "line": self.line, "message": self.message}
 
     def __str__(self) -> str:
-        where = self.file or "?"
-        if self.line is not None:
-            where += f":{self.line}"
         mod = f"[{self.mod}] " if self.mod else ""
+        if not self.file:  # a diagnostic of no file (unsatisfied dependencies, a limit): no location
+            return f"{mod}{self.message}"
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
         return f"{mod}{where}: {self.message}"
 
 
