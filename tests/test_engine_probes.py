@@ -17,7 +17,7 @@ from tests.test_world import (
     _wp_lines,
     make_world,
 )
-from vf_luanti.mods import mod_from_source
+from vf_luanti.mods import MODS_PATH, mod_from_source
 from vf_luanti.world import load_world
 
 PROBE_HELPERS = r"""
@@ -1127,7 +1127,7 @@ def test_deprecation_probes_match_real_engine(tmp_path, probe: str) -> None:
 
     run = _engine_run(tmp_path, probe, steps=20)
     engine = [
-        re.sub(r"\S*/init\.lua", "/vfl/mods/wp/init.lua", f"{ln.level}[{ln.thread}]: {ln.text}")
+        re.sub(r"\S*/init\.lua", f"{MODS_PATH}/wp/init.lua", f"{ln.level}[{ln.thread}]: {ln.text}")
         for ln in run.lines
         if ln.level == "WARNING"
     ]

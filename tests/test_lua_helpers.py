@@ -24,6 +24,7 @@ import lupa.luajit21 as lupa
 import pytest
 
 from vf_luanti import mod_from_source, oracle, run_mods
+from vf_luanti.mods import MODS_PATH
 
 PROBE = Path(__file__).parent / "lua" / "helpers_probe.lua"
 EXPECTED = PROBE.with_suffix(".expected")
@@ -239,8 +240,8 @@ def test_strict_globals_warn_once_per_location() -> None:
     # declared with nil is never stored again)
     assert output == [
         'WARNING[Main]: Assignment to undeclared global "made_global" inside a function at '
-        "/vfl/mods/helpers/init.lua:2.",
-        'WARNING[Main]: Undeclared global variable "not_declared" accessed at /vfl/mods/helpers/init.lua:4',
+        f"{MODS_PATH}/helpers/init.lua:2.",
+        f'WARNING[Main]: Undeclared global variable "not_declared" accessed at {MODS_PATH}/helpers/init.lua:4',
         "nil",
     ]
     assert [w.split(" at ")[0] for w in warnings] == [

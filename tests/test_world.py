@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from vf_luanti.mods import mod_from_source
+from vf_luanti.mods import MODS_PATH, mod_from_source
 from vf_luanti.world import World, WorldError, load_world
 
 
@@ -1077,7 +1077,7 @@ def test_deprecated_player_velocity_and_sky_color() -> None:
     assert "Deprecated call to get_sky, please check lua_api.txt" in messages
     assert (
         "WARNING[Server]: Call to deprecated function 'get_player_velocity', please use 'get_velocity' "
-        "at /vfl/mods/tmod/init.lua:18"
+        f"at {MODS_PATH}/tmod/init.lua:18"
     ) in w.output()
 
 
@@ -1172,7 +1172,7 @@ def test_deprecated_look_methods_match_engine() -> None:
         "WP|set\t2\t0.25",
     ]
     warnings = _warning_lines(w)
-    where = "(at /vfl/mods/wp/init.lua:"
+    where = f"(at {MODS_PATH}/wp/init.lua:"
     assert warnings[:2] == [
         "WARNING[Server]: Deprecated call to get_look_yaw, use get_look_horizontal instead " + where + "3)",
         "WARNING[Server]: Deprecated call to get_look_pitch, use get_look_vertical instead " + where + "3)",
@@ -1208,11 +1208,11 @@ def test_deprecated_attributes_warn_on_every_call() -> None:
     warnings = _warning_lines(w)
     assert warnings[:3] == [
         "WARNING[Server]: Deprecated call to set_attribute, use MetaDataRef methods instead. "
-        "(at /vfl/mods/wp/init.lua:3)",
+        f"(at {MODS_PATH}/wp/init.lua:3)",
         "WARNING[Server]: Deprecated call to get_attribute, use MetaDataRef methods instead. "
-        "(at /vfl/mods/wp/init.lua:4)",
+        f"(at {MODS_PATH}/wp/init.lua:4)",
         "WARNING[Server]: Deprecated call to get_attribute, use MetaDataRef methods instead. "
-        "(at /vfl/mods/wp/init.lua:4)",
+        f"(at {MODS_PATH}/wp/init.lua:4)",
     ]
     assert len(warnings) == 8
 
@@ -1262,7 +1262,7 @@ def test_deprecated_objectref_aliases_warn_once_per_location() -> None:
     # twice, line 17 getpos and setpos: one warning each).
     assert _warning_lines(w) == [
         f"WARNING[Server]: Call to deprecated function '{old}', please use '{new}' "
-        f"at /vfl/mods/wp/init.lua:{line}"
+        f"at {MODS_PATH}/wp/init.lua:{line}"
         for line, (old, new) in enumerate(names, start=5)
     ]
 
@@ -1289,11 +1289,11 @@ def test_core_log_deprecated_and_get_node_group() -> None:
     # tile_images or ItemStack get_metadata / set_metadata.
     node_group = "Deprecated usage of get_node_group, use get_item_group instead"
     assert _warning_lines(w) == [
-        "WARNING[Main]: " + node_group + " (at /vfl/mods/wp/init.lua:3)",
-        "WARNING[Main]: " + node_group + " (at /vfl/mods/wp/init.lua:3)",
-        "WARNING[Main]: zz direct (at /vfl/mods/wp/init.lua:5)",
-        "WARNING[Main]: zz direct (at /vfl/mods/wp/init.lua:6)",
-        "WARNING[Server]: " + node_group + " (at /vfl/mods/wp/init.lua:11)",
+        "WARNING[Main]: " + node_group + f" (at {MODS_PATH}/wp/init.lua:3)",
+        "WARNING[Main]: " + node_group + f" (at {MODS_PATH}/wp/init.lua:3)",
+        f"WARNING[Main]: zz direct (at {MODS_PATH}/wp/init.lua:5)",
+        f"WARNING[Main]: zz direct (at {MODS_PATH}/wp/init.lua:6)",
+        "WARNING[Server]: " + node_group + f" (at {MODS_PATH}/wp/init.lua:11)",
     ]
     assert "WP|meta\thello" in w.output()
 
@@ -1321,7 +1321,7 @@ def test_positional_physics_override_applies_with_warning() -> None:
     assert _wp_lines(w) == ["WP|phys\t2\t3\t0.5\ttrue", "WP|phys2\t2\t1.5\t0", "WP|phys3\t4\t0\t0"]
     assert _warning_lines(w) == [
         f"WARNING[Server]: Deprecated use of set_physics_override(num, num, num) "
-        f"(at /vfl/mods/wp/init.lua:{n})"
+        f"(at {MODS_PATH}/wp/init.lua:{n})"
         for n in (3, 6, 9)
     ]
 

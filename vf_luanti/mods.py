@@ -39,6 +39,13 @@ MEDIA_SUFFIXES = frozenset(
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MOD_NAME_RE = re.compile(r"^[a-z0-9_]+$")
 
+#: The user path of a dedicated server as Debian's minetest-server package runs it: the home of its
+#: user Debian-minetest (/var/games/minetest-server) and the engine's ``.minetest`` in it. In-memory
+#: mods live in its ``mods`` folder and check worlds in its ``worlds`` folder, so the paths a mod
+#: reads (get_modpath, get_worldpath, error positions) are a real server's (docs/threat_model.md).
+USER_PATH = "/var/games/minetest-server/.minetest"
+MODS_PATH = USER_PATH + "/mods"
+
 
 class ModError(Exception):
     """A path that is not a mod, modpack, game or Lua file, or a mod set the engine would refuse."""
@@ -133,7 +140,7 @@ def mod_from_dir(path: Path) -> Mod:
 def mod_from_source(
     text: str | bytes,
     name: str = "mymod",
-    vroot: str = "/vfl/mods",
+    vroot: str = MODS_PATH,
     extra_files: dict[str, str | bytes] | None = None,
     depends: list[str] | None = None,
 ) -> Mod:
@@ -144,7 +151,7 @@ def mod_from_source(
     return Mod(name=name, path=f"{vroot}/{name}", files=files, depends=list(depends or []))
 
 
-def discover(path: Path, vroot: str = "/vfl/mods") -> list[Mod]:
+def discover(path: Path, vroot: str = MODS_PATH) -> list[Mod]:
     """All mods at ``path``: a .lua file, a mod, a modpack, a game (its mods/ folder) or a mods folder."""
     if not path.exists():
         raise ModError(f"no such file or directory: {path}")

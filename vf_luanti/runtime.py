@@ -11,6 +11,7 @@ removed before any emulation code runs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterator, Mapping
@@ -22,13 +23,19 @@ from typing import Any
 
 import lupa.luajit21 as lupa_rt
 
-from .mods import Mod
+from .mods import USER_PATH, Mod
 
 #: Server steps run after loading (the oracle lets the real engine run as many before shutdown).
 STARTUP_STEPS = 3
 
-#: Where mods and the world live inside the virtual file system when the caller gives no real path.
-VIRTUAL_ROOT = "/vfl"
+#: The world of a load given no real path: the world a dedicated server creates when it is started
+#: without one (``worlds/world`` in its user path; mods.MODS_PATH says where in-memory mods live).
+WORLD_PATH = USER_PATH + "/worlds/world"
+
+#: Game time of one day at the default time_speed (72 game seconds a second: 86400 / 72): a world
+#: that ran whole days has the time of day it was created with.
+DAY_SECONDS = 1200
+_DAY_US = 86400 * 1_000_000
 
 MiB = 1024 * 1024
 
@@ -104,6 +111,36 @@ class RuntimeLimits:
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class ServerStart:
+    """What a starting server reads from its host and its world's files, chosen per sample.
+
+    A real server's map seed is random, its ``get_us_time`` is the host's monotonic clock (time
+    since boot), its world has run for a while and builtin seeds ``math.random`` with the time. A
+    check world with seed 0, a clock at 0, game time 0 and an unseeded ``math.random`` tells a mod
+    that it is being judged (docs/threat_model.md, "Fingerprints"). ``for_sample`` draws the values
+    from a hash of the sample: a mod cannot predict them, and one sample always gets the same world
+    (the same verdict). The defaults are the old fixed world, for loads outside the judge.
+    """
+
+    map_seed: int = 0  # the world's seed (u64, as map_meta.txt writes it)
+    clock_us: int = 0  # get_us_time() as the first world starts (the host's uptime, µs)
+    days: int = 0  # whole days a new world has already run (days * DAY_SECONDS of game time)
+
+    @classmethod
+    def for_sample(cls, task_text: str, code: str) -> ServerStart:
+        """The start of every world of one sample: the task's JSON text and the completion's code."""
+        digest = hashlib.sha256(
+            b"%d:%s%s" % (len(task_text), task_text.encode(), code.encode(errors="surrogatepass"))
+        ).digest()
+        a, b, c = (int.from_bytes(digest[i : i + 8], "little") for i in (0, 8, 16))
+        return cls(
+            map_seed=a,
+            clock_us=_DAY_US + b % (364 * _DAY_US),  # a host up for 1 to 365 days
+            days=30 + c % 2971,  # 30 to 3000 days: 10 h to 41 days of game time
+        )
 
 
 class SandboxLimitError(Exception):
@@ -208,7 +245,8 @@ class LuanRuntime:
     _integrity: Any  # Lua function: ``_INTEGRITY``'s check
     _new_world: Any  # Lua function: builds a fresh emulation in this state (``sibling``)
 
-    def __init__(self, limits: RuntimeLimits | None = None) -> None:
+    def __init__(self, limits: RuntimeLimits | None = None, start: ServerStart | None = None) -> None:
+        """``start``: how every world of this state starts (its siblings' too); none: ServerStart()."""
         scope = _scope
         limits = limits or (scope.limits if scope else RuntimeLimits())
         deadline = time.process_time() + limits.cpu_seconds
@@ -218,7 +256,9 @@ class LuanRuntime:
         if _spares and _spares[-1].limits == limits:
             self.__dict__.update(_spares.pop().__dict__)  # never used: as fresh as a new one
             self.guard["deadline"] = deadline
+            self.start = start or ServerStart()
             return
+        self.start = start or ServerStart()
         self.limits = limits
         self.lua = lupa_rt.LuaRuntime(
             register_eval=False,
@@ -251,7 +291,8 @@ class LuanRuntime:
         and CPU deadline too. It costs about a third of a new state to build and nothing to close.
 
         For more worlds of one sample (a task's scenarios), never across samples: what is per state
-        rather than per world (the collector's settings, ``math.random``'s generator) is shared.
+        rather than per world (the collector's settings, ``math.random``'s generator, reseeded as
+        each world starts) is shared, and so is ``start``.
         """
         twin = object.__new__(LuanRuntime)
         twin.__dict__.update(self.__dict__)
@@ -319,10 +360,13 @@ class LuanRuntime:
         return json.loads(self.call(name, *args))
 
     def load_mods(
-        self, mods: list[Mod], worldpath: str = VIRTUAL_ROOT + "/world", startup_steps: int = STARTUP_STEPS
+        self, mods: list[Mod], worldpath: str = WORLD_PATH, startup_steps: int = STARTUP_STEPS
     ) -> bool:
-        """Load mods in the given (dependency) order, run the on_mods_loaded phase, then the first
-        ``startup_steps`` server steps (where after(0) and globalstep errors surface, as in the engine)."""
+        """Start the server (``self.start``; after a restore, its saved time is kept), load mods in
+        the given (dependency) order, run the on_mods_loaded phase, then the first ``startup_steps``
+        server steps (where after(0) and globalstep errors surface, as in the engine)."""
+        s = self.start
+        self.call("start_server", USER_PATH, str(s.map_seed), s.clock_us, s.days * DAY_SECONDS)
         self.call("set_worldpath", worldpath)
         for mod in mods:
             self.call("declare_mod", mod.name, mod.path)  # get_modpath knows every enabled mod

@@ -83,8 +83,11 @@ class CheckSession:
     """Everything one completion's checks need: the first load, fresh loads for scenarios, the input."""
 
     def __init__(self, task: Any, code: str) -> None:
+        from ..runtime import ServerStart
+
         self.task = task
         self.code = code
+        self.start = ServerStart.for_sample(task.json_text, code)  # every world of this sample
         self.main = self._load(code)
         report = self.main.report
         self.loaded_ok = report.ok
@@ -120,7 +123,10 @@ class CheckSession:
     ) -> CheckWorld:
         """A fresh world with ``code`` loaded as the task's mod (after the stand-in ``mods``), for
         the task's Luanti version, counting the calls the task's ``calls`` checks ask about."""
+        from ..runtime import LuanRuntime
+
         observe = tuple(dict.fromkeys(c["fn"] for c in self.task.checks if c["kind"] == "calls"))
+        runtime = runtime or LuanRuntime(start=self.start)  # siblings share its start
         return CheckWorld(code, self.task.mod_name, self.task.luanti_version, runtime, observe, mods)
 
     def new_globals(self) -> list[str]:

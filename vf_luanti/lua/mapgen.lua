@@ -141,12 +141,32 @@ function core.get_humidity()
 end
 
 ---------------------------------------------------------------------------------------------------
--- Mapgen settings: the oracle world's (mapgen singlenode).
+-- Mapgen settings: the oracle world's (mapgen singlenode), with the seed of the sample's world
+-- (I.set_map_seed). The mapgen stays singlenode although most servers run a terrain mapgen: the
+-- emulation generates no terrain, and a mod told "v7" would look for ground that is not there.
 
 local mapgen_settings = {
 	mg_name = "singlenode", seed = "0", water_level = "1", chunksize = "5", mapgen_limit = "31007",
 	mg_flags = "caves, dungeons, light, decorations, biomes, ores",
 }
+
+-- Host side, as the server starts (persist.lua): the seed map_meta.txt holds, a u64 in decimal.
+function I.set_map_seed(seed)
+	mapgen_settings.seed = seed
+end
+
+-- The seed setting as the engine reads it (a u64 from its leading digits), in two exact 32-bit
+-- words: doubles cannot hold every u64.
+local U32 = 4294967296
+local function seed_words()
+	local hi, lo = 0, 0
+	for d in H.string.gmatch(H.string.match(mapgen_settings.seed, "^%s*(%d*)"), "%d") do
+		lo = lo * 10 + tonumber(d)
+		hi = (hi * 10 + floor(lo / U32)) % U32
+		lo = lo % U32
+	end
+	return hi, lo
+end
 
 function core.get_mapgen_setting(name)
 	return mapgen_settings[tostring(name)]
@@ -171,7 +191,8 @@ function core.set_mapgen_setting_noiseparams()
 end
 
 function core.get_mapgen_params()
-	return { mgname = mapgen_settings.mg_name, seed = tonumber(mapgen_settings.seed),
+	local hi, lo = seed_words() -- lua_pushinteger of the u64: a signed 64-bit value, as a double
+	return { mgname = mapgen_settings.mg_name, seed = (hi >= U32 / 2 and hi - U32 or hi) * U32 + lo,
 		chunksize = tonumber(mapgen_settings.chunksize), water_level = tonumber(mapgen_settings.water_level),
 		flags = mapgen_settings.mg_flags }
 end
@@ -276,7 +297,6 @@ local function is_generated(bx, by, bz)
 end
 
 -- Mapgen::getBlockSeed2 in unsigned 32-bit arithmetic (doubles hold 53 bits: products are split).
-local U32 = 4294967296
 local function mul32(a, b)
 	local bl = b % 65536
 	return (a * bl + a * ((b - bl) / 65536) % U32 * 65536) % U32
@@ -308,7 +328,8 @@ function I.generate_chunk_at(pos)
 		return -- nothing to run: the chunk costs nothing
 	end
 	current = { minp = I.vec(minp.x, minp.y, minp.z), maxp = I.vec(maxp.x, maxp.y, maxp.z) }
-	local seed = blockseed(minp, tonumber(mapgen_settings.seed) or 0)
+	local _, seed32 = seed_words() -- the mapgen's seed is the setting's low 32 bits ((s32)seed)
+	local seed = blockseed(minp, seed32)
 	for _, f in ipairs(callbacks) do
 		I.set_origin(f)
 		if not I.callback("environment_OnGenerated", f, minp, maxp, seed) then

@@ -41,8 +41,10 @@ function core.get_builtin_path()
 	return "/usr/share/games/minetest/builtin/"
 end
 
+-- The server's user path (the host gives it as the server starts: persist.lua).
+I.user_path = "/"
 function core.get_user_path()
-	return "/vfl/home"
+	return I.user_path
 end
 
 function core.get_version()
@@ -52,7 +54,8 @@ end
 
 -- 5.7: the game's identity (the emulation runs no named game: a plain stand-in).
 function core.get_game_info()
-	return { id = "minetest", title = "Minetest Game", author = "", path = "/vfl/game" }
+	return { id = "minetest", title = "Minetest Game", author = "",
+		path = "/usr/share/games/minetest/games/minetest_game" } -- where Debian's minetest-game puts it
 end
 
 core.features = {
@@ -88,19 +91,31 @@ function core.is_singleplayer()
 	return false
 end
 
--- The engine's clock is wall time. Here: the simulated server time (which steps advance, so a
--- cooldown measured with it works in scenarios) plus the CPU time spent, so it also moves within a
--- step. The CPU part counts from the first call, not from when the runtime was built (a sandbox
--- worker builds runtimes ahead of the job that uses them).
-local start
-function core.get_us_time()
-	local now = H.os.clock()
-	start = start or now
-	return floor(((I.gametime or 0) + (now - start)) * 1e6)
+-- The engine's clock is the host's monotonic clock (time since boot). Here it reads `clock_us` at
+-- game time `origin` (the sample's first world started then; I.start_clock, as a server starts)
+-- and advances with the simulated server time (which steps advance, so a cooldown measured with it
+-- works in scenarios, and it runs on across a restart) plus the CPU time spent, so it also moves
+-- within a step. The CPU part counts from the first call, not from when the runtime was built (a
+-- sandbox worker builds runtimes ahead of the job that uses them).
+local clock_us, origin, started, cpu_start = 0, 0, 0, nil
+function I.start_clock(us, game_origin)
+	clock_us, origin, started = us, game_origin, I.gametime
 end
 
+-- The clock at the current server step, without the CPU part (deterministic).
+function I.step_clock()
+	return clock_us + (I.gametime - origin) * 1e6
+end
+
+function core.get_us_time()
+	local now = H.os.clock()
+	cpu_start = cpu_start or now
+	return floor(I.step_clock() + (now - cpu_start) * 1e6)
+end
+
+-- Seconds since this server started (a restarted one counts from its own start).
 function core.get_server_uptime()
-	return I.gametime or 0
+	return I.add_time(I.gametime, -started)
 end
 
 -- The engine's lag estimate starts at 0.1 s and stays near the step length on an idle server.

@@ -1,9 +1,10 @@
--- persist.lua (host side): stopping the server and starting it again from what it saved (engine:
--- Server::~Server and ServerEnvironment::~ServerEnvironment in src/server.cpp and
--- src/serverenvironment.cpp; the databases of src/database/: the map (MapBlock nodes with param1/
--- param2, node metadata and inventories, node timers, static objects), mod storage, players
--- (PlayerDatabase: position, look, HP, breath, inventory lists, metadata) and auth, and the
--- environment's metadata (game time, time of day, day count); files mods wrote under the world path).
+-- persist.lua (host side): starting the server, stopping it and starting it again from what it
+-- saved (engine: Server::Server, Server::~Server and ServerEnvironment::~ServerEnvironment in
+-- src/server.cpp and src/serverenvironment.cpp; the databases of src/database/: the map (MapBlock
+-- nodes with param1/param2, node metadata and inventories, node timers, static objects), mod
+-- storage, players (PlayerDatabase: position, look, HP, breath, inventory lists, metadata) and
+-- auth, and the environment's metadata (game time, time of day, day count); files mods wrote under
+-- the world path).
 --
 -- api.persist() runs the engine's shutdown order and returns the saved state as text: connected
 -- players are saved (forced), then the register_on_shutdown callbacks run (players still listed:
@@ -177,6 +178,7 @@ api.persist = function()
 end
 
 local pending_entities = {}
+local restored = false
 
 api.restore = function(text)
 	local chunk = H.loadstring(text, "=persisted")
@@ -217,6 +219,26 @@ api.restore = function(text)
 		I.generated[h] = true
 	end
 	pending_entities = t.entities
+	restored = true
+	return true
+end
+
+-- The server starts (Server::Server, ServerEnvironment::loadMeta, builtin/init.lua): Python calls
+-- this for every world, after any restore and before the first mod loads, with the sample's start
+-- (vf_luanti/runtime.py ServerStart): the user path, the map seed, the host's clock and the game
+-- time a new world has already run (whole days, so the time of day is still the world's start
+-- time; a restored world keeps the time it saved). Builtin seeds math.random with the wall clock;
+-- here the server's clock seeds it, so every start of a sample's worlds gets a new sequence. The
+-- generator belongs to the Lua state, which a restarted world shares with the stopped one: the new
+-- seed leaves nothing of what the old server did to it.
+api.start_server = function(user_path, map_seed, clock_us, game_seconds)
+	I.user_path = user_path
+	I.set_map_seed(map_seed)
+	if not restored then
+		I.advance_time(game_seconds)
+	end
+	I.start_clock(clock_us, game_seconds)
+	H.math.randomseed(I.step_clock())
 	return true
 end
 
