@@ -34,7 +34,13 @@ local FILES = {
 	"inventory_move.lua", -- a player's inventory move: allow_*/on_* inventory callbacks (IMoveAction)
 	"map.lua",            -- the simulated map: nodes, metadata, node timers, searches
 	"voxel.lua",          -- VoxelArea, VoxelManip
-	"objects.lua",        -- ObjectRef for players and entities, LuaEntities
+	"colors.lua",         -- colour parsing (read_color): nametags, entity colours, sky
+	"objects.lua",        -- ObjectRef core: object tables, attachments, punches, object searches
+	"properties.lua",     -- object properties: defaults, the typed reader, set/get_properties, nametags
+	"players.lua",        -- players: HP and breath, player methods, PlayerMetaRef, joining, chat output
+	"hud.lua",            -- HUD, hotbar, sky and the other client-side player settings
+	"entities.lua",       -- LuaEntities: spawning, activation, HP and death, physics and on_step
+	"raycast.lua",        -- Raycast
 	"item.lua",           -- item_place, node_dig, node_punch, drops, item_eat (engine interaction logic)
 	"after.lua",          -- core.after, globalsteps
 	"misc.lua",           -- protection, creative, sounds, formspecs, HUD, particles, misc engine calls
