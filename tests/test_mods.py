@@ -70,3 +70,28 @@ def test_dependency_cycle_is_refused() -> None:
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModError, match="no such file"):
         discover(tmp_path / "nothing")
+
+
+def test_depends_txt_is_read_when_mod_conf_names_no_dependencies(tmp_path) -> None:
+    # the engine (5.6.1) falls back to depends.txt, with its deprecation warnings (probed)
+    from vf_luanti import check
+
+    for name, conf, init in (
+        ("moda", "name = moda\n", "moda = {}\n"),
+        ("modb", "name = modb\n", "assert(moda)\n"),
+        ("modc", None, "assert(moda)\n"),
+    ):
+        d = tmp_path / name
+        d.mkdir()
+        if conf:
+            (d / "mod.conf").write_text(conf)
+        (d / "init.lua").write_text(init)
+        if name != "moda":
+            (d / "depends.txt").write_text("moda\n")
+    r = check([str(tmp_path / "modb"), str(tmp_path / "moda"), str(tmp_path / "modc")])
+    assert r.ok, [str(e) for e in r.errors]
+    assert [w.message for w in r.warnings] == [
+        f"Mod modb at {tmp_path / 'modb'}:\n\tdepends.txt is deprecated, please use mod.conf instead.",
+        f"Mod modc at {tmp_path / 'modc'}:\n\tMods not having a mod.conf file with the name is deprecated.\n"
+        "\tdepends.txt is deprecated, please use mod.conf instead.",
+    ]

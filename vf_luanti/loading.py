@@ -33,6 +33,11 @@ def run_mods(
     server does, before the first mod loads (mods read their storage while loading).
     """
     order, missing = load_order(mods)
+    notes = [  # what the engine warns while it reads the mods' descriptions, before loading
+        Diagnostic(message=f"Mod {m.name} at {m.source or m.path}:\n\t" + "\n\t".join(m.deprecated))
+        for m in mods
+        if m.deprecated
+    ]
     rt = runtime or LuanRuntime(limits)
     if luanti_version is not None and not rt.call("set_target_version", luanti_version):
         raise ValueError(
@@ -45,6 +50,7 @@ def run_mods(
         rt.call("restore", restore)
     rt.load_mods(order, startup_steps=startup_steps)
     report = LoadReport.from_dict(rt.report())
+    report.warnings[:0] = notes
     for name, deps in missing.items():
         report.errors.append(
             Diagnostic(

@@ -67,6 +67,8 @@ class Mod:
     order: tuple[str | int, ...] = ()
     in_modpack: bool = False
     group: int = 1
+    #: The engine's deprecation notes on how the mod is described (no mod.conf name, depends.txt).
+    deprecated: list[str] = field(default_factory=list)
 
 
 def parse_conf(text: str) -> dict[str, str]:
@@ -114,13 +116,16 @@ def mod_from_dir(path: Path) -> Mod:
     conf_path = path / "mod.conf"
     if conf_path.is_file():
         conf = parse_conf(conf_path.read_text(encoding="utf-8", errors="replace"))
-    else:
-        for legacy, key in (("depends.txt", "depends"),):
-            lp = path / legacy
-            if lp.is_file():
-                deps = [d.strip() for d in lp.read_text(errors="replace").splitlines() if d.strip()]
-                conf[key] = ",".join(d for d in deps if not d.endswith("?"))
-                conf["optional_depends"] = ",".join(d[:-1] for d in deps if d.endswith("?"))
+    deprecated = []
+    if not conf.get("name"):
+        deprecated.append("Mods not having a mod.conf file with the name is deprecated.")
+    # As the engine: without depends/optional_depends in mod.conf, depends.txt is read (deprecated)
+    depends_txt = path / "depends.txt"
+    if "depends" not in conf and "optional_depends" not in conf and depends_txt.is_file():
+        deps = [d.strip() for d in depends_txt.read_text(errors="replace").splitlines() if d.strip()]
+        conf["depends"] = ",".join(d for d in deps if not d.endswith("?"))
+        conf["optional_depends"] = ",".join(d[:-1] for d in deps if d.endswith("?"))
+        deprecated.append("depends.txt is deprecated, please use mod.conf instead.")
     name = conf.get("name") or path.name
     if not MOD_NAME_RE.match(name):
         raise ModError(
@@ -134,6 +139,7 @@ def mod_from_dir(path: Path) -> Mod:
         depends=_split_list(conf.get("depends")),
         optional_depends=_split_list(conf.get("optional_depends")),
         source=str(path),
+        deprecated=deprecated,
     )
 
 
