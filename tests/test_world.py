@@ -809,7 +809,8 @@ def test_post_561_methods_follow_the_target_version() -> None:
     assert w.eval("return tmod_calls()") == ["attempt to call method 'get_keys' (a nil value)"] * 3 + [
         "attempt to call method 'equals' (a nil value)"
     ]
-    assert "StorageRef:get_keys needs Luanti 5.7 (target: 5.6.1)" in [d.message for d in w.warnings()]
+    # failures the mod catches are silent, as in the engine (an uncaught one gets the hint: test_parity)
+    assert not [d.message for d in w.warnings() if "needs Luanti" in d.message]
     report, w7 = load_world([mod_from_source(BASE + METHODS, name="tmod")], luanti_version="5.7")
     assert report.ok
     assert w7.eval("return tmod_calls()") == ["ok"] * 4

@@ -136,14 +136,19 @@ end
 
 -- Turn an error raised by Lua code into a diagnostic: the message's own location if it points into
 -- a mod file, otherwise the innermost mod frame of the traceback `frame`.
+-- A call of a missing API name also gets a hint (I.explain_error, versions.lua).
 function I.error_record(err, frame)
 	local msg = type(err) == "string" and err or tostring(err)
 	local path, line, rest = I.split_location(msg)
+	local rec
 	if path and not engine_path(path) then
-		return { mod = I.mod_of_file(path) or I.current_mod, file = path, line = line, message = rest }
+		rec = { mod = I.mod_of_file(path) or I.current_mod, file = path, line = line, message = rest }
+	else
+		frame = frame or {}
+		rec = { mod = frame.mod or I.current_mod, file = frame.file, line = frame.line, message = rest }
 	end
-	frame = frame or {}
-	return { mod = frame.mod or I.current_mod, file = frame.file, line = frame.line, message = rest }
+	I.explain_error(rec)
+	return rec
 end
 
 -- xpcall handler: capture the innermost mod frame while the failing stack still exists.

@@ -70,6 +70,13 @@ local strict_meta = {
 	end,
 }
 setmetatable(G, strict_meta)
+
+-- Take a global back out as if it had never been declared (versions.lua: a name newer than the
+-- target version), so reading it warns as on a server that never had it.
+function I.undeclare_global(name)
+	rawset(G, name, nil)
+	declared[name] = nil
+end
 local strict_index, strict_newindex = strict_meta.__index, strict_meta.__newindex
 
 -- _G's metatable as last seen: the metatable and the two fields that govern global access.

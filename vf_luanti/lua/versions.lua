@@ -6,9 +6,14 @@
 -- the oracle's) decides which of the later names the emulation exposes: the others are moved out
 -- of `core` before the first mod loads, so a mod sees the same nil as on a real 5.6.1 server.
 --
--- Reading a missing core.X from mod code records one warning per location, naming the API and the
--- version that has it (or the nearest real name) while the read itself still returns nil, so the
--- engine's own error follows. The __index metamethod only runs for missing keys.
+-- The other library tables get the same treatment (LATER_FIELDS: vector.sign, table.keyof,
+-- math.isfinite, ValueNoise, ...): a 5.6.1 mod sees nil there too.
+--
+-- Reading a missing name is silent, as in the engine (`if core.X then` is a feature test, and the
+-- engine's strict mode only watches globals). When the mod's code then fails on it ("attempt to
+-- call field 'X' (a nil value)" at the place of the read), the error gets one warning naming the
+-- API and the version that has it, or the nearest real name (I.explain_error). The __index
+-- metamethod only runs for missing keys.
 local core, I = ...
 local H = I.host
 local type, tostring, tonumber, pairs = H.type, H.tostring, H.tonumber, H.pairs
@@ -111,6 +116,16 @@ local LATER = {
 	["5.16"] = "get_active_blocks get_loadable_blocks get_loaded_blocks get_mapgen_settings",
 }
 
+-- Names of the other tables a mod sees that appeared after 5.6.1: table -> release -> names (from the
+-- releases' builtin/common/vector.lua, misc_helpers.lua, math.lua and src/script/lua_api/l_noise.cpp,
+-- tags 5.7.0 .. 5.17.0). "_G" is the mods' global table.
+local LATER_FIELDS = {
+	vector = { ["5.8"] = "in_area", ["5.10"] = "abs ceil sign random_direction random_in_area" },
+	table = { ["5.10"] = "keyof", ["5.12"] = "copy_with_metatables" },
+	math = { ["5.16"] = "isfinite" },
+	_G = { ["5.12"] = "ValueNoise ValueNoiseMap" },
+}
+
 -- Methods of the engine's userdata classes added after 5.6.1, per release and class (from the
 -- releases' doc/lua_api and a 5.6.1 server's method tables). MetaDataRef's methods are listed for
 -- every class that has them. Like the core.* names above, a method newer than the target version is
@@ -158,8 +173,20 @@ for version, classes in pairs(LATER_METHODS) do
 	end
 end
 
+-- field name -> { "table.name", release } for the names of LATER_FIELDS (a failing call names only
+-- the field, so the hint looks it up by that).
+local field_version = {}
+for tname, releases in pairs(LATER_FIELDS) do
+	for version, names in pairs(releases) do
+		for name in gmatch(names, "%S+") do
+			field_version[name] = { (tname == "_G" and "" or tname .. ".") .. name, version }
+		end
+	end
+end
+
 I.target_version = "5.6.1"
 I.future_api = {}           -- names above the target version, taken out of core
+I.future_fields = {}        -- name -> value, taken out of its table (LATER_FIELDS)
 I.future_methods = {}       -- class -> method -> function, taken out of the class's method table
 I.class_methods = I.class_methods or {} -- class name -> method table (filled by userdata_class)
 
@@ -216,24 +243,78 @@ local function is_future(version)
 	return version ~= "5.6.1" and not version_le(version, I.target_version)
 end
 
--- Reading a taken-out method from mod code warns once per location; the call then fails as in the
--- engine.
-local function warn_future_method(class, name, version)
-	local info = getinfo(3, "Sl")
-	if info and I.is_mod_source and I.is_mod_source(info.source) then
-		local file = ssub(info.source, 2)
-		I.warn_once("method:" .. class .. ":" .. name, class .. ":" .. name .. " needs Luanti " .. version
-			.. " (target: " .. I.target_version .. ")", { mod = I.mod_of_file(file), file = file, line = info.currentline })
+-- Missing names mod code read, by place: "file:line" -> name -> the userdata class whose method
+-- table was read, or "core". Kept until an error at that place needs a hint (a few entries per place
+-- that reads a missing name).
+local missing_reads = {}
+
+-- Remember that the mod code `level` frames up read the missing `name` of `owner`.
+local function note_read(level, name, owner)
+	local info = getinfo(level, "Sl")
+	if info and I.is_mod_source(info.source) then
+		local key = ssub(info.source, 2) .. ":" .. tostring(info.currentline)
+		local reads = missing_reads[key]
+		if not reads then
+			reads = {}
+			missing_reads[key] = reads
+		end
+		reads[name] = owner
 	end
 end
 
--- Move the names (and userdata methods) newer than the target out of core (once, before the first
--- mod runs).
+local function needs(what, version)
+	return what .. " needs Luanti " .. version .. " (target: " .. I.target_version .. ")"
+end
+
+-- An error in mod code that calls or indexes a missing name gets the hint for that name as a
+-- warning at the same place: a name read there (core.*, a userdata method), or one of LATER_FIELDS
+-- taken out for the target. Called by I.error_record for every error it records.
+function I.explain_error(rec)
+	if not rec.file then
+		return
+	end
+	local msg = tostring(rec.message)
+	local name = smatch(msg, "^attempt to call field '([%w_]+)' %(a nil value%)$")
+		or smatch(msg, "^attempt to call method '([%w_]+)' %(a nil value%)$")
+		or smatch(msg, "^attempt to index field '([%w_]+)' %(a nil value%)$")
+		or smatch(msg, "^attempt to call global '([%w_]+)' %(a nil value%)$")
+	if not name then
+		return
+	end
+	local reads = missing_reads[rec.file .. ":" .. tostring(rec.line)]
+	local owner = reads and reads[name]
+	local message
+	if owner == "core" then
+		message = I.unknown_api_message(name)
+	elseif owner then
+		message = needs(owner .. ":" .. name, I.method_version[owner][name])
+	elseif field_version[name] and I.future_fields[name] ~= nil then
+		message = needs(field_version[name][1], field_version[name][2])
+	end
+	if message then
+		I.diag("warning", message, { mod = rec.mod, file = rec.file, line = rec.line })
+	end
+end
+
+-- Move the names (and userdata methods) newer than the target out of core and the other tables
+-- (once, before the first mod runs).
 function I.apply_target_version()
 	for name, version in pairs(I.api_version) do -- the later names (the baseline is never future)
 		if is_future(version) and H.rawget(core, name) ~= nil then
 			I.future_api[name] = H.rawget(core, name)
 			H.rawset(core, name, nil)
+		end
+	end
+	for name, owner in pairs(field_version) do
+		local tname = smatch(owner[1], "^(%a+)%.") or "_G"
+		local t = tname == "_G" and I.G or H.rawget(I.G, tname)
+		if is_future(owner[2]) and H.rawget(t, name) ~= nil then
+			I.future_fields[name] = H.rawget(t, name)
+			if t == I.G then
+				I.undeclare_global(name) -- read as never declared: strict mode warns as the engine's
+			else
+				H.rawset(t, name, nil)
+			end
 		end
 	end
 	for class, names in pairs(I.method_version) do
@@ -249,7 +330,7 @@ function I.apply_target_version()
 			if I.future_methods[class] and H.getmetatable(methods) == nil then
 				H.setmetatable(methods, { __index = function(_, name)
 					if I.future_methods[class][name] ~= nil then
-						warn_future_method(class, name, names[name])
+						note_read(3, name, class)
 					end
 				end })
 			end
@@ -297,12 +378,10 @@ local function suggestion(name)
 	return best
 end
 
-local is_mod_source = I.is_mod_source
-
 function I.unknown_api_message(name)
 	local version = all_api_versions()[name]
 	if version and is_future(version) then
-		return "core." .. name .. " needs Luanti " .. version .. " (target: " .. I.target_version .. ")"
+		return needs("core." .. name, version)
 	end
 	if version then
 		return "core." .. name .. " (Luanti " .. version .. ") is not emulated by vf-luanti"
@@ -316,14 +395,8 @@ end
 
 H.setmetatable(core, {
 	__index = function(_, name)
-		if type(name) ~= "string" then
-			return nil
-		end
-		local info = getinfo(2, "Sl")
-		if info and is_mod_source(info.source) then
-			local file = ssub(info.source, 2)
-			I.warn_once("api:" .. name, I.unknown_api_message(name),
-				{ mod = I.mod_of_file(file), file = file, line = info.currentline })
+		if type(name) == "string" then
+			note_read(3, name, "core")
 		end
 		return nil
 	end,
