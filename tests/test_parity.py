@@ -99,6 +99,16 @@ def test_a_call_of_a_newer_name_fails_as_in_the_engine_with_a_hint() -> None:
     assert warnings == [(2, "StorageRef:get_keys needs Luanti 5.7 (target: 5.6.1)")]
 
 
+def test_client_side_api_is_named_as_such() -> None:
+    # 5.6.1: "attempt to call field 'register_on_formspec_input' (a nil value)", nothing else
+    ok, warnings, _ = _warnings("if core.register_on_formspec_input then error('x') end")
+    assert ok and warnings == []
+    ok, warnings, errors = _warnings("core.register_on_formspec_input(function() end)")
+    assert errors == ["attempt to call field 'register_on_formspec_input' (a nil value)"]
+    hint = "client-side modding API (client_lua_api); server mods do not have it"
+    assert warnings == [(1, f"core.register_on_formspec_input is {hint}")]
+
+
 def test_undeclared_global_warning_for_a_taken_out_global() -> None:
     # Reading a global the target lacks warns as the engine's strict mode does for any undeclared one.
     ok, warnings, _ = _warnings("local n = ValueNoise")

@@ -137,6 +137,20 @@ local LATER_METHODS = {
 	["5.9"] = { PseudoRandom = "get_state", PcgRandom = "get_state" },
 }
 
+-- The client-side modding API's own names (5.6.1 doc/client_lua_api.txt, less the names the server
+-- has too): a server mod calling one fails as on the server, with a hint that says why.
+local CLIENT_ONLY = {}
+for name in gmatch([[
+camera clear_out_chat_queue disconnect display_chat_message get_csm_restrictions get_item_def
+get_language get_node_def get_player_names get_privilege_list get_server_info gettext localplayer
+register_on_damage_taken register_on_death register_on_formspec_input register_on_hp_modification
+register_on_inventory_open register_on_item_use register_on_modchannel_signal
+register_on_receiving_chat_message register_on_sending_chat_message run_server_chatcommand
+send_chat_message send_respawn ui
+]], "%S+") do
+	CLIENT_ONLY[name] = true
+end
+
 -- Words LLMs put in place of the engine's (register_block -> register_node).
 local SYNONYMS = { block = "node", blocks = "nodes", recipe = "craft", command = "chatcommand",
 	commands = "chatcommands", mob = "entity" }
@@ -385,6 +399,9 @@ function I.unknown_api_message(name)
 	end
 	if version then
 		return "core." .. name .. " (Luanti " .. version .. ") is not emulated by vf-luanti"
+	end
+	if CLIENT_ONLY[name] then
+		return "core." .. name .. " is client-side modding API (client_lua_api); server mods do not have it"
 	end
 	local guess = suggestion(name)
 	if guess then
