@@ -316,6 +316,49 @@ function I.node_inventory(x, y, z)
 	return I.meta_record(x, y, z, true).inv
 end
 
+-- Whether a record holds anything (NodeMetadata::empty: no fields and no inventory lists).
+local function meta_is_empty(m)
+	return H.next(m.fields) == nil and H.next(m.inv.lists) == nil
+end
+
+-- Map::findNodesWithMetadata: the blocks of the box in z, y, x order; within a block, its metadata
+-- positions in the order of the block's map (relative x, then y, then z).
+function core.find_nodes_with_meta(...)
+	if not running() then
+		return
+	end
+	if H.select("#", ...) < 2 then
+		error("Invalid vector (expected table got no value).", 0)
+	end
+	local pos1, pos2 = ...
+	local x1, y1, z1 = I.check_pos(pos1, "find_nodes_with_meta")
+	local x2, y2, z2 = I.check_pos(pos2, "find_nodes_with_meta")
+	x1, x2 = min(x1, x2), max(x1, x2)
+	y1, y2 = min(y1, y2), max(y1, y2)
+	z1, z2 = min(z1, z2), max(z1, z2)
+	local found = {}
+	for h, m in pairs(I.node_meta) do
+		local x, y, z = unhash(h)
+		if x >= x1 and x <= x2 and y >= y1 and y <= y2 and z >= z1 and z <= z2 and not meta_is_empty(m) then
+			local bx, by, bz = floor(x / 16), floor(y / 16), floor(z / 16)
+			found[#found + 1] = { key = { bz, by, bx, x - bx * 16, y - by * 16, z - bz * 16 }, x = x, y = y, z = z }
+		end
+	end
+	sort(found, function(a, b)
+		for i = 1, 6 do
+			if a.key[i] ~= b.key[i] then
+				return a.key[i] < b.key[i]
+			end
+		end
+		return false
+	end)
+	local out = {}
+	for i, f in ipairs(found) do
+		out[i] = I.vec(f.x, f.y, f.z)
+	end
+	return out
+end
+
 local NodeMeta = {}
 local new_nodemeta, nodemeta_state
 
@@ -652,6 +695,129 @@ function core.find_nodes_in_area_under_air(minp, maxp, nodenames)
 	return out
 end
 
+---------------------------------------------------------------------------------------------------
+-- Node levels (MapNode::getLevel, getMaxLevel, setLevel, addLevel in src/mapnode.cpp): a liquid's
+-- level is param2's low 3 bits (a source is 8), a "leveled" node's param2's low 7 bits (0 reads as
+-- the definition's `leveled`). Results are the C++ types: the level set is a u8, the level added an
+-- s16, the rest handed back an s8.
+local LIQUID_LEVEL_MAX, LIQUID_LEVEL_SOURCE, LEVELED_MAX = 7, 8, 127
+
+local function wrap(v, bits, signed)
+	local m = 2 ^ bits
+	v = H.math.fmod(I.trunc(v), m) % m
+	if signed and v >= m / 2 then
+		return v - m
+	end
+	return v
+end
+
+local function level_def(name)
+	local def = I.node_def(name) or {}
+	local leveled_max = tonumber(def.leveled_max) or LEVELED_MAX
+	return def, floor(leveled_max) % 256, floor(tonumber(def.leveled) or 0) % 256
+end
+
+local function is_liquid_level(def)
+	return def.paramtype2 == "flowingliquid" or def.liquidtype == "flowing" or def.liquidtype == "source"
+end
+
+local function max_level(name)
+	local def, leveled_max, leveled = level_def(name)
+	if def.liquidtype == "flowing" or def.paramtype2 == "flowingliquid" then
+		return LIQUID_LEVEL_MAX
+	elseif leveled ~= 0 or def.paramtype2 == "leveled" then
+		return leveled_max
+	end
+	return 0
+end
+
+local function get_level(name, p2)
+	local def, leveled_max, leveled = level_def(name)
+	if def.liquidtype == "source" then
+		return LIQUID_LEVEL_SOURCE
+	elseif def.paramtype2 == "flowingliquid" or def.liquidtype == "flowing" then
+		return p2 % 8
+	elseif def.paramtype2 == "leveled" and p2 % 128 ~= 0 then
+		return p2 % 128
+	end
+	return min(leveled, leveled_max)
+end
+
+-- The node after setLevel and the rest (what did not fit).
+local function set_level(name, p2, level)
+	local def, leveled_max = level_def(name)
+	if is_liquid_level(def) then
+		if level <= 0 then
+			return "air", 0, 0
+		elseif level >= LIQUID_LEVEL_SOURCE then
+			return I.resolve_alias(def.liquid_alternative_source or ""), 0, level - LIQUID_LEVEL_SOURCE
+		end
+		return I.resolve_alias(def.liquid_alternative_flowing or ""), level % 8 + (p2 - p2 % 8), 0
+	elseif def.paramtype2 == "leveled" then
+		local rest = 0
+		if level < 0 then
+			rest, level = level, 0
+		elseif level > leveled_max then
+			rest, level = level - leveled_max, leveled_max
+		end
+		return name, level % 128 + (p2 - p2 % 128), rest
+	end
+	return name, p2, 0
+end
+
+function core.get_node_max_level(pos)
+	if not running() then
+		return
+	end
+	return max_level((I.node_at(I.check_pos(pos, "get_node_max_level"))))
+end
+
+function core.get_node_level(pos)
+	if not running() then
+		return
+	end
+	local name, _, p2 = I.node_at(I.check_pos(pos, "get_node_level"))
+	return get_level(name, p2)
+end
+
+-- set_node_level / add_node_level write the node back with ServerEnvironment::setNode (the
+-- destruct and construct callbacks run, metadata goes), whether or not the level changed.
+local function write_level(x, y, z, level)
+	local name, p1, p2 = I.node_at(x, y, z)
+	local new_name, new_p2, rest = set_level(name, p2, level)
+	I.set_node(x, y, z, new_name, p1, new_p2)
+	return wrap(rest, 8, true)
+end
+
+function core.set_node_level(pos, level)
+	if not running() then
+		return
+	end
+	local x, y, z = I.check_pos(pos, "set_node_level")
+	level = tonumber(level) -- lua_isnumber: numeric strings count
+	return write_level(x, y, z, level and wrap(level, 8, false) or 1)
+end
+
+function core.add_node_level(pos, level)
+	if not running() then
+		return
+	end
+	local x, y, z = I.check_pos(pos, "add_node_level")
+	level = tonumber(level)
+	local add = level and wrap(level, 16, true) or 1
+	local name, _, p2 = I.node_at(x, y, z)
+	return write_level(x, y, z, wrap(get_level(name, p2) + add, 16, true))
+end
+
+-- Liquids do not flow here: the transforming queue is never worked through.
+function core.transforming_liquid_add(pos)
+	if not running() then
+		return
+	end
+	I.check_pos(pos, "transforming_liquid_add")
+	return pos -- the C function returns its stack top: the argument itself
+end
+
 -- Offsets on the cube shell at distance d, in the order the engine's FacePositionCache lists them
 -- (d = 1: faces, edges, corners; d > 1: the side rings from y = 0 outwards, then bottom and top).
 local SHELL1 = { { 0, 1, 0 }, { 0, 0, 1 }, { -1, 0, 0 }, { 1, 0, 0 }, { 0, 0, -1 }, { 0, -1, 0 },
@@ -831,6 +997,51 @@ function core.get_node_light(pos, timeofday)
 	return min(15, max(source, sun))
 end
 
+-- time_to_daynight_ratio (src/daynightratio.h, smooth): the share of daylight (0..1000) at a time of
+-- day in 1/24000 parts, interpolated between the engine's table, symmetric around noon.
+local DAYNIGHT = { { 4375, 150 }, { 4625, 150 }, { 4875, 250 }, { 5125, 350 }, { 5375, 500 },
+	{ 5625, 675 }, { 5875, 875 }, { 6125, 1000 }, { 6375, 1000 } }
+
+local function daynight_ratio(t)
+	if t > 12000 then
+		t = 24000 - t
+	end
+	for i, v in ipairs(DAYNIGHT) do
+		if v[1] > t then
+			if i == 1 then
+				return v[2]
+			end
+			local prev = DAYNIGHT[i - 1]
+			local f = I.f32((t - prev[1]) / (v[1] - prev[1]))
+			return floor(I.f32(f * v[2] + (1 - f) * prev[2]))
+		end
+	end
+	return 1000
+end
+
+-- l_get_natural_light: the daylight bank of the node's param1 scaled by the day-night ratio.
+function core.get_natural_light(pos, timeofday)
+	if not running() then
+		return
+	end
+	local x, y, z = I.check_pos(pos, "get_natural_light")
+	local name, p1 = I.node_at(x, y, z)
+	if name == "ignore" then
+		return
+	end
+	local daylight = I.read_param1(x, y, z, name, p1) % 16
+	if daylight == 0 then
+		return 0
+	end
+	local t
+	if type(timeofday) == "number" or tonumber(timeofday) then
+		t = floor(24000 * tonumber(timeofday)) % 24000 -- (u32)(24000.0 * tod) % 24000
+	else
+		t = floor(I.timeofday * 24000 + 1e-6)
+	end
+	return floor(daynight_ratio(t) * daylight / 1000)
+end
+
 function core.get_gametime()
 	if not running() then
 		return
@@ -911,6 +1122,43 @@ function core.load_area(minp, maxp)
 		return
 	end
 	box(minp, maxp or minp, "load_area")
+end
+
+-- ServerEnvironment::getBlockStatus, compared as l_compare_block_status does: every block inside
+-- the map limits is loaded (the world is emerged); a block is active within active_block_range
+-- (a sphere, in blocks) of a connected player's block. (A forceloaded block here stays inactive in
+-- the 5.6.1 server too, probed: it is not generated without a player.)
+local BLOCK_STATUS = { unknown = 0, emerging = 1, loaded = 2, active = 3 }
+
+local function block_active(bx, by, bz)
+	local r = tonumber(core.settings:get("active_block_range")) or 4
+	for _, o in pairs(I.players) do
+		local p = o.pos
+		local dx, dy, dz = floor(round(p.x) / 16) - bx, floor(round(p.y) / 16) - by, floor(round(p.z) / 16) - bz
+		if dx * dx + dy * dy + dz * dz <= r * r then
+			return true
+		end
+	end
+	return false
+end
+
+function core.compare_block_status(pos, condition)
+	if not running() then
+		return
+	end
+	local x, y, z = I.check_pos(pos, "compare_block_status")
+	if type(condition) ~= "string" and type(condition) ~= "number" then
+		error("bad argument #2 to '?' (string expected, got " .. (condition == nil and "no value" or type(condition)) .. ")", 0)
+	end
+	local wanted = BLOCK_STATUS[tostring(condition)]
+	if wanted == nil then
+		return
+	end
+	local status = 0
+	if in_limits(x, y, z) then
+		status = block_active(floor(x / 16), floor(y / 16), floor(z / 16)) and 3 or 2
+	end
+	return status >= wanted
 end
 
 function I.run_emerges(call)

@@ -1,0 +1,117 @@
+"""Engine probes for the 5.6.1 API names the emulation gained under issue 13 ("the whole 5.6.1
+surface"): each probe mod runs in the real engine (Debian's minetestserver 5.6.1, headless) and in
+the emulation and must print the same lines. The probes pin the C++ types the engine converts
+through (u8 levels, s8 rests, u16 wear), what each call returns at load time (no environment: no
+values), and the error texts.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_engine_probes import PROBE_HELPERS, _engine_run
+from tests.test_world import _wp_lines, make_world
+
+# Node levels (MapNode::getLevel/setLevel/addLevel), find_nodes_with_meta, compare_block_status,
+# get_natural_light, transforming_liquid_add.
+MAP_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local function n(...) return select("#", ...), ... end
+local O, FAR, NL = {x = 0, y = 0, z = 0}, FAR, core.get_natural_light
+P("load", n(core.compare_block_status(O, "loaded")), n(NL(O)), n(core.get_node_level(O)),
+    n(core.get_node_max_level(O)), n(core.set_node_level(O, 3)), n(core.add_node_level(O, 3)),
+    n(core.find_nodes_with_meta(O, {x = 1, y = 1, z = 1})), n(core.transforming_liquid_add(O)))
+core.register_node("wp:lv", {paramtype2 = "leveled", leveled = 16})
+core.register_node("wp:lv2", {paramtype2 = "leveled", leveled_max = 40})
+core.register_node("wp:lv3", {paramtype2 = "leveled"})
+core.register_node("wp:flow", {drawtype = "flowingliquid", paramtype2 = "flowingliquid",
+    liquidtype = "flowing", liquid_alternative_flowing = "wp:flow", liquid_alternative_source = "wp:src"})
+core.register_node("wp:src", {drawtype = "liquid", liquidtype = "source",
+    liquid_alternative_flowing = "wp:flow", liquid_alternative_source = "wp:src"})
+local built = 0
+core.register_node("wp:plain", {on_construct = function() built = built + 1 end})
+core.after(0, function()
+    core.emerge_area({x = -20, y = -20, z = -20}, {x = 20, y = 20, z = 20})
+    core.after(1, function()
+        local p = {x = 1, y = 0, z = 0}
+        for _, name in ipairs({"wp:lv", "wp:lv2", "wp:lv3", "wp:flow", "wp:src", "wp:plain", "air"}) do
+            core.set_node(p, {name = name, param2 = 5})
+            local a = {core.get_node_level(p), core.get_node_max_level(p)}
+            local s1 = {n(core.set_node_level(p, 20))} local g1 = core.get_node(p).param2
+            local s2 = {n(core.add_node_level(p, 50))} local g2 = core.get_node(p).param2
+            local s3 = {n(core.add_node_level(p, -100))} local g3 = core.get_node(p).name
+            core.set_node(p, {name = name, param2 = 5})
+            local s4 = {n(core.set_node_level(p))} local g4 = core.get_node(p).param2
+            local s5 = {n(core.add_node_level(p, "1"))} local g5 = core.get_node(p).param2
+            local s6 = {n(core.set_node_level(p, -3))} local g6 = core.get_node(p).name
+            P("level " .. name, a, s1, g1, s2, g2, s3, g3, s4, g4, s5, g5, s6, g6)
+        end
+        P("constructed", built)
+        core.set_node(p, {name = "wp:lv", param2 = 200})
+        P("level_high", core.get_node_level(p), core.get_node_max_level(p), core.get_node_max_level(FAR),
+            core.get_node_level(FAR))
+        core.set_node(p, {name = "wp:lv2", param2 = 200})
+        P("level_high2", core.get_node_level(p), core.add_node_level(p, 1), core.get_node(p).param2)
+        core.set_node(p, {name = "wp:plain"})
+        core.get_meta(p):set_string("gone", "soon")
+        core.set_node_level(p, 3)
+        P("level_meta", core.get_meta(p):get_string("gone"))
+        core.get_meta({x = 0, y = 0, z = 0}):set_string("a", "b")
+        core.get_meta({x = 2, y = 1, z = 0}):set_string("a", "")
+        core.get_meta({x = 3, y = 0, z = 0}):get_inventory():set_size("main", 1)
+        core.get_meta({x = -1, y = -1, z = -1}):set_int("a", 1)
+        core.get_meta({x = 0, y = 1, z = 0}):set_int("a", 1)
+        core.get_meta({x = 1, y = 0, z = 1}):set_int("a", 1)
+        P("with_meta", core.find_nodes_with_meta({x = 3, y = 1, z = 1}, {x = -1, y = -1, z = -1}))
+        P("with_meta2", err(core.find_nodes_with_meta, {x = 0, y = 0, z = 0}),
+            core.find_nodes_with_meta({x = 0.4, y = 0.6, z = 0}, {x = 0, y = 0, z = 0}))
+        P("block_status", core.compare_block_status({x = 0, y = 0, z = 0}, "loaded"),
+            core.compare_block_status({x = 0, y = 0, z = 0}, "active"),
+            core.compare_block_status({x = 0, y = 0, z = 0}, "emerging"),
+            core.compare_block_status({x = 0, y = 0, z = 0}, "unknown"),
+            core.compare_block_status(FAR, "unknown"),
+            core.compare_block_status(FAR, "loaded"),
+            n(core.compare_block_status({x = 0, y = 0, z = 0}, "bogus")))
+        P("block_status_err", err(core.compare_block_status, {x = 0, y = 0, z = 0}))
+        core.set_node({x = 5, y = 5, z = 5}, {name = "wp:plain"})
+        P("natural", NL(O, 0), NL(O, 0.5), NL(O, 0.2), NL(O, 0.78), NL(O, 1.2), NL(O, "0.23"),
+            NL({x = 5, y = 5, z = 5}, 0.5), n(NL(FAR)))
+        local lp = {x = 0, y = 0, z = 0}
+        P("liquid_add", select("#", core.transforming_liquid_add(lp)), core.transforming_liquid_add(lp) == lp)
+    end)
+end)
+"""
+)
+
+# colorspec_to_colorstring / colorspec_to_bytes (read_color), get_tool_wear_after_use (the wear
+# formula with its u32/u16 conversions).
+UTIL_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local CS, CB = core.colorspec_to_colorstring, core.colorspec_to_bytes
+P("colorstring", CS("red"), CS("#abc"), CS("#abcd"), CS(0xFF112233), CS({r = 1, g = 2, b = 3}),
+    CS({r = 1, g = 2, b = 3, a = 4}), CS("nope"), CS("red#80"), CS(-1), CS(nil), CS(true), CS({}),
+    CS(1.5), CS("DarkGreen"), CS({r = 300, g = -4, b = 2.7}), select("#", CS("#1234567")))
+local function hex(b) return b and (b:gsub(".", function(c) return string.format("%02x", c:byte()) end)) end
+P("bytes", hex(CB("red")), hex(CB("#01020304")), CB("x"), hex(CB(0x01020304)), select("#", CB()))
+local W = core.get_tool_wear_after_use
+P("wear", W(1), W(3), W(3, 65000), W(0), W(7, 100), W(65536), W(70000), W(100, 21844), err(W))
+P("wear_blocks", W(3, 0), W(3, 21845), W(3, 21846), W(3, 43690), W(3, 43691), W(-1), W(2.5), W(3, -5),
+    W(130, 57455), W(130, 57456), W(40000, 14463), W(40000, 14464), W("3"), err(W, "x"), err(W, 3, {}))
+"""
+)
+
+PROBES = {"map": MAP_PROBE, "util": UTIL_PROBE}
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+@pytest.mark.parametrize("probe", list(PROBES.values()), ids=list(PROBES))
+def test_api_probe_matches_real_engine(tmp_path, probe: str) -> None:
+    run = _engine_run(tmp_path, probe, steps=50)
+    engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
+    assert engine, run.log[-2000:]
+    w = make_world(probe, name="wp")
+    w.step(4)
+    assert _wp_lines(w) == engine
