@@ -107,3 +107,19 @@ function I.read_color(v, old)
 	end
 	return I.copy_color(old) or old
 end
+
+-- l_colorspec_to_colorstring / l_colorspec_to_bytes (l_util.cpp): a ColorSpec read as read_color
+-- reads it, handed back as "#RRGGBBAA" or as the four bytes R, G, B, A; no value when unreadable.
+function core.colorspec_to_colorstring(spec)
+	local c = I.read_color(spec)
+	if c then
+		return H.string.format("#%02X%02X%02X%02X", c.r, c.g, c.b, c.a)
+	end
+end
+
+function core.colorspec_to_bytes(spec)
+	local c = I.read_color(spec)
+	if c then
+		return H.string.char(c.r, c.g, c.b, c.a)
+	end
+end

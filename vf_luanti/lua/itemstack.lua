@@ -320,14 +320,15 @@ function I.record_take(r, n)
 end
 
 -- calculateResultWear: `uses` uses wear a tool out exactly; the remainder is spread over the last uses.
+-- The count of oversized blocks and of normal ones are u16 in C++ (more than 65536 uses: no wear).
 function I.result_wear(uses, initial_wear)
 	uses = floor(uses)
 	if uses <= 0 then
 		return 0
 	end
 	local base = floor(65536 / uses)
-	local rest = 65536 % uses
-	if initial_wear >= (uses - rest) * base then
+	local rest = 65536 % uses % 65536
+	if rest > 0 and initial_wear >= (uses - rest) % 65536 * base then
 		return base + 1
 	end
 	return base
@@ -581,6 +582,14 @@ local function check_int(v, argn, fname)
 	return I.trunc(n)
 end
 I.check_int = check_int
+
+-- l_get_tool_wear_after_use: the arguments read as int, then u32 uses and u16 initial wear; the
+-- wear handed back is a u16 (one use: 65536, which reads 0).
+function core.get_tool_wear_after_use(uses, initial_wear)
+	uses = check_int(uses, 1, "?") % 4294967296
+	initial_wear = initial_wear == nil and 0 or check_int(initial_wear, 2, "?") % 65536
+	return I.result_wear(uses, initial_wear) % 65536
+end
 
 function S.is_empty(self)
 	return st(self, "is_empty").count == 0
