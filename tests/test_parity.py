@@ -12,7 +12,7 @@ import pytest
 from tests.test_engine_probes import _engine_run
 from tests.test_world import make_world
 from vf_luanti.loading import run_mods
-from vf_luanti.mods import mod_from_source
+from vf_luanti.mods import MODS_PATH, mod_from_source
 from vf_luanti.world import load_world
 
 # The keys of the library tables a mod sees at load, one "SURF|table=k1 k2 ..." line each.
@@ -125,3 +125,86 @@ def test_surface_matches_real_engine(tmp_path) -> None:
     assert engine, run.log[-2000:]
     w = make_world(SURFACE_PROBE, name="wp")
     assert _surface(w.output()) == engine
+
+
+# What the API gives before the server runs (at load and in on_mods_loaded) and after, with the
+# engine's log lines: VoxelManip() and the world's noises are nil until the server runs, add_particle
+# returns its last argument, a spawner id is -1 as u32 before the run, get_spawn_level logs an
+# error before mapgen init, the mapgen_params functions warn on every call, set_mapgen_setting is
+# refused (with an error line) only once the server runs.
+LOAD_TIME_PROBE = r"""
+local function P(label, ...)
+    local parts = {}
+    for i = 1, select("#", ...) do
+        local v = select(i, ...)
+        parts[i] = (type(v) == "table" or type(v) == "userdata") and type(v) or tostring(v)
+    end
+    print("WP|" .. label .. "=" .. select("#", ...) .. ":" .. table.concat(parts, ","))
+end
+local np = {offset = 0, scale = 1, spread = {x = 10, y = 10, z = 10}, seed = 5, octaves = 2, persist = 0.5}
+local def = {pos = {x = 0, y = 0, z = 0}, texture = "x.png"}
+local function probe(when)
+    P(when .. "VoxelManip", VoxelManip())
+    P(when .. "VoxelManip_area", VoxelManip({x = 0, y = 0, z = 0}, {x = 1, y = 1, z = 1}))
+    P(when .. "get_voxel_manip", core.get_voxel_manip())
+    P(when .. "get_perlin", core.get_perlin(np))
+    P(when .. "get_perlin_old", core.get_perlin(1, 3, 0.5, 100))
+    P(when .. "get_perlin_map", core.get_perlin_map(np, {x = 2, y = 2, z = 2}))
+    P(when .. "PerlinNoise", PerlinNoise(np))
+    P(when .. "get_spawn_level", core.get_spawn_level(0, 0))
+    P(when .. "add_particle", core.add_particle(def) == def)
+    P(when .. "add_particlespawner", core.add_particlespawner({amount = 1, time = 1, texture = "x.png"}))
+    P(when .. "get_mapgen_params", type(core.get_mapgen_params()))
+    P(when .. "set_mapgen_params", core.set_mapgen_params({water_level = 3}))
+    P(when .. "set_mapgen_setting", core.set_mapgen_setting("water_level", "4", true))
+    P(when .. "water_level", core.get_mapgen_setting("water_level"))
+    P(when .. "mapgen_object", pcall(core.get_mapgen_object, "voxelmanip"))
+end
+probe("load:")
+P("add_particle_old", core.add_particle({x = 0, y = 0, z = 0}, {x = 0, y = 0, z = 0}, {x = 0, y = 0, z = 0},
+    1, 1, false, "x.png"))
+core.register_on_mods_loaded(function() probe("mods_loaded:") end)
+core.after(0, function() probe("run:") end)
+"""
+
+
+def _log_lines(lines: list[str]) -> list[str]:
+    return [ln for ln in lines if ln.startswith(("WARNING[", "ERROR["))]
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_load_time_behaviour_matches_real_engine(tmp_path) -> None:
+    run = _engine_run(tmp_path, LOAD_TIME_PROBE, steps=5)
+    engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
+    assert engine, run.log[-2000:]
+    engine_log = [
+        re.sub(r"\S*/init\.lua", f"{MODS_PATH}/wp/init.lua", f"{ln.level}[{ln.thread}]: {ln.text}")
+        for ln in run.lines
+        if ln.level in ("WARNING", "ERROR")
+    ]
+    w = make_world(LOAD_TIME_PROBE, name="wp")
+    w.step(2)
+    assert [ln for ln in w.output() if ln.startswith("WP|")] == engine
+    assert _log_lines(w.output()) == engine_log
+
+
+def test_load_time_values() -> None:
+    # The emulation's side of the probe above, for machines without the engine.
+    w = make_world(LOAD_TIME_PROBE, name="wp")
+    w.step(2)
+    lines = w.output()
+    for when in ("load:", "mods_loaded:"):
+        for name in ("VoxelManip", "VoxelManip_area", "get_voxel_manip", "get_perlin", "get_perlin_map"):
+            assert f"WP|{when}{name}=0:" in lines
+        assert f"WP|{when}add_particlespawner=1:4294967295" in lines
+    for name in ("VoxelManip", "get_voxel_manip", "get_perlin", "get_perlin_map"):
+        assert f"WP|run:{name}=1:userdata" in lines
+    assert "WP|run:add_particlespawner=1:1" in lines and "WP|add_particle_old=1:x.png" in lines
+    assert [ln for ln in lines if "water_level=" in ln][1:] == [
+        "WP|mods_loaded:water_level=1:4",
+        "WP|run:water_level=1:4",
+    ]
+    log = _log_lines(lines)
+    assert log.count("ERROR[Server]: set_mapgen_setting: cannot set 'water_level' after initialization") == 1
+    assert sum("get_mapgen_params is deprecated" in ln for ln in log) == 3  # every call

@@ -172,14 +172,24 @@ function core.get_mapgen_setting(name)
 	return mapgen_settings[tostring(name)]
 end
 
-function core.set_mapgen_setting(name, value, override)
-	name = tostring(name)
-	if I.phase ~= "load" then
-		I.log("warning", "set_mapgen_setting: cannot set mapgen settings after mod load time")
-		return
+-- Mapgen settings can change until the server runs (at load and in on_mods_loaded); later the engine
+-- ignores them. Returns whether the setting could be set.
+local function set_setting(name, value, override)
+	if I.phase == "run" then
+		return false
 	end
 	if override or mapgen_settings[name] == nil then
 		mapgen_settings[name] = tostring(value)
+	end
+	return true
+end
+
+function core.set_mapgen_setting(name, value, override)
+	name = tostring(name)
+	if not set_setting(name, value, override) then
+		local msg = "set_mapgen_setting: cannot set '" .. name .. "' after initialization"
+		I.diag("warning", msg)
+		I.emit("ERROR[Server]: " .. msg)
 	end
 end
 
@@ -190,7 +200,9 @@ end
 function core.set_mapgen_setting_noiseparams()
 end
 
+-- get_mapgen_params and set_mapgen_params warn on every call (5.6.1's log_deprecated).
 function core.get_mapgen_params()
+	I.deprecated_call("get_mapgen_params is deprecated; use get_mapgen_setting instead")
 	local hi, lo = seed_words() -- lua_pushinteger of the u64: a signed 64-bit value, as a double
 	return { mgname = mapgen_settings.mg_name, seed = (hi >= U32 / 2 and hi - U32 or hi) * U32 + lo,
 		chunksize = tonumber(mapgen_settings.chunksize), water_level = tonumber(mapgen_settings.water_level),
@@ -198,11 +210,12 @@ function core.get_mapgen_params()
 end
 
 function core.set_mapgen_params(params)
+	I.deprecated_call("set_mapgen_params is deprecated; use set_mapgen_setting instead")
 	table_arg("set_mapgen_params", params)
 	for key, setting in pairs({ mgname = "mg_name", seed = "seed", chunksize = "chunksize",
 		water_level = "water_level", flags = "mg_flags" }) do
 		if params[key] ~= nil then
-			core.set_mapgen_setting(setting, params[key], true)
+			set_setting(setting, params[key], true)
 		end
 	end
 end
@@ -260,9 +273,13 @@ function I.mapgen_counts()
 	return n
 end
 
--- The oracle's singlenode mapgen spawns at level 0 everywhere.
+-- The oracle's singlenode mapgen gives spawn level 1 everywhere; before the server runs the engine
+-- logs an error on each call and still returns 1 (probed on 5.6.1).
 function core.get_spawn_level()
-	return 0
+	if I.phase ~= "run" then
+		I.log("error", "EmergeManager: getSpawnLevelAtPoint() called before mapgen init")
+	end
+	return 1
 end
 
 ---------------------------------------------------------------------------------------------------

@@ -306,11 +306,28 @@ end
 function core.sound_fade()
 end
 
-function core.add_particle()
+-- 5.6.1's add_particle pushes no result but returns one: the top of the Lua stack, which is its last
+-- argument (the definition table in the usual call). More than one argument is the deprecated form.
+function core.add_particle(...)
+	local n = H.select("#", ...)
+	if n > 1 then
+		I.deprecated_call("Deprecated add_particle call with individual parameters instead of definition")
+	end
+	if n > 0 then
+		return (H.select(n, ...))
+	end
 end
 
+-- Spawner ids count from 1 once the server runs; before that (mod load time, on_mods_loaded) there
+-- is no environment and the engine returns -1 as an unsigned 32-bit number.
 local spawners = 0
-function core.add_particlespawner()
+function core.add_particlespawner(...)
+	if H.select("#", ...) > 1 then
+		I.deprecated_call("Deprecated add_particlespawner call with individual parameters instead of definition")
+	end
+	if I.phase ~= "run" then
+		return 4294967295
+	end
 	spawners = spawners + 1
 	return spawners
 end

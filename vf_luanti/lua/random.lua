@@ -344,7 +344,12 @@ function G.PerlinNoiseMap(np, size)
 end
 G.ValueNoiseMap = G.PerlinNoiseMap
 
+-- The world's noises need the server's environment: at mod load time and in on_mods_loaded the
+-- engine's get_perlin and get_perlin_map return nothing (probed on 5.6.1).
 function core.get_perlin(a, b, c, d)
+	if I.phase ~= "run" then
+		return
+	end
 	if type(a) == "table" then
 		local np = {}
 		for k, v in H.pairs(a) do
@@ -355,5 +360,10 @@ function core.get_perlin(a, b, c, d)
 	end
 	return G.PerlinNoise(a, b, c, d)
 end
-core.get_perlin_map = G.PerlinNoiseMap
+function core.get_perlin_map(np, size)
+	if I.phase ~= "run" then
+		return
+	end
+	return G.PerlinNoiseMap(np, size)
+end
 

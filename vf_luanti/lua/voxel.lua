@@ -569,7 +569,12 @@ function VM.update_map(self)
 	vm_state(self, "update_map")
 end
 
+-- Before the server runs (mod load time, on_mods_loaded) there is no map: the engine's
+-- VoxelManip() and core.get_voxel_manip() return nothing then (probed on 5.6.1).
 local function voxel_manip(p1, p2)
+	if I.phase ~= "run" then
+		return
+	end
 	local vm = new_vm({})
 	if p1 and p2 then
 		VM.read_from_map(vm, p1, p2)
@@ -579,8 +584,5 @@ end
 G.VoxelManip = voxel_manip
 
 function core.get_voxel_manip(p1, p2)
-	if I.phase ~= "run" then
-		return
-	end
 	return voxel_manip(p1, p2)
 end
