@@ -208,3 +208,57 @@ def test_load_time_values() -> None:
     log = _log_lines(lines)
     assert log.count("ERROR[Server]: set_mapgen_setting: cannot set 'water_level' after initialization") == 1
     assert sum("get_mapgen_params is deprecated" in ln for ln in log) == 3  # every call
+
+
+# The builtin item entity's fields and helpers (builtin/game/item_entity.lua): mods call
+# try_merge_with, enable_physics/disable_physics and read moving_state/physical_state.
+ITEM_ENTITY_PROBE = r"""
+core.register_craftitem("wp:a", {stack_max = 10})
+core.register_craftitem("wp:b", {})
+local function S(o) local e = o and o:get_luaentity() return e and e.itemstring or "gone" end
+core.after(0, function()
+    core.emerge_area({x = -5, y = -5, z = -5}, {x = 5, y = 5, z = 5})
+    local o1 = core.add_item({x = 0, y = 0, z = 0}, "wp:a 3")
+    local e1 = o1:get_luaentity()
+    print("WP|fields", e1.moving_state, e1.physical_state, #e1._collisionbox)
+    print("WP|same_age", e1:try_merge_with(ItemStack(e1.itemstring), o1, e1))
+    e1.age = 5
+    local o2 = core.add_item({x = 1, y = 0, z = 0}, "wp:a 4")
+    local merged = e1:try_merge_with(ItemStack(e1.itemstring), o2, o2:get_luaentity())
+    print("WP|merge", merged, S(o1), S(o2), e1.age)
+    e1.age = 5
+    local o3 = core.add_item({x = 1, y = 0, z = 0}, "wp:a 4")
+    print("WP|full", e1:try_merge_with(ItemStack(e1.itemstring), o3, o3:get_luaentity()), S(o1), S(o3))
+    local o4 = core.add_item({x = 1, y = 0, z = 0}, "wp:b")
+    print("WP|other", e1:try_merge_with(ItemStack(e1.itemstring), o4, o4:get_luaentity()), S(o4))
+    e1:disable_physics()
+    print("WP|disabled", e1.physical_state, o1:get_properties().physical, o1:get_acceleration().y)
+    e1:disable_physics()
+    e1:enable_physics()
+    print("WP|enabled", e1.physical_state, o1:get_properties().physical,
+        string.format("%.2f", o1:get_acceleration().y))
+end)
+"""
+
+ITEM_ENTITY_LINES = [
+    "WP|fields\ttrue\ttrue\t6",
+    "WP|same_age\tfalse",
+    "WP|merge\ttrue\twp:a 7\tgone\t0",
+    "WP|full\tfalse\twp:a 7\twp:a 4",
+    "WP|other\tfalse\twp:b",
+    "WP|disabled\tfalse\tfalse\t0",
+    "WP|enabled\ttrue\ttrue\t-9.81",
+]
+
+
+def test_item_entity_helpers() -> None:
+    w = make_world(ITEM_ENTITY_PROBE, name="wp")
+    w.step(2)
+    assert [ln for ln in w.output() if ln.startswith("WP|")] == ITEM_ENTITY_LINES
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_item_entity_helpers_match_real_engine(tmp_path) -> None:
+    run = _engine_run(tmp_path, ITEM_ENTITY_PROBE, steps=5)
+    assert [ln.text for ln in run.lines if ln.text.startswith("WP|")] == ITEM_ENTITY_LINES, run.log[-2000:]

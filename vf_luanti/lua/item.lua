@@ -764,6 +764,53 @@ local item_entity = {
 	},
 	itemstring = "",
 	age = 0,
+	-- The fields and helpers mods call on item entities (moving_state, physical_state and the
+	-- physics switches, try_merge_with), as builtin/game/item_entity.lua has them.
+	moving_state = true,
+	physical_state = true,
+	enable_physics = function(self)
+		if not self.physical_state then
+			self.physical_state = true
+			self.object:set_properties({ physical = true })
+			self.object:set_velocity(vec(0, 0, 0))
+			self.object:set_acceleration(vec(0, -GRAVITY, 0))
+		end
+	end,
+	disable_physics = function(self)
+		if self.physical_state then
+			self.physical_state = false
+			self.object:set_properties({ physical = false })
+			self.object:set_velocity(vec(0, 0, 0))
+			self.object:set_acceleration(vec(0, 0, 0))
+		end
+	end,
+	-- Take the other item entity's stack into this one when it is the same item (name, meta, wear)
+	-- and fits in one stack; the other entity goes. Entities of the same age are not merged (an
+	-- entity is never merged with itself).
+	try_merge_with = function(self, own_stack, object, entity)
+		if self.age == entity.age then
+			return false
+		end
+		local other = I.G.ItemStack(entity.itemstring)
+		if own_stack:get_name() ~= other:get_name() or own_stack:get_meta() ~= other:get_meta()
+				or own_stack:get_wear() ~= other:get_wear() or own_stack:get_free_space() == 0 then
+			return false
+		end
+		local mine, stack_max = own_stack:get_count(), other:get_stack_max()
+		local total = mine + other:get_count()
+		if total > stack_max then
+			return false
+		end
+		local pos = object:get_pos()
+		pos.y = pos.y + (total - mine) / stack_max * 0.15
+		self.object:move_to(pos)
+		self.age = 0
+		own_stack:set_count(total)
+		self:set_item(own_stack)
+		entity.itemstring = ""
+		object:remove()
+		return true
+	end,
 	set_item = function(self, item)
 		local stack = I.to_record(item or self.itemstring)
 		self.itemstring = I.record_to_string(stack)
@@ -789,6 +836,7 @@ local item_entity = {
 		self.object:set_armor_groups({ immortal = 1 })
 		self.object:set_velocity(vec(0, 2, 0))
 		self.object:set_acceleration(vec(0, -GRAVITY, 0))
+		self._collisionbox = self.initial_properties.collisionbox -- an instance field, as in the engine
 		self:set_item()
 	end,
 	on_step = function(self, dtime)
