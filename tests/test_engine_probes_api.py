@@ -102,7 +102,51 @@ P("wear_blocks", W(3, 0), W(3, 21845), W(3, 21846), W(3, 43690), W(3, 43691), W(
 """
 )
 
-PROBES = {"map": MAP_PROBE, "util": UTIL_PROBE}
+# serialize_roundtrip (c_packer: functions as bytecode without upvalues, tables without metatables,
+# ItemStacks copied, the errors) and handle_async: the job's environment, its arguments and results,
+# the job ids in core.async_jobs.
+ASYNC_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local up = 5
+local f = core.serialize_roundtrip(function() return up end)
+P("rt_closure", err(f), f == nil)
+P("rt_types", type(core.serialize_roundtrip(function() end)), type(core.serialize_roundtrip(ItemStack("x"))))
+local t = {} t.self = t
+local r = core.serialize_roundtrip(t)
+P("rt_self", r.self == r, r ~= t)
+P("rt", core.serialize_roundtrip({a = 1, b = {c = "x"}, [2] = true}), core.serialize_roundtrip("s"),
+    core.serialize_roundtrip(nil), core.serialize_roundtrip(1/0), core.serialize_roundtrip(-0.0),
+    core.serialize_roundtrip({[1.5] = "a", [true] = 1}), select("#", core.serialize_roundtrip()),
+    select("#", core.serialize_roundtrip(1, 2)))
+P("rt_meta", getmetatable(core.serialize_roundtrip(setmetatable({}, {__index = {a = 1}}))),
+    getmetatable(core.serialize_roundtrip(vector.new(1, 2, 3))) == vector.metatable)
+local shared = {1}
+P("rt_shared", (function() local s2 = core.serialize_roundtrip({shared, shared}) return s2[1] == s2[2] end)())
+local RT = core.serialize_roundtrip
+P("rt_errors", err(RT, coroutine.create(print)), err(RT, PcgRandom(1)), err(RT, core.get_node),
+    err(RT, math.floor))
+local s = ItemStack("a 3")
+local s2 = core.serialize_roundtrip(s)
+P("rt_stack", s2 == s, s2:to_string())
+P("fn_env", err(core.serialize_roundtrip(function() return core ~= nil and vector ~= nil end)))
+P("jobs_at_load", type(core.async_jobs), next(core.async_jobs))
+core.after(1, function()
+    wpglobal = 7
+    P("h1", core.handle_async(function(a)
+        return a, wpglobal, up, type(minetest), type(core.get_node), type(core.after),
+            type(core.registered_nodes), INIT, _G == getfenv(1), minetest == core
+    end, function(...) P("cb1", ...) end, {k = 1}))
+    P("h3", err(core.handle_async, 1, 2))
+    P("h4", core.handle_async(function(...) return select("#", ...), ... end,
+        function(...) P("cb4", select("#", ...), ...) end, nil, 2, nil))
+    P("jobs", (function() local j = {} for k, v in pairs(core.async_jobs) do j[#j + 1] = k .. type(v) end
+        table.sort(j) return j end)())
+end)
+"""
+)
+
+PROBES = {"map": MAP_PROBE, "util": UTIL_PROBE, "async": ASYNC_PROBE}
 
 
 @pytest.mark.engine

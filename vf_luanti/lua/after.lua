@@ -284,6 +284,7 @@ function I.step(dtime)
 	I.step_entities(dtime, I.callback)
 	I.manage_objects(dtime)
 	I.run_emerges(I.callback)
+	I.run_async(I.callback)
 end
 
 -- What the next server steps have to do: "busy" (a mod globalstep, an entity, a pending emerge or
@@ -296,7 +297,7 @@ local function activity()
 			return "busy"
 		end
 	end
-	if #I.pending_emerges > 0 or #I.disconnects > 0 or #I.unlisted_objects > 0
+	if #I.pending_emerges > 0 or #I.disconnects > 0 or #I.unlisted_objects > 0 or I.async_pending() > 0
 		or #I.objects_where(function(o)
 			return o.kind == "entity" and not o.removed
 		end) > 0 then

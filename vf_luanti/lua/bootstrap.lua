@@ -46,6 +46,7 @@ local FILES = {
 	"misc.lua",           -- protection, creative, sounds, formspecs, HUD, particles, misc engine calls
 	"mapgen.lua",         -- biomes/ores/decorations/schematics: accepted and recorded
 	"deprecated.lua",     -- core.env and other deprecated names real mods still use
+	"async.lua",          -- handle_async and the async environment, serialize_roundtrip (c_packer)
 	"modload.lua",        -- host side: loading mods in order, load-time phases
 	"driver.lua",         -- host side: the event driver (join, place, dig, punch, right-click, steps)
 	"persist.lua",        -- host side: server shutdown and restart from what the databases kept

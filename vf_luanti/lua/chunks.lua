@@ -26,6 +26,7 @@ local MIRRORS = {
 	["after.lua"] = "common/after.lua",
 	["misc.lua"] = "game/misc.lua",
 	["deprecated.lua"] = "game/deprecated.lua",
+	["async.lua"] = "game/async.lua",
 }
 
 return {

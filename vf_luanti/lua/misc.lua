@@ -514,18 +514,6 @@ function core.get_globals_to_transfer()
 	return { registered_items = {}, registered_aliases = core.registered_aliases }
 end
 
--- The async environment: jobs run in order at the next step, the callback gets the results.
-function core.handle_async(func, callback, ...)
-	if type(func) ~= "function" or type(callback) ~= "function" then
-		error("Invalid minetest.handle_async invocation", 2)
-	end
-	local args, n = { ... }, H.select("#", ...)
-	core.after(0, function()
-		callback(func(H.unpack(args, 1, n)))
-	end)
-	return true
-end
-
 function core.register_async_dofile()
 	return true
 end

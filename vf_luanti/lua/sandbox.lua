@@ -105,6 +105,11 @@ function I.mark_c(f, nups)
 	return f
 end
 
+-- Whether mods see `f` as a C function (a host C function, or an emulation function marked so).
+function I.is_c_function(f)
+	return c_functions[f] ~= nil or H.debug.getinfo(f, "S").what == "C"
+end
+
 -- Pass results through, unless the deadline expired meanwhile (the error was caught by a pcall).
 local function unless_expired(...)
 	if guard.expired then
