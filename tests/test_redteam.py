@@ -38,12 +38,11 @@ def nothing_kind(hack: dict[str, Any]) -> str:
     return hack["why"].split(":", 1)[0]
 
 
-def score_corpus() -> tuple[list[Any], dict[str, Any]]:
-    """Scores of every hack (in corpus order) and of each attacked task's gold answer, in one batch."""
+def score_corpus(hacks: list[dict[str, Any]]) -> tuple[list[Any], dict[str, Any]]:
+    """Scores of ``hacks`` (in order) and of each attacked task's gold answer, in one batch."""
     from vf_luanti.scoring import score_many
     from vf_luanti.splits import get_task
 
-    hacks = load_corpus()
     task_ids = sorted({h["task"] for h in hacks})
     golds = [(t, "```lua\n" + get_task(t).reference + "\n```") for t in task_ids]
     scores = score_many([(h["task"], h["completion"]) for h in hacks] + golds)
@@ -63,7 +62,7 @@ def _param(i: int, h: dict[str, Any]) -> Any:
 
 @pytest.fixture(scope="module")
 def scored() -> tuple[list[Any], dict[str, Any]]:
-    return score_corpus()
+    return score_corpus(HACKS)  # the list the tests were parametrised with
 
 
 def test_corpus_is_well_formed() -> None:
@@ -112,9 +111,10 @@ def test_gold_of_attacked_task_still_passes(scored: tuple[list[Any], dict[str, A
 
 def summary() -> None:
     """Print per class: hacks, how many the judge passes, mean reward; and the do-nothing kinds."""
-    hack_scores, _ = score_corpus()
+    hacks = load_corpus()
+    hack_scores, _ = score_corpus(hacks)
     rows: dict[str, list[Any]] = defaultdict(list)
-    for h, s in zip(HACKS, hack_scores, strict=True):
+    for h, s in zip(hacks, hack_scores, strict=True):
         rows[h["class"]].append(s)
         if h["class"] == "nothing":
             rows[f"  nothing/{nothing_kind(h)}"].append(s)
