@@ -262,3 +262,62 @@ def test_item_entity_helpers() -> None:
 def test_item_entity_helpers_match_real_engine(tmp_path) -> None:
     run = _engine_run(tmp_path, ITEM_ENTITY_PROBE, steps=5)
     assert [ln.text for ln in run.lines if ln.text.startswith("WP|")] == ITEM_ENTITY_LINES, run.log[-2000:]
+
+
+# Definition warnings C++ logs without failing: the typed numbers of tool_capabilities (once per
+# place), the obsolete "alpha" and boolean "use_texture_alpha" (every registration, overrides too).
+DEFINITION_PROBE = r"""
+core.register_tool("wp:t1", {tool_capabilities = {punch_attack_uses = "a",
+    groupcaps = {cracky = {maxlevel = "b"}}}})
+core.register_tool("wp:t2", {tool_capabilities = {full_punch_interval = "1.5", max_drop_level = true}})
+for i = 1, 2 do core.register_tool("wp:t3" .. i, {tool_capabilities = {full_punch_interval = "x"}}) end
+core.register_craftitem("wp:c", {tool_capabilities = {full_punch_interval = {}}})
+core.register_node("wp:a1", {alpha = 128})
+core.register_node("wp:a2", {alpha = "x"})
+core.register_node("wp:a3", {drawtype = "liquid", alpha = 160, use_texture_alpha = "blend"})
+core.register_node("wp:u1", {use_texture_alpha = true, drawtype = "nodebox"})
+core.register_node("wp:u2", {use_texture_alpha = 1})
+core.register_node("wp:u3", {use_texture_alpha = "clip"})
+core.override_item("wp:u3", {use_texture_alpha = false})
+"""
+
+ALPHA = (
+    "WARNING[Main]: "
+    + 'Field "alpha": Obsolete, only limited compatibility provided; replaced by "use_texture_alpha"'
+)
+BOOL_ALPHA = 'WARNING[Main]: Field "use_texture_alpha": Boolean values are deprecated; use the new choices'
+DEFINITION_LOG = [
+    "ERROR[Main]: Invalid field punch_attack_uses (expected number got string).",
+    "ERROR[Main]: Invalid field maxlevel (expected number got string).",
+    "ERROR[Main]: Invalid field max_drop_level (expected number got boolean).",
+    "ERROR[Main]: Invalid field full_punch_interval (expected number got string).",
+    "ERROR[Main]: Invalid field full_punch_interval (expected number got table).",
+    ALPHA,
+    ALPHA,
+    "ERROR[Main]: Invalid field alpha (expected number got string).",
+    ALPHA,
+    BOOL_ALPHA,
+    BOOL_ALPHA,
+]
+
+
+def test_definition_warnings() -> None:
+    w = make_world(DEFINITION_PROBE, name="wp")
+    assert _log_lines(w.output()) == DEFINITION_LOG
+    ok, warnings, _ = _warnings(
+        'core.register_node("tmod:n", {use_texture_alpha = "blend", drawtype = "glasslike"})'
+    )
+    assert ok and warnings == []
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_definition_warnings_match_real_engine(tmp_path) -> None:
+    run = _engine_run(tmp_path, DEFINITION_PROBE, steps=3)
+    assert [
+        f"{ln.level}[{ln.thread}]: {ln.text}"
+        for ln in run.lines
+        if ln.level in ("WARNING", "ERROR")
+        and ln.thread == "Main"
+        and not ln.text.startswith(("stack traceback", "\t"))
+    ] == DEFINITION_LOG

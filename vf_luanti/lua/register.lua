@@ -222,7 +222,7 @@ local FIELD_TYPES = {
 	usable = "boolean", liquids_pointable = "boolean", is_ground_content = "boolean",
 	sunlight_propagates = "boolean", walkable = "boolean", pointable = "boolean", diggable = "boolean",
 	climbable = "boolean", buildable_to = "boolean", floodable = "boolean", liquid_renewable = "boolean",
-	legacy_facedir_simple = "boolean", legacy_wallmounted = "boolean",
+	legacy_facedir_simple = "boolean", legacy_wallmounted = "boolean", alpha = "number",
 }
 local NODE_ONLY = {
 	node_dig_prediction = true, mesh = true, liquid_alternative_flowing = true, liquid_alternative_source = true,
@@ -231,7 +231,7 @@ local NODE_ONLY = {
 	light_source = true, damage_per_second = true, waving = true, is_ground_content = true,
 	sunlight_propagates = true, walkable = true, pointable = true, diggable = true, climbable = true,
 	buildable_to = true, floodable = true, liquid_renewable = true, legacy_facedir_simple = true,
-	legacy_wallmounted = true,
+	legacy_wallmounted = true, alpha = true,
 }
 
 local function type_ok(v, want)
@@ -247,16 +247,53 @@ local function type_ok(v, want)
 	return false
 end
 
+-- The numbers C++ reads from tool_capabilities and from each of its groupcaps (probed on 5.6.1).
+local TOOLCAP_TYPES = { full_punch_interval = "number", max_drop_level = "number", punch_attack_uses = "number" }
+local GROUPCAP_TYPES = { maxlevel = "number", uses = "number" }
+
+local function invalid_field(field, want, v)
+	local msg = "Invalid field " .. field .. " (expected " .. want .. " got " .. type(v) .. ")."
+	local where = I.mod_frame(4) or {}
+	if not I.warned_at["field:" .. msg .. tostring(where.file) .. tostring(where.line)] then
+		I.warned_at["field:" .. msg .. tostring(where.file) .. tostring(where.line)] = true
+		I.log("error", msg, where)
+	end
+end
+
+local function check_typed(t, types)
+	for field, want in pairs(types) do
+		local v = t[field]
+		if v ~= nil and not type_ok(v, want) then
+			invalid_field(field, want, v)
+		end
+	end
+end
+
 local function check_fields(def)
 	local is_node = rawget(def, "type") == "node"
+	if is_node then -- read_content_features warns on every registration (probed on 5.6.1)
+		if def.alpha ~= nil then
+			I.log("warning", 'Field "alpha": Obsolete, only limited compatibility provided; replaced by "use_texture_alpha"',
+				I.mod_frame(3))
+		end
+		if type(def.use_texture_alpha) == "boolean" then
+			I.log("warning", 'Field "use_texture_alpha": Boolean values are deprecated; use the new choices', I.mod_frame(3))
+		end
+	end
 	for field, want in pairs(FIELD_TYPES) do
 		local v = def[field]
 		if v ~= nil and (is_node or not NODE_ONLY[field]) and not type_ok(v, want) then
-			local msg = "Invalid field " .. field .. " (expected " .. want .. " got " .. type(v) .. ")."
-			local where = I.mod_frame(3) or {}
-			if not I.warned_at["field:" .. msg .. tostring(where.file) .. tostring(where.line)] then
-				I.warned_at["field:" .. msg .. tostring(where.file) .. tostring(where.line)] = true
-				I.log("error", msg, where)
+			invalid_field(field, want, v)
+		end
+	end
+	local caps = def.tool_capabilities
+	if type(caps) == "table" then
+		check_typed(caps, TOOLCAP_TYPES)
+		if type(caps.groupcaps) == "table" then
+			for _, groupcap in pairs(caps.groupcaps) do
+				if type(groupcap) == "table" then
+					check_typed(groupcap, GROUPCAP_TYPES)
+				end
 			end
 		end
 	end
