@@ -321,3 +321,53 @@ def test_definition_warnings_match_real_engine(tmp_path) -> None:
         and ln.thread == "Main"
         and not ln.text.startswith(("stack traceback", "\t"))
     ] == DEFINITION_LOG
+
+
+# NodeResolver after on_mods_loaded: only an ore's own node is reported, per ore; aliases resolve,
+# groups do not; the other node lists of ores, decorations and biomes fall back silently.
+RESOLVER_PROBE = r"""
+core.register_node("wp:stone", {})
+core.register_alias("wp:alias", "wp:stone")
+local function ore(o, w)
+    core.register_ore({ore_type = "scatter", ore = o, wherein = w, clust_scarcity = 1, clust_num_ores = 1,
+        clust_size = 1})
+end
+ore("wp:missing1", "wp:stone")
+ore("wp:missing1", "wp:stone")
+ore("wp:alias", "wp:missing2")
+ore("air", {"wp:stone", "wp:missing3"})
+ore("group:stone", "wp:stone")
+core.register_decoration({deco_type = "simple", place_on = "wp:stone", decoration = {"wp:missing4"},
+    spawn_by = "wp:missing5", num_spawn_by = 1, fill_ratio = 0.1})
+core.register_biome({name = "b", node_top = "wp:missing6", depth_top = 1, node_filler = "wp:missing7"})
+core.register_on_mods_loaded(function() print("WP|mods_loaded") end)
+core.after(0, function() print("WP|after") end)
+"""
+
+RESOLVER_LINES = [
+    "WP|mods_loaded",
+    "ERROR[Main]: NodeResolver: failed to resolve node name 'wp:missing1'.",
+    "ERROR[Main]: NodeResolver: failed to resolve node name 'wp:missing1'.",
+    "ERROR[Main]: NodeResolver: failed to resolve node name 'group:stone'.",
+    "WP|after",
+]
+
+
+def test_node_resolver_errors() -> None:
+    w = make_world(RESOLVER_PROBE, name="wp")
+    w.step(2)
+    assert [ln for ln in w.output() if ln.startswith(("WP|", "ERROR["))] == RESOLVER_LINES
+    w = make_world(
+        'core.register_node("wp:stone", {})\n' + 'core.register_ore({ore = "wp:stone"})', name="wp"
+    )
+    assert not _log_lines(w.output())
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_node_resolver_errors_match_real_engine(tmp_path) -> None:
+    run = _engine_run(tmp_path, RESOLVER_PROBE, steps=5)
+    lines = [
+        ln.text if ln.text.startswith("WP|") else f"{ln.level}[{ln.thread}]: {ln.text}" for ln in run.lines
+    ]
+    assert [ln for ln in lines if ln.startswith(("WP|", "ERROR["))] == RESOLVER_LINES, run.log[-2000:]

@@ -40,9 +40,14 @@ function raw.register_biome(def)
 	table_arg("register_biome", def)
 	return add(M.biome, def)
 end
+-- Each ore's `ore` node name as read at registration; the engine resolves it once the mods are
+-- loaded (I.resolve_ore_nodes).
+local ore_nodes = {}
 function raw.register_ore(def)
 	table_arg("register_ore", def)
-	return add(M.ore, def)
+	local id = add(M.ore, def)
+	ore_nodes[id + 1] = def.ore
+	return id
 end
 function raw.register_decoration(def)
 	table_arg("register_decoration", def)
@@ -53,6 +58,20 @@ function raw.clear_registered_biomes()
 end
 function raw.clear_registered_ores()
 	clear(M.ore)
+	ore_nodes = {}
+end
+
+-- The engine's NodeResolver after on_mods_loaded, before the first server step: an ore whose `ore`
+-- names no node (nor an alias of one; a group is not resolved) logs an error, per ore. The other
+-- node lists of ores, decorations and biomes fall back silently (probed on 5.6.1).
+function I.resolve_ore_nodes()
+	local nodes, aliases = core.registered_nodes, core.registered_aliases
+	for i = 1, #M.ore.list do
+		local name = ore_nodes[i]
+		if type(name) == "string" and not (nodes[name] or nodes[aliases[name] or ""]) then
+			I.log("error", "NodeResolver: failed to resolve node name '" .. name .. "'.")
+		end
+	end
 end
 function raw.clear_registered_decorations()
 	clear(M.decoration)
