@@ -146,7 +146,35 @@ end)
 """
 )
 
-PROBES = {"map": MAP_PROBE, "util": UTIL_PROBE, "async": ASYNC_PROBE}
+# get_password_hash / check_password_entry (the legacy hash, SRP entries, the invalid format) and the
+# rollback API of a server that records none, with builtin's rollback punch hook.
+AUTH_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local function n(...) return select("#", ...), ... end
+local PE, PH = core.check_password_entry, core.get_password_hash
+P("hash", PH("a", "pw"), PH("a", ""), PH(5, 6), err(PH, "a"), err(PH))
+P("entry", PE("a", "", "x"), PE("a", "", ""), PE("a", PH("a", "pw"), "pw"), PE("a", PH("a", "pw"), "px"),
+    PE("a", "#1#abc#def", "px"), PE("a", "#1#", "px"), PE("a", "junk", "px"),
+    PE("a", "tGWP3X+9ZFwoWbDjnXEBjzIFjRI==", "pw"))
+P("entry_errors", err(PE), err(PE, "a"), err(PE, "a", "x"), err(PE, "a", "#1#"), err(PE, "a", "#1#a#b"),
+    err(PE, {}, "x", "y"))
+P("rollback", n(core.rollback_get_node_actions({x = 0, y = 0, z = 0}, 0, 100, 5)),
+    n(core.rollback_revert_actions_by("player:x", 100)))
+local GA, RA = core.rollback_get_node_actions, core.rollback_revert_actions_by
+local O = {x = 0, y = 0, z = 0}
+P("rollback_errors", err(GA, O), err(RA, "x"), err(RA), err(GA, O, "1", "2", {}))
+P("rollback_last", err(core.rollback_get_last_node_actor, {x = 0, y = 0, z = 0}, 1, 1))
+P("punch", #core.registered_on_punchnodes, type(core.rollback_punch_callbacks),
+    next(core.rollback_punch_callbacks))
+core.after(1, function()
+    P("rollback_run", n(core.rollback_get_node_actions({x = 0, y = 0, z = 0}, 0, 100, 5)),
+        n(core.rollback_revert_actions_by("player:x", 100)))
+end)
+"""
+)
+
+PROBES = {"map": MAP_PROBE, "util": UTIL_PROBE, "async": ASYNC_PROBE, "auth": AUTH_PROBE}
 
 
 @pytest.mark.engine

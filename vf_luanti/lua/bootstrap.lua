@@ -47,6 +47,7 @@ local FILES = {
 	"mapgen.lua",         -- biomes/ores/decorations/schematics: accepted and recorded
 	"deprecated.lua",     -- core.env and other deprecated names real mods still use
 	"async.lua",          -- handle_async and the async environment, serialize_roundtrip (c_packer)
+	"rollback.lua",       -- the rollback API of a server that records no rollback
 	"modload.lua",        -- host side: loading mods in order, load-time phases
 	"driver.lua",         -- host side: the event driver (join, place, dig, punch, right-click, steps)
 	"persist.lua",        -- host side: server shutdown and restart from what the databases kept

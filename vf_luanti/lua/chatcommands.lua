@@ -658,6 +658,18 @@ core.register_chatcommand("pulverize", {
 	end,
 })
 
+-- What /rollback_check leaves for a player's next punch of a node (builtin/game/chat.lua): run once
+-- by builtin's punch hook, then forgotten.
+core.rollback_punch_callbacks = {}
+core.register_on_punchnode(function(pos, node, puncher)
+	local name = puncher and puncher:get_player_name()
+	local pending = name and core.rollback_punch_callbacks[name]
+	if pending then
+		pending(pos, node, puncher)
+		core.rollback_punch_callbacks[name] = nil
+	end
+end)
+
 inert("rollback_check", "[<range>] [<seconds>] [<limit>]",
 	"Check who last touched a node or a node near it within the time specified by <seconds>. Default: range = 0, seconds = 86400 = 24h, limit = 5. Set <seconds> to inf for no time limit",
 	{ rollback = true })

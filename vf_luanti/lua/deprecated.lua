@@ -79,10 +79,6 @@ function core.rollback_get_last_node_actor(pos, range, seconds)
 	return core.rollback_get_node_actions(pos, range, seconds, 1)[1]
 end
 
-function core.rollback_get_node_actions()
-	return {}
-end
-
 local function setting_proxy(method)
 	return function(...)
 		I.deprecated("WARNING: minetest.setting_* functions are deprecated.  Use methods on the minetest.settings object.")

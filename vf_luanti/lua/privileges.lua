@@ -287,10 +287,53 @@ function core.check_player_privs(name, ...)
 	return true, ""
 end
 
--- A stand-in for the engine's SRP-style hash: deterministic and name-bound, which is all a headless
--- world can observe (passwords are never checked here).
+-- luaL_checkstring as the C functions read their arguments (numbers read as strings).
+local function check_string(v, argn)
+	if type(v) ~= "string" and type(v) ~= "number" then
+		error("bad argument #" .. argn .. " to '?' (string expected, got " .. (v == nil and "no value" or type(v))
+			.. ")", 0)
+	end
+	return tostring(v)
+end
+
+-- translate_password (src/util/auth.cpp): the legacy hash, base64 of SHA-1 over name .. password;
+-- an empty password hashes to "".
+local function legacy_hash(name, password)
+	if password == "" then
+		return ""
+	end
+	return core.encode_base64(core.sha1(name .. password, true))
+end
+
 function core.get_password_hash(name, raw_password)
-	return "#1#" .. tostring(name) .. "#" .. tostring(raw_password or "")
+	return legacy_hash(check_string(name, 1), check_string(raw_password, 2))
+end
+
+-- base64_is_valid (src/util/base64.cpp): base64 characters, then only "=".
+local function base64_valid(s)
+	return smatch(s, "^[%w%+/]*=*$") ~= nil
+end
+
+-- l_check_password_entry: a legacy entry is compared with the password's legacy hash; an SRP entry
+-- ("#1#salt#verifier") needs its verifier recomputed, which the emulation does not do (every entry
+-- it writes is legacy, as builtin's set_password writes them), so a password never matches one;
+-- anything else is logged as an invalid format and does not match.
+function core.check_password_entry(name, entry, password)
+	name, entry, password = check_string(name, 1), check_string(entry, 2), check_string(password, 3)
+	if base64_valid(entry) then
+		return legacy_hash(name, password) == entry
+	end
+	local parts = {}
+	for part in gmatch(entry .. "#", "([^#]*)#") do
+		parts[#parts + 1] = part
+	end
+	if #parts ~= 4 or parts[2] ~= "1" or not base64_valid(parts[3]) or not base64_valid(parts[4]) then
+		local message = "Invalid password format for " .. name
+		I.diag("warning", message, I.mod_frame(2) or {})
+		I.emit("WARNING[" .. (I.phase == "run" and "Server" or "Main") .. "]: " .. message)
+		return false
+	end
+	return false
 end
 
 -- Host side: the privileges of a player as a sorted list (reports, checks).
