@@ -57,6 +57,18 @@ def _emulated_surface(version: str | None = None) -> dict[str, set[str]]:
     return _surface(w.output())
 
 
+def test_get_globals_to_transfer_goes_when_the_server_starts() -> None:
+    # 5.6.1: a function at load and in on_mods_loaded, nil from the first server step on
+    w = make_world(
+        'print("WP|" .. type(core.get_globals_to_transfer))\n'
+        'core.register_on_mods_loaded(function() print("WP|" .. type(core.get_globals_to_transfer)) end)\n'
+        'core.after(0, function() print("WP|" .. type(core.get_globals_to_transfer)) end)',
+        name="wp",
+    )
+    w.step(2)
+    assert [ln for ln in w.output() if ln.startswith("WP|")] == ["WP|function", "WP|function", "WP|nil"]
+
+
 def test_names_newer_than_the_target_are_absent_from_every_table() -> None:
     seen = _emulated_surface()
     for table, names in NEWER.items():
