@@ -182,3 +182,34 @@ def test_recipe_queries_and_clear_craft() -> None:
     assert w.eval('return core.clear_craft({output = "tmod:stick"})') is True
     assert w.eval('return core.clear_craft({output = "tmod:stick"})') is False
     assert w.eval('return core.get_all_craft_recipes("tmod:stick")') is None
+
+
+def test_recipe_queries_use_the_output_name_fixed_at_registration() -> None:
+    """craftdef.cpp indexes a recipe under its output's name, alias resolved as it is registered;
+    queries and clear_craft look the name up as given (values probed on 5.6.1)."""
+    w = world(r"""
+        core.register_craft({output = "tmod:old", recipe = {{"tmod:wood"}}})
+        core.register_alias("tmod:old", "tmod:stick")
+        core.register_craft({output = "tmod:old 2", recipe = {{"tmod:wood", "tmod:wood"}}})
+        core.register_craft({output = " tmod:stick", recipe = {{"tmod:pine"}}})
+        core.register_craft({type = "fuel", recipe = "group:wood", burntime = 2.9})
+        core.register_craft({type = "toolrepair", additional_wear = -0.02})
+    """)
+
+    def outputs(query: str) -> list[str] | None:
+        recipes = w.eval(f"return core.get_all_craft_recipes({query})")
+        return None if recipes is None else [r["output"] for r in recipes]
+
+    assert outputs('"tmod:stick"') == ["tmod:old 2"]  # not the one made before the alias
+    assert outputs('"tmod:old"') == ["tmod:old"]
+    assert outputs('"tmod:stick 1"') is None and outputs("5") is None  # no count, no alias
+    # fuel, tool repair and a name after a space are indexed under "", listed as cooking
+    listed = w.eval('return core.get_all_craft_recipes("")')
+    assert [(r["method"], r["type"], r["width"], r["output"]) for r in listed] == [
+        ("cooking", "cooking", 0, ""),
+        ("cooking", "cooking", 2, ""),
+        ("normal", "normal", 1, " tmod:stick"),
+    ]
+    assert w.eval('return core.clear_craft({output = "tmod:stick 1"})') is False
+    assert w.eval('return core.clear_craft({output = "tmod:old"})') is True
+    assert outputs('"tmod:old"') is None and outputs('"tmod:stick"') == ["tmod:old 2"]

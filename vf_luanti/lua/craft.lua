@@ -14,6 +14,11 @@ local floor, tremove = H.math.floor, H.table.remove
 
 I.crafts = {}
 local recipes = {}   -- parsed recipes, parallel to I.crafts: {kind, output, width, items, replacements, time, json}
+-- Output item name -> its recipes in registration order (craftdef.cpp m_output_craft_definitions).
+-- The key is fixed as the recipe is registered: the output's item name (up to the first space,
+-- "" for fuel), alias resolved then. Queries and clear_craft by output look the name up as given,
+-- no alias or count (probed on 5.6.1), so each costs one lookup however many recipes there are.
+local by_output = {}
 
 local function arg_error(fname, expected, v)
 	error("bad argument #1 to '" .. fname .. "' (" .. expected .. " expected, got "
@@ -50,6 +55,18 @@ end
 
 local function name_of(itemstring)
 	return smatch(itemstring, "^%s*(%S*)") or ""
+end
+
+-- The item name an input or recipe string stands for (one level of alias, as ItemStack does).
+local function resolve(name)
+	if ssub(name, 1, 6) == "group:" then
+		return name
+	end
+	if rawget(core.registered_items, name) ~= nil then
+		return name
+	end
+	local alias = rawget(core.registered_aliases, name)
+	return type(alias) == "string" and alias or name
 end
 
 -- Shaped recipe: a list of rows of equal length, each a list of strings. Returns width, items.
@@ -133,12 +150,28 @@ local function uses_groups(items)
 	return false
 end
 
+local function index_output(r)
+	local list = by_output[r.output_key]
+	if list == nil then
+		list = {}
+		by_output[r.output_key] = list
+	end
+	list[#list + 1] = r
+end
+
+-- The index key of an output itemstring (ItemStack::deSerialize: the name ends at the first space).
+local function output_key(output)
+	return resolve(smatch(output, "^[^ ]*"))
+end
+
 local function add_recipe(r)
 	if r.json.replacements and #r.json.replacements == 0 then
 		r.json.replacements = nil -- reported only when given
 	end
 	recipes[#recipes + 1] = r
 	I.crafts[#I.crafts + 1] = r.json
+	r.output_key = output_key(r.output or "") -- tool repair's output is empty, as fuel's
+	index_output(r)
 end
 
 function core.register_craft(def)
@@ -214,18 +247,6 @@ end
 
 ---------------------------------------------------------------------------------------------------
 -- Matching
-
--- The item name an input or recipe string stands for (one level of alias, as ItemStack does).
-local function resolve(name)
-	if ssub(name, 1, 6) == "group:" then
-		return name
-	end
-	if rawget(core.registered_items, name) ~= nil then
-		return name
-	end
-	local alias = rawget(core.registered_aliases, name)
-	return type(alias) == "string" and alias or name
-end
 
 local function item_groups(name)
 	local def = rawget(core.registered_items, name)
@@ -494,30 +515,29 @@ local function listing(r)
 			items[i] = v
 		end
 	end
-	local method, width = "normal", r.width or 0
-	if r.kind == "cooking" or r.kind == "fuel" then
-		method, width = r.kind, floor(r.time)
+	-- fuel and tool repair list as cooking, the burn time or additional wear as their width
+	-- (CraftDefinition::getInput; the float cast to int, toward zero)
+	local method, width, kind = "normal", r.width or 0, r.kind == "shaped" and "normal" or r.kind
+	local number = r.time or r.additional_wear
+	if number then
+		-- (+ 0: a wear in (-1, 0) lists as 0, not -0)
+		method, width, kind = "cooking", (number < 0 and -floor(-number) or floor(number)) + 0, "cooking"
 	end
-	return { method = method, width = width, items = items, output = r.output,
-		type = r.kind == "shaped" and "normal" or r.kind }
+	return { method = method, width = width, items = items, output = r.output or "", type = kind }
 end
 
-local function recipes_for(output)
-	local name = resolve(name_of(output))
-	local out = {}
-	for _, r in ipairs(recipes) do
-		if r.output and r.output ~= "" and resolve(name_of(r.output)) == name then
-			out[#out + 1] = r
-		end
+-- The recipes registered for `output` (luaL_checkstring: a number is its string), oldest first.
+local function recipes_for(fname, output)
+	if type(output) == "number" then
+		output = tostring(output)
+	elseif type(output) ~= "string" then
+		arg_error(fname, "string", output)
 	end
-	return out
+	return rawget(by_output, output) or {}
 end
 
 function core.get_craft_recipe(output)
-	if type(output) ~= "string" then
-		arg_error("get_craft_recipe", "string", output)
-	end
-	local list = recipes_for(output)
+	local list = recipes_for("get_craft_recipe", output)
 	if #list == 0 then
 		return { method = "normal", width = 0 }
 	end
@@ -525,10 +545,7 @@ function core.get_craft_recipe(output)
 end
 
 function core.get_all_craft_recipes(output)
-	if type(output) ~= "string" then
-		arg_error("get_all_craft_recipes", "string", output)
-	end
-	local list = recipes_for(output)
+	local list = recipes_for("get_all_craft_recipes", output)
 	if #list == 0 then
 		return nil
 	end
@@ -549,7 +566,10 @@ local function remove_where(pred)
 			kept_json[#kept_json + 1] = r.json
 		end
 	end
-	recipes = kept
+	recipes, by_output = kept, {}
+	for _, r in ipairs(kept) do
+		index_output(r)
+	end
 	for k in next, I.crafts do
 		I.crafts[k] = nil
 	end
@@ -566,9 +586,8 @@ function core.clear_craft(def)
 	end
 	local output = string_field(def, "output")
 	if output ~= nil and output ~= "" then
-		local name = resolve(name_of(output))
 		local n = remove_where(function(r)
-			return r.output ~= nil and r.output ~= "" and resolve(name_of(r.output)) == name
+			return r.output_key == output
 		end)
 		if n == 0 then
 			I.log("warning", "No craft recipe known for output")
