@@ -7,7 +7,7 @@ from typing import Any
 
 from .load_report import Diagnostic, LoadReport
 from .mods import Mod, discover, load_order, mod_from_payload, mod_from_source, mod_to_payload
-from .runtime import STARTUP_STEPS, LuanRuntime, RuntimeLimits, SandboxLimitError
+from .runtime import STARTUP_STEPS, LuanRuntime, MiB, RuntimeLimits, SandboxLimitError
 
 
 def run_mods(
@@ -69,6 +69,11 @@ def run_mods(
     return report, rt
 
 
+#: ``check``'s limits: the user's own mods (a whole game and its mods) get room; scoring keeps the
+#: strict RuntimeLimits defaults (docs/sandbox.md). The command line's --cpu-seconds/--memory-mb.
+CHECK_LIMITS = RuntimeLimits(cpu_seconds=120.0, max_memory=2048 * MiB)
+
+
 def check(
     paths: list[str | Path],
     game: str | Path | None = None,
@@ -79,8 +84,10 @@ def check(
     """Load the mods at ``paths`` (after the game's mods, if ``game`` is given) and report.
 
     ``isolated`` runs the load in a sandbox worker process (vf_luanti.execution) with its limits
-    and deadline: the way to check untrusted code. A sandbox failure becomes an error diagnostic.
+    and deadline: the way to check untrusted code. A limit hit becomes an error diagnostic.
+    ``limits`` default to CHECK_LIMITS.
     """
+    limits = limits or CHECK_LIMITS
     if isinstance(paths, str | Path):  # one path given as such, not a list of characters
         paths = [paths]
     mods: list[Mod] = []

@@ -8,19 +8,24 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..loading import check
+    from ..loading import CHECK_LIMITS, check
     from ..mods import ModError, discover
-    from ..runtime import MiB, RuntimeLimits
+    from ..runtime import MiB
 
     if not args.paths and not args.game:
         print("vf-luanti check: give at least one mod path, or --game", file=sys.stderr)
         return 2
     try:
-        limits = RuntimeLimits(cpu_seconds=args.cpu_seconds, max_memory=int(args.memory_mb * MiB))
+        limits = CHECK_LIMITS
+        if args.cpu_seconds is not None:
+            limits = replace(limits, cpu_seconds=args.cpu_seconds)
+        if args.memory_mb is not None:
+            limits = replace(limits, max_memory=int(args.memory_mb * MiB))
         report = check(
             args.paths,
             game=args.game,
@@ -53,16 +58,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--cpu-seconds",
         type=float,
-        default=120.0,
         metavar="S",
-        help="CPU time the whole load may take (default 120)",
+        help="CPU time the whole load may take (default: vf_luanti.loading.CHECK_LIMITS, 120 s)",
     )
     p.add_argument(
         "--memory-mb",
         type=float,
-        default=2048.0,
         metavar="MB",
-        help="Lua memory the mods may use (default 2048)",
+        help="Lua memory the mods may use (default: vf_luanti.loading.CHECK_LIMITS, 2048 MiB)",
     )
     p.add_argument(
         "--isolated",
