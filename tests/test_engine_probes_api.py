@@ -174,7 +174,41 @@ end)
 """
 )
 
-PROBES = {"map": MAP_PROBE, "util": UTIL_PROBE, "async": ASYNC_PROBE, "auth": AUTH_PROBE}
+# builtin helpers: pointed_thing_to_face_pos (a stand-in placer: builtin only calls its methods) and
+# setting_get_pos.
+HELPERS_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local function placer(pos, dir, eye_height, offset)
+    return {get_pos = function() return vector.new(pos) end,
+        get_look_dir = function() return vector.new(dir) end,
+        get_properties = function() return {eye_height = eye_height} end,
+        get_eye_offset = function() return vector.new(offset), vector.new(0, 0, 0) end}
+end
+local FP = core.pointed_thing_to_face_pos
+local pl = placer({x = 0.3, y = 0, z = -2.2}, vector.normalize({x = 0.1, y = -0.4, z = 1}), 1.625,
+    {x = 0, y = 3, z = 0})
+P("face_pos", FP(pl, {type = "node", under = {x = 0, y = 0, z = 0}, above = {x = 0, y = 0, z = -1}}),
+    FP(pl, {type = "node", under = {x = 0, y = 0, z = 0}, above = {x = 0, y = 1, z = 0}}),
+    FP(pl, {type = "node", under = {x = 1, y = 0, z = 0}, above = {x = 0, y = 0, z = 0}}),
+    FP(pl, {type = "node", under = {x = 2, y = 2, z = 2}, above = {x = 2, y = 2, z = 2}}))
+P("face_pos_err", err(FP, pl, {type = "nothing"}),
+    err(FP, nil, {under = {x = 0, y = 0, z = 0}, above = {x = 0, y = 1, z = 0}}))
+core.settings:set("wp_pos", "(1, 2.5, -3)")
+core.settings:set("wp_pos2", "4,5,6")
+core.settings:set("wp_bad", "x")
+local SP = core.setting_get_pos
+P("setting_get_pos", SP("wp_pos"), SP("wp_pos2"), SP("wp_bad"), SP("wp_unset"), err(SP))
+"""
+)
+
+PROBES = {
+    "map": MAP_PROBE,
+    "util": UTIL_PROBE,
+    "async": ASYNC_PROBE,
+    "auth": AUTH_PROBE,
+    "helpers": HELPERS_PROBE,
+}
 
 
 @pytest.mark.engine

@@ -25,6 +25,7 @@ local MIRRORS = {
 	["item.lua"] = "game/item.lua",
 	["after.lua"] = "common/after.lua",
 	["misc.lua"] = "game/misc.lua",
+	["misc_s.lua"] = "game/misc_s.lua",
 	["deprecated.lua"] = "game/deprecated.lua",
 	["async.lua"] = "game/async.lua",
 }

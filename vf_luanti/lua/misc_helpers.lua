@@ -464,6 +464,37 @@ end
 -- privileges as text
 
 -- Names are trimmed after splitting, so " , a" gives {[""] = true, a = true} as in the engine.
+-- The exact point where the placer's line of sight meets the pointed face: the face plane is the
+-- one between `under` and `above` (half a node from under's centre); the other two coordinates
+-- follow the look direction from the eye (position, eye_height and the first-person eye offset in
+-- tenths). When under equals above (a player inside a node) there is no face: under itself.
+function core.pointed_thing_to_face_pos(placer, pointed_thing)
+	local under, above = pointed_thing.under, pointed_thing.above
+	if vector.equals(above, under) then
+		return under
+	end
+	local eye = placer:get_pos()
+	eye.y = eye.y + placer:get_properties().eye_height + placer:get_eye_offset().y / 10
+	local dir = placer:get_look_dir()
+	local half = vector.multiply(vector.subtract(above, under), 0.5)
+	-- the axis the face is across (the first non-zero component in pairs order) and the others
+	local axis, others = nil, {}
+	for k, v in pairs(half) do
+		if axis == nil and v ~= 0 then
+			axis = k
+		else
+			others[#others + 1] = k
+		end
+	end
+	local plane = under[axis] + half[axis]
+	local t = (plane - eye[axis]) / dir[axis]
+	local out = { [axis] = plane }
+	for _, k in ipairs(others) do
+		out[k] = eye[k] + dir[k] * t
+	end
+	return out
+end
+
 function core.string_to_privs(str, delim)
 	if type(str) ~= "string" then
 		error("assertion failed!")
