@@ -285,19 +285,43 @@ local function bounds(names, width)
 	return x0, y0, x1, y1
 end
 
+-- A recipe's item names (counts dropped) and, for a grid, their bounding box ({x0, y0, x1, y1}, or
+-- false if empty): worked out at its first match and kept, as a recipe's items never change.
+local function recipe_names(r)
+	local names = r.names
+	if names == nil then
+		names = {}
+		for i, v in ipairs(r.items) do
+			names[i] = name_of(v)
+		end
+		r.names = names
+	end
+	return names
+end
+
+local function recipe_bounds(r)
+	local box = r.bounds
+	if box == nil then
+		local x0, y0, x1, y1 = bounds(recipe_names(r), r.width)
+		box = x0 ~= nil and { x0, y0, x1, y1 }
+		r.bounds = box
+	end
+	return box
+end
+
 local function check_shaped(r, names, width)
 	if width == 0 then
 		return false
 	end
-	local ax0, ay0, ax1, ay1 = bounds(names, width)
-	local rnames = {}
-	for i, v in ipairs(r.items) do
-		rnames[i] = name_of(v)
-	end
-	local bx0, by0, bx1, by1 = bounds(rnames, r.width)
-	if ax0 == nil or bx0 == nil then
+	local box = recipe_bounds(r)
+	if not box then
 		return false
 	end
+	local ax0, ay0, ax1, ay1 = bounds(names, width)
+	if ax0 == nil then
+		return false
+	end
+	local rnames, bx0, by0, bx1, by1 = r.names, box[1], box[2], box[3], box[4]
 	if ax1 - ax0 ~= bx1 - bx0 or ay1 - ay0 ~= by1 - by0 then
 		return false
 	end
@@ -325,10 +349,7 @@ local function check_shapeless(r, names)
 			inputs[#inputs + 1] = n
 		end
 	end
-	local wanted = {}
-	for _, v in ipairs(r.items) do
-		wanted[#wanted + 1] = name_of(v)
-	end
+	local wanted = recipe_names(r)
 	if #inputs ~= #wanted then
 		return false
 	end
@@ -565,6 +586,9 @@ local function remove_where(pred)
 			kept[#kept + 1] = r
 			kept_json[#kept_json + 1] = r.json
 		end
+	end
+	if removed == 0 then
+		return 0
 	end
 	recipes, by_output = kept, {}
 	for _, r in ipairs(kept) do
