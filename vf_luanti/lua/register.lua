@@ -324,18 +324,33 @@ for _, field in ipairs(NODE_TABLES) do
 	NODE_CPP[field] = true
 end
 
--- Plain copies of tables (raw walk: no metamethod of the mod's runs; shared sub-tables stay shared).
-local function copy(v, seen)
-	if type(v) ~= "table" then
-		return v
+-- The same fields as lists, walked once per registration.
+local ITEM_CPP_LIST, NODE_CPP_LIST = {}, {}
+for field in pairs(ITEM_CPP) do
+	ITEM_CPP_LIST[#ITEM_CPP_LIST + 1] = field
+end
+for field in pairs(NODE_CPP) do
+	NODE_CPP_LIST[#NODE_CPP_LIST + 1] = field
+end
+
+-- A plain copy of a table (raw walk: no metamethod of the mod's runs; shared sub-tables stay
+-- shared). Non-table keys and values are taken as they are, without a call.
+local next_ = H.next
+local function copy(t, seen)
+	local out = seen[t]
+	if out then
+		return out
 	end
-	if seen[v] then
-		return seen[v]
-	end
-	local out = {}
-	seen[v] = out
-	for k, x in H.next, v do
-		out[copy(k, seen)] = copy(x, seen)
+	out = {}
+	seen[t] = out
+	for k, x in next_, t do
+		if type(k) == "table" then
+			k = copy(k, seen)
+		end
+		if type(x) == "table" then
+			x = copy(x, seen)
+		end
+		out[k] = x
 	end
 	return out
 end
@@ -360,17 +375,23 @@ local function take_engine_def(def, name)
 			end
 		end,
 	})
-	for field in pairs(cpp) do
-		rawset(view, field, copy(def[field], seen))
+	local fields = cpp == NODE_CPP and NODE_CPP_LIST or ITEM_CPP_LIST
+	for i = 1, #fields do
+		local field = fields[i]
+		local v = def[field]
+		if type(v) == "table" then
+			v = copy(v, seen)
+		end
+		view[field] = v -- a plain table but for the __index above
 		raw[field] = rawget(def, field) ~= nil or nil
 	end
 	I.engine_items[name], I.engine_raw[name] = view, raw
 end
 
--- Whether the engine reads `field` of the item `name` into its own definition.
-function I.engine_field(name, field)
+-- The fields the engine reads of the item `name` into its own definition (a set), or nil.
+function I.engine_fields(name)
 	local view = I.engine_items[name]
-	return view ~= nil and (view.type == "node" and NODE_CPP or ITEM_CPP)[field] == true
+	return view ~= nil and (view.type == "node" and NODE_CPP or ITEM_CPP) or nil
 end
 
 -- The engine's definition of an item (one level of the engine's aliases), or nil.
