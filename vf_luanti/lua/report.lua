@@ -9,6 +9,7 @@ local H = I.host
 local type, next, tostring, rawget = H.type, H.next, H.tostring, H.rawget
 local sformat, sgsub, sfind, concat, sort = H.string.format, H.string.gsub, H.string.find, H.table.concat,
 	H.table.sort
+local floor, huge = H.math.floor, H.math.huge
 
 local FUNCTION = '"<function>"'
 
@@ -26,63 +27,108 @@ local function quote(s)
 	return '"' .. sgsub(s, '[%c"\\]', escape) .. '"'
 end
 
--- Encode a Lua value as JSON. Functions become "<function>"; cycles, userdata and non-finite numbers
+-- A key as it opens an object member ('"key":'), memoised: every item repeats the same field names.
+local member_keys = {}
+
+local function member_key(k)
+	local q = member_keys[k]
+	if q == nil then
+		q = quote(tostring(k)) .. ":"
+		member_keys[k] = q
+	end
+	return q
+end
+
+local function by_string(a, b)
+	return tostring(a) < tostring(b)
+end
+
+-- The JSON text being built, as pieces joined once at the end (no intermediate strings).
+local buf, nbuf
+
+-- Append a Lua value as JSON. Functions become "<function>"; cycles, userdata and non-finite numbers
 -- become null; a table is an array when its keys are exactly 1..n (n >= 1).
-local function encode(v, seen, depth)
+local function put(v, seen, depth)
 	local t = type(v)
+	local piece
 	if t == "string" then
-		return quote(v)
+		piece = quote(v)
 	elseif t == "number" then
-		if v ~= v or v == H.math.huge or v == -H.math.huge then
-			return "null"
+		if v ~= v or v == huge or v == -huge then
+			piece = "null"
+		elseif v == floor(v) and v > -1e15 and v < 1e15 then
+			piece = sformat("%d", v)
+		else
+			piece = sformat("%.17g", v)
 		end
-		if v == H.math.floor(v) and v > -1e15 and v < 1e15 then
-			return sformat("%d", v)
-		end
-		return sformat("%.17g", v)
 	elseif t == "boolean" then
-		return tostring(v)
+		piece = v and "true" or "false"
 	elseif t == "function" then
-		return FUNCTION
+		piece = FUNCTION
 	elseif t ~= "table" or seen[v] or depth > 32 then
-		return "null"
+		piece = "null"
+	end
+	if piece then
+		nbuf = nbuf + 1
+		buf[nbuf] = piece
+		return
 	end
 	seen[v] = true
-	local n, count = 0, 0
+	-- one walk: the string and number keys (others are left out), and whether the keys are 1..n
+	local keys, nkeys, count, n, numeric = {}, 0, 0, 0, false
 	for k in next, v do
 		count = count + 1
-		if type(k) == "number" and k >= 1 and k == H.math.floor(k) and k > n then
-			n = k
-		end
-	end
-	local out = {}
-	if count > 0 and n == count then
-		for i = 1, n do
-			out[i] = encode(rawget(v, i), seen, depth + 1)
-		end
-		seen[v] = nil
-		return "[" .. concat(out, ",") .. "]"
-	end
-	local keys, numeric = {}, false
-	for k in next, v do
 		local tk = type(k)
-		if tk == "string" or tk == "number" then
-			keys[#keys + 1] = k
-			numeric = numeric or tk == "number"
+		if tk == "string" then
+			nkeys = nkeys + 1
+			keys[nkeys] = k
+		elseif tk == "number" then
+			nkeys, numeric = nkeys + 1, true
+			keys[nkeys] = k
+			if k >= 1 and k == floor(k) and k > n then
+				n = k
+			end
 		end
+	end
+	if count > 0 and n == count then
+		nbuf = nbuf + 1
+		buf[nbuf] = "["
+		for i = 1, n do
+			if i > 1 then
+				nbuf = nbuf + 1
+				buf[nbuf] = ","
+			end
+			put(rawget(v, i), seen, depth + 1)
+		end
+		nbuf = nbuf + 1
+		buf[nbuf] = "]"
+		seen[v] = nil
+		return
 	end
 	if numeric then
-		sort(keys, function(a, b)
-			return tostring(a) < tostring(b)
-		end)
+		sort(keys, by_string)
 	else
 		sort(keys)  -- string keys only (the usual case): the same order without a comparator
 	end
-	for i, k in H.ipairs(keys) do
-		out[i] = quote(tostring(k)) .. ":" .. encode(rawget(v, k), seen, depth + 1)
+	nbuf = nbuf + 1
+	buf[nbuf] = "{"
+	for i = 1, nkeys do
+		local k = keys[i]
+		nbuf = nbuf + 1
+		buf[nbuf] = i > 1 and "," .. member_key(k) or member_key(k)
+		put(rawget(v, k), seen, depth + 1)
 	end
+	nbuf = nbuf + 1
+	buf[nbuf] = "}"
 	seen[v] = nil
-	return "{" .. concat(out, ",") .. "}"
+end
+
+local function encode(v, seen, depth)
+	buf, nbuf = {}, 0
+	put(v, seen, depth)
+	local s = concat(buf, "", 1, nbuf)
+	buf = nil
+	return s
 end
 
 function I.to_json(v)
@@ -109,8 +155,9 @@ local function engine_item(name, view)
 	local items = rawget(core, "registered_items")
 	local live = type(items) == "table" and rawget(items, name) or nil
 	if type(live) == "table" then
+		local cpp = I.engine_fields(name) or {}
 		for k, v in next, live do
-			if not I.engine_field(name, k) then
+			if not cpp[k] then
 				item[k] = v
 			end
 		end
