@@ -202,12 +202,50 @@ P("setting_get_pos", SP("wp_pos"), SP("wp_pos2"), SP("wp_bad"), SP("wp_unset"), 
 """
 )
 
+# compress / decompress (zlib streams: byte for byte zlib's for short inputs, every block type read,
+# truncated input, trailing data, bad checksum) and encode_png with its Lua wrapper's checks.
+COMPRESS_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local function hex(b) return b and (b:gsub(".", function(c) return string.format("%02x", c:byte()) end)) end
+local function unhex(h) return (h:gsub("%x%x", function(x) return string.char(tonumber(x, 16)) end)) end
+local C, D = core.compress, core.decompress
+P("compress", hex(C("hello")), hex(C("")), hex(C("hello", "deflate", 9)), hex(C("hello", "deflate", 0)),
+    hex(C(string.rep("ab", 20))), hex(C("hello", "zstd")), hex(C(12)), hex(C("hello", "deflate", 4)))
+P("compress_words", hex(C(string.rep("the quick brown fox jumps over the lazy dog ", 5))))
+P("compress_errors", err(C, "x", "bogus"), err(C), err(C, "x", "deflate", 12), err(C, "x", "deflate", "a"))
+P("decompress", D(C("hello")), D(C("hi"), "deflate"), D(C("hello"):sub(1, -3)), D(C("hello") .. "tail"),
+    err(D, "garbage"), err(D), err(D, "x", "zstd"), err(D, C("hello"):sub(1, -2) .. "x"))
+-- a stream with dynamic Huffman codes, as the engine's zlib wrote it for this text
+local DYN = table.concat({
+    "789c1d908b0d003108426705c5fd47e8a3774d9a2a3fbd199d34a79b59c5736b8ec759de59cdf82e4b47cb4fe3ce9028",
+    "25733efaa5dd213537bb9c0b08301436aeac8a10df54d716e89dc98e84a5250f76c11d4e9d97126c08e1e59f62d0ad98",
+    "37171472e4fc20d9dff562ed127734d87badfecd6d407bbdc948075648e0aea059aea37d16873af6d1df4363f2dc3fb6",
+    "14e19dae83dca5399d939c0c81724d49365c08a7952e94221047dd1341614ed7d9c9f1616a3fceaa9b67",
+})
+local r = PseudoRandom(7)
+local t = {}
+for i = 1, 400 do t[i] = string.char(97 + r:next(0, 5)) end
+local text = table.concat(t)
+P("dynamic", D(unhex(DYN)) == text)
+local long = string.rep(text, 20) .. text:reverse()
+P("roundtrip", D(C(long)) == long, D(C(long, nil, 0)) == long, D(C(long, nil, 1)) == long,
+    D(C(long, nil, 9)) == long)
+P("png", hex(core.encode_png(1, 1, {0xFF112233})), hex(core.encode_png(2, 1, "\1\2\3\4\5\6\7\8", 0)))
+P("png_errors", err(core.encode_png, 1, 1, "abc"), err(core.encode_png, 2, 1, {1, 2, 3}),
+    err(core.encode_png, 1, 1, {{r = 1}}), err(core.encode_png, "a", 1, {}), err(core.encode_png, 0, 0, {}),
+    err(core.encode_png, 1, 1, {1}, 10), err(core.encode_png, 1, 1, {"red"}),
+    err(core.encode_png, -1, -1, {}))
+"""
+)
+
 PROBES = {
     "map": MAP_PROBE,
     "util": UTIL_PROBE,
     "async": ASYNC_PROBE,
     "auth": AUTH_PROBE,
     "helpers": HELPERS_PROBE,
+    "compress": COMPRESS_PROBE,
 }
 
 

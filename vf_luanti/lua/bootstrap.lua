@@ -43,6 +43,7 @@ local FILES = {
 	"raycast.lua",        -- Raycast
 	"item.lua",           -- item_place, node_dig, node_punch, drops, item_eat (engine interaction logic)
 	"after.lua",          -- core.after, globalsteps
+	"compress.lua",       -- compress/decompress (zlib streams), encode_png's encoder
 	"misc_s.lua",         -- setting_get_pos, the encode_png wrapper (builtin game/misc_s.lua)
 	"misc.lua",           -- protection, creative, sounds, formspecs, HUD, particles, misc engine calls
 	"mapgen.lua",         -- biomes/ores/decorations/schematics: accepted and recorded
