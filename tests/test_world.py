@@ -440,9 +440,9 @@ core.register_chatcommand("hurt", {
 def test_hp_modifier_death_and_eating() -> None:
     w = make_world(HP)
     w.join_player("sam")
-    w.eval("tmod_halve = true")
+    w.eval("_G.tmod_halve = true")  # the mods' globals: a check's own names are private
     assert w.set_hp("sam", 10) == 15  # -10 halved by the modifier
-    w.eval("tmod_halve = false")
+    w.eval("_G.tmod_halve = false")
     w.set_wielded("sam", "tmod:apple 2")
     res = w.use_item("sam")
     assert res["called"] and res["wielded"] == "tmod:apple"
@@ -498,7 +498,7 @@ def test_runtime_errors_are_recorded_not_raised() -> None:
     )
     line = next(i for i, text in enumerate(ERRORS.split("\n"), 1) if "return t.field" in text)
     assert err.mod == "tmod" and err.file and err.file.endswith("tmod/init.lua") and err.line == line
-    w.eval("tmod_fail = true")
+    w.eval("_G.tmod_fail = true")
     w.step(0.1)
     assert "in callback environment_Step(): step failed" in w.errors()[-1].message
     with pytest.raises(WorldError, match="no such player"):

@@ -69,7 +69,9 @@ local function run_jobs(dtime)
 		if job and clock >= job.expire then
 			if not job.cancelled then
 				set_last_run_mod(job.mod_origin)
-				I.in_after_job = true -- what the job calls counts as done by an after job (driver.lua observe)
+				-- what a delayed job calls counts as done by an after job (driver.lua observe); a
+				-- zero-delay relay does not time anything
+				I.in_after_job = job.delayed
 				I.callback("environment_Step", job.func, unpack(job.args))
 				I.in_after_job = false
 			end
@@ -86,7 +88,8 @@ function core.after(after, func, ...)
 	if not (tonumber(after) and type(func) == "function") then
 		error("Invalid minetest.after invocation", 1)
 	end
-	local job = { func = func, expire = clock + tonumber(after), args = { ... }, mod_origin = last_run_mod() }
+	local job = { func = func, expire = clock + tonumber(after), args = { ... }, mod_origin = last_run_mod(),
+		delayed = tonumber(after) > 0 }
 	jobs[#jobs + 1] = job
 	if job.expire < next_due then
 		next_due = job.expire

@@ -134,11 +134,21 @@ function I.diag(kind, message, where)
 	return add(kind == "error" and I.errors or I.warnings, rec)
 end
 
+-- An error value that is not a string, as text; one whose __tostring itself fails is still an error
+-- (the server would crash on it), never a failure of the judge.
+function I.describe_error(err)
+	local ok, text = H.pcall(tostring, err)
+	if ok and type(text) == "string" then
+		return text
+	end
+	return "(error object is a " .. type(err) .. " value)"
+end
+
 -- Turn an error raised by Lua code into a diagnostic: the message's own location if it points into
 -- a mod file, otherwise the innermost mod frame of the traceback `frame`.
 -- A call of a missing API name also gets a hint (I.explain_error, versions.lua).
 function I.error_record(err, frame)
-	local msg = type(err) == "string" and err or tostring(err)
+	local msg = type(err) == "string" and err or I.describe_error(err)
 	local path, line, rest = I.split_location(msg)
 	local rec
 	if path and not engine_path(path) then

@@ -77,7 +77,7 @@ local function guarded(f)
 			return res[2]
 		end
 		local msg = res[2]
-		return json({ ok = false, error = type(msg) == "string" and msg or tostring(msg), driver_error = true })
+		return json({ ok = false, error = type(msg) == "string" and msg or I.describe_error(msg), driver_error = true })
 	end
 end
 
@@ -753,17 +753,15 @@ end)
 -- reload_entity(id, dtime_s): the object is unloaded and loaded again, as when its map block is
 -- saved and reactivated: get_staticdata, on_deactivate(self, false), then a new object of the same
 -- entity at the same place with on_activate(staticdata, dtime_s). Returns the new id.
-api.reload_entity = guarded(function(id, dtime_s)
-	local o = object(id)
-	if o.removed or o.kind ~= "entity" then
-		error("not a live entity: " .. tostring(id), 0)
-	end
+-- An entity unloaded (get_staticdata, on_deactivate) and activated again from its staticdata
+-- after dtime_s seconds away; returns whether that ran without error, the new object, the data.
+local function reload_entity(o, dtime_s)
 	local ent = o.luaentity
 	local staticdata = ""
 	if ent and type(ent.get_staticdata) == "function" then
 		local res = { I.callback("luaentity_GetStaticdata", ent.get_staticdata, ent) }
 		if not res[1] then
-			return json({ ok = false })
+			return false
 		end
 		staticdata = type(res[2]) == "string" and res[2] or ""
 	end
@@ -780,8 +778,16 @@ api.reload_entity = guarded(function(id, dtime_s)
 		end
 		return ref
 	end) }
-	local new = res[2] and I.object_of(res[2])
-	return json({ ok = res[1] == true, id = new and new.id or nil, staticdata = staticdata })
+	return res[1] == true, res[2] and I.object_of(res[2]), staticdata
+end
+
+api.reload_entity = guarded(function(id, dtime_s)
+	local o = object(id)
+	if o.removed or o.kind ~= "entity" then
+		error("not a live entity: " .. tostring(id), 0)
+	end
+	local ok, new, staticdata = reload_entity(o, dtime_s)
+	return json({ ok = ok, id = new and new.id or nil, staticdata = staticdata })
 end)
 
 api.entity_state = guarded(function(id)
@@ -823,8 +829,11 @@ end)
 local PLAYER_LISTS = { "registered_on_prejoinplayers", "registered_on_authplayers", "registered_on_newplayers",
 	"registered_on_joinplayers", "registered_on_leaveplayers", "registered_on_chat_messages",
 	"registered_on_dieplayers", "registered_on_respawnplayers", "registered_on_player_hpchanges",
+	"registered_on_punchplayers", "registered_on_player_receive_fields", "registered_on_chatcommands",
 	"registered_globalsteps" }
-local VISITOR = "Sam" -- a name, like any player's
+local VISITORS = { "Sam", "Alex" } -- names, like any players'
+-- What players type: a word, a sentence, an empty line, leading space, punctuation, non-ASCII, a command.
+local CHAT_LINES = { "hi", "hello everyone", "", "  lag?", "gg!!", "ça va ?", "/help" }
 
 local function mod_code_reached(lists)
 	for _, list in ipairs(lists) do
@@ -846,20 +855,82 @@ local function run_for(seconds, dtime)
 	end
 end
 
+local function fresh_name(base)
+	local name = base
+	while I.players[name] or I.known_players[name] do
+		name = name .. "x"
+	end
+	return name
+end
+
+-- The builtin's on_player_receive_fields dispatch: the callbacks in order until one returns true.
+local function submit_fields(name, formname, fields)
+	local o = I.players[name]
+	for _, f in ipairs(I.registry("registered_on_player_receive_fields")) do
+		if type(f) == "function" then
+			I.set_origin(f)
+			if I.callback("on_player_receive_fields", f, o.ref, formname, fields) then
+				return
+			end
+		end
+	end
+end
+
+local function live_entities()
+	local ids = {}
+	for id, o in H.next, I.objects do
+		if o.kind == "entity" and not o.removed then
+			ids[#ids + 1] = id
+		end
+	end
+	sort(ids)
+	return ids
+end
+
 local function life_goes_on(dtime, coarse, timer_horizon)
 	if mod_code_reached(PLAYER_LISTS) then
-		local name = VISITOR
-		while I.players[name] or I.known_players[name] do
-			name = name .. "x"
+		local a, b = fresh_name(VISITORS[1]), fresh_name(VISITORS[2])
+		api.join_player(a)
+		run_for(1, dtime)
+		api.join_player(b) -- a second player while the first is online
+		run_for(1, dtime)
+		for _, line in ipairs(CHAT_LINES) do
+			if ssub(line, 1, 1) == "/" then
+				api.chat_command(a, line)
+			else
+				api.say(a, line)
+			end
+			run_for(0.5, dtime)
 		end
-		api.join_player(name)
+		submit_fields(a, "", { quit = "true" }) -- the inventory form closed
+		for _, id in ipairs(live_entities()) do
+			api.punch_entity(id, a)
+		end
+		local function punch(victim, hitter, damage) -- on_punchplayer, hpchange, maybe a death
+			local pv, ph = I.players[victim], I.players[hitter]
+			if pv and ph then
+				-- an error in a callback it reaches is recorded as the server would crash on it
+				I.protected_call(pv.ref.punch, pv.ref, ph.ref, 1.0,
+					{ full_punch_interval = 1.0, damage_groups = { fleshy = damage } }, { x = 1, y = 0, z = 0 })
+			end
+		end
+		api.set_hp(a, 0) -- a death as a mod sets it
 		run_for(1, dtime)
-		api.say(name, "hello everyone")
+		api.respawn_player(a)
 		run_for(1, dtime)
-		api.set_hp(name, 0)
+		if I.players[a] then -- a fall that hurts
+			I.set_player_hp(I.players[a], I.players[a].hp - 5, { type = "fall" })
+		end
 		run_for(1, dtime)
-		api.respawn_player(name)
+		punch(a, b, 100) -- a second death, by a punch
 		run_for(1, dtime)
+		if I.players[a] and I.players[a].hp == 0 then
+			api.respawn_player(a)
+		end
+		punch(b, a, 1) -- hurt, not killed: b leaves alive
+		run_for(1, dtime)
+		api.leave_player(b, true) -- the connection timed out
+		run_for(40, dtime) -- the first stays a while
 		for _, p in ipairs({ H.unpack(I.player_order) }) do
 			api.leave_player(p)
 			run_for(1, dtime)
@@ -868,14 +939,16 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		I.soak(30, dtime, 30, coarse, timer_horizon)
 	end
 	local ids = {}
-	for id, o in H.next, I.objects do
-		if o.kind == "entity" and not o.removed and o.properties.static_save ~= false then
+	for _, id in ipairs(live_entities()) do
+		if I.objects[id].properties.static_save ~= false then
 			ids[#ids + 1] = id
 		end
 	end
-	sort(ids)
-	for _, id in ipairs(ids) do
-		api.reload_entity(id, 300)
+	for _, id in ipairs(ids) do -- a player walked away and back, soon and much later
+		local ok, new = reload_entity(I.objects[id], 5)
+		if ok and new and not new.removed then
+			reload_entity(new, 300)
+		end
 	end
 	if #ids > 0 then
 		run_for(1, dtime)
@@ -967,7 +1040,9 @@ function I.take_pristine()
 		end
 		check_env[k] = v
 	end
-	H.setmetatable(check_env, { __index = I.G, __newindex = I.G })
+	-- names a check defines stay its own (a mod cannot read or rewrite what a setup step records);
+	-- names a mod defined (its namespace table) are read from the mods' globals
+	H.setmetatable(check_env, { __index = I.G })
 	-- the methods of every engine userdata class (mods may replace them, as in the engine)
 	pristine_methods = {}
 	for _, methods in H.pairs(I.class_methods or {}) do
@@ -1033,7 +1108,7 @@ api.eval = guarded(function(code)
 				message = "Runtime error from mod '" .. tostring(rec.mod or "??") .. "' in callback check(): " .. rec.message }
 		end
 		local msg = res[2].err
-		return json({ ok = false, error = type(msg) == "string" and msg or tostring(msg) })
+		return json({ ok = false, error = type(msg) == "string" and msg or I.describe_error(msg) })
 	end
 	return json({ ok = true, value = I.json_value(res[2]) })
 end)
