@@ -239,6 +239,66 @@ P("png_errors", err(core.encode_png, 1, 1, "abc"), err(core.encode_png, 2, 1, {1
 """
 )
 
+# AreaStore: ids, corners, the queries and their flags, the engine's serialisation (short and old
+# streams included), files under mod security, argument errors.
+AREASTORE_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local function n(...) return select("#", ...), ... end
+local function keys(t)
+    local o = {}
+    for k in pairs(t) do o[#o + 1] = k end
+    table.sort(o)
+    return table.concat(o, " ")
+end
+local function v(x, y, z) return {x = x, y = y, z = z} end
+local s = AreaStore()
+P("type", type(s), keys(getmetatable(s)), type(AreaStore("LibSpatial")), type(AreaStore("x")))
+P("insert", s:insert_area(v(5, 5, 5), v(0, 0, 0), "first"), s:insert_area(v(2, 2, 2), v(8, 8, 8), "second"),
+    n(s:insert_area(v(0, 0, 0), v(1, 1, 1), "dup", 1)), s:insert_area(v(0, 0, 0), v(1, 1, 1), "ten", 10),
+    s:insert_area(v(-3, 0, 0), v(-1, 1, 1), "next"), s:insert_area(v(0.4, 0.6, -0.5), v(1.5, 1, 1), 7))
+P("get_area", s:get_area(0), s:get_area(0, true, true), s:get_area(0, false, false),
+    s:get_area(1, false, true), n(s:get_area(99)))
+P("for_pos", s:get_areas_for_pos(v(3, 3, 3)), s:get_areas_for_pos(v(3, 3, 3), true, true),
+    s:get_areas_for_pos(v(100, 0, 0)), s:get_areas_for_pos(v(1, 1, 1), false, false))
+P("in_area", s:get_areas_in_area(v(0, 0, 0), v(5, 5, 5)), s:get_areas_in_area(v(5, 5, 5), v(0, 0, 0), true),
+    s:get_areas_in_area(v(0, 0, 0), v(5, 5, 5), true, true, true),
+    s:get_areas_in_area(v(0, 0, 0), v(1, 1, 1), false, false, true))
+local str = s:to_string()
+P("to_string", #str, (str:gsub(".", function(c) return string.format("%02x", c:byte()) end)))
+P("remove", s:remove_area(1), s:remove_area(1), n(s:remove_area(50)),
+    s:insert_area(v(0, 0, 0), v(0, 0, 0), "gap"))
+P("reserve", n(s:reserve(10)), n(s:set_cache_params({enabled = true, block_radius = 16, limit = 1000})))
+local s2 = AreaStore()
+P("from_string", n(s2:from_string(str)),
+    s2:get_areas_in_area(v(-100, -100, -100), v(100, 100, 100), true, true, true))
+P("from_string_odd", n(AreaStore():from_string("\1")), n(AreaStore():from_string("")))
+local x = AreaStore()
+x:from_string("\0\0\1")
+local old = AreaStore()
+old:from_string("\0\0\1\0\0\0\0\0\0\0\1\0\1\0\1\0\2hi")
+local short = AreaStore()
+short:from_string("\0\0\2\0\0\0\0\0\0\0\1\0\1\0\1\0\2hi")
+P("from_string_short", x:get_area(0, true, true), old:get_area(0, true, true),
+    short:get_areas_for_pos(v(0, 0, 0), true, true))
+local s3 = AreaStore()
+s3:insert_area(v(5, 5, 5), v(6, 6, 6), "c", 1)
+P("from_string_taken", n(s3:from_string(str)), s3:get_area(1, true, true), s3:get_area(0, false, true))
+local O, I1 = v(0, 0, 0), v(1, 1, 1)
+P("ids", n(s:insert_area(O, I1, "x", "50")), n(s:insert_area(O, I1, "x", -1)),
+    n(s:insert_area(O, I1, "y", 2.7)), n(s:insert_area(O, I1, 12)))
+P("id_args", n(s:get_area("0")), n(s:get_area(0, nil, 1)), n(s:remove_area("0")), n(s:get_area(-1)))
+P("errors", err(s.insert_area, s, O), err(s.insert_area, s, O, I1), err(s.get_area, s),
+    err(s.get_areas_for_pos, s), err(s.insert_area, {}, O, I1, ""))
+local wp = core.get_worldpath() .. "/wp_areas.dat"
+local loaded = AreaStore()
+P("to_file", n(s:to_file(wp)), n(loaded:from_file(wp)),
+    n(AreaStore():from_file(core.get_worldpath() .. "/none")), loaded:to_string() == s:to_string())
+P("to_file_blocked", err(s.to_file, s, "/tmp/wp_x.dat"),
+    err(AreaStore().from_file, AreaStore(), "/etc/passwd"))
+"""
+)
+
 PROBES = {
     "map": MAP_PROBE,
     "util": UTIL_PROBE,
@@ -246,6 +306,7 @@ PROBES = {
     "auth": AUTH_PROBE,
     "helpers": HELPERS_PROBE,
     "compress": COMPRESS_PROBE,
+    "areastore": AREASTORE_PROBE,
 }
 
 

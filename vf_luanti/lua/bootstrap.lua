@@ -34,6 +34,7 @@ local FILES = {
 	"inventory_move.lua", -- a player's inventory move: allow_*/on_* inventory callbacks (IMoveAction)
 	"map.lua",            -- the simulated map: nodes, metadata, node timers, searches
 	"voxel.lua",          -- VoxelArea, VoxelManip
+	"areastore.lua",      -- AreaStore
 	"colors.lua",         -- colour parsing (read_color): nametags, entity colours, sky
 	"objects.lua",        -- ObjectRef core: object tables, attachments, punches, object searches
 	"properties.lua",     -- object properties: defaults, the typed reader, set/get_properties, nametags
