@@ -751,8 +751,9 @@ function core.check_for_falling(p)
 end
 
 ---------------------------------------------------------------------------------------------------
--- The builtin entities' behaviour (simplified: items do not merge, float out of nodes or get
--- pushed; they fall, age out after item_entity_ttl = 900 s, and go to the puncher's inventory).
+-- The builtin entities' behaviour (simplified: items do not merge on their own (try_merge_with is
+-- there for mods), float out of nodes or get pushed; they fall, age out after item_entity_ttl =
+-- 900 s, and go to the puncher's inventory).
 
 local TTL = 900
 
