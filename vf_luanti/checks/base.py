@@ -8,7 +8,7 @@ from typing import Any
 REGISTRY_KINDS = ("item", "craft", "alias", "abm", "lbm", "entity", "chatcommand", "privilege", "callback")
 KINDS = (*REGISTRY_KINDS, "scenario", "preserve", "lua", "warnings", "code", "calls", "globals")
 #: Kinds judged on the whole session after the soak (every load, scenario and server step).
-SESSION_KINDS = ("warnings", "calls")
+SESSION_KINDS = ("warnings", "calls", "globals")
 CRAFT_TYPES = ("shaped", "shapeless", "cooking", "fuel", "toolrepair")
 ITEM_TYPES = ("node", "craft", "tool", "none")
 #: The global callback lists a ``callback`` check may count (core.registered_<event>s).

@@ -89,6 +89,13 @@ class CheckWorld:
             restore=restore,
         )
 
+    def registry_now(self) -> Registry:
+        """The registry as the running (or stopped) server holds it now: the load report taken again."""
+        from ..load_report import LoadReport
+
+        report = LoadReport.from_dict(self.world.runtime.report())
+        return Registry(report.registered, weakref.proxy(self))
+
     @property
     def worlds(self) -> list[World]:
         """Every server of this load, the stopped ones first."""

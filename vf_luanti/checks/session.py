@@ -96,6 +96,7 @@ class CheckSession:
         self._new_globals: list[str] | None = None
         self.crash: str | None = None  # the engine's message when the server would have crashed
         self._soaked = False
+        self._loaded_globals: list[str] = []  # the globals read before the soak
 
     @property
     def warnings(self) -> list[str]:
@@ -130,13 +131,16 @@ class CheckSession:
         return CheckWorld(code, self.task.mod_name, self.task.luanti_version, runtime, observe, mods)
 
     def new_globals(self) -> list[str]:
-        """Globals the mod created while loading (read before any scenario runs in the main world)."""
+        """Globals the mod created: read in the main world after loading (before any scenario runs
+        there) and, once the server has run on, again; both readings count."""
         if self._new_globals is None:
             names, replaced = self.main.global_names()
             found = set(names) - baseline_globals() - {self.task.mod_name}
             if replaced:
                 found.add("(a replaced metatable of _G)")
-            self._new_globals = sorted(found)
+            self._new_globals = sorted(found | set(self._loaded_globals))
+            if not self._soaked:
+                self._loaded_globals = self._new_globals
         return self._new_globals
 
     def run_all(self) -> list[CheckResult]:
@@ -173,35 +177,46 @@ class CheckSession:
                 ctx["input_registered"] = _input_registry(
                     self.task.input, self.task.mod_name, self.task.luanti_version
                 )
-            if c["kind"] in ("globals", "code"):
-                results[i] = outcome(c, self._own_check(c))
+            if c["kind"] == "code":
+                results[i] = outcome(c, check_code(c, self.code))
                 continue
             results[i] = run_check(c, cw.registry, cw, ctx)
         if not self._soaked:
             self._soak()
+        self._recheck_registry(results)
         return [results[i] for i in range(len(checks))]
+
+    def _recheck_registry(self, results: dict[int, CheckResult]) -> None:
+        """A definition that was right after loading must still be right after the server ran on
+        (an override_item an hour later changes the game as much as a wrong registration)."""
+        registry = None
+        for i, c in enumerate(self.task.checks):
+            if c["kind"] in REGISTRY_KINDS and c["kind"] != "callback" and results[i].passed:
+                registry = registry or self.main.registry_now()
+                err = run_check(c, registry, self.main, {"mod_name": self.task.mod_name}).feedback
+                if err:
+                    results[i] = outcome(c, "after the server ran on: " + err.split(" -- ", 1)[-1])
 
     def _soak(self) -> None:
         """Every world still running runs on as a server would after its checks (an hour of game
         time): a runtime error there (a late ``after`` job, a globalstep, an entity step) would crash
         the real server, so it is recorded in ``crash`` and the sample cannot pass. A server a
         ``restart`` step stopped is not soaked: the one started in its place is."""
+        self.new_globals()  # as loaded, before the server ran on
         self._soaked = True
         for cw in self._worlds:
             errs = cw.world.soak(SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE, SOAK_TIMER_HORIZON)
             if errs and self.crash is None:
                 self.crash = str(errs[0])
+        self._new_globals = None  # read again: a global created later is a global too
 
-    def _own_check(self, c: dict) -> str | None:
-        """``code``: the answer's text; ``globals``: the main world right after loading."""
-        if c["kind"] == "code":
-            return check_code(c, self.code)
-        extra = [g for g in self.new_globals() if g not in c.get("allowed", [])]
-        return f"the mod creates the global(s) {', '.join(extra[:8])}" if extra else None
 
     def _session_check(self, c: dict) -> CheckResult:
         """A check on the whole session: ``warnings`` (every warning recorded) or ``calls`` (the
         calls of an engine function in every world)."""
+        if c["kind"] == "globals":
+            extra = [g for g in self.new_globals() if g not in c.get("allowed", [])]
+            return outcome(c, f"the mod creates the global(s) {', '.join(extra[:8])}" if extra else None)
         if c["kind"] == "calls":
             worlds = [w for cw in self._worlds for w in cw.worlds]
             n = sum(w.call_counts(c.get("during")).get(c["fn"], 0) for w in worlds)
