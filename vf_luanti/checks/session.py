@@ -204,8 +204,13 @@ class CheckSession:
         ``restart`` step stopped is not soaked: the one started in its place is."""
         self.new_globals()  # as loaded, before the server ran on
         self._soaked = True
+        from ..world import WorldError
+
         for cw in self._worlds:
-            errs = cw.world.soak(SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE, SOAK_TIMER_HORIZON)
+            try:
+                errs = cw.world.soak(SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE, SOAK_TIMER_HORIZON)
+            except WorldError as exc:  # an error no engine path caught: the server would stop on it too
+                errs = [str(exc)]
             if errs and self.crash is None:
                 self.crash = str(errs[0])
         self._new_globals = None  # read again: a global created later is a global too
