@@ -19,6 +19,7 @@ local recipes = {}   -- parsed recipes, parallel to I.crafts: {kind, output, wid
 -- "" for fuel), alias resolved then. Queries and clear_craft by output look the name up as given,
 -- no alias or count (probed on 5.6.1), so each costs one lookup however many recipes there are.
 local by_output = {}
+local ordered = {} -- method -> its recipes in matching order (candidates), emptied at each change
 
 local function arg_error(fname, expected, v)
 	error("bad argument #1 to '" .. fname .. "' (" .. expected .. " expected, got "
@@ -170,6 +171,7 @@ local function add_recipe(r)
 	end
 	recipes[#recipes + 1] = r
 	I.crafts[#I.crafts + 1] = r.json
+	ordered = {}
 	r.output_key = output_key(r.output or "") -- tool repair's output is empty, as fuel's
 	index_output(r)
 end
@@ -423,8 +425,11 @@ local function tool_repair(r, stacks)
 	return out
 end
 
--- Recipes in the order the engine tries them.
+-- Recipes in the order the engine tries them, per method; kept until the recipes change.
 local function candidates(method)
+	if ordered[method] then
+		return ordered[method]
+	end
 	local plain, grouped, unhashed = {}, {}, {}
 	for i = #recipes, 1, -1 do
 		local r = recipes[i]
@@ -440,6 +445,7 @@ local function candidates(method)
 	for _, r in ipairs(unhashed) do
 		plain[#plain + 1] = r
 	end
+	ordered[method] = plain
 	return plain
 end
 
@@ -590,7 +596,7 @@ local function remove_where(pred)
 	if removed == 0 then
 		return 0
 	end
-	recipes, by_output = kept, {}
+	recipes, by_output, ordered = kept, {}, {}
 	for _, r in ipairs(kept) do
 		index_output(r)
 	end
@@ -640,18 +646,20 @@ function core.clear_craft(def)
 	else
 		error("Unknown crafting definition type: \"" .. kind .. "\"", 0)
 	end
+	local filled = 0 -- non-empty cells: a recipe with fewer cannot match, a shapeless one needs as many
 	for i, v in ipairs(names) do
 		names[i] = resolve(name_of(v))
+		filled = names[i] ~= "" and filled + 1 or filled
 	end
 	local n = remove_where(function(r)
 		local m = (r.kind == "cooking" or r.kind == "fuel") and r.kind or "normal"
-		if m ~= method or r.kind == "toolrepair" then
+		if m ~= method or r.kind == "toolrepair" or #r.items < filled then
 			return false
 		end
 		if r.kind == "shaped" then
 			return check_shaped(r, names, width > 0 and width or #names)
 		elseif r.kind == "shapeless" then
-			return check_shapeless(r, names)
+			return #r.items == filled and check_shapeless(r, names)
 		end
 		return check_single(r, names)
 	end)
