@@ -234,6 +234,16 @@ local NODE_ONLY = {
 	legacy_wallmounted = true, alpha = true,
 }
 
+-- FIELD_TYPES as lists of fields and their types, for nodes and for other items, walked once per
+-- registration (in FIELD_TYPES' pairs order, the order its warnings were always logged in).
+local NODE_TYPED, NODE_TYPES, ITEM_TYPED, ITEM_TYPES = {}, {}, {}, {}
+for field, want in pairs(FIELD_TYPES) do
+	NODE_TYPED[#NODE_TYPED + 1], NODE_TYPES[#NODE_TYPES + 1] = field, want
+	if not NODE_ONLY[field] then
+		ITEM_TYPED[#ITEM_TYPED + 1], ITEM_TYPES[#ITEM_TYPES + 1] = field, want
+	end
+end
+
 local function type_ok(v, want)
 	local t = type(v)
 	if t == want then
@@ -280,10 +290,14 @@ local function check_fields(def)
 			I.log("warning", 'Field "use_texture_alpha": Boolean values are deprecated; use the new choices', I.mod_frame(3))
 		end
 	end
-	for field, want in pairs(FIELD_TYPES) do
-		local v = def[field]
-		if v ~= nil and (is_node or not NODE_ONLY[field]) and not type_ok(v, want) then
-			invalid_field(field, want, v)
+	local fields, types = ITEM_TYPED, ITEM_TYPES
+	if is_node then
+		fields, types = NODE_TYPED, NODE_TYPES
+	end
+	for i = 1, #fields do
+		local v, want = def[fields[i]], types[i]
+		if v ~= nil and type(v) ~= want and not type_ok(v, want) then
+			invalid_field(fields[i], want, v)
 		end
 	end
 	local caps = def.tool_capabilities
