@@ -27,14 +27,16 @@ local function quote(s)
 	return '"' .. sgsub(s, '[%c"\\]', escape) .. '"'
 end
 
--- A key as it opens an object member ('"key":'), memoised: every item repeats the same field names.
-local member_keys = {}
+-- A key as it opens an object's first member ('"key":') and its others (',"key":'), memoised:
+-- every item repeats the same field names.
+local first_keys, next_keys = {}, {}
 
-local function member_key(k)
-	local q = member_keys[k]
+local function member_key(k, first)
+	local memo = first and first_keys or next_keys
+	local q = memo[k]
 	if q == nil then
-		q = quote(tostring(k)) .. ":"
-		member_keys[k] = q
+		q = (first and "" or ",") .. quote(tostring(k)) .. ":"
+		memo[k] = q
 	end
 	return q
 end
@@ -115,7 +117,7 @@ local function put(v, seen, depth)
 	for i = 1, nkeys do
 		local k = keys[i]
 		nbuf = nbuf + 1
-		buf[nbuf] = i > 1 and "," .. member_key(k) or member_key(k)
+		buf[nbuf] = member_key(k, i == 1)
 		put(rawget(v, k), seen, depth + 1)
 	end
 	nbuf = nbuf + 1
