@@ -241,10 +241,11 @@ class World:
         counts = res["in_after"] if during == "after" else res["counts"]
         return {str(k): int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}
 
-    def call_sites(self) -> dict[str, set[str]]:
-        """The code lines ("source:line") each observed engine function was called from, whatever
-        name the mod called it by."""
-        sites = self._call("call_counts")["sites"]
+    def call_sites(self, innermost: bool = False) -> dict[str, set[str]]:
+        """Where each observed engine function was called from ("source:line"), whatever name the
+        mod called it by: the outermost line of mod code on the stack (the main chunk's, at load
+        time), or with ``innermost`` the line that made the call itself."""
+        sites = self._call("call_counts")["lines" if innermost else "sites"]
         return (
             {str(k): {str(x) for x in _list(v)} for k, v in sites.items()} if isinstance(sites, dict) else {}
         )

@@ -290,13 +290,14 @@ def validate_check(c: Any, family: str = "scaffold") -> None:
         _allowed(c, ("uses", "absent", "at_most", "loop"))
         _intent(validate_code_check, c)
     elif kind == "calls":
-        _allowed(c, ("fn", "count", "sites", "during"))
+        _allowed(c, ("fn", "count", "sites", "lines", "during"))
         _intent(validate_calls_check, c)
         if c.get("during", "after") != "after":
             raise CheckError("'during' takes \"after\" (count only the calls made by core.after jobs)")
         validate_matcher(c.get("count", {"$range": [1, 10**9]}), "count")
-        if "sites" in c:
-            validate_matcher(c["sites"], "sites")
+        for key in ("sites", "lines"):
+            if key in c:
+                validate_matcher(c[key], key)
 
 
 def _intent(validate: Any, c: dict) -> None:

@@ -208,13 +208,17 @@ class CheckSession:
 
         for cw in self._worlds:
             try:
-                errs = cw.world.soak(SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE, SOAK_TIMER_HORIZON)
+                errs = [
+                    str(e)
+                    for e in cw.world.soak(
+                        SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE, SOAK_TIMER_HORIZON
+                    )
+                ]
             except WorldError as exc:  # an error no engine path caught: the server would stop on it too
                 errs = [str(exc)]
             if errs and self.crash is None:
-                self.crash = str(errs[0])
+                self.crash = errs[0]
         self._new_globals = None  # read again: a global created later is a global too
-
 
     def _session_check(self, c: dict) -> CheckResult:
         """A check on the whole session: ``warnings`` (every warning recorded) or ``calls`` (the
@@ -227,9 +231,13 @@ class CheckSession:
             n = sum(w.call_counts(c.get("during")).get(c["fn"], 0) for w in worlds)
             want = c.get("count", {"$range": [1, 10**9]})
             err = match(want, n, f"number of calls of {c['fn']}")
-            if err is None and "sites" in c:
-                sites = set().union(*(w.call_sites().get(c["fn"], set()) for w in worlds))
-                err = match(c["sites"], len(sites), f"number of code lines that call {c['fn']}")
+            for key, innermost, what in (
+                ("sites", False, "places in the mod's code that call"),
+                ("lines", True, "code lines that call"),
+            ):
+                if err is None and key in c:
+                    found = set().union(*(w.call_sites(innermost).get(c["fn"], set()) for w in worlds))
+                    err = match(c[key], len(found), f"number of {what} {c['fn']}")
             return outcome(c, err)
         lacks = c.get("lacks")
         bad = [w for w in self.warnings if lacks is None or lacks.lower() in w.lower()]

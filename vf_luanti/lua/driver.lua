@@ -1122,7 +1122,8 @@ end)
 -- mod loads: each function is replaced by a counting wrapper, so a mod's cached reference or alias
 -- counts too; the check environment keeps the unwrapped function, so checks never count.
 I.call_counts = {}
-I.call_sites = {} -- name -> {["source:line"] = true}: where the calls came from
+I.call_sites = {} -- name -> {["source:line"] = true}: the outermost mod lines the calls came from
+I.call_lines = {} -- name -> {["source:line"] = true}: the lines that made the calls
 I.calls_in_after = {} -- name -> calls made while a core.after job ran
 api.observe = guarded(function(names)
 	I.take_pristine() -- the checks keep the unwrapped functions
@@ -1142,16 +1143,30 @@ api.observe = guarded(function(names)
 		local key = path[#path]
 		local f = type(t) == "table" and H.rawget(t, key) or nil
 		if type(f) == "function" and I.call_counts[name] == nil then
-			local counts, sites, in_after = I.call_counts, {}, I.calls_in_after
-			counts[name], I.call_sites[name], in_after[name] = 0, sites, 0
+			local counts, sites, lines, in_after = I.call_counts, {}, {}, I.calls_in_after
+			counts[name], I.call_sites[name], I.call_lines[name], in_after[name] = 0, sites, lines, 0
 			H.rawset(t, key, function(...)
 				counts[name] = counts[name] + 1
 				if I.in_after_job then
 					in_after[name] = in_after[name] + 1
 				end
-				local caller = H.debug.getinfo(2, "Sl") -- the line that called, whatever alias it used
-				if caller then
-					sites[caller.source .. ":" .. caller.currentline] = true
+				-- the call site: the outermost line of mod code on the stack (the main chunk's line at
+				-- load time), so a wrapper or helper that forwards copy-pasted calls does not merge them
+				-- (sites), and the innermost one, the line that made the call itself (lines)
+				local site, line, level = nil, nil, 2
+				while true do
+					local info = H.debug.getinfo(level, "Sl")
+					if not info then
+						break
+					end
+					if I.is_mod_source(info.source) then
+						site = info.source .. ":" .. info.currentline
+						line = line or site
+					end
+					level = level + 1
+				end
+				if site then
+					sites[site], lines[line] = true, true
 				end
 				return f(...)
 			end)
@@ -1163,15 +1178,19 @@ end)
 -- call_counts(): {name = calls} of the observed functions, {name = [calling lines]} and {name =
 -- calls made by after jobs}.
 api.call_counts = guarded(function()
-	local sites = {}
-	for name, set in H.next, I.call_sites do
-		local list = {}
-		for site in H.next, set do
-			list[#list + 1] = site
+	local function lists(sets)
+		local out = {}
+		for name, set in H.next, sets do
+			local list = {}
+			for site in H.next, set do
+				list[#list + 1] = site
+			end
+			out[name] = list
 		end
-		sites[name] = list
+		return out
 	end
-	return json({ ok = true, counts = I.call_counts, sites = sites, in_after = I.calls_in_after })
+	return json({ ok = true, counts = I.call_counts, sites = lists(I.call_sites), lines = lists(I.call_lines),
+		in_after = I.calls_in_after })
 end)
 
 -- storage(mod): the mod's storage as the database holds it ({key = value}, strings).
