@@ -25,8 +25,9 @@ from .base import (
 from .matchers import match, validate_matcher
 from .registry import Registry
 from .scenario import CheckWorld
-from .schema import ACTIONS, EXPECTS, validate_check
+from .schema import validate_check
 from .session import CheckSession, baseline_globals, run_check
+from .steps import ACTIONS, EXPECTS
 
 __all__ = [
     "ACTIONS",

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..lualiteral import lua_literal
 from .base import CALLBACK_EVENTS, CheckError
-from .matchers import _short, match
-from .registry import Registry, _item_string
-from .schema import _slot
+from .matchers import _short
+from .registry import Registry
+from .steps import ACTIONS, EXPECTS
 
 if TYPE_CHECKING:
     from ..load_report import LoadReport
@@ -28,15 +28,6 @@ _CALLBACK_TABLES = {e: f"registered_{e}s" for e in CALLBACK_EVENTS} | {
     "on_priv_revoke": "registered_on_priv_revoke",
     "globalstep": "registered_globalsteps",
 }
-
-
-def _pos_lua(p: list[int]) -> str:
-    return f"{{x = {p[0]}, y = {p[1]}, z = {p[2]}}}"
-
-
-def _item_count(stacks: list[str], item: str) -> int:
-    name = item.split()[0].lstrip(":")
-    return sum(max(_item_string(s)[1], 0) for s in stacks if s and _item_string(s)[0] == name)
 
 
 class CheckWorld:
@@ -176,83 +167,11 @@ class CheckWorld:
                 return f"{label}: {err}"
         return None
 
-    def _entity(self, handle: str) -> int:
-        if handle not in self.entities:
-            raise CheckError(f"no entity was added 'as' {handle!r} before this step")
-        eid = self.entities[handle]
-        if eid is None:
-            raise _StepFailed(f"entity {handle!r} was removed when it was added")
-        return eid
-
     def _do(self, s: dict[str, Any]) -> str | None:
-        w = self.world
-        act = s["do"]
-        if act == "join":
-            res = w.join_player(s["player"], s.get("privs"))
-            return None if res.get("ok") else f"player {s['player']} could not join: {res.get('refused')}"
-        if act == "restart":
-            return self.restart()
-        if act == "leave":
-            w.leave_player(s["player"])
-        elif act == "set_node":
-            w.set_node(s["pos"], s["node"], s.get("param2", 0))
-        elif act == "give":
-            w.give_item(s["player"], s["item"])
-        elif act == "wield":
-            w.set_wielded(s["player"], s["item"])
-        elif act == "place":
-            w.set_wielded(s["player"], s["item"])
-            w.place_node(s["player"], s["pos"])
-        elif act == "dig":
-            w.dig_node(s["player"], s["pos"])
-        elif act == "punch_node":
-            w.punch_node(s["player"], s["pos"])
-        elif act == "rightclick_node":
-            w.rightclick_node(s["player"], s["pos"])
-        elif act == "use":
-            w.use_item(s["player"], s.get("pos"))
-        elif act == "chat":
-            if s["message"].startswith("/"):
-                res = w.chat_command(s["player"], s["message"])
-                self.commands[s["player"]] = {"success": res.get("success"), "message": res.get("message")}
-            else:
-                w.say(s["player"], s["message"])
-        elif act == "run_abms":
-            w.run_abms(s.get("times", 1))
-        elif act == "step":
-            w.step(s["seconds"], s.get("dtime", 0.1))
-        elif act == "set_hp":
-            w.set_hp(s["player"], s["hp"])
-        elif act == "add_entity":
-            self.entities[s["as"]] = w.add_entity(s["pos"], s["name"], s.get("staticdata", ""))
-        elif act == "punch_entity":
-            w.punch_entity(self._entity(s["entity"]), s["player"])
-        elif act == "rightclick_entity":
-            w.rightclick_entity(self._entity(s["entity"]), s["player"])
-        elif act == "set_meta":
-            w.set_meta_string(s["pos"], s["key"], str(s["value"]))
-        elif act == "move_item":
-            w.move_item(s["player"], _slot(s["from"]), _slot(s["to"]), s.get("count", 0))
-        elif act == "receive_fields":
-            # the engine's order: callbacks in reverse registration order until one returns true
-            return self._eval_action(
-                f"local p = minetest.get_player_by_name({lua_literal(s['player'])}) "
-                f"for _, f in ipairs(minetest.registered_on_player_receive_fields) do "
-                f"if f(p, {lua_literal(s['formname'])}, {lua_literal(s['fields'])}) then break end end"
-            )
-        elif act == "node_fields":
-            return self._eval_action(
-                f"local pos = {_pos_lua(s['pos'])} "
-                "local def = minetest.registered_nodes[minetest.get_node(pos).name] "
-                "if def and def.on_receive_fields then def.on_receive_fields(pos, "
-                f"{lua_literal(s.get('formname', ''))}, {lua_literal(s['fields'])}, "
-                f"minetest.get_player_by_name({lua_literal(s['player'])})) end"
-            )
-        elif act == "lua":
-            return self._eval_action(s["code"])
-        return None
+        return ACTIONS[s["do"]].run(self, s)
 
-    def _eval_action(self, code: str) -> str | None:
+    def eval_action(self, code: str) -> str | None:
+        """Run a setup snippet (steps.py); an error in it is the step's failure."""
         from ..world import WorldError
 
         try:
@@ -262,128 +181,7 @@ class CheckWorld:
         return None
 
     def _expect(self, s: dict[str, Any]) -> str | None:
-        from ..world import WorldError
-
-        w = self.world
-        exp = s["expect"]
-        if exp == "node":
-            node = w.get_node(s["pos"])
-            for k in ("name", "param2"):
-                if k in s:
-                    err = match(s[k], node.get(k), f"node at {tuple(s['pos'])}.{k}")
-                    if err:
-                        return err
-            return None
-        if exp == "meta":
-            fields = w.get_meta(s["pos"])["fields"]
-            return match(s["value"], fields.get(s["key"], ""), f"meta {s['key']!r} at {tuple(s['pos'])}")
-        if exp == "storage":
-            mod = s.get("mod", self.mod_name)
-            fields = w.storage(mod)
-            return match(s["value"], fields.get(s["key"], ""), f"mod storage {s['key']!r} of {mod}")
-        if exp == "inventory":
-            inv = w.get_inventory("node", s["pos"]) if "pos" in s else w.get_inventory("player", s["player"])
-            lname = s.get("list", "main")
-            where = f"inventory list {lname!r} of " + (
-                f"node {tuple(s['pos'])}" if "pos" in s else s["player"]
-            )
-            stacks = inv.get(lname)
-            if stacks is None:
-                return f"{where}: the list does not exist (lists: {sorted(inv)})"
-            stacks = _list_of(stacks)
-            if "size" in s and (err := match(s["size"], len(stacks), f"size of {where}")):
-                return err
-            if "contains" in s:
-                need = max(_item_string(s["contains"])[1], 1)
-                have = _item_count(stacks, s["contains"])
-                if have < need:
-                    found = _short([x for x in stacks if x])
-                    return f"{where}: expected at least {s['contains']}, found {have} ({found})"
-            if "lacks" in s:
-                limit = max(_item_string(s["lacks"])[1], 1)
-                have = _item_count(stacks, s["lacks"])
-                if have >= limit:
-                    return f"{where}: expected fewer than {limit} of {s['lacks'].split()[0]}, found {have}"
-            if "count" in s:
-                total = sum(max(_item_string(x)[1], 0) for x in stacks if x)
-                return match(s["count"], total, f"number of items in {where}")
-            return None
-        if exp == "chat":
-            msgs = [m["message"] for m in w.chat_log() if m.get("to") in (s["player"], "*")]
-            shown = _short(msgs[-5:], 300)
-            if "contains" in s:
-                hits = [m for m in msgs if s["contains"] in m]
-                if "count" in s:
-                    return match(
-                        s["count"],
-                        len(hits),
-                        f"number of chat messages to {s['player']} "
-                        f"containing {s['contains']!r} (messages: {shown})",
-                    )
-                if not hits:
-                    return f"no chat message to {s['player']} contains {s['contains']!r}; messages: {shown}"
-            elif "count" in s and (
-                err := match(s["count"], len(msgs), f"number of chat messages to {s['player']}")
-            ):
-                return err
-            if "message" in s and all(match(s["message"], m) for m in msgs):
-                return f"no chat message to {s['player']} matches {_short(s['message'])}; messages: {shown}"
-            if "lacks" in s and any(s["lacks"] in m for m in msgs):
-                return (
-                    f"a chat message to {s['player']} contains {s['lacks']!r}, expected none; "
-                    f"messages: {shown}"
-                )
-            return None
-        if exp == "hp":
-            return match(s["value"], w.player(s["player"]).get("hp"), f"HP of {s['player']}")
-        if exp == "wield":
-            wielded = w.player(s["player"]).get("wielded") or ""
-            return match(s["item"], wielded, f"item wielded by {s['player']}")
-        if exp == "entity":
-            eid = (
-                self.entities.get(s["entity"]) if s["entity"] in self.entities else self._entity(s["entity"])
-            )
-            try:
-                state = w.entity(eid) if eid is not None else {"removed": True}
-            except WorldError:
-                state = {"removed": True}
-            alive = not state.get("removed")
-            if "alive" in s and (err := match(s["alive"], alive, f"entity {s['entity']!r} alive")):
-                return err
-            if not alive and any(k in s for k in ("hp", "name", "fields", "props")):
-                return f"entity {s['entity']!r} was removed"
-            for k in ("hp", "name", "fields", "props"):
-                if k in s and (err := match(s[k], state.get(k), f"entity {s['entity']!r}.{k}")):
-                    return err
-            return None
-        if exp == "entity_count":
-            n = sum(1 for o in w.objects() if o.get("name") == s["name"] and not o.get("removed"))
-            return match(s["count"], n, f"number of {s['name']} entities")
-        if exp == "formspec":
-            formspec = w.shown_formspec(s["player"])
-            if formspec is None:
-                return f"no formspec was shown to {s['player']}"
-            if "formname" in s and (err := match(s["formname"], formspec["formname"], "formspec name")):
-                return err
-            if "contains" in s:
-                return match({"$contains": s["contains"]}, formspec["spec"], "formspec")
-            return None
-        if exp == "command":
-            last = self.commands.get(s["player"])
-            if last is None:
-                return f"{s['player']} ran no chat command before this step"
-            for k in ("success", "message"):
-                if k in s and (err := match(s[k], last.get(k), f"the last command's returned {k}")):
-                    return err
-            return None
-        if exp == "lua":
-            return self.assert_lua(s["code"])
-        raise CheckError(f"unknown expectation {exp!r}")
-
-
-class _StepFailed(Exception):
-    """A scenario step that cannot go on (its entity is gone); the message is the feedback."""
-
-
-def _list_of(v: Any) -> list[str]:
-    return [] if v in (None, {}) else [str(x) for x in v]
+        kind = EXPECTS.get(s["expect"])
+        if kind is None:
+            raise CheckError(f"unknown expectation {s['expect']!r}")
+        return kind.run(self, s)

@@ -9,6 +9,7 @@ from typing import Any
 from .base import CALLBACK_EVENTS, CRAFT_TYPES, ITEM_TYPES, KINDS, CheckError
 from .intent import IntentError, validate_calls_check, validate_code_check
 from .matchers import validate_matcher
+from .steps import ACTIONS, EXPECTS
 
 _POS = "a position [x, y, z] of integers"
 
@@ -42,49 +43,6 @@ def _allowed(c: dict, keys: tuple[str, ...]) -> None:
         )
 
 
-#: Scenario actions: name -> (required keys, optional keys). Semantics in docs/tasks.md.
-ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "join": (("player",), ("privs",)),
-    "leave": (("player",), ()),
-    "set_node": (("pos", "node"), ("param2",)),
-    "give": (("player", "item"), ()),
-    "wield": (("player", "item"), ()),
-    "place": (("player", "pos", "item"), ()),
-    "dig": (("player", "pos"), ()),
-    "punch_node": (("player", "pos"), ()),
-    "rightclick_node": (("player", "pos"), ()),
-    "use": (("player",), ("pos",)),
-    "chat": (("player", "message"), ()),
-    "run_abms": ((), ("times",)),
-    "step": (("seconds",), ("dtime",)),
-    "set_hp": (("player", "hp"), ()),
-    "add_entity": (("pos", "name", "as"), ("staticdata",)),
-    "punch_entity": (("player", "entity"), ()),
-    "rightclick_entity": (("player", "entity"), ()),
-    "receive_fields": (("player", "formname", "fields"), ()),
-    "node_fields": (("player", "pos", "fields"), ("formname",)),
-    "set_meta": (("pos", "key", "value"), ()),
-    "move_item": (("player", "from", "to"), ("count",)),
-    "lua": (("code",), ()),
-    "restart": ((), ()),
-}
-#: Expectations: name -> (required keys, optional keys).
-EXPECTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "node": (("pos",), ("name", "param2")),
-    "meta": (("pos", "key", "value"), ()),
-    "storage": (("key", "value"), ("mod",)),
-    "inventory": ((), ("pos", "player", "list", "contains", "lacks", "count", "size")),
-    "chat": (("player",), ("contains", "lacks", "count", "message")),
-    "hp": (("player", "value"), ()),
-    "entity": (("entity",), ("alive", "hp", "name", "props", "fields")),
-    "entity_count": (("name", "count"), ()),
-    "formspec": (("player",), ("contains", "formname")),
-    "command": (("player",), ("success", "message")),
-    "wield": (("player", "item"), ()),
-    "lua": (("code",), ()),
-}
-
-
 _SLOT = (
     'an inventory slot {"pos": [x, y, z] | "player": name | "detached": name, "list": str, "index": int >= 1}'
 )
@@ -105,11 +63,6 @@ def _validate_slot(v: Any, where: str) -> None:
         raise CheckError(f"{where}: must be {_SLOT}")
 
 
-def _slot(v: dict[str, Any]) -> tuple[str, Any, str, int]:
-    kind = "node" if "pos" in v else "player" if "player" in v else "detached"
-    return kind, v.get("pos", v.get("player", v.get("detached"))), v["list"], v["index"]
-
-
 def _validate_step(s: Any, where: str) -> None:
     if not isinstance(s, dict):
         raise CheckError(f"{where}: a step must be an object")
@@ -120,7 +73,7 @@ def _validate_step(s: Any, where: str) -> None:
     name = s[key]
     if name not in table:
         raise CheckError(f"{where}: unknown {key} {name!r} (known: {', '.join(table)})")
-    req, opt = table[name]
+    req, opt = table[name].required, table[name].optional
     missing = [k for k in req if k not in s]
     if missing:
         raise CheckError(f"{where}: {key} {name!r} needs {', '.join(missing)}")

@@ -24,7 +24,8 @@ from .intent import check_code
 from .matchers import match
 from .preserve import check_preserve
 from .registry import Registry, _check_registry
-from .scenario import CheckWorld, _StepFailed
+from .scenario import CheckWorld
+from .steps import StepFailed
 
 if TYPE_CHECKING:
     from ..runtime import LuanRuntime
@@ -52,7 +53,7 @@ def run_check(c: dict, reg: Registry, world: Any, ctx: dict[str, Any]) -> CheckR
             err = world.run_scenario(c["steps"])
         else:
             raise CheckError(f"unknown kind {kind!r}")
-    except _StepFailed as exc:
+    except StepFailed as exc:
         err = str(exc)
     except Exception as exc:  # a broken mod can make the driver raise; that is a failed check
         err = f"the check could not run: {type(exc).__name__}: {exc}"
