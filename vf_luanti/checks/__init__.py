@@ -8,7 +8,8 @@ One module per concern (docs/tasks.md, "Checks", is the reference for item autho
 * ``registry``: registry assertions (``item``, ``craft``, ``alias``, ``abm``, ``lbm``, ``entity``,
   ``chatcommand``, ``privilege``, ``callback``);
 * ``preserve``: what the task input registers stays as it was (refactor/repair);
-* ``scenario``: a loaded copy of the answer, the scenario actions and expectations, ``lua`` assertions;
+* ``scenario``: a loaded copy of the answer (its worlds, restarts, ``lua`` assertions);
+* ``steps``: the scenario language, one table entry per action and expectation (keys and handler);
 * ``intent``: ``code`` (static requirements) and ``calls`` (observed engine calls);
 * ``session``: one sample's checks in the worker, the soak, the session-wide checks.
 """
