@@ -1,7 +1,8 @@
 """Prompts: the one place that turns a task into chat messages.
 
-The verifiers environment, the SFT data and the training driver all call ``build_messages``, so a
-model is trained on exactly the prompts it is evaluated on. The system prompt names the Luanti
+The verifiers environment and the v1 taskset take ``system_prompt`` and ``user_prompt`` from here,
+and the SFT data and the training driver build whole conversations with ``build_messages`` from the
+same two, so a model is trained on exactly the prompts it is evaluated on. The system prompt names the Luanti
 version the judge emulates (an API name added later does not exist there) and the answer form the
 parser expects (vf_luanti/parse.py): a whole ``init.lua`` in one fenced block, or for repair tasks
 optionally a unified diff.
