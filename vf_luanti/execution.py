@@ -14,9 +14,8 @@ interpreter also starts from a clean environment and with nothing of the parent'
 
 A worker runs one job at a time, each in fresh Lua runtimes. Once it has sent a result it closes
 that job's runtimes and builds the next jobs' ahead (``runtime.prepare_spares``), so building one
-(about 1.1 ms) and closing it are off a sample's latency when the pool is not saturated. (Forking
-a process per sample from pristine runtimes was measured too and lost: a fork of the worker costs
-1.7-3.4 ms on the development VM.)
+and closing it are off a sample's latency when the pool is not saturated. (Forking a process per
+sample from pristine runtimes was measured too and lost; docs/sandbox.md has the figures.)
 """
 
 from __future__ import annotations

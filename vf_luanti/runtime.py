@@ -51,9 +51,9 @@ def emulation_sources() -> dict[str, str]:
 def emulation_bytecode() -> dict[str, bytes]:
     """The emulation files compiled once per process (``string.dump``, debug info kept).
 
-    Compiling ~230 KB of Lua dominates runtime creation (about 4 ms of 5); loading the dumped
-    bytecode takes a tenth of that. Only our own trusted files take this path: mod code is always
-    compiled from text, and the mods' loaders refuse bytecode.
+    Compiling the emulation's Lua dominates runtime creation; loading the dumped bytecode takes a
+    fraction of that (figures: docs/sandbox.md). Only our own trusted files take this path: mod
+    code is always compiled from text, and the mods' loaders refuse bytecode.
     """
     lua = lupa_rt.LuaRuntime(register_eval=False, register_builtins=False, encoding=None)
     # each file runs under the chunk name chunks.lua gives it (the engine's builtin paths)
