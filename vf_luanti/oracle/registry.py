@@ -33,7 +33,7 @@ def _engine_registry_cached(game: str, mods: tuple[str, ...], timeout: float) ->
 def engine_registry(
     game: str | Path = "minetest_game", mods: Sequence[str | Path] = (), timeout: float = 60.0
 ) -> dict[str, Any]:
-    """The engine's registry after loading ``game`` and ``mods`` (cached per process: each run starts the engine).
+    """The engine's registry after loading ``game`` and ``mods`` (cached: each run starts the engine).
 
     Same shape as the emulation's report: items (raw definition fields, functions as
     "<function>"), aliases, crafts (as the engine reports recipes, see ``craft_normal_form``),
