@@ -60,8 +60,8 @@ function core.serialize_roundtrip(value)
 end
 
 ---------------------------------------------------------------------------------------------------
--- The async environment, made when the first job is queued (the engine starts it with the server,
--- after the mods loaded: the registered items it copies are those).
+-- The async environment, made when the server starts (after the mods loaded: the registered items
+-- it copies are those), or when a mod queues a job before that.
 
 -- Globals the 5.6.1 async state has (probed on the real server) besides core/minetest and _G.
 local ASYNC_GLOBALS = [[
@@ -126,6 +126,13 @@ local function make_env()
 	acore.registered_nodes, acore.registered_craftitems, acore.registered_tools =
 		by_type.node, by_type.craftitem, by_type.tool
 	return env
+end
+
+-- The engine's async environment starts with the server: it reads get_globals_to_transfer once and
+-- removes it from core, so from the first server step on mods see nil (probed on 5.6.1).
+function I.start_async_environment()
+	async_env = async_env or make_env()
+	H.rawset(core, "get_globals_to_transfer", nil)
 end
 
 ---------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ local api = I.api
 -- Called by modload when the server environment starts (after on_mods_loaded).
 function I.start_environment()
 	I.resolve_ore_nodes() -- NodeResolver errors (mapgen.lua)
-	I.start_async_environment() -- misc.lua
+	I.start_async_environment() -- async.lua
 	I.start_abms_lbms() -- the engine's copies of the ABMs and LBMs (register.lua)
 	I.builtin_entities()
 	I.activate_saved_objects() -- a restarted world's static entities (persist.lua)

@@ -514,12 +514,6 @@ function core.get_globals_to_transfer()
 	return { registered_items = {}, registered_aliases = core.registered_aliases }
 end
 
--- The engine's async environment starts with the server: it reads get_globals_to_transfer once and
--- removes it from core, so from the first server step on mods see nil (probed on 5.6.1).
-function I.start_async_environment()
-	H.rawset(core, "get_globals_to_transfer", nil)
-end
-
 function core.register_async_dofile()
 	return true
 end
