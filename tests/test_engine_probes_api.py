@@ -299,6 +299,94 @@ P("to_file_blocked", err(s.to_file, s, "/tmp/wp_x.dat"),
 """
 )
 
+# Schematics with certain probabilities only (the engine draws the others from its own generator):
+# MTS and Lua serialisation, read_schematic and its yslice modes, placement at every rotation
+# (facedir and wallmounted param2 turned), replacements in both forms, force_placement, the centre
+# flags as string and table, no node callbacks, create_schematic's raw probabilities, the
+# VoxelManip form and what it reports when the schematic does not fit.
+SCHEMATICS_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local function n(...) return select("#", ...), ... end
+local function hex(b) return b and (b:gsub(".", function(c) return string.format("%02x", c:byte()) end)) end
+core.register_node("wp:a", {})
+core.register_node("wp:b", {})
+core.register_node("wp:f", {paramtype2 = "facedir"})
+core.register_node("wp:w", {paramtype2 = "wallmounted"})
+local constructed = 0
+core.register_node("wp:c", {on_construct = function() constructed = constructed + 1 end})
+local schem = {size = {x = 3, y = 2, z = 2}, data = {
+    {name = "wp:a"}, {name = "wp:f", param2 = 1}, {name = "wp:w", param2 = 2},
+    {name = "wp:b", prob = 0}, {name = "air"}, {name = "wp:c", force_place = true},
+    {name = "wp:f", param2 = 22}, {name = "nope:x"}, {name = "wp:w", param2 = 5},
+    {name = "wp:a", param2 = 7}, {name = "wp:b", prob = 254}, {name = "ignore"}}}
+local file = core.get_worldpath() .. "/wp_schem.mts"
+core.safe_file_write(file, core.serialize_schematic(schem, "mts", {}))
+-- the compressed node data is zlib's choice of codes: compared decompressed
+local function mts_parts(m)
+    local zlib = m:find("\120\156", 1, true)
+    return hex(m:sub(1, zlib - 1)), hex(core.decompress(m:sub(zlib)))
+end
+P("mts", mts_parts(core.serialize_schematic(schem, "mts", {})))
+local SS = core.serialize_schematic
+P("mts_other_format", SS(schem, "other", {}) == SS(schem, "mts", {}))
+P("lua", hex(core.serialize_schematic(schem, "lua", {})))
+P("lua_options", hex(SS(schem, "lua", {lua_use_comments = true, lua_num_indent_spaces = 3})))
+P("serialize_errors", err(core.serialize_schematic, schem, "lua"))
+P("read", core.read_schematic(file, {}))
+P("read_yslice", core.read_schematic(file, {write_yslice_prob = "none"}).yslice_prob,
+    core.read_schematic(file, {write_yslice_prob = "low"}).yslice_prob)
+P("read_missing", n(core.read_schematic(core.get_worldpath() .. "/none.mts", {})))
+P("place_at_load", n(core.place_schematic({x = 0, y = 0, z = 0}, file)))
+local function area(p1, p2)
+    local out = {}
+    for z = p1.z, p2.z do for y = p1.y, p2.y do for x = p1.x, p2.x do
+        local nd = core.get_node({x = x, y = y, z = z})
+        if nd.name ~= "air" then
+            out[#out + 1] = x .. "," .. y .. "," .. z .. "=" .. nd.name .. "/" .. nd.param2
+        end
+    end end end
+    return table.concat(out, " ")
+end
+core.after(0, function()
+    core.emerge_area({x = -20, y = -20, z = -20}, {x = 40, y = 20, z = 20})
+    core.after(1, function()
+        for i, rot in ipairs({"0", "90", "180", "270"}) do
+            local base = {x = 10 * i, y = 0, z = 0}
+            P("rot" .. rot, n(core.place_schematic(base, file, rot)),
+                area(vector.add(base, -3), vector.add(base, 4)))
+        end
+        P("constructed", constructed)
+        local base = {x = 0, y = 10, z = 0}
+        core.set_node({x = 0, y = 10, z = 0}, {name = "wp:b"})
+        core.set_node({x = 1, y = 10, z = 0}, {name = "wp:b"})
+        local replacements = {["wp:a"] = "wp:c", {"wp:f", "wp:b"}}
+        P("not_forced", n(core.place_schematic(base, schem, "0", replacements, false)),
+            area({x = -3, y = 7, z = -3}, {x = 4, y = 14, z = 4}))
+        base = {x = 0, y = -10, z = 0}
+        P("centered", n(core.place_schematic(base, schem, "90", nil, true, "place_center_x,place_center_z")),
+            area({x = -3, y = -13, z = -3}, {x = 4, y = -6, z = 4}))
+        P("centered_table", n(core.place_schematic({x = 20, y = -10, z = 0}, schem, nil, nil, true,
+            {place_center_y = true})), area({x = 17, y = -13, z = -3}, {x = 24, y = -6, z = 4}))
+        P("place_errors", n(core.place_schematic({x = 0, y = 0, z = 0}, "none.mts")),
+            err(core.place_schematic))
+        local made = core.get_worldpath() .. "/made.mts"
+        P("create", n(core.create_schematic({x = 11, y = 1, z = 1}, {x = 10, y = 0, z = 0},
+            {{pos = {x = 10, y = 0, z = 0}, prob = 50}, {pos = {x = 11, y = 1, z = 1}, prob = 200}}, made,
+            {{ypos = 0, prob = 10}})))
+        P("created", core.read_schematic(made, {}))
+        P("create_blocked",
+            err(core.create_schematic, {x = 0, y = 0, z = 0}, {x = 1, y = 1, z = 1}, {}, "/tmp/x.mts"))
+        local vm = core.get_voxel_manip({x = -5, y = 20, z = -5}, {x = 5, y = 25, z = 5})
+        P("on_vmanip", n(core.place_schematic_on_vmanip(vm, {x = 0, y = 21, z = 0}, schem, "90", nil, true)),
+            n(core.place_schematic_on_vmanip(vm, {x = 14, y = 21, z = 0}, schem, "0", nil, true)))
+        vm:write_to_map()
+        P("vm_placed", area({x = -3, y = 20, z = -3}, {x = 3, y = 24, z = 3}))
+    end)
+end)
+"""
+)
+
 PROBES = {
     "map": MAP_PROBE,
     "util": UTIL_PROBE,
@@ -307,6 +395,7 @@ PROBES = {
     "helpers": HELPERS_PROBE,
     "compress": COMPRESS_PROBE,
     "areastore": AREASTORE_PROBE,
+    "schematics": SCHEMATICS_PROBE,
 }
 
 

@@ -46,6 +46,7 @@ local FILES = {
 	"after.lua",          -- core.after, globalsteps
 	"compress.lua",       -- compress/decompress (zlib streams), encode_png's encoder
 	"misc_s.lua",         -- setting_get_pos, the encode_png wrapper (builtin game/misc_s.lua)
+	"schematics.lua",     -- read/serialize/create/place schematics (MTS and Lua tables)
 	"misc.lua",           -- protection, creative, sounds, formspecs, HUD, particles, misc engine calls
 	"mapgen.lua",         -- biomes/ores/decorations/schematics: accepted and recorded
 	"deprecated.lua",     -- core.env and other deprecated names real mods still use
