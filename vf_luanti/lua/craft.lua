@@ -176,6 +176,33 @@ local function add_recipe(r)
 	index_output(r)
 end
 
+-- Recipes cleared by output are dropped from by_output at once and marked `gone`; `recipes` and
+-- I.crafts drop them at the next walk (compact), so clearing by output costs no walk per call.
+local stale = false
+
+local function compact()
+	if not stale then
+		return
+	end
+	local kept, crafts = {}, I.crafts
+	for _, r in ipairs(recipes) do
+		if not r.gone then
+			kept[#kept + 1] = r
+			crafts[#kept] = r.json
+		end
+	end
+	for i = #kept + 1, #recipes do
+		crafts[i] = nil
+	end
+	recipes, stale = kept, false
+end
+
+-- The recipes as registered (plain copies, what the report lists).
+function I.registered_crafts()
+	compact()
+	return I.crafts
+end
+
 function core.register_craft(def)
 	if type(def) ~= "table" then
 		arg_error("register_craft", "table", def)
@@ -430,6 +457,7 @@ local function candidates(method)
 	if ordered[method] then
 		return ordered[method]
 	end
+	compact()
 	local plain, grouped, unhashed = {}, {}, {}
 	for i = #recipes, 1, -1 do
 		local r = recipes[i]
@@ -583,29 +611,44 @@ function core.get_all_craft_recipes(output)
 	return out
 end
 
+-- Remove the recipes `pred` accepts: one pass over the recipes, and the output lists of the
+-- removed ones filtered (the other lists are left as they are).
 local function remove_where(pred)
-	local kept, kept_json, removed = {}, {}, 0
+	compact()
+	local kept, gone, removed = {}, {}, 0
 	for _, r in ipairs(recipes) do
 		if pred(r) then
 			removed = removed + 1
+			gone[r] = true
 		else
 			kept[#kept + 1] = r
-			kept_json[#kept_json + 1] = r.json
 		end
 	end
 	if removed == 0 then
 		return 0
 	end
-	recipes, by_output, ordered = kept, {}, {}
-	for _, r in ipairs(kept) do
-		index_output(r)
+	local filtered = {}
+	for r in next, gone do
+		local key = r.output_key
+		if not filtered[key] then
+			filtered[key] = true
+			local left = {}
+			for _, other in ipairs(by_output[key]) do
+				if not gone[other] then
+					left[#left + 1] = other
+				end
+			end
+			by_output[key] = left[1] and left or nil
+		end
 	end
-	for k in next, I.crafts do
-		I.crafts[k] = nil
+	local crafts = I.crafts
+	for i = 1, #kept do
+		crafts[i] = kept[i].json
 	end
-	for i, j in ipairs(kept_json) do
-		I.crafts[i] = j
+	for i = #kept + 1, #recipes do
+		crafts[i] = nil
 	end
+	recipes, ordered = kept, {}
 	return removed
 end
 
@@ -616,13 +659,15 @@ function core.clear_craft(def)
 	end
 	local output = string_field(def, "output")
 	if output ~= nil and output ~= "" then
-		local n = remove_where(function(r)
-			return r.output_key == output
-		end)
-		if n == 0 then
+		local list = by_output[output]
+		if list == nil then
 			I.log("warning", "No craft recipe known for output")
 			return false
 		end
+		for _, r in ipairs(list) do
+			r.gone = true
+		end
+		by_output[output], ordered, stale = nil, {}, true
 		return true
 	end
 	local recipe = rawget(def, "recipe")

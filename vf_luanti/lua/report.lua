@@ -184,7 +184,7 @@ local function registry()
 	return {
 		items = items,
 		aliases = rawget(core, "registered_aliases") or {},
-		crafts = I.crafts or {},
+		crafts = I.registered_crafts(),
 		abms = abms,
 		lbms = I.engine_lbms or I.copy_lbms(I.registry("registered_lbms")),
 		entities = sorted_keys(rawget(core, "registered_entities")),
