@@ -414,6 +414,74 @@ end)
 """
 )
 
+# find_path: the walker's steps (ground, jumps within max_jump, falls within max_drop, non-walkable
+# nodes), the search box, a start in the air, both algorithms' choice among equal paths, on flat
+# ground and on a field of pillars.
+FIND_PATH_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local function n(...) return select("#", ...), ... end
+core.register_node("wp:s", {})
+core.register_node("wp:g", {walkable = false})
+local function ps(path)
+    if not path then return "nil" end
+    local t = {}
+    for _, p in ipairs(path) do t[#t + 1] = p.x .. "," .. p.y .. "," .. p.z end
+    return table.concat(t, " ")
+end
+local function v(x, y, z) return {x = x, y = y, z = z} end
+local FP = core.find_path
+local O = v(0, 1, 0)
+P("load", n(FP(O, v(3, 1, 0), 10, 1, 1)))
+core.after(0, function()
+    core.emerge_area(v(-20, -20, -20), v(20, 20, 20))
+    core.after(1, function()
+        for x = -10, 10 do for z = -10, 10 do core.set_node(v(x, 0, z), {name = "wp:s"}) end end
+        P("straight", ps(FP(O, v(3, 1, 0), 10, 1, 1)))
+        P("diag", ps(FP(O, v(3, 1, 2), 10, 1, 1)), ps(FP(O, v(-3, 1, -2), 10, 1, 1)))
+        P("algorithms", ps(FP(O, v(2, 1, -3), 10, 1, 1, "A*")), ps(FP(O, v(2, 1, -3), 10, 1, 1, "Dijkstra")))
+        P("same", ps(FP(O, O, 10, 1, 1)))
+        core.set_node(v(2, 1, 0), {name = "wp:s"})
+        P("step_up", ps(FP(O, v(4, 1, 0), 10, 1, 1)), ps(FP(O, v(4, 1, 0), 10, 0, 1)))
+        for z = -10, 10 do
+            core.set_node(v(2, 1, z), {name = "wp:s"})
+            core.set_node(v(2, 2, z), {name = "wp:s"})
+        end
+        P("wall", n(FP(O, v(4, 1, 0), 10, 1, 1)), ps(FP(O, v(4, 1, 0), 10, 2, 1)),
+            ps(FP(O, v(4, 1, 0), 10, 2, 3)))
+        P("far", n(FP(O, v(8, 1, 0), 2, 1, 1)))
+        P("midair", ps(FP(v(0, 5, 0), v(-3, 1, 0), 10, 1, 10)), ps(FP(v(-3, 1, 0), v(-3, 5, 3), 10, 1, 10)),
+            ps(FP(v(0, 6, 0), v(-2, 1, 0), 8, 1, 1)))
+        P("args", err(FP), err(FP, O, v(1, 1, 0)), ps(FP(v(0.6, 1.4, 0), v(-2, 1, 0), 10.9, 1, 1, "bogus")))
+        core.set_node(v(-2, 0, 0), {name = "air"})
+        core.set_node(v(-2, -1, 0), {name = "wp:s"})
+        P("dip", ps(FP(O, v(-4, 1, 0), 10, 1, 1)), ps(FP(O, v(-2, 0, 0), 10, 1, 1)))
+        core.set_node(v(-5, 1, 1), {name = "wp:g"})
+        P("nonwalkable", ps(FP(v(-3, 1, 1), v(-7, 1, 1), 10, 1, 1)))
+        -- a field of pillars and steps
+        for x = -8, 8 do for z = -8, 8 do
+            for y = 1, 2 do core.set_node(v(x, y, z), {name = "air"}) end
+            core.set_node(v(x, 0, z), {name = "wp:s"})
+        end end
+        local r = PseudoRandom(3)
+        for _ = 1, 40 do
+            local x, z = r:next(-6, 6), r:next(-6, 6)
+            if not (x == 0 and z == 0) then
+                core.set_node(v(x, 1, z), {name = "wp:s"})
+                if r:next(0, 2) == 0 then core.set_node(v(x, 2, z), {name = "wp:s"}) end
+            end
+        end
+        core.set_node(v(5, 0, 5), {name = "air"})
+        for _, t in ipairs({{6, 6}, {-6, 5}, {4, -6}, {-5, -5}, {0, 6}, {6, 0}}) do
+            local dest = v(t[1], 1, t[2])
+            P("field" .. t[1] .. "_" .. t[2], ps(FP(O, dest, 8, 1, 2)), ps(FP(O, dest, 8, 1, 2, "Dijkstra")),
+                ps(FP(O, dest, 3, 0, 0)))
+        end
+    end)
+end)
+"""
+)
+
 PROBES = {
     "map": MAP_PROBE,
     "util": UTIL_PROBE,
@@ -423,6 +491,7 @@ PROBES = {
     "compress": COMPRESS_PROBE,
     "areastore": AREASTORE_PROBE,
     "schematics": SCHEMATICS_PROBE,
+    "find_path": FIND_PATH_PROBE,
 }
 
 

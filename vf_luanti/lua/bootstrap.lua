@@ -47,6 +47,7 @@ local FILES = {
 	"compress.lua",       -- compress/decompress (zlib streams), encode_png's encoder
 	"misc_s.lua",         -- setting_get_pos, the encode_png wrapper (builtin game/misc_s.lua)
 	"schematics.lua",     -- read/serialize/create/place schematics (MTS and Lua tables)
+	"pathfinder.lua",     -- find_path (A* and Dijkstra as src/pathfinder.cpp)
 	"misc.lua",           -- protection, creative, sounds, formspecs, HUD, particles, misc engine calls
 	"mapgen.lua",         -- biomes/ores/decorations/schematics: accepted and recorded
 	"deprecated.lua",     -- core.env and other deprecated names real mods still use
