@@ -482,6 +482,54 @@ end)
 """
 )
 
+# spawn_tree: L-system trees node for node (MTG's apple tree definition with fruit; a seeded tree
+# with chance rules, leaves2, a double trunk and every turtle command; a crossed trunk), the
+# returned definition, the unbalanced-bracket error.
+SPAWN_TREE_PROBE = (
+    PROBE_HELPERS
+    + r"""
+core.register_node("wp:trunk", {})
+core.register_node("wp:leaves", {})
+core.register_node("wp:leaves2", {})
+core.register_node("wp:apple", {})
+local function area(p1, p2)
+    local out, counts = {}, {}
+    for z = p1.z, p2.z do for y = p1.y, p2.y do for x = p1.x, p2.x do
+        local nd = core.get_node({x = x, y = y, z = z})
+        if nd.name ~= "air" then
+            out[#out + 1] = x .. "," .. y .. "," .. z .. nd.name:sub(4, 4)
+            counts[nd.name] = (counts[nd.name] or 0) + 1
+        end
+    end end end
+    return counts, table.concat(out, " ")
+end
+core.after(0, function()
+    core.emerge_area({x = -40, y = -20, z = -40}, {x = 40, y = 40, z = 40})
+    core.after(1, function()
+        local apple = {axiom = "FFFFFAFFBF",
+            rules_a = "[&&&FFFFF&&FFFF][&&&++++FFFFF&&FFFF][&&&----FFFFF&&FFFF]",
+            rules_b = "[&&&++FFFFF&&FFFF][&&&--FFFFF&&FFFF][&&&------FFFFF&&FFFF]", trunk = "wp:trunk",
+            leaves = "wp:leaves", angle = 30, iterations = 2, random_level = 0, trunk_type = "single",
+            thin_branches = true, fruit_chance = 10, fruit = "wp:apple"}
+        P("ret", core.spawn_tree({x = 0, y = 0, z = 0}, apple) == apple)
+        P("apple", area({x = -12, y = -2, z = -12}, {x = 12, y = 20, z = 12}))
+        local t2 = {axiom = "TTTTA", rules_a = "[&FFf][^FFf][+FFf][-FFf][*Ff][/Ff]G[a]b", rules_b = "Rf",
+            trunk = "wp:trunk",
+            leaves = "wp:leaves", leaves2 = "wp:leaves2", leaves2_chance = 30, angle = 45, iterations = 3,
+            random_level = 1, trunk_type = "double", thin_branches = false, seed = 77}
+        core.spawn_tree({x = 25, y = 0, z = 0}, t2)
+        P("t2", area({x = 13, y = -2, z = -12}, {x = 37, y = 25, z = 12}))
+        local t3 = {axiom = "FFF[+F]F[-F]FFf", trunk = "wp:trunk", leaves = "wp:leaves", angle = 60,
+            iterations = 2, trunk_type = "crossed"}
+        core.spawn_tree({x = -25, y = 0, z = 0}, t3)
+        P("t3", area({x = -37, y = -2, z = -12}, {x = -13, y = 20, z = 12}))
+        local bad = {axiom = "F]F", trunk = "wp:trunk", leaves = "wp:leaves"}
+        P("err", select(2, pcall(core.spawn_tree, {x = 0, y = 0, z = 20}, bad)))
+    end)
+end)
+"""
+)
+
 PROBES = {
     "map": MAP_PROBE,
     "util": UTIL_PROBE,
@@ -492,6 +540,7 @@ PROBES = {
     "areastore": AREASTORE_PROBE,
     "schematics": SCHEMATICS_PROBE,
     "find_path": FIND_PATH_PROBE,
+    "spawn_tree": SPAWN_TREE_PROBE,
 }
 
 

@@ -48,6 +48,7 @@ local FILES = {
 	"misc_s.lua",         -- setting_get_pos, the encode_png wrapper (builtin game/misc_s.lua)
 	"schematics.lua",     -- read/serialize/create/place schematics (MTS and Lua tables)
 	"pathfinder.lua",     -- find_path (A* and Dijkstra as src/pathfinder.cpp)
+	"treegen.lua",        -- spawn_tree (L-system trees)
 	"misc.lua",           -- protection, creative, sounds, formspecs, HUD, particles, misc engine calls
 	"mapgen.lua",         -- biomes/ores/decorations/schematics: accepted and recorded
 	"deprecated.lua",     -- core.env and other deprecated names real mods still use
