@@ -8,7 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from vf_luanti.environment import (
+from vf_luanti.models import CORRUPTIONS, ChatResponder, broken_answer, reference_answer
+from vf_luanti.prompts import LUANTI_VERSION, build_messages, system_prompt
+from vf_luanti.rollouts import (
     METRICS,
     REWARD_NAME,
     STATE_KEY,
@@ -18,8 +20,6 @@ from vf_luanti.environment import (
     dataset_rows,
     select_tasks,
 )
-from vf_luanti.models import CORRUPTIONS, ChatResponder, broken_answer, reference_answer
-from vf_luanti.prompts import LUANTI_VERSION, build_messages, system_prompt
 from vf_luanti.splits import load_tasks
 
 
@@ -154,7 +154,7 @@ def test_v1_taskset_shares_the_scoring(tasks) -> None:
 @pytest.mark.engine
 def test_engine_backend_judges_load_and_registry_in_the_real_server(tasks) -> None:
     from vf_luanti import oracle
-    from vf_luanti.environment import engine_score
+    from vf_luanti.engine_scoring import engine_score
 
     if not oracle.engine_available():
         pytest.skip("minetestserver is not installed")

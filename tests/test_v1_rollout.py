@@ -28,7 +28,7 @@ pytest.importorskip("openai")
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_openai import FakeOpenAI
 
-from vf_luanti.environment import METRICS, STATE_KEY, select_tasks
+from vf_luanti.rollouts import METRICS, STATE_KEY, select_tasks
 
 TESTS = Path(__file__).parent
 FAMILIES = ["scaffold", "repair"]

@@ -250,7 +250,7 @@ def verdict(
     summary: str = "",
 ) -> Score:
     """The Score of an answer that loaded: every path that judges a loaded mod (the sandboxed
-    emulator here, the real engine in vf_luanti.environment.engine_score) builds it here, so the
+    emulator here, the real engine in vf_luanti.engine_scoring.engine_score) builds it here, so the
     components, ``passed`` and the feedback mean the same everywhere. ``notes`` (parser and
     code-quality notes) follow the failed checks and warnings; ``summary`` extends the first line."""
     n_pass = sum(r.passed for r in results)

@@ -1,6 +1,7 @@
 """The v1 Taskset (verifiers 0.4.x, prime-rl, 0.3.1's bundled ``verifiers.v1``).
 
-Same tasks, prompts and scoring as the classic environment (vf_luanti/environment.py): the rows
+Same tasks, prompts and scoring as the classic environment (vf_luanti/environment.py, both on
+vf_luanti/rollouts.py): the rows
 come from ``select_tasks``, the judgement from ``RolloutScorer`` (once per rollout, cached in
 ``trace.info["luanti"]``, which also puts the feedback into traces.jsonl). Config fields mirror
 ``load_environment``'s arguments: ``--env.taskset.num-examples 20`` ~ ``-a '{"num_examples": 20}'``.
@@ -16,8 +17,8 @@ from typing import Any
 import verifiers.v1 as vf
 from pydantic import Field
 
-from .environment import METRICS, RolloutScorer, select_tasks, task_info
 from .prompts import system_prompt, user_prompt
+from .rollouts import METRICS, RolloutScorer, select_tasks, task_info
 from .tasks import Task
 
 
@@ -87,7 +88,7 @@ class LuantiTaskset(vf.Taskset[LuantiTask, LuantiConfig]):
     """The vf-luanti benchmark for verifiers v1."""
 
     def load(self) -> list[LuantiTask]:
-        from .environment import configure_executor
+        from .rollouts import configure_executor
 
         c = self.config
         configure_executor(c.workers, c.limits)
