@@ -530,6 +530,43 @@ end)
 """
 )
 
+# The engine keeps every schematic it loaded from a file, and each registered one: a later use finds
+# the stored object and ignores its replacements; a table's "name" names nothing; by handle.
+STORED_SCHEMATICS_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local function n(...) return select("#", ...), ... end
+core.register_node("wp:a", {})
+core.register_node("wp:b", {})
+core.register_node("wp:c", {})
+local schem = {size = {x = 2, y = 1, z = 1}, data = {{name = "wp:a"}, {name = "wp:b"}}}
+local file = core.get_worldpath() .. "/wp_s.mts"
+core.safe_file_write(file, core.serialize_schematic(schem, "mts", {}))
+local named = {size = {x = 1, y = 1, z = 1}, data = {{name = "wp:c"}}, name = "wp_named"}
+local id = core.register_schematic(named)
+local id2 = core.register_schematic(file)
+local function row(y)
+    local t = {}
+    for x = 0, 2 do t[#t + 1] = core.get_node({x = x, y = y, z = 0}).name end
+    return table.concat(t, " ")
+end
+core.after(0, function()
+core.emerge_area({x = -20, y = -20, z = -20}, {x = 20, y = 20, z = 20})
+core.after(1, function()
+    core.place_schematic({x = 0, y = 1, z = 0}, file, "0", {["wp:a"] = "wp:c"})
+    core.place_schematic({x = 0, y = 2, z = 0}, file, "0", {["wp:b"] = "wp:c"})
+    core.place_schematic({x = 0, y = 3, z = 0}, schem, "0", {["wp:a"] = "wp:c"})
+    core.place_schematic({x = 0, y = 4, z = 0}, schem, "0", {["wp:b"] = "wp:c"})
+    core.place_schematic({x = 0, y = 5, z = 0}, "wp_named", "0", {["wp:c"] = "wp:a"})
+    core.place_schematic({x = 0, y = 6, z = 0}, id, "0")
+    P("rows", row(1), row(2), row(3), row(4), row(5), row(6))
+    P("read_ids", core.read_schematic(id2, {}).data[2].name, core.read_schematic(file, {}).data[1].name,
+        n(core.read_schematic("wp_named", {})))
+end)
+end)
+"""
+)
+
 PROBES = {
     "map": MAP_PROBE,
     "util": UTIL_PROBE,
@@ -541,6 +578,7 @@ PROBES = {
     "schematics": SCHEMATICS_PROBE,
     "find_path": FIND_PATH_PROBE,
     "spawn_tree": SPAWN_TREE_PROBE,
+    "stored_schematics": STORED_SCHEMATICS_PROBE,
 }
 
 

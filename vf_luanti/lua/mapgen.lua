@@ -133,6 +133,19 @@ function core.clear_registered_schematics()
 	clear(M.schematic)
 end
 
+-- A registered schematic's definition by handle, or by name: only a schematic registered from a
+-- file has one, its path as given (schematics.lua looks schematics up here before loading one).
+function I.registered_schematic(v)
+	if type(v) == "number" then
+		return M.schematic.list[v + 1]
+	end
+	for _, def in ipairs(M.schematic.list) do
+		if def == v then
+			return def
+		end
+	end
+end
+
 function core.get_biome_id(name)
 	return M.biome.by_name[tostring(name)]
 end

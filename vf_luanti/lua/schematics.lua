@@ -129,25 +129,60 @@ local function from_mts(str)
 	return s
 end
 
--- The schematic argument of the API functions; nil when it cannot be loaded.
-local function load(v)
-	if type(v) == "table" then
-		return from_table(v)
-	elseif type(v) == "string" or type(v) == "number" then
-		local path = tostring(v)
-		if ssub(path, 1, 1) ~= "/" then
-			local mod = I.current_mod and I.mods and I.mods[I.current_mod]
-			path = (mod and mod.path or "") .. "/" .. path
-		end
-		local data = I.read_file(path)
-		if data == nil then
-			I.emit("ERROR[" .. (I.phase == "run" and "Server" or "Main") .. "]: loadSchematicFromFile: unable to open file '"
-				.. path .. "'")
-			return nil
-		end
-		return from_mts(data)
+local function copy(s)
+	local c = { size = s.size, names = {}, ids = s.ids, prob = s.prob, param2 = s.param2, slice = s.slice }
+	for i, name in ipairs(s.names) do
+		c.names[i] = name
 	end
-	return nil
+	return c
+end
+
+-- An MTS file by path (relative to the current mod's folder unless absolute).
+local function from_file(name)
+	local path = name
+	if ssub(path, 1, 1) ~= "/" then
+		local mod = I.current_mod and I.mods and I.mods[I.current_mod]
+		path = (mod and mod.path or ".") .. "/" .. path -- no current mod once the server runs
+	end
+	local data = I.read_file(path)
+	if data == nil then
+		I.emit("ERROR[" .. (I.phase == "run" and "Server" or "Main") .. "]: loadSchematicFromFile: unable to open file '"
+			.. path .. "'")
+		return nil
+	end
+	return from_mts(data), path
+end
+
+-- get_or_load_schematic: a registered schematic (by handle or name) or one loaded before under
+-- its file path is the engine's stored object, which keeps the replacements of its first load;
+-- else the table or file is loaded, and a file is kept under its path. The second result says
+-- whether the schematic was loaded now (only then do replacements apply).
+local by_def = H.setmetatable({}, { __mode = "k" })
+local by_path = {}
+
+local function load(v)
+	if type(v) == "number" or type(v) == "string" then
+		local def = I.registered_schematic(v)
+		if def ~= nil then
+			if type(def) == "table" and by_def[def] == nil then
+				by_def[def] = from_table(def) or false
+			end
+			local s = type(def) == "table" and by_def[def] or by_path[def] or from_file(def)
+			return s and copy(s) or nil, false
+		end
+		local name = tostring(v)
+		if by_path[name] then
+			return copy(by_path[name]), false
+		end
+		local s, path = from_file(name)
+		if s then
+			by_path[path] = s
+		end
+		return s, true
+	elseif type(v) == "table" then
+		return from_table(v), true
+	end
+	return nil, false
 end
 
 -- replacements: {old = new} or {{old, new}, ...}, applied to the names.
@@ -377,11 +412,14 @@ end
 
 local function placement(pos, schematic, rotation, replacements, flags)
 	local px, py, pz = I.check_pos(pos, "place_schematic")
-	local s = load(schematic)
+	local s, fresh = load(schematic)
 	if not s then
 		return nil
 	end
-	replace(s, replacements)
+	if fresh then
+		replace(s, replacements) -- the stored object keeps these names
+	end
+	s = copy(s)
 	resolve(s)
 	local rot = read_rotation(rotation)
 	local size = { s.size[1], s.size[2], s.size[3] }
