@@ -567,6 +567,39 @@ end)
 """
 )
 
+# PerlinNoiseMap's calc_2d_map / calc_3d_map / get_map_slice (1-based offsets, 0 for a whole axis,
+# cut at the edge, into a buffer), and camelCase method names as separate functions.
+NOISE_MAP_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local function n(...) return select("#", ...), ... end
+local np = {offset = 0, scale = 1, spread = {x = 10, y = 10, z = 10}, seed = 5, octaves = 2,
+    persistence = 0.5}
+local m = PerlinNoiseMap(np, {x = 3, y = 2, z = 2})
+P("calc", n(m:calc_3d_map({x = 0, y = 0, z = 0})))
+local full = m:get_map_slice({x = 0, y = 0, z = 0}, {x = 3, y = 2, z = 2})
+local f3 = m:get_3d_map_flat({x = 0, y = 0, z = 0})
+local same = #full == #f3
+for i = 1, #f3 do same = same and full[i] == f3[i] end
+P("slice_full", #full, same)
+local s = m:get_map_slice({x = 2, y = 1, z = 2}, {x = 5, y = 1, z = 1})
+P("slice", #s, s[1] == f3[2 + 6], s[2] == f3[3 + 6])
+local buf = {"x", "y", "z", "w"}
+local s2 = m:get_map_slice({x = 3, y = 0, z = 0}, {x = 1, y = 0, z = 0}, buf)
+P("slice_buf", s2 == buf, #s2, s2[1] == f3[3], s2[2] == f3[6], s2[4] == f3[12], s2[5])
+m:calc_2d_map({x = 0, y = 0})
+local f2 = m:get_2d_map_flat({x = 0, y = 0})
+local s3 = m:get_map_slice({x = 1, y = 2, z = 1}, {x = 3, y = 1, z = 1})
+P("slice2d", #s3, s3[1] == f2[4], s3[3] == f2[6])
+P("aliases", m.calc2dMap == m.calc_2d_map, m.calc3dMap == m.calc_3d_map, m.getMapSlice == m.get_map_slice)
+P("errors", (select(2, pcall(m.get_map_slice, m))):gsub("^.-:%d+: ", ""))
+local pn = PerlinNoise(np)
+P("perlin_aliases", pn.get2d == pn.get_2d, pn.get3d == pn.get_3d)
+local pr = PcgRandom(1)
+P("pcg", getmetatable(pr).rand_normal_dist ~= nil)
+"""
+)
+
 PROBES = {
     "map": MAP_PROBE,
     "util": UTIL_PROBE,
@@ -579,6 +612,7 @@ PROBES = {
     "find_path": FIND_PATH_PROBE,
     "spawn_tree": SPAWN_TREE_PROBE,
     "stored_schematics": STORED_SCHEMATICS_PROBE,
+    "noise_map": NOISE_MAP_PROBE,
 }
 
 

@@ -273,7 +273,13 @@ end
 function PerlinNoise:get_2d(p)
 	return noise2(noise_state(self, "get_2d"), p)
 end
-PerlinNoise.get3d, PerlinNoise.get2d = PerlinNoise.get_3d, PerlinNoise.get_2d
+-- camelCase names: separate C functions in the engine (never the same function value)
+function PerlinNoise:get3d(p)
+	return PerlinNoise.get_3d(self, p)
+end
+function PerlinNoise:get2d(p)
+	return PerlinNoise.get_2d(self, p)
+end
 
 function G.PerlinNoise(a, b, c, d)
 	return new_noise(noise_params(a, b, c, d))
@@ -286,26 +292,32 @@ local new_noise_map, noise_map_state = I.userdata_class("PerlinNoiseMap", Perlin
 function PerlinNoiseMap:get_3d_map_flat(minp, buffer)
 	local st = noise_map_state(self, "get_3d_map_flat")
 	local out, i, size = buffer or {}, 0, st.size
+	local result = {}
 	for z = 0, (size.z or 1) - 1 do
 		for y = 0, size.y - 1 do
 			for x = 0, size.x - 1 do
 				i = i + 1
-				out[i] = noise3(st.np, { x = minp.x + x, y = minp.y + y, z = (minp.z or 0) + z })
+				result[i] = noise3(st.np, { x = minp.x + x, y = minp.y + y, z = (minp.z or 0) + z })
+				out[i] = result[i]
 			end
 		end
 	end
+	st.result = result
 	return out
 end
 
 function PerlinNoiseMap:get_2d_map_flat(minp, buffer)
 	local st = noise_map_state(self, "get_2d_map_flat")
 	local out, i, size = buffer or {}, 0, st.size
+	local result = {}
 	for y = 0, size.y - 1 do
 		for x = 0, size.x - 1 do
 			i = i + 1
-			out[i] = noise2(st.np, { x = minp.x + x, y = minp.y + y })
+			result[i] = noise2(st.np, { x = minp.x + x, y = minp.y + y })
+			out[i] = result[i]
 		end
 	end
+	st.result = result
 	return out
 end
 
@@ -335,9 +347,60 @@ function PerlinNoiseMap:get_3d_map(minp)
 	end
 	return out
 end
-PerlinNoiseMap.get2dMap, PerlinNoiseMap.get3dMap = PerlinNoiseMap.get_2d_map, PerlinNoiseMap.get_3d_map
-PerlinNoiseMap.get2dMap_flat = PerlinNoiseMap.get_2d_map_flat
-PerlinNoiseMap.get3dMap_flat = PerlinNoiseMap.get_3d_map_flat
+
+-- calc_2d_map / calc_3d_map compute the map into the object's buffer without returning it.
+function PerlinNoiseMap:calc_2d_map(minp)
+	noise_map_state(self, "calc_2d_map")
+	PerlinNoiseMap.get_2d_map_flat(self, minp)
+end
+
+function PerlinNoiseMap:calc_3d_map(minp)
+	noise_map_state(self, "calc_3d_map")
+	PerlinNoiseMap.get_3d_map_flat(self, minp)
+end
+
+-- get_map_slice (write_array_slice_float): the part of the last map from a 1-based offset (0:
+-- the whole extent of that axis) of the given size, cut at the map's edge, x fastest, into
+-- `buffer` when one is given.
+function PerlinNoiseMap:get_map_slice(offset, size, buffer)
+	local st = noise_map_state(self, "get_map_slice")
+	if size == nil then
+		error("Invalid vector (expected table got no value).", 0)
+	end
+	local ox, oy, oz = I.check_pos(offset, "get_map_slice")
+	local sx, sy, sz = I.check_pos(size, "get_map_slice")
+	local dim = { st.size.x, st.size.y, st.size.z }
+	local lo, hi = { 0, 0, 0 }, { dim[1], dim[2], dim[3] }
+	for k, pair in H.ipairs({ { ox, sx }, { oy, sy }, { oz, sz } }) do
+		local o, n = pair[1] % 65536, pair[2] % 65536 -- v3u16
+		if o > 0 then
+			lo[k] = o - 1
+			hi[k] = H.math.min(o - 1 + n, dim[k])
+		end
+	end
+	local out = type(buffer) == "table" and buffer or {}
+	local result, i = st.result or {}, 0
+	for z = lo[3], hi[3] - 1 do
+		for y = lo[2], hi[2] - 1 do
+			for x = lo[1], hi[1] - 1 do
+				i = i + 1
+				out[i] = result[z * dim[1] * dim[2] + y * dim[1] + x + 1] or 0
+			end
+		end
+	end
+	return out
+end
+
+-- The engine registers the camelCase names as separate C functions: equal in behaviour, never
+-- the same function value.
+for alias, name in H.pairs({ get2dMap = "get_2d_map", get3dMap = "get_3d_map", get2dMap_flat = "get_2d_map_flat",
+	get3dMap_flat = "get_3d_map_flat", calc2dMap = "calc_2d_map", calc3dMap = "calc_3d_map",
+	getMapSlice = "get_map_slice" }) do
+	local f = PerlinNoiseMap[name]
+	PerlinNoiseMap[alias] = function(...)
+		return f(...)
+	end
+end
 
 function G.PerlinNoiseMap(np, size)
 	return new_noise_map({ np = noise_params(np), size = { x = size.x, y = size.y, z = size.z or 1 } })
