@@ -393,11 +393,13 @@ local function take_engine_def(def, name)
 	for i = 1, #fields do
 		local field = fields[i]
 		local v = def[field]
-		if type(v) == "table" then
-			v = copy(v, seen)
+		if v ~= nil then -- (nil: nothing raw either)
+			if type(v) == "table" then
+				v = copy(v, seen)
+			end
+			view[field] = v -- a plain table but for the __index above
+			raw[field] = rawget(def, field) ~= nil or nil
 		end
-		view[field] = v -- a plain table but for the __index above
-		raw[field] = rawget(def, field) ~= nil or nil
 	end
 	I.engine_items[name], I.engine_raw[name] = view, raw
 end
