@@ -600,6 +600,70 @@ P("pcg", getmetatable(pr).rand_normal_dist ~= nil)
 """
 )
 
+# Perlin noise value for value (2D eased, 3D not, flags, lacunarity, the legacy constructor,
+# NoiseParams' defaults), noise maps within 1e-5 of the point values, the world seed added by
+# get_perlin / get_perlin_map.
+PERLIN_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local np = {offset = 0.5, scale = 2, spread = {x = 10, y = 20, z = 7}, seed = 5, octaves = 3,
+    persistence = 0.6}
+local pn = PerlinNoise(np)
+local t = {}
+for _, p in ipairs({{0, 0, 0}, {1, 2, 3}, {-5, 7, 11}, {13.5, -2.25, 0.75}, {-20, -20, -20}, {100, 3, -7}}) do
+    t[#t + 1] = string.format("%.9g/%.9g", pn:get_2d({x = p[1], y = p[2]}),
+        pn:get_3d({x = p[1], y = p[2], z = p[3]}))
+end
+P("perlin", table.concat(t, " "))
+local e = PerlinNoise({offset = 0, scale = 1, spread = {x = 3, y = 3, z = 3}, seed = -7, octaves = 2,
+    persistence = 0.5, flags = "eased, absvalue", lacunarity = 3})
+P("flags", string.format("%.9g %.9g", e:get_2d({x = 1.3, y = -4.1}), e:get_3d({x = 1.3, y = -4.1, z = 2.2})))
+local legacy = PerlinNoise(3, 2, 0.5, 50)
+P("legacy", string.format("%.9g %.9g", legacy:get_2d({x = 12, y = 7}),
+    legacy:get_3d({x = 12, y = 7, z = -3})))
+
+local m = PerlinNoiseMap(np, {x = 4, y = 3, z = 2})
+local flat = m:get_3d_map_flat({x = -2, y = 1, z = 3})
+
+local diffs, maxd = 0, 0
+local i = 0
+for z = 3, 4 do for y = 1, 3 do for x = -2, 1 do
+    i = i + 1
+    local d = math.abs(flat[i] - pn:get_3d({x = x, y = y, z = z}))
+    if d > 0 then diffs = diffs + 1 end
+    maxd = math.max(maxd, d)
+end end end
+local m2 = PerlinNoiseMap(np, {x = 5, y = 4})
+local f2 = m2:get_2d_map_flat({x = 10, y = -3})
+local d2, m2d = 0, 0
+i = 0
+for y = -3, 0 do for x = 10, 14 do
+    i = i + 1
+    local d = math.abs(f2[i] - pn:get_2d({x = x, y = y}))
+    if d > 0 then d2 = d2 + 1 end
+    m2d = math.max(m2d, d)
+end end
+-- the engine computes maps incrementally: within 1e-5 of the point values, not bit for bit
+P("map_vs_point", maxd < 1e-5, m2d < 1e-5)
+P("defaults", PerlinNoise({spread = {x = 1, y = 1, z = 1}}):get_2d({x = 3, y = 4}),
+    PerlinNoise(1, 2, 0.5, 10):get_3d({x = 0.5, y = 0, z = 0}) ~= 0)
+core.after(1, function()
+    -- (int) of the u64 world seed: its low 32 bits, signed
+    local lo = 0
+    for digit in core.get_mapgen_setting("seed"):gmatch("%d") do
+        lo = (lo * 10 + tonumber(digit)) % 4294967296
+    end
+    if lo >= 2147483648 then lo = lo - 4294967296 end
+    local shifted = table.copy(np)
+    shifted.seed = np.seed + lo
+    local wp, wm = core.get_perlin(np), core.get_perlin_map(np, {x = 2, y = 2})
+    P("world", wp:get_2d({x = 3, y = 4}) == PerlinNoise(shifted):get_2d({x = 3, y = 4}),
+        wm:get_2d_map_flat({x = 3, y = 4})[1]
+            == PerlinNoiseMap(shifted, {x = 2, y = 2}):get_2d_map_flat({x = 3, y = 4})[1])
+end)
+"""
+)
+
 PROBES = {
     "map": MAP_PROBE,
     "util": UTIL_PROBE,
@@ -613,6 +677,7 @@ PROBES = {
     "spawn_tree": SPAWN_TREE_PROBE,
     "stored_schematics": STORED_SCHEMATICS_PROBE,
     "noise_map": NOISE_MAP_PROBE,
+    "perlin": PERLIN_PROBE,
 }
 
 

@@ -412,14 +412,19 @@ end
 -- ItemStackMetaRef (and the shared metadata methods NodeMetaRef and PlayerMetaRef reuse).
 -- `get_fields(ref, fname)` returns the key->string table the ref writes to.
 
--- A number rounded to single precision, as the engine's C++ floats hand values back to Lua
--- (get_float("3.7") is 3.7000000476837158).
+-- A number rounded to single precision (to nearest, ties to even), as the engine's C++ floats hand
+-- values back to Lua (get_float("3.7") is 3.7000000476837158).
 function I.f32(x)
 	if x == 0 or x ~= x or x == H.math.huge or x == -H.math.huge then
 		return x
 	end
 	local m, e = H.math.frexp(x)
-	return H.math.ldexp(floor(m * 16777216 + 0.5) / 16777216, e)
+	local scaled = m * 16777216 -- exact: 24 significant bits above the point
+	local r = floor(scaled + 0.5)
+	if r - scaled == 0.5 and r % 2 == 1 then
+		r = r - 1 -- IEEE rounds a tie to the even neighbour
+	end
+	return H.math.ldexp(r / 16777216, e)
 end
 
 local function num_to_string(n)

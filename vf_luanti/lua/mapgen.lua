@@ -200,6 +200,12 @@ local function seed_words()
 	return hi, lo
 end
 
+-- (int) of the u64 seed: its low word as a signed 32-bit number (the world's noises add it).
+function I.map_seed_s32()
+	local _, lo = seed_words()
+	return lo >= 2147483648 and lo - U32 or lo
+end
+
 function core.get_mapgen_setting(name)
 	return mapgen_settings[tostring(name)]
 end

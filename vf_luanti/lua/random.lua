@@ -2,14 +2,13 @@
 --
 -- PseudoRandom and PcgRandom reproduce the engine's generators bit for bit (checked against the
 -- real server: PseudoRandom(42) starts 19082, 17034, ...; PcgRandom(42):next() is -248486166), so
--- a mod's seeded behaviour is the engine's. Noise is a deterministic approximation (documented in
--- docs/emulation.md): same seed and position give the same value, with Perlin-like smoothness.
+-- a mod's seeded behaviour is the engine's, and so is Perlin noise (below).
 -- All five are userdata classes as in the engine (I.userdata_class, sandbox.lua): their state is out
 -- of mods' reach and getmetatable answers the method table.
 local core, I = ...
 local H = I.host
 local G = I.G
-local type, error, tonumber = H.type, H.error, H.tonumber
+local type, error, tonumber, tostring = H.type, H.error, H.tonumber, H.tostring
 local floor = H.math.floor
 local bit = H.bit
 local band, bor, bxor, lshift, rshift = bit.band, bit.bor, bit.bxor, bit.lshift, bit.rshift
@@ -209,62 +208,168 @@ function G.SecureRandom()
 end
 
 ------------------------------------------------------------------------------------------------------
--- Noise: deterministic gradient-free value noise with octaves (an approximation of the engine's
--- Perlin noise: same parameters and seed give the same, smooth values, not the engine's numbers).
+-- Noise: the engine's Perlin noise (src/noise.cpp noise2d/noise3d, noise2d_gradient /
+-- noise3d_gradient, NoisePerlin2D/3D) in single precision, value for value (checked against the
+-- real server). Noise maps give each point's value as the point functions do; the engine's map
+-- code interpolates incrementally and may differ in the last bits.
 
-local function hash3(x, y, z, seed)
-	local h = bxor(x * 73856093, y * 19349663, z * 83492791, seed * 1013904223)
-	h = bxor(h, rshift(h, 13)) * 1274126177
-	return band(bxor(h, rshift(h, 16)), 0x7fffffff) / 0x7fffffff * 2 - 1
+-- itemstack.lua defines I.f32 after this file runs
+local function f32(x)
+	return I.f32(x)
 end
 
-local function smooth(t)
-	return t * t * (3 - 2 * t)
+-- (a * b) mod 2^31 for a, b < 2^32, exactly.
+local function mulmod31(a, b)
+	local b0, b1 = b % 65536, floor(b / 65536)
+	return (a * b0 + (a * b1 % 2147483648) * 65536) % 2147483648
 end
 
-local function value3(x, y, z, seed)
-	local x0, y0, z0 = floor(x), floor(y), floor(z)
-	local fx, fy, fz = smooth(x - x0), smooth(y - y0), smooth(z - z0)
-	local function lerp(a, b, t)
-		return a + (b - a) * t
+local function lattice(n)
+	n = bxor(floor(n / 8192), n) % 2147483648
+	n = (mulmod31(n, (mulmod31(mulmod31(n, n), 60493) + 19990303) % 2147483648) + 1376312589) % 2147483648
+	return f32(1 - f32(n) / 1073741824) -- (float)(int)n, then the division
+end
+
+local function lattice2(x, y, seed)
+	return lattice((1619 * x + 31337 * y + 1013 * seed) % 2147483648)
+end
+
+local function lattice3(x, y, z, seed)
+	return lattice((1619 * x + 31337 * y + 52591 * z + 1013 * seed) % 2147483648)
+end
+
+-- myfloor: C's (int) truncation less one for negatives (so -2.0 gives -3, as the engine's does).
+local function myfloor(x)
+	if x < 0 then
+		return I.trunc(x) - 1
 	end
-	local function c(dx, dy, dz)
-		return hash3(x0 + dx, y0 + dy, z0 + dz, seed)
+	return I.trunc(x)
+end
+
+local function ease(t)
+	return f32(f32(f32(t * t) * t) * f32(f32(t * f32(f32(6 * t) - 15)) + 10))
+end
+
+local function lerp(a, b, t)
+	return f32(a + f32(f32(b - a) * t))
+end
+
+local function gradient2(x, y, seed, eased)
+	local x0, y0 = myfloor(x), myfloor(y)
+	local tx, ty = f32(x - x0), f32(y - y0)
+	if eased then
+		tx, ty = ease(tx), ease(ty)
 	end
-	return lerp(
-		lerp(lerp(c(0, 0, 0), c(1, 0, 0), fx), lerp(c(0, 1, 0), c(1, 1, 0), fx), fy),
-		lerp(lerp(c(0, 0, 1), c(1, 0, 1), fx), lerp(c(0, 1, 1), c(1, 1, 1), fx), fy), fz)
+	local u = lerp(lattice2(x0, y0, seed), lattice2(x0 + 1, y0, seed), tx)
+	local v = lerp(lattice2(x0, y0 + 1, seed), lattice2(x0 + 1, y0 + 1, seed), tx)
+	return lerp(u, v, ty)
+end
+
+local function gradient3(x, y, z, seed, eased)
+	local x0, y0, z0 = myfloor(x), myfloor(y), myfloor(z)
+	local tx, ty, tz = f32(x - x0), f32(y - y0), f32(z - z0)
+	if eased then
+		tx, ty, tz = ease(tx), ease(ty), ease(tz)
+	end
+	local function plane(dz)
+		local u = lerp(lattice3(x0, y0, z0 + dz, seed), lattice3(x0 + 1, y0, z0 + dz, seed), tx)
+		local v = lerp(lattice3(x0, y0 + 1, z0 + dz, seed), lattice3(x0 + 1, y0 + 1, z0 + dz, seed), tx)
+		return lerp(u, v, ty)
+	end
+	return lerp(plane(0), plane(1), tz)
+end
+
+local FLAG_DEFAULTS, FLAG_EASED, FLAG_ABSVALUE = 1, 2, 4
+local FLAG_NAMES = { defaults = FLAG_DEFAULTS, eased = FLAG_EASED, absvalue = FLAG_ABSVALUE }
+
+-- readFlagString / read_flags_table: only the flags named ("noX" clears X).
+local function read_flags(v)
+	local flags = 0
+	local function set(word, on)
+		local bitv = FLAG_NAMES[word]
+		if bitv then
+			flags = on and bor(flags, bitv) or band(flags, bit.bnot(bitv))
+		end
+	end
+	if type(v) == "string" or type(v) == "number" then
+		for word in H.string.gmatch(tostring(v), "[^,]+") do
+			word = H.string.match(word, "^%s*(.-)%s*$")
+			if H.string.sub(word, 1, 2) == "no" then
+				set(H.string.sub(word, 3), false)
+			else
+				set(word, true)
+			end
+		end
+	elseif type(v) == "table" then
+		for name in H.pairs(FLAG_NAMES) do
+			if v[name] ~= nil then
+				set(name, v[name] ~= false)
+			end
+		end
+	end
+	return flags
+end
+
+local function number_field(t, k, default)
+	local v = tonumber(t[k])
+	return v ~= nil and v or default
+end
+
+-- read_noiseparams over NoiseParams' defaults (offset 0, scale 1, spread 250, seed 12345, 3 octaves,
+-- persistence 0.6, lacunarity 2, flags "defaults"), or the legacy arguments (seed, octaves,
+-- persistence, spread) over the same defaults.
+local function noise_params(a, b, c, d)
+	if type(a) == "table" then
+		local spread = type(a.spread) == "table" and a.spread or { x = 250, y = 250, z = 250 }
+		local persist = number_field(a, "persist", 0.6)
+		return {
+			offset = f32(number_field(a, "offset", 0)), scale = f32(number_field(a, "scale", 1)),
+			persist = f32(number_field(a, "persistence", persist)), lacunarity = f32(number_field(a, "lacunarity", 2)),
+			seed = I.trunc(number_field(a, "seed", 12345)), octaves = I.trunc(number_field(a, "octaves", 3)),
+			flags = a.flags ~= nil and read_flags(a.flags) or FLAG_DEFAULTS,
+			spread = { x = f32(number_field(spread, "x", 0)), y = f32(number_field(spread, "y", 0)),
+				z = f32(number_field(spread, "z", 0)) },
+		}
+	end
+	local spread = f32(tonumber(d) or 0)
+	return { offset = 0, scale = 1, persist = f32(tonumber(c) or 0), lacunarity = 2,
+		seed = I.trunc(tonumber(a) or 0), octaves = I.trunc(tonumber(b) or 0), flags = FLAG_DEFAULTS,
+		spread = { x = spread, y = spread, z = spread } }
+end
+
+-- NoisePerlin2D / NoisePerlin3D with seed 0 (the Lua objects pass none).
+local function perlin(np, p, three)
+	local x, y = f32(f32(tonumber(p.x) or 0) / np.spread.x), f32(f32(tonumber(p.y) or 0) / np.spread.y)
+	local z = three and f32(f32(tonumber(p.z) or 0) / np.spread.z)
+	local eased = three and band(np.flags, FLAG_EASED) ~= 0 or not three and band(np.flags, FLAG_DEFAULTS + FLAG_EASED) ~= 0
+	local a, freq, g = 0, 1, 1
+	for i = 0, np.octaves - 1 do
+		local v
+		if three then
+			v = gradient3(f32(x * freq), f32(y * freq), f32(z * freq), np.seed + i, eased)
+		else
+			v = gradient2(f32(x * freq), f32(y * freq), np.seed + i, eased)
+		end
+		if band(np.flags, FLAG_ABSVALUE) ~= 0 then
+			v = H.math.abs(v)
+		end
+		a = f32(a + f32(g * v))
+		freq = f32(freq * np.lacunarity)
+		g = f32(g * np.persist)
+	end
+	return f32(np.offset + f32(a * np.scale))
+end
+
+local function noise3(np, p)
+	return perlin(np, p, true)
+end
+
+local function noise2(np, p)
+	return perlin(np, p, false)
 end
 
 local PerlinNoise = {}
 local new_noise, noise_state = I.userdata_class("PerlinNoise", PerlinNoise)
-
-local function noise_params(a, b, c, d)
-	if type(a) == "table" then
-		return {
-			offset = a.offset or 0, scale = a.scale or 1, spread = a.spread or { x = 250, y = 250, z = 250 },
-			seed = a.seed or 0, octaves = a.octaves or 3, persistence = a.persistence or a.persist or 0.6,
-			lacunarity = a.lacunarity or 2.0,
-		}
-	end
-	-- legacy: PerlinNoise(seed, octaves, persistence, spread)
-	return { offset = 0, scale = 1, spread = { x = d or 250, y = d or 250, z = d or 250 }, seed = a or 0,
-		octaves = b or 3, persistence = c or 0.6, lacunarity = 2.0 }
-end
-
-local function noise3(np, p)
-	local total, amp, freq = 0, 1, 1
-	for o = 1, np.octaves do
-		total = total + amp * value3(p.x / np.spread.x * freq, p.y / np.spread.y * freq,
-			p.z / np.spread.z * freq, np.seed + o)
-		amp, freq = amp * np.persistence, freq * np.lacunarity
-	end
-	return np.offset + np.scale * total
-end
-
-local function noise2(np, p)
-	return noise3(np, { x = p.x, y = p.y, z = 0 })
-end
 
 function PerlinNoise:get_3d(p)
 	return noise3(noise_state(self, "get_3d"), p)
@@ -413,20 +518,18 @@ function core.get_perlin(a, b, c, d)
 	if I.phase ~= "run" then
 		return
 	end
-	if type(a) == "table" then
-		local np = {}
-		for k, v in H.pairs(a) do
-			np[k] = v
-		end
-		np.seed = (np.seed or 0) + 1
-		return G.PerlinNoise(np)
-	end
-	return G.PerlinNoise(a, b, c, d)
+	-- the world's noise: the parameters' seed plus the map seed as a 32-bit int
+	local np = noise_params(a, b, c, d)
+	np.seed = s32(np.seed + I.map_seed_s32())
+	return new_noise(np)
 end
 function core.get_perlin_map(np, size)
 	if I.phase ~= "run" then
 		return
 	end
-	return G.PerlinNoiseMap(np, size)
+	local map = G.PerlinNoiseMap(np, size)
+	local st = noise_map_state(map, "get_perlin_map")
+	st.np.seed = s32(st.np.seed + I.map_seed_s32())
+	return map
 end
 
