@@ -144,3 +144,13 @@ def test_a_diagnostic_of_no_file_has_no_made_up_location() -> None:
         '[a] mod "a" has unsatisfied dependencies: "b"'
     )
     assert str(Diagnostic(message="boom", mod="m", file="init.lua", line=3)) == "[m] init.lua:3: boom"
+
+
+def test_binary_output_still_gives_a_json_verdict(tmp_path: Path) -> None:
+    # bytes that are not UTF-8 (compressed data, a stray \255) reach the report as U+FFFD
+    d = _write_mod(tmp_path, "bin", 'print(minetest.compress("x"))\nprint("\\255\\254 é ok")\n')
+    res = _run("check", str(d), "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["ok"] is True
+    out = check([str(d)]).output
+    assert any("\ufffd\ufffd é ok" in line for line in out), out

@@ -20,7 +20,62 @@ local function escape(c)
 	return escapes[c] or sformat("\\u%04x", c:byte())
 end
 
+-- JSON text must be UTF-8: a byte that starts no valid sequence (a mod printed binary data, e.g.
+-- minetest.compress's output) becomes U+FFFD, as a strict decoder would reject the whole text.
+local sbyte, ssub = H.string.byte, H.string.sub
+local REPLACEMENT = "\239\191\189"
+
+local function sequence_length(s, i, n)
+	local c = sbyte(s, i)
+	local len, lo, hi = 0, 0x80, 0xBF
+	if c >= 0xC2 and c <= 0xDF then
+		len = 2
+	elseif c >= 0xE0 and c <= 0xEF then
+		len = 3
+		lo = c == 0xE0 and 0xA0 or 0x80 -- no overlong forms
+		hi = c == 0xED and 0x9F or 0xBF -- no surrogates
+	elseif c >= 0xF0 and c <= 0xF4 then
+		len = 4
+		lo = c == 0xF0 and 0x90 or 0x80
+		hi = c == 0xF4 and 0x8F or 0xBF
+	end
+	if len == 0 or i + len - 1 > n then
+		return 0
+	end
+	local c2 = sbyte(s, i + 1)
+	if c2 < lo or c2 > hi then
+		return 0
+	end
+	for k = 2, len - 1 do
+		local ck = sbyte(s, i + k)
+		if ck < 0x80 or ck > 0xBF then
+			return 0
+		end
+	end
+	return len
+end
+
+local function valid_utf8(s)
+	if not sfind(s, "[\128-\255]") then
+		return s
+	end
+	local out, i, n = {}, 1, #s
+	while i <= n do
+		if sbyte(s, i) < 0x80 then
+			local j = sfind(s, "[\128-\255]", i) or n + 1
+			out[#out + 1] = ssub(s, i, j - 1)
+			i = j
+		else
+			local len = sequence_length(s, i, n)
+			out[#out + 1] = len > 0 and ssub(s, i, i + len - 1) or REPLACEMENT
+			i = i + (len > 0 and len or 1)
+		end
+	end
+	return concat(out)
+end
+
 local function quote(s)
+	s = valid_utf8(s)
 	if not sfind(s, '[%c"\\]') then
 		return '"' .. s .. '"'  -- most names and texts: nothing to escape
 	end
