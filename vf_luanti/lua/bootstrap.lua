@@ -91,9 +91,14 @@ end
 -- that Python drives. A state may hold several worlds of one sample (the scenarios of a task,
 -- vf_luanti/checks.py); they share nothing but the state itself, and every call from Python first
 -- makes its world the active one (I.activate: the string metatable is the state's).
+-- Tables of constants the emulation files compute (CRC and Huffman tables ...): the same for every
+-- world of the state, never handed to mod code, never written after they are built.
+local CONSTANTS = {}
+
 local function new_world()
 	local I = {
 		host = host_G,           -- the host globals (full libraries); emulation code only
+		constants = CONSTANTS,   -- read-only tables a file builds once per state, not once per world
 		files = FILES,
 		guard = guard,
 		engine_prefix = names.prefix, -- every emulation chunk name starts with it (sandbox.lua)

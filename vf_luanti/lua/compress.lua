@@ -54,17 +54,21 @@ local function adler32(s)
 	return b * 65536 + a
 end
 
-local CRC_TABLE = {}
-for i = 0, 255 do
-	local c = i
-	for _ = 1, 8 do
-		if band(c, 1) == 1 then
-			c = bxor(rshift(c, 1), 0xEDB88320)
-		else
-			c = rshift(c, 1)
+-- The constant tables are built once per Lua state (I.constants), not by every world.
+local K = I.constants.compress
+local CRC_TABLE = K and K.crc or {}
+if not K then
+	for i = 0, 255 do
+		local c = i
+		for _ = 1, 8 do
+			if band(c, 1) == 1 then
+				c = bxor(rshift(c, 1), 0xEDB88320)
+			else
+				c = rshift(c, 1)
+			end
 		end
+		CRC_TABLE[i] = c
 	end
-	CRC_TABLE[i] = c
 end
 
 local function crc32(s)
@@ -90,14 +94,16 @@ local DIST_BASE = { 1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 2
 local DIST_EXTRA = { 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13 }
 
 -- Length and distance -> code index (1-based into the tables above).
-local LEN_CODE, DIST_CODE = {}, {}
-for i = 1, 29 do
-	local top = i < 29 and LEN_BASE[i] + 2 ^ LEN_EXTRA[i] - 1 or 258
-	for l = LEN_BASE[i], top do
-		LEN_CODE[l] = i
+local LEN_CODE, DIST_CODE = K and K.len_code or {}, {}
+if not K then
+	for i = 1, 29 do
+		local top = i < 29 and LEN_BASE[i] + 2 ^ LEN_EXTRA[i] - 1 or 258
+		for l = LEN_BASE[i], top do
+			LEN_CODE[l] = i
+		end
 	end
+	LEN_CODE[258] = 29
 end
-LEN_CODE[258] = 29
 
 local function dist_code(d)
 	local lo, hi = 1, 30
@@ -316,8 +322,8 @@ local function huffman(lengths, n)
 	return { count = count, symbols = symbols }
 end
 
-local FIXED_LIT, FIXED_DIST
-do
+local FIXED_LIT, FIXED_DIST = K and K.fixed_lit, K and K.fixed_dist
+if not K then
 	local l = {}
 	for i = 0, 143 do
 		l[i] = 8
@@ -337,6 +343,7 @@ do
 		d[i] = 5
 	end
 	FIXED_DIST = huffman(d, 30)
+	I.constants.compress = { crc = CRC_TABLE, len_code = LEN_CODE, fixed_lit = FIXED_LIT, fixed_dist = FIXED_DIST }
 end
 
 local CL_ORDER = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 }
