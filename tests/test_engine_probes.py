@@ -5,10 +5,9 @@ API area; the emulation's behaviour there is what these comparisons pinned down.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.engine_client import engine_player_run
 from tests.test_world import (
     DEPRECATED_ALIASES,
     DEPRECATED_LOG,
@@ -942,7 +941,6 @@ def test_probe_and_its_log_match_real_engine(tmp_path, probe: str, logged: str, 
 
 # Player-only behaviour needs a connected player: the 5.6.1 client joins headless with the null video
 # driver (`video_driver = null`, no display needed).
-CLIENT_BINARY = "/usr/games/minetest"
 
 PLAYER_PROBE = (
     PROBE3.split("local storage = ")[0]
@@ -1006,91 +1004,6 @@ core.register_on_leaveplayer(function(player, timed_out)
 end)
 """
 )
-
-
-def engine_player_run(tmp_path, probe: str) -> str:
-    """Run ``probe`` as the mod "wp" in the real server with the headless client joined as "sam"
-    (ABMs and player callbacks need one); returns the server log (skipped where either is absent)."""
-    import os
-    import socket
-    import subprocess
-    import time
-
-    from vf_luanti import oracle
-
-    if not oracle.engine_available() or not Path(CLIENT_BINARY).exists():
-        pytest.skip("the Luanti engine (server and client) is not installed")
-    games = tmp_path / "games" / "emptygame"
-    (games / "mods").mkdir(parents=True)
-    (games / "game.conf").write_text("title = Empty Game\nname = emptygame\n")
-    world = tmp_path / "w"
-    (world / "worldmods" / "wp").mkdir(parents=True)
-    (world / "worldmods" / "wp" / "mod.conf").write_text("name = wp\n")
-    (world / "worldmods" / "wp" / "init.lua").write_text(probe)
-    (world / "world.mt").write_text(
-        "gameid = emptygame\nbackend = sqlite3\nplayer_backend = sqlite3\n"
-        "auth_backend = sqlite3\nmod_storage_backend = sqlite3\n"
-    )
-    (tmp_path / "server.conf").write_text(
-        "bind_address = 127.0.0.1\nipv6_server = false\nserver_announce = false\nmg_name = singlenode\n"
-    )
-    (tmp_path / "client.conf").write_text("video_driver = null\nenable_sound = false\n")
-    (tmp_path / "home").mkdir()
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = str(sock.getsockname()[1])
-    env = {**os.environ, "HOME": str(tmp_path / "home"), "MINETEST_SUBGAME_PATH": str(tmp_path / "games")}
-    server = subprocess.Popen(
-        [
-            str(oracle.SERVER_BINARY),
-            "--config",
-            str(tmp_path / "server.conf"),
-            "--logfile",
-            "",
-            "--world",
-            str(world),
-            "--gameid",
-            "emptygame",
-            "--port",
-            port,
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    time.sleep(1.5)
-    client = subprocess.run(
-        [
-            CLIENT_BINARY,
-            "--config",
-            str(tmp_path / "client.conf"),
-            "--address",
-            "127.0.0.1",
-            "--port",
-            port,
-            "--name",
-            "sam",
-            "--password",
-            "pw",
-            "--go",
-            "--logfile",
-            "",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
-    try:
-        log, _ = server.communicate(timeout=30)
-    finally:
-        if server.poll() is None:
-            server.kill()
-    assert "WP|" in log, (client.returncode, log[-2000:])
-    return log
 
 
 @pytest.mark.engine

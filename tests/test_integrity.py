@@ -14,14 +14,11 @@ behaviour is claimed, a probe compares the emulation with the real 5.6.1 server 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.engine_client import engine_player_run
 from vf_luanti.mods import MODS_PATH, USER_PATH, mod_from_source
 from vf_luanti.runtime import DAY_SECONDS, LuanRuntime, ServerStart
 from vf_luanti.world import World, load_world
@@ -164,80 +161,7 @@ def test_a_mod_cannot_change_what_checks_read_from_engine_objects() -> None:
 @pytest.mark.engine
 @pytest.mark.slow
 def test_metatable_probe_matches_real_engine(tmp_path: Path) -> None:
-    from vf_luanti import oracle
-
-    client = "/usr/games/minetest"
-    if not oracle.engine_available() or not Path(client).exists():
-        pytest.skip("the Luanti engine (server and client) is not installed")
-    games = tmp_path / "games" / "emptygame"
-    (games / "mods").mkdir(parents=True)
-    (games / "game.conf").write_text("title = Empty Game\nname = emptygame\n")
-    world = tmp_path / "w"
-    (world / "worldmods" / "wp").mkdir(parents=True)
-    (world / "worldmods" / "wp" / "mod.conf").write_text("name = wp\n")
-    (world / "worldmods" / "wp" / "init.lua").write_text(METATABLE_PROBE)
-    (world / "world.mt").write_text(
-        "gameid = emptygame\nbackend = sqlite3\nplayer_backend = sqlite3\n"
-        "auth_backend = sqlite3\nmod_storage_backend = sqlite3\n"
-    )
-    (tmp_path / "server.conf").write_text(
-        "bind_address = 127.0.0.1\nipv6_server = false\nserver_announce = false\nmg_name = singlenode\n"
-    )
-    (tmp_path / "client.conf").write_text("video_driver = null\nenable_sound = false\n")
-    (tmp_path / "home").mkdir()
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = str(sock.getsockname()[1])
-    env = {**os.environ, "HOME": str(tmp_path / "home"), "MINETEST_SUBGAME_PATH": str(tmp_path / "games")}
-    server = subprocess.Popen(
-        [
-            str(oracle.SERVER_BINARY),
-            "--config",
-            str(tmp_path / "server.conf"),
-            "--logfile",
-            "",
-            "--world",
-            str(world),
-            "--gameid",
-            "emptygame",
-            "--port",
-            port,
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    time.sleep(1.5)
-    subprocess.run(
-        [
-            client,
-            "--config",
-            str(tmp_path / "client.conf"),
-            "--address",
-            "127.0.0.1",
-            "--port",
-            port,
-            "--name",
-            "sam",
-            "--password",
-            "pw",
-            "--go",
-            "--logfile",
-            "",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
-    try:
-        log, _ = server.communicate(timeout=30)
-    finally:
-        if server.poll() is None:
-            server.kill()
+    log = engine_player_run(tmp_path, METATABLE_PROBE)
     engine = [ln for ln in log.splitlines() if ln.startswith("WP|")]
     assert len(engine) == len(CLASSES) + 4, log[-2000:]
     assert _emulated_probe() == engine

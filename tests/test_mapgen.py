@@ -12,14 +12,12 @@ on_generated stops the server ("Runtime error from mod 'x' in callback environme
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.engine_client import engine_player_run
 from vf_luanti import mod_from_source
 from vf_luanti.world import World, load_world
 
@@ -249,81 +247,7 @@ end)
 @pytest.mark.slow
 def test_probe_matches_real_engine(tmp_path: Path) -> None:
     """The headless 5.6.1 client joins a fresh singlenode world with map seed 0 (the emulation's)."""
-    from vf_luanti import oracle
-
-    client_binary = Path("/usr/games/minetest")
-    if not oracle.engine_available() or not client_binary.exists():
-        pytest.skip("the Luanti engine (server and client) is not installed")
-    game = tmp_path / "games" / "emptygame"
-    (game / "mods").mkdir(parents=True)
-    (game / "game.conf").write_text("title = Empty Game\nname = emptygame\n")
-    mod = tmp_path / "w" / "worldmods" / "wp"
-    mod.mkdir(parents=True)
-    (mod / "mod.conf").write_text("name = wp\n")
-    (mod / "init.lua").write_text(PROBE)
-    (tmp_path / "w" / "world.mt").write_text(
-        "gameid = emptygame\nbackend = sqlite3\nplayer_backend = sqlite3\n"
-        "auth_backend = sqlite3\nmod_storage_backend = sqlite3\n"
-    )
-    (tmp_path / "server.conf").write_text(
-        "bind_address = 127.0.0.1\nipv6_server = false\nserver_announce = false\n"
-        "mg_name = singlenode\nfixed_map_seed = 0\n"
-    )
-    (tmp_path / "client.conf").write_text("video_driver = null\nenable_sound = false\n")
-    (tmp_path / "home").mkdir()
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = str(sock.getsockname()[1])
-    env = {**os.environ, "HOME": str(tmp_path / "home"), "MINETEST_SUBGAME_PATH": str(tmp_path / "games")}
-    server = subprocess.Popen(
-        [
-            str(oracle.SERVER_BINARY),
-            "--config",
-            str(tmp_path / "server.conf"),
-            "--logfile",
-            "",
-            "--world",
-            str(tmp_path / "w"),
-            "--gameid",
-            "emptygame",
-            "--port",
-            port,
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    time.sleep(1.5)
-    subprocess.run(
-        [
-            str(client_binary),
-            "--config",
-            str(tmp_path / "client.conf"),
-            "--address",
-            "127.0.0.1",
-            "--port",
-            port,
-            "--name",
-            "sam",
-            "--password",
-            "pw",
-            "--go",
-            "--logfile",
-            "",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
-    try:
-        log, _ = server.communicate(timeout=30)
-    finally:
-        if server.poll() is None:
-            server.kill()
+    log = engine_player_run(tmp_path, PROBE, server_conf="fixed_map_seed = 0\n")
     engine = [ln for ln in log.splitlines() if ln.startswith("WP|")]
     assert engine[0] == "WP|gen|" + CHUNK, log[-2000:]
     report, w = load_world([mod_from_source(PROBE, name="wp")], startup_steps=3)

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.test_engine_probes import PROBE_HELPERS, _engine_run, engine_player_run
+from tests.engine_client import engine_player_run
+from tests.test_engine_probes import PROBE_HELPERS, _engine_run
 from tests.test_world import _wp_lines, make_world
 from vf_luanti.world import World
 
