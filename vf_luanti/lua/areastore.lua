@@ -28,11 +28,6 @@ local function store(self)
 	return store_state(self)
 end
 
-local function arg_error(argn, what, v)
-	error("bad argument #" .. argn .. " to '?' (" .. what .. " expected, got " .. (v == nil and "no value" or type(v))
-		.. ")", 0)
-end
-
 -- lua_isnumber: numbers and numeric strings.
 local function is_number(v)
 	return (type(v) == "number" or type(v) == "string") and tonumber(v) ~= nil
@@ -40,19 +35,12 @@ end
 
 local function check_number(v, argn)
 	if not is_number(v) then
-		arg_error(argn, "number", v)
+		I.arg_error(argn, nil, "number", v)
 	end
 	return tonumber(v)
 end
 
-local function check_string(v, argn)
-	if type(v) == "number" then
-		return tostring(v)
-	elseif type(v) ~= "string" then
-		arg_error(argn, "string", v)
-	end
-	return v
-end
+local check_string = I.check_string
 
 -- readParam<bool>: Lua truth, the default when absent.
 local function flag(v, default)

@@ -18,24 +18,7 @@ local bit = H.bit
 local band, bxor, rshift = bit.band, bit.bxor, bit.rshift
 
 -- luaL_checklstring (numbers read as strings) and readParam<int>.
-local function check_string(v, argn)
-	if type(v) == "number" then
-		return tostring(v)
-	elseif type(v) ~= "string" then
-		error("bad argument #" .. argn .. " to '?' (string expected, got " .. (v == nil and "no value" or type(v))
-			.. ")", 0)
-	end
-	return v
-end
-
-local function check_int(v, argn)
-	local n = (type(v) == "number" or type(v) == "string") and tonumber(v) or nil
-	if n == nil then
-		error("bad argument #" .. argn .. " to '?' (number expected, got " .. (v == nil and "no value" or type(v))
-			.. ")", 0)
-	end
-	return I.trunc(n)
-end
+local check_string, check_int = I.check_string, I.check_int
 
 ---------------------------------------------------------------------------------------------------
 -- Checksums.

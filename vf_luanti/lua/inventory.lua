@@ -159,15 +159,7 @@ local function getinv(self, fname)
 	return I.resolve_inventory(invref_state(self, fname).loc)
 end
 
-local function check_string(v, argn, fname)
-	if type(v) ~= "string" and type(v) ~= "number" then
-		error(sformat("bad argument #%d to '%s' (string expected, got %s)", argn, fname,
-			v == nil and "no value" or type(v)), 0)
-	end
-	return tostring(v)
-end
-
-local check_int = I.check_int
+local check_string, check_int = I.check_string, I.check_int
 
 local function changed(inv)
 	inv.modified = true

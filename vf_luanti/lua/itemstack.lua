@@ -577,16 +577,7 @@ local function st(self, fname)
 	return stack_state(self, fname)
 end
 
--- An integer argument of an engine method, truncated toward zero as C++ does (shared with InvRef).
-local function check_int(v, argn, fname)
-	local n = tonumber(v)
-	if n == nil then
-		error(sformat("bad argument #%d to '%s' (number expected, got %s)", argn, fname,
-			v == nil and "no value" or type(v)), 0)
-	end
-	return I.trunc(n)
-end
-I.check_int = check_int
+local check_int = I.check_int
 
 -- l_get_tool_wear_after_use: the arguments read as int, then u32 uses and u16 initial wear; the
 -- wear handed back is a u16 (one use: 65536, which reads 0).

@@ -258,6 +258,30 @@ function I.trunc(x)
 	return x < 0 and -floor(-x) or floor(x)
 end
 
+-- The C functions' argument reads (lauxlib's luaL_checkinteger and luaL_checklstring): a number or a
+-- numeric string reads as a number, a number reads as a string, anything else is "bad argument".
+function I.arg_error(argn, fname, what, v)
+	error("bad argument #" .. argn .. " to '" .. (fname or "?") .. "' (" .. what .. " expected, got "
+		.. (v == nil and "no value" or type(v)) .. ")", 0)
+end
+
+function I.check_int(v, argn, fname)
+	local n = (type(v) == "number" or type(v) == "string") and tonumber(v) or nil
+	if n == nil then
+		I.arg_error(argn, fname, "number", v)
+	end
+	return I.trunc(n)
+end
+
+function I.check_string(v, argn, fname)
+	if type(v) == "number" then
+		return tostring(v)
+	elseif type(v) ~= "string" then
+		I.arg_error(argn, fname, "string", v)
+	end
+	return v
+end
+
 function I.round(x)
 	return x < 0 and -floor(-x + 0.5) or floor(x + 0.5)
 end

@@ -28,15 +28,7 @@ local function walkable(x, y, z)
 	return def.walkable ~= false
 end
 
--- luaL_checkint: a number (or numeric string), truncated.
-local function check_int(v, argn)
-	local n = (type(v) == "number" or type(v) == "string") and tonumber(v) or nil
-	if n == nil then
-		error("bad argument #" .. argn .. " to '?' (number expected, got " .. (v == nil and "no value" or type(v))
-			.. ")", 0)
-	end
-	return I.trunc(n)
-end
+local check_int = I.check_int
 
 local function search(sx, sy, sz, tx, ty, tz, distance, max_jump, max_drop, dijkstra)
 	local lo = { min(sx, tx) - distance, min(sy, ty) - distance, min(sz, tz) - distance }

@@ -287,14 +287,7 @@ function core.check_player_privs(name, ...)
 	return true, ""
 end
 
--- luaL_checkstring as the C functions read their arguments (numbers read as strings).
-local function check_string(v, argn)
-	if type(v) ~= "string" and type(v) ~= "number" then
-		error("bad argument #" .. argn .. " to '?' (string expected, got " .. (v == nil and "no value" or type(v))
-			.. ")", 0)
-	end
-	return tostring(v)
-end
+local check_string = I.check_string
 
 -- translate_password (src/util/auth.cpp): the legacy hash, base64 of SHA-1 over name .. password;
 -- an empty password hashes to "".
