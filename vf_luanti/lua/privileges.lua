@@ -52,16 +52,7 @@ local function sorted_names(set)
 	return list
 end
 
-local function setting(key)
-	local settings = H.rawget(core, "settings")
-	if settings == nil then
-		return nil
-	end
-	local ok, v = H.pcall(function()
-		return settings:get(key)
-	end)
-	return ok and v or nil
-end
+local setting = I.setting
 
 core.register_privilege("interact", S("Can interact with things and modify the world"))
 core.register_privilege("shout", S("Can speak in chat"))

@@ -7,7 +7,7 @@ local core, I = ...
 local H = I.host
 local type, tostring, tonumber, pairs, ipairs = H.type, H.tostring, H.tonumber, H.pairs, H.ipairs
 local rawget, rawset, setmetatable, getmetatable = H.rawget, H.rawset, H.setmetatable, H.getmetatable
-local error, pcall = H.error, H.pcall
+local error = H.error
 local ssub, sfind, sgsub, floor = H.string.sub, H.string.find, H.string.gsub, H.math.floor
 local tinsert = H.table.insert
 
@@ -90,18 +90,7 @@ local function unit_scale()
 	return setmetatable({ x = 1, y = 1, z = 1 }, type(mt) == "table" and mt or nil)
 end
 
-local function default_stack_max()
-	local settings = rawget(core, "settings")
-	if settings == nil then
-		return 99
-	end
-	local ok, v = pcall(function()
-		return settings:get("default_stack_max")
-	end)
-	return ok and tonumber(v) or 99
-end
-
-local stack_max = default_stack_max()
+local stack_max = tonumber(I.setting("default_stack_max")) or 99
 
 core.nodedef_default = {
 	type = "node", description = "", groups = {}, inventory_image = "", wield_image = "",

@@ -348,7 +348,7 @@ function I.mod_storage_fields()
 end
 
 -- A setting read as the engine's builtin Lua reads one (through core.settings, which a mod may have
--- replaced), or nil when that fails. For chatcommands.lua and misc.lua.
+-- replaced), or nil when that fails; the one setting reader of the emulation files.
 function I.setting(key)
 	local ok, v = H.pcall(function()
 		return core.settings:get(key)
