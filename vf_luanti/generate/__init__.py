@@ -25,9 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from .lualiteral import lua_literal
-from .rubric import FAMILIES
-from .tasks import Task
+from ..lualiteral import lua_literal
+from ..rubric import FAMILIES
+from ..tasks import Task
 
 MOD_NAMES = (
     "mymod",
