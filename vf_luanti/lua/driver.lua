@@ -1097,7 +1097,10 @@ local function with_pristine_methods(f)
 	end
 	return res
 end
-local CHECK_CHUNK = H.debug.getinfo(1, "S").source -- check code runs as this file: never shown to mods
+-- Check code runs under its own engine chunk name: mods see its frames as another mod's Lua
+-- (sandbox.lua, visible_frames), never as the judge's.
+local CHECK_CHUNK = H.debug.getinfo(1, "S").source .. "#check"
+I.check_source = CHECK_CHUNK
 
 -- eval(code): run check code in the check environment and return its first result as JSON. Setup
 -- steps (`do: lua`) run here too: they read the API as it was and write to the live engine, so a
