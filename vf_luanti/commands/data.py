@@ -243,37 +243,30 @@ def run_validate(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def verify_tasks(tasks: list[Task]) -> tuple[list[Task], list[tuple[Task, list[str]]]]:
-    """Split into (tasks whose reference passes every check, [(failing task, feedback)])."""
-    from ..scoring import score_many
-
-    ok, bad = [], []
-    for t, s in zip(tasks, score_many([(t, t.reference) for t in tasks]), strict=True):
-        if s.passed and s.reward >= 0.999:
-            ok.append(t)
-        else:
-            bad.append((t, s.feedback))
-    return ok, bad
-
-
 def run_generate(args: argparse.Namespace) -> int:
-    from ..generate import generate_tasks
+    """Verified generated tasks (vf_luanti.generate.verify: gold passes, repair input fails, refactor
+    input keeps its preserve check, no hidden cases) written as chat examples, with a progress bar."""
+    from ..generate.verify import print_progress, verified_tasks
     from ..prompts import build_messages
 
-    tasks = generate_tasks(n=args.n, seed=args.seed)
-    good, bad = verify_tasks(tasks)
-    for t, fb in bad[:10]:
-        print(f"dropped {t.id} ({t.family}): reference fails: {'; '.join(fb[:3])}", file=sys.stderr)
+    good, rep = verified_tasks(args.n, seed=args.seed, progress=None if args.quiet else print_progress)
+    for v in rep.examples[:5]:
+        print(f"dropped {v.task.id} ({v.task.family}): {'; '.join(v.problems[:2])}", file=sys.stderr)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as f:
         for t in good:
             answer = f"```lua\n{t.reference.rstrip()}\n```"
             messages = [*build_messages(t, "lua"), {"role": "assistant", "content": answer}]
-            f.write(
-                json.dumps({"id": t.id, "family": t.family, "messages": messages}, ensure_ascii=False) + "\n"
-            )
-    print(f"wrote {len(good)} verified examples to {out} ({len(bad)} of {len(tasks)} generated dropped)")
+            row = {
+                "id": t.id,
+                "family": t.family,
+                "difficulty": t.difficulty,
+                "tags": t.tags,
+                "messages": messages,
+            }
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"wrote {len(good)} verified examples to {out}: {rep.summary()}")
     return 0 if good else 1
 
 
@@ -296,5 +289,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     g = dsub.add_parser("generate", help="write data/train/sft.jsonl from verified generated tasks")
     g.add_argument("--n", type=int, default=400, help="tasks to generate (default 400)")
     g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--out", default="data/train/sft.jsonl")
+    g.add_argument("-o", "--out", default="data/train/sft.jsonl")
+    g.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=run_generate)

@@ -1,0 +1,248 @@
+"""The parts every feature kind is made of, and the one table that registers the kinds.
+
+A *feature kind* (a node, a chat command, an entity, a formspec ...) is one self-contained class in
+vf_luanti/generate/kinds/: how its names and values are drawn (``draw``), the reference code, its
+checks and its instruction phrasings, all built from the same parameters (``build``), the realistic
+bugs a repair task may plant in it (``bugs``), the changes a refactor task may ask for
+(``changes``), and the documentation excerpt a doc task shows (``doc``). ``@register`` puts the
+class in ``KINDS``; nothing else in the generator names a kind, so adding one is adding a class.
+
+Code is built in the ``minetest.`` spelling; ``restyle`` turns a whole task's code (input and
+reference alike) into the ``core.`` spelling for some tasks, after any bug was planted, so that the
+bugs and changes match one spelling only.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, ClassVar
+
+Check = dict[str, Any]
+Params = dict[str, Any]
+
+MOD_NAMES = (
+    "mymod",
+    "craftworks",
+    "stonecraft",
+    "lumen",
+    "farmstead",
+    "arcana",
+    "tinker",
+    "wildlands",
+    "ironworks",
+    "skyforge",
+    "deepmine",
+    "meadow",
+    "harbor",
+    "emberfall",
+    "frostpeak",
+    "hollow",
+)
+MATERIALS = (
+    "amber",
+    "basalt",
+    "cobalt",
+    "marble",
+    "onyx",
+    "quartz",
+    "slate",
+    "jade",
+    "ruby",
+    "topaz",
+    "ivory",
+    "granite",
+    "copper",
+    "tin",
+    "moonstone",
+    "coral",
+    "cedar",
+    "birch",
+    "clay",
+    "sandstone",
+    "ash",
+    "pearl",
+    "zinc",
+    "opal",
+)
+SHAPES = ("block", "bricks", "tile", "pillar", "lamp", "crystal", "panel", "stone", "ore", "glass")
+TOOLS = ("pick", "axe", "shovel", "hammer", "chisel", "sickle")
+FOODS = ("berry", "apple", "bread", "pie", "soup", "cheese", "carrot", "plum")
+WORDS = ("echo", "shout", "whisper", "mirror", "count", "measure", "spell", "chant", "note", "sign")
+CREATURES = ("slime", "beetle", "wisp", "golem", "sprite", "owl", "frog", "moth", "crab", "bat")
+PLAYERS = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy")
+INGREDIENTS = (
+    "default:stone",
+    "default:cobble",
+    "default:wood",
+    "default:stick",
+    "default:steel_ingot",
+    "default:glass",
+    "default:sand",
+    "default:coal_lump",
+    "default:paper",
+    "default:clay_lump",
+)
+GROUPS = ("cracky", "crumbly", "choppy", "snappy", "oddly_breakable_by_hand")
+DRAWTYPES = ("normal", "glasslike", "allfaces", "plantlike", "glasslike_framed")
+
+
+def title(name: str) -> str:
+    """``"mymod:ruby_lamp"`` -> ``"Ruby Lamp"``: the description a name suggests."""
+    return name.split(":")[-1].replace("_", " ").title()
+
+
+def texture(name: str) -> str:
+    """The conventional texture file name of an item (``mymod_ruby_lamp.png``)."""
+    return name.replace(":", "_") + ".png"
+
+
+def item_name(rng: random.Random, mod: str, nouns: tuple[str, ...] = SHAPES) -> str:
+    """A fresh ``mod:material_noun`` name."""
+    return f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(nouns)}"
+
+
+def simple_node(name: str, groups: str = "cracky = 3", api: str = "minetest") -> str:
+    """A one-line node registration for nodes a feature needs but does not feature."""
+    return (
+        f'{api}.register_node("{name}", {{description = "{title(name)}", '
+        f'tiles = {{"{texture(name)}"}}, groups = {{{groups}}}}})\n'
+    )
+
+
+def sub_once(code: str, old: str, new: str) -> str | None:
+    """``code`` with the first ``old`` replaced, or None when ``old`` is not there (the bug or
+    change does not apply to this variant of the code)."""
+    return code.replace(old, new, 1) if old in code else None
+
+
+def sub_re(code: str, pattern: str, new: str) -> str | None:
+    """Like ``sub_once`` with a regular expression."""
+    out, n = re.subn(pattern, new, code, count=1)
+    return out if n else None
+
+
+_NAME = re.compile(r"[\"']([a-z0-9_]+:[a-z0-9_]+)[\"']")
+
+
+@cache
+def eval_names() -> frozenset[str]:
+    """Every ``mod:item`` name the held-out items' references use: a generated task never uses one
+    (its code would share 13-grams with the eval item, vf_luanti.decontam)."""
+    from ..tasks import DATA_DIR, read_jsonl
+
+    out: set[str] = set()
+    for split in ("eval", "scenarios"):
+        for path in sorted((DATA_DIR / split).glob("*.jsonl")):
+            for t in read_jsonl(path):
+                out.update(_NAME.findall(t.reference))
+    return frozenset(out)
+
+
+_MINETEST = re.compile(r"\bminetest\.")
+
+
+def restyle(code: str, api: str) -> str:
+    """The code in the ``core.`` spelling when ``api == "core"`` (both name the same table)."""
+    return _MINETEST.sub("core.", code) if api == "core" else code
+
+
+@dataclass
+class Feature:
+    """Code + checks + instruction phrasings, all from one set of parameters."""
+
+    kind: str
+    code: str
+    checks: list[Check]
+    says: list[str]
+    params: Params
+    names: list[str] = field(default_factory=list)
+
+    def phrase(self, rng: random.Random) -> str:
+        """One of the instruction phrasings (a task's sentence for this feature)."""
+        return self.says[0] if len(self.says) == 1 else rng.choice(self.says)
+
+
+@dataclass(frozen=True)
+class Bug:
+    """A realistic mistake: ``apply(code, params)`` plants it (None when this variant of the code
+    has no place for it); ``symptoms`` are what a player would report."""
+
+    name: str
+    apply: Callable[[str, Params], str | None]
+    symptoms: tuple[str, ...]
+
+
+@dataclass
+class Changed:
+    """A refactor's outcome: the feature after the change, the instruction asking for it, and the
+    ``preserve`` check (plus any intent checks) that pins what must stay."""
+
+    feature: Feature
+    instruction: str
+    preserve: Check
+    intent: list[Check] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change a refactor task may ask for: ``apply(kind, rng, mod, params)`` (None when it does
+    not apply to these parameters)."""
+
+    name: str
+    apply: Callable[[Kind, random.Random, str, Params], Changed | None]
+
+
+class Kind:
+    """One feature kind: subclasses set the class attributes and implement ``draw`` and ``build``."""
+
+    name: ClassVar[str]
+    tags: ClassVar[tuple[str, ...]] = ()
+    doc: ClassVar[str] = ""
+    bugs: ClassVar[tuple[Bug, ...]] = ()
+    changes: ClassVar[tuple[Change, ...]] = ()
+    #: a craft recipe may be added for the first item this kind registers
+    craftable: ClassVar[bool] = False
+    #: only combined with another feature (a craft needs an item), never drawn on its own
+    standalone: ClassVar[bool] = True
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        """Random names and values (and a code variant) for one feature."""
+        raise NotImplementedError
+
+    def build(self, p: Params, mod: str) -> Feature:
+        """The feature from its parameters (deterministic: no randomness here)."""
+        raise NotImplementedError
+
+    def make(self, rng: random.Random, mod: str) -> Feature:
+        return self.build(self.draw(rng, mod), mod)
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(cls: type[Kind]) -> type[Kind]:
+    """Class decorator: one instance of the kind in ``KINDS`` under its ``name``."""
+    if cls.name in KINDS:
+        raise ValueError(f"feature kind {cls.name!r} registered twice")
+    KINDS[cls.name] = cls()
+    return cls
+
+
+def scenario(desc: str, *steps: Check) -> Check:
+    """A scenario check (docs/tasks.md §3.3)."""
+    return {"kind": "scenario", "desc": desc, "steps": list(steps)}
+
+
+def join(player: str = "p1", privs: list[str] | None = None) -> Check:
+    step: Check = {"do": "join", "player": player}
+    if privs is not None:
+        step["privs"] = privs
+    return step
+
+
+def chat_expect(player: str, **kw: Any) -> Check:
+    return {"expect": "chat", "player": player, **kw}
