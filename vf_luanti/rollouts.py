@@ -12,6 +12,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from .eval_report.runs import INFRA_FAILURE
 from .prompts import user_prompt
 from .rubric import COMPONENTS
 from .scoring import Score
@@ -29,6 +30,33 @@ METRICS = (*COMPONENTS, "passed")
 STATE_KEY = "luanti"
 
 
+def infrastructure_error(state: Any) -> str | None:
+    """Why the model request of this rollout failed, or None when it did not.
+
+    verifiers (classic API) stores the exception of a failed request in ``state["error"]`` (a
+    ``vf.Error`` such as ModelError or InvalidModelResponseError) and marks a rollout that ran out
+    of time with ``state["timed_out"]``; the rubric still runs on such a rollout, with an empty
+    completion, so without this check a dead server would be judged like a model writing nothing.
+    """
+    if state is None:
+        return None
+    try:
+        err = state.get("error")
+        timed_out = bool(state.get("timed_out"))
+    except AttributeError:
+        return None
+    if err is not None:
+        causes = []
+        e: BaseException | None = err if isinstance(err, BaseException) else None
+        while e is not None and len(causes) < 4:
+            causes.append(f"{type(e).__name__}({str(e)[:200]})" if str(e) else type(e).__name__)
+            e = e.__cause__ or e.__context__
+        return " -> ".join(causes) if causes else str(err)[:300]
+    if timed_out:
+        return "the rollout timed out"
+    return None
+
+
 class EnvArgumentError(ValueError):
     """A bad ``load_environment`` argument; the message names it and the accepted values."""
 
@@ -40,8 +68,11 @@ def select_tasks(
     shuffle: bool = False,
     seed: int = 0,
 ) -> list[Task]:
-    """The tasks an environment serves: a split, filtered by family, optionally shuffled, then cut.
+    """The tasks an environment serves: a split, filtered by family, in family-interleaved order
+    (or shuffled), then cut to ``num_examples``.
 
+    The split files are ordered by family, so a plain cut (``vf-eval -n 5`` takes the first rows)
+    would sample one family; ``interleave_families`` puts one task of each family in every round.
     ``seed`` also seeds the generator of the ``train`` split, so (split, seed) names one dataset.
     """
     tasks = load_tasks(
@@ -50,11 +81,38 @@ def select_tasks(
     if shuffle:
         tasks = list(tasks)
         random.Random(seed).shuffle(tasks)
+    else:
+        tasks = interleave_families(tasks, seed)
     if num_examples is not None and num_examples >= 0:
         tasks = tasks[:num_examples]
     if not tasks:
         raise EnvArgumentError(f"no tasks selected (split={split!r}, families={families!r})")
     return tasks
+
+
+def interleave_families(tasks: Sequence[Task], seed: int = 0) -> list[Task]:
+    """The tasks in rounds of one task per family (while a family has tasks left), each family's
+    tasks in their file order; the family order of each round is drawn from ``Random(seed)``.
+
+    Deterministic for a seed, and any prefix of k * (number of families) tasks holds k of each
+    family that has them, so a cut to the first N rows samples every family.
+    """
+    by_family: dict[str, list[Task]] = {}
+    for t in tasks:
+        by_family.setdefault(t.family, []).append(t)
+    queues = {f: iter(ts) for f, ts in sorted(by_family.items())}
+    rng = random.Random(seed)
+    out: list[Task] = []
+    while queues:
+        order = sorted(queues)
+        rng.shuffle(order)
+        for fam in order:
+            task = next(queues[fam], None)
+            if task is None:
+                del queues[fam]
+            else:
+                out.append(task)
+    return out
 
 
 def task_info(task: Task, split: str) -> dict[str, Any]:
@@ -162,6 +220,14 @@ class RolloutScorer:
         cached = state.get(STATE_KEY) if state is not None else None
         if isinstance(cached, dict):
             return cached
+        infra = infrastructure_error(state)
+        if infra is not None:
+            # Nothing to judge: record the error instead of a verdict on an empty completion.
+            result = Score.zero(f"infrastructure error: {infra}", failure=INFRA_FAILURE).to_dict()
+            result.pop("checks", None)
+            result["error"] = infra
+            state[STATE_KEY] = result
+            return result
         text = completion_text(completion)
         score = await (self.judge_task(task, text) if task is not None else self.judge(info, text))
         result = score.to_dict()

@@ -115,9 +115,44 @@ def healthy(base_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def served_models(base_url: str) -> list[str]:
-    with urllib.request.urlopen(f"{base_url.rstrip('/')}/models", timeout=10) as resp:
-        return [m["id"] for m in json.load(resp)["data"]]
+def served_models(base_url: str, api_key: str | None = None, timeout: float = 10.0) -> list[str]:
+    """The model ids an OpenAI-compatible endpoint serves (``GET {base_url}/models``).
+
+    Raises ServeError with one line saying what went wrong (nothing listening, an HTTP error, an
+    answer that is not a model list), so callers can refuse before they write any result.
+    """
+    url = f"{base_url.rstrip('/')}/models"
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {api_key}"} if api_key else {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            body = resp.read()
+    except urllib.error.HTTPError as exc:
+        raise ServeError(f"GET {url} answered HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ServeError(f"nothing answers at {url} ({reason})") from None
+    try:
+        data = json.loads(body)
+        return [str(m["id"]) for m in data["data"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ServeError(f"GET {url} did not answer an OpenAI model list ({type(exc).__name__})") from None
+
+
+def probe_endpoint(
+    base_url: str, models: Sequence[str], api_key: str | None = None, timeout: float = 5.0
+) -> None:
+    """Check, before an evaluation, that ``base_url`` answers and serves every one of ``models``.
+
+    Without this a dead or wrong endpoint turns every request into an error that looks like a model
+    scoring 0; with it the evaluation stops with the reason before any result file exists.
+    """
+    served = served_models(base_url, api_key, timeout)
+    missing = [m for m in models if m not in served]
+    if missing:
+        raise ServeError(
+            f"{base_url} does not serve {', '.join(map(repr, missing))} "
+            f"(it serves: {', '.join(served) or 'nothing'})"
+        )
 
 
 class Server:

@@ -9,6 +9,10 @@ clears the target (+15 points pass@5 by default).
 A LoRA scale s is applied by serving a copy of the adapter whose ``lora_alpha`` is s times the
 original: every consumer (PEFT, vLLM) multiplies the update by alpha/r (or alpha/sqrt(r) for rsLoRA),
 so this scales the update exactly without touching the weights.
+
+Rollouts whose model request failed (HTTP errors, time-outs, empty choices) are infrastructure
+errors: a summary counts them (``n_errors``, ``errors``) and leaves them out of pass@k and the mean
+reward, and ``gate`` refuses to compare a run with more than 1 % of them (MAX_ERROR_RATE).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 from . import eval_report
 from .eval_report import TARGET_POINTS
+from .eval_report.stats import MAX_ERROR_RATE
 from .train.trainer import checkpoints, write_json
 
 
@@ -71,10 +76,28 @@ class ModelSummary:
     mean_reward: float
     per_family: dict[str, dict[str, float]] = field(default_factory=dict)
     candidate: dict[str, Any] | None = None
+    #: Rollouts whose model request failed (counted in n_rollouts, in no other figure), by kind.
+    n_errors: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
         return self.pass_at_k[str(self.k)]
+
+    @property
+    def error_rate(self) -> float:
+        return self.n_errors / self.n_rollouts if self.n_rollouts else 0.0
+
+    def error_problem(self, max_rate: float = MAX_ERROR_RATE) -> str | None:
+        """One line on this run's infrastructure errors when they exceed ``max_rate``, else None."""
+        if self.error_rate <= max_rate:
+            return None
+        kinds = ", ".join(f"{k} x{v}" for k, v in self.errors.items())
+        return (
+            f"{self.model}: {self.n_errors} of {self.n_rollouts} rollouts ({100 * self.error_rate:.1f}%) "
+            f"failed for infrastructure reasons ({kinds}; not counted as model failures), more than "
+            f"{100 * max_rate:g}%: check the server (its log, load, time-outs) and run again"
+        )
 
 
 def dir_name(model: str) -> str:
@@ -89,7 +112,10 @@ def summarize(model: str, results_dir: str | Path, k: int) -> ModelSummary:
     except eval_report.ReportError as exc:
         raise EvalError(f"{model}: {exc}") from exc
     if k not in rep.ks:
-        raise EvalError(f"{model}: some task has fewer than k={k} samples (pass@k needs k <= n)")
+        raise EvalError(
+            f"{model}: some task has fewer than k={k} samples (pass@k needs k <= n)"
+            + (f"; {rep.n_errors} rollouts are infrastructure errors" if rep.n_errors else "")
+        )
     ks = sorted({1, k})
     return ModelSummary(
         model=model,
@@ -102,6 +128,8 @@ def summarize(model: str, results_dir: str | Path, k: int) -> ModelSummary:
             fam: {f"pass@{j}": d["pass_at_k"][j].value for j in ks} | {"tasks": d["tasks"]}
             for fam, d in rep.per_family.items()
         },
+        n_errors=rep.n_errors,
+        errors=dict(rep.errors),
     )
 
 
@@ -128,6 +156,7 @@ def run_environment(base_url: str, model: str, protocol: Protocol, out_dir: Path
             f"evaluation needs verifiers and openai: pip install 'vf-luanti[env]' ({exc})"
         ) from exc
     from .environment import load_environment
+    from .rollouts import STATE_KEY
 
     env = load_environment(split=protocol.split)
     client = vf.OpenAIChatCompletionsClient(AsyncOpenAI(base_url=base_url, api_key=api_key))
@@ -141,6 +170,8 @@ def run_environment(base_url: str, model: str, protocol: Protocol, out_dir: Path
         max_concurrent=protocol.max_concurrent,
         save_results=True,
         results_path=out_dir,
+        # The judgement column: the report's feedback of failures and the infrastructure-error marker.
+        state_columns=[STATE_KEY],
     )
 
 
@@ -215,6 +246,9 @@ def gate(
         raise EvalError("gate: no candidates were evaluated")
     if any(r.k != baseline.k for r in results):
         raise EvalError("gate: candidates and baseline were evaluated with different k")
+    for r in [baseline, *results]:
+        if problem := r.error_problem():
+            raise EvalError(f"gate refused: {problem}")
     ranked = sorted(enumerate(results), key=lambda ir: (-ir[1].score, -ir[1].mean_reward, ir[0]))
     winner = ranked[0][1]
     delta = 100.0 * (winner.score - baseline.score)

@@ -5,6 +5,12 @@ Examples::
     vf-luanti eval --base-url http://127.0.0.1:8000/v1 --model my-model
     vf-luanti eval --serve unsloth/gpt-oss-20b-unsloth-bnb-4bit --adapter runs/sft --scales 0.5,1 \\
                    --gate --baseline base
+
+Errors are never results: the endpoint is probed (``GET /v1/models``, each model name served)
+before anything is evaluated, so a dead or wrong server exits 2 with the reason and no result file.
+Rollouts whose request failed later (HTTP errors, time-outs, empty choices) are counted and shown
+as infrastructure errors, never as model failures; more than 1 % of them in any run exits 2 (and
+the gate refuses to compare).
 """
 
 from __future__ import annotations
@@ -24,9 +30,13 @@ def _scales(text: str) -> list[float]:
 
 
 def _table(summaries: list, k: int) -> str:
-    lines = [f"| model | pass@1 | pass@{k} | mean reward | tasks |", "|---|---:|---:|---:|---:|"]
+    lines = [
+        f"| model | pass@1 | pass@{k} | mean reward | tasks | infrastructure errors |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     lines += [
-        f"| {s.model} | {s.pass_at_k['1']:.3f} | {s.score:.3f} | {s.mean_reward:.3f} | {s.n_tasks} |"
+        f"| {s.model} | {s.pass_at_k['1']:.3f} | {s.score:.3f} | {s.mean_reward:.3f} | {s.n_tasks} | "
+        f"{s.n_errors}/{s.n_rollouts} |"
         for s in summaries
     ]
     return "\n".join(lines)
@@ -38,7 +48,7 @@ def _usage(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..serve import ServeConfig, ServeError, start_server
+    from ..serve import ServeConfig, ServeError, probe_endpoint, start_server
     from ..sweep import (
         Candidate,
         EvalError,
@@ -89,6 +99,15 @@ def run(args: argparse.Namespace) -> int:
         else:
             candidates = [Candidate(name=m) for m in args.model]
             base_url = args.base_url
+        # Every served name this run asks for, checked before any request is scored or file written.
+        wanted = [c.name for c in candidates]
+        if args.gate and not baseline_saved:
+            wanted.append(args.serve if args.baseline == "base" else args.baseline)
+        try:
+            probe_endpoint(base_url, wanted, api_key)
+        except ServeError as exc:
+            hint = "" if args.serve else "; start the server or fix --base-url/--model"
+            raise EvalError(f"endpoint check failed: {exc}{hint}") from None
         baseline = None
         if args.gate:
             if baseline_saved:
@@ -111,7 +130,10 @@ def run(args: argparse.Namespace) -> int:
     )
     shown = ([baseline] if baseline else []) + summaries
     print(_table(shown, protocol.k))
-    decision = gate(baseline, summaries, args.target) if baseline is not None else None
+    problems = [p for s in shown if (p := s.error_problem())]
+    decision = None
+    if baseline is not None and not problems:
+        decision = gate(baseline, summaries, args.target)
     if decision is not None:
         print(decision["reason"])
         print(
@@ -119,6 +141,10 @@ def run(args: argparse.Namespace) -> int:
             + (f"; promoted adapter: {out / 'promoted'}" if decision["promoted"] else "")
         )
     _report(out, summaries, decision, args)
+    if problems:
+        # The results stay on disk with the errors marked; no verdict is drawn from them.
+        print(f"vf-luanti eval: {'gate refused: ' if args.gate else ''}{problems[0]}", file=sys.stderr)
+        return 2
     return 0 if decision is None or decision["promoted"] else 1
 
 
