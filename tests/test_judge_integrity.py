@@ -332,6 +332,33 @@ def test_calls_are_counted_by_any_alias_and_never_for_the_judge():
     assert not score(t, fenced(GREET)).passed  # the judge's own after() does not count
 
 
+def test_call_sites_are_the_calls_written_not_the_lines():
+    # a loop (on one line or several, `for` or `while`) or a helper is one site; copies are one
+    # site each, also when written on one line
+    from vf_luanti.mods import mod_from_source
+    from vf_luanti.world import load_world
+
+    code = """local r = minetest.register_node
+r("m:a", {}) r("m:b", {})
+for _, c in ipairs({"c", "d"}) do r("m:" .. c, {}) end
+for _, c in ipairs({"e", "f"}) do
+  r("m:" .. c, {description = tostring(c)})
+end
+local function reg(c) r("m:x" .. c, {}) end
+for i = 1, 3 do reg(i) end
+reg(4) reg(5)
+local i = 6
+while i < 9 do
+  minetest.register_node("m:y" .. i, {})
+  i = i + 1
+end
+"""
+    _, w = load_world([mod_from_source(code, "m")], observe=("minetest.register_node",), observe_sites=True)
+    sites = sorted(s.rsplit("/", 1)[1] for s in w.call_sites()["minetest.register_node"])
+    want = ["2#1", "2#2", "3#1", "5#1", "8#1", "9#1", "9#2", "12#1"]
+    assert sites == sorted(f"init.lua:{w}" for w in want)
+
+
 def test_intent_checks_are_validated():
     for bad in (
         {"kind": "code", "desc": "x"},

@@ -18,6 +18,7 @@ def run_mods(
     runtime: LuanRuntime | None = None,
     observe: tuple[str, ...] = (),
     restore: str | None = None,
+    observe_sites: bool = False,
 ) -> tuple[LoadReport, LuanRuntime]:
     """Load ``mods`` (any order; dependency order is applied) in a fresh runtime: ``runtime`` when
     given (a new one, e.g. ``LuanRuntime.sibling()``), else a new ``LuanRuntime(limits)``.
@@ -28,7 +29,9 @@ def run_mods(
     driver, task checks) can go on to run callbacks in the same simulated server.
     ``luanti_version`` ("5.9") is the release the mods target: API names newer than it are absent
     (default: the oracle's 5.6.1). ``observe`` names engine functions whose calls are counted from
-    before the first mod loads (the judge's ``calls`` checks, ``World.call_counts``). ``restore`` is
+    before the first mod loads (the judge's ``calls`` checks, ``World.call_counts``); with
+    ``observe_sites`` the calls written on one line count as that many sites while mods load (a line
+    hook, costly, so only for checks that count sites). ``restore`` is
     what a stopped world saved (``World.persist``): the new world starts from it, as a restarted
     server does, before the first mod loads (mods read their storage while loading).
     """
@@ -45,7 +48,7 @@ def run_mods(
             f"{rt.call('newest_version')}), got {luanti_version!r}"
         )
     if observe:
-        rt.call("observe", " ".join(observe))
+        rt.call("observe", " ".join(observe), observe_sites)
     if restore is not None:
         rt.call("restore", restore)
     rt.load_mods(order, startup_steps=startup_steps)

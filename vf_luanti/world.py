@@ -413,6 +413,7 @@ def load_world(
     startup_steps: int = 0,
     observe: tuple[str, ...] = (),
     restore: str | None = None,
+    observe_sites: bool = False,
 ) -> tuple[LoadReport, World]:
     """Load ``mods`` (dependency order applied) and return the load report and the world
     (in ``runtime`` when given: a fresh one, as for ``run_mods``).
@@ -420,8 +421,9 @@ def load_world(
     ``startup_steps`` server steps run after loading, as the engine's start-up does (task checks
     pass the engine's count, so an error in ``after(0, ...)`` or a globalstep fails the load); the
     default 0 keeps the clock at zero for driving the world by hand. ``observe``: engine functions
-    whose calls ``World.call_counts`` counts, by any alias (run_mods). ``restore``: the state a
-    stopped world saved (``World.persist``), to start this one from it (a restart)."""
+    whose calls ``World.call_counts`` counts, by any alias, and ``observe_sites`` (run_mods).
+    ``restore``: the state a stopped world saved (``World.persist``), to start this one from it (a
+    restart)."""
     report, rt = run_mods(
         mods,
         limits,
@@ -430,6 +432,7 @@ def load_world(
         runtime=runtime,
         observe=observe,
         restore=restore,
+        observe_sites=observe_sites,
     )
     return report, World(rt)
 

@@ -47,6 +47,7 @@ class CheckWorld:
         runtime: LuanRuntime | None = None,
         observe: tuple[str, ...] = (),
         mods: tuple[dict[str, str], ...] = (),
+        observe_sites: bool = False,
     ) -> None:
         from ..mods import mod_from_source
 
@@ -57,7 +58,7 @@ class CheckWorld:
         main.optional_depends = [m.name for m in stand_ins]
         self.mod_name = mod_name
         self._mods = [*stand_ins, main]
-        self._version, self._observe = luanti_version, observe
+        self._version, self._observe, self._observe_sites = luanti_version, observe, observe_sites
         self.stopped: list[World] = []
         self.report, self.world = self._start(runtime)
         # A proxy, not a reference cycle: the Lua state is then freed as soon as the session drops
@@ -78,6 +79,7 @@ class CheckWorld:
             startup_steps=STARTUP_STEPS,
             observe=self._observe,
             restore=restore,
+            observe_sites=self._observe_sites,
         )
 
     def registry_now(self) -> Registry:

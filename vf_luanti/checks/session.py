@@ -127,9 +127,11 @@ class CheckSession:
         the task's Luanti version, counting the calls the task's ``calls`` checks ask about."""
         from ..runtime import LuanRuntime
 
-        observe = tuple(dict.fromkeys(c["fn"] for c in self.task.checks if c["kind"] == "calls"))
+        calls = [c for c in self.task.checks if c["kind"] == "calls"]
+        observe = tuple(dict.fromkeys(c["fn"] for c in calls))
         runtime = runtime or LuanRuntime(start=self.start)  # siblings share its start
-        return CheckWorld(code, self.task.mod_name, self.task.luanti_version, runtime, observe, mods)
+        sites = any("sites" in c for c in calls)
+        return CheckWorld(code, self.task.mod_name, self.task.luanti_version, runtime, observe, mods, sites)
 
     def new_globals(self) -> list[str]:
         """Globals the mod created: read in the main world after loading (before any scenario runs

@@ -1127,16 +1127,21 @@ api.eval = guarded(function(code)
 	return json({ ok = true, value = I.json_value(res[2]) })
 end)
 
--- observe(names): count the calls of these engine functions ("print", "minetest.after",
--- "vector.add"; space-separated) from now on, for the judge's `calls` checks. Called before any
+-- observe(names, sites): count the calls of these engine functions ("print", "minetest.after",
+-- "vector.add"; space-separated) from now on, for the judge's `calls` checks; with `sites`, calls
+-- written on one line are told apart while mods load (sandbox.lua, line visits). Called before any
 -- mod loads: each function is replaced by a counting wrapper, so a mod's cached reference or alias
 -- counts too; the check environment keeps the unwrapped function, so checks never count.
 I.call_counts = {}
 I.call_sites = {} -- name -> {["source:line"] = true}: the outermost mod lines the calls came from
 I.call_lines = {} -- name -> {["source:line"] = true}: the lines that made the calls
 I.calls_in_after = {} -- name -> calls made while a core.after job ran
-api.observe = guarded(function(names)
+api.observe = guarded(function(names, sites)
 	I.take_pristine() -- the checks keep the unwrapped functions
+	if sites then
+		I.count_line_visits() -- calls on one line are several sites unless a loop repeats the line
+	end
+	local site_turn = {} -- "source:line" -> {visit, calls}: the calls made in the line's latest visit
 	for name in sgmatch(tostring(names), "%S+") do
 		local path = {}
 		for part in sgmatch(name, "[^%.]+") do
@@ -1176,7 +1181,20 @@ api.observe = guarded(function(names)
 					level = level + 1
 				end
 				if site then
-					sites[site], lines[line] = true, true
+					lines[line] = true
+					local visit = I.line_visit(site)
+					if visit then
+						-- the n-th call from this line in one visit is the n-th call written on it
+						local turn = site_turn[site]
+						if turn and turn.visit == visit then
+							turn.calls = turn.calls + 1
+						else
+							turn = { visit = visit, calls = 1 }
+							site_turn[site] = turn
+						end
+						site = site .. "#" .. turn.calls
+					end
+					sites[site] = true
 				end
 				return f(...)
 			end)

@@ -75,6 +75,7 @@ function api.finish_loading(startup_steps)
 		end
 	end
 	I.phase = "run"
+	I.stop_line_visits() -- `sites` tells registration lines apart at load time only (its hook is slow)
 	if I.start_environment then
 		I.start_environment()
 	end

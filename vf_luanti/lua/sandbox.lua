@@ -85,7 +85,47 @@ local function deadline_hook()
 		error(TIMEOUT, 0)
 	end
 end
-sethook(deadline_hook, "", guard.hook_count)
+
+-- Line visits, for the judge's `sites` (driver.lua, observe): while on, a mod line that its
+-- function reaches from another of its lines or by jumping back (a loop's next turn) counts a visit
+-- of "source:line"; coming back to the line from a call it made does not (LuaJIT reports that as a
+-- line event too). So calls made from one line in one visit are the calls written on it, told
+-- apart from one call that a loop runs.
+local line_visits, last_func, hook, hook_mask
+local function lines_hook(event, line)
+	if event ~= "line" then
+		return deadline_hook()
+	end
+	local info = getinfo(2, "Sf")
+	local f = info.func
+	if f == last_func and not I.is_engine_source(info.source) then
+		local key = info.source .. ":" .. line
+		line_visits[key] = (line_visits[key] or 0) + 1
+	end
+	last_func = f
+end
+hook, hook_mask = deadline_hook, ""
+sethook(hook, hook_mask, guard.hook_count)
+
+function I.count_line_visits()
+	if not line_visits then
+		line_visits, hook, hook_mask = {}, lines_hook, "l"
+		sethook(hook, hook_mask, guard.hook_count)
+	end
+end
+
+-- Back to the deadline hook alone; line_visit answers nil from now on (sites are lines again).
+function I.stop_line_visits()
+	if line_visits then
+		line_visits, last_func, hook, hook_mask = nil, nil, deadline_hook, ""
+		sethook(hook, hook_mask, guard.hook_count)
+	end
+end
+
+-- The visits of a mod line so far (nil while line visits are not counted).
+function I.line_visit(key)
+	return line_visits and (line_visits[key] or 0)
+end
 
 -- Where the engine's own Lua would loop forever, the sample's time is spent at once: the verdict
 -- is the hung server's, without burning the deadline. `why` becomes the failure's reason.
@@ -147,7 +187,7 @@ end
 local co_create, co_resume = H.coroutine.create, H.coroutine.resume
 G.coroutine.create = function(f)
 	local co = co_create(f)
-	sethook(co, deadline_hook, "", guard.hook_count)
+	sethook(co, hook, hook_mask, guard.hook_count)
 	return co
 end
 G.coroutine.resume = function(co, ...)
