@@ -2,7 +2,9 @@
 
 RESULTS are vf-eval folders (results.jsonl + metadata.json), v1 traces.jsonl files or folders
 holding either at any depth, or ``vf-luanti bench`` output. With ``--baseline`` the last run is
-gated against it: exit 0 when it gains at least ``--target`` points of pass@k, else 1.
+gated against it: exit 0 when it gains at least ``--target`` points of pass@k, else 1; exit 2
+when a compared run has more than 1% infrastructure errors (failed model requests), or when an
+input cannot be read (one line names the file and what was expected; no report is written).
 """
 
 from __future__ import annotations
@@ -19,16 +21,26 @@ def run(args: argparse.Namespace) -> int:
     except ReportError as exc:
         print(f"vf-luanti report: {exc}", file=sys.stderr)
         return 2
-    for r in data["runs"]:
+    for r in [*data["runs"], *([data["baseline"]] if data["baseline"] else [])]:
         cells = ", ".join(f"pass@{k} {100 * e['value']:.1f}" for k, e in r["pass_at_k"].items())
+        errors = (
+            f" ({r['n_errors']} infrastructure errors, not counted: "
+            + ", ".join(f"{k} x{v}" for k, v in r["errors"].items())
+            + ")"
+            if r["n_errors"]
+            else ""
+        )
         print(
-            f"{r['name']}: {r['n_tasks']} tasks, {r['n_rollouts']} rollouts: {cells}; "
+            f"{r['name']}: {r['n_tasks']} tasks, {r['n_rollouts']} rollouts{errors}: {cells}; "
             f"mean reward {r['mean_reward']['value']:.3f}"
         )
     print(f"report: {args.out}/report.md, {args.out}/report.html")
     gate = data["gate"]
     if gate is None:
         return 0
+    if gate["refused"]:
+        print(f"vf-luanti report: gate refused: {gate['refused']}", file=sys.stderr)
+        return 2
     verdict = "PASS" if gate["passed"] else "FAIL"
     print(
         f"gate {verdict}: pass@{gate['k']} {gate['delta_points']:+.1f} points vs baseline "

@@ -9,6 +9,7 @@ from .render import render_html, render_markdown, write_report
 from .runs import ReportError, Rollout, Run, find_runs, read_run
 from .stats import (
     CRITERIA,
+    MAX_ERROR_RATE,
     STANDARD_K,
     TARGET_POINTS,
     Estimate,
@@ -16,6 +17,7 @@ from .stats import (
     TaskStats,
     bootstrap_ci,
     compare,
+    error_refusal,
     pass_at_k,
     pass_at_k_table,
     summarize,
@@ -24,6 +26,7 @@ from .stats import (
 
 __all__ = [
     "CRITERIA",
+    "MAX_ERROR_RATE",
     "STANDARD_K",
     "TARGET_POINTS",
     "Estimate",
@@ -34,6 +37,7 @@ __all__ = [
     "TaskStats",
     "bootstrap_ci",
     "compare",
+    "error_refusal",
     "find_runs",
     "pass_at_k",
     "pass_at_k_table",

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .runs import ReportError, find_runs
+from .runs import ReportError, Run, find_runs
 from .stats import TARGET_POINTS, Estimate, Summary, compare, pass_at_k, summarize
 
 
@@ -39,15 +39,29 @@ def render_markdown(
     shown = ([baseline] if baseline else []) + list(summaries)
     ks = sorted(set.intersection(*(set(s.ks) for s in shown)))
     lines += ["pass@k in percent with 95% bootstrap intervals over tasks (unbiased estimator, k <= n).", ""]
-    lines.append("| run | tasks | rollouts | " + " | ".join(f"pass@{k}" for k in ks) + " | mean reward |")
-    lines.append("|---|---:|---:|" + "---:|" * len(ks) + "---:|")
+    if any(s.n_errors for s in shown):
+        lines += [
+            "Infrastructure errors (the model request failed: HTTP error, time-out, no choices) are "
+            "not model failures: they are counted apart and left out of every other figure.",
+            "",
+        ]
+    lines.append(
+        "| run | tasks | rollouts | infrastructure errors | "
+        + " | ".join(f"pass@{k}" for k in ks)
+        + " | mean reward |"
+    )
+    lines.append("|---|---:|---:|---:|" + "---:|" * len(ks) + "---:|")
     for s in shown:
         label = s.name + (" (baseline)" if s is baseline else "")
         cells = " | ".join(_est(s.pass_at_k[k]) for k in ks)
+        errs = f"{s.n_errors} ({_pct(s.error_rate)}%)" if s.n_errors else "0"
         lines.append(
-            f"| {_md_escape(label)} | {s.n_tasks} | {s.n_rollouts} | {cells} | {s.mean_reward.value:.3f} |"
+            f"| {_md_escape(label)} | {s.n_tasks} | {s.n_rollouts} | {errs} | {cells} | "
+            f"{s.mean_reward.value:.3f} |"
         )
-    if gate:
+    if gate and gate.get("refused"):
+        lines += ["", f"**Gate refused**: {_md_escape(gate['refused'])}."]
+    elif gate:
         verdict = "PASS" if gate["passed"] else "FAIL"
         lines += [
             "",
@@ -70,6 +84,13 @@ def render_markdown(
                 "",
                 "Criterion means over rollouts: " + ", ".join(f"{c} {v:.3f}" for c, v in s.criteria.items()),
             ]
+        if s.errors:
+            lines += [
+                "",
+                f"**Infrastructure errors: {s.n_errors} of {s.n_rollouts} rollouts** "
+                f"({_pct(s.error_rate)}%), not counted as model failures: "
+                + ", ".join(f"{k} x{v}" for k, v in s.errors.items()),
+            ]
         if s.failures:
             lines += [
                 "",
@@ -79,10 +100,9 @@ def render_markdown(
         lines.append("|---|---|---:|---:|---:|---|")
         for t in s.tasks:
             fb = "" if t.c == t.n else _md_escape(_feedback_line(t.feedback))
-            lines.append(
-                f"| {t.task_id} | {t.family} | {t.c}/{t.n} | {_pct(pass_at_k(t.n, t.c, k))} | "
-                f"{t.mean_reward:.3f} | {fb} |"
-            )
+            counts = f"{t.c}/{t.n}" + (f" (+{t.errors} errors)" if t.errors else "")
+            at_k = _pct(pass_at_k(t.n, t.c, k)) if t.n >= k else "-"
+            lines.append(f"| {t.task_id} | {t.family} | {counts} | {at_k} | {t.mean_reward:.3f} | {fb} |")
     return "\n".join(lines) + "\n"
 
 
@@ -172,19 +192,22 @@ def render_html(
         "font-size:13px;vertical-align:top}th{background:#f3f3f3}.pass{color:#1a7f37}.fail{color:#c0392b}"
     )
     verdict = ""
-    if gate:
+    if gate and gate.get("refused"):
+        verdict = f'<p class="fail"><b>Gate refused</b>: {html.escape(gate["refused"])}</p>'
+    elif gate:
         cls = "pass" if gate["passed"] else "fail"
         verdict = (
             f'<p class="{cls}"><b>Gate {"PASS" if gate["passed"] else "FAIL"}</b>: '
             f"{gate['delta_points']:+.1f} points at pass@{gate['k']} "
             f"(target {gate['target_points']:+.1f})</p>"
         )
+    # The title (the Markdown's first block, "# ...") comes first, then the verdict and the charts.
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>vf-luanti report</title>'
-        f"<style>{style}</style></head><body>\n{verdict}\n"
+        f"<style>{style}</style></head><body>\n{body[0]}\n{verdict}\n"
         + "\n".join(charts)
         + "\n"
-        + "\n".join(body)
+        + "\n".join(body[1:])
         + "\n</body></html>\n"
     )
 
@@ -227,6 +250,29 @@ def _md_table_html(block: list[str]) -> str:
     return "<p>" + "<br>".join(_inline(x) for x in block) + "</p>"
 
 
+def label_runs(runs: Sequence[Run]) -> None:
+    """Give runs of the same model distinct names: ``model [run PATH]`` with the shortest tail of
+    their folders that tells them apart (vf-eval's run id, e.g. ``model [run 3f2a9c1d]``).
+
+    Otherwise two runs of one model are two rows with the same name and no way to tell which is which.
+    """
+    by_name: dict[str, list[Run]] = {}
+    for r in runs:
+        by_name.setdefault(r.name, []).append(r)
+    for name, same in by_name.items():
+        if len(same) < 2:
+            continue
+        parts = [Path(r.source).resolve().parts for r in same]
+        depth = 1
+        while depth < max(map(len, parts)) and len({p[-depth:] for p in parts}) < len(parts):
+            depth += 1
+        tails = ["/".join(p[-depth:]) for p in parts]
+        if len(set(tails)) < len(tails):  # the same folder given twice
+            tails = [f"{i}: {t}" for i, t in enumerate(tails, 1)]
+        for r, tail in zip(same, tails, strict=True):
+            r.name = f"{name} [run {tail}]"
+
+
 def write_report(
     results: Sequence[str | Path],
     out_dir: str | Path,
@@ -236,13 +282,15 @@ def write_report(
 ) -> dict[str, Any]:
     """Read runs, write report.md / report.html / report.json into ``out_dir``; returns report.json."""
     runs = [r for p in results for r in find_runs(p)]
-    summaries = [summarize(r, seed) for r in runs]
-    base = None
+    base_run = None
     if baseline is not None:
         base_runs = find_runs(baseline)
         if len(base_runs) != 1:
             raise ReportError(f"--baseline {baseline}: expected one run, found {len(base_runs)}")
-        base = summarize(base_runs[0], seed)
+        base_run = base_runs[0]
+    label_runs([*runs, *([base_run] if base_run else [])])
+    summaries = [summarize(r, seed) for r in runs]
+    base = summarize(base_run, seed) if base_run is not None else None
     gate = compare(summaries[-1], base, target_points) if base is not None else None
     md = render_markdown(summaries, gate, base)
     out = Path(out_dir)
