@@ -240,3 +240,61 @@ def generate_tasks(n: int = 400, seed: int = 0, families: list[str] | None = Non
     """The first ``n`` tasks of ``task_stream(seed, families)``."""
     stream = task_stream(seed, families)
     return [next(stream) for _ in range(n)]
+
+
+def kind_tasks(kind: str, seed: int = 0) -> list[Task]:
+    """One task per family, per repair bug and per refactor change of one kind, each with that
+    kind's feature alone (tests and ``verify`` use these to prove every bug and change of a kind)."""
+    rng = random.Random(f"{kind}:{seed}")
+    k = KINDS[kind]
+    mod = rng.choice(MOD_NAMES)
+    api = "core" if seed % 2 else "minetest"
+    for _ in range(20):
+        f = k.make(rng, mod)
+        if not eval_names().intersection(f.names):
+            break
+    header = f"-- {mod}: generated task\n"
+    code = restyle(header + f.code, api)
+    tags = sorted({*k.tags, kind, "generated", "features-1"})
+
+    def fields(suffix: str, family: str, extra: str | None = None) -> _TaskFields:
+        return {
+            "id": f"kind-{kind}-{seed}{suffix}",
+            "family": family,
+            "tags": sorted({*tags, extra}) if extra else tags,
+            "mod_name": mod,
+            "difficulty": "easy",
+            "source": f"generate:{seed}",
+        }
+
+    out = [
+        Task(instruction=f.phrase(rng), input="", reference=code, checks=f.checks, **fields("", "scaffold")),
+        Task(
+            instruction=f.phrase(rng), input=k.doc, reference=code, checks=f.checks, **fields("-doc", "doc")
+        ),
+    ]
+    for bug in k.bugs:
+        broken = bug.apply(f.code, f.params)
+        if broken is not None:
+            out.append(
+                Task(
+                    instruction=f"{bug.symptoms[0]}: {f.phrase(rng)}",
+                    input=restyle(header + broken, api),
+                    reference=code,
+                    checks=f.checks,
+                    **fields(f"-{bug.name}", "repair", f"bug:{bug.name}"),
+                )
+            )
+    for change in k.changes:
+        res = change.apply(k, rng, mod, f.params)
+        if res is not None:
+            out.append(
+                Task(
+                    instruction=res.instruction,
+                    input=code,
+                    reference=restyle(header + res.feature.code, api),
+                    checks=[res.preserve, *res.intent, *res.feature.checks],
+                    **fields(f"-{change.name}", "refactor", f"change:{change.name}"),
+                )
+            )
+    return out

@@ -282,12 +282,13 @@ class FoodKind(Kind):
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
+        heal = rng.randint(1, 8)
         return {
             "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(FOODS)}",
-            "heal": rng.randint(1, 8),
+            "heal": heal,
             "stack": rng.choice((16, 32, 50, 64)),
             # the HP before eating: a value the instruction does not quote (vf_luanti.hidden)
-            "start": rng.randint(2, 11),
+            "start": rng.choice([v for v in range(2, 12) if v != heal]),
         }
 
     def build(self, p: Params, mod: str) -> Feature:
