@@ -125,6 +125,12 @@ def test_a_crash_after_the_checks_fails_the_sample(late):
         'minetest.register_entity("mymod:e", {on_activate = function(self, sd, dtime_s) '
         'if dtime_s > 0 then error("late boom") end end}) '
         'minetest.register_on_joinplayer(function(p) minetest.add_entity({x=0,y=0,z=0}, "mymod:e") end)',
+        # the chunks a player's view range and travels generate, not only the one it joins in
+        "local first minetest.register_on_generated(function(minp) first = first or minp "
+        'if not vector.equals(minp, first) then error("late boom") end end)',
+        # a player from before the mod was installed comes back: no on_newplayer for them
+        "local seen = {} minetest.register_on_newplayer(function(p) seen[p:get_player_name()] = 0 end) "
+        "minetest.register_on_joinplayer(function(p) local n = p:get_player_name() seen[n] = seen[n] + 1 end)",
     ],
 )
 def test_the_server_lives_on_after_the_checks(late):

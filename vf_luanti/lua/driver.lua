@@ -832,6 +832,7 @@ local PLAYER_LISTS = { "registered_on_prejoinplayers", "registered_on_authplayer
 	"registered_on_punchplayers", "registered_on_player_receive_fields", "registered_on_chatcommands",
 	"registered_globalsteps" }
 local VISITORS = { "Sam", "Alex" } -- names, like any players'
+local RETURNING = "Robin"
 -- What players type: a word, a sentence, an empty line, leading space, punctuation, non-ASCII, a command.
 local CHAT_LINES = { "hi", "hello everyone", "", "  lag?", "gg!!", "ça va ?", "/help" }
 
@@ -897,6 +898,9 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 	if mod_code_reached(PLAYER_LISTS) or #live_entities() > 0 then
 		local a, b = fresh_name(VISITORS[1]), fresh_name(VISITORS[2])
 		api.join_player(a)
+		if I.players[a] then
+			I.protected_call(I.generate_around, I.players[a].pos) -- its view range, then its travels
+		end
 		run_for(1, dtime)
 		api.join_player(b) -- a second player while the first is online
 		run_for(1, dtime)
@@ -940,6 +944,16 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		punch(b, a, 1) -- hurt, not killed: b leaves alive
 		run_for(1, dtime)
 		api.leave_player(b, true) -- the connection timed out
+		run_for(1, dtime)
+		-- a player of this world from before the mod was installed comes back: in the player
+		-- database, so no on_newplayer, and unknown to every table the mod keeps
+		local c = fresh_name(RETURNING)
+		I.known_players[c] = true
+		api.join_player(c)
+		run_for(1, dtime)
+		if I.players[c] then
+			api.leave_player(c)
+		end
 		run_for(40, dtime) -- the first stays a while
 		for _, p in ipairs({ H.unpack(I.player_order) }) do
 			api.leave_player(p)

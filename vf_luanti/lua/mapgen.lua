@@ -398,6 +398,23 @@ function I.generate_chunk_at(pos)
 	end
 end
 
+-- The chunks a player's arrival and travels generate after the first: within seconds the engine
+-- emerges the player's view range (the six neighbours of the chunk around `pos`, above, below and
+-- beside it), and over a server's life players reach far places (two chunks picked by the seed,
+-- one deep down and one high up, thousands of nodes away). Nothing runs without on_generated.
+function I.generate_around(pos)
+	if #I.registry("registered_on_generateds") == 0 then
+		return
+	end
+	local size = chunk_blocks() * 16
+	for _, d in ipairs({ { 1, 0, 0 }, { -1, 0, 0 }, { 0, 1, 0 }, { 0, -1, 0 }, { 0, 0, 1 }, { 0, 0, -1 } }) do
+		I.generate_chunk_at(I.vec(pos.x + d[1] * size, pos.y + d[2] * size, pos.z + d[3] * size))
+	end
+	local seed = I.map_seed_s32() % 10007
+	I.generate_chunk_at(I.vec(seed - 5003, -2000 - seed % 997, 3001 - seed))
+	I.generate_chunk_at(I.vec(4999 - seed, 1500 + seed % 499, seed - 6007))
+end
+
 -- What the mapgen offers inside on_generated (l_get_mapgen_object). The emulated mapgen is an
 -- empty terrain mapgen: the heightmap is what the engine's findGroundLevel gives for a column
 -- without walkable nodes (minp.y - 1); singlenode has none, but mods written for terrain mapgens
