@@ -175,12 +175,12 @@ def _check_classic(path: Path, n: int, row: dict[str, Any]) -> None:
     if not (_info(row).get("task_id") or "example_id" in row):
         raise ReportError(f"{path}:{n}: no info.task_id or example_id; {EXPECTED}")
     reward, metrics = row.get("reward"), row.get("metrics")
-    if not isinstance(reward, (int, float)) and not isinstance(metrics, dict):
-        raise ReportError(f"{path}:{n}: no reward or metrics; {EXPECTED}")
     if reward is not None and not isinstance(reward, (int, float)):
         raise ReportError(f"{path}:{n}: reward {reward!r} is not a number; {EXPECTED}")
     if metrics is not None and not isinstance(metrics, dict):
         raise ReportError(f"{path}:{n}: metrics is not an object; {EXPECTED}")
+    if reward is None and metrics is None:
+        raise ReportError(f"{path}:{n}: no reward or metrics; {EXPECTED}")
 
 
 def _check_episode(path: Path, n: int, row: dict[str, Any]) -> None:
