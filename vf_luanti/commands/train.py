@@ -3,7 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
+
+#: What every training backend imports (the ``train-core`` extra); the QLoRA backends need more
+#: (``train``), which vf_luanti.train.backends checks once the backend is known.
+CORE_PACKAGES = ("torch", "transformers", "peft")
+INSTALL_HINT = (
+    "pip install 'vf-luanti[train-core]' (LoRA on the CPU or a GPU; install the torch build for "
+    "your machine first), or 'vf-luanti[train]' for the QLoRA stack on a CUDA GPU"
+)
+
+
+def missing_packages(names: tuple[str, ...] = CORE_PACKAGES) -> list[str]:
+    """The packages of ``names`` that cannot be imported here (not installed, or blocked)."""
+    out = []
+    for name in names:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):  # a broken install or a module whose spec is unset
+            found = False
+        if not found:
+            out.append(name)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,6 +42,14 @@ def run(args: argparse.Namespace) -> int:
 
         print(json.dumps(cfg.to_dict(), indent=2))
         return 0
+    # Checked before anything loads: without the extra the first heavy import deep in the trainer
+    # would end the command with a ModuleNotFoundError traceback and no hint.
+    if missing := missing_packages():
+        print(
+            f"vf-luanti train: training needs {', '.join(missing)}, not installed: {INSTALL_HINT}",
+            file=sys.stderr,
+        )
+        return 2
     from ..train.backends import BackendError
     from ..train.trainer import train
 
@@ -27,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
         result = train(cfg, progress=not args.no_progress)
     except (ConfigError, DataError, BackendError) as exc:
         print(f"vf-luanti train: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # a package the backend or a library needs beyond the core
+        if (exc.name or "").partition(".")[0] in ("", "vf_luanti"):
+            raise  # our own module missing is a broken install, not a missing extra
+        print(f"vf-luanti train: training needs {exc.name}, not installed: {INSTALL_HINT}", file=sys.stderr)
         return 2
     print(f"adapter: {result.final_checkpoint}")
     print(
