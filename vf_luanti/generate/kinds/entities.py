@@ -120,7 +120,8 @@ class EntityCounterKind(Kind):
             f'\t\thp_max = {p["hp"]},\n\t\tphysical = true,\n\t\tvisual = "{p["visual"]}",\n'
             f'\t\ttextures = {{"{texture(name)}"}},\n'
             f"\t\tcollisionbox = {{{', '.join(str(v) for v in box)}}},\n\t}},\n"
-            f"\ton_activate = function(self, staticdata)\n\t\tself.{fld} = tonumber(staticdata) or 0\n\tend,\n"
+            f"\ton_activate = function(self, staticdata)\n\t\tself.{fld} = tonumber(staticdata) or "
+            "0\n\tend,\n"
             f"\tget_staticdata = function(self)\n\t\treturn tostring(self.{fld})\n\tend,\n"
             f"\ton_rightclick = function(self, clicker)\n\t\tself.{fld} = self.{fld} + 1\n"
             f'\t\tminetest.chat_send_player(clicker:get_player_name(), "{p["label"]}: " .. self.{fld})\n'
@@ -252,9 +253,11 @@ class EntityMoverKind(Kind):
             f'minetest.register_entity("{name}", {{\n\tinitial_properties = {{\n'
             f'\t\tphysical = false,\n\t\tvisual = "sprite",\n\t\ttextures = {{"{texture(name)}"}},\n'
             "\t\tstatic_save = false,\n\t},\n"
-            f"\ton_activate = function(self)\n\t\tself.age = 0\n\t\tself.object:set_velocity({vel_lua})\n\tend,\n"
+            "\ton_activate = function(self)\n\t\tself.age = "
+            f"0\n\t\tself.object:set_velocity({vel_lua})\n\tend,\n"
             "\ton_step = function(self, dtime)\n\t\tself.age = self.age + dtime\n"
-            f"\t\tif self.age >= {p['life']} then\n\t\t\tself.object:remove()\n\t\t\treturn\n\t\tend\n\tend,\n}})\n"
+            f"\t\tif self.age >= {p['life']} "
+            "then\n\t\t\tself.object:remove()\n\t\t\treturn\n\t\tend\n\tend,\n})\n"
         )
         says = [
             f"a non-physical sprite entity `{name}` (static_save false) that flies {_AXES[ax]} at {v} nodes "

@@ -109,7 +109,8 @@ class FormCommandKind(Kind):
             f'minetest.register_chatcommand("{p["cmd"]}", {{\n\tdescription = "Edit your note",\n'
             "\tfunc = function(name)\n"
             '\t\tlocal text = minetest.formspec_escape(notes[name] or "")\n'
-            f'\t\tminetest.show_formspec(name, "{p["form"]}", {lua_literal(head)} .. text .. {lua_literal(tail)})\n'
+            f'\t\tminetest.show_formspec(name, "{p["form"]}", {lua_literal(head)} .. text .. '
+            f"{lua_literal(tail)})\n"
             "\t\treturn true\n\tend,\n})\n\n"
             "minetest.register_on_player_receive_fields(function(player, formname, fields)\n"
             f'\tif formname ~= "{p["form"]}" then\n\t\treturn false\n\tend\n'
@@ -235,9 +236,12 @@ class NodeFormKind(Kind):
         )
         pre = f'"{p["prefix"]}" followed by the text' if p["prefix"] else "the text itself"
         says = [
-            f"a sign node `{name}` (groups choppy = 2, oddly_breakable_by_hand = 1) whose on_construct sets the "
-            f'metadata formspec "{form}"; on_receive_fields stores `fields.text` in the metadata string "text" '
-            f"and sets the infotext to {pre}, but only when `fields.text` is present and the sender may change "
+            f"a sign node `{name}` (groups choppy = 2, oddly_breakable_by_hand = 1) whose on_construct sets "
+            "the "
+            f'metadata formspec "{form}"; on_receive_fields stores `fields.text` in the metadata string '
+            '"text" '
+            f"and sets the infotext to {pre}, but only when `fields.text` is present and the sender may "
+            "change "
             "the position (minetest.is_protected; record a protection violation otherwise)",
             f"a writable `{name}` (choppy = 2, oddly_breakable_by_hand = 1): its metadata formspec is "
             f'`{form}` (set in on_construct). A submitted `text` field goes into meta "text" and the '

@@ -22,6 +22,7 @@ from ..base import (
     title,
 )
 
+_CHESTS = ("chest", "crate", "box", "locker", "barrel")
 LISTS = ("storage", "items", "loot", "goods", "stash", "cargo")
 
 
@@ -82,7 +83,7 @@ class ChestKind(Kind):
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
-            "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('chest', 'crate', 'box', 'locker', 'barrel'))}",
+            "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(_CHESTS)}",
             "list": rng.choice(LISTS),
             "w": rng.choice((4, 6, 8)),
             "h": rng.choice((1, 2, 3)),
@@ -111,7 +112,10 @@ class ChestKind(Kind):
             f'node inventory list "{lst}" (set in on_construct, along with infotext "{title(name)}" and '
             f'formspec `{form}`). It must refuse to be dug while anything is in "{lst}"',
         ]
-        fill = f'minetest.get_meta({{x = 0, y = 0, z = 0}}):get_inventory():add_item("{lst}", "{name} {p["fill"]}")'
+        fill = (
+            "minetest.get_meta({x = 0, y = 0, z = 0}):get_inventory()"
+            f':add_item("{lst}", "{name} {p["fill"]}")'
+        )
         checks: list[Check] = [
             {
                 "kind": "item",
@@ -216,8 +220,10 @@ class TradeKind(Kind):
         name, coin, good, price, amount = p["name"], p["coin"], p["good"], p["price"], p["amount"]
         need = f"You need {price} {title(coin)}."
         code = (
-            f'minetest.register_craftitem("{coin}", {{description = "{title(coin)}", inventory_image = "{texture(coin)}"}})\n'
-            f'minetest.register_craftitem("{good}", {{description = "{title(good)}", inventory_image = "{texture(good)}"}})\n\n'
+            f'minetest.register_craftitem("{coin}", '
+            f'{{description = "{title(coin)}", inventory_image = "{texture(coin)}"}})\n'
+            f'minetest.register_craftitem("{good}", '
+            f'{{description = "{title(good)}", inventory_image = "{texture(good)}"}})\n\n'
             f'minetest.register_node("{name}", {{\n\tdescription = "{title(name)}",\n'
             f'\ttiles = {{"{texture(name)}"}},\n\tgroups = {{cracky = 2}},\n'
             "\ton_rightclick = function(pos, node, clicker, itemstack)\n"
@@ -232,8 +238,10 @@ class TradeKind(Kind):
             f"craftitems `{coin}` and `{good}`, and a trader node `{name}` (cracky = 2): right-clicking it "
             f"with at least {price} `{coin}` in the main inventory takes {price} of them, gives {amount} "
             f'`{good}` and says "Thank you!"; with fewer it only tells the player "{need}"',
-            f"a vending node `{name}` (groups cracky = 2) selling {amount} `{good}` for {price} `{coin}` (register "
-            f'both craftitems): on right-click, if the clicker\'s "main" list holds {price} coins, remove them, '
+            f"a vending node `{name}` (groups cracky = 2) selling {amount} `{good}` for {price} `{coin}` "
+            "(register "
+            f'both craftitems): on right-click, if the clicker\'s "main" list holds {price} coins, remove '
+            "them, "
             f'add the goods and send "Thank you!", otherwise send "{need}" and change nothing',
         ]
         have = price + p["extra"]
