@@ -304,7 +304,51 @@ def test_stand_in_mods_are_validated(mods, message):
         validate_check({**WITH_DEFAULT, "mods": mods})
 
 
-def test_restart_takes_no_keys():
+MIRROR = r"""
+local storage = minetest.get_mod_storage()
+local P = {x = 0, y = -50, z = 0} -- what the mod really reads: node metadata; storage is a mirror
+minetest.register_chatcommand("wp", {func = function(name, param)
+	local cmd, wp = param:match("^(%S+)%s*(.*)$")
+	local meta = minetest.get_meta(P)
+	if cmd == "set" then
+		meta:set_string(wp, "here"); storage:set_string(wp, "here"); return true, "Waypoint set."
+	end
+	local v = meta:get_string(wp)
+	return true, v ~= "" and ("Waypoint " .. wp .. ": " .. v) or "Unknown waypoint."
+end})
+"""
+
+
+def test_an_admin_edits_storage_while_the_server_is_stopped():
+    # the restart step's storage edit: keys set and removed; only a mod that reads its storage shows it
+    steps = RESTART_SCENARIO["steps"]
+    edited = {
+        **RESTART_SCENARIO,
+        "steps": [
+            *steps[:2],
+            {"do": "restart", "storage": {"beach": "sand", "home": None}},
+            *steps[3:5],
+            {"expect": "chat", "player": "bob", "contains": "Unknown waypoint."},
+            {"do": "chat", "player": "bob", "message": "/wp show beach"},
+            {"expect": "chat", "player": "bob", "contains": "Waypoint beach: sand"},
+        ],
+    }
+    _, [good] = run([edited], STORE_STORAGE)
+    assert good.passed, good.feedback
+    _, [plain] = run([RESTART_SCENARIO], MIRROR)
+    assert plain.passed  # a plain restart cannot tell the mirror from the real thing
+    _, [mirror] = run([edited], MIRROR)
+    assert not mirror.passed
+
+
+@pytest.mark.parametrize("storage", [{}, {"k": 1}, {"": "v"}, "k=v"])
+def test_restart_storage_edits_are_validated(storage):
+    with pytest.raises(CheckError, match="'storage' must map keys"):
+        steps = [{"do": "restart", "storage": storage}, {"expect": "hp", "player": "bob", "value": 20}]
+        validate_check({"kind": "scenario", "desc": "d", "steps": steps})
+
+
+def test_restart_takes_no_player():
     with pytest.raises(CheckError, match="does not take"):
         validate_check(
             {

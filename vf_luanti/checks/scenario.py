@@ -4,6 +4,7 @@ driver, expectations read from engine-side state, Lua assertions in the check en
 
 from __future__ import annotations
 
+import json
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -94,15 +95,19 @@ class CheckWorld:
         """Every server of this load, the stopped ones first."""
         return [*self.stopped, self.world]
 
-    def restart(self) -> str | None:
+    def restart(self, storage: dict[str, str | None] | None = None, mod: str | None = None) -> str | None:
         """Stop the server (World.persist) and start a new one from what it saved, in a sibling
         world of the same Lua state; returns why the new one failed, if it did. Entity handles and
-        the record of chat commands belong to the old server and are dropped."""
+        the record of chat commands belong to the old server and are dropped. ``storage``: keys of
+        ``mod``'s storage (default the task's mod) an admin sets (a string) or removes (None) in the
+        database while the server is stopped, so a mod that keeps its data elsewhere shows it."""
         errs_before = len(self.world.errors())
         state = self.world.persist()
         errs = [str(e) for e in self.world.errors(errs_before)]
         if errs:
             return "the mod raised an error while the server shut down: " + errs[0]
+        if storage:
+            state = self.world.runtime.call("edit_storage", state, mod or self.mod_name, json.dumps(storage))
         self.stopped.append(self.world)
         report, self.world = self._start(self.world.runtime.sibling(), state)
         self.entities, self.commands = {}, {}

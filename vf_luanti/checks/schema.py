@@ -113,6 +113,16 @@ def _validate_step(s: Any, where: str) -> None:
     ):
         if k in s and key == "expect":
             validate_matcher(s[k], f"{where}.{k}")
+    if "storage" in s and not (
+        isinstance(s["storage"], dict)
+        and s["storage"]
+        and all(
+            isinstance(k, str) and k and (v is None or isinstance(v, str)) for k, v in s["storage"].items()
+        )
+    ):
+        raise CheckError(f"{where}: 'storage' must map keys to a string (set) or null (removed)")
+    if "mod" in s and not (isinstance(s["mod"], str) and s["mod"]):
+        raise CheckError(f"{where}: 'mod' must be a non-empty string")
     if "times" in s and not (isinstance(s["times"], int) and 1 <= s["times"] <= 1000):
         raise CheckError(f"{where}: 'times' must be an integer 1..1000")
     if "seconds" in s and not (isinstance(s["seconds"], int | float) and 0 < s["seconds"] <= 3600):

@@ -32,7 +32,7 @@ class CheckWorld(Protocol):
 
     def eval_action(self, code: str) -> str | None: ...
     def assert_lua(self, code: str) -> str | None: ...
-    def restart(self) -> str | None: ...
+    def restart(self, storage: dict[str, str | None] | None = None, mod: str | None = None) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def _leave(cw: CheckWorld, s: Step) -> None:
 
 
 def _restart(cw: CheckWorld, s: Step) -> str | None:
-    return cw.restart()
+    return cw.restart(s.get("storage"), s.get("mod"))
 
 
 def _set_node(cw: CheckWorld, s: Step) -> None:
@@ -190,7 +190,7 @@ def _lua(cw: CheckWorld, s: Step) -> str | None:
 ACTIONS: dict[str, StepKind] = {
     "join": StepKind(("player",), ("privs",), _join),
     "leave": StepKind(("player",), (), _leave),
-    "restart": StepKind((), (), _restart),
+    "restart": StepKind((), ("storage", "mod"), _restart),
     "set_node": StepKind(("pos", "node"), ("param2",), _set_node),
     "give": StepKind(("player", "item"), (), _give),
     "wield": StepKind(("player", "item"), (), _wield),

@@ -23,7 +23,7 @@ local sort = H.table.sort
 local api = I.api
 -- The emulation's serializer (serialize.lua), captured before any mod can replace it: strings
 -- round-trip byte for byte (%q) and numbers exactly (17 significant digits).
-local serialize = core.serialize
+local serialize, parse_json = core.serialize, core.parse_json
 
 local function copy(t)
 	local out = {}
@@ -143,6 +143,14 @@ function I.shutdown()
 	return entities
 end
 
+-- The state as text, ASCII only (bytes >= 128 occur only inside string literals; written as
+-- escapes), so it crosses to the host and back unchanged whatever the mods stored.
+local function encode(t)
+	return (H.string.gsub(serialize(t), "[\128-\255]", function(c)
+		return H.string.format("\\%03d", H.string.byte(c))
+	end))
+end
+
 api.persist = function()
 	if I.phase ~= "run" then
 		error("the server is not running", 0)
@@ -165,28 +173,41 @@ api.persist = function()
 	for mod, data in pairs(I.mod_storage_fields()) do
 		storage[mod] = copy(data)
 	end
-	-- ASCII only (bytes >= 128 occur only inside string literals; written as escapes), so the text
-	-- crosses to the host and back unchanged whatever the mods stored.
-	return (H.string.gsub(serialize({
+	return encode({
 		storage = storage, nodes = nodes, meta = meta, timers = timers, entities = entities,
 		players = players, known_players = copy(I.known_players), auth = auth, files = world_files(),
 		gametime = I.gametime, timeofday = I.timeofday, day_count = I.day_count,
 		generated = copy(I.generated), -- the map database keeps generated chunks: no second on_generated
-	}), "[\128-\255]", function(c)
-		return H.string.format("\\%03d", H.string.byte(c))
-	end))
+	})
+end
+
+-- The saved state read back (a table), or an error for text that is not one.
+local function decode(text)
+	local chunk = H.loadstring(tostring(text), "=persisted")
+	if not chunk then
+		error("not a saved world state", 0)
+	end
+	H.setfenv(chunk, {})
+	return chunk()
+end
+
+-- edit_storage(text, mod, edits_json): the saved state with the mod's storage edited as an admin
+-- edits the database while the server is stopped: each key set to its string, or removed (null).
+api.edit_storage = function(text, mod, edits_json)
+	local t = decode(text)
+	local data, null = t.storage[tostring(mod)] or {}, {}
+	for k, v in pairs(parse_json(tostring(edits_json), null) or {}) do
+		data[tostring(k)] = type(v) == "string" and v or nil
+	end
+	t.storage[tostring(mod)] = data
+	return encode(t)
 end
 
 local pending_entities = {}
 local restored = false
 
 api.restore = function(text)
-	local chunk = H.loadstring(text, "=persisted")
-	if not chunk then
-		error("not a saved world state", 0)
-	end
-	H.setfenv(chunk, {})
-	local t = chunk()
+	local t = decode(text)
 	for mod, data in pairs(t.storage) do
 		I.mod_storage[mod] = data
 	end
