@@ -46,7 +46,7 @@ def infrastructure_error(state: Any) -> str | None:
     except AttributeError:
         return None
     if err is not None:
-        causes = []
+        causes: list[str] = []
         e: BaseException | None = err if isinstance(err, BaseException) else None
         while e is not None and len(causes) < 4:
             causes.append(f"{type(e).__name__}({str(e)[:200]})" if str(e) else type(e).__name__)
