@@ -105,11 +105,13 @@ def item_name(rng: random.Random, mod: str, nouns: tuple[str, ...] = SHAPES) -> 
     return f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(nouns)}"
 
 
-def simple_node(name: str, groups: str = "cracky = 3", api: str = "minetest") -> str:
-    """A one-line node registration for nodes a feature needs but does not feature."""
+def simple_node(name: str, groups: str = "cracky = 3", extra: str = "") -> str:
+    """A one-line node registration for nodes a feature needs but does not feature (``extra``: more
+    fields, e.g. ``'paramtype2 = "facedir"'``)."""
+    more = f", {extra}" if extra else ""
     return (
-        f'{api}.register_node("{name}", {{description = "{title(name)}", '
-        f'tiles = {{"{texture(name)}"}}, groups = {{{groups}}}}})\n'
+        f'minetest.register_node("{name}", {{description = "{title(name)}", '
+        f'tiles = {{"{texture(name)}"}}, groups = {{{groups}}}{more}}})\n'
     )
 
 
