@@ -296,3 +296,114 @@ class EntityMoverKind(Kind):
             ),
         ]
         return Feature(self.name, code, checks, says, p, [name])
+
+
+@register
+class EntityGrowKind(Kind):
+    """An entity that grows when fed (get_properties, set_properties, vector.multiply)."""
+
+    name = "entity_grow"
+    tags = ("entity", "properties", "on_rightclick", "vector")
+    doc = (
+        "`self.object:get_properties()` returns a table of the entity's object properties "
+        "(`visual_size` is a vector {x, y, z}); `self.object:set_properties({visual_size = v})` changes "
+        "them. "
+        "`vector.multiply(v, s)` scales a vector. `clicker:get_wielded_item()` returns the stack in hand; "
+        "`itemstack:take_item()`; return the itemstack from on_rightclick-like item callbacks, or set it "
+        "back with `clicker:set_wielded_item(stack)`."
+    )
+    bugs = (
+        Bug(
+            "props-not-set",
+            lambda c, p: sub_once(c, "\t\tself.object:set_properties({visual_size = size})\n", ""),
+            ("feeding the creature does not make it any bigger",),
+        ),
+        Bug(
+            "no-cap",
+            lambda c, p: sub_once(
+                c,
+                f"\t\tif props.visual_size.x >= {p['max']} then\n\t\t\treturn\n\t\tend\n",
+                "",
+            ),
+            ("the creature grows without limit",),
+        ),
+        Bug(
+            "food-not-taken",
+            lambda c, p: sub_once(c, "\t\tclicker:set_wielded_item(stack)\n", ""),
+            ("feeding never uses up the food",),
+        ),
+    )
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        m = rng.choice(MATERIALS)
+        factor = rng.choice((1.5, 2, 1.25))
+        steps = rng.randint(1, 3)
+        return {
+            "name": f"{mod}:{m}_{rng.choice(CREATURES)}",
+            "food": f"{mod}:{m}_{rng.choice(('treat', 'seed', 'crumb', 'nectar'))}",
+            "factor": factor,
+            "max": factor**steps,
+            "steps": steps,
+            "n": rng.randint(5, 20),
+        }
+
+    def build(self, p: Params, mod: str) -> Feature:
+        name, food, f = p["name"], p["food"], p["factor"]
+        code = (
+            f'minetest.register_craftitem("{food}", '
+            f'{{description = "{food.split(":")[1].replace("_", " ")}", '
+            f'inventory_image = "{texture(food)}"}})\n\n'
+            f'minetest.register_entity("{name}", {{\n\tinitial_properties = {{\n'
+            f'\t\tvisual = "sprite",\n\t\ttextures = {{"{texture(name)}"}},\n'
+            "\t\tvisual_size = {x = 1, y = 1, z = 1},\n\t},\n"
+            "\ton_rightclick = function(self, clicker)\n\t\tlocal stack = clicker:get_wielded_item()\n"
+            f'\t\tif stack:get_name() ~= "{food}" then\n\t\t\treturn\n\t\tend\n'
+            "\t\tlocal props = self.object:get_properties()\n"
+            f"\t\tif props.visual_size.x >= {p['max']:g} then\n\t\t\treturn\n\t\tend\n"
+            f"\t\tlocal size = vector.multiply(props.visual_size, {f:g})\n"
+            "\t\tself.object:set_properties({visual_size = size})\n"
+            "\t\tstack:take_item()\n\t\tclicker:set_wielded_item(stack)\n\tend,\n})\n"
+        )
+        says = [
+            f"a craftitem `{food}` and a sprite entity `{name}` (visual_size 1, 1, 1) that grows when a "
+            "player "
+            f"right-clicks it holding `{food}`: its visual_size is multiplied by {f:g} (get_properties, "
+            f"vector.multiply, set_properties) and one `{food}` is used, until its visual_size.x has reached "
+            f"{p['max']:g}; then, and with anything else in hand, nothing happens",
+            f"feeding: right-clicking the entity `{name}` (sprite, initial visual_size "
+            f"{{x = 1, y = 1, z = 1}}) "
+            f"with `{food}` (a craftitem you register) scales its visual_size by {f:g} and takes one food "
+            "from "
+            f"the player's hand. Once visual_size.x is {p['max']:g} or more it refuses further food",
+        ]
+        n, steps = p["n"], p["steps"]
+        click = {"do": "rightclick_entity", "player": "p1", "entity": "e"}
+        size = round(f**steps, 6)
+        checks: list[Check] = [
+            scenario(
+                f"each feeding multiplies the size by {f:g} up to {p['max']:g}",
+                join(),
+                {"do": "add_entity", "pos": [0, 1, 0], "name": name, "as": "e"},
+                {"do": "wield", "player": "p1", "item": f"{food} {n}"},
+                click,
+                {"expect": "entity", "entity": "e", "props": {"visual_size": {"x": f, "y": f}}},
+                *[click] * (steps - 1),
+                click,
+                click,
+                {
+                    "expect": "entity",
+                    "entity": "e",
+                    "props": {"visual_size": {"x": size, "y": size, "z": size}},
+                },
+                {"expect": "wield", "player": "p1", "item": f"{food} {n - steps}"},
+            ),
+            scenario(
+                "anything else in hand does nothing",
+                join(),
+                {"do": "add_entity", "pos": [0, 1, 0], "name": name, "as": "e"},
+                {"do": "wield", "player": "p1", "item": f"{name.split(':')[0]}:nothing"},
+                click,
+                {"expect": "entity", "entity": "e", "props": {"visual_size": {"x": 1, "y": 1}}},
+            ),
+        ]
+        return Feature(self.name, code, checks, says, p, [name, food])

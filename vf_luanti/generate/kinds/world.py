@@ -5,6 +5,7 @@ and an entity dropping loot when it dies."""
 from __future__ import annotations
 
 import random
+import re
 
 from ..base import (
     MATERIALS,
@@ -786,3 +787,177 @@ class EntityLootKind(Kind):
             ),
         ]
         return Feature(self.name, code, checks, says, p, [name, loot])
+
+
+@register
+class SessionTimerKind(Kind):
+    """How long each player has been online, from the game time (get_gametime, join/leave)."""
+
+    name = "session_timer"
+    tags = ("chatcommand", "player callbacks", "gametime")
+    doc = (
+        "`minetest.get_gametime()` is the number of whole seconds the world has run (it keeps counting "
+        "across restarts). `minetest.register_on_joinplayer(function(player))` / "
+        "`minetest.register_on_leaveplayer(function(player))`; `player:get_player_name()`."
+    )
+    bugs = (
+        Bug(
+            "wall-clock",
+            lambda c, p: sub_once(
+                c,
+                "joined[player:get_player_name()] = minetest.get_gametime()",
+                "joined[player:get_player_name()] = os.time()",
+            ),
+            ("the online time shown is nonsense",),
+        ),
+        Bug(
+            "shared",
+            lambda c, p: sub_once(
+                c,
+                "minetest.get_gametime() - joined[name]",
+                "minetest.get_gametime() - (joined[next(joined)] or 0)",
+            ),
+            ("everyone is shown the same online time",),
+        ),
+        Bug(
+            "leave-param",
+            lambda c, p: sub_once(
+                c,
+                "register_on_leaveplayer(function(player)",
+                "register_on_leaveplayer(function(name)",
+            ),
+            ("the server crashes when a player leaves",),
+        ),
+    )
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        return {
+            "cmd": rng.choice(("playtime", "online", "session", "uptime")) + str(rng.randint(1, 99)),
+            "first": rng.randint(20, 60),
+            "second": rng.randint(5, 15),
+            "label": rng.choice(("You have been online for", "Session:", "Online for")),
+        }
+
+    def build(self, p: Params, mod: str) -> Feature:
+        cmd, label = p["cmd"], p["label"]
+        code = (
+            "local joined = {}\n\n"
+            "minetest.register_on_joinplayer(function(player)\n"
+            "\tjoined[player:get_player_name()] = minetest.get_gametime()\nend)\n\n"
+            "minetest.register_on_leaveplayer(function(player)\n\tjoined[player:get_player_name()] = "
+            "nil\nend)\n\n"
+            f'minetest.register_chatcommand("{cmd}", {{\n\tdescription = "How long you have been online",\n'
+            "\tfunc = function(name)\n\t\tif not joined[name] then\n"
+            '\t\t\treturn false, "You are not online."\n\t\tend\n'
+            f'\t\treturn true, "{label} " .. (minetest.get_gametime() - joined[name]) .. " s."\n\tend,\n}})\n'
+        )
+        says = [
+            f'a command `/{cmd}` replying "{label} <n> s." where n is how many seconds of game time '
+            "(minetest.get_gametime) have passed since the caller joined; record the join time per player on "
+            "join and forget it on leave",
+            "track when each player joined, in game seconds (minetest.get_gametime, cleared on leave), and "
+            "add "
+            f'`/{cmd}` answering "{label} <seconds since joining> s."',
+        ]
+        a, b = p["first"], p["second"]
+
+        def around(n: int) -> dict[str, str]:
+            return {"$regex": "^" + re.escape(label) + f" ({n - 1}|{n}|{n + 1}) s\\.$"}
+
+        checks: list[Check] = [
+            scenario(
+                "each player's own online time, restarted on rejoin",
+                join("p1"),
+                {"do": "step", "seconds": a, "dtime": 0.5},
+                join("p2"),
+                {"do": "step", "seconds": b, "dtime": 0.5},
+                {"do": "chat", "player": "p1", "message": f"/{cmd}"},
+                {"expect": "command", "player": "p1", "message": around(a + b)},
+                {"do": "chat", "player": "p2", "message": f"/{cmd}"},
+                {"expect": "command", "player": "p2", "message": around(b)},
+                {"do": "leave", "player": "p1"},
+                {"do": "step", "seconds": 3, "dtime": 0.5},
+                join("p1"),
+                {"do": "step", "seconds": 4, "dtime": 0.5},
+                {"do": "chat", "player": "p1", "message": f"/{cmd}"},
+                {"expect": "command", "player": "p1", "message": around(4)},
+            ),
+        ]
+        return Feature(self.name, code, checks, says, p)
+
+
+@register
+class WieldInspectKind(Kind):
+    """A command describing the wielded stack from ItemStack:to_table()."""
+
+    name = "wield_inspect"
+    tags = ("chatcommand", "itemstack", "wear")
+    doc = (
+        "`stack:to_table()` returns `{name = ..., count = ..., wear = ..., metadata = ...}` for a stack, or "
+        "nil when it is empty. `player:get_wielded_item()` is the stack in hand."
+    )
+    bugs = (
+        Bug(
+            "no-nil-check",
+            lambda c, p: sub_once(c, f'\t\tif not t then\n\t\t\treturn true, "{p["empty"]}"\n\t\tend\n', ""),
+            ("inspecting an empty hand crashes the server",),
+        ),
+        Bug(
+            "count-field",
+            lambda c, p: sub_once(c, "t.count", "#t"),
+            ("the count shown is always 0",),
+        ),
+        Bug(
+            "wear-field",
+            lambda c, p: sub_once(c, "t.wear", "t.wear_level"),
+            ("inspecting crashes the server",),
+        ),
+    )
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        return {
+            "cmd": rng.choice(("inspect", "hand", "what", "held")) + str(rng.randint(1, 99)),
+            "tool": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('pick', 'axe', 'hoe'))}",
+            "item": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('pebble', 'seed', 'bead'))}",
+            "wear": rng.randint(100, 60000),
+            "n": rng.randint(2, 99),
+            "empty": rng.choice(("Empty hand.", "You hold nothing.", "Nothing in hand.")),
+        }
+
+    def build(self, p: Params, mod: str) -> Feature:
+        cmd = p["cmd"]
+        code = (
+            f'minetest.register_tool("{p["tool"]}", {{description = "{title(p["tool"])}"}})\n'
+            f'minetest.register_craftitem("{p["item"]}", {{description = "{title(p["item"])}"}})\n\n'
+            f'minetest.register_chatcommand("{cmd}", {{\n\tdescription = "Describe the wielded item",\n'
+            "\tfunc = function(name)\n\t\tlocal player = minetest.get_player_by_name(name)\n"
+            '\t\tif not player then\n\t\t\treturn false, "You must be online."\n\t\tend\n'
+            "\t\tlocal t = player:get_wielded_item():to_table()\n"
+            f'\t\tif not t then\n\t\t\treturn true, "{p["empty"]}"\n\t\tend\n'
+            '\t\treturn true, t.name .. " x" .. t.count .. ", wear " .. t.wear\n\tend,\n})\n'
+        )
+        says = [
+            f"a tool `{p['tool']}`, a craftitem `{p['item']}` and a command `/{cmd}` that describes the "
+            "wielded "
+            'stack from ItemStack:to_table() as "<name> x<count>, wear <wear>", or replies '
+            f'"{p["empty"]}" when the hand is empty',
+            f'`/{cmd}`: take the wielded ItemStack\'s to_table() and reply "<name> x<count>, wear <wear>"; '
+            "an "
+            f'empty hand (to_table gives nil) answers "{p["empty"]}". Register `{p["tool"]}` (tool) and '
+            f"`{p['item']}` (craftitem) as test items",
+        ]
+        checks: list[Check] = [
+            scenario(
+                "a worn tool, a stack and an empty hand are described",
+                join(),
+                {"do": "chat", "player": "p1", "message": f"/{cmd}"},
+                {"expect": "command", "player": "p1", "message": p["empty"]},
+                {"do": "wield", "player": "p1", "item": f"{p['tool']} 1 {p['wear']}"},
+                {"do": "chat", "player": "p1", "message": f"/{cmd}"},
+                {"expect": "command", "player": "p1", "message": f"{p['tool']} x1, wear {p['wear']}"},
+                {"do": "wield", "player": "p1", "item": f"{p['item']} {p['n']}"},
+                {"do": "chat", "player": "p1", "message": f"/{cmd}"},
+                {"expect": "command", "player": "p1", "message": f"{p['item']} x{p['n']}, wear 0"},
+            ),
+        ]
+        return Feature(self.name, code, checks, says, p, [p["tool"], p["item"]])
