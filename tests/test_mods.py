@@ -95,3 +95,19 @@ def test_depends_txt_is_read_when_mod_conf_names_no_dependencies(tmp_path) -> No
         f"Mod modc at {tmp_path / 'modc'}:\n\tMods not having a mod.conf file with the name is deprecated.\n"
         "\tdepends.txt is deprecated, please use mod.conf instead.",
     ]
+
+
+def test_description_txt_is_deprecated_unless_mod_conf_describes_the_mod(tmp_path) -> None:
+    # parseModContents (5.6.1): without `description` in mod.conf, description.txt is read and warned
+    from vf_luanti import check
+
+    for name, conf in (("moda", "name = moda\n"), ("modb", "name = modb\ndescription = B\n")):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "mod.conf").write_text(conf)
+        (d / "init.lua").write_text("")
+        (d / "description.txt").write_text("a mod")
+    r = check([str(tmp_path / "moda"), str(tmp_path / "modb")])
+    assert [w.message for w in r.warnings] == [
+        f"Mod moda at {tmp_path / 'moda'}:\n\tdescription.txt is deprecated, please use mod.conf instead."
+    ]

@@ -126,6 +126,8 @@ def mod_from_dir(path: Path) -> Mod:
         conf["depends"] = ",".join(d for d in deps if not d.endswith("?"))
         conf["optional_depends"] = ",".join(d[:-1] for d in deps if d.endswith("?"))
         deprecated.append("depends.txt is deprecated, please use mod.conf instead.")
+    if "description" not in conf and (path / "description.txt").is_file():
+        deprecated.append("description.txt is deprecated, please use mod.conf instead.")
     name = conf.get("name") or path.name
     if not MOD_NAME_RE.match(name):
         raise ModError(
