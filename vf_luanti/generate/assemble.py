@@ -23,7 +23,7 @@ from typing import TypedDict
 from ..rubric import FAMILIES
 from ..tasks import Task
 from . import kinds as _kinds  # noqa: F401  (registers every kind)
-from .base import KINDS, MOD_NAMES, Feature, eval_names, restyle
+from .base import KINDS, MOD_NAMES, Feature, eval_names, registered_names, restyle
 
 #: how many features a task has, and the weight of each count
 FEATURE_COUNTS = ((1, 45), (2, 40), (3, 15))
@@ -42,8 +42,12 @@ def standalone_kinds() -> list[str]:
 def pick_features(rng: random.Random, mod: str, k: int) -> list[Feature]:
     """``k`` features of distinct kinds with distinct names, maybe with a craft for the first item."""
     for _ in range(20):
-        feats = [KINDS[kind].make(rng, mod) for kind in rng.sample(standalone_kinds(), k)]
-        names = [n for f in feats for n in f.names]
+        kinds = rng.sample(standalone_kinds(), k)
+        shared = [r for kind in kinds for r in KINDS[kind].exclusive]
+        if len(set(shared)) != len(shared):
+            continue
+        feats = [KINDS[kind].make(rng, mod) for kind in kinds]
+        names = [n for f in feats for n in {*f.names, *registered_names(f.code)}]
         if len(set(names)) == len(names) and not eval_names().intersection(names):
             break
     else:

@@ -144,6 +144,23 @@ def eval_names() -> frozenset[str]:
     return frozenset(out)
 
 
+_REGISTERED = re.compile(
+    r'register_(node|craftitem|tool|entity|chatcommand|privilege|alias)\(\s*"([^"]+)"'
+    r'|^\s+name = "([a-z0-9_]+:[a-z0-9_]+)"',  # an LBM's name
+    re.MULTILINE,
+)
+
+
+def registered_names(code: str) -> list[str]:
+    """Every name the code registers (items share one namespace; commands, privileges and entities
+    are prefixed with their registry), for telling apart features drawn into one task."""
+    out = []
+    for reg, name, lbm in _REGISTERED.findall(code):
+        kind = {"chatcommand": "/", "privilege": "priv:", "entity": "entity:"}.get(reg, "")
+        out.append(kind + (name or lbm))
+    return out
+
+
 _MINETEST = re.compile(r"\bminetest\.")
 
 
@@ -210,6 +227,9 @@ class Kind:
     craftable: ClassVar[bool] = False
     #: only combined with another feature (a craft needs an item), never drawn on its own
     standalone: ClassVar[bool] = True
+    #: shared things this kind's checks pin (a callback count, HP over time): two kinds that share
+    #: one are never combined in a task, as one's registrations would break the other's checks
+    exclusive: ClassVar[frozenset[str]] = frozenset()
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         """Random names and values (and a code variant) for one feature."""

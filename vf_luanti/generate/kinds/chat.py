@@ -83,6 +83,7 @@ class CommandKind(Kind):
 class GreetingKind(Kind):
     name = "greeting"
     tags = ("player callbacks", "on_joinplayer")
+    exclusive = frozenset(("joinplayer-count",))
     doc = (
         "`minetest.register_on_joinplayer(function(player, last_login))` runs when a player joins; "
         "`player:get_player_name()` gives the name, `minetest.chat_send_player(name, text)` sends a "

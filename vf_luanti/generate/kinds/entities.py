@@ -109,7 +109,7 @@ class EntityCounterKind(Kind):
             "visual": rng.choice(("sprite", "cube", "upright_sprite")),
             "field": rng.choice(("pats", "count", "clicks", "friendship", "mood")),
             "label": rng.choice(_LABELS),
-            "start": rng.randint(3, 40),
+            "start": rng.randint(41, 97),
         }
 
     def build(self, p: Params, mod: str) -> Feature:

@@ -149,7 +149,7 @@ class FormCommandKind(Kind):
                 join("p2"),
                 {"do": "receive_fields", "player": "p1", "formname": p["form"], "fields": {fld: b}},
                 {"do": "receive_fields", "player": "p1", "formname": f"{mod}:other", "fields": {fld: a}},
-                {"do": "receive_fields", "player": "p1", "formname": p["form"], "fields": {"quit": "true"}},
+                {"do": "receive_fields", "player": "p1", "formname": p["form"], "fields": {"quit": ""}},
                 {"expect": "chat", "player": "p1", "contains": p["saved"], "count": 1},
                 {"do": "chat", "player": "p1", "message": f"/{p['cmd']}"},
                 {**form, "contains": head + escape(b) + tail},
@@ -265,7 +265,7 @@ class NodeFormKind(Kind):
                 {"do": "node_fields", "player": "p1", "pos": [0, 0, 0], "fields": {"text": t}},
                 {"expect": "meta", "pos": [0, 0, 0], "key": "text", "value": t},
                 {"expect": "meta", "pos": [0, 0, 0], "key": "infotext", "value": p["prefix"] + t},
-                {"do": "node_fields", "player": "p1", "pos": [0, 0, 0], "fields": {"quit": "true"}},
+                {"do": "node_fields", "player": "p1", "pos": [0, 0, 0], "fields": {"quit": ""}},
                 {"expect": "meta", "pos": [0, 0, 0], "key": "text", "value": t},
             ),
             scenario(

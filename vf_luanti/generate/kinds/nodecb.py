@@ -291,7 +291,7 @@ class SoilOnlyKind(Kind):
             "plant": f"{mod}:{m}_{rng.choice(('fern', 'reed', 'mushroom', 'moss', 'flower'))}",
             "soil": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('soil', 'mud', 'peat', 'loam'))}",
             "stone": f"{mod}:{rng.choice(MATERIALS)}_rock",
-            "n": rng.randint(2, 30),
+            "n": rng.randint(3, 30),
         }
 
     def build(self, p: Params, mod: str) -> Feature:
@@ -390,7 +390,7 @@ class SeedItemKind(Kind):
             "seed": f"{mod}:{plant}_seed",
             "crop": f"{mod}:{plant}_{m}_sprout",
             "soil": f"{mod}:{rng.choice(('tilled', 'wet', 'rich'))}_{rng.choice(('soil', 'dirt', 'earth'))}",
-            "n": rng.randint(2, 30),
+            "n": rng.randint(3, 30),
         }
 
     def build(self, p: Params, mod: str) -> Feature:

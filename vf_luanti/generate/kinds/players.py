@@ -266,6 +266,7 @@ class DeathMessageKind(Kind):
 
     name = "death_message"
     tags = ("player callbacks", "on_dieplayer", "vector")
+    exclusive = frozenset(("dieplayer-count",))
     doc = (
         "`minetest.register_on_dieplayer(function(player, reason))` runs when a player dies. "
         "`player:get_pos()` is the position (fractional), `vector.round(v)` rounds each coordinate, "
@@ -349,6 +350,7 @@ class OnlineListKind(Kind):
 
     name = "online_list"
     tags = ("player callbacks", "on_leaveplayer", "on_joinplayer", "chatcommand")
+    exclusive = frozenset(("joinplayer-count",))
     doc = (
         "`minetest.register_on_joinplayer(function(player, last_login))` and "
         "`minetest.register_on_leaveplayer(function(player, timed_out))` run when a player connects and "
@@ -435,6 +437,7 @@ class ChatFilterKind(Kind):
 
     name = "chat_filter"
     tags = ("player callbacks", "on_chat_message", "chat")
+    exclusive = frozenset(("chat-message-count",))
     doc = (
         "`minetest.register_on_chat_message(function(name, message))` runs for every chat message that is "
         "not a command; returning true stops it (it is not broadcast), returning nothing lets it through "

@@ -159,7 +159,7 @@ class StorageListKind(Kind):
         return {
             "add": f"{base}_add{rng.randint(1, 9)}",
             "show": f"{base}_list{rng.randint(1, 9)}",
-            "key": rng.choice(("list", "entries", "wishes", "needs")),
+            "key": rng.choice(("list", "wishlist", "needs", "pack")),
             "label": rng.choice(("List", "Wanted", "To do", "Needed")),
             "empty": rng.choice(("nothing", "(empty)", "none yet")),
             "words": rng.sample(_ITEMS, 3),

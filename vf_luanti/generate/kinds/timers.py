@@ -39,6 +39,7 @@ class GlobalstepRegenKind(Kind):
 
     name = "globalstep_regen"
     tags = ("globalstep", "player", "hp")
+    exclusive = frozenset(("globalstep-count", "hp-over-time"))
     doc = (
         "`minetest.register_globalstep(function(dtime))` runs every server step; `dtime` is the seconds "
         "since the previous step (about 0.09), so add it up to act every N seconds and subtract N when "
@@ -79,7 +80,7 @@ class GlobalstepRegenKind(Kind):
             f"health regeneration: a globalstep that, every {n} seconds of game time, gives each connected "
             "player who is alive and below 20 HP one HP back (count dtime in a local timer)",
             f"every {n} s (sum dtime in a globalstep), each online player with 1-19 HP regains 1 HP; dead "
-            "players (0 HP) stay dead",
+            "players stay dead",
         ]
         hp = p["hp"]
         checks: list[Check] = [
@@ -108,6 +109,7 @@ class AfterCountdownKind(Kind):
 
     name = "after_countdown"
     tags = ("after", "chatcommand", "hp")
+    exclusive = frozenset(("hp-over-time",))
     doc = (
         "`minetest.after(seconds, func, ...)` calls `func(...)` once after that many seconds and returns a "
         "job; `job:cancel()` stops it from running. Pass the player's *name* and look the player up "

@@ -795,6 +795,7 @@ class SessionTimerKind(Kind):
 
     name = "session_timer"
     tags = ("chatcommand", "player callbacks", "gametime")
+    exclusive = frozenset(("joinplayer-count",))
     doc = (
         "`minetest.get_gametime()` is the number of whole seconds the world has run (it keeps counting "
         "across restarts). `minetest.register_on_joinplayer(function(player))` / "
