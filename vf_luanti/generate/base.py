@@ -268,3 +268,50 @@ def join(player: str = "p1", privs: list[str] | None = None) -> Check:
 
 def chat_expect(player: str, **kw: Any) -> Check:
     return {"expect": "chat", "player": player, **kw}
+
+
+def node_check(name: str, groups: dict[str, int], **fields: Any) -> Check:
+    """An item check that ``name`` is a node with exactly these groups (and these fields): the
+    nodes a feature registers besides its main one are checked too, or their fields go unpinned."""
+    return {
+        "kind": "item",
+        "desc": f"{name} is a node with the requested groups",
+        "name": name,
+        "type": "node",
+        "fields": {"groups": {"$exact": groups}, **fields},
+    }
+
+
+def command_check(cmd: str, description: str, params: str | None = None) -> Check:
+    """A chatcommand check pinning the description (and usage string) the instruction states."""
+    fields: dict[str, Any] = {"description": description, "func": {"$type": "function"}}
+    if params is not None:
+        fields["params"] = params
+    return {
+        "kind": "chatcommand",
+        "desc": f"/{cmd} is registered as described",
+        "name": cmd,
+        "fields": fields,
+    }
+
+
+def offline_check(cmd: str, message: str) -> Check:
+    """The command called for a name that is no online player (the server console, a bridge)
+    fails with ``message`` instead of crashing."""
+    return {
+        "kind": "lua",
+        "desc": f"/{cmd} run by someone who is not online fails politely",
+        "code": (
+            f'local ok, msg = minetest.registered_chatcommands["{cmd}"].func("console_user", "") '
+            f'return ok == false and msg == "{message}", tostring(ok) .. " " .. tostring(msg)'
+        ),
+    }
+
+
+def command_note(description: str, params: str | None = None, offline: str | None = None) -> str:
+    """The instruction's words for what ``command_check`` and ``offline_check`` test."""
+    usage = f'params "{params}", ' if params else ""
+    note = f' (command {usage}description "{description}")'
+    if offline:
+        note += f'; run for a name that is not an online player it fails with "{offline}"'
+    return note

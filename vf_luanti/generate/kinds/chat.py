@@ -5,7 +5,18 @@ from __future__ import annotations
 import random
 
 from ...lualiteral import lua_literal
-from ..base import WORDS, Bug, Check, Feature, Kind, Params, register, sub_once
+from ..base import (
+    WORDS,
+    Bug,
+    Check,
+    Feature,
+    Kind,
+    Params,
+    command_check,
+    command_note,
+    register,
+    sub_once,
+)
 
 _TRANSFORMS = {
     "upper": ("string.upper(param)", str.upper, "the argument in upper case"),
@@ -73,9 +84,12 @@ class CommandKind(Kind):
                     {"do": "join", "player": "p1"},
                     {"do": "chat", "player": "p1", "message": f"/{p['cmd']} {p['arg']}"},
                     {"expect": "chat", "player": "p1", "contains": fn(p["arg"])},
+                    {"expect": "command", "player": "p1", "success": True},
                 ],
             },
         ]
+        says = [s + command_note("Reply with " + what, "<text>", None) for s in says]
+        checks += [command_check(p["cmd"], "Reply with " + what, "<text>")]
         return Feature(self.name, code, checks, says, p)
 
 

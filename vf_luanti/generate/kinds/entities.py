@@ -289,9 +289,9 @@ class EntityMoverKind(Kind):
                         200,
                     ),
                 },
-                {"do": "step", "seconds": life - 0.5, "dtime": 0.25},
+                {"do": "step", "seconds": life - 0.25, "dtime": 0.25},
                 {"expect": "entity", "entity": "b", "alive": True},
-                {"do": "step", "seconds": 1, "dtime": 0.25},
+                {"do": "step", "seconds": 0.25, "dtime": 0.25},
                 {"expect": "entity", "entity": "b", "alive": False},
             ),
         ]
@@ -406,4 +406,14 @@ class EntityGrowKind(Kind):
                 {"expect": "entity", "entity": "e", "props": {"visual_size": {"x": 1, "y": 1}}},
             ),
         ]
+        checks.append(
+            {
+                "kind": "entity",
+                "desc": f"{name} is a sprite of size 1",
+                "name": name,
+                "fields": {
+                    "initial_properties": {"visual": "sprite", "visual_size": {"x": 1, "y": 1, "z": 1}}
+                },
+            }
+        )
         return Feature(self.name, code, checks, says, p, [name, food])

@@ -15,6 +15,8 @@ from ..base import (
     Feature,
     Kind,
     Params,
+    command_check,
+    command_note,
     join,
     register,
     scenario,
@@ -137,6 +139,7 @@ class FormCommandKind(Kind):
                 "the form starts empty, and shows the saved note escaped",
                 join(),
                 {"do": "chat", "player": "p1", "message": f"/{p['cmd']}"},
+                {"expect": "command", "player": "p1", "success": True},
                 {**form, "contains": head + tail},
                 {"do": "receive_fields", "player": "p1", "formname": p["form"], "fields": {fld: a}},
                 {"expect": "chat", "player": "p1", "message": p["saved"]},
@@ -157,6 +160,8 @@ class FormCommandKind(Kind):
                 {"expect": "formspec", "player": "p2", "formname": p["form"], "contains": head + tail},
             ),
         ]
+        says = [s + command_note("Edit your note", None, None) for s in says]
+        checks += [command_check(p["cmd"], "Edit your note", None)]
         return Feature(self.name, code, checks, says, p)
 
 

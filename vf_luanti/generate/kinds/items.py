@@ -129,6 +129,7 @@ class NodeKind(Kind):
         if p["light"]:
             lines += ['\tparamtype = "light",', f"\tlight_source = {p['light']},"]
             fields["light_source"] = p["light"]
+            fields["paramtype"] = "light"
         else:
             fields["light_source"] = {"$any_of": [{"$absent": True}, 0]}
         # a translated string carries the text domain: "\x1b(T@mod)Text\x1bE"

@@ -14,6 +14,7 @@ from ..base import (
     Kind,
     Params,
     join,
+    node_check,
     register,
     scenario,
     simple_node,
@@ -134,6 +135,7 @@ class OwnedNodeKind(Kind):
                 {"expect": "node", "pos": [3, 0, 0], "name": "air"},
             ),
         ]
+        checks += [node_check(name, {"dig_immediate": 2}), node_check(p["floor"], {"cracky": 3})]
         return Feature(self.name, code, checks, says, p, [name, p["floor"]])
 
 
@@ -241,6 +243,11 @@ class NodePairKind(Kind):
                 {"expect": "node", "pos": [4, 0, 0], "name": "air"},
             ),
         ]
+        checks += [
+            node_check(top, {"dig_immediate": 3, "not_in_creative_inventory": 1}, drop=""),
+            node_check(p["other"], {"dig_immediate": 3}),
+            node_check(base, {"dig_immediate": 2}),
+        ]
         return Feature(self.name, code, checks, says, p, [base, top, p["other"]])
 
 
@@ -344,6 +351,11 @@ class SoilOnlyKind(Kind):
                 ),
             },
         ]
+        checks += [
+            node_check(plant, {"snappy": 3}, drawtype="plantlike", walkable=False),
+            node_check(soil, {"crumbly": 3}),
+            node_check(p["stone"], {"cracky": 3}),
+        ]
         return Feature(self.name, code, checks, says, p, [plant, soil, p["stone"]])
 
 
@@ -444,5 +456,9 @@ class SeedItemKind(Kind):
                 {"expect": "node", "pos": [0, 1, 0], "name": soil},
                 {"expect": "wield", "player": "p1", "item": f"{seed} {n}"},
             ),
+        ]
+        checks += [
+            node_check(crop, {"snappy": 3}, drawtype="plantlike", walkable=False),
+            node_check(soil, {"crumbly": 3}),
         ]
         return Feature(self.name, code, checks, says, p, [seed, crop, soil])

@@ -15,7 +15,11 @@ from ..base import (
     Feature,
     Kind,
     Params,
+    command_check,
+    command_note,
     join,
+    node_check,
+    offline_check,
     register,
     scenario,
     simple_node,
@@ -158,6 +162,8 @@ class HealCommandKind(Kind):
                 {"expect": "hp", "player": h, "value": p["hp"]},
             ),
         ]
+        says = [s + command_note(f"Heal a player by {amt} HP", "<player>", None) for s in says]
+        checks += [command_check(p["cmd"], f"Heal a player by {amt} HP", "<player>")]
         return Feature(self.name, code, checks, says, p)
 
 
@@ -253,6 +259,14 @@ class WieldSwapKind(Kind):
                 {"expect": "wield", "player": "p1", "item": f"{ref} 3"},
                 {"expect": "command", "player": "p1", "success": False, "message": hint},
             ),
+        ]
+        says = [
+            s + command_note(f"Turn the wielded {title(raw)} into {title(ref)}", None, "You must be online.")
+            for s in says
+        ]
+        checks += [
+            command_check(p["cmd"], f"Turn the wielded {title(raw)} into {title(ref)}", None),
+            offline_check(p["cmd"], "You must be online."),
         ]
         return Feature(self.name, code, checks, says, p, [raw, ref])
 
@@ -415,7 +429,12 @@ class OnlineListKind(Kind):
                 join(d),
                 {"do": "leave", "player": b},
                 {"do": "chat", "player": a, "message": f"/{p['cmd']}"},
-                {"expect": "command", "player": a, "message": f"{p['label']} (3): {', '.join(stay)}"},
+                {
+                    "expect": "command",
+                    "player": a,
+                    "success": True,
+                    "message": f"{p['label']} (3): {', '.join(stay)}",
+                },
                 {"do": "leave", "player": d},
                 {"do": "chat", "player": c, "message": f"/{p['cmd']}"},
                 {
@@ -425,6 +444,8 @@ class OnlineListKind(Kind):
                 },
             ),
         ]
+        says = [s + command_note("List online players", None, None) for s in says]
+        checks += [command_check(p["cmd"], "List online players", None)]
         return Feature(self.name, code, checks, says, p)
 
 
@@ -466,7 +487,7 @@ class ChatFilterKind(Kind):
         return {
             "word": word,
             "warn": rng.choice(("Watch your language!", "Please be nice.", "That word is not allowed.")),
-            "bad": rng.choice(("you {W} stop it", "what a {W} move", "{W} {W}!", "total {W} here")).replace(
+            "bad": rng.choice(("{W} alert", "{W}s everywhere", "{W} again?", "{W} in the base")).replace(
                 "{W}", word.upper() if rng.random() < 0.5 else word.capitalize()
             ),
             "clean": rng.choice(_CLEAN),
@@ -581,9 +602,19 @@ class BuildStatsKind(Kind):
         steps += [
             {"do": "place", "player": "p2", "pos": [0, 0, 5], "item": p["block"]},
             {"do": "chat", "player": "p1", "message": f"/{p['cmd']}"},
-            {"expect": "command", "player": "p1", "message": f"Placed {p['placed']}, dug {p['dug']}."},
+            {
+                "expect": "command",
+                "player": "p1",
+                "success": True,
+                "message": f"Placed {p['placed']}, dug {p['dug']}.",
+            },
             {"do": "chat", "player": "p2", "message": f"/{p['cmd']}"},
             {"expect": "command", "player": "p2", "message": "Placed 1, dug 0."},
         ]
-        checks: list[Check] = [scenario("places and digs are counted per player", *steps)]
+        checks: list[Check] = [
+            scenario("places and digs are counted per player", *steps),
+            node_check(p["block"], {"dig_immediate": 3}),
+        ]
+        says = [s + command_note("Show your building stats", None, None) for s in says]
+        checks += [command_check(p["cmd"], "Show your building stats", None)]
         return Feature(self.name, code, checks, says, p, [p["block"]])

@@ -12,6 +12,8 @@ from ..base import (
     Feature,
     Kind,
     Params,
+    command_check,
+    command_note,
     join,
     register,
     scenario,
@@ -110,6 +112,8 @@ class StorageCounterKind(Kind):
             ),
             {"kind": "calls", "desc": "the count is kept in mod storage", "fn": "minetest.get_mod_storage"},
         ]
+        says = [s + command_note("Sign the guest book", None, None) for s in says]
+        checks += [command_check(p["cmd"], "Sign the guest book", None)]
         return Feature(self.name, code, checks, says, p)
 
 
@@ -212,6 +216,15 @@ class StorageListKind(Kind):
             {"kind": "calls", "desc": "the list is serialized", "fn": "minetest.serialize"},
             {"kind": "calls", "desc": "the list is deserialized", "fn": "minetest.deserialize"},
         ]
+        says = [
+            s + ' (command descriptions "Add an entry to the list" and "Show the list", '
+            'params of the first "<entry>")'
+            for s in says
+        ]
+        checks += [
+            command_check(p["add"], "Add an entry to the list", "<entry>"),
+            command_check(p["show"], "Show the list"),
+        ]
         return Feature(self.name, code, checks, says, p)
 
 
@@ -295,4 +308,6 @@ class SettingsMotdKind(Kind):
                 {"expect": "command", "player": "p1", "success": False, "message": p["off"]},
             ),
         ]
+        says = [s + command_note("Show the message of the day", None, None) for s in says]
+        checks += [command_check(p["cmd"], "Show the message of the day", None)]
         return Feature(self.name, code, checks, says, p)

@@ -14,7 +14,10 @@ from ..base import (
     Feature,
     Kind,
     Params,
+    command_check,
+    command_note,
     join,
+    node_check,
     register,
     scenario,
     simple_node,
@@ -89,12 +92,18 @@ class GlobalstepRegenKind(Kind):
                 f"one HP every {n} s, not faster",
                 join("p1"),
                 join("p2"),
+                join("p3"),
+                join("p4"),
                 {"do": "set_hp", "player": "p1", "hp": hp},
                 {"do": "set_hp", "player": "p2", "hp": 0},
+                {"do": "set_hp", "player": "p3", "hp": 19},
+                {"do": "set_hp", "player": "p4", "hp": 1},
                 {"do": "step", "seconds": n - 0.75, "dtime": 0.25},
                 {"expect": "hp", "player": "p1", "value": hp},
                 {"do": "step", "seconds": 1, "dtime": 0.25},
                 {"expect": "hp", "player": "p1", "value": hp + 1},
+                {"expect": "hp", "player": "p3", "value": 20},
+                {"expect": "hp", "player": "p4", "value": 2},
                 {"do": "step", "seconds": 2 * n, "dtime": 0.25},
                 {"expect": "hp", "player": "p1", "value": hp + 3},
                 {"expect": "hp", "player": "p2", "value": 0},
@@ -195,6 +204,8 @@ class AfterCountdownKind(Kind):
             ),
             {"kind": "calls", "desc": "the delay is a minetest.after job", "fn": "minetest.after"},
         ]
+        says = [s + command_note("Heal after a while", None, None) for s in says]
+        checks += [command_check(p["cmd"], "Heal after a while", None)]
         return Feature(self.name, code, checks, says, p)
 
 
@@ -298,4 +309,5 @@ class LbmUpgradeKind(Kind):
                 ),
             },
         ]
+        checks.append(node_check(p["new"], {"cracky": 3}, paramtype2="facedir"))
         return Feature(self.name, code, checks, says, p, [p["old"], p["new"]])

@@ -18,7 +18,11 @@ from ..base import (
     Feature,
     Kind,
     Params,
+    command_check,
+    command_note,
     join,
+    node_check,
+    offline_check,
     register,
     scenario,
     simple_node,
@@ -146,6 +150,10 @@ class WandKind(Kind):
                 {"expect": "wield", "player": "p1", "item": f"{name} 1 {wear}"},
             ),
         ]
+        checks += [
+            node_check(p["from"], {"cracky": 3, g: p["level"]}),
+            node_check(p["to"], {"crumbly": 3}),
+        ]
         return Feature(self.name, code, checks, says, p, [name, p["from"], p["to"]])
 
 
@@ -233,6 +241,14 @@ class DistanceCommandKind(Kind):
                 {"do": "chat", "player": "p1", "message": f"/{cmd} {p['bad']}"},
                 {"expect": "command", "player": "p1", "success": False, "message": f"Usage: /{cmd} (x,y,z)"},
             ),
+        ]
+        says = [
+            s + command_note("Distance from you to a position", "(x,y,z)", "You must be online.")
+            for s in says
+        ]
+        checks += [
+            command_check(p["cmd"], "Distance from you to a position", "(x,y,z)"),
+            offline_check(p["cmd"], "You must be online."),
         ]
         return Feature(self.name, code, checks, says, p)
 
@@ -326,8 +342,19 @@ class LiftCommandKind(Kind):
                 {"expect": "command", "player": "p1", "success": False, "message": p["usage"]},
                 {"do": "chat", "player": "p1", "message": f"/{cmd} high"},
                 {"expect": "command", "player": "p1", "success": False, "message": p["usage"]},
+                {"do": "chat", "player": "p1", "message": f"/{cmd} 0"},
+                {"expect": "command", "player": "p1", "success": False, "message": p["usage"]},
                 {"expect": "lua", "code": where + f"return q.y == {y + n}, dump(q)"},
+                {"do": "chat", "player": "p1", "message": f"/{cmd} 1"},
+                {"do": "chat", "player": "p1", "message": f"/{cmd} {mx}"},
+                {"expect": "command", "player": "p1", "success": True, "message": "Up you go."},
+                {"expect": "lua", "code": where + f"return q.y == {y + n + 1 + mx}, dump(q)"},
             ),
+        ]
+        says = [s + command_note("Move up", "<nodes>", "You must be online.") for s in says]
+        checks += [
+            command_check(p["cmd"], "Move up", "<nodes>"),
+            offline_check(p["cmd"], "You must be online."),
         ]
         return Feature(self.name, code, checks, says, p)
 
@@ -376,7 +403,7 @@ class OreScannerKind(Kind):
             "r": r,
             # one ore on the edge of the cube: the range is inclusive
             "spots": sorted([list(s) for s in {tuple(s) for s in spots} if s != [0, 0, 0]] + [[-r, 1, 0]]),
-            "far": r + rng.randint(1, 3),
+            "far": r + 1,
         }
 
     def build(self, p: Params, mod: str) -> Feature:
@@ -413,6 +440,12 @@ class OreScannerKind(Kind):
             {"expect": "command", "player": "p1", "message": f"Found {len(spots)} {title(ore)} nearby."},
         ]
         checks: list[Check] = [scenario("ores inside the cube are counted, farther ones are not", *steps)]
+        says = [s + command_note(f"Count nearby {title(ore)}", None, "You must be online.") for s in says]
+        checks += [
+            command_check(p["cmd"], f"Count nearby {title(ore)}", None),
+            offline_check(p["cmd"], "You must be online."),
+        ]
+        checks.append(node_check(ore, {"cracky": 2}))
         return Feature(self.name, code, checks, says, p, [ore])
 
 
@@ -500,9 +533,9 @@ class NearbyPlayersKind(Kind):
                 join(b),
                 join(far),
                 {"do": "lua", "code": _SET_POS.format(pl=me, x=0, y=0, z=0)},
-                {"do": "lua", "code": _SET_POS.format(pl=a, x=r - 1, y=0, z=0)},
+                {"do": "lua", "code": _SET_POS.format(pl=a, x=r - 0.5, y=0, z=0)},
                 {"do": "lua", "code": _SET_POS.format(pl=b, x=0, y=1, z=-(r // 2))},
-                {"do": "lua", "code": _SET_POS.format(pl=far, x=0, y=0, z=r + 3)},
+                {"do": "lua", "code": _SET_POS.format(pl=far, x=0, y=0, z=r + 0.5)},
                 {"do": "add_entity", "pos": [1, 0, 1], "name": "__builtin:item", "as": "drop"},
                 {"do": "chat", "player": me, "message": f"/{cmd}"},
                 {"expect": "command", "player": me, "message": f"Near you: {a}, {b}"},
@@ -510,6 +543,11 @@ class NearbyPlayersKind(Kind):
                 {"do": "chat", "player": me, "message": f"/{cmd}"},
                 {"expect": "command", "player": me, "message": p["none"]},
             ),
+        ]
+        says = [s + command_note(f"Players within {r} nodes", None, "You must be online.") for s in says]
+        checks += [
+            command_check(p["cmd"], f"Players within {r} nodes", None),
+            offline_check(p["cmd"], "You must be online."),
         ]
         return Feature(self.name, code, checks, says, p)
 
@@ -605,6 +643,11 @@ class InventoryCountKind(Kind):
                 },
             ),
         ]
+        says = [s + command_note("Count what you carry", None, "You must be online.") for s in says]
+        checks += [
+            command_check(p["cmd"], "Count what you carry", None),
+            offline_check(p["cmd"], "You must be online."),
+        ]
         return Feature(self.name, code, checks, says, p, [p["a"], p["b"]])
 
 
@@ -693,6 +736,11 @@ class ItemLabelKind(Kind):
                 {"expect": "command", "player": "p1", "success": True, "message": f"Named it {p['text']}."},
                 {"expect": "lua", "code": check},
             ),
+        ]
+        says = [s + command_note("Name the wielded item", "<name>", "You must be online.") for s in says]
+        checks += [
+            command_check(p["cmd"], "Name the wielded item", "<name>"),
+            offline_check(p["cmd"], "You must be online."),
         ]
         return Feature(self.name, code, checks, says, p, [item])
 
@@ -884,6 +932,11 @@ class SessionTimerKind(Kind):
                 {"expect": "command", "player": "p1", "message": around(4)},
             ),
         ]
+        says = [s + command_note("How long you have been online", None, "You are not online.") for s in says]
+        checks += [
+            command_check(p["cmd"], "How long you have been online", None),
+            offline_check(p["cmd"], "You are not online."),
+        ]
         return Feature(self.name, code, checks, says, p)
 
 
@@ -960,5 +1013,10 @@ class WieldInspectKind(Kind):
                 {"do": "chat", "player": "p1", "message": f"/{cmd}"},
                 {"expect": "command", "player": "p1", "message": f"{p['item']} x{p['n']}, wear 0"},
             ),
+        ]
+        says = [s + command_note("Describe the wielded item", None, "You must be online.") for s in says]
+        checks += [
+            command_check(p["cmd"], "Describe the wielded item", None),
+            offline_check(p["cmd"], "You must be online."),
         ]
         return Feature(self.name, code, checks, says, p, [p["tool"], p["item"]])
