@@ -315,3 +315,24 @@ def command_note(description: str, params: str | None = None, offline: str | Non
     if offline:
         note += f'; run for a name that is not an online player it fails with "{offline}"'
     return note
+
+
+def value_change(
+    key: str, pool: tuple[Any, ...], say: str, except_fields: dict[str, list[str]] | None = None
+) -> Change:
+    """A refactor that gives parameter ``key`` another value from ``pool`` (the instruction: ``say``
+    formatted with the new parameters); registrations stay as they were, but for ``except_fields``
+    (``{"param holding an item name": [fields]}``). The unchanged input fails the feature's checks,
+    which read the new value."""
+
+    def apply(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+        choices = [v for v in pool if v != p[key]]
+        if not choices:
+            return None
+        new = {**p, key: rng.choice(choices)}
+        preserve: Check = {"kind": "preserve", "desc": "the registrations stay as they were"}
+        if except_fields:
+            preserve["except_fields"] = {new[k]: v for k, v in except_fields.items()}
+        return Changed(kind.build(new, mod), say.format(**new), preserve)
+
+    return Change(key, apply)

@@ -19,6 +19,7 @@ from ..base import (
     sub_once,
     texture,
     title,
+    value_change,
 )
 
 
@@ -50,6 +51,15 @@ class ToggleKind(Kind):
             "drop-self",
             lambda c, p: sub_once(c, f'\tdrop = "{p["off"]}",\n', ""),
             ("digging a lit lamp gives a lit lamp item",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "light",
+            tuple(range(5, 15)),
+            "Make the lit lamp `{on}` shine at light level {light}.",
+            {"on": ["light_source"]},
         ),
     )
 
@@ -139,6 +149,19 @@ class CounterKind(Kind):
             "dot-call",
             lambda c, p: sub_once(c, "meta:set_int(", "meta.set_int("),
             ("right-clicking the counter raises an error",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "label",
+            ("Clicks", "Count", "Used", "Presses", "Taps"),
+            'Make `{name}` show "{label}: N" as its infotext instead.',
+        ),
+        value_change(
+            "key",
+            ("clicks", "count", "uses", "presses", "taps"),
+            'Keep the click count of `{name}` in the meta integer "{key}" instead.',
         ),
     )
 

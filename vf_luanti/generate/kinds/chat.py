@@ -16,6 +16,7 @@ from ..base import (
     command_note,
     register,
     sub_once,
+    value_change,
 )
 
 _TRANSFORMS = {
@@ -93,6 +94,9 @@ class CommandKind(Kind):
         return Feature(self.name, code, checks, says, p)
 
 
+_SERVERS = ("Stonehaven", "Mossgrove", "Skyreach", "Ironhold", "Dunmere", "Ashvale", "Brightwater")
+
+
 @register
 class GreetingKind(Kind):
     name = "greeting"
@@ -120,11 +124,17 @@ class GreetingKind(Kind):
         ),
     )
 
+    changes = (
+        value_change(
+            "server",
+            _SERVERS,
+            'The server was renamed: greet joining players with "Welcome to {server}, <name>!" instead.',
+        ),
+    )
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
-            "server": rng.choice(
-                ("Stonehaven", "Mossgrove", "Skyreach", "Ironhold", "Dunmere", "Ashvale", "Brightwater")
-            ),
+            "server": rng.choice(_SERVERS),
             "player": rng.choice(("alice", "bob", "carol", "dave")),
         }
 

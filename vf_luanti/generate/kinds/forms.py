@@ -23,6 +23,7 @@ from ..base import (
     sub_once,
     texture,
     title,
+    value_change,
 )
 
 #: texts a player types: each has a character formspec_escape must escape
@@ -210,6 +211,14 @@ class NodeFormKind(Kind):
             "no-nil-check",
             lambda c, p: sub_once(c, "\t\tif fields.text then\n", "\t\tif fields then\n"),
             ("closing the sign's form without saving crashes the server",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "prefix",
+            ("Sign: ", "It says: ", "~ ", "Note: "),
+            'Make `{name}` show "{prefix}" followed by the text as its infotext.',
         ),
     )
 

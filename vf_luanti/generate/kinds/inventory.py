@@ -20,6 +20,7 @@ from ..base import (
     sub_once,
     texture,
     title,
+    value_change,
 )
 
 _CHESTS = ("chest", "crate", "box", "locker", "barrel")
@@ -79,7 +80,14 @@ class ChestKind(Kind):
             ("the chest can never be dug, even when empty",),
         ),
     )
-    changes = (Change("bigger", _chest_bigger),)
+    changes = (
+        Change("bigger", _chest_bigger),
+        value_change(
+            "list",
+            LISTS,
+            'Rename the inventory list of `{name}` to "{list}" (formspec, size and can_dig too).',
+        ),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
@@ -203,7 +211,10 @@ class TradeKind(Kind):
             ("right-clicking the trader crashes the server",),
         ),
     )
-    changes = (Change("price", _trade_price),)
+    changes = (
+        Change("price", _trade_price),
+        value_change("amount", (1, 2, 3, 4, 5), "Make `{name}` give {amount} `{good}` per trade."),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
@@ -254,6 +265,7 @@ class TradeKind(Kind):
                 {"do": "give", "player": "p1", "item": f"{coin} {have}"},
                 {"do": "rightclick_node", "player": "p1", "pos": [0, 0, 0]},
                 {"expect": "inventory", "player": "p1", "contains": f"{good} {amount}"},
+                {"expect": "inventory", "player": "p1", "lacks": f"{good} {amount + 1}"},
                 {"expect": "inventory", "player": "p1", "contains": f"{coin} {have - price}"},
                 {"expect": "inventory", "player": "p1", "lacks": f"{coin} {have - price + 1}"},
                 {"expect": "chat", "player": "p1", "message": "Thank you!"},

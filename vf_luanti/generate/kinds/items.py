@@ -24,6 +24,7 @@ from ..base import (
     sub_once,
     texture,
     title,
+    value_change,
 )
 
 
@@ -279,6 +280,12 @@ class FoodKind(Kind):
             "on-place-not-use",
             lambda c, p: sub_once(c, "\ton_use = ", "\ton_secondary_use = "),
             ("left-clicking with it does not eat it",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "heal", (1, 2, 3, 4, 5, 6, 7, 8), "Rebalance `{name}`: eating it should heal {heal} HP."
         ),
     )
 

@@ -21,6 +21,7 @@ from ..base import (
     sub_once,
     texture,
     title,
+    value_change,
 )
 
 _OWNED = ("safe", "banner", "statue", "door", "totem")
@@ -59,6 +60,14 @@ class OwnedNodeKind(Kind):
             "no-bypass",
             lambda c, p: sub_once(c, " or minetest.check_player_privs(name, {protection_bypass = true})", ""),
             ("admins with protection_bypass cannot remove abandoned nodes",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "fmt",
+            ("{t} (owned by {n})", "{t} of {n}", "{n}'s {t}"),
+            'Change the infotext format of `{name}`: "{fmt}" with t the title and n the owner.',
         ),
     )
 

@@ -26,6 +26,7 @@ from ..base import (
     sub_once,
     texture,
     title,
+    value_change,
 )
 
 
@@ -201,6 +202,14 @@ class WieldSwapKind(Kind):
         ),
     )
 
+    changes = (
+        value_change(
+            "verb",
+            ("polish", "refine", "smelt", "purify", "temper"),
+            'Make `/{cmd}` answer with the verb "{verb}" (e.g. "{verb}d 3."), nothing else changes.',
+        ),
+    )
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
         verb = rng.choice(("polish", "refine", "smelt", "purify", "temper"))
@@ -311,6 +320,14 @@ class DeathMessageKind(Kind):
         ),
     )
 
+    changes = (
+        value_change(
+            "verb",
+            ("died", "fell", "was defeated", "perished", "met their end"),
+            'Change the death announcement to "<name> {verb} at (x,y,z)".',
+        ),
+    )
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         dead, other = rng.sample(PLAYERS, 2)
         return {
@@ -388,6 +405,14 @@ class OnlineListKind(Kind):
             "unsorted",
             lambda c, p: sub_once(c, "\t\ttable.sort(names)\n", ""),
             ("the list of players comes out in a random order",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "label",
+            ("Online", "Players here", "Connected", "Around"),
+            'Make `/{cmd}` start its reply with "{label} (<n>): ".',
         ),
     )
 
@@ -479,6 +504,14 @@ class ChatFilterKind(Kind):
             "swallow-all",
             lambda c, p: sub_once(c, "\t\treturn true\n\tend\nend)", "\tend\n\treturn true\nend)"),
             ("nobody can chat any more",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "warn",
+            ("Watch your language!", "Please be nice.", "That word is not allowed.", "Mind your words."),
+            'Change the warning of the chat filter to "{warn}".',
         ),
     )
 

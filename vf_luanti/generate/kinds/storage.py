@@ -18,6 +18,7 @@ from ..base import (
     register,
     scenario,
     sub_once,
+    value_change,
 )
 
 
@@ -158,6 +159,14 @@ class StorageListKind(Kind):
         ),
     )
 
+    changes = (
+        value_change(
+            "empty",
+            ("nothing", "(empty)", "none yet", "no entries"),
+            'When the list is empty, make `/{show}` reply "{label}: {empty}".',
+        ),
+    )
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         base = rng.choice(("shop", "todo", "wish", "need", "pack"))
         return {
@@ -258,6 +267,14 @@ class SettingsMotdKind(Kind):
                 c, f'minetest.settings:get("{p["key"]}")', f'minetest.settings.get("{p["key"]}")'
             ),
             ("the command always errors",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "default",
+            ("Have fun!", "No news today.", "Be kind to each other.", "Welcome!"),
+            'Make `/{cmd}` fall back to "{default}" when `{key}` is unset.',
         ),
     )
 

@@ -23,6 +23,7 @@ from ..base import (
     simple_node,
     sub_once,
     title,
+    value_change,
 )
 
 
@@ -144,6 +145,14 @@ class AfterCountdownKind(Kind):
                 f"minetest.after({p['delay']}, finish(name))",
             ),
             ("the command heals at once and then crashes the server",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "delay",
+            tuple(range(3, 13)),
+            "Make `/{cmd}` wait {delay} seconds instead (its reply says so too).",
         ),
     )
 

@@ -29,6 +29,7 @@ from ..base import (
     sub_once,
     texture,
     title,
+    value_change,
 )
 from .entities import find_entity
 
@@ -194,6 +195,12 @@ class DistanceCommandKind(Kind):
         ),
     )
 
+    changes = (
+        value_change(
+            "label", ("Distance", "Range", "It is"), 'Make `/{cmd}` reply "{label} <d> nodes." instead.'
+        ),
+    )
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
             "cmd": rng.choice(("dist", "howfar", "range", "measure")) + str(rng.randint(1, 99)),
@@ -293,6 +300,8 @@ class LiftCommandKind(Kind):
             ("the command says it worked but nobody moves",),
         ),
     )
+
+    changes = (value_change("max", (50, 100, 200), "Let `/{cmd}` accept up to {max} nodes."),)
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
@@ -487,6 +496,14 @@ class NearbyPlayersKind(Kind):
                 f"get_objects_inside_radius(player:get_pos(), {p['r'] // 2})",
             ),
             ("players at the edge of the range are missed",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "none",
+            ("Nobody is near.", "You are alone.", "No one around."),
+            'Make `/{cmd}` reply "{none}" when nobody is in range.',
         ),
     )
 
@@ -688,6 +705,14 @@ class ItemLabelKind(Kind):
         ),
     )
 
+    changes = (
+        value_change(
+            "empty",
+            ("Hold something first.", "Your hand is empty.", "Nothing to label."),
+            'With an empty hand `/{cmd}` should fail with "{empty}".',
+        ),
+    )
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
             "cmd": rng.choice(("label", "engrave", "rename", "inscribe")) + str(rng.randint(1, 99)),
@@ -781,6 +806,8 @@ class EntityLootKind(Kind):
             ("the creature drops only one item",),
         ),
     )
+
+    changes = (value_change("n", (2, 3, 4, 5, 6), "Make `{name}` drop {n} `{loot}` when it dies."),)
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
@@ -879,6 +906,14 @@ class SessionTimerKind(Kind):
         ),
     )
 
+    changes = (
+        value_change(
+            "label",
+            ("You have been online for", "Session:", "Online for"),
+            'Make `/{cmd}` reply "{label} <n> s.".',
+        ),
+    )
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
             "cmd": rng.choice(("playtime", "online", "session", "uptime")) + str(rng.randint(1, 99)),
@@ -965,6 +1000,14 @@ class WieldInspectKind(Kind):
             "wear-field",
             lambda c, p: sub_once(c, "t.wear", "t.wear_level"),
             ("inspecting crashes the server",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "empty",
+            ("Empty hand.", "You hold nothing.", "Nothing in hand."),
+            'Make `/{cmd}` answer "{empty}" for an empty hand.',
         ),
     )
 
