@@ -7,6 +7,8 @@ values), and the error texts.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.test_engine_probes import PROBE_HELPERS, _engine_run
@@ -664,6 +666,77 @@ end)
 """
 )
 
+
+# Mapgen object registration (l_register_ore, l_register_decoration, l_register_schematic,
+# l_register_biome): what each refuses (nil, with the engine's error line) and warns about, names
+# kept once, schematics loaded at registration (a missing or bad file, short table data, bad
+# replacements), the biome manager's own "default" biome. Handles carry a random uid in the
+# engine, so only their type is printed.
+MAPGEN_REGISTRATION_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local function n(...) return select("#", ...), ... end
+local function count(t) local c = 0 for _ in pairs(t) do c = c + 1 end return c end
+local function kind(...)
+    local t = {}
+    for i = 1, select("#", ...) do t[i] = type((select(i, ...))) end
+    return table.concat(t, ",")
+end
+local RO, RD = core.register_ore, core.register_decoration
+core.register_node("wp:a", {})
+local ore = {ore_type = "scatter", ore = "wp:a", wherein = "wp:a", clust_scarcity = 8, clust_num_ores = 2,
+    clust_size = 2}
+local function o(extra) local d = table.copy(ore) for k, v in pairs(extra) do d[k] = v end return d end
+P("ore_ok", kind(core.register_ore(o({name = "o1"}))))
+P("ore_dup", kind(core.register_ore(o({name = "o1"}))))
+P("ore_zero", kind(RO(o({clust_scarcity = 0}))), kind(RO(o({clust_num_ores = 0}))))
+P("ore_wrap", kind(RO(o({clust_scarcity = -5}))), kind(RO(o({clust_num_ores = 65536}))),
+    kind(RO(o({clust_num_ores = "3"}))), kind(RO(o({clust_scarcity = 0.5}))))
+local np = {offset = 0, scale = 1, spread = {x = 5, y = 5, z = 5}, seed = 1, octaves = 1, persist = 0.5}
+P("ore_noise", kind(RO(o({ore_type = "blob"}))), kind(RO(o({ore_type = "sheet", noise_params = np}))),
+    kind(RO(o({ore_type = "vein"}))), kind(RO(o({ore_type = "puff"}))),
+    kind(RO(o({ore_type = "stratum"}))), kind(RO(o({ore_type = "nope"}))))
+P("ore_old_fields", kind(core.register_ore(o({height_min = -5, height_max = 5, noise_threshhold = 0.5}))))
+P("registered_ores", count(core.registered_ores))
+P("deco_types", kind(core.register_decoration({place_on = "wp:a", decoration = "wp:a"})),
+    kind(core.register_decoration({deco_type = "lsystem", place_on = "wp:a"})),
+    kind(core.register_decoration({deco_type = "nope", decoration = "wp:a"})))
+P("deco_simple", kind(core.register_decoration({deco_type = "simple", decoration = "wp:a", sidelen = 0})),
+    kind(core.register_decoration({deco_type = "simple", decoration = "wp:a", height = 0})),
+    kind(core.register_decoration({deco_type = "simple"})),
+    kind(core.register_decoration({deco_type = "simple", decoration = {}})),
+    kind(core.register_decoration({deco_type = "simple", decoration = "wp:a", param2 = 300})),
+    kind(core.register_decoration({deco_type = "simple", decoration = "wp:a", param2_max = -1})),
+    kind(core.register_decoration({deco_type = "simple", decoration = "wp:a", num_spawn_by = 1})))
+P("deco_names", kind(core.register_decoration({deco_type = "simple", decoration = {"wp:a"}, name = "d1"})),
+    kind(core.register_decoration({deco_type = "simple", decoration = {"wp:a"}, name = "d1"})),
+    core.get_decoration_id("d1"))
+local one = {size = {x = 1, y = 1, z = 1}, data = {{name = "wp:a"}}}
+P("deco_schem", kind(core.register_decoration({deco_type = "schematic", schematic = "nope.mts"})),
+    kind(core.register_decoration({deco_type = "schematic", schematic = one})),
+    kind(core.register_decoration({deco_type = "schematic", schematic = {size = {x = 2, y = 1, z = 1},
+        data = {{name = "wp:a"}}}})),
+    kind(core.register_decoration({deco_type = "schematic", schematic = 12345})),
+    kind(core.register_decoration({deco_type = "schematic"})))
+P("deco_repl", err(RD, {deco_type = "schematic", schematic = one, replacements = {{"wp:a", {}}}}),
+    err(RD, {deco_type = "schematic", schematic = one, replacements = {[true] = "x"}}),
+    kind(RD({deco_type = "schematic", schematic = one, replacements = {["wp:a"] = "air"}})))
+P("registered_decorations", count(core.registered_decorations))
+local RS = core.register_schematic
+P("schem", n(RS("nope.mts")), n(RS(nil)), n(RS(5)), kind(RS(one)))
+local file = core.get_worldpath() .. "/wp_r.mts"
+core.safe_file_write(file, core.serialize_schematic(one, "mts", {}))
+P("schem_file", kind(core.register_schematic(file)), n(core.register_schematic(file)))
+core.safe_file_write(core.get_worldpath() .. "/wp_bad.mts", "not a schematic")
+P("schem_bad", n(core.register_schematic(core.get_worldpath() .. "/wp_bad.mts")))
+local RB, ID = core.register_biome, core.get_biome_id
+P("biome", kind(RB({name = "b1"})), kind(RB({name = "b1"})), ID("default"), ID("b1"), core.get_biome_name(1),
+    count(core.registered_biomes))
+core.clear_registered_biomes()
+P("biome_cleared", ID("default"), ID("b1"), kind(RB({name = "b2"})), ID("b2"))
+"""
+)
+
 PROBES = {
     "map": MAP_PROBE,
     "util": UTIL_PROBE,
@@ -691,3 +764,24 @@ def test_api_probe_matches_real_engine(tmp_path, probe: str) -> None:
     w = make_world(probe, name="wp")
     w.step(4)
     assert _wp_lines(w) == engine
+
+
+def _log_lines(lines: list[str]) -> list[str]:
+    """ERROR and WARNING lines, a schematic file named without its folder."""
+    return [re.sub(r"'[^']*/([^/']+\.mts)'", r"'<dir>/\1'", ln) for ln in lines]
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_mapgen_registration_and_its_log_match_real_engine(tmp_path) -> None:
+    run = _engine_run(tmp_path, MAPGEN_REGISTRATION_PROBE, steps=5)
+    engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
+    assert engine, run.log[-2000:]
+    w = make_world(MAPGEN_REGISTRATION_PROBE, name="wp")
+    w.step(2)
+    assert _wp_lines(w) == engine
+    engine_log = [
+        f"{ln.level}[{ln.thread}]: {ln.text}" for ln in run.lines if ln.level in {"ERROR", "WARNING"}
+    ]
+    emulated_log = [ln for ln in w.output() if ln.startswith(("ERROR[", "WARNING["))]
+    assert _log_lines(emulated_log) == _log_lines(engine_log)

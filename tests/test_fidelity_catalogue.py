@@ -33,8 +33,6 @@ KNOWN: dict[str, str] = {
     "paramtype2' warnings missing; 'Undeclared global desc2' warnings the engine does not give",
     "moreblocks": "61 registry differences (clean glass tiles with a detail overlay); an extra 'No craft "
     "recipe matches input' warning",
-    "ethereal": "the engine's 'loadSchematicFromFile: unable to open file' warning is missing",
-    "nether": "the engine's register_ore 'requires noise_params' warning is missing",
     "skyblock": "default:sign_wall's name (the engine keeps default:sign_wall_wood)",
 }
 #: Packages that register LBMs in pairs() order, which differs between LuaJIT builds and, with

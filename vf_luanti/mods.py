@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: Media the Lua side never reads; skipping them keeps a game's virtual file system small.
+#: Media the Lua side never reads; skipping them keeps a game's virtual file system small. Schematic
+#: files (.mts) are not media: register_decoration, register_schematic and place_schematic read them.
 MEDIA_SUFFIXES = frozenset(
     {
         ".png",
@@ -29,7 +30,6 @@ MEDIA_SUFFIXES = frozenset(
         ".x",
         ".gltf",
         ".glb",
-        ".mts",
         ".ttf",
         ".otf",
         ".blend",

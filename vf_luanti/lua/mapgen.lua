@@ -1,7 +1,8 @@
 -- mapgen.lua: biomes, ores, decorations, schematics and mapgen settings (engine: C++ l_mapgen.cpp
 -- plus builtin's registration wrappers), and map generation (engine: EmergeThread::finishGen in
--- src/emerge.cpp, MapgenSinglenode::makeChunk, l_get_mapgen_object). Definitions are accepted and
--- recorded as the engine records them; no terrain, ore or decoration is ever placed from them: a
+-- src/emerge.cpp, MapgenSinglenode::makeChunk, l_get_mapgen_object). Definitions are checked and
+-- recorded as the engine's registration functions do (refusals and warnings of l_mapgen.cpp, a
+-- decoration's schematic loaded); no terrain, ore or decoration is ever placed from them: a
 -- generated chunk is air, and the mods' on_generated callbacks run over it (see docs/world.md).
 local core, I = ...
 local H = I.host
@@ -15,17 +16,30 @@ local function table_arg(fname, v)
 	end
 end
 
--- One C++ object manager: definitions by handle (0-based, as the engine's) and by name.
+-- One C++ object manager (ObjDefManager): definitions by handle (0-based index here; the engine's
+-- handles also carry a random uid, so mods cannot count on their values) and by name. A second
+-- object of a name already kept, or one beyond OBJDEF_MAX_ITEMS, is refused (nil).
+local MAX_ITEMS = 262144
 local function manager()
 	return { list = {}, by_name = {} }
 end
 local M = { biome = manager(), ore = manager(), decoration = manager(), schematic = manager() }
 
-local function add(m, def)
+-- The biome manager starts with the engine's own biome "default" (index 0), which clearing keeps;
+-- it is no registered biome of the Lua side.
+local DEFAULT_BIOME = { name = "default" }
+local function reset_biomes()
+	M.biome.list, M.biome.by_name = { DEFAULT_BIOME }, { default = 0 }
+end
+reset_biomes()
+
+local function add(m, def, name)
+	if name ~= "" and m.by_name[name] ~= nil or #m.list >= MAX_ITEMS then
+		return nil
+	end
 	local id = #m.list
 	m.list[id + 1] = def
-	local name = type(def.name) == "string" and def.name or nil
-	if name then
+	if name ~= "" then
 		m.by_name[name] = id
 	end
 	return id
@@ -35,26 +49,170 @@ local function clear(m)
 	m.list, m.by_name = {}, {}
 end
 
+-- The C++ field readers (c_converter.cpp, c_content.cpp), through the table's metamethods: a number
+-- field takes a number or a numeric string (lua_isnumber), an integer one truncated; a string field
+-- takes a string or a number (lua_isstring); anything else gives the default.
+local function number(v)
+	if type(v) == "number" then
+		return v
+	elseif type(v) == "string" then
+		return tonumber(v)
+	end
+end
+local function intfield(t, key, default)
+	local v = number(t[key])
+	if v == nil or v ~= v then
+		return default
+	end
+	return v < 0 and -floor(-v) or floor(v)
+end
+local function strfield(t, key, default)
+	local v = t[key]
+	if type(v) == "string" or type(v) == "number" then
+		return tostring(v)
+	end
+	return default
+end
+-- getenumfield: the value's index in `names` (0-based), else the default.
+local function enumfield(t, key, names, default)
+	local v = strfield(t, key, "")
+	for i, name in ipairs(names) do
+		if name == v then
+			return i - 1
+		end
+	end
+	return default
+end
+-- getstringlistfield: how many strings a string or a list (every string or number value) gives.
+local function stringlist(v)
+	if type(v) == "table" then
+		local n = 0
+		for _, e in H.next, v do
+			if type(e) == "string" or type(e) == "number" then
+				n = n + 1
+			end
+		end
+		return n
+	elseif type(v) == "string" or type(v) == "number" then
+		return 1
+	end
+	return 0
+end
+
+-- The engine's errorstream during registration: an ERROR line, a warning of the load check.
+local function log_error(message)
+	I.diag("warning", message)
+	I.emit("ERROR[" .. (I.phase == "run" and "Server" or "Main") .. "]: " .. message)
+end
+
+-- warn_if_field_exists: a WARNING when the old field is set.
+local function warn_if_field(t, key, message)
+	if t[key] ~= nil then
+		local text = 'Field "' .. key .. '": ' .. message
+		I.diag("warning", text)
+		I.emit("WARNING[" .. (I.phase == "run" and "Server" or "Main") .. "]: " .. text)
+	end
+end
+
 local raw = {}
 function raw.register_biome(def)
 	table_arg("register_biome", def)
-	return add(M.biome, def)
+	return add(M.biome, def, strfield(def, "name", ""))
 end
+
+-- register_ore (l_register_ore): the ore type (scatter unless a known one is named), clust_scarcity
+-- (a u32) and clust_num_ores (an s16) above 0, the old field names warned about, and noise_params
+-- for the types that need noise (sheet, puff, blob, vein: a deprecation, defaults used).
+local ORE_TYPES = { "scatter", "sheet", "puff", "blob", "vein", "stratum" }
+local ORE_NEEDS_NOISE = { [1] = true, [2] = true, [3] = true, [4] = true }
+local WRAPPER_CALL = "/usr/share/games/minetest/builtin/game/register.lua:506" -- local retval = orig_reg_fn(def)
+
 -- Each ore's `ore` node name as read at registration; the engine resolves it once the mods are
 -- loaded (I.resolve_ore_nodes).
 local ore_nodes = {}
 function raw.register_ore(def)
 	table_arg("register_ore", def)
-	local id = add(M.ore, def)
-	ore_nodes[id + 1] = def.ore
+	local oretype = enumfield(def, "ore_type", ORE_TYPES, 0)
+	local name = strfield(def, "name", "")
+	local scarcity = intfield(def, "clust_scarcity", 1) % 4294967296
+	local num_ores = (intfield(def, "clust_num_ores", 1) + 32768) % 65536 - 32768
+	warn_if_field(def, "noise_threshhold", 'Deprecated: new name is "noise_threshold".')
+	warn_if_field(def, "height_min", 'Deprecated: new name is "y_min".')
+	warn_if_field(def, "height_max", 'Deprecated: new name is "y_max".')
+	if scarcity <= 0 or num_ores <= 0 then
+		log_error("register_ore: clust_scarcity and clust_num_oresmust be greater than 0")
+		return nil
+	end
+	if type(def.noise_params) ~= "table" and ORE_NEEDS_NOISE[oretype] then
+		-- log_deprecated names the C function's caller: builtin's registration wrapper
+		local text = "register_ore: ore type requires 'noise_params' but it is not specified, falling back to defaults"
+		I.diag("warning", text)
+		I.emit("WARNING[" .. (I.phase == "run" and "Server" or "Main") .. "]: " .. text .. " (at " .. WRAPPER_CALL .. ")")
+	end
+	local id = add(M.ore, def, name)
+	if id ~= nil then
+		ore_nodes[id + 1] = def.ore
+	end
 	return id
 end
+
+-- register_decoration (l_register_decoration): a known placement type ("simple" or "schematic"),
+-- sidelen above 0, then by type: a simple one needs a height above 0, decoration nodes and param2
+-- within 0-255; a schematic one gets its schematic as place_schematic does (a kept one, else loaded
+-- with the replacements and kept).
+local DECO_TYPES = { "simple", "schematic", "lsystem" }
+
+local function read_deco_simple(def)
+	if intfield(def, "height", 1) <= 0 then
+		log_error("register_decoration: simple decoration height must be greater than 0")
+		return false
+	end
+	if stringlist(def.decoration) == 0 then
+		log_error("register_decoration: no decoration nodes defined")
+		return false
+	end
+	local p2, p2max = intfield(def, "param2", 0), intfield(def, "param2_max", 0)
+	if p2 < 0 or p2 > 255 or p2max < 0 or p2max > 255 then
+		log_error("register_decoration: param2 or param2_max out of bounds (0-255)")
+		return false
+	end
+	return true
+end
+
+local function read_deco_schematic(def)
+	local replacements = def.replacements
+	local map = type(replacements) == "table" and I.schematic_replacements(replacements) or {}
+	return I.get_or_load_schematic(def.schematic, map) ~= nil
+end
+
 function raw.register_decoration(def)
 	table_arg("register_decoration", def)
-	return add(M.decoration, def)
+	local decotype = enumfield(def, "deco_type", DECO_TYPES, -1)
+	if decotype ~= 0 and decotype ~= 1 then
+		log_error("register_decoration: decoration placement type " .. decotype .. " not implemented")
+		return nil
+	end
+	local name = strfield(def, "name", "")
+	if intfield(def, "sidelen", 8) <= 0 then
+		log_error("register_decoration: sidelen must be greater than 0")
+		return nil
+	end
+	if stringlist(def.spawn_by) == 0 and intfield(def, "num_spawn_by", -1) ~= -1 then
+		log_error("register_decoration: no spawn_by nodes defined, but num_spawn_by specified")
+	end
+	local ok
+	if decotype == 0 then
+		ok = read_deco_simple(def)
+	else
+		ok = read_deco_schematic(def)
+	end
+	if not ok then
+		return nil
+	end
+	return add(M.decoration, def, name)
 end
 function raw.clear_registered_biomes()
-	clear(M.biome)
+	reset_biomes()
 end
 function raw.clear_registered_ores()
 	clear(M.ore)
@@ -122,28 +280,35 @@ function core.unregister_biome(key)
 	end
 end
 
-function core.register_schematic(def)
-	if type(def) ~= "table" and type(def) ~= "string" then
-		error("bad argument #1 to 'register_schematic' (table or string expected, got " .. type(def) .. ")", 0)
+-- register_schematic (l_register_schematic): the schematic is loaded now (a table, or a file by
+-- path) with the replacements, and kept; nil when it cannot be.
+function core.register_schematic(def, replacements)
+	local map = type(replacements) == "table" and I.schematic_replacements(replacements) or {}
+	local s = I.load_schematic(def, map)
+	local id = s and I.keep_schematic(s)
+	if id == nil then
+		return -- no value, as the C++ function
 	end
-	return add(M.schematic, def)
+	return id
 end
 
 function core.clear_registered_schematics()
 	clear(M.schematic)
 end
 
--- A registered schematic's definition by handle, or by name: only a schematic registered from a
--- file has one, its path as given (schematics.lua looks schematics up here before loading one).
-function I.registered_schematic(v)
-	if type(v) == "number" then
-		return M.schematic.list[v + 1]
+-- The kept schematics (schematics.lua): keep one (its name is a file's path, else empty), and find
+-- one by handle (a number or numeric string, as get_objdef reads it) or by name.
+function I.keep_schematic(s)
+	return add(M.schematic, s, s.name or "")
+end
+
+function I.kept_schematic(v)
+	local id = number(v)
+	if id ~= nil then
+		return M.schematic.list[(id < 0 and -floor(-id) or floor(id)) + 1]
 	end
-	for _, def in ipairs(M.schematic.list) do
-		if def == v then
-			return def
-		end
-	end
+	id = M.schematic.by_name[v]
+	return id ~= nil and M.schematic.list[id + 1] or nil
 end
 
 function core.get_biome_id(name)

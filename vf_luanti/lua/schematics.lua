@@ -5,7 +5,9 @@
 -- A schematic is a box of nodes (x fastest, then y, then z) over a list of node names, each node
 -- with a probability byte (bits 0-6: chance out of 127, bit 7: force placement) and param2, plus a
 -- probability per Y slice. It comes from a Lua table, from an MTS file (a path relative to the
--- current mod's folder unless absolute); a schematic registered by name or id is not looked up.
+-- current mod's folder unless absolute), or is one the engine keeps (engine: get_or_load_schematic):
+-- registered ones, and each one a placement or a decoration loaded, found by handle or by name (a
+-- file's full path; a table's schematic has none). mapgen.lua holds the kept ones.
 -- Probabilities below "always" draw from the engine's own generator, which mods cannot reach or
 -- seed; here a private one stands in for it.
 local core, I = ...
@@ -34,6 +36,13 @@ local function u16(n)
 	return schar(floor(n / 256), n % 256)
 end
 
+-- The engine's errorstream, at load time from the main thread, once the server runs from its own; a
+-- load check reports each line as a warning.
+local function log_error(message)
+	I.diag("warning", message)
+	I.emit("ERROR[" .. (I.phase == "run" and "Server" or "Main") .. "]: " .. message)
+end
+
 -- read_schematic_def: size, data (every node: name, prob 0-255 halved into 0-127, param2,
 -- force_place) and yslice_prob. Nil (with the engine's error logged) when the data is short.
 local function from_table(t)
@@ -49,8 +58,8 @@ local function from_table(t)
 		n = n + 1
 	end
 	if n < count then
-		I.emit("ERROR[" .. (I.phase == "run" and "Server" or "Main") .. "]: read_schematic_def: incorrect number of nodes "
-			.. "provided in raw schematic data (got " .. n .. ", expected " .. count .. ").")
+		log_error("read_schematic_def: incorrect number of nodes provided in raw schematic data (got " .. n
+			.. ", expected " .. count .. ").")
 		return nil
 	end
 	local s = { size = { sx, sy, sz }, names = {}, ids = {}, prob = {}, param2 = {}, slice = {} }
@@ -86,7 +95,11 @@ end
 
 -- Schematic::deserializeFromMts (versions 3 and 4): nil for anything else.
 local function from_mts(str)
-	if ssub(str, 1, 4) ~= "MTSM" or #str < 12 then
+	if ssub(str, 1, 4) ~= "MTSM" then
+		log_error("deserializeFromMts: invalid schematic file")
+		return nil
+	end
+	if #str < 12 then
 		return nil
 	end
 	local pos = 5
@@ -96,7 +109,10 @@ local function from_mts(str)
 		return (a or 0) * 256 + (b or 0)
 	end
 	local version = read_u16()
-	if version < 3 or version > 4 then
+	if version > 4 then
+		log_error("deserializeFromMts: unsupported schematic file version")
+		return nil
+	elseif version < 3 then
 		return nil
 	end
 	local function s16()
@@ -137,7 +153,8 @@ local function copy(s)
 	return c
 end
 
--- An MTS file by path (relative to the current mod's folder unless absolute).
+-- loadSchematicFromFile: an MTS file by path (relative to the current mod's folder unless
+-- absolute), named by that path.
 local function from_file(name)
 	local path = name
 	if ssub(path, 1, 1) ~= "/" then
@@ -146,72 +163,92 @@ local function from_file(name)
 	end
 	local data = I.read_file(path)
 	if data == nil then
-		I.emit("ERROR[" .. (I.phase == "run" and "Server" or "Main") .. "]: loadSchematicFromFile: unable to open file '"
-			.. path .. "'")
+		log_error("loadSchematicFromFile: unable to open file '" .. path .. "'")
 		return nil
 	end
-	return from_mts(data), path
+	local s = from_mts(data)
+	if s then
+		s.name = path
+	end
+	return s
 end
 
--- get_or_load_schematic: a registered schematic (by handle or name) or one loaded before under
--- its file path is the engine's stored object, which keeps the replacements of its first load;
--- else the table or file is loaded, and a file is kept under its path. The second result says
--- whether the schematic was loaded now (only then do replacements apply).
-local by_def = H.setmetatable({}, { __mode = "k" })
-local by_path = {}
-
-local function load(v)
-	if type(v) == "number" or type(v) == "string" then
-		local def = I.registered_schematic(v)
-		if def ~= nil then
-			if type(def) == "table" and by_def[def] == nil then
-				by_def[def] = from_table(def) or false
-			end
-			local s = type(def) == "table" and by_def[def] or by_path[def] or from_file(def)
-			return s and copy(s) or nil, false
-		end
-		local name = tostring(v)
-		if by_path[name] then
-			return copy(by_path[name]), false
-		end
-		local s, path = from_file(name)
-		if s then
-			by_path[path] = s
-		end
-		return s, true
-	elseif type(v) == "table" then
-		return from_table(v), true
-	end
-	return nil, false
-end
-
--- replacements: {old = new} or {{old, new}, ...}, applied to the names.
-local function replace(s, replacements)
-	if type(replacements) ~= "table" then
-		return
-	end
+-- read_schematic_replacements: {old = new} or {{old, new}, ...}; the first pair for a name wins.
+function I.schematic_replacements(replacements)
 	local map = {}
-	for k, v in pairs(replacements) do
+	if type(replacements) ~= "table" then
+		return map
+	end
+	local function text(v, what)
+		if type(v) ~= "string" and type(v) ~= "number" then
+			error("schematics: " .. what .. " field is not a string", 0)
+		end
+		return tostring(v)
+	end
+	for k, v in H.next, replacements do
+		local from, to
 		if type(v) == "table" then
-			if v[1] ~= nil and v[2] ~= nil then
-				map[tostring(v[1])] = tostring(v[2])
-			end
+			from, to = text(H.rawget(v, 1), "replace_from"), text(H.rawget(v, 2), "replace_to")
 		else
-			map[tostring(k)] = tostring(v)
+			from, to = text(k, "replace_from"), text(v, "replace_to")
+		end
+		if map[from] == nil then
+			map[from] = to
 		end
 	end
+	return map
+end
+
+local function replace(s, map)
 	for i, name in ipairs(s.names) do
 		s.names[i] = map[name] or name
 	end
 end
 
+-- load_schematic: a table or a file (any other string), the replacements applied; nil for anything
+-- else (a number names no file).
+function I.load_schematic(v, replacements)
+	local s
+	if type(v) == "table" then
+		s = from_table(v)
+	elseif type(v) == "string" and tonumber(v) == nil then
+		s = from_file(v)
+	end
+	if s and replacements then
+		replace(s, replacements)
+	end
+	return s
+end
+
+-- get_objdef: a kept schematic by handle (a number, or a numeric string) or by name.
+local function kept(v)
+	if type(v) == "number" or type(v) == "string" then
+		return I.kept_schematic(v)
+	end
+end
+
+-- get_or_load_schematic: a kept one (its names as first loaded, whatever the replacements now),
+-- else loaded with the replacements and kept (nil when a kept one has its name already).
+function I.get_or_load_schematic(v, replacements)
+	local s = kept(v)
+	if s then
+		return s
+	end
+	s = I.load_schematic(v, replacements)
+	if s and I.keep_schematic(s) == nil then
+		return nil
+	end
+	return s
+end
+
 ---------------------------------------------------------------------------------------------------
 -- read_schematic and serialize_schematic.
 
+-- read_schematic and serialize_schematic: a kept one, else loaded for the call only.
 local function loaded(v, fname)
-	local s = load(v)
+	local s = kept(v) or I.load_schematic(v)
 	if not s then
-		I.emit("ERROR[" .. (I.phase == "run" and "Server" or "Main") .. "]: " .. fname .. ": failed to get schematic")
+		log_error(fname .. ": failed to get schematic")
 	end
 	return s
 end
@@ -412,12 +449,10 @@ end
 
 local function placement(pos, schematic, rotation, replacements, flags)
 	local px, py, pz = I.check_pos(pos, "place_schematic")
-	local s, fresh = load(schematic)
+	local map = type(replacements) == "table" and I.schematic_replacements(replacements) or nil
+	local s = I.get_or_load_schematic(schematic, map)
 	if not s then
 		return nil
-	end
-	if fresh then
-		replace(s, replacements) -- the stored object keeps these names
 	end
 	s = copy(s)
 	resolve(s)
@@ -451,7 +486,7 @@ function core.place_schematic(...)
 	local pos, schematic, rotation, replacements, force_placement, flags = ...
 	local s, px, py, pz, rot = placement(pos, schematic, rotation, replacements, flags)
 	if not s then
-		I.emit("ERROR[Server]: place_schematic: failed to get schematic")
+		log_error("place_schematic: failed to get schematic")
 		return
 	end
 	local force = true
@@ -476,7 +511,7 @@ function core.place_schematic_on_vmanip(vmanip, pos, schematic, rotation, replac
 	local emin, emax = methods.get_emerged_area(vmanip)
 	local s, px, py, pz, rot, size = placement(pos, schematic, rotation, replacements, flags)
 	if not s then
-		I.emit("ERROR[" .. (I.phase == "run" and "Server" or "Main") .. "]: place_schematic_on_vmanip: failed to get schematic")
+		log_error("place_schematic: failed to get schematic")
 		return
 	end
 	local force = true
