@@ -23,7 +23,7 @@ from typing import TypedDict
 from ..rubric import FAMILIES
 from ..tasks import Task
 from . import kinds as _kinds  # noqa: F401  (registers every kind)
-from .base import KINDS, MOD_NAMES, Feature, eval_names, registered_names, restyle
+from .base import DESCRIPTION_RULE, KINDS, MOD_NAMES, Feature, eval_names, registered_names, restyle
 
 #: how many features a task has, and the weight of each count
 FEATURE_COUNTS = ((1, 45), (2, 40), (3, 15))
@@ -89,7 +89,7 @@ def _lead(mod: str, rng: random.Random) -> str:
 
 
 def _bullets(feats: list[Feature], rng: random.Random) -> str:
-    return "\n".join(f"- {f.phrase(rng)}" for f in feats)
+    return "\n".join(f"- {f.phrase(rng)}" for f in feats) + "\n" + DESCRIPTION_RULE
 
 
 def generate_task(rng: random.Random, family: str, index: int, seed: int) -> Task | None:

@@ -270,16 +270,33 @@ def chat_expect(player: str, **kw: Any) -> Check:
     return {"expect": "chat", "player": player, **kw}
 
 
-def node_check(name: str, groups: dict[str, int], **fields: Any) -> Check:
-    """An item check that ``name`` is a node with exactly these groups (and these fields): the
-    nodes a feature registers besides its main one are checked too, or their fields go unpinned."""
+def node_check(name: str, groups: dict[str, int] | None = None, **fields: Any) -> Check:
+    """An item check that ``name`` is a node described by its title (``DESCRIPTION_RULE``) with
+    exactly these groups (and these fields): the nodes a feature registers besides its main one are
+    checked too, or their fields go unpinned."""
+    return item_check(name, "node", groups, **fields)
+
+
+def item_check(name: str, type_: str, groups: dict[str, int] | None = None, **fields: Any) -> Check:
+    """An item check: ``name`` is registered as ``type_`` ("node", "craft", "tool") with the
+    description its name gives (``DESCRIPTION_RULE``), these groups when given, and these fields."""
+    want: dict[str, Any] = {"description": title(name), **fields}
+    if groups is not None:
+        want["groups"] = {"$exact": groups}
     return {
         "kind": "item",
-        "desc": f"{name} is a node with the requested groups",
+        "desc": f"{name} is registered as described",
         "name": name,
-        "type": "node",
-        "fields": {"groups": {"$exact": groups}, **fields},
+        "type": type_,
+        "fields": want,
     }
+
+
+#: what every generated instruction says about descriptions, so that checks may pin them
+DESCRIPTION_RULE = (
+    "Unless stated otherwise, every item's description is its name's title "
+    '(`mod:ruby_lamp` -> "Ruby Lamp").'
+)
 
 
 def command_check(cmd: str, description: str, params: str | None = None) -> Check:

@@ -14,6 +14,7 @@ from ..base import (
     Feature,
     Kind,
     Params,
+    node_check,
     register,
     simple_node,
     sub_once,
@@ -94,6 +95,7 @@ class ToggleKind(Kind):
                 "name": p["on"],
                 "type": "node",
                 "fields": {
+                    "description": title(p["on"]),
                     "light_source": p["light"],
                     "drop": p["off"],
                     "groups": {"$exact": {"cracky": 3, "not_in_creative_inventory": 1}},
@@ -105,6 +107,7 @@ class ToggleKind(Kind):
                 "name": p["off"],
                 "type": "node",
                 "fields": {
+                    "description": title(p["off"]),
                     "groups": {"$exact": {"cracky": 3}},
                     "light_source": {"$any_of": [{"$absent": True}, 0]},
                 },
@@ -204,7 +207,11 @@ class CounterKind(Kind):
                 "desc": f"{p['name']} is a choppy node with on_rightclick",
                 "name": p["name"],
                 "type": "node",
-                "fields": {"groups": {"$exact": {"choppy": 2}}, "on_rightclick": {"$type": "function"}},
+                "fields": {
+                    "description": title(p["name"]),
+                    "groups": {"$exact": {"choppy": 2}},
+                    "on_rightclick": {"$type": "function"},
+                },
             },
             {"kind": "scenario", "desc": f"{p['times']} right-clicks count to {p['times']}", "steps": steps},
         ]
@@ -277,6 +284,7 @@ class TimerKind(Kind):
                 "name": p["seed"],
                 "type": "node",
                 "fields": {
+                    "description": title(p["seed"]),
                     "drawtype": "plantlike",
                     "groups": {"$exact": {"snappy": 3}},
                     "on_construct": {"$type": "function"},
@@ -288,7 +296,7 @@ class TimerKind(Kind):
                 "desc": f"{p['grown']} is a choppy node",
                 "name": p["grown"],
                 "type": "node",
-                "fields": {"groups": {"$exact": {"choppy": 2}}},
+                "fields": {"description": title(p["grown"]), "groups": {"$exact": {"choppy": 2}}},
             },
             {
                 "kind": "scenario",
@@ -395,4 +403,5 @@ class AbmKind(Kind):
                 ],
             },
         ]
+        checks += [node_check(n) for n in (p["from"], p["to"], p["near"])]
         return Feature(self.name, code, checks, says, p, [p["from"], p["to"], p["near"]])

@@ -14,11 +14,13 @@ from ..base import (
     Feature,
     Kind,
     Params,
+    item_check,
     join,
     register,
     scenario,
     sub_once,
     texture,
+    title,
 )
 
 
@@ -351,7 +353,7 @@ class EntityGrowKind(Kind):
         name, food, f = p["name"], p["food"], p["factor"]
         code = (
             f'minetest.register_craftitem("{food}", '
-            f'{{description = "{food.split(":")[1].replace("_", " ")}", '
+            f'{{description = "{title(food)}", '
             f'inventory_image = "{texture(food)}"}})\n\n'
             f'minetest.register_entity("{name}", {{\n\tinitial_properties = {{\n'
             f'\t\tvisual = "sprite",\n\t\ttextures = {{"{texture(name)}"}},\n'
@@ -416,4 +418,5 @@ class EntityGrowKind(Kind):
                 },
             }
         )
+        checks.append(item_check(food, "craft"))
         return Feature(self.name, code, checks, says, p, [name, food])

@@ -269,7 +269,10 @@ class NodeFormKind(Kind):
                 "desc": f"{name} is a node with the requested groups",
                 "name": name,
                 "type": "node",
-                "fields": {"groups": {"$exact": {"choppy": 2, "oddly_breakable_by_hand": 1}}},
+                "fields": {
+                    "description": title(name),
+                    "groups": {"$exact": {"choppy": 2, "oddly_breakable_by_hand": 1}},
+                },
             },
             scenario(
                 "a placed sign has the form; writing on it sets text and infotext",

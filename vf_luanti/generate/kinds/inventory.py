@@ -14,7 +14,9 @@ from ..base import (
     Feature,
     Kind,
     Params,
+    item_check,
     join,
+    node_check,
     register,
     scenario,
     sub_once,
@@ -131,6 +133,7 @@ class ChestKind(Kind):
                 "name": name,
                 "type": "node",
                 "fields": {
+                    "description": title(name),
                     "groups": {"$exact": {"choppy": 2, "dig_immediate": 2}},
                     "can_dig": {"$type": "function"},
                 },
@@ -282,4 +285,5 @@ class TradeKind(Kind):
                 {"expect": "chat", "player": "p1", "message": need},
             ),
         ]
+        checks += [item_check(coin, "craft"), item_check(good, "craft"), node_check(name, {"cracky": 2})]
         return Feature(self.name, code, checks, says, p, [name, coin, good])

@@ -13,6 +13,7 @@ from ..base import (
     Feature,
     Kind,
     Params,
+    item_check,
     join,
     node_check,
     register,
@@ -470,4 +471,5 @@ class SeedItemKind(Kind):
             node_check(crop, {"snappy": 3}, drawtype="plantlike", walkable=False),
             node_check(soil, {"crumbly": 3}),
         ]
+        checks.append(item_check(seed, "craft", on_place={"$type": "function"}))
         return Feature(self.name, code, checks, says, p, [seed, crop, soil])

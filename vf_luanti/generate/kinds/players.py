@@ -17,6 +17,7 @@ from ..base import (
     Params,
     command_check,
     command_note,
+    item_check,
     join,
     node_check,
     offline_check,
@@ -277,6 +278,7 @@ class WieldSwapKind(Kind):
             command_check(p["cmd"], f"Turn the wielded {title(raw)} into {title(ref)}", None),
             offline_check(p["cmd"], "You must be online."),
         ]
+        checks += [item_check(raw, "craft"), item_check(ref, "craft")]
         return Feature(self.name, code, checks, says, p, [raw, ref])
 
 
@@ -464,6 +466,7 @@ class OnlineListKind(Kind):
                 {"do": "chat", "player": c, "message": f"/{p['cmd']}"},
                 {
                     "expect": "command",
+                    "success": True,
                     "player": c,
                     "message": f"{p['label']} (2): {', '.join(sorted((a, c)))}",
                 },
@@ -642,7 +645,7 @@ class BuildStatsKind(Kind):
                 "message": f"Placed {p['placed']}, dug {p['dug']}.",
             },
             {"do": "chat", "player": "p2", "message": f"/{p['cmd']}"},
-            {"expect": "command", "player": "p2", "message": "Placed 1, dug 0."},
+            {"expect": "command", "success": True, "player": "p2", "message": "Placed 1, dug 0."},
         ]
         checks: list[Check] = [
             scenario("places and digs are counted per player", *steps),

@@ -20,6 +20,7 @@ from ..base import (
     Params,
     command_check,
     command_note,
+    item_check,
     join,
     node_check,
     offline_check,
@@ -155,6 +156,7 @@ class WandKind(Kind):
             node_check(p["from"], {"cracky": 3, g: p["level"]}),
             node_check(p["to"], {"crumbly": 3}),
         ]
+        checks.append(item_check(name, "tool"))
         return Feature(self.name, code, checks, says, p, [name, p["from"], p["to"]])
 
 
@@ -446,7 +448,12 @@ class OreScannerKind(Kind):
         steps.append({"do": "set_node", "pos": [10, 5 - p["far"], -7], "node": ore})
         steps += [
             {"do": "chat", "player": "p1", "message": f"/{cmd}"},
-            {"expect": "command", "player": "p1", "message": f"Found {len(spots)} {title(ore)} nearby."},
+            {
+                "expect": "command",
+                "success": True,
+                "player": "p1",
+                "message": f"Found {len(spots)} {title(ore)} nearby.",
+            },
         ]
         checks: list[Check] = [scenario("ores inside the cube are counted, farther ones are not", *steps)]
         says = [s + command_note(f"Count nearby {title(ore)}", None, "You must be online.") for s in says]
@@ -555,10 +562,10 @@ class NearbyPlayersKind(Kind):
                 {"do": "lua", "code": _SET_POS.format(pl=far, x=0, y=0, z=r + 0.5)},
                 {"do": "add_entity", "pos": [1, 0, 1], "name": "__builtin:item", "as": "drop"},
                 {"do": "chat", "player": me, "message": f"/{cmd}"},
-                {"expect": "command", "player": me, "message": f"Near you: {a}, {b}"},
+                {"expect": "command", "success": True, "player": me, "message": f"Near you: {a}, {b}"},
                 {"do": "lua", "code": _SET_POS.format(pl=me, x=0, y=0, z=3 * r)},
                 {"do": "chat", "player": me, "message": f"/{cmd}"},
-                {"expect": "command", "player": me, "message": p["none"]},
+                {"expect": "command", "success": True, "player": me, "message": p["none"]},
             ),
         ]
         says = [s + command_note(f"Players within {r} nodes", None, "You must be online.") for s in says]
@@ -649,12 +656,18 @@ class InventoryCountKind(Kind):
                 "items and stacks are counted",
                 join(),
                 {"do": "chat", "player": "p1", "message": f"/{cmd}"},
-                {"expect": "command", "player": "p1", "message": "You carry 0 items in 0 stacks."},
+                {
+                    "expect": "command",
+                    "success": True,
+                    "player": "p1",
+                    "message": "You carry 0 items in 0 stacks.",
+                },
                 {"do": "give", "player": "p1", "item": f"{p['a']} {na}"},
                 {"do": "give", "player": "p1", "item": f"{p['b']} {nb}"},
                 {"do": "chat", "player": "p1", "message": f"/{cmd}"},
                 {
                     "expect": "command",
+                    "success": True,
                     "player": "p1",
                     "message": f"You carry {na + nb} items in {stacks} stacks.",
                 },
@@ -665,6 +678,7 @@ class InventoryCountKind(Kind):
             command_check(p["cmd"], "Count what you carry", None),
             offline_check(p["cmd"], "You must be online."),
         ]
+        checks += [item_check(p["a"], "craft"), item_check(p["b"], "craft")]
         return Feature(self.name, code, checks, says, p, [p["a"], p["b"]])
 
 
@@ -767,6 +781,7 @@ class ItemLabelKind(Kind):
             command_check(p["cmd"], "Name the wielded item", "<name>"),
             offline_check(p["cmd"], "You must be online."),
         ]
+        checks.append(item_check(item, "craft"))
         return Feature(self.name, code, checks, says, p, [item])
 
 
@@ -861,6 +876,7 @@ class EntityLootKind(Kind):
                 {"expect": "lua", "code": drop},
             ),
         ]
+        checks.append(item_check(loot, "craft"))
         return Feature(self.name, code, checks, says, p, [name, loot])
 
 
@@ -956,15 +972,15 @@ class SessionTimerKind(Kind):
                 join("p2"),
                 {"do": "step", "seconds": b, "dtime": 0.5},
                 {"do": "chat", "player": "p1", "message": f"/{cmd}"},
-                {"expect": "command", "player": "p1", "message": around(a + b)},
+                {"expect": "command", "success": True, "player": "p1", "message": around(a + b)},
                 {"do": "chat", "player": "p2", "message": f"/{cmd}"},
-                {"expect": "command", "player": "p2", "message": around(b)},
+                {"expect": "command", "success": True, "player": "p2", "message": around(b)},
                 {"do": "leave", "player": "p1"},
                 {"do": "step", "seconds": 3, "dtime": 0.5},
                 join("p1"),
                 {"do": "step", "seconds": 4, "dtime": 0.5},
                 {"do": "chat", "player": "p1", "message": f"/{cmd}"},
-                {"expect": "command", "player": "p1", "message": around(4)},
+                {"expect": "command", "success": True, "player": "p1", "message": around(4)},
             ),
         ]
         says = [s + command_note("How long you have been online", None, "You are not online.") for s in says]
@@ -1048,13 +1064,23 @@ class WieldInspectKind(Kind):
                 "a worn tool, a stack and an empty hand are described",
                 join(),
                 {"do": "chat", "player": "p1", "message": f"/{cmd}"},
-                {"expect": "command", "player": "p1", "message": p["empty"]},
+                {"expect": "command", "success": True, "player": "p1", "message": p["empty"]},
                 {"do": "wield", "player": "p1", "item": f"{p['tool']} 1 {p['wear']}"},
                 {"do": "chat", "player": "p1", "message": f"/{cmd}"},
-                {"expect": "command", "player": "p1", "message": f"{p['tool']} x1, wear {p['wear']}"},
+                {
+                    "expect": "command",
+                    "success": True,
+                    "player": "p1",
+                    "message": f"{p['tool']} x1, wear {p['wear']}",
+                },
                 {"do": "wield", "player": "p1", "item": f"{p['item']} {p['n']}"},
                 {"do": "chat", "player": "p1", "message": f"/{cmd}"},
-                {"expect": "command", "player": "p1", "message": f"{p['item']} x{p['n']}, wear 0"},
+                {
+                    "expect": "command",
+                    "success": True,
+                    "player": "p1",
+                    "message": f"{p['item']} x{p['n']}, wear 0",
+                },
             ),
         ]
         says = [s + command_note("Describe the wielded item", None, "You must be online.") for s in says]
@@ -1062,4 +1088,5 @@ class WieldInspectKind(Kind):
             command_check(p["cmd"], "Describe the wielded item", None),
             offline_check(p["cmd"], "You must be online."),
         ]
+        checks += [item_check(p["tool"], "tool"), item_check(p["item"], "craft")]
         return Feature(self.name, code, checks, says, p, [p["tool"], p["item"]])
