@@ -65,6 +65,13 @@ def emulation_bytecode() -> dict[str, bytes]:
     return {name: dump(src.encode(), chunks, name.encode()) for name, src in sources.items()}
 
 
+@cache
+def _host_chunk_name() -> str:
+    """bootstrap.lua's chunk name (chunks.lua): host-side code whose frames mods never see."""
+    lua = lupa_rt.LuaRuntime(register_eval=False, register_builtins=False)
+    return str(lua.execute(emulation_sources()["chunks.lua"]).name("bootstrap.lua"))
+
+
 @dataclass(frozen=True)
 class RuntimeLimits:
     """Resource limits for one sample (docs/sandbox.md).
@@ -214,6 +221,24 @@ end
 """
 
 
+# The one host function a guarded call runs under the tight memory limit (LuanRuntime._guarded).
+# Its arguments are references (no allocation to push) and it returns nothing (nothing to convert):
+# the arguments were packed, and the results are unpacked, by Python with the headroom in place.
+# It is compiled under bootstrap.lua's chunk name, whose frames mods never see (sandbox.lua), so a
+# mod walking the stack finds no host frame below the engine's.
+_CALL_PACKED = """
+local unpack, select = unpack, select
+local function keep(out, ...)
+    local n = select("#", ...)
+    out.n = n
+    for i = 1, n do out[i] = (select(i, ...)) end
+end
+return function(f, args, n, out)
+    if n == 0 then keep(out, f()) else keep(out, f(unpack(args, 1, n))) end
+end
+"""
+
+
 #: Fresh runtimes built ahead of need (``prepare_spares``): a sandbox worker builds them between
 #: jobs, and each is handed out once, as new, to the next ``LuanRuntime`` call of the next job.
 _spares: list[LuanRuntime] = []
@@ -243,6 +268,7 @@ class LuanRuntime:
     guard: Any  # Lua table: the deadline hook's settings, and ``expired``/``reason`` once it fired
     api: Any  # Lua table: host API function name -> Lua function
     _integrity: Any  # Lua function: ``_INTEGRITY``'s check
+    _call_packed: Any  # Lua function: ``_CALL_PACKED``, how ``_guarded`` calls into Lua
     _new_world: Any  # Lua function: builds a fresh emulation in this state (``sibling``)
 
     def __init__(self, limits: RuntimeLimits | None = None, start: ServerStart | None = None) -> None:
@@ -269,6 +295,8 @@ class LuanRuntime:
         _drop_python_bridge(self.lua)
         self.lua.execute("jit.off(); jit.flush()")  # hooks do not fire in compiled code
         self._integrity = self.lua.execute(_INTEGRITY)
+        compile_hidden = self.lua.eval("function(src, name) return assert(loadstring(src, name))() end")
+        self._call_packed = compile_hidden(_CALL_PACKED, _host_chunk_name())
         self.guard = self.lua.table_from(
             {
                 "deadline": deadline,
@@ -304,13 +332,20 @@ class LuanRuntime:
     def _guarded(self, fn: Any, *args: Any) -> Any:
         """Call into Lua; a run out of CPU time or memory becomes the matching SandboxLimitError.
 
-        Only the call itself runs under the memory limit: after it, Python's own accesses to the
-        state (reading the guard, lupa's bookkeeping) get headroom, because an allocation failing
-        outside a protected call is a Lua panic that ends the process.
+        Only Lua code runs under the memory limit; whatever lupa does outside a protected call
+        gets headroom, because an allocation failing there is a Lua panic ("PANIC: unprotected
+        error in call to Lua API (not enough memory)") that ends the process. That includes the
+        call's own edges: lupa pushes the arguments before its lua_pcall and converts the results
+        after it. A sample that fills the heap to the limit and keeps it (a memory bomb caught by
+        its own pcall) left no room for the next call's string argument, and the worker died.
+        So the arguments are packed into a Lua table and the results read from one, both with
+        the headroom; under the limit lupa only pushes references and gets nothing back.
         """
+        packed = self.lua.table_from(args) if args else None
+        out = self.lua.table()
         self.lua.set_max_memory(self.limits.max_memory)
         try:
-            result = fn(*args)
+            self._call_packed(fn, packed, len(args), out)
         except lupa_rt.LuaMemoryError:
             raise self._out_of_memory() from None
         except lupa_rt.LuaError as exc:
@@ -329,7 +364,8 @@ class LuanRuntime:
             self.lua.set_max_memory(self.limits.max_memory + _HEADROOM)
         if self.guard["expired"]:
             raise self._timeout()
-        return result
+        n = out["n"]  # lupa's unpack_returned_tuples: nothing -> None, one value, or a tuple
+        return None if n == 0 else out[1] if n == 1 else tuple(out[i] for i in range(1, n + 1))
 
     def _out_of_memory(self) -> MemoryLimitExceeded:
         return MemoryLimitExceeded(f"Lua memory limit of {self.limits.max_memory // MiB} MiB exceeded")
