@@ -461,6 +461,27 @@ end
     )
 
 
+def test_no_stack_level_reaches_the_check_environment() -> None:
+    # getfenv/setfenv by level count the frames a mod sees: a check frame's environment reads as the
+    # mods' globals, and setting it changes nothing the check uses; a mod's own frames work as in Lua
+    w = make_world(r"""
+tmod = {}
+function tmod.probe()
+    local env = getfenv(2)
+    pcall(function() setfenv(4, {vector = {equals = function() return true end}}) end)
+    return env == _G and getfenv(1) == _G and getfenv() == _G
+end
+function tmod.own()
+    local e = setmetatable({}, {__index = _G})
+    local f = function() local env = getfenv(1) return env end
+    setfenv(f, e)
+    return f() == e
+end
+""")
+    assert w.eval("return tmod.probe() and not vector.equals({x=0,y=0,z=0}, {x=1,y=0,z=0})") is True
+    assert w.eval("return (tmod.own())") is True
+
+
 def test_legitimate_debug_use_still_works() -> None:
     w = make_world(r"""
 local function where()

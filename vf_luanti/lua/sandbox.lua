@@ -278,14 +278,38 @@ local function level_up(f)
 	end
 	return f
 end
+-- A stack level counts the frames mods see (I.visible_frame, below): the environment of another
+-- frame is its function's when that is mod code, else the mods' globals, and only mod code's can be
+-- replaced, so no level reaches the judge's check environment or an emulation function.
+local function is_level(f)
+	return f == nil or (type(f) == "number" and f > 0)
+end
+local function frame_func(level)
+	local frame = I.visible_frame(level)
+	local fn = frame and frame.func
+	if fn and not c_functions[fn] and H.getfenv(fn) ~= host_G then
+		return fn
+	end
+end
 G.getfenv = function(f)
-	local env = H.getfenv(level_up(f))
+	local env = H.getfenv(level_up(f)) -- the host's argument errors
+	if is_level(f) then
+		local fn = frame_func(f or 1)
+		env = fn and H.getfenv(fn) or G
+	end
 	if env == host_G then
 		return G
 	end
 	return env
 end
 G.setfenv = function(f, env)
+	if is_level(f) then
+		H.getfenv(level_up(f)) -- the host's argument errors
+		f = frame_func(f or 1)
+		if not f then
+			error("'setfenv' cannot change environment of given object", 2)
+		end
+	end
 	f = level_up(f)
 	if f == 0 or (type(f) ~= "number" and (H.getfenv(f) == host_G or c_functions[f])) then
 		error("'setfenv' cannot change environment of given object", 2)
@@ -513,6 +537,12 @@ local function visible_frames(co, first, what)
 		end
 	end
 	return out
+end
+
+-- The n-th frame a mod sees, counted from the mod code that called getfenv or setfenv (which
+-- ask through frame_func: two frames between that code and this function).
+function I.visible_frame(n)
+	return visible_frames(nil, 4, "Sf")[n]
 end
 
 G.debug.getinfo = function(a, b, c)
