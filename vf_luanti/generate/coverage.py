@@ -138,6 +138,25 @@ def eval_identifiers(min_refs: int = 3) -> Counter[str]:
     return Counter({k: v for k, v in c.items() if v >= min_refs})
 
 
+def kind_identifiers(draws: int = 6) -> dict[str, set[str]]:
+    """For each feature kind, the identifiers its reference code uses over a few draws (kinds vary
+    their code with their parameters)."""
+    import random
+
+    from .base import KINDS
+
+    out: dict[str, set[str]] = {}
+    for name, kind in sorted(KINDS.items()):
+        if not kind.standalone:
+            continue
+        rng = random.Random(name)
+        ids: set[str] = set()
+        for _ in range(draws):
+            ids |= identifiers(kind.make(rng, "mymod").code)
+        out[name] = ids
+    return out
+
+
 @dataclass
 class Coverage:
     """The eval identifiers, the generated references' use of each, and the share covered."""
@@ -160,10 +179,14 @@ class Coverage:
         return len(self.covered) / len(self.eval_counts) if self.eval_counts else 1.0
 
     def table(self) -> str:
-        """A markdown table: identifier, eval references using it, generated references using it."""
-        rows = ["| identifier | eval refs | generated refs |", "|---|---|---|"]
+        """A markdown table: identifier, eval references using it, generated references using it,
+        and the feature kinds whose references use it."""
+        by_kind = kind_identifiers()
+        rows = ["| identifier | eval refs | generated refs | kinds |", "|---|---|---|---|"]
         for k, v in sorted(self.eval_counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            rows.append(f"| `{k}` | {v} | {self.train_counts[k] or '-'} |")
+            kinds = [name for name, ids in by_kind.items() if k in ids]
+            shown = ", ".join(kinds[:6]) + (f" (+{len(kinds) - 6})" if len(kinds) > 6 else "")
+            rows.append(f"| `{k}` | {v} | {self.train_counts[k] or '-'} | {shown or '-'} |")
         return "\n".join(rows)
 
 
