@@ -915,6 +915,27 @@ end)
 )
 
 
+# read_content_features: a node's palette (a non-empty string, or a number) needs a color
+# paramtype2, or the engine warns at each registration (override_item included); items never.
+PALETTE_PROBE = (
+    PROBE_HELPERS
+    + r"""
+core.register_node("wp:p1", {palette = "p.png"})
+core.register_node("wp:p2", {palette = "p.png", paramtype2 = "color"})
+core.register_node("wp:p3", {palette = "p.png", paramtype2 = "colorfacedir"})
+core.register_node("wp:p4", {palette = "p.png", paramtype2 = "colorwallmounted"})
+core.register_node("wp:p5", {palette = "p.png", paramtype2 = "colordegrotate"})
+core.register_node("wp:p6", {palette = "p.png", paramtype2 = "facedir"})
+core.register_node("wp:p7", {palette = ""})
+core.register_node("wp:p8", {palette = 5})
+core.register_node("wp:p9", {palette = "p.png", paramtype2 = 5})
+core.override_item("wp:p2", {paramtype2 = "none"})
+core.register_craftitem("wp:c", {palette = "p.png"})
+P("registered", core.registered_nodes["wp:p2"].paramtype2)
+"""
+)
+
+
 @pytest.mark.engine
 @pytest.mark.slow
 @pytest.mark.parametrize(
@@ -923,8 +944,9 @@ end)
         (ATTACH_PROBE, "Mod bug: ", 2),
         (ENTITY_PROBE, "Invalid field ", 0),
         (PROPERTIES_PROBE, "Invalid field ", 6),
+        (PALETTE_PROBE, "Node wp:", 5),
     ],
-    ids=["attachments", "entity", "properties"],
+    ids=["attachments", "entity", "properties", "palette"],
 )
 def test_probe_and_its_log_match_real_engine(tmp_path, probe: str, logged: str, count: int) -> None:
     """The printed lines, and the engine's log messages starting with ``logged`` as warnings."""

@@ -667,6 +667,28 @@ end)
 )
 
 
+# Recipe listings (push_craft_recipe): the items are ItemStacks made as they are listed, each whole
+# string through one level of alias (a count in a fuel's string keeps it from being an alias);
+# "type" repeats the method (a shapeless recipe is "normal").
+CRAFT_LISTING_PROBE = (
+    PROBE_HELPERS
+    + r"""
+core.register_craftitem("wp:a", {})
+core.register_craftitem("wp:b", {})
+core.register_alias("wp:old", "wp:a")
+core.register_alias("wp:older", "wp:old")
+core.register_craft({type = "shapeless", output = "wp:b",
+    recipe = {"wp:old", "wp:older", "group:x", "wp:none"}})
+core.register_craft({output = "wp:b 2", recipe = {{"wp:old", ""}, {"", "wp:older"}}})
+core.register_craft({type = "cooking", output = "wp:b 3", recipe = "wp:old"})
+core.register_craft({type = "fuel", recipe = "wp:older", burntime = 4})
+core.register_craft({type = "fuel", recipe = "wp:old 5", burntime = 5})
+P("b", core.get_all_craft_recipes("wp:b"))
+P("fuel", core.get_all_craft_recipes(""))
+P("one", core.get_craft_recipe("wp:b"))
+"""
+)
+
 # Mapgen object registration (l_register_ore, l_register_decoration, l_register_schematic,
 # l_register_biome): what each refuses (nil, with the engine's error line) and warns about, names
 # kept once, schematics loaded at registration (a missing or bad file, short table data, bad
@@ -751,6 +773,7 @@ PROBES = {
     "stored_schematics": STORED_SCHEMATICS_PROBE,
     "noise_map": NOISE_MAP_PROBE,
     "perlin": PERLIN_PROBE,
+    "craft_listing": CRAFT_LISTING_PROBE,
 }
 
 

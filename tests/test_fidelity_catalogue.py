@@ -18,7 +18,6 @@ import pytest
 from tests.test_fidelity_registry import _ignored, needs_engine
 from vf_luanti import oracle
 from vf_luanti.load_report import LoadReport
-from vf_luanti.loading import check
 from vf_luanti.mods import discover
 
 MODS = oracle.SHARE / "mods"
@@ -26,11 +25,6 @@ MTG = oracle.SHARE / "games" / "minetest_game"
 
 #: Known differences, measured 2026-12-07 (docs/fidelity.md "The Debian catalogue").
 KNOWN: dict[str, str] = {
-    "basic_materials": "one shaped craft (basic_materials:silicon 4) the engine does not have",
-    "pipeworks": "basic_materials' extra craft (basic_materials:silicon 4)",
-    "unifieddyes": "basic_materials' extra craft and 3 dye crafts the engine does not have",
-    "homedecor": "61 registry differences (crafts, fuel recipes); 'has a palette, but not a suitable "
-    "paramtype2' warnings missing; 'Undeclared global desc2' warnings the engine does not give",
     "moreblocks": "61 registry differences (clean glass tiles with a detail overlay); an extra 'No craft "
     "recipe matches input' warning",
     "skyblock": "default:sign_wall's name (the engine keeps default:sign_wall_wood)",
@@ -85,7 +79,7 @@ def _warnings(report: LoadReport) -> set[str]:
 def test_package_loads_as_in_the_engine(package: str) -> None:
     dirs = _with_dependencies(package)
     engine = oracle.engine_check(dirs, game=MTG, timeout=90)
-    emulation = check(dirs, game=MTG)
+    emulation = oracle.emulation_check(dirs, game=MTG)
     assert (emulation.ok, [e.message for e in emulation.errors[:1]]) == (
         engine.ok,
         [e.message for e in engine.errors[:1]],

@@ -1,9 +1,11 @@
 """Registry differential: the emulation's registry equals the real engine's (vf_luanti/oracle/).
 
 The same mods are loaded by Debian's minetestserver 5.6.1 (through the ``vfl_oracle`` dumper mod)
-and by ``vf_luanti.check``; both registries go through ``oracle.normalize_registry`` (crafts in
-one normal form) and are compared item by item and field by field. Differences the project
-knowingly accepts are listed in ``IGNORED`` below, each with its reason (docs/fidelity.md).
+and by ``vf_luanti.check`` (``oracle.emulation_check``: its recipes listed through
+``core.get_all_craft_recipes`` as the dumper lists the engine's); both registries go through
+``oracle.normalize_registry`` (crafts in one normal form) and are compared item by item and field
+by field. Differences the project knowingly accepts are listed in ``IGNORED`` below, each with
+its reason (docs/fidelity.md).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from vf_luanti import oracle
-from vf_luanti.loading import check
 
 _no_engine = pytest.mark.skipif(
     not oracle.engine_available(), reason=f"the Luanti engine is not installed ({oracle.SERVER_BINARY})"
@@ -56,7 +57,7 @@ def _ignored(key: str) -> bool:
 
 
 def _emulation_registry(game: str, mods: tuple[Path, ...]) -> dict:
-    report = check(list(mods), game=None if game == "emptygame" else MTG)
+    report = oracle.emulation_check(list(mods), game=None if game == "emptygame" else MTG)
     assert report.ok, "the emulation failed to load the mods:\n" + "\n".join(map(str, report.errors[:10]))
     return report.registered
 

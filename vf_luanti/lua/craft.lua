@@ -562,23 +562,26 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Recipe queries and removal
 
--- A recipe as the engine lists it: method, width, items (sparse for empty cells), output, type.
+-- A recipe as the engine lists it (push_craft_recipe): method, width, items (sparse for empty
+-- cells), output, and type, the method again (deprecated). The items are ItemStacks made from the
+-- recipe's strings as they are now: each whole string through one level of alias ("x 5" stays as
+-- it is), the output as registered.
 local function listing(r)
 	local items = {}
 	for i, v in ipairs(r.items or {}) do
 		if v ~= "" then
-			items[i] = v
+			items[i] = resolve(v)
 		end
 	end
 	-- fuel and tool repair list as cooking, the burn time or additional wear as their width
 	-- (CraftDefinition::getInput; the float cast to int, toward zero)
-	local method, width, kind = "normal", r.width or 0, r.kind == "shaped" and "normal" or r.kind
+	local method, width = "normal", r.width or 0
 	local number = r.time or r.additional_wear
 	if number then
 		-- (+ 0: a wear in (-1, 0) lists as 0, not -0)
-		method, width, kind = "cooking", (number < 0 and -floor(-number) or floor(number)) + 0, "cooking"
+		method, width = "cooking", (number < 0 and -floor(-number) or floor(number)) + 0
 	end
-	return { method = method, width = width, items = items, output = r.output or "", type = kind }
+	return { method = method, width = width, items = items, output = r.output or "", type = method }
 end
 
 -- The recipes registered for `output` (luaL_checkstring: a number is its string), oldest first.

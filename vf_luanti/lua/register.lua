@@ -268,6 +268,8 @@ local function check_typed(t, types)
 	end
 end
 
+local COLOR_PARAMTYPE2 = { color = true, colorfacedir = true, colorwallmounted = true, colordegrotate = true }
+
 local function check_fields(def)
 	local is_node = rawget(def, "type") == "node"
 	if is_node then -- read_content_features warns on every registration (probed on 5.6.1)
@@ -277,6 +279,12 @@ local function check_fields(def)
 		end
 		if type(def.use_texture_alpha) == "boolean" then
 			I.log("warning", 'Field "use_texture_alpha": Boolean values are deprecated; use the new choices', I.mod_frame(3))
+		end
+		-- a palette (a string or number field, not empty) needs one of the color paramtype2s
+		local palette, pt2 = def.palette, def.paramtype2
+		if (type(palette) == "string" and palette ~= "" or type(palette) == "number") and not COLOR_PARAMTYPE2[pt2] then
+			I.log("warning", "Node " .. tostring(rawget(def, "name")) .. " has a palette, but not a suitable paramtype2.",
+				I.mod_frame(3))
 		end
 	end
 	local fields, types = ITEM_TYPED, ITEM_TYPES

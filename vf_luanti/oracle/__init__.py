@@ -17,7 +17,7 @@ One module per step: ``run`` (the engine run), ``registry`` (its registry, norma
 
 from .compare import registry_differences
 from .diagnose import diagnose, engine_check
-from .registry import craft_normal_form, engine_registry, normalize_registry
+from .registry import craft_normal_form, emulation_check, engine_registry, normalize_registry
 from .run import (
     DEFAULT_STEPS,
     HELPER_MOD,
@@ -43,6 +43,7 @@ __all__ = [
     "OracleError",
     "craft_normal_form",
     "diagnose",
+    "emulation_check",
     "engine_available",
     "engine_check",
     "engine_registry",

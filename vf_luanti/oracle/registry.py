@@ -9,6 +9,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..load_report import LoadReport
+from ..loading import CHECK_LIMITS, run_mods
+from ..mods import discover
 from .run import OracleError, run_engine
 
 # ---------------------------------------------------------------------------------------------
@@ -45,6 +48,55 @@ def engine_registry(
         if reg.get(key) == {}:
             reg[key] = []
     return reg
+
+
+#: The vfl_oracle dumper's recipe listing, run in the emulation as check code (the API as it was
+#: before the mods): every registered item's recipes and ""'s, through core.get_all_craft_recipes.
+_LIST_CRAFTS = r"""
+local names = {}
+for name in next, core.registered_items do
+    if type(name) == "string" then names[#names + 1] = name end
+end
+table.sort(names)
+if not core.registered_items[""] then table.insert(names, 1, "") end
+local out = {}
+for _, name in ipairs(names) do
+    for _, r in ipairs(core.get_all_craft_recipes(name) or {}) do
+        local items = {}
+        for i = 1, table.maxn(r.items or {}) do items[i] = r.items[i] or "" end
+        out[#out + 1] = {method = r.method, width = r.width, output = r.output, items = items}
+    end
+end
+return core.write_json(out)
+"""
+
+
+def emulation_check(paths: Sequence[str | Path], game: str | Path | None = None) -> LoadReport:
+    """``vf_luanti.check`` (in this process), its registry's crafts listed as the engine's dump lists
+    them: the recipes ``core.get_all_craft_recipes`` gives for each registered item and for "".
+
+    The engine cannot enumerate its recipes, and what it lists is its lookup, not the definitions: a
+    recipe sits under its output's name as resolved when it was registered (one made for an alias
+    registered later is listed under no item), and its items go through one level of alias as they
+    are listed. The report's own list holds every definition as registered; this one is the same
+    lookup in the emulation, so both sides show the same recipes.
+    """
+    mods = []
+    if game is not None:
+        for m in discover(Path(game)):
+            m.group = 0
+            mods.append(m)
+    for i, p in enumerate(paths):
+        for m in discover(Path(p)):
+            m.order = (i, *m.order)
+            mods.append(m)
+    report, rt = run_mods(mods, CHECK_LIMITS)
+    res = json.loads(rt.call("eval", _LIST_CRAFTS))
+    if not res.get("ok"):
+        raise OracleError(f"listing the emulation's recipes failed: {res.get('error')}")
+    listed = json.loads(res["value"])  # an empty list may come back as null or {}
+    report.registered = {**report.registered, "crafts": listed if isinstance(listed, list) else []}
+    return report
 
 
 def _stack_name(itemstring: str) -> tuple[str, list[str]]:
