@@ -221,21 +221,28 @@ end
 """
 
 
-# The one host function a guarded call runs under the tight memory limit (LuanRuntime._guarded).
-# Its arguments are references (no allocation to push) and it returns nothing (nothing to convert):
-# the arguments were packed, and the results are unpacked, by Python with the headroom in place.
-# It is compiled under bootstrap.lua's chunk name, whose frames mods never see (sandbox.lua), so a
-# mod walking the stack finds no host frame below the engine's.
-_CALL_PACKED = """
+# How LuanRuntime._guarded calls into Lua, in three calls: ``stash(...)`` keeps the arguments and
+# ``fetch()`` hands back the results, both with the headroom in place; ``run(f)`` calls f under the
+# tight memory limit, where lupa pushes only a reference (no allocation) and converts nothing (it
+# returns nothing). Neither table outlives its use, so no argument or result stays alive to count
+# against the next call. Compiled under bootstrap.lua's chunk name, whose frames mods never see
+# (sandbox.lua): a mod walking the stack finds no host frame below the engine's.
+_CALL_EDGES = """
 local unpack, select = unpack, select
-local function keep(out, ...)
-    local n = select("#", ...)
-    out.n = n
-    for i = 1, n do out[i] = (select(i, ...)) end
+local args, nargs, res, nres = nil, 0, nil, 0
+local function keep(...) nres = select("#", ...); res = { ... } end
+local function stash(...) nargs = select("#", ...); args = { ... } end
+local function run(f)
+    local a, n = args, nargs
+    args, nargs, res, nres = nil, 0, nil, 0
+    if n == 0 then keep(f()) else keep(f(unpack(a, 1, n))) end
 end
-return function(f, args, n, out)
-    if n == 0 then keep(out, f()) else keep(out, f(unpack(args, 1, n))) end
+local function fetch()
+    local r, n = res, nres
+    res, nres = nil, 0
+    if r then return unpack(r, 1, n) end
 end
+return stash, run, fetch
 """
 
 
@@ -268,7 +275,9 @@ class LuanRuntime:
     guard: Any  # Lua table: the deadline hook's settings, and ``expired``/``reason`` once it fired
     api: Any  # Lua table: host API function name -> Lua function
     _integrity: Any  # Lua function: ``_INTEGRITY``'s check
-    _call_packed: Any  # Lua function: ``_CALL_PACKED``, how ``_guarded`` calls into Lua
+    _stash: Any  # Lua functions: ``_CALL_EDGES``, how ``_guarded`` calls into Lua
+    _run: Any
+    _fetch: Any
     _new_world: Any  # Lua function: builds a fresh emulation in this state (``sibling``)
 
     def __init__(self, limits: RuntimeLimits | None = None, start: ServerStart | None = None) -> None:
@@ -296,7 +305,7 @@ class LuanRuntime:
         self.lua.execute("jit.off(); jit.flush()")  # hooks do not fire in compiled code
         self._integrity = self.lua.execute(_INTEGRITY)
         compile_hidden = self.lua.eval("function(src, name) return assert(loadstring(src, name))() end")
-        self._call_packed = compile_hidden(_CALL_PACKED, _host_chunk_name())
+        self._stash, self._run, self._fetch = compile_hidden(_CALL_EDGES, _host_chunk_name())
         self.guard = self.lua.table_from(
             {
                 "deadline": deadline,
@@ -338,14 +347,14 @@ class LuanRuntime:
         call's own edges: lupa pushes the arguments before its lua_pcall and converts the results
         after it. A sample that fills the heap to the limit and keeps it (a memory bomb caught by
         its own pcall) left no room for the next call's string argument, and the worker died.
-        So the arguments are packed into a Lua table and the results read from one, both with
-        the headroom; under the limit lupa only pushes references and gets nothing back.
+        So the arguments go in, and the results come out, through ``_CALL_EDGES`` with the
+        headroom; under the limit lupa only pushes a reference and gets nothing back.
         """
-        packed = self.lua.table_from(args) if args else None
-        out = self.lua.table()
+        if args:
+            self._stash(*args)
         self.lua.set_max_memory(self.limits.max_memory)
         try:
-            self._call_packed(fn, packed, len(args), out)
+            self._run(fn)
         except lupa_rt.LuaMemoryError:
             raise self._out_of_memory() from None
         except lupa_rt.LuaError as exc:
@@ -364,8 +373,7 @@ class LuanRuntime:
             self.lua.set_max_memory(self.limits.max_memory + _HEADROOM)
         if self.guard["expired"]:
             raise self._timeout()
-        n = out["n"]  # lupa's unpack_returned_tuples: nothing -> None, one value, or a tuple
-        return None if n == 0 else out[1] if n == 1 else tuple(out[i] for i in range(1, n + 1))
+        return self._fetch()
 
     def _out_of_memory(self) -> MemoryLimitExceeded:
         return MemoryLimitExceeded(f"Lua memory limit of {self.limits.max_memory // MiB} MiB exceeded")
