@@ -190,3 +190,11 @@ def test_the_charts_come_below_the_title(tmp_path: Path) -> None:
     body = page.split("<body>", 1)[1]
     assert body.lstrip().startswith("<h1>vf-luanti evaluation report</h1>")
     assert body.index("<h1>") < body.index("<svg") < body.index("<table>")
+
+
+def test_a_family_with_only_errors_has_no_figures(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    run = _run(tmp_path / "r", "m", [_row("doc-1", True), _errored("repair-1"), _errored("repair-1")])
+    assert main(["report", str(run), "-o", str(tmp_path / "o")]) == 0
+    r = json.loads((tmp_path / "o" / "report.json").read_text())["runs"][0]
+    assert list(r["per_family"]) == ["doc"] and r["pass_at_k"]["1"]["value"] == 1.0
+    assert [t["errors"] for t in r["tasks"]] == [0, 2]

@@ -201,7 +201,8 @@ def summarize(run: Run, seed: int = 0) -> Summary:
     ks = report_ks(stats)
     families: dict[str, list[TaskStats]] = defaultdict(list)
     for s in stats:
-        families[s.family].append(s)
+        if s.n:  # a family whose every request failed has no figures (its errors are counted)
+            families[s.family].append(s)
     per_family = {
         fam: {
             "tasks": len(fs),
