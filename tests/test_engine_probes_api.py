@@ -689,6 +689,33 @@ P("one", core.get_craft_recipe("wp:b"))
 """
 )
 
+# clear_craft by recipe (clearCraftsByInput): the input's ItemStacks are the whole strings through
+# one level of alias (a count makes no item), matched as a craft grid is (the bounding boxes, so a
+# padded 3x3 grid finds a smaller recipe), and a recipe's group string matches the same string;
+# cooking and fuel need a recipe of their own.
+CLEAR_CRAFT_PROBE = (
+    PROBE_HELPERS
+    + r"""
+core.register_craftitem("wp:s", {groups = {wood = 1}})
+core.register_craftitem("wp:t", {})
+core.register_craft({output = "wp:t 18", recipe = {{"wp:s", "group:wood"}, {"", "wp:s"}}})
+P("group_string", core.clear_craft({recipe = {{"wp:s", "group:wood"}, {"", "wp:s"}}}))
+core.register_craft({output = "wp:t 2", recipe = {{"wp:s", "group:wood"}}})
+P("group_item", core.clear_craft({recipe = {{"wp:s", "wp:s"}}}))
+core.register_craft({type = "shapeless", output = "wp:t 4", recipe = {"group:wood", "wp:s"}})
+P("shapeless_group", core.clear_craft({type = "shapeless", recipe = {"wp:s", "group:wood"}}))
+core.register_craft({output = "wp:t 3", recipe = {{"wp:t"}}})
+P("count", core.clear_craft({recipe = {{"wp:t 2"}}}))
+P("space", core.clear_craft({recipe = {{" wp:t"}}}))
+P("padded", core.clear_craft({recipe = {{"", "", ""}, {"", "wp:t", ""}, {"", "", ""}}}))
+core.register_craft({type = "cooking", output = "wp:t 5", recipe = "group:wood"})
+P("cooking_group", core.clear_craft({type = "cooking", recipe = "group:wood"}))
+P("left", core.get_all_craft_recipes("wp:t"))
+P("cooking_errors", err(core.clear_craft, {type = "cooking"}),
+    err(core.clear_craft, {type = "fuel", recipe = ""}))
+"""
+)
+
 # Mapgen object registration (l_register_ore, l_register_decoration, l_register_schematic,
 # l_register_biome): what each refuses (nil, with the engine's error line) and warns about, names
 # kept once, schematics loaded at registration (a missing or bad file, short table data, bad
@@ -774,6 +801,7 @@ PROBES = {
     "noise_map": NOISE_MAP_PROBE,
     "perlin": PERLIN_PROBE,
     "craft_listing": CRAFT_LISTING_PROBE,
+    "clear_craft": CLEAR_CRAFT_PROBE,
 }
 
 

@@ -24,11 +24,7 @@ MODS = oracle.SHARE / "mods"
 MTG = oracle.SHARE / "games" / "minetest_game"
 
 #: Known differences, measured 2026-12-07 (docs/fidelity.md "The Debian catalogue").
-KNOWN: dict[str, str] = {
-    "moreblocks": "61 registry differences (clean glass tiles with a detail overlay); an extra 'No craft "
-    "recipe matches input' warning",
-    "skyblock": "default:sign_wall's name (the engine keeps default:sign_wall_wood)",
-}
+KNOWN: dict[str, str] = {}
 #: Packages that register LBMs in pairs() order, which differs between LuaJIT builds and, with
 #: lupa's randomised string hashing, between runs (docs/fidelity.md): their LBMs compare by name.
 LBMS_IN_PAIRS_ORDER = {"xdecor"}

@@ -283,9 +283,13 @@ local function item_groups(name)
 	return type(groups) == "table" and groups or {}
 end
 
--- inputItemMatchesRecipe: "group:a,b" needs every group with a non-zero rating.
+-- inputItemMatchesRecipe: the same name (a group's string too: clear_craft's input may name one),
+-- else "group:a,b" needs every group with a non-zero rating.
 local function matches(input_name, recipe_name)
 	if ssub(recipe_name, 1, 6) == "group:" then
+		if input_name == recipe_name then
+			return true
+		end
 		if input_name == "" then
 			return false
 		end
@@ -661,6 +665,7 @@ function core.clear_craft(def)
 		arg_error("clear_craft", "table", def)
 	end
 	local output = string_field(def, "output")
+	local kind = string_field(def, "type") or "shaped" -- read before the output is looked at
 	if output ~= nil and output ~= "" then
 		local list = by_output[output]
 		if list == nil then
@@ -674,10 +679,9 @@ function core.clear_craft(def)
 		return true
 	end
 	local recipe = rawget(def, "recipe")
-	if recipe == nil then
+	if recipe == nil and (kind == "shaped" or kind == "shapeless") then
 		error("Either output or recipe has to be defined", 0)
 	end
-	local kind = string_field(def, "type") or "shaped"
 	local method, width, names = "normal", 0, {}
 	if kind == "shaped" then
 		width, names = read_shaped(recipe)
@@ -690,13 +694,18 @@ function core.clear_craft(def)
 			error("Invalid crafting recipe", 0)
 		end
 	elseif kind == "cooking" or kind == "fuel" then
-		method, names = kind, { type(recipe) == "string" and recipe or "" }
+		local rec = string_field(def, "recipe") or ""
+		if rec == "" then
+			error("Crafting definition (" .. kind .. ") is missing a recipe", 0)
+		end
+		method, names = kind, { rec }
 	else
 		error("Unknown crafting definition type: \"" .. kind .. "\"", 0)
 	end
+	-- the input's ItemStacks: each whole string through one level of alias ("x 2" names no item)
 	local filled = 0 -- non-empty cells: a recipe with fewer cannot match, a shapeless one needs as many
 	for i, v in ipairs(names) do
-		names[i] = resolve(name_of(v))
+		names[i] = resolve(v)
 		filled = names[i] ~= "" and filled + 1 or filled
 	end
 	local n = remove_where(function(r)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -50,36 +51,25 @@ def engine_registry(
     return reg
 
 
-#: The vfl_oracle dumper's recipe listing, run in the emulation as check code (the API as it was
-#: before the mods): every registered item's recipes and ""'s, through core.get_all_craft_recipes.
-_LIST_CRAFTS = r"""
-local names = {}
-for name in next, core.registered_items do
-    if type(name) == "string" then names[#names + 1] = name end
-end
-table.sort(names)
-if not core.registered_items[""] then table.insert(names, 1, "") end
-local out = {}
-for _, name in ipairs(names) do
-    for _, r in ipairs(core.get_all_craft_recipes(name) or {}) do
-        local items = {}
-        for i = 1, table.maxn(r.items or {}) do items[i] = r.items[i] or "" end
-        out[#out + 1] = {method = r.method, width = r.width, output = r.output, items = items}
-    end
-end
-return core.write_json(out)
-"""
+def _dumper_code() -> str:
+    """The vfl_oracle dumper's registry_json() as check code: its source up to the on_mods_loaded
+    callback, returning the registry."""
+    text = (resources.files("vf_luanti") / "oracle_mod" / "vfl_oracle" / "init.lua").read_text()
+    return text.split("core.register_on_mods_loaded(", 1)[0] + "\nreturn registry_json()\n"
 
 
 def emulation_check(paths: Sequence[str | Path], game: str | Path | None = None) -> LoadReport:
-    """``vf_luanti.check`` (in this process), its registry's crafts listed as the engine's dump lists
-    them: the recipes ``core.get_all_craft_recipes`` gives for each registered item and for "".
+    """``vf_luanti.check`` (in this process), its registry's items and crafts dumped by the
+    vfl_oracle dumper's own code, run in the emulation as check code, so both sides are read alike.
 
-    The engine cannot enumerate its recipes, and what it lists is its lookup, not the definitions: a
-    recipe sits under its output's name as resolved when it was registered (one made for an alias
-    registered later is listed under no item), and its items go through one level of alias as they
-    are listed. The report's own list holds every definition as registered; this one is the same
-    lookup in the emulation, so both sides show the same recipes.
+    The dumper reads what Lua sees, and the engine's recipes only through its lookup. The report
+    holds something else in two places: an item's fields as C++ read them at registration (a
+    field a mod changes in the registered table afterwards, moreblocks' glass tiles or skyblock
+    registering one table under two names, shows in the Lua table, not in the engine's copy), and
+    every recipe as registered (the engine files a recipe under its output's name as resolved
+    when it was registered, so one made for an alias registered later is listed under no item,
+    and it lists the items through one level of alias). Aliases, ABMs, LBMs and the name lists
+    stay the report's.
     """
     mods = []
     if game is not None:
@@ -91,11 +81,18 @@ def emulation_check(paths: Sequence[str | Path], game: str | Path | None = None)
             m.order = (i, *m.order)
             mods.append(m)
     report, rt = run_mods(mods, CHECK_LIMITS)
-    res = json.loads(rt.call("eval", _LIST_CRAFTS))
+    if not report.registered:
+        return report
+    res = json.loads(rt.call("eval", _dumper_code()))
     if not res.get("ok"):
-        raise OracleError(f"listing the emulation's recipes failed: {res.get('error')}")
-    listed = json.loads(res["value"])  # an empty list may come back as null or {}
-    report.registered = {**report.registered, "crafts": listed if isinstance(listed, list) else []}
+        raise OracleError(f"the dumper failed in the emulation: {res.get('error')}")
+    dumped = json.loads(res["value"])
+    crafts = dumped.get("crafts")
+    report.registered = {
+        **report.registered,
+        "items": dumped.get("items") or {},
+        "crafts": crafts if isinstance(crafts, list) else [],  # an empty list may come as {}
+    }
     return report
 
 
