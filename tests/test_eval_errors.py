@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -115,12 +116,14 @@ def test_the_gate_baseline_name_is_checked_too(tmp_path: Path, capsys: pytest.Ca
 
 
 class _FailingFor(FakeOpenAI):
-    """The fake chat server, except that prompts of ``task_id`` get ``mode``: an HTTP 500 or a
-    200 answer with no choices (what an overloaded or broken server sends)."""
+    """The fake chat server, except that prompts of ``task_id`` get ``mode``: an HTTP 500, a
+    200 answer with no choices (what an overloaded or broken server sends), or no answer in time."""
 
     def __init__(self, task_id: str, mode: str) -> None:
         super().__init__()
         self.task_id, self.mode = task_id, mode
+        # A client that gave up on a hung request closed the socket: no traceback for that.
+        self.server.handle_error = lambda request, client_address: None  # type: ignore[method-assign]
 
     def answer(self, req: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         user = next((m.get("content") for m in req.get("messages") or [] if m.get("role") == "user"), "")
@@ -128,6 +131,8 @@ class _FailingFor(FakeOpenAI):
         if task is not None and task.id == self.task_id:
             if self.mode == "500":
                 return 500, {"error": {"message": "engine overloaded", "type": "server_error"}}
+            if self.mode == "hang":
+                time.sleep(3)  # past the test's --request-timeout of 0.5 s
             return 200, {"id": "x", "object": "chat.completion", "created": 0, "model": "gold", "choices": []}
         return super().answer(req)
 
@@ -193,3 +198,18 @@ def test_a_server_that_never_answers_writes_no_summary(tmp_path: Path, capsys: p
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert "all 2 rollouts are infrastructure errors (ModelError x2)" in line
     assert not (out / "gold" / "summary.json").exists() and not (out / "sweep.json").exists()
+
+
+@pytest.mark.slow
+def test_a_request_that_times_out_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    second = select_tasks("eval", num_examples=2)[1].id
+    out = tmp_path / "eval"
+    with _FailingFor(second, "hang") as srv:
+        args = _eval(srv.base_url, out, "--num-examples", "2", "-k", "1", "--request-timeout", "0.5")
+        assert main(args) == 2
+    assert "gold: 1 of 2 rollouts (50.0%) failed for infrastructure reasons" in capsys.readouterr().err
+    summary = json.loads((out / "gold" / "summary.json").read_text())
+    assert summary["errors"] == {"ModelError": 1} and summary["pass_at_k"]["1"] == 1.0
+    rows = [json.loads(line) for line in (out / "gold" / "results.jsonl").read_text().splitlines()]
+    [failed] = [r for r in rows if r["error"]]
+    assert "Timeout" in failed["error"]["error_chain_repr"] and "Timeout" in failed["luanti"]["error"]

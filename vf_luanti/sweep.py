@@ -30,6 +30,9 @@ from .eval_report import TARGET_POINTS
 from .eval_report.stats import MAX_ERROR_RATE
 from .train.trainer import checkpoints, write_json
 
+#: Seconds a model request may take (the openai client's default); ``eval --request-timeout``.
+REQUEST_TIMEOUT = 600.0
+
 
 class EvalError(RuntimeError):
     """An evaluation could not run or its results cannot be read."""
@@ -146,8 +149,19 @@ def load_summary(path: str | Path) -> ModelSummary:
         raise EvalError(f"cannot read summary {p}: {exc}") from exc
 
 
-def run_environment(base_url: str, model: str, protocol: Protocol, out_dir: Path, api_key: str) -> None:
-    """One verifiers evaluation of ``model`` at ``base_url``; writes results.jsonl and metadata.json."""
+def run_environment(
+    base_url: str,
+    model: str,
+    protocol: Protocol,
+    out_dir: Path,
+    api_key: str,
+    request_timeout: float = REQUEST_TIMEOUT,
+) -> None:
+    """One verifiers evaluation of ``model`` at ``base_url``; writes results.jsonl and metadata.json.
+
+    A request that gets no answer within ``request_timeout`` seconds (after the client's retries)
+    is an infrastructure error of its rollout, not a wait without end.
+    """
     try:
         import verifiers as vf
         from openai import AsyncOpenAI
@@ -159,7 +173,9 @@ def run_environment(base_url: str, model: str, protocol: Protocol, out_dir: Path
     from .rollouts import STATE_KEY
 
     env = load_environment(split=protocol.split)
-    client = vf.OpenAIChatCompletionsClient(AsyncOpenAI(base_url=base_url, api_key=api_key))
+    client = vf.OpenAIChatCompletionsClient(
+        AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=request_timeout)
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     env.evaluate_sync(
         client=client,
@@ -176,12 +192,17 @@ def run_environment(base_url: str, model: str, protocol: Protocol, out_dir: Path
 
 
 def evaluate_model(
-    base_url: str, candidate: Candidate, protocol: Protocol, out_root: Path, api_key: str = "EMPTY"
+    base_url: str,
+    candidate: Candidate,
+    protocol: Protocol,
+    out_root: Path,
+    api_key: str = "EMPTY",
+    request_timeout: float = REQUEST_TIMEOUT,
 ) -> ModelSummary:
     """Evaluate one served model and write ``summary.json`` next to verifiers' results."""
     out_dir = out_root / dir_name(candidate.name)
     t0 = time.perf_counter()
-    run_environment(base_url, candidate.name, protocol, out_dir, api_key)
+    run_environment(base_url, candidate.name, protocol, out_dir, api_key, request_timeout)
     summary = summarize(candidate.name, out_dir, protocol.k)
     summary.candidate = asdict(candidate)
     write_json(

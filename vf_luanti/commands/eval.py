@@ -114,8 +114,12 @@ def run(args: argparse.Namespace) -> int:
                 baseline = load_summary(args.baseline)
             else:
                 name = args.serve if args.baseline == "base" else args.baseline
-                baseline = evaluate_model(base_url, Candidate(name=name), protocol, out, api_key)
-        summaries = [evaluate_model(base_url, c, protocol, out, api_key) for c in candidates]
+                baseline = evaluate_model(
+                    base_url, Candidate(name=name), protocol, out, api_key, args.request_timeout
+                )
+        summaries = [
+            evaluate_model(base_url, c, protocol, out, api_key, args.request_timeout) for c in candidates
+        ]
     except (EvalError, ServeError) as exc:
         print(f"vf-luanti eval: {exc}", file=sys.stderr)
         return 2
@@ -176,7 +180,7 @@ def _report(out: Path, summaries: list, decision: dict | None, args: argparse.Na
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from ..sweep import TARGET_POINTS, Protocol
+    from ..sweep import REQUEST_TIMEOUT, TARGET_POINTS, Protocol
 
     d = Protocol()
     p = sub.add_parser("eval", help="evaluate served models (or a checkpoint x LoRA-scale sweep) and gate")
@@ -203,6 +207,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--num-examples", type=int, default=d.num_examples, help="-1: every task of the split")
     p.add_argument("--max-concurrent", type=int, default=d.max_concurrent)
     p.add_argument("--api-key-var", default="VLLM_API_KEY", help="environment variable holding the API key")
+    p.add_argument(
+        "--request-timeout",
+        type=float,
+        default=REQUEST_TIMEOUT,
+        help="seconds a model request may take; past it, an infrastructure error "
+        f"(default {REQUEST_TIMEOUT:g})",
+    )
     p.add_argument("--out", default="runs/eval", help="results folder")
     p.add_argument(
         "--gate", action="store_true", help="compare the best candidate with --baseline and promote"
