@@ -69,7 +69,8 @@ def emulation_check(paths: Sequence[str | Path], game: str | Path | None = None)
     every recipe as registered (the engine files a recipe under its output's name as resolved
     when it was registered, so one made for an alias registered later is listed under no item,
     and it lists the items through one level of alias). Aliases, ABMs, LBMs and the name lists
-    stay the report's.
+    stay the report's. The engine dumps in on_mods_loaded, this after check's start-up steps: an
+    item a mod changes in an after(0) callback or a globalstep would show changed here only.
     """
     mods = []
     if game is not None:
