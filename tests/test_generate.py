@@ -60,6 +60,25 @@ def test_combined_kinds_do_not_clash() -> None:
         assert len(set(names)) == len(names) or t.family == "refactor", (t.id, names)
 
 
+def test_stream_is_clean_against_the_eval() -> None:
+    """No generated task shares a task-specific 13-gram with a held-out item (decontam's rule)."""
+    from vf_luanti.decontam import decontaminate
+    from vf_luanti.splits import load_tasks
+
+    held_out = load_tasks("eval") + load_tasks("scenarios")
+    assert decontaminate(held_out, generate_tasks(600, seed=2)).clean
+
+
+def test_renaming_keeps_fields_and_quoted_names() -> None:
+    from vf_luanti.generate.base import rename
+
+    code = "local stack, n = {}, 1\nlocal t = {stack = stack, n = n}\nt.stack = stack\n"
+    assert (
+        rename(code, {"stack": "held"})
+        == "local held, n = {}, 1\nlocal t = {stack = held, n = n}\nt.stack = held\n"
+    )
+
+
 def test_stream_is_deterministic_without_repeats() -> None:
     a = generate_tasks(1500, seed=7)
     assert a == generate_tasks(1500, seed=7)

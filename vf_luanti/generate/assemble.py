@@ -10,8 +10,9 @@ also a tag ``features-N``, so a trainer can build a curriculum. Families:
   checks = the change's ``preserve`` (and intent) checks plus every feature's checks.
 * doc: input = the kinds' documentation excerpts; instruction = "using the API above ...".
 
-The stream is deterministic per seed, and an instruction already given in the stream is never given
-again (the task is drawn anew).
+The stream is deterministic per seed; an instruction already given in the stream is never given
+again, and a task sharing a task-specific n-gram with a held-out item is never given (clean.py); such
+tasks are drawn anew.
 """
 
 from __future__ import annotations
@@ -23,7 +24,18 @@ from typing import TypedDict
 from ..rubric import FAMILIES
 from ..tasks import Task
 from . import kinds as _kinds  # noqa: F401  (registers every kind)
-from .base import DESCRIPTION_RULE, KINDS, MOD_NAMES, Feature, eval_names, registered_names, restyle
+from .base import (
+    DESCRIPTION_RULE,
+    KINDS,
+    MOD_NAMES,
+    Feature,
+    eval_names,
+    registered_names,
+    rename,
+    restyle,
+    vary_names,
+)
+from .clean import leaks
 
 #: how many features a task has, and the weight of each count
 FEATURE_COUNTS = ((1, 45), (2, 40), (3, 15))
@@ -44,7 +56,7 @@ def pick_features(rng: random.Random, mod: str, k: int) -> list[Feature]:
     for _ in range(20):
         kinds = rng.sample(standalone_kinds(), k)
         shared = [r for kind in kinds for r in KINDS[kind].exclusive]
-        if len(set(shared)) != len(shared):
+        if len(set(shared)) != len(shared) or any(set(kinds) & KINDS[k].conflicts for k in kinds):
             continue
         feats = [KINDS[kind].make(rng, mod) for kind in kinds]
         names = [n for f in feats for n in {*f.names, *registered_names(f.code)}]
@@ -94,6 +106,38 @@ def _bullets(feats: list[Feature], rng: random.Random) -> str:
 
 def generate_task(rng: random.Random, family: str, index: int, seed: int) -> Task | None:
     """One task of ``family`` (None when the drawn features do not support it; the caller redraws)."""
+    t = _draw_task(rng, family, index, seed)
+    return None if t is None else vary(rng, t)
+
+
+#: the reply for a command run by a name that is not an online player: one spelling per task
+OFFLINE_REPLIES = (
+    "You must be online.",  # the spelling kinds write; always replaced
+    "Only players in the game can do that.",
+    "Log in first.",
+    "This needs a player who is online.",
+    "Join the game first.",
+    "You are not in the game.",
+)
+
+
+def vary(rng: random.Random, t: Task) -> Task:
+    """The task with per-task spellings that do not change what it asks: some local names renamed
+    to synonyms (base.vary_names), and the offline reply drawn from ``OFFLINE_REPLIES``. Generated
+    code then rarely repeats a held-out reference token for token (clean.py)."""
+    import json
+
+    mapping = vary_names(rng, t.input + "\n" + t.reference, t.instruction)
+    reply = rng.choice(OFFLINE_REPLIES[1:])
+    d = t.to_dict()
+    d["input"] = rename(t.input, mapping) if t.family != "doc" else t.input
+    d["reference"] = rename(t.reference, mapping)
+    if reply != OFFLINE_REPLIES[0]:
+        d = json.loads(json.dumps(d).replace(OFFLINE_REPLIES[0], reply))
+    return Task.from_dict(d)
+
+
+def _draw_task(rng: random.Random, family: str, index: int, seed: int) -> Task | None:
     mod = rng.choice(MOD_NAMES)
     counts, weights = zip(*FEATURE_COUNTS, strict=True)
     k = rng.choices(counts, weights)[0]
@@ -231,7 +275,7 @@ def task_stream(seed: int = 0, families: list[str] | None = None) -> Iterator[Ta
         for _ in range(200):  # a family that cannot use the drawn features draws again
             t = generate_task(rng, family, index, seed)
             index += 1
-            if t is not None and t.instruction not in seen:
+            if t is not None and t.instruction not in seen and not leaks(t):
                 seen.add(t.instruction)
                 made += 1
                 yield t

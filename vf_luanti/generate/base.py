@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -109,10 +110,14 @@ def simple_node(name: str, groups: str = "cracky = 3", extra: str = "") -> str:
     """A one-line node registration for nodes a feature needs but does not feature (``extra``: more
     fields, e.g. ``'paramtype2 = "facedir"'``)."""
     more = f", {extra}" if extra else ""
-    return (
-        f'minetest.register_node("{name}", {{description = "{title(name)}", '
-        f'tiles = {{"{texture(name)}"}}, groups = {{{groups}}}{more}}})\n'
+    desc, tiles, grp = (
+        f'description = "{title(name)}"',
+        f'tiles = {{"{texture(name)}"}}',
+        f"groups = {{{groups}}}",
     )
+    # the field order varies with the name (deterministically), as it does between real mods
+    order = (desc, tiles, grp) if zlib.crc32(name.encode()) % 2 else (desc, grp, tiles)
+    return f'minetest.register_node("{name}", {{{", ".join(order)}{more}}})\n'
 
 
 def sub_once(code: str, old: str, new: str) -> str | None:
@@ -230,6 +235,8 @@ class Kind:
     #: shared things this kind's checks pin (a callback count, HP over time): two kinds that share
     #: one are never combined in a task, as one's registrations would break the other's checks
     exclusive: ClassVar[frozenset[str]] = frozenset()
+    #: kinds never combined with this one (its registrations change what their checks observe)
+    conflicts: ClassVar[frozenset[str]] = frozenset()
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         """Random names and values (and a code variant) for one feature."""
@@ -353,3 +360,150 @@ def value_change(
         return Changed(kind.build(new, mod), say.format(**new), preserve)
 
     return Change(key, apply)
+
+
+#: other spellings of local names the references use, drawn per task so that generated code does
+#: not reproduce the held-out references token for token (vf_luanti.decontam counts such names as
+#: task-specific); a name the instruction mentions is never renamed
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "message": ("msg", "text", "line"),
+    "target": ("who", "other", "patient"),
+    "stack": ("held", "wielded", "hand"),
+    "list": ("entries", "items", "values"),
+    "names": ("found", "people", "list_names"),
+    "obj": ("object", "o", "ref"),
+    "found": ("hits", "matches", "spots"),
+    "total": ("sum", "count_all", "amount"),
+    "above": ("top_pos", "up", "over"),
+    "where": ("place", "at", "spot_text"),
+    "jobs": ("pending", "timers_by_name", "waiting"),
+    "online": ("present", "connected", "here"),
+    "joined": ("since", "join_time", "arrived"),
+    "notes": ("memos", "saved", "texts"),
+    "storage": ("store", "mod_storage", "db"),
+    "allowed": ("accepted", "whitelist", "ok_items"),
+    "owner": ("owned_by", "holder", "who_owns"),
+    "count": ("amount", "how_many", "qty"),
+    "placed": ("places", "built", "placed_by"),
+    "dug": ("digs", "removed", "dug_by"),
+    "part": ("piece", "item", "word"),
+    "load": ("read_list", "load_list", "fetch"),
+    "finish": ("heal_later", "done", "on_wait_over"),
+    "done": ("finished", "over", "complete"),
+    "props": ("properties", "p", "cur"),
+    "size": ("new_size", "scaled", "grown"),
+    "WEAR": ("WEAR_PER_USE", "USE_WEAR", "WEAR_STEP"),
+    "timer": ("elapsed_time", "acc", "t"),
+    "d": ("dist", "distance", "len"),
+    "r": ("radius", "range", "reach"),
+    "q": ("now", "p2", "cur"),
+    "oldnode": ("old_node", "was", "old"),
+    "oldmetadata": ("old_meta", "meta_before", "oldmeta"),
+    "listname": ("list_name", "lname", "to_list"),
+    "index": ("slot", "idx", "at_index"),
+    "newnode": ("new_node", "placed_node", "what"),
+    "hp_change": ("change", "delta", "amount_hp"),
+    "reason": ("why", "cause", "hp_reason"),
+    "granter": ("by", "granted_by", "admin"),
+    "revoker": ("by_whom", "revoked_by", "remover"),
+    "user": ("drinker", "who_used", "consumer"),
+    "pos": ("p", "at_pos", "npos"),
+    "node": ("n", "this_node", "nd"),
+    "player": ("pl", "ply", "person"),
+    "itemstack": ("istack", "item_stack", "used_stack"),
+    "placer": ("by_player", "placing", "plc"),
+    "digger": ("dug_by_player", "miner", "dgr"),
+    "clicker": ("by_clicker", "presser", "clk"),
+    "pointed_thing": ("pointed", "pt", "target_thing"),
+    "inv": ("inventory", "invref", "i_ref"),
+    "meta": ("m", "md", "node_meta"),
+    "dtime": ("dt", "step_time", "delta_t"),
+    "staticdata": ("data", "saved_data", "sd"),
+    "fields": ("f", "form_fields", "values"),
+    "formname": ("form", "fname", "form_name"),
+    "param": ("arg", "args", "text_arg"),
+    "name": ("pname", "player_name", "caller"),
+    "_": ("_i", "_slot", "_k"),
+}
+
+
+def _declared(code: str) -> set[str]:
+    """Names the code declares itself: ``local a, b``, ``local function f``, function parameters."""
+    from ..parse import lua_tokens
+
+    toks = [t for t in lua_tokens(code) if t.kind not in ("space", "comment")]
+    out: set[str] = set()
+    for k, t in enumerate(toks):
+        if t.text == "local":
+            j = k + 1
+            if j < len(toks) and toks[j].text == "function":
+                j += 1
+            while j < len(toks) and toks[j].kind == "name":
+                out.add(toks[j].text)
+                if j + 1 < len(toks) and toks[j + 1].text == ",":
+                    j += 2
+                else:
+                    break
+        elif t.text == "for":
+            j = k + 1
+            while j < len(toks) and toks[j].kind == "name":
+                out.add(toks[j].text)
+                if j + 1 < len(toks) and toks[j + 1].text == ",":
+                    j += 2
+                else:
+                    break
+        elif t.text == "function":
+            j = k + 1
+            while j < len(toks) and toks[j].text != "(":
+                j += 1
+            j += 1
+            while j < len(toks) and toks[j].text != ")":
+                if toks[j].kind == "name":
+                    out.add(toks[j].text)
+                j += 1
+    return out
+
+
+def vary_names(rng: random.Random, code: str, instruction: str) -> dict[str, str]:
+    """A renaming of some declared local names to synonyms (none the instruction quotes as code in
+    backticks, none clashing with a name already in the code)."""
+    from ..parse import lua_tokens
+
+    used = {t.text for t in lua_tokens(code) if t.kind == "name"}
+    spans = " ".join(re.findall(r"`([^`]*)`", instruction))
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", spans))
+    out: dict[str, str] = {}
+    for name in sorted(_declared(code)):
+        alts = [a for a in SYNONYMS.get(name, ()) if a not in used and a not in out.values()]
+        if name in words or not alts or rng.random() < 0.3:
+            continue
+        out[name] = rng.choice(alts)
+    return out
+
+
+def rename(code: str, mapping: dict[str, str]) -> str:
+    """``code`` with name tokens renamed; field names (after ``.`` or ``:``, or before ``=`` in a
+    table constructor) are kept, as they are part of the interface."""
+    if not mapping:
+        return code
+    from ..parse import lua_tokens
+
+    toks = lua_tokens(code)
+    sig = [i for i, t in enumerate(toks) if t.kind not in ("space", "comment")]
+    out = [t.text for t in toks]
+    opened: list[str] = []  # the brackets open at each token: a key is a name right inside "{"
+    for n, i in enumerate(sig):
+        t = toks[i]
+        if t.text in ("(", "[", "{"):
+            opened.append(t.text)
+        elif t.text in (")", "]", "}") and opened:
+            opened.pop()
+        if t.kind != "name" or t.text not in mapping:
+            continue
+        prev = toks[sig[n - 1]].text if n else ""
+        nxt = toks[sig[n + 1]].text if n + 1 < len(sig) else ""
+        in_table = bool(opened) and opened[-1] == "{"
+        if prev in (".", ":") or (in_table and nxt == "=" and prev in ("{", ",", ";")):
+            continue
+        out[i] = mapping[t.text]
+    return "".join(out)

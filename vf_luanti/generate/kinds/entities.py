@@ -194,6 +194,12 @@ def _mover_life(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed 
     )
 
 
+def _age_line(p: Params, rhs: str) -> str:
+    """The on_step line that updates the age field (``rhs`` with ``{f}`` for the field's name)."""
+    f = p["field"]
+    return f"\t\tself.{f} = {rhs.format(f=f)}\n"
+
+
 _AXES = {"x": "east (+x)", "z": "north (+z)", "y": "up (+y)"}
 
 
@@ -213,12 +219,12 @@ class EntityMoverKind(Kind):
     bugs = (
         Bug(
             "age-not-reset",
-            lambda c, p: sub_once(c, "\t\tself.age = self.age + dtime\n", "\t\tself.age = dtime\n"),
+            lambda c, p: sub_once(c, _age_line(p, "self.{f} + dtime"), _age_line(p, "dtime")),
             ("the bolts never disappear",),
         ),
         Bug(
             "no-dtime",
-            lambda c, p: sub_once(c, "\t\tself.age = self.age + dtime\n", "\t\tself.age = self.age + 1\n"),
+            lambda c, p: sub_once(c, _age_line(p, "self.{f} + dtime"), _age_line(p, "self.{f} + 1")),
             ("the bolts vanish almost at once",),
         ),
         Bug(
@@ -241,10 +247,11 @@ class EntityMoverKind(Kind):
             "axis": rng.choice(sorted(_AXES)),
             "life": rng.randint(2, 9),
             "vec": rng.random() < 0.5,
+            "field": rng.choice(("age", "life_time", "alive_for", "flown")),
         }
 
     def build(self, p: Params, mod: str) -> Feature:
-        name, ax, v = p["name"], p["axis"], p["speed"]
+        name, ax, v, fld = p["name"], p["axis"], p["speed"], p["field"]
         vel = {"x": 0, "y": 0, "z": 0, ax: v}
         vel_lua = (
             f"vector.new({vel['x']}, {vel['y']}, {vel['z']})"
@@ -255,10 +262,10 @@ class EntityMoverKind(Kind):
             f'minetest.register_entity("{name}", {{\n\tinitial_properties = {{\n'
             f'\t\tphysical = false,\n\t\tvisual = "sprite",\n\t\ttextures = {{"{texture(name)}"}},\n'
             "\t\tstatic_save = false,\n\t},\n"
-            "\ton_activate = function(self)\n\t\tself.age = "
+            f"\ton_activate = function(self)\n\t\tself.{fld} = "
             f"0\n\t\tself.object:set_velocity({vel_lua})\n\tend,\n"
-            "\ton_step = function(self, dtime)\n\t\tself.age = self.age + dtime\n"
-            f"\t\tif self.age >= {p['life']} "
+            f"\ton_step = function(self, dtime)\n\t\tself.{fld} = self.{fld} + dtime\n"
+            f"\t\tif self.{fld} >= {p['life']} "
             "then\n\t\t\tself.object:remove()\n\t\t\treturn\n\t\tend\n\tend,\n})\n"
         )
         says = [
@@ -266,7 +273,7 @@ class EntityMoverKind(Kind):
             f"per second (set its velocity in on_activate) and removes itself once it is {p['life']} seconds "
             "old (count its age in on_step from dtime)",
             f"a projectile entity `{name}`: visual sprite, physical false, static_save false; on activation "
-            f"its velocity is {v} nodes/s towards {_AXES[ax]}; on_step adds dtime to `self.age` and the "
+            f"its velocity is {v} nodes/s towards {_AXES[ax]}; on_step adds dtime to `self.{fld}` and the "
             f"entity removes itself when the age reaches {p['life']} s",
         ]
         life = p["life"]

@@ -95,6 +95,8 @@ class ChestKind(Kind):
         return {
             "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(_CHESTS)}",
             "list": rng.choice(LISTS),
+            "group": rng.choice(("choppy", "snappy", "cracky")),
+            "dig": rng.choice((2, 3)),
             "w": rng.choice((4, 6, 8)),
             "h": rng.choice((1, 2, 3)),
             "fill": rng.randint(2, 30),
@@ -106,7 +108,8 @@ class ChestKind(Kind):
         form = f"size[8,{h + 5}]list[context;{lst};0,0.3;{w},{h};]list[current_player;main;0,{h + 1};8,4;]"
         code = (
             f'minetest.register_node("{name}", {{\n\tdescription = "{title(name)}",\n'
-            f'\ttiles = {{"{texture(name)}"}},\n\tgroups = {{choppy = 2, dig_immediate = 2}},\n'
+            f'\ttiles = {{"{texture(name)}"}},\n\tgroups = '
+            f"{{{p['group']} = 2, dig_immediate = {p['dig']}}},\n"
             "\ton_construct = function(pos)\n\t\tlocal meta = minetest.get_meta(pos)\n"
             f'\t\tmeta:set_string("formspec", "{form}")\n'
             f'\t\tmeta:set_string("infotext", "{title(name)}")\n'
@@ -115,10 +118,12 @@ class ChestKind(Kind):
             f'\t\treturn inv:is_empty("{lst}")\n\tend,\n}})\n'
         )
         says = [
-            f"a storage node `{name}` (choppy = 2, dig_immediate = 2): on_construct gives it an "
+            f"a storage node `{name}` ({p['group']} = 2, dig_immediate = {p['dig']}): on_construct gives it "
+            "an "
             f'inventory list "{lst}" of {size} slots, the infotext "{title(name)}" and the formspec '
             f'"{form}"; can_dig allows digging only while "{lst}" is empty',
-            f"`{name}`, a chest-like node (groups choppy = 2, dig_immediate = 2) with a {size}-slot "
+            f"`{name}`, a chest-like node (groups {p['group']} = 2, dig_immediate = {p['dig']}) with a "
+            f"{size}-slot "
             f'node inventory list "{lst}" (set in on_construct, along with infotext "{title(name)}" and '
             f'formspec `{form}`). It must refuse to be dug while anything is in "{lst}"',
         ]
@@ -134,7 +139,7 @@ class ChestKind(Kind):
                 "type": "node",
                 "fields": {
                     "description": title(name),
-                    "groups": {"$exact": {"choppy": 2, "dig_immediate": 2}},
+                    "groups": {"$exact": {p["group"]: 2, "dig_immediate": p["dig"]}},
                     "can_dig": {"$type": "function"},
                 },
             },

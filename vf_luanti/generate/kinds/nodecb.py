@@ -203,6 +203,7 @@ class NodePairKind(Kind):
             "base": f"{mod}:{m}_{kind}",
             "top": f"{mod}:{m}_{kind}_top",
             "other": f"{mod}:{rng.choice(MATERIALS)}_slab",
+            "g2": rng.choice(("cracky", "choppy", "snappy")),
         }
 
     def build(self, p: Params, mod: str) -> Feature:
@@ -211,7 +212,7 @@ class NodePairKind(Kind):
             simple_node(top, "dig_immediate = 3, not_in_creative_inventory = 1", 'drop = ""')
             + simple_node(p["other"], "dig_immediate = 3")
             + f'minetest.register_node("{base}", {{\n\tdescription = "{title(base)}",\n'
-            f'\ttiles = {{"{texture(base)}"}},\n\tgroups = {{dig_immediate = 2}},\n'
+            f'\ttiles = {{"{texture(base)}"}},\n\tgroups = {{dig_immediate = 2, {p["g2"]} = 1}},\n'
             "\ton_construct = function(pos)\n\t\tlocal above = vector.add(pos, vector.new(0, 1, 0))\n"
             '\t\tif minetest.get_node(above).name == "air" then\n'
             f'\t\t\tminetest.set_node(above, {{name = "{top}"}})\n\t\tend\n\tend,\n'
@@ -221,12 +222,14 @@ class NodePairKind(Kind):
             "\tend,\n})\n"
         )
         says = [
-            f"a two-part node: `{base}` (dig_immediate = 2) whose on_construct puts `{top}` (dig_immediate "
+            f"a two-part node: `{base}` (dig_immediate = 2, {p['g2']} = 1) whose on_construct puts `{top}` "
+            "(dig_immediate "
             "= 3, "
             "not_in_creative_inventory = 1, drops nothing) on the position above when that is air, and whose "
             f"on_destruct removes the `{top}` above it (only that node). Also register `{p['other']}` "
             "(dig_immediate = 3)",
-            f"`{base}` (groups dig_immediate = 2) with a top piece `{top}` (dig_immediate = 3, "
+            f"`{base}` (groups dig_immediate = 2, {p['g2']} = 1) with a top piece `{top}` (dig_immediate = "
+            "3, "
             'not_in_creative_inventory = 1, drop = ""): setting the base adds the top above it if the '
             "space is "
             "free (on_construct), removing the base removes its top (on_destruct) but never another node. "
@@ -256,7 +259,7 @@ class NodePairKind(Kind):
         checks += [
             node_check(top, {"dig_immediate": 3, "not_in_creative_inventory": 1}, drop=""),
             node_check(p["other"], {"dig_immediate": 3}),
-            node_check(base, {"dig_immediate": 2}),
+            node_check(base, {"dig_immediate": 2, p["g2"]: 1}),
         ]
         return Feature(self.name, code, checks, says, p, [base, top, p["other"]])
 

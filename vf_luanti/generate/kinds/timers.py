@@ -23,7 +23,6 @@ from ..base import (
     simple_node,
     sub_once,
     title,
-    value_change,
 )
 
 
@@ -113,6 +112,17 @@ class GlobalstepRegenKind(Kind):
         return Feature(self.name, code, checks, says, p)
 
 
+def _countdown_delay(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """Another delay, at least 3 s away (closer ones the scenario's timing cannot tell apart)."""
+    delay = rng.choice([d for d in range(3, 16) if abs(d - p["delay"]) >= 3])
+    p = {**p, "delay": delay}
+    return Changed(
+        kind.build(p, mod),
+        f"Make `/{p['cmd']}` wait {delay} seconds instead (its reply says so too).",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
+
+
 @register
 class AfterCountdownKind(Kind):
     """A delayed heal with minetest.after, restarted (job:cancel) when asked again."""
@@ -148,13 +158,7 @@ class AfterCountdownKind(Kind):
         ),
     )
 
-    changes = (
-        value_change(
-            "delay",
-            tuple(range(3, 13)),
-            "Make `/{cmd}` wait {delay} seconds instead (its reply says so too).",
-        ),
-    )
+    changes = (Change("delay", _countdown_delay),)
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
