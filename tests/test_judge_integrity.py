@@ -338,6 +338,24 @@ def test_calls_are_counted_by_any_alias_and_never_for_the_judge():
     assert not score(t, fenced(GREET)).passed  # the judge's own after() does not count
 
 
+def test_calls_count_what_the_mod_made_not_the_engines_own():
+    # builtin Lua serialising an item entity's state is not the mod's call; a function the mod
+    # hands the engine as its callback (an after job) is
+    from vf_luanti.mods import mod_from_source
+    from vf_luanti.world import load_world
+
+    code = (
+        'minetest.after(1, minetest.serialize, {a = 1})\n'
+        'minetest.register_on_joinplayer(function(p) minetest.add_item(p:get_pos(), "m:x") end)\n'
+        'minetest.register_craftitem("m:x", {})\n'
+    )
+    _, w = load_world([mod_from_source(code, "m")], observe=("minetest.serialize",))
+    w.join_player("p1")
+    w.step(2.0)
+    w.runtime.call("persist")  # the dropped item's staticdata goes through builtin's serialize
+    assert w.call_counts()["minetest.serialize"] == 1
+
+
 def test_call_sites_are_the_calls_written_not_the_lines():
     # a loop (on one line or several, `for` or `while`) or a helper is one site; copies are one
     # site each, also when written on one line

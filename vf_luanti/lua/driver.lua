@@ -831,8 +831,20 @@ local PLAYER_LISTS = { "registered_on_prejoinplayers", "registered_on_authplayer
 	"registered_on_dieplayers", "registered_on_respawnplayers", "registered_on_player_hpchanges",
 	"registered_on_punchplayers", "registered_on_player_receive_fields", "registered_on_chatcommands",
 	"registered_globalsteps" }
-local VISITORS = { "Sam", "Alex" } -- names, like any players'
-local RETURNING = "Robin"
+-- Names like any players', drawn per world from the map seed (no constant name tells the judge).
+local NAMES = { "Sam", "Alex", "Robin", "kayla", "Zed_99", "mira", "Tobias", "jo3", "Lena", "Quinn_x",
+	"ash", "Nova", "pierre", "Kit", "oskar_b", "Yuki", "dan", "Wren", "Ivo", "Bea_07" }
+local function visitor_names()
+	local seed, names = I.map_seed_s32() % 1000003, {}
+	for i = 1, 3 do
+		local n = NAMES[(seed * (2 * i + 1) + i * 7) % #NAMES + 1]
+		while names[n] do
+			n = NAMES[(seed + #n + i) % #NAMES + 1] .. i
+		end
+		names[n], names[i] = true, n
+	end
+	return names[1], names[2], names[3]
+end
 -- What players type: a word, a sentence, an empty line, leading space, punctuation, non-ASCII, a command.
 local CHAT_LINES = { "hi", "hello everyone", "", "  lag?", "gg!!", "ça va ?", "/help" }
 
@@ -896,7 +908,9 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		dtime = LIFE_DTIME_ENTITIES
 	end
 	if mod_code_reached(PLAYER_LISTS) or #live_entities() > 0 then
-		local a, b = fresh_name(VISITORS[1]), fresh_name(VISITORS[2])
+		local first, second, returning = visitor_names()
+		local a = fresh_name(first)
+		local b = fresh_name(second)
 		api.join_player(a)
 		if I.players[a] then
 			I.protected_call(I.generate_around, I.players[a].pos) -- its view range, then its travels
@@ -947,7 +961,7 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		run_for(1, dtime)
 		-- a player of this world from before the mod was installed comes back: in the player
 		-- database, so no on_newplayer, and unknown to every table the mod keeps
-		local c = fresh_name(RETURNING)
+		local c = fresh_name(returning)
 		I.known_players[c] = true
 		api.join_player(c)
 		run_for(1, dtime)
@@ -1150,6 +1164,29 @@ I.call_counts = {}
 I.call_sites = {} -- name -> {["source:line"] = true}: the outermost mod lines the calls came from
 I.call_lines = {} -- name -> {["source:line"] = true}: the lines that made the calls
 I.calls_in_after = {} -- name -> calls made while a core.after job ran
+-- Whether the mods made the call that an observed function's `wrapper` is running for: the first
+-- Lua frame above it (past C frames such as pcall) is mod code, or the engine runs a callback
+-- (I.protected_call) that is the wrapper itself (`minetest.after(5, minetest.chat_send_all, "x")`)
+-- or a mod function that tail-called it (`get_staticdata = function(self) return
+-- minetest.serialize(...) end`). Builtin Lua's own calls (its item entity's staticdata) are not.
+local function made_by_mod(wrapper)
+	local level = 3 -- 1: this function, 2: the wrapper
+	while true do
+		local info = H.debug.getinfo(level, "Sf")
+		if not info then
+			return false
+		end
+		if info.what ~= "C" then
+			if info.func ~= I.protected_call then
+				return I.is_mod_source(info.source)
+			end
+			local _, f = H.debug.getlocal(level, 1) -- what the engine ran
+			return f == wrapper or (type(f) == "function" and I.is_mod_source(H.debug.getinfo(f, "S").source))
+		end
+		level = level + 1
+	end
+end
+
 api.observe = guarded(function(names, sites)
 	I.take_pristine() -- the checks keep the unwrapped functions
 	if sites then
@@ -1174,7 +1211,11 @@ api.observe = guarded(function(names, sites)
 		if type(f) == "function" and I.call_counts[name] == nil then
 			local counts, sites, lines, in_after = I.call_counts, {}, {}, I.calls_in_after
 			counts[name], I.call_sites[name], I.call_lines[name], in_after[name] = 0, sites, lines, 0
-			H.rawset(t, key, function(...)
+			local wrapper
+			wrapper = function(...)
+				if not made_by_mod(wrapper) then
+					return f(...) -- the engine's own Lua (builtin's item entity serialises its state)
+				end
 				counts[name] = counts[name] + 1
 				if I.in_after_job then
 					in_after[name] = in_after[name] + 1
@@ -1211,7 +1252,8 @@ api.observe = guarded(function(names, sites)
 					sites[site] = true
 				end
 				return f(...)
-			end)
+			end
+			H.rawset(t, key, wrapper)
 		end
 	end
 	return json({ ok = true })

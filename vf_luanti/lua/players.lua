@@ -311,6 +311,8 @@ I.spawn_pos = { x = 0, y = 0, z = 0 }
 function I.new_player(name, pos)
 	local o = I.new_object("player", pos or { x = I.spawn_pos.x, y = I.spawn_pos.y, z = I.spawn_pos.z })
 	o.name = name
+	-- the connection's start (get_player_information): joining took a few seconds (auth, media)
+	o.joined_at = I.add_time(I.gametime, -(2 + (I.map_seed_s32() + #name) % 7))
 	o.hp = PLAYER_HP_MAX
 	o.breath = PLAYER_BREATH_MAX
 	o.properties = I.default_properties()

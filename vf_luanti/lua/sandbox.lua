@@ -622,9 +622,14 @@ G.string.dump = function(f, ...)
 	return hdump(f, ...)
 end
 
--- jit: hooks do not fire in compiled code, so the JIT stays off whatever a mod asks.
+-- jit: hooks do not fire in compiled code, so the JIT stays off whatever a mod asks; mods see it
+-- on, as on the engine (its status and optimisation flags as the engine's LuaJIT reports them).
 G.jit.on = function() end
 G.jit.opt = { start = function() end }
+local jit_status = H.jit.status
+G.jit.status = function()
+	return true, select(2, jit_status())
+end
 
 -- Virtual file system: absolute path -> file contents. Python fills it before mods load; writes by
 -- mods (io.open "w", safe_file_write) land here too, so nothing touches the real disk.
