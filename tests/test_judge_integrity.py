@@ -130,7 +130,8 @@ def test_a_crash_after_the_checks_fails_the_sample(late):
         'if not vector.equals(minp, first) then error("late boom") end end)',
         # a player from before the mod was installed comes back: no on_newplayer for them
         "local seen = {} minetest.register_on_newplayer(function(p) seen[p:get_player_name()] = 0 end) "
-        "minetest.register_on_joinplayer(function(p) local n = p:get_player_name() seen[n] = seen[n] + 1 end)",
+        "minetest.register_on_joinplayer(function(p) local n = p:get_player_name() "
+        "seen[n] = seen[n] + 1 end)",
     ],
 )
 def test_the_server_lives_on_after_the_checks(late):
