@@ -346,7 +346,7 @@ def test_calls_count_what_the_mod_made_not_the_engines_own():
     from vf_luanti.world import load_world
 
     code = (
-        'minetest.after(1, minetest.serialize, {a = 1})\n'
+        "minetest.after(1, minetest.serialize, {a = 1})\n"
         'minetest.register_on_joinplayer(function(p) minetest.add_item(p:get_pos(), "m:x") end)\n'
         'minetest.register_craftitem("m:x", {})\n'
     )
