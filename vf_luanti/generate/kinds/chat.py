@@ -8,6 +8,8 @@ from ...lualiteral import lua_literal
 from ..base import (
     WORDS,
     Bug,
+    Change,
+    Changed,
     Check,
     Feature,
     Kind,
@@ -31,6 +33,16 @@ _TRANSFORMS = {
 }
 
 
+def _command_transform(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """The command replies with another transformation of its argument."""
+    p = {**p, "transform": rng.choice([t for t in sorted(_TRANSFORMS) if t != p["transform"]])}
+    return Changed(
+        kind.build(p, mod),
+        f"Make `/{p['cmd']}` reply with {_TRANSFORMS[p['transform']][2]} instead.",
+        {"kind": "preserve", "desc": "the command stays registered"},
+    )
+
+
 @register
 class CommandKind(Kind):
     name = "command"
@@ -52,6 +64,8 @@ class CommandKind(Kind):
             ("the command answers nothing",),
         ),
     )
+
+    changes = (Change("transform", _command_transform),)
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {

@@ -307,6 +307,18 @@ class EntityMoverKind(Kind):
         return Feature(self.name, code, checks, says, p, [name])
 
 
+def _grow_factor(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """Another growth factor (the size limit follows: the same number of feedings)."""
+    factor = rng.choice([f for f in (1.25, 1.5, 2) if f != p["factor"]])
+    p = {**p, "factor": factor, "max": factor ** p["steps"]}
+    return Changed(
+        kind.build(p, mod),
+        f"Make `{p['name']}` grow by a factor of {factor:g} per feeding, up to a visual_size.x of "
+        f"{p['max']:g}.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
+
+
 @register
 class EntityGrowKind(Kind):
     """An entity that grows when fed (get_properties, set_properties, vector.multiply)."""
@@ -342,6 +354,8 @@ class EntityGrowKind(Kind):
             ("feeding never uses up the food",),
         ),
     )
+
+    changes = (Change("factor", _grow_factor),)
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)

@@ -64,6 +64,8 @@ class SortingBoxKind(Kind):
         ),
     )
 
+    changes = (value_change("size", (4, 8, 16), 'Give the "{list}" list of `{name}` {size} slots.'),)
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
         kinds = rng.sample(("coal", "iron", "gold", "tin", "clay", "flint"), 3)
@@ -258,6 +260,8 @@ class DamageShieldKind(Kind):
         ),
     )
 
+    changes = (value_change("keep", (25, 50, 75), "Let players take only {keep} % of any damage instead."),)
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {"keep": rng.choice((25, 50, 75)), "hp": rng.randint(11, 19), "hit": rng.randint(4, 9)}
 
@@ -321,6 +325,12 @@ class SummonPetKind(Kind):
             "wrong-offset",
             lambda c, p: sub_once(c, "vector.new(0, 1, 0)", "vector.new(0, 100, 0)"),
             ("pets appear high up in the sky",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "suffix", ("'s pet", "'s friend", "'s buddy"), 'Make the pet name tag read "<name>{suffix}".'
         ),
     )
 
@@ -408,6 +418,14 @@ class SumCommandKind(Kind):
             "concat-not-add",
             lambda c, p: sub_once(c, "\t\t\ttotal = total + n\n", "\t\t\ttotal = total .. n\n"),
             ("the total is the numbers glued together",),
+        ),
+    )
+
+    changes = (
+        value_change(
+            "sep",
+            (",", ";", "+", "/"),
+            'Make `/{cmd}` split its list at "{sep}" instead (its usage string too).',
         ),
     )
 
@@ -499,6 +517,10 @@ class SpeedPotionKind(Kind):
             ),
             ("the server crashes when a player leaves while the potion works",),
         ),
+    )
+
+    changes = (
+        value_change("speed", (1.5, 2, 2.5, 3), "Make `{name}` set the speed multiplier to {speed:g}."),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -599,6 +621,8 @@ class BonusDropKind(Kind):
             ("the bonus never shows up in the inventory",),
         ),
     )
+
+    changes = (value_change("n", (1, 2, 3, 4, 5), "Make `{name}` give {n} `{bonus}` to its digger."),)
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)

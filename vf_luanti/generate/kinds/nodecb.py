@@ -196,6 +196,15 @@ class NodePairKind(Kind):
         ),
     )
 
+    changes = (
+        value_change(
+            "g2",
+            ("cracky", "choppy", "snappy"),
+            "Put `{base}` in the group {g2} = 1 (besides dig_immediate = 2) instead.",
+            {"base": ["groups"]},
+        ),
+    )
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
         kind = rng.choice(("lamp_post", "totem", "pillar", "fountain", "statue"))
