@@ -128,6 +128,10 @@ def test_a_crash_after_the_checks_fails_the_sample(late):
         # the chunks a player's view range and travels generate, not only the one it joins in
         "local first minetest.register_on_generated(function(minp) first = first or minp "
         'if not vector.equals(minp, first) then error("late boom") end end)',
+        # the admin comes by with every privilege, and runs the mod's commands with junk too
+        'minetest.register_on_joinplayer(function(p) if minetest.check_player_privs(p, "server") then '
+        'error("late boom") end end)',
+        'minetest.register_chatcommand("x", {func = function(n, p) return true, #p:split(" ")[1] end})',
         # a player from before the mod was installed comes back: no on_newplayer for them
         "local seen = {} minetest.register_on_newplayer(function(p) seen[p:get_player_name()] = 0 end) "
         "minetest.register_on_joinplayer(function(p) local n = p:get_player_name() "

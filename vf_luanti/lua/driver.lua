@@ -831,20 +831,26 @@ local PLAYER_LISTS = { "registered_on_prejoinplayers", "registered_on_authplayer
 	"registered_on_dieplayers", "registered_on_respawnplayers", "registered_on_player_hpchanges",
 	"registered_on_punchplayers", "registered_on_player_receive_fields", "registered_on_chatcommands",
 	"registered_globalsteps" }
+local builtin_commands = {} -- the chat commands before the first mod loaded (I.take_pristine)
+
 -- Names like any players', drawn per world from the map seed (no constant name tells the judge).
 local NAMES = { "Sam", "Alex", "Robin", "kayla", "Zed_99", "mira", "Tobias", "jo3", "Lena", "Quinn_x",
 	"ash", "Nova", "pierre", "Kit", "oskar_b", "Yuki", "dan", "Wren", "Ivo", "Bea_07" }
 local function visitor_names()
 	local seed, names = I.map_seed_s32() % 1000003, {}
-	for i = 1, 3 do
+	for i = 1, 4 do
 		local n = NAMES[(seed * (2 * i + 1) + i * 7) % #NAMES + 1]
 		while names[n] do
 			n = NAMES[(seed + #n + i) % #NAMES + 1] .. i
 		end
 		names[n], names[i] = true, n
 	end
-	return names[1], names[2], names[3]
+	return names[1], names[2], names[3], names[4]
 end
+
+-- What players type after a command: nothing, a word, a number out of range, too many words, a
+-- player's name (filled in), a name nobody has.
+local COMMAND_PARAMS = { "", "?", "-1", "a b c 1e999", false, "nobody_here" }
 -- What players type: a word, a sentence, an empty line, leading space, punctuation, non-ASCII, a command.
 local CHAT_LINES = { "hi", "hello everyone", "", "  lag?", "gg!!", "ça va ?", "/help" }
 
@@ -908,7 +914,7 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		dtime = LIFE_DTIME_ENTITIES
 	end
 	if mod_code_reached(PLAYER_LISTS) or #live_entities() > 0 then
-		local first, second, returning = visitor_names()
+		local first, second, returning, admin = visitor_names()
 		local a = fresh_name(first)
 		local b = fresh_name(second)
 		api.join_player(a)
@@ -967,6 +973,34 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		run_for(1, dtime)
 		if I.players[c] then
 			api.leave_player(c)
+		end
+		-- the server's admin comes by with every privilege and runs each of the mod's chat commands
+		-- as players do, with junk too
+		local commands = {}
+		for cmd in H.next, core.registered_chatcommands do
+			if not builtin_commands[cmd] then
+				commands[#commands + 1] = cmd
+			end
+		end
+		sort(commands)
+		local d = fresh_name(admin)
+		local privs = {}
+		for priv in H.next, core.registered_privileges do
+			privs[#privs + 1] = tostring(priv)
+		end
+		api.join_player(d, H.table.concat(privs, ","))
+		run_for(1, dtime)
+		for _, cmd in ipairs(commands) do
+			for _, param in ipairs(COMMAND_PARAMS) do
+				param = param or a
+				if I.players[d] then
+					api.chat_command(d, "/" .. cmd .. (param ~= "" and " " .. param or ""))
+				end
+			end
+			run_for(0.5, dtime)
+		end
+		if I.players[d] then
+			api.leave_player(d)
 		end
 		run_for(40, dtime) -- the first stays a while
 		for _, p in ipairs({ H.unpack(I.player_order) }) do
@@ -1049,6 +1083,9 @@ end
 function I.take_pristine()
 	if check_env then
 		return
+	end
+	for cmd in H.next, core.registered_chatcommands or {} do
+		builtin_commands[cmd] = true
 	end
 	local G, copies = I.G, {}
 	check_env = {}
