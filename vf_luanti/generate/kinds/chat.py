@@ -18,6 +18,7 @@ from ..base import (
     command_note,
     register,
     sub_once,
+    sub_re,
     value_change,
 )
 
@@ -62,6 +63,11 @@ class CommandKind(Kind):
             "no-return",
             lambda c, p: sub_once(c, "\t\treturn true, ", "\t\tlocal reply = "),
             ("the command answers nothing",),
+        ),
+        Bug(
+            "name-not-param",
+            lambda c, p: sub_re(c, r"(return true, [^\n]*?)\bparam\b", r"\1name"),
+            ("the command answers about the player's name instead of the text given",),
         ),
     )
 
@@ -136,6 +142,11 @@ class GreetingKind(Kind):
             ),
             ("joining players get no greeting, or the server crashes",),
         ),
+        Bug(
+            "greets-everyone",
+            lambda c, p: sub_once(c, "minetest.chat_send_player(name, ", "minetest.chat_send_all("),
+            ("everyone online is spammed with each new player's greeting",),
+        ),
     )
 
     changes = (
@@ -174,7 +185,9 @@ class GreetingKind(Kind):
                 "kind": "scenario",
                 "desc": "a joining player is greeted by name",
                 "steps": [
+                    {"do": "join", "player": "p0"},
                     {"do": "join", "player": p["player"]},
+                    {"expect": "chat", "player": "p0", "lacks": f"Welcome to {p['server']}, {p['player']}!"},
                     {
                         "expect": "chat",
                         "player": p["player"],

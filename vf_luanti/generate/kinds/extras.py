@@ -326,6 +326,15 @@ class SummonPetKind(Kind):
             lambda c, p: sub_once(c, "vector.new(0, 1, 0)", "vector.new(0, 100, 0)"),
             ("pets appear high up in the sky",),
         ),
+        Bug(
+            "entity-name",
+            lambda c, p: sub_once(
+                c,
+                f'vector.new(0, 1, 0)), "{p["entity"]}")',
+                f'vector.new(0, 1, 0)), "{p["entity"].split(":")[1]}")',
+            ),
+            ("the summon command crashes the server",),
+        ),
     )
 
     changes = (

@@ -24,7 +24,6 @@ from ..base import (
     sub_once,
     texture,
     title,
-    value_change,
 )
 
 
@@ -260,6 +259,16 @@ class ToolKind(Kind):
         return Feature(self.name, code, checks, says, p, [name])
 
 
+def _food_heal(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """Another heal amount (never the HP the scenario starts from: that would quote its input)."""
+    heal = rng.choice([h for h in range(1, 9) if h not in (p["heal"], p["start"])])
+    return Changed(
+        kind.build({**p, "heal": heal}, mod),
+        f"Rebalance `{p['name']}`: eating it should heal {heal} HP.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
+
+
 @register
 class FoodKind(Kind):
     name = "food"
@@ -281,13 +290,14 @@ class FoodKind(Kind):
             lambda c, p: sub_once(c, "\ton_use = ", "\ton_secondary_use = "),
             ("left-clicking with it does not eat it",),
         ),
-    )
-
-    changes = (
-        value_change(
-            "heal", (1, 2, 3, 4, 5, 6, 7, 8), "Rebalance `{name}`: eating it should heal {heal} HP."
+        Bug(
+            "stack-max-typo",
+            lambda c, p: sub_once(c, "\tstack_max = ", "\tmax_stack = "),
+            ("the food stacks to 99 instead of its limit",),
         ),
     )
+
+    changes = (Change("heal", _food_heal),)
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         heal = rng.randint(1, 8)
