@@ -213,3 +213,23 @@ def test_a_request_that_times_out_is_an_error(tmp_path: Path, capsys: pytest.Cap
     rows = [json.loads(line) for line in (out / "gold" / "results.jsonl").read_text().splitlines()]
     [failed] = [r for r in rows if r["error"]]
     assert "Timeout" in failed["error"]["error_chain_repr"] and "Timeout" in failed["luanti"]["error"]
+
+
+@pytest.mark.slow
+def test_a_saved_baseline_with_another_k_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from dataclasses import asdict
+
+    from vf_luanti.sweep import ModelSummary
+
+    saved = tmp_path / "base" / "summary.json"
+    saved.parent.mkdir()
+    base = ModelSummary("base", k=5, n_tasks=2, n_rollouts=10, pass_at_k={"1": 0.0, "5": 0.0}, mean_reward=0)
+    saved.write_text(json.dumps(asdict(base)))
+    with FakeOpenAI() as srv:
+        args = _eval(srv.base_url, tmp_path / "eval", "--num-examples", "2", "-k", "1")
+        assert main([*args, "--gate", "--baseline", str(saved)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        "vf-luanti eval: gate: candidates and baseline were evaluated with different k"
+    )

@@ -137,7 +137,11 @@ def run(args: argparse.Namespace) -> int:
     problems = [p for s in shown if (p := s.error_problem())]
     decision = None
     if baseline is not None and not problems:
-        decision = gate(baseline, summaries, args.target)
+        try:
+            decision = gate(baseline, summaries, args.target)
+        except EvalError as exc:  # e.g. a saved baseline evaluated with another k
+            print(f"vf-luanti eval: {exc}", file=sys.stderr)
+            return 2
     if decision is not None:
         print(decision["reason"])
         print(
