@@ -171,10 +171,17 @@ class Server:
     def start(self) -> Server:
         if healthy(self.base_url, timeout=0.5):
             raise ServeError(f"something already answers at {self.base_url}; pick another --port")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)  # eval's --out may not exist yet
         with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(
-                self.cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+            try:
+                self.proc = subprocess.Popen(
+                    self.cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            except OSError as exc:  # a --vllm path that does not exist or cannot run
+                raise ServeError(
+                    f"cannot run {self.cmd[0]}: {exc.strerror or exc}; give --vllm the vllm executable "
+                    "or install it: pip install 'vf-luanti[serve]'"
+                ) from None
         return self
 
     def log_tail(self, lines: int = 30) -> str:
