@@ -128,6 +128,11 @@ def test_a_crash_after_the_checks_fails_the_sample(late):
         # the chunks a player's view range and travels generate, not only the one it joins in
         "local first minetest.register_on_generated(function(minp) first = first or minp "
         'if not vector.equals(minp, first) then error("late boom") end end)',
+        # a player right-clicks the mod's node with an empty hand, or digs it by hand
+        'minetest.register_node("mymod:n", {on_rightclick = function(pos, node, clicker, itemstack) '
+        "return itemstack:get_definition().light_source + 1 end})",
+        'minetest.register_node("mymod:d", {groups = {crumbly = 3}, after_dig_node = function() '
+        'error("late boom") end})',
         # the admin comes by with every privilege, and runs the mod's commands with junk too
         'minetest.register_on_joinplayer(function(p) if minetest.check_player_privs(p, "server") then '
         'error("late boom") end end)',

@@ -830,8 +830,9 @@ local PLAYER_LISTS = { "registered_on_prejoinplayers", "registered_on_authplayer
 	"registered_on_joinplayers", "registered_on_leaveplayers", "registered_on_chat_messages",
 	"registered_on_dieplayers", "registered_on_respawnplayers", "registered_on_player_hpchanges",
 	"registered_on_punchplayers", "registered_on_player_receive_fields", "registered_on_chatcommands",
-	"registered_globalsteps" }
-local builtin_commands = {} -- the chat commands before the first mod loaded (I.take_pristine)
+	"registered_globalsteps", "registered_on_placenodes", "registered_on_dignodes", "registered_on_punchnodes" }
+-- The chat commands and items before the first mod loaded (I.take_pristine): the rest are the mods'.
+local builtin_commands, builtin_items = {}, {}
 
 -- Names like any players', drawn per world from the map seed (no constant name tells the judge).
 local NAMES = { "Sam", "Alex", "Robin", "kayla", "Zed_99", "mira", "Tobias", "jo3", "Lena", "Quinn_x",
@@ -905,6 +906,81 @@ local function live_entities()
 	return ids
 end
 
+-- What a game's hand digs (minetest_game's: crumbly 2-3, snappy 3, oddly_breakable_by_hand, and
+-- dig_immediate for any hand): a real player digs such a node with nothing in hand.
+local function hand_diggable(groups)
+	local g = type(groups) == "table" and groups or {}
+	local crumbly, snappy = tonumber(g.crumbly) or 0, tonumber(g.snappy) or 0
+	return (tonumber(g.oddly_breakable_by_hand) or 0) > 0 or (tonumber(g.dig_immediate) or 0) > 0
+		or crumbly == 2 or crumbly == 3 or snappy == 3
+end
+
+-- Whether an item the mods registered has a callback of mod code (a player using it reaches the mod).
+local function mod_item_code()
+	for item, def in H.next, core.registered_items do
+		if not builtin_items[item] and type(def) == "table" then
+			for _, v in H.next, def do
+				if type(v) == "function" and I.is_mod_source(H.debug.getinfo(v, "S").source) then
+					return true
+				end
+			end
+		end
+	end
+	return false
+end
+
+-- A player meets the mod's own nodes and items as players do: each node is placed from the hand,
+-- punched, right-clicked with it and with an empty hand, and dug by hand where a game's hand can;
+-- each other item is used on air and on a node, as the primary and the secondary use. Only while
+-- the player is still on the server, a few nodes apart beside it.
+local function meet_the_mods_things(name, dtime)
+	local names = {}
+	for item in H.next, core.registered_items do
+		if not builtin_items[item] then
+			names[#names + 1] = item
+		end
+	end
+	sort(names)
+	local o = I.players[name]
+	if not o then
+		return
+	end
+	local base, nodes = I.vec(floor(o.pos.x + 3.5), floor(o.pos.y + 0.5), floor(o.pos.z + 0.5)), {}
+	for i, item in ipairs(names) do
+		local def = core.registered_items[item]
+		local p = I.vec(base.x + 2 * (i % 16), base.y, base.z + 2 * floor(i / 16))
+		local at = "(" .. p.x .. "," .. p.y .. "," .. p.z .. ")"
+		if not I.players[name] or type(def) ~= "table" then
+			break
+		end
+		api.set_wielded(name, item)
+		if def.type == "node" then
+			api.place_node(name, at)
+			if node_view(p).name == item then
+				nodes[#nodes + 1] = at
+				api.punch_node(name, at)
+				api.rightclick_node(name, at)
+				api.set_wielded(name, "")
+				api.rightclick_node(name, at)
+				local node = node_view(p)
+				local ndef = I.node_def(node.name)
+				if I.players[name] and node.name == item and type(ndef) == "table" and ndef.diggable ~= false
+					and hand_diggable(ndef.groups) and type(ndef.on_dig) == "function" then
+					I.callback("node_on_dig", ndef.on_dig, I.vec(p.x, p.y, p.z), node, I.players[name].ref)
+				end
+			end
+		else
+			api.use_item(name, "")
+			api.use_item(name, "", 1)
+			if nodes[1] then
+				api.use_item(name, nodes[1])
+			end
+		end
+		api.set_wielded(name, "")
+		run_for(0.2, dtime)
+	end
+end
+
 -- The session's steps are the engine's dedicated-server steps, or where entities live (whose physics
 -- makes every step cost) a loaded server's 0.5 s: the soak's first minute ran them finely already.
 local LIFE_DTIME_ENTITIES = 0.5
@@ -913,7 +989,7 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 	if #live_entities() > 0 then
 		dtime = LIFE_DTIME_ENTITIES
 	end
-	if mod_code_reached(PLAYER_LISTS) or #live_entities() > 0 then
+	if mod_code_reached(PLAYER_LISTS) or #live_entities() > 0 or mod_item_code() then
 		local first, second, returning, admin = visitor_names()
 		local a = fresh_name(first)
 		local b = fresh_name(second)
@@ -933,6 +1009,7 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 			run_for(0.5, dtime)
 		end
 		submit_fields(a, "", { quit = "true" }) -- the inventory form closed
+		meet_the_mods_things(a, dtime)
 		for _, id in ipairs(live_entities()) do
 			api.punch_entity(id, a)
 		end
@@ -1086,6 +1163,9 @@ function I.take_pristine()
 	end
 	for cmd in H.next, core.registered_chatcommands or {} do
 		builtin_commands[cmd] = true
+	end
+	for item in H.next, core.registered_items or {} do
+		builtin_items[item] = true
 	end
 	local G, copies = I.G, {}
 	check_env = {}
