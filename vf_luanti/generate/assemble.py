@@ -1,7 +1,7 @@
 """Tasks from features: the four families, difficulty levels and the seeded stream.
 
-A task combines 1-3 features of different kinds (plus, often, a craft recipe for an item one of
-them registers); its difficulty follows the number of features (easy 1, medium 2, hard 3) and is
+A task combines 1-4 features of different kinds (plus, often, a craft recipe for an item one of
+them registers); its difficulty follows the number of features (easy 1, medium 2, hard 3 and 4) and is
 also a tag ``features-N``, so a trainer can build a curriculum. Families:
 
 * scaffold: instruction = the features' sentences; reference = their code.
@@ -38,8 +38,8 @@ from .base import (
 from .clean import leaks
 
 #: how many features a task has, and the weight of each count
-FEATURE_COUNTS = ((1, 45), (2, 40), (3, 15))
-DIFFICULTY = {1: "easy", 2: "medium", 3: "hard"}
+FEATURE_COUNTS = ((1, 40), (2, 35), (3, 17), (4, 8))
+DIFFICULTY = {1: "easy", 2: "medium", 3: "hard", 4: "hard"}
 #: share of tasks written in the ``core.`` spelling
 CORE_SHARE = 0.3
 #: share of tasks with an item that also get a craft recipe for it

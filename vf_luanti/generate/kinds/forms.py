@@ -89,7 +89,14 @@ class FormCommandKind(Kind):
             ("closing the form with Escape erases the note",),
         ),
     )
-    changes = (Change("saved-message", _form_saved),)
+    changes = (
+        Change("saved-message", _form_saved),
+        value_change(
+            "label",
+            ("Note", "Your note", "Text", "Memo"),
+            'Label the note field of the form `{form}` "{label}".',
+        ),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         word = rng.choice(("note", "memo", "diary", "todo", "journal"))
@@ -219,6 +226,11 @@ class NodeFormKind(Kind):
             "prefix",
             ("Sign: ", "It says: ", "~ ", "Note: "),
             'Make `{name}` show "{prefix}" followed by the text as its infotext.',
+        ),
+        value_change(
+            "label",
+            ("Text", "Message", "Inscription", "Write here"),
+            'Label the text field of `{name}`\'s form "{label}".',
         ),
     )
 

@@ -70,7 +70,14 @@ class StorageCounterKind(Kind):
             ("the first signature crashes the server",),
         ),
     )
-    changes = (Change("label", _counter_label),)
+    changes = (
+        Change("label", _counter_label),
+        value_change(
+            "key",
+            ("visits", "signatures", "guests", "entries", "checkins"),
+            'Keep the count of `/{cmd}` under the storage key "{key}" instead.',
+        ),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
@@ -164,6 +171,9 @@ class StorageListKind(Kind):
             "empty",
             ("nothing", "(empty)", "none yet", "no entries"),
             'When the list is empty, make `/{show}` reply "{label}: {empty}".',
+        ),
+        value_change(
+            "label", ("List", "Wanted", "To do", "Needed"), 'Make `/{show}` start its reply with "{label}: ".'
         ),
     )
 
@@ -285,6 +295,11 @@ class SettingsMotdKind(Kind):
             "default",
             ("Have fun!", "No news today.", "Be kind to each other.", "Welcome!"),
             'Make `/{cmd}` fall back to "{default}" when `{key}` is unset.',
+        ),
+        value_change(
+            "off",
+            ("Nothing to show.", "Disabled.", "The board is closed."),
+            'When `{flag}` is false, make `/{cmd}` fail with "{off}".',
         ),
     )
 

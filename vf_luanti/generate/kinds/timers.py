@@ -23,6 +23,7 @@ from ..base import (
     simple_node,
     sub_once,
     title,
+    value_change,
 )
 
 
@@ -158,7 +159,14 @@ class AfterCountdownKind(Kind):
         ),
     )
 
-    changes = (Change("delay", _countdown_delay),)
+    changes = (
+        Change("delay", _countdown_delay),
+        value_change(
+            "done",
+            ("You feel better.", "Rested.", "Healed up.", "All better."),
+            'Change the message after the wait of `/{cmd}` to "{done}".',
+        ),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {

@@ -303,7 +303,14 @@ class LiftCommandKind(Kind):
         ),
     )
 
-    changes = (value_change("max", (50, 100, 200), "Let `/{cmd}` accept up to {max} nodes."),)
+    changes = (
+        value_change("max", (50, 100, 200), "Let `/{cmd}` accept up to {max} nodes."),
+        value_change(
+            "usage",
+            ("Give a number of nodes.", "Usage: a whole number", "How far up?"),
+            'Make `/{cmd}` refuse bad input with "{usage}".',
+        ),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
