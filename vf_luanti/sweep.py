@@ -52,6 +52,8 @@ class Protocol:
     split: str = "eval"
     num_examples: int = -1
     max_concurrent: int = 32
+    #: Only these tasks of the split (empty: all).
+    task_ids: list[str] = field(default_factory=list)
 
     def sampling_args(self) -> dict[str, Any]:
         return {"temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens}
@@ -172,7 +174,7 @@ def run_environment(
     from .environment import load_environment
     from .rollouts import STATE_KEY
 
-    env = load_environment(split=protocol.split)
+    env = load_environment(split=protocol.split, task_ids=protocol.task_ids or None)
     client = vf.OpenAIChatCompletionsClient(
         AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=request_timeout)
     )

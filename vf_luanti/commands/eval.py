@@ -48,6 +48,7 @@ def _usage(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..rollouts import EnvArgumentError, select_tasks
     from ..serve import ServeConfig, ServeError, probe_endpoint, start_server
     from ..sweep import (
         Candidate,
@@ -70,12 +71,17 @@ def run(args: argparse.Namespace) -> int:
         split=args.split,
         num_examples=args.num_examples,
         max_concurrent=args.max_concurrent,
+        task_ids=args.task,
     )
     out = Path(args.out)
     api_key = os.environ.get(args.api_key_var, "EMPTY")
     # Check the arguments before anything expensive (a vLLM start takes minutes).
     if not args.serve and not (args.base_url and args.model):
         return _usage("give --base-url and --model, or --serve BASE --adapter PATH")
+    try:  # the tasks, before a server starts
+        select_tasks(protocol.split, num_examples=protocol.num_examples, task_ids=protocol.task_ids or None)
+    except EnvArgumentError as exc:
+        return _usage(str(exc))
     if args.gate and not args.baseline:
         return _usage("--gate needs --baseline ('base', a served model name, or a summary.json)")
     baseline_saved = bool(args.baseline) and Path(args.baseline).exists()
@@ -199,7 +205,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--scales", type=_scales, default=[1.0], help="LoRA scales to sweep, e.g. 0.5,0.75,1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--vllm", help="vLLM executable (default: vllm beside this Python, then PATH)")
+    p.add_argument(
+        "--vllm",
+        help="the vllm executable, or the Python of a venv holding vLLM (its CPU build); default: "
+        "$VF_LUANTI_VLLM, vLLM in this environment, then vllm beside this Python or on PATH",
+    )
     p.add_argument("--max-model-len", type=int)
     p.add_argument("--serve-timeout", type=float, default=900.0)
     p.add_argument("-k", type=int, default=d.k, help=f"samples per task (default {d.k})")
@@ -209,6 +219,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=d.seed, help="server seed (vllm --seed) when --serve")
     p.add_argument("--split", default=d.split)
     p.add_argument("--num-examples", type=int, default=d.num_examples, help="-1: every task of the split")
+    p.add_argument("--task", action="append", default=[], help="only this task id (repeatable)")
     p.add_argument("--max-concurrent", type=int, default=d.max_concurrent)
     p.add_argument("--api-key-var", default="VLLM_API_KEY", help="environment variable holding the API key")
     p.add_argument(
