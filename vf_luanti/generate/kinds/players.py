@@ -404,9 +404,9 @@ class OnlineListKind(Kind):
             ("the server crashes when someone leaves",),
         ),
         Bug(
-            "unsorted",
-            lambda c, p: sub_once(c, "\t\ttable.sort(names)\n", ""),
-            ("the list of players comes out in a random order",),
+            "length-of-set",
+            lambda c, p: sub_once(c, ' (" .. #names .. "): "', ' (" .. #online .. "): "'),
+            ("the player count is always 0",),
         ),
     )
 

@@ -1,0 +1,375 @@
+"""Aliases for renamed items, tool wear by command, entity armor groups, a guarded on_dig and
+floating-point node metadata."""
+
+from __future__ import annotations
+
+import random
+
+from ..base import (
+    CREATURES,
+    MATERIALS,
+    SHAPES,
+    TOOLS,
+    Bug,
+    Check,
+    Feature,
+    Kind,
+    Params,
+    command_check,
+    command_note,
+    item_check,
+    join,
+    node_check,
+    offline_check,
+    register,
+    scenario,
+    sub_once,
+    texture,
+    title,
+    value_change,
+)
+
+
+@register
+class AliasLegacyKind(Kind):
+    """A node that replaced two old ones, which stay usable as aliases (register_alias)."""
+
+    name = "alias_legacy"
+    tags = ("node", "alias")
+    doc = (
+        "`minetest.register_alias(alias, original)`: the name `alias` (usually an old or another mod's "
+        "name) refers to the registered item `original` from then on, in inventories, crafts and maps. "
+        "The alias itself must not be registered as an item."
+    )
+    bugs = (
+        Bug(
+            "reversed",
+            lambda c, p: sub_once(
+                c,
+                f'register_alias("{p["old1"]}", "{p["name"]}")',
+                f'register_alias("{p["name"]}", "{p["old1"]}")',
+            ),
+            ("old worlds show unknown blocks where the old node was",),
+        ),
+        Bug(
+            "missing-second",
+            lambda c, p: sub_once(c, f'minetest.register_alias("{p["old2"]}", "{p["name"]}")\n', ""),
+            ("one of the old names turns into an unknown item",),
+        ),
+        Bug(
+            "no-prefix",
+            lambda c, p: sub_once(
+                c,
+                f'register_alias("{p["old2"]}", "{p["name"]}")',
+                f'register_alias("{p["old2"]}", "{p["name"].split(":")[1]}")',
+            ),
+            ("one of the old names points at nothing",),
+        ),
+    )
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        m = rng.choice(MATERIALS)
+        shape = rng.choice(SHAPES)
+        return {
+            "name": f"{mod}:{m}_{shape}",
+            "old1": f"{mod}:{m}{shape}",
+            "old2": f"{rng.choice(('oldmod', 'legacy', 'classic', 'moreblocks_old'))}:{m}_{shape}",
+        }
+
+    def build(self, p: Params, mod: str) -> Feature:
+        name, o1, o2 = p["name"], p["old1"], p["old2"]
+        code = (
+            f'minetest.register_node("{name}", {{\n\tdescription = "{title(name)}",\n'
+            f'\ttiles = {{"{texture(name)}"}},\n\tgroups = {{cracky = 3}},\n}})\n'
+            f'minetest.register_alias("{o1}", "{name}")\n'
+            f'minetest.register_alias("{o2}", "{name}")\n'
+        )
+        says = [
+            f"a node `{name}` (cracky = 3) that replaces the old `{o1}` and `{o2}`: register both old names "
+            f"as aliases of `{name}`",
+            f"`{name}` (groups cracky = 3), with `{o1}` and `{o2}` kept working as aliases for it "
+            "(minetest.register_alias)",
+        ]
+        checks: list[Check] = [
+            node_check(name, {"cracky": 3}),
+            {"kind": "alias", "desc": f"{o1} is an alias of {name}", "name": o1, "target": name},
+            {"kind": "alias", "desc": f"{o2} is an alias of {name}", "name": o2, "target": name},
+            {"kind": "item", "desc": f"{o1} is not registered itself", "name": o1, "absent": True},
+            scenario(
+                "an old name given to a player becomes the new node",
+                join(),
+                {"do": "give", "player": "p1", "item": f"{o2} 3"},
+                {"expect": "inventory", "player": "p1", "contains": f"{name} 3"},
+            ),
+        ]
+        return Feature(self.name, code, checks, says, p, [name, o1, o2])
+
+
+@register
+class MendCommandKind(Kind):
+    """A privileged command that repairs the wielded tool (get_wear, set_wear, get_definition)."""
+
+    name = "mend_command"
+    tags = ("chatcommand", "wear", "itemstack", "privilege")
+    doc = (
+        "ItemStack: `get_wear()` (0..65535), `set_wear(wear)`, `get_definition()` (the registered item "
+        'definition; `.type` is "tool", "node" or "craft"). The wielded stack is a copy: give it back '
+        "with `player:set_wielded_item(stack)`. A chat command's `privs = {priv = true}`."
+    )
+    bugs = (
+        Bug(
+            "copy-not-set",
+            lambda c, p: sub_once(c, "\t\tplayer:set_wielded_item(stack)\n", ""),
+            ("the command says the tool is mended but it stays worn",),
+        ),
+        Bug(
+            "no-tool-check",
+            lambda c, p: sub_once(
+                c,
+                '\t\tif stack:get_definition().type ~= "tool" then\n',
+                "\t\tif stack:is_empty() then\n",
+            ),
+            ("mending a stack of items claims success",),
+        ),
+        Bug(
+            "add-not-set",
+            lambda c, p: sub_once(c, "stack:set_wear(0)", "stack:add_wear(0)"),
+            ("the tool keeps all its wear",),
+        ),
+    )
+    changes = (
+        value_change("done", ("Good as new.", "Mended.", "Repaired!"), 'Make `/{cmd}` reply "{done}".'),
+    )
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        return {
+            "cmd": rng.choice(("mend", "fix", "repair", "restore")) + str(rng.randint(1, 99)),
+            "tool": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(TOOLS)}",
+            "item": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('chip', 'flake', 'pebble'))}",
+            "wear": rng.randint(1000, 60000),
+            "done": rng.choice(("Good as new.", "Mended.", "Repaired!")),
+            "refuse": rng.choice(("That is not a tool.", "Hold a tool.", "Only tools can be mended.")),
+        }
+
+    def build(self, p: Params, mod: str) -> Feature:
+        cmd, tool, item = p["cmd"], p["tool"], p["item"]
+        code = (
+            f'minetest.register_tool("{tool}", {{description = "{title(tool)}"}})\n'
+            f'minetest.register_craftitem("{item}", {{description = "{title(item)}"}})\n\n'
+            f'minetest.register_chatcommand("{cmd}", {{\n\tdescription = "Mend the wielded tool",\n'
+            "\tprivs = {server = true},\n\tfunc = function(name)\n"
+            "\t\tlocal player = minetest.get_player_by_name(name)\n"
+            '\t\tif not player then\n\t\t\treturn false, "You must be online."\n\t\tend\n'
+            "\t\tlocal stack = player:get_wielded_item()\n"
+            '\t\tif stack:get_definition().type ~= "tool" then\n'
+            f'\t\t\treturn false, "{p["refuse"]}"\n\t\tend\n'
+            "\t\tstack:set_wear(0)\n\t\tplayer:set_wielded_item(stack)\n"
+            f'\t\treturn true, "{p["done"]}"\n\tend,\n}})\n'
+        )
+        says = [
+            f"a tool `{tool}`, a craftitem `{item}` and a command `/{cmd}` (needs the server privilege) that "
+            f'sets the wear of the wielded tool to 0 and replies "{p["done"]}"; when the wielded item is '
+            "not a "
+            f'tool (get_definition().type) it fails with "{p["refuse"]}"',
+            f"`/{cmd}` (privs server) repairs the tool in hand completely (set_wear(0)) and answers "
+            f'"{p["done"]}"; '
+            f'anything that is not a tool: false and "{p["refuse"]}". Register `{tool}` (tool) and `{item}` '
+            "(craftitem) too",
+        ]
+        says = [s + command_note("Mend the wielded tool", None, "You must be online.") for s in says]
+        admin = ["interact", "shout", "server"]
+        checks: list[Check] = [
+            command_check(cmd, "Mend the wielded tool"),
+            offline_check(cmd, "You must be online."),
+            {
+                "kind": "chatcommand",
+                "desc": f"/{cmd} needs server",
+                "name": cmd,
+                "fields": {"privs": {"server": True}},
+            },
+            item_check(tool, "tool"),
+            item_check(item, "craft"),
+            scenario(
+                "a worn tool is mended; items are refused",
+                join("p1", admin),
+                {"do": "wield", "player": "p1", "item": f"{tool} 1 {p['wear']}"},
+                {"do": "chat", "player": "p1", "message": f"/{cmd}"},
+                {"expect": "wield", "player": "p1", "item": tool},
+                {"expect": "command", "player": "p1", "success": True, "message": p["done"]},
+                {"do": "wield", "player": "p1", "item": f"{item} 4"},
+                {"do": "chat", "player": "p1", "message": f"/{cmd}"},
+                {"expect": "command", "player": "p1", "success": False, "message": p["refuse"]},
+                {"expect": "wield", "player": "p1", "item": f"{item} 4"},
+            ),
+            scenario(
+                "without the server privilege nothing is mended",
+                join("p2"),
+                {"do": "wield", "player": "p2", "item": f"{tool} 1 {p['wear']}"},
+                {"do": "chat", "player": "p2", "message": f"/{cmd}"},
+                {"expect": "wield", "player": "p2", "item": f"{tool} 1 {p['wear']}"},
+            ),
+        ]
+        return Feature(self.name, code, checks, says, p, [tool, item])
+
+
+@register
+class EntityArmorKind(Kind):
+    """An entity made tougher or immortal through its armor groups (set_armor_groups)."""
+
+    name = "entity_armor"
+    tags = ("entity", "armor_groups", "on_activate")
+    doc = (
+        "`self.object:set_armor_groups({fleshy = percent, immortal = 1})` in on_activate sets how much "
+        "damage of each group the entity takes (percent of the punch's damage; immortal = 1: none). "
+        "`self.object:get_armor_groups()` reads them back."
+    )
+    bugs = (
+        Bug(
+            "wrong-object",
+            lambda c, p: sub_once(c, "\t\tself.object:set_armor_groups(", "\t\tself:set_armor_groups("),
+            ("spawning the creature crashes the server",),
+        ),
+        Bug(
+            "in-properties",
+            lambda c, p: sub_once(
+                c,
+                "\ton_activate = function(self)\n\t\tself.object:set_armor_groups(",
+                "\ton_activate = function(self)\n\t\tself.object:set_properties(",
+            ),
+            ("the creature takes full damage",),
+        ),
+        Bug(
+            "field-name",
+            lambda c, p: sub_once(c, "fleshy = ", "flesh = "),
+            ("the creature cannot be hurt at all",),
+        ),
+    )
+    changes = (value_change("armor", (10, 25, 50, 75, 150), "Give `{name}` a fleshy armor of {armor} %."),)
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        return {
+            "name": f"{mod}:{rng.choice(('armored', 'iron', 'stone', 'tough'))}_{rng.choice(CREATURES)}",
+            "armor": rng.choice((10, 25, 50, 75, 150)),
+            "hp": rng.randint(10, 40),
+        }
+
+    def build(self, p: Params, mod: str) -> Feature:
+        name = p["name"]
+        code = (
+            f'minetest.register_entity("{name}", {{\n\tinitial_properties = {{\n\t\thp_max = {p["hp"]},\n'
+            f'\t\tvisual = "cube",\n\t\ttextures = {{"{texture(name)}"}},\n\t}},\n'
+            "\ton_activate = function(self)\n"
+            f"\t\tself.object:set_armor_groups({{fleshy = {p['armor']}}})\n\tend,\n}})\n"
+        )
+        says = [
+            f'an entity `{name}` (hp_max {p["hp"]}, visual "cube") that sets its armor groups to fleshy = '
+            f"{p['armor']} when activated",
+            f"`{name}`: a cube entity with hp_max = {p['hp']} whose on_activate calls "
+            f"self.object:set_armor_groups({{fleshy = {p['armor']}}})",
+        ]
+        test = (
+            f"for _, o in ipairs(minetest.get_objects_inside_radius({{x = 0, y = 1, z = 0}}, 2)) do "
+            f'local e = o:get_luaentity() if e and e.name == "{name}" then local g = o:get_armor_groups() '
+            f'return g.fleshy == {p["armor"]}, dump(g) end end return false, "no entity"'
+        )
+        checks: list[Check] = [
+            {
+                "kind": "entity",
+                "desc": f"{name} has the requested properties",
+                "name": name,
+                "fields": {"initial_properties": {"hp_max": p["hp"], "visual": "cube"}},
+            },
+            scenario(
+                "the armor groups are set on activation",
+                {"do": "add_entity", "pos": [0, 1, 0], "name": name, "as": "e"},
+                {"expect": "lua", "code": test},
+                {"expect": "entity", "entity": "e", "hp": p["hp"]},
+            ),
+        ]
+        return Feature(self.name, code, checks, says, p, [name])
+
+
+@register
+class MetaFloatKind(Kind):
+    """A node keeping a decimal value in its metadata (set_float, get_float) changed by punches."""
+
+    name = "meta_float"
+    tags = ("node", "metadata", "on_punch", "on_rightclick")
+    doc = (
+        "Node metadata: `meta:get_float(key)` (0 when unset), `meta:set_float(key, x)`, `meta:set_string` "
+        '("infotext" is shown when pointing at the node). Node callbacks `on_punch(pos, node, puncher)` '
+        'and `on_rightclick(pos, node, clicker)`. `string.format("%.1f", x)` formats one decimal.'
+    )
+    bugs = (
+        Bug(
+            "int-not-float",
+            lambda c, p: sub_once(
+                c,
+                f'meta:get_float("{p["key"]}") + {p["step"]:g}',
+                f'meta:get_int("{p["key"]}") + {p["step"]:g}',
+            ),
+            ("the reading never gets past the first step",),
+        ),
+        Bug(
+            "sign",
+            lambda c, p: sub_once(
+                c,
+                f'meta:get_float("{p["key"]}") - {p["step"]:g}',
+                f'meta:get_float("{p["key"]}") + {p["step"]:g}',
+            ),
+            ("right-clicking raises the value instead of lowering it",),
+        ),
+        Bug(
+            "no-format",
+            lambda c, p: sub_once(c, 'string.format("%.1f", v)', "v"),
+            ("the display shows long fractions",),
+        ),
+    )
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        m = rng.choice(MATERIALS)
+        return {
+            "name": f"{mod}:{m}_{rng.choice(('dial', 'gauge', 'meter', 'thermostat'))}",
+            "key": rng.choice(("level", "setting", "temperature", "value")),
+            "label": rng.choice(("Level", "Setting", "Temperature", "Value")),
+            "step": rng.choice((0.1, 0.25, 0.5, 1.5)),
+            "ups": rng.randint(2, 5),
+            "downs": rng.randint(1, 3),
+        }
+
+    def build(self, p: Params, mod: str) -> Feature:
+        name, key, step = p["name"], p["key"], p["step"]
+        code = (
+            f'local function show(meta, v)\n\tmeta:set_float("{key}", v)\n'
+            f'\tmeta:set_string("infotext", "{p["label"]}: " .. string.format("%.1f", v))\nend\n\n'
+            f'minetest.register_node("{name}", {{\n\tdescription = "{title(name)}",\n'
+            f'\ttiles = {{"{texture(name)}"}},\n\tgroups = {{cracky = 2}},\n'
+            "\ton_punch = function(pos)\n\t\tlocal meta = minetest.get_meta(pos)\n"
+            f'\t\tshow(meta, meta:get_float("{key}") + {step:g})\n\tend,\n'
+            "\ton_rightclick = function(pos)\n\t\tlocal meta = minetest.get_meta(pos)\n"
+            f'\t\tshow(meta, meta:get_float("{key}") - {step:g})\n\tend,\n}})\n'
+        )
+        says = [
+            f'a node `{name}` (cracky = 2) keeping a decimal number in its metadata float "{key}" (0 at '
+            "first): "
+            f"each punch adds {step:g}, each right-click subtracts {step:g}, and the infotext shows "
+            f'"{p["label"]}: <value with one decimal>"',
+            f'`{name}` (groups cracky = 2): punching raises its meta float "{key}" by {step:g}, '
+            "right-clicking "
+            f'lowers it by {step:g}; after each change set the infotext to "{p["label"]}: " .. '
+            'string.format("%.1f", value)',
+        ]
+        ups, downs = p["ups"], p["downs"]
+        v = round(step * (ups - downs), 6)
+        steps: list[Check] = [join(), {"do": "set_node", "pos": [0, 0, 0], "node": name}]
+        steps += [{"do": "punch_node", "player": "p1", "pos": [0, 0, 0]}] * ups
+        steps += [{"do": "rightclick_node", "player": "p1", "pos": [0, 0, 0]}] * downs
+        steps += [
+            {"expect": "meta", "pos": [0, 0, 0], "key": key, "value": {"$regex": f"^{v:g}(\\.0+)?$"}},
+            {"expect": "meta", "pos": [0, 0, 0], "key": "infotext", "value": f"{p['label']}: {v:.1f}"},
+        ]
+        checks: list[Check] = [
+            node_check(name, {"cracky": 2}),
+            scenario("punches raise, right-clicks lower", *steps),
+        ]
+        return Feature(self.name, code, checks, says, p, [name])
