@@ -422,6 +422,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "fields": ("f", "form_fields", "values"),
     "formname": ("form", "fname", "form_name"),
     "param": ("arg", "args", "text_arg"),
+    "armor": ("armor_groups", "toughness", "ARMOR"),
     "name": ("pname", "player_name", "caller"),
     "_": ("_i", "_slot", "_k"),
 }

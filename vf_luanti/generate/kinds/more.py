@@ -144,6 +144,7 @@ class MendCommandKind(Kind):
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
             "cmd": rng.choice(("mend", "fix", "repair", "restore")) + str(rng.randint(1, 99)),
+            "priv": rng.choice(("server", "give", "debug")),
             "tool": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(TOOLS)}",
             "item": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('chip', 'flake', 'pebble'))}",
             "wear": rng.randint(1000, 60000),
@@ -156,8 +157,8 @@ class MendCommandKind(Kind):
         code = (
             f'minetest.register_tool("{tool}", {{description = "{title(tool)}"}})\n'
             f'minetest.register_craftitem("{item}", {{description = "{title(item)}"}})\n\n'
-            f'minetest.register_chatcommand("{cmd}", {{\n\tdescription = "Mend the wielded tool",\n'
-            "\tprivs = {server = true},\n\tfunc = function(name)\n"
+            f'minetest.register_chatcommand("{cmd}", {{\n\tprivs = {{{p["priv"]} = true}},\n'
+            '\tdescription = "Mend the wielded tool",\n\tfunc = function(name)\n'
             "\t\tlocal player = minetest.get_player_by_name(name)\n"
             '\t\tif not player then\n\t\t\treturn false, "You must be online."\n\t\tend\n'
             "\t\tlocal stack = player:get_wielded_item()\n"
@@ -167,25 +168,26 @@ class MendCommandKind(Kind):
             f'\t\treturn true, "{p["done"]}"\n\tend,\n}})\n'
         )
         says = [
-            f"a tool `{tool}`, a craftitem `{item}` and a command `/{cmd}` (needs the server privilege) that "
+            f"a tool `{tool}`, a craftitem `{item}` and a command `/{cmd}` (needs the {p['priv']} privilege) "
+            "that "
             f'sets the wear of the wielded tool to 0 and replies "{p["done"]}"; when the wielded item is '
             "not a "
             f'tool (get_definition().type) it fails with "{p["refuse"]}"',
-            f"`/{cmd}` (privs server) repairs the tool in hand completely (set_wear(0)) and answers "
+            f"`/{cmd}` (privs {p['priv']}) repairs the tool in hand completely (set_wear(0)) and answers "
             f'"{p["done"]}"; '
             f'anything that is not a tool: false and "{p["refuse"]}". Register `{tool}` (tool) and `{item}` '
             "(craftitem) too",
         ]
         says = [s + command_note("Mend the wielded tool", None, "You must be online.") for s in says]
-        admin = ["interact", "shout", "server"]
+        admin = ["interact", "shout", p["priv"]]
         checks: list[Check] = [
             command_check(cmd, "Mend the wielded tool"),
             offline_check(cmd, "You must be online."),
             {
                 "kind": "chatcommand",
-                "desc": f"/{cmd} needs server",
+                "desc": f"/{cmd} needs {p['priv']}",
                 "name": cmd,
-                "fields": {"privs": {"server": True}},
+                "fields": {"privs": {p["priv"]: True}},
             },
             item_check(tool, "tool"),
             item_check(item, "craft"),
@@ -202,7 +204,7 @@ class MendCommandKind(Kind):
                 {"expect": "wield", "player": "p1", "item": f"{item} 4"},
             ),
             scenario(
-                "without the server privilege nothing is mended",
+                "without the privilege nothing is mended",
                 join("p2"),
                 {"do": "wield", "player": "p2", "item": f"{tool} 1 {p['wear']}"},
                 {"do": "chat", "player": "p2", "message": f"/{cmd}"},
@@ -226,15 +228,15 @@ class EntityArmorKind(Kind):
     bugs = (
         Bug(
             "wrong-object",
-            lambda c, p: sub_once(c, "\t\tself.object:set_armor_groups(", "\t\tself:set_armor_groups("),
+            lambda c, p: sub_once(c, "\t\tobj:set_armor_groups(", "\t\tself:set_armor_groups("),
             ("spawning the creature crashes the server",),
         ),
         Bug(
             "in-properties",
             lambda c, p: sub_once(
                 c,
-                "\ton_activate = function(self)\n\t\tself.object:set_armor_groups(",
-                "\ton_activate = function(self)\n\t\tself.object:set_properties(",
+                "\t\tobj:set_armor_groups(",
+                "\t\tobj:set_properties(",
             ),
             ("the creature takes full damage",),
         ),
@@ -256,10 +258,11 @@ class EntityArmorKind(Kind):
     def build(self, p: Params, mod: str) -> Feature:
         name = p["name"]
         code = (
-            f'minetest.register_entity("{name}", {{\n\tinitial_properties = {{\n\t\thp_max = {p["hp"]},\n'
-            f'\t\tvisual = "cube",\n\t\ttextures = {{"{texture(name)}"}},\n\t}},\n'
-            "\ton_activate = function(self)\n"
-            f"\t\tself.object:set_armor_groups({{fleshy = {p['armor']}}})\n\tend,\n}})\n"
+            f"local armor = {{fleshy = {p['armor']}}}\n\n"
+            f'minetest.register_entity("{name}", {{\n\tinitial_properties = {{\n'
+            f'\t\ttextures = {{"{texture(name)}"}},\n\t\tvisual = "cube",\n\t\thp_max = {p["hp"]},\n\t}},\n'
+            "\ton_activate = function(self, staticdata)\n\t\tlocal obj = self.object\n"
+            "\t\tobj:set_armor_groups(armor)\n\tend,\n})\n"
         )
         says = [
             f'an entity `{name}` (hp_max {p["hp"]}, visual "cube") that sets its armor groups to fleshy = '
