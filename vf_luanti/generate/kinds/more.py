@@ -376,3 +376,258 @@ class MetaFloatKind(Kind):
             scenario("punches raise, right-clicks lower", *steps),
         ]
         return Feature(self.name, code, checks, says, p, [name])
+
+
+@register
+class KilnKind(Kind):
+    """A node whose timer a right-click starts unless it already runs (NodeTimerRef:is_started)."""
+
+    name = "kiln"
+    tags = ("node", "node_timer", "on_rightclick", "is_started")
+    doc = (
+        "`minetest.get_node_timer(pos)` returns the node's NodeTimerRef: `start(seconds)` (re)starts it, "
+        "`is_started()` tells whether it runs, `stop()`. When it expires the node's `on_timer(pos, elapsed)` "
+        "runs. `minetest.swap_node(pos, {name = ...})`, `minetest.chat_send_player(name, text)`."
+    )
+    bugs = (
+        Bug(
+            "restarts",
+            lambda c, p: sub_once(c, "\t\tif timer:is_started() then\n", "\t\tif false then\n"),
+            ("clicking a working kiln again restarts it, so it never finishes while you click",),
+        ),
+        Bug(
+            "not-started",
+            lambda c, p: sub_once(c, f"\t\ttimer:start({p['secs']})\n", ""),
+            ("the kiln never finishes firing",),
+        ),
+        Bug(
+            "dot-call",
+            lambda c, p: sub_once(c, "timer:is_started()", "timer.is_started()"),
+            ("right-clicking the kiln crashes the server",),
+        ),
+    )
+    changes = (value_change("secs", tuple(range(4, 30, 3)), "Make `{name}` fire for {secs} seconds."),)
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        m = rng.choice(MATERIALS)
+        return {
+            "name": f"{mod}:{m}_kiln",
+            "done": f"{mod}:{m}_kiln_done",
+            "secs": rng.choice(tuple(range(4, 30, 3))),
+            "busy": rng.choice(("Already firing.", "Still busy.", "Be patient.")),
+        }
+
+    def build(self, p: Params, mod: str) -> Feature:
+        name, done, secs = p["name"], p["done"], p["secs"]
+        code = (
+            f'minetest.register_node("{done}", '
+            f'{{description = "{title(done)}", groups = {{cracky = 2}}}})\n\n'
+            f'minetest.register_node("{name}", {{\n\tdescription = "{title(name)}",\n'
+            f'\ttiles = {{"{texture(name)}"}},\n\tgroups = {{cracky = 2}},\n'
+            "\ton_rightclick = function(pos, node, clicker)\n\t\tlocal timer = minetest.get_node_timer(pos)\n"
+            "\t\tlocal name = clicker:get_player_name()\n\t\tif timer:is_started() then\n"
+            f'\t\t\tminetest.chat_send_player(name, "{p["busy"]}")\n\t\t\treturn\n\t\tend\n'
+            f"\t\ttimer:start({secs})\n"
+            f'\t\tminetest.chat_send_player(name, "Firing for {secs} s.")\n\tend,\n'
+            f'\ton_timer = function(pos)\n\t\tminetest.swap_node(pos, {{name = "{done}"}})\n\tend,\n}})\n'
+        )
+        says = [
+            f"nodes `{name}` and `{done}` (both cracky = 2): right-clicking the kiln starts a {secs} s node "
+            "timer "
+            f'and tells the player "Firing for {secs} s.", unless the timer already runs (is_started): then '
+            "it "
+            f'only says "{p["busy"]}"; when the timer ends the kiln becomes `{done}`',
+            f"a kiln `{name}` (groups cracky = 2) fired by right-click: start its node timer ({secs} s, "
+            "reply "
+            f'"Firing for {secs} s.") only if it is not started yet, else reply "{p["busy"]}"; on_timer '
+            "swaps "
+            f"it to `{done}` (register it, cracky = 2)",
+        ]
+        click = {"do": "rightclick_node", "player": "p1", "pos": [0, 0, 0]}
+        checks: list[Check] = [
+            node_check(name, {"cracky": 2}),
+            node_check(done, {"cracky": 2}),
+            scenario(
+                "a second click does not restart the firing",
+                join(),
+                {"do": "set_node", "pos": [0, 0, 0], "node": name},
+                click,
+                {"expect": "chat", "player": "p1", "message": f"Firing for {secs} s."},
+                {"do": "step", "seconds": secs - 2, "dtime": 0.25},
+                click,
+                {"expect": "chat", "player": "p1", "message": p["busy"]},
+                {"expect": "node", "pos": [0, 0, 0], "name": name},
+                {"do": "step", "seconds": 3, "dtime": 0.25},
+                {"expect": "node", "pos": [0, 0, 0], "name": done},
+            ),
+        ]
+        return Feature(self.name, code, checks, says, p, [name, done])
+
+
+@register
+class BeaconRegistryKind(Kind):
+    """Placed beacons tracked by hashed position (hash_node_position, after_place_node, on_destruct)."""
+
+    name = "beacon_registry"
+    tags = ("node", "after_place_node", "on_destruct", "chatcommand")
+    doc = (
+        "`minetest.hash_node_position(pos)` turns a node position into a number, usable as a table key "
+        "(two tables with the same coordinates are different keys; their hashes are equal). Node callbacks "
+        "`after_place_node(pos, placer)` and `on_destruct(pos)`."
+    )
+    bugs = (
+        Bug(
+            "table-key",
+            lambda c, p: sub_once(c, "beacons[minetest.hash_node_position(pos)] = nil", "beacons[pos] = nil"),
+            ("dug beacons are still counted",),
+        ),
+        Bug(
+            "no-destruct",
+            lambda c, p: sub_once(c, "\ton_destruct = function(pos)", "\ton_destroy = function(pos)"),
+            ("dug beacons are still counted",),
+        ),
+        Bug(
+            "count-hash",
+            lambda c, p: sub_once(c, "\t\tfor _ in pairs(beacons) do\n", "\t\tfor _ = 1, #beacons do\n"),
+            ("the command always reports zero beacons",),
+        ),
+    )
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        return {
+            "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('beacon', 'marker', 'waystone'))}",
+            "cmd": rng.choice(("beacons", "markers", "waystones")) + str(rng.randint(1, 99)),
+            "placed": rng.randint(2, 4),
+            "dug": rng.randint(1, 2),
+        }
+
+    def build(self, p: Params, mod: str) -> Feature:
+        name, cmd = p["name"], p["cmd"]
+        code = (
+            "local beacons = {}\n\n"
+            f'minetest.register_node("{name}", {{\n\tdescription = "{title(name)}",\n'
+            f'\ttiles = {{"{texture(name)}"}},\n\tgroups = {{dig_immediate = 3}},\n'
+            "\tafter_place_node = function(pos)\n\t\tbeacons[minetest.hash_node_position(pos)] = "
+            "true\n\tend,\n"
+            "\ton_destruct = function(pos)\n\t\tbeacons[minetest.hash_node_position(pos)] = "
+            "nil\n\tend,\n})\n\n"
+            f'minetest.register_chatcommand("{cmd}", {{\n\tdescription = "Count placed beacons",\n'
+            "\tfunc = function()\n\t\tlocal n = 0\n\t\tfor _ in pairs(beacons) do\n\t\t\tn = n + 1\n\t\tend\n"
+            '\t\treturn true, n .. " beacon(s) placed."\n\tend,\n})\n'
+        )
+        says = [
+            f"a node `{name}` (dig_immediate = 3) whose placements are tracked in a local table keyed by "
+            "minetest.hash_node_position(pos) (added in after_place_node, removed in on_destruct), and a "
+            "command "
+            f'`/{cmd}` replying "<n> beacon(s) placed."',
+            f'`/{cmd}` answers "<count> beacon(s) placed." for the `{name}` nodes (groups dig_immediate = 3) '
+            "players placed and that still exist: keep them in a table indexed by the hashed node position",
+        ]
+        says = [s + command_note("Count placed beacons") for s in says]
+        steps: list[Check] = [join(), {"do": "set_node", "pos": [0, -1, 0], "node": name}]
+        for i in range(p["placed"]):
+            steps.append({"do": "place", "player": "p1", "pos": [i + 1, 0, 0], "item": name})
+        for i in range(p["dug"]):
+            steps.append({"do": "dig", "player": "p1", "pos": [i + 1, 0, 0]})
+        steps += [
+            {"do": "chat", "player": "p1", "message": f"/{cmd}"},
+            {
+                "expect": "command",
+                "player": "p1",
+                "success": True,
+                "message": f"{p['placed'] - p['dug']} beacon(s) placed.",
+            },
+        ]
+        checks: list[Check] = [
+            command_check(cmd, "Count placed beacons"),
+            node_check(name, {"dig_immediate": 3}),
+            scenario("placed beacons count until dug", *steps),
+        ]
+        return Feature(self.name, code, checks, says, p, [name])
+
+
+@register
+class ToolOnlyKind(Kind):
+    """A node that only a given tool can dig (on_dig, minetest.node_dig)."""
+
+    name = "tool_only"
+    tags = ("node", "on_dig", "node_dig")
+    craftable = True
+    doc = (
+        "Node callback `on_dig(pos, node, digger)` replaces the default digging: call "
+        "`minetest.node_dig(pos, node, digger)` to dig normally (it returns true when dug), or return false "
+        "to refuse. `digger:get_wielded_item():get_name()` is the wielded item's name."
+    )
+    bugs = (
+        Bug(
+            "never-digs",
+            lambda c, p: sub_once(
+                c,
+                "\t\treturn minetest.node_dig(pos, node, digger)\n",
+                "\t\treturn true\n",
+            ),
+            ("even the right tool cannot dig it",),
+        ),
+        Bug(
+            "wrong-compare",
+            lambda c, p: sub_once(
+                c,
+                f'digger:get_wielded_item():get_name() ~= "{p["tool"]}"',
+                f'digger:get_wielded_item() ~= "{p["tool"]}"',
+            ),
+            ("the node refuses every tool",),
+        ),
+        Bug(
+            "no-refusal",
+            lambda c, p: sub_once(c, "\t\t\treturn false\n", ""),
+            ("any tool can dig it",),
+        ),
+    )
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        m = rng.choice(MATERIALS)
+        return {
+            "name": f"{mod}:{m}_{rng.choice(('vault', 'seal', 'lock', 'crystal'))}",
+            "tool": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('key', 'chisel', 'wrench'))}",
+            "need": rng.choice(("You need the right tool.", "It will not budge.", "Wrong tool.")),
+        }
+
+    def build(self, p: Params, mod: str) -> Feature:
+        name, tool = p["name"], p["tool"]
+        code = (
+            f'minetest.register_tool("{tool}", {{description = "{title(tool)}"}})\n\n'
+            f'minetest.register_node("{name}", {{\n\tdescription = "{title(name)}",\n'
+            f'\ttiles = {{"{texture(name)}"}},\n\tgroups = {{dig_immediate = 2}},\n'
+            "\ton_dig = function(pos, node, digger)\n"
+            f'\t\tif not digger or digger:get_wielded_item():get_name() ~= "{tool}" then\n'
+            "\t\t\tif digger then\n"
+            f'\t\t\t\tminetest.chat_send_player(digger:get_player_name(), "{p["need"]}")\n\t\t\tend\n'
+            "\t\t\treturn false\n\t\tend\n\t\treturn minetest.node_dig(pos, node, digger)\n\tend,\n})\n"
+        )
+        says = [
+            f"a tool `{tool}` and a node `{name}` (dig_immediate = 2) whose on_dig refuses (returns false, "
+            "telling "
+            f'the player "{p["need"]}") unless the digger wields `{tool}`, and then digs normally with '
+            "minetest.node_dig",
+            f"`{name}` (groups dig_immediate = 2) can only be dug while holding `{tool}` (register it as a "
+            "tool): "
+            f'its on_dig calls minetest.node_dig in that case and otherwise sends "{p["need"]}" and returns '
+            "false",
+        ]
+        checks: list[Check] = [
+            node_check(name, {"dig_immediate": 2}),
+            item_check(tool, "tool"),
+            scenario(
+                "by hand it is refused; with the tool it is dug",
+                join(),
+                {"do": "set_node", "pos": [0, 0, 0], "node": name},
+                {"do": "dig", "player": "p1", "pos": [0, 0, 0]},
+                {"expect": "node", "pos": [0, 0, 0], "name": name},
+                {"expect": "chat", "player": "p1", "message": p["need"]},
+                {"do": "wield", "player": "p1", "item": tool},
+                {"do": "dig", "player": "p1", "pos": [0, 0, 0]},
+                {"expect": "node", "pos": [0, 0, 0], "name": "air"},
+                {"expect": "inventory", "player": "p1", "contains": name},
+            ),
+        ]
+        return Feature(self.name, code, checks, says, p, [name, tool])
