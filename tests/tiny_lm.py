@@ -23,8 +23,19 @@ CORPUS = [
 ]
 
 
-def build(path: str | Path, hidden: int = 32, layers: int = 2, heads: int = 4, vocab: int = 400) -> Path:
-    """Write a random Llama (``hidden`` wide, ``layers`` deep) and its tokenizer to ``path``."""
+def build(
+    path: str | Path,
+    hidden: int = 32,
+    layers: int = 2,
+    heads: int = 4,
+    vocab: int = 400,
+    init_range: float = 0.02,
+) -> Path:
+    """Write a random Llama (``hidden`` wide, ``layers`` deep) and its tokenizer to ``path``.
+
+    ``init_range`` is the weights' standard deviation. A LoRA cannot change the frozen output head,
+    and behind the final norm a head this small caps the logits near uniform: a model whose adapter
+    must learn exact text (the serving end-to-end test) needs a wider one."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -57,7 +68,11 @@ def build(path: str | Path, hidden: int = 32, layers: int = 2, heads: int = 4, v
         bos_token_id=tok.bos_token_id,
         eos_token_id=tok.eos_token_id,
         pad_token_id=tok.pad_token_id,
+        initializer_range=init_range,
     )
-    LlamaForCausalLM(config).save_pretrained(path)
+    model = LlamaForCausalLM(config)
+    # a turn ends at <|end|> (the chat template's end marker): servers stop generating there too
+    model.generation_config.eos_token_id = [tok.eos_token_id, tok.convert_tokens_to_ids("<|end|>")]
+    model.save_pretrained(path)
     tok.save_pretrained(path)
     return path
