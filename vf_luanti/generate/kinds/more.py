@@ -631,3 +631,187 @@ class ToolOnlyKind(Kind):
             ),
         ]
         return Feature(self.name, code, checks, says, p, [name, tool])
+
+
+_STONE = (
+    'minetest.register_node(":default:stone", '
+    '{description = "Stone", tiles = {"default_stone.png"}, groups = {cracky = 3}})'
+)
+
+
+@register
+class OverrideDefaultKind(Kind):
+    """Changing another mod's node when it is present (optional dependency, override_item)."""
+
+    name = "override_default"
+    tags = ("override", "optional dependency", "node")
+    doc = (
+        "`minetest.override_item(name, {field = value, ...})` changes fields of an item another mod "
+        "registered; it is an error for an item that does not exist, so check "
+        "`minetest.registered_nodes[name]` first when that mod is only an optional dependency "
+        "(mod.conf `optional_depends`)."
+    )
+    bugs = (
+        Bug(
+            "no-check",
+            lambda c, p: sub_once(
+                c,
+                'if minetest.registered_nodes["default:stone"] then\n'
+                f'\tminetest.override_item("default:stone", {{light_source = {p["light"]}, '
+                f"walkable = {str(p['walkable']).lower()}}})\nend\n",
+                f'minetest.override_item("default:stone", {{light_source = {p["light"]}, '
+                f"walkable = {str(p['walkable']).lower()}}})\n",
+            ),
+            ("the mod crashes the server when minetest_game's default mod is missing",),
+        ),
+        Bug(
+            "field-typo",
+            lambda c, p: sub_once(c, "{light_source = ", "{light = "),
+            ("stone does not glow",),
+        ),
+        Bug(
+            "wrong-node",
+            lambda c, p: sub_once(c, 'override_item("default:stone"', 'override_item("default:cobble"'),
+            ("stone does not change",),
+        ),
+    )
+    changes = (
+        value_change("light", tuple(range(3, 14)), "Make default:stone glow at level {light} instead."),
+    )
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        return {"light": rng.randint(3, 13), "walkable": rng.choice((True, False))}
+
+    def build(self, p: Params, mod: str) -> Feature:
+        walk = str(p["walkable"]).lower()
+        code = (
+            'if minetest.registered_nodes["default:stone"] then\n'
+            '\tminetest.override_item("default:stone", '
+            f"{{light_source = {p['light']}, walkable = {walk}}})\nend\n"
+        )
+        says = [
+            "when the optional dependency `default` provides `default:stone`, override it "
+            "(minetest.override_item) "
+            f"to have light_source {p['light']} and walkable {walk}; without `default` the mod must load "
+            "fine",
+            f"make `default:stone` glow (light_source = {p['light']}, walkable = {walk}) with "
+            "override_item, but only "
+            "if the node exists: `default` is an optional dependency",
+        ]
+        stone = {"name": "default", "code": _STONE}
+        check = (
+            'local d = minetest.registered_nodes["default:stone"] '
+            f"return d.light_source == {p['light']} and d.walkable == {walk} and d.description == "
+            '"Stone", dump(d)'
+        )
+        checks: list[Check] = [
+            {
+                "kind": "scenario",
+                "desc": "with default present, its stone is overridden (other fields kept)",
+                "mods": [stone],
+                "steps": [{"expect": "lua", "code": check}],
+            },
+            scenario(
+                "without default the mod runs",
+                join(),
+                {"expect": "lua", "code": 'return minetest.registered_nodes["default:stone"] == nil'},
+            ),
+        ]
+        return Feature(self.name, code, checks, says, p)
+
+
+@register
+class SeatKind(Kind):
+    """An entity players sit on and get off by right-clicking (set_attach, set_detach, get_attach)."""
+
+    name = "seat"
+    tags = ("entity", "attachment", "on_rightclick")
+    doc = (
+        "`player:set_attach(parent, bone, position, rotation)` attaches the player to an object (e.g. a seat "
+        "entity: `self.object`), `player:set_detach()` releases them, `player:get_attach()` returns the "
+        "parent "
+        "or nil. Entity callback `on_rightclick(self, clicker)`."
+    )
+    bugs = (
+        Bug(
+            "reversed",
+            lambda c, p: sub_once(
+                c,
+                '\t\tclicker:set_attach(self.object, ""',
+                '\t\tself.object:set_attach(clicker, ""',
+            ),
+            ("right-clicking the seat carries it away instead of sitting down",),
+        ),
+        Bug(
+            "never-detach",
+            lambda c, p: sub_once(c, "\t\t\tclicker:set_detach()\n", ""),
+            ("players cannot get up again",),
+        ),
+        Bug(
+            "rider-not-checked",
+            lambda c, p: sub_once(c, "\t\tif self.rider then\n\t\t\treturn\n\t\tend\n", ""),
+            ("a second player can sit on an occupied seat",),
+        ),
+    )
+
+    def draw(self, rng: random.Random, mod: str) -> Params:
+        return {
+            "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('chair', 'stool', 'saddle', 'bench'))}",
+            "height": rng.choice((3, 4, 5, 6)),
+        }
+
+    def build(self, p: Params, mod: str) -> Feature:
+        name = p["name"]
+        code = (
+            f'minetest.register_entity("{name}", {{\n\tinitial_properties = {{\n\t\tvisual = "cube",\n'
+            f'\t\ttextures = {{"{texture(name)}"}},\n\t\tphysical = true,\n\t}},\n'
+            "\ton_rightclick = function(self, clicker)\n\t\tlocal name = clicker:get_player_name()\n"
+            "\t\tif self.rider == name then\n\t\t\tclicker:set_detach()\n\t\t\tself.rider = "
+            "nil\n\t\t\treturn\n\t\tend\n"
+            "\t\tif self.rider then\n\t\t\treturn\n\t\tend\n"
+            f'\t\tclicker:set_attach(self.object, "", {{x = 0, y = {p["height"]}, z = 0}}, '
+            f"{{x = 0, y = 0, z = 0}})\n"
+            "\t\tself.rider = name\n\tend,\n})\n"
+        )
+        says = [
+            f"a physical cube entity `{name}` players sit on: right-clicking attaches the clicker to it "
+            f"(set_attach with position {{x = 0, y = {p['height']}, z = 0}}) and remembers them in "
+            "`self.rider`; "
+            "the rider right-clicking again gets off (set_detach); others cannot sit while it is taken",
+            f"`{name}` (entity: visual cube, physical): a seat. Right-click to sit "
+            "(clicker:set_attach(self.object, "
+            f'"", {{x = 0, y = {p["height"]}, z = 0}}, {{x = 0, y = 0, z = 0}}), rider name in '
+            "`self.rider`), "
+            "right-click again to stand up (set_detach); while someone sits, nobody else can",
+        ]
+        on = (
+            'local p = minetest.get_player_by_name("{pl}") local parent = p:get_attach() '
+            'return parent ~= nil and parent:get_luaentity() ~= nil and parent:get_luaentity().name == "'
+            + name
+            + '", tostring(parent)'
+        )
+        off = 'return minetest.get_player_by_name("{pl}"):get_attach() == nil, "still attached"'
+        checks: list[Check] = [
+            {
+                "kind": "entity",
+                "desc": f"{name} is a physical cube",
+                "name": name,
+                "fields": {"initial_properties": {"visual": "cube", "physical": True}},
+            },
+            scenario(
+                "sit, someone else is refused, stand up",
+                join("p1"),
+                join("p2"),
+                {"do": "add_entity", "pos": [0, 1, 0], "name": name, "as": "s"},
+                {"do": "rightclick_entity", "player": "p1", "entity": "s"},
+                {"expect": "lua", "code": on.format(pl="p1")},
+                {"expect": "entity", "entity": "s", "fields": {"rider": "p1"}},
+                {"do": "rightclick_entity", "player": "p2", "entity": "s"},
+                {"expect": "lua", "code": off.format(pl="p2")},
+                {"do": "rightclick_entity", "player": "p1", "entity": "s"},
+                {"expect": "lua", "code": off.format(pl="p1")},
+                {"do": "rightclick_entity", "player": "p2", "entity": "s"},
+                {"expect": "lua", "code": on.format(pl="p2")},
+            ),
+        ]
+        return Feature(self.name, code, checks, says, p, [name])
