@@ -133,6 +133,12 @@ def test_a_crash_after_the_checks_fails_the_sample(late):
         "return itemstack:get_definition().light_source + 1 end})",
         'minetest.register_node("mymod:d", {groups = {crumbly = 3}, after_dig_node = function() '
         'error("late boom") end})',
+        # a player crafts the mod's recipe; the anticheat reports a player; a player right-clicks another
+        'minetest.register_craftitem("mymod:c", {}) minetest.register_craft({output = "mymod:c 2", '
+        'recipe = {{"mymod:c"}}}) minetest.register_on_craft(function() error("late boom") end)',
+        'minetest.register_on_cheat(function(p, c) if c.type == "dug_too_fast" then error("late boom") '
+        "end end)",
+        'minetest.register_on_rightclickplayer(function(p, clicker) error("late boom") end)',
         # the admin comes by with every privilege, and runs the mod's commands with junk too
         'minetest.register_on_joinplayer(function(p) if minetest.check_player_privs(p, "server") then '
         'error("late boom") end end)',

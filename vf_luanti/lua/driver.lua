@@ -830,7 +830,8 @@ local PLAYER_LISTS = { "registered_on_prejoinplayers", "registered_on_authplayer
 	"registered_on_joinplayers", "registered_on_leaveplayers", "registered_on_chat_messages",
 	"registered_on_dieplayers", "registered_on_respawnplayers", "registered_on_player_hpchanges",
 	"registered_on_punchplayers", "registered_on_player_receive_fields", "registered_on_chatcommands",
-	"registered_globalsteps", "registered_on_placenodes", "registered_on_dignodes", "registered_on_punchnodes" }
+	"registered_globalsteps", "registered_on_placenodes", "registered_on_dignodes", "registered_on_punchnodes",
+	"registered_on_crafts", "registered_craft_predicts", "registered_on_cheats", "registered_on_rightclickplayers" }
 -- The chat commands and items before the first mod loaded (I.take_pristine): the rest are the mods'.
 local builtin_commands, builtin_items = {}, {}
 
@@ -913,6 +914,59 @@ local function hand_diggable(groups)
 	local crumbly, snappy = tonumber(g.crumbly) or 0, tonumber(g.snappy) or 0
 	return (tonumber(g.oddly_breakable_by_hand) or 0) > 0 or (tonumber(g.dig_immediate) or 0) > 0
 		or crumbly == 2 or crumbly == 3 or snappy == 3
+end
+
+-- The anticheat's cheat types (5.6.1's lua_api.txt, register_on_cheat): what a busy server reports.
+local CHEATS = { "moved_too_fast", "interacted_too_far", "interacted_with_self", "interacted_while_dead",
+	"finished_unknown_dig", "dug_unbreakable", "dug_too_fast" }
+
+-- A player crafts as through the craft grid (ICraftAction, then builtin's craft_predict/on_craft
+-- dispatchers, read live as the engine calls them): the first of the mods' normal recipes whose
+-- inputs are item names is laid out in the player's 3x3 craft list and its result taken once.
+local function craft_once(name)
+	local o = I.players[name]
+	if not o or type(core.get_all_craft_recipes) ~= "function" then
+		return
+	end
+	local outputs = {}
+	for item in H.next, core.registered_items do
+		if not builtin_items[item] then
+			outputs[#outputs + 1] = item
+		end
+	end
+	sort(outputs)
+	for _, item in ipairs(outputs) do
+		for _, r in ipairs(core.get_all_craft_recipes(item) or {}) do
+			local width, items, concrete = tonumber(r.width) or 0, r.items or {}, true
+			for _, v in H.pairs(items) do
+				concrete = concrete and type(v) == "string" and ssub(v, 1, 6) ~= "group:"
+			end
+			if (r.method == "normal" or r.type == "normal") and concrete and width <= 3 then
+				local grid = {}
+				for i = 1, 9 do
+					local w = width > 0 and width or 3
+					local row, col = floor((i - 1) / 3), (i - 1) % 3
+					grid[i] = (col < w) and items[row * w + col + 1] or ""
+				end
+				local ref = o.ref
+				local inv = ref:get_inventory()
+				inv:set_size("craft", 9)
+				inv:set_list("craft", grid)
+				local old = inv:get_list("craft")
+				local result = core.get_craft_result({ method = "normal", width = 3, items = old })
+				if result and result.item and not result.item:is_empty() then
+					I.callback("craft_predict", function()
+						return core.craft_predict(result.item, ref, old, inv)
+					end)
+					I.callback("on_craft", function()
+						return core.on_craft(result.item, ref, old, inv)
+					end)
+				end
+				inv:set_list("craft", {})
+				return
+			end
+		end
+	end
 end
 
 -- Whether an item the mods registered has a callback of mod code (a player using it reaches the mod).
@@ -1010,6 +1064,19 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		end
 		submit_fields(a, "", { quit = "true" }) -- the inventory form closed
 		meet_the_mods_things(a, dtime)
+		craft_once(a)
+		if I.players[a] and I.players[b] then -- a player right-clicks another
+			I.callback("on_rightclickplayer", I.right_click, I.players[b], I.players[a].ref)
+		end
+		for _, cheat in ipairs(CHEATS) do -- the anticheat reports the first visitor
+			for _, f in ipairs(I.registry("registered_on_cheats")) do
+				if I.players[a] and type(f) == "function" then
+					I.set_origin(f)
+					I.callback("on_cheat", f, I.players[a].ref, { type = cheat })
+				end
+			end
+		end
+		run_for(1, dtime)
 		for _, id in ipairs(live_entities()) do
 			api.punch_entity(id, a)
 		end
