@@ -720,6 +720,9 @@ class OverrideDefaultKind(Kind):
         return Feature(self.name, code, checks, says, p)
 
 
+_SEATS = ("chair", "stool", "saddle", "bench")
+
+
 @register
 class SeatKind(Kind):
     """An entity players sit on and get off by right-clicking (set_attach, set_detach, get_attach)."""
@@ -749,39 +752,39 @@ class SeatKind(Kind):
         ),
         Bug(
             "rider-not-checked",
-            lambda c, p: sub_once(c, "\t\tif self.rider then\n\t\t\treturn\n\t\tend\n", ""),
+            lambda c, p: sub_once(c, f"\t\tif self.{p['field']} then\n\t\t\treturn\n\t\tend\n", ""),
             ("a second player can sit on an occupied seat",),
         ),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
-            "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('chair', 'stool', 'saddle', 'bench'))}",
+            "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(_SEATS)}",
             "height": rng.choice((3, 4, 5, 6)),
+            "field": rng.choice(("sitter", "occupant", "seated", "user")),
         }
 
     def build(self, p: Params, mod: str) -> Feature:
-        name = p["name"]
+        name, f = p["name"], p["field"]
         code = (
             f'minetest.register_entity("{name}", {{\n\tinitial_properties = {{\n\t\tvisual = "cube",\n'
             f'\t\ttextures = {{"{texture(name)}"}},\n\t\tphysical = true,\n\t}},\n'
             "\ton_rightclick = function(self, clicker)\n\t\tlocal name = clicker:get_player_name()\n"
-            "\t\tif self.rider == name then\n\t\t\tclicker:set_detach()\n\t\t\tself.rider = "
+            f"\t\tif self.{f} == name then\n\t\t\tclicker:set_detach()\n\t\t\tself.{f} = "
             "nil\n\t\t\treturn\n\t\tend\n"
-            "\t\tif self.rider then\n\t\t\treturn\n\t\tend\n"
-            f'\t\tclicker:set_attach(self.object, "", {{x = 0, y = {p["height"]}, z = 0}}, '
-            f"{{x = 0, y = 0, z = 0}})\n"
-            "\t\tself.rider = name\n\tend,\n})\n"
+            f"\t\tif self.{f} then\n\t\t\treturn\n\t\tend\n"
+            f'\t\tclicker:set_attach(self.object, "", vector.new(0, {p["height"]}, 0), vector.new(0, 0, 0))\n'
+            f"\t\tself.{f} = name\n\tend,\n}})\n"
         )
         says = [
             f"a physical cube entity `{name}` players sit on: right-clicking attaches the clicker to it "
-            f"(set_attach with position {{x = 0, y = {p['height']}, z = 0}}) and remembers them in "
-            "`self.rider`; "
+            f"(set_attach with position vector.new(0, {p['height']}, 0)) and remembers them in "
+            f"`self.{f}`; "
             "the rider right-clicking again gets off (set_detach); others cannot sit while it is taken",
             f"`{name}` (entity: visual cube, physical): a seat. Right-click to sit "
             "(clicker:set_attach(self.object, "
-            f'"", {{x = 0, y = {p["height"]}, z = 0}}, {{x = 0, y = 0, z = 0}}), rider name in '
-            "`self.rider`), "
+            f'"", vector.new(0, {p["height"]}, 0), vector.new(0, 0, 0)), rider name in '
+            f"`self.{f}`), "
             "right-click again to stand up (set_detach); while someone sits, nobody else can",
         ]
         on = (
@@ -805,7 +808,7 @@ class SeatKind(Kind):
                 {"do": "add_entity", "pos": [0, 1, 0], "name": name, "as": "s"},
                 {"do": "rightclick_entity", "player": "p1", "entity": "s"},
                 {"expect": "lua", "code": on.format(pl="p1")},
-                {"expect": "entity", "entity": "s", "fields": {"rider": "p1"}},
+                {"expect": "entity", "entity": "s", "fields": {p["field"]: "p1"}},
                 {"do": "rightclick_entity", "player": "p2", "entity": "s"},
                 {"expect": "lua", "code": off.format(pl="p2")},
                 {"do": "rightclick_entity", "player": "p1", "entity": "s"},
