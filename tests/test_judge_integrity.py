@@ -139,6 +139,10 @@ def test_a_crash_after_the_checks_fails_the_sample(late):
         'minetest.register_on_cheat(function(p, c) if c.type == "dug_too_fast" then error("late boom") '
         "end end)",
         'minetest.register_on_rightclickplayer(function(p, clicker) error("late boom") end)',
+        # the server starts again the next day over what the mod saved at shutdown
+        "local s = minetest.get_mod_storage() local n = minetest.deserialize(s:get_string('n')) or 0 "
+        "n = n + 1 minetest.register_on_shutdown(function() s:set_string('n', minetest.serialize(n)) end) "
+        "if n > 1 then error('late boom') end",
         # the admin comes by with every privilege, and runs the mod's commands with junk too
         'minetest.register_on_joinplayer(function(p) if minetest.check_player_privs(p, "server") then '
         'error("late boom") end end)',

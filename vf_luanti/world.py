@@ -50,6 +50,10 @@ def _list(v: Any) -> list[Any]:
 class World:
     """A running simulated server over a runtime that has loaded mods."""
 
+    #: What the server saved at its final shutdown when the mods kept anything of their own
+    #: (storage, files), for a second start (checks/session.py); None otherwise (set by ``soak``).
+    saved_state: str | None = None
+
     def __init__(self, runtime: LuanRuntime) -> None:
         self.runtime = runtime
 
@@ -273,8 +277,8 @@ class World:
         engine's dedicated-server step), then on to ``horizon`` seconds in steps of ``coarse``; while
         only timers are pending, time jumps to the next one due, up to ``timer_horizon``. Then a
         player joins, chats, dies, respawns and everyone leaves; static entities are unloaded and
-        activated again; the server shuts down (driver.lua ``life_goes_on``). The world is stopped
-        afterwards."""
+        activated again; the server shuts down (driver.lua ``life_goes_on``) and saves the world
+        (``saved_state``). The world is stopped afterwards."""
         horizon = horizon or seconds
         res = self._call(
             "soak",
@@ -284,6 +288,7 @@ class World:
             float(coarse or dtime),
             float(timer_horizon or horizon),
         )
+        self.saved_state = res.get("saved")
         return [Diagnostic.from_dict(d) for d in _list(res["errors"])]
 
     def run_abms(self, times: int = 1) -> int:

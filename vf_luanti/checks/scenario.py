@@ -117,6 +117,21 @@ class CheckWorld:
             return f"after the restart the mods did not load: {why}"
         return None
 
+    def start_again(self, state: str) -> str | None:
+        """The server starts once more from what it saved at its final shutdown (``state``), as every
+        real server does the next day: the mods load over their own saved data, the start-up steps
+        run, a player joins and the server runs a few seconds; returns the first error (a crash)."""
+        self.stopped.append(self.world)
+        report, self.world = self._start(self.world.runtime.sibling(), state)
+        if not report.ok:
+            why = report.errors[0] if report.errors else "the load failed"
+            return f"at the server's next start the mods did not load: {why}"
+        errs_before = len(self.world.errors())
+        self.world.join_player("Robin")
+        self.world.step(5.0, 0.09)
+        errs = [str(e) for e in self.world.errors(errs_before)]
+        return f"at the server's next start: {errs[0]}" if errs else None
+
     # registry reads for Registry ------------------------------------------------------------
     def registered(self, table: str, name: str) -> Any:
         return self.world.eval(f"return minetest.registered_{table}[{lua_literal(name)}]")

@@ -187,7 +187,25 @@ class CheckSession:
         if not self._soaked:
             self._soak()
         self._recheck_registry(results)
+        self._start_again()
         return [results[i] for i in range(len(checks))]
+
+    def _start_again(self) -> None:
+        """Each world whose mods saved data of their own at the final shutdown (mod storage, files)
+        starts once more from it, as a real server does the next day; an error there is a crash.
+        Last, so no check reads the new server (its loads would count again in ``calls``)."""
+        from ..world import WorldError
+
+        for cw in list(self._worlds):
+            state = cw.world.saved_state
+            if state is None or self.crash is not None:
+                continue
+            try:
+                again = cw.start_again(state)
+            except WorldError as exc:
+                again = f"at the server's next start: {exc}"
+            if again:
+                self.crash = again
 
     def _recheck_registry(self, results: dict[int, CheckResult]) -> None:
         """A definition that was right after loading must still be right after the server ran on

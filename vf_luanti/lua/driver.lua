@@ -1170,7 +1170,7 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		run_for(1, dtime)
 	end
 	api.run_lbms(300) -- the map blocks load again: the LBMs run over them
-	I.shutdown()
+	I.persist() -- the server shuts down and saves the world (a second start loads it: session.py)
 end
 
 -- soak(seconds, dtime, horizon, coarse, timer_horizon): the server runs on after a task's scenarios
@@ -1184,7 +1184,7 @@ api.soak = guarded(function(seconds, dtime, horizon, coarse, timer_horizon)
 		life_goes_on(dtime, tonumber(coarse) or dtime, tonumber(timer_horizon) or horizon)
 	end
 	local errors = I.error_events > before and slice({ I.last_error }, 0) or {}
-	return json({ ok = true, steps = steps, errors = errors, gametime = I.gametime })
+	return json({ ok = true, steps = steps, errors = errors, gametime = I.gametime, saved = I.saved_state })
 end)
 
 -- output(since): lines printed or logged (print, core.log, engine messages) after the first `since`.

@@ -152,6 +152,13 @@ local function encode(t)
 end
 
 api.persist = function()
+	return I.persist()
+end
+
+-- The server stops as api.persist says and its saved state is kept (I.saved_state) when the mods
+-- saved anything of their own (mod storage, files in the world folder): the state a second start
+-- of the server would load.
+function I.persist()
 	if I.phase ~= "run" then
 		error("the server is not running", 0)
 	end
@@ -173,12 +180,18 @@ api.persist = function()
 	for mod, data in pairs(I.mod_storage_fields()) do
 		storage[mod] = copy(data)
 	end
-	return encode({
+	local state = encode({
 		storage = storage, nodes = nodes, meta = meta, timers = timers, entities = entities,
 		players = players, known_players = copy(I.known_players), auth = auth, files = world_files(),
 		gametime = I.gametime, timeofday = I.timeofday, day_count = I.day_count,
 		generated = copy(I.generated), -- the map database keeps generated chunks: no second on_generated
 	})
+	local mine = H.next(world_files()) ~= nil
+	for _, data in pairs(storage) do
+		mine = mine or H.next(data) ~= nil
+	end
+	I.saved_state = mine and state or nil
+	return state
 end
 
 -- The saved state read back (a table), or an error for text that is not one.
