@@ -479,3 +479,13 @@ def test_move_item_goes_through_the_inventory_callbacks():
     }
     with pytest.raises(CheckError, match="inventory slot"):
         validate_check(bad)
+
+
+def test_a_chat_line_that_lists_every_candidate_answers_nothing() -> None:
+    from vf_luanti.checks.steps import _hedged
+
+    assert not _hedged("Spawn is 5 m away.", "Spawn is 5 m away.")
+    assert _hedged(" ".join(f"Spawn is {n} m away." for n in range(200)), "Spawn is 5 m away.")
+    # one other value of the same text is a normal reply; bare numbers are too common to judge
+    assert not _hedged("You have 3 coins, the bank 10 coins.", "3 coins")
+    assert not _hedged("Waypoints: (1,2,3), (4,5,6), (7,8,9)", "(1,2,3)")

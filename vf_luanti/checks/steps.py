@@ -7,6 +7,7 @@ mod cannot reach and return what is wrong (None when the expectation holds). The
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -264,11 +265,32 @@ def _inventory(cw: CheckWorld, s: Step) -> str | None:
     return None
 
 
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _hedged(message: str, text: str) -> bool:
+    """Whether ``message`` holds ``text`` and also the same text with at least two other sets of
+    numbers: a reply that lists the candidate values ("Spawn is 0 m away. Spawn is 1 m away. ...")
+    answers nothing. One other value is allowed ("You have 3 coins, the bank 10 coins."); only texts
+    with a number and some words count (a bare "(1,2,3)" is often one of several in a list)."""
+    if not _NUMBER.search(text) or len(re.findall(r"[A-Za-z]", text)) < 3:
+        return False
+    parts = _NUMBER.split(text)
+    pattern = _NUMBER.pattern.join(re.escape(p) for p in parts)
+    return len({m.group(0) for m in re.finditer(pattern, message)} - {text}) >= 2
+
+
 def _chat_expect(cw: CheckWorld, s: Step) -> str | None:
     msgs = [m["message"] for m in cw.world.chat_log() if m.get("to") in (s["player"], "*")]
     shown = _short(msgs[-5:], 300)
     if "contains" in s:
-        hits = [m for m in msgs if s["contains"] in m]
+        found = [m for m in msgs if s["contains"] in m]
+        hits = [m for m in found if not _hedged(m, s["contains"])]
+        if found and not hits and "count" not in s:
+            return (
+                f"the chat message to {s['player']} containing {s['contains']!r} also holds the same text "
+                f"with other values (an answer that lists every candidate answers nothing); messages: {shown}"
+            )
         if "count" in s:
             what = (
                 f"number of chat messages to {s['player']} containing {s['contains']!r} (messages: {shown})"
