@@ -335,9 +335,10 @@ class MetaFloatKind(Kind):
             "name": f"{mod}:{m}_{rng.choice(('dial', 'gauge', 'meter', 'thermostat'))}",
             "key": rng.choice(("level", "setting", "temperature", "value")),
             "label": rng.choice(("Level", "Setting", "Temperature", "Value")),
-            "step": rng.choice((0.1, 0.25, 0.5, 1.5)),
-            "ups": rng.randint(2, 5),
-            "downs": rng.randint(1, 3),
+            # quarter steps and an odd balance: the value has two decimals, so "%.1f" shows
+            "step": rng.choice((0.25, 0.75, 1.25)),
+            "ups": (ups := rng.randint(4, 7)),
+            "downs": ups - rng.choice((1, 3)),
         }
 
     def build(self, p: Params, mod: str) -> Feature:
