@@ -800,11 +800,27 @@ end
 -- a mod puts into a list by hand has none: it is the mod's too).
 I.callback_mod = setmetatable({}, { __mode = "k" })
 
+-- The builtin functions through which the engine dispatches an event to its callback list: a mod
+-- that replaces one hooks every such event as a callback would, so it counts as one.
+local DISPATCHERS = { registered_on_crafts = "on_craft", registered_craft_predicts = "craft_predict" }
+local builtin_dispatcher = {}
+function I.keep_dispatchers() -- before the first mod loads (begin_mod_loading)
+	for _, name in pairs(DISPATCHERS) do
+		builtin_dispatcher[name] = builtin_dispatcher[name] or rawget(core, name)
+	end
+end
+
 -- mod_callback_count(list_name): how many functions in core[list_name] are mods' callbacks, read
--- raw (a mod can replace ipairs or give the list a metatable). JSON {ok, count}.
+-- raw (a mod can replace ipairs or give the list a metatable), plus one where a mod replaced the
+-- event's builtin dispatcher. JSON {ok, count}.
 I.api = I.api or {}
 function I.api.mod_callback_count(list_name)
 	local list, n, i = rawget(core, tostring(list_name)), 0, 1
+	local dispatcher = DISPATCHERS[tostring(list_name)]
+	local kept = dispatcher and builtin_dispatcher[dispatcher]
+	if kept and rawget(core, dispatcher) ~= kept then
+		n = 1
+	end
 	while type(list) == "table" and rawget(list, i) ~= nil do
 		local f = rawget(list, i)
 		if type(f) == "function" and I.callback_mod[f] ~= "*builtin*" then
@@ -976,6 +992,7 @@ function I.begin_mod_loading()
 	end
 	I.mod_loading_begun = true
 	I.current_mod = nil
+	I.keep_dispatchers()
 	if I.apply_target_version then
 		I.apply_target_version()
 	end
