@@ -329,6 +329,14 @@ class MetaFloatKind(Kind):
         ),
     )
 
+    changes = (
+        value_change(
+            "label",
+            ("Level", "Setting", "Temperature", "Value"),
+            'Make `{name}` show "{label}: <value>" as its infotext.',
+        ),
+    )
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
         return {
@@ -585,6 +593,14 @@ class ToolOnlyKind(Kind):
         ),
     )
 
+    changes = (
+        value_change(
+            "need",
+            ("You need the right tool.", "It will not budge.", "Wrong tool."),
+            'Make `{name}` tell players without the tool "{need}".',
+        ),
+    )
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
         return {
@@ -758,6 +774,12 @@ class SeatKind(Kind):
         ),
     )
 
+    changes = (
+        value_change(
+            "height", (3, 4, 5, 6), "Seat the riders of `{name}` at height {height} (the attach position)."
+        ),
+    )
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
             "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(_SEATS)}",
@@ -789,10 +811,12 @@ class SeatKind(Kind):
             "right-click again to stand up (set_detach); while someone sits, nobody else can",
         ]
         on = (
-            'local p = minetest.get_player_by_name("{pl}") local parent = p:get_attach() '
+            'local p = minetest.get_player_by_name("{pl}") local parent, _, at = p:get_attach() '
             'return parent ~= nil and parent:get_luaentity() ~= nil and parent:get_luaentity().name == "'
             + name
-            + '", tostring(parent)'
+            + '" and at.y == '
+            + str(p["height"])
+            + ", tostring(parent)"
         )
         off = 'return minetest.get_player_by_name("{pl}"):get_attach() == nil, "still attached"'
         checks: list[Check] = [
