@@ -233,6 +233,9 @@ class TradeKind(Kind):
             "price": rng.randint(2, 9),
             "amount": rng.randint(1, 5),
             "extra": rng.randint(1, 7),
+            "full": rng.choice(
+                ("Your bags are full.", "No room in your inventory.", "Make some room first.")
+            ),
         }
 
     def build(self, p: Params, mod: str) -> Feature:
@@ -249,6 +252,8 @@ class TradeKind(Kind):
             "\t\tlocal inv = clicker:get_inventory()\n\t\tlocal name = clicker:get_player_name()\n"
             f'\t\tif not inv:contains_item("main", "{coin} {price}") then\n'
             f'\t\t\tminetest.chat_send_player(name, "{need}")\n\t\t\treturn\n\t\tend\n'
+            f'\t\tif not inv:room_for_item("main", "{good} {amount}") then\n'
+            f'\t\t\tminetest.chat_send_player(name, "{p["full"]}")\n\t\t\treturn\n\t\tend\n'
             f'\t\tinv:remove_item("main", "{coin} {price}")\n'
             f'\t\tinv:add_item("main", "{good} {amount}")\n'
             f'\t\tminetest.chat_send_player(name, "Thank you!")\n\tend,\n}})\n'
@@ -263,7 +268,15 @@ class TradeKind(Kind):
             "them, "
             f'add the goods and send "Thank you!", otherwise send "{need}" and change nothing',
         ]
+        says = [
+            s + f'; when the goods do not fit in the main list (room_for_item) it only says "{p["full"]}"'
+            for s in says
+        ]
         have = price + p["extra"]
+        fill = (
+            'local inv = minetest.get_player_by_name("p1"):get_inventory() '
+            f'for i = 1, inv:get_size("main") do inv:set_stack("main", i, "{coin} 99") end'
+        )
         checks: list[Check] = [
             scenario(
                 f"paying {price} {coin} buys {amount} {good}",
@@ -288,6 +301,16 @@ class TradeKind(Kind):
                 {"expect": "inventory", "player": "p1", "lacks": good},
                 {"expect": "inventory", "player": "p1", "contains": f"{coin} {price - 1}"},
                 {"expect": "chat", "player": "p1", "message": need},
+            ),
+            scenario(
+                "with a full inventory nothing is sold",
+                join(),
+                {"do": "set_node", "pos": [0, 0, 0], "node": name},
+                {"do": "lua", "code": fill},
+                {"do": "rightclick_node", "player": "p1", "pos": [0, 0, 0]},
+                {"expect": "chat", "player": "p1", "message": p["full"]},
+                {"expect": "inventory", "player": "p1", "lacks": good},
+                {"expect": "inventory", "player": "p1", "count": {"$range": [99 * 8, 99 * 64]}},
             ),
         ]
         checks += [item_check(coin, "craft"), item_check(good, "craft"), node_check(name, {"cracky": 2})]
