@@ -3,10 +3,11 @@
 A task is assembled from 1-3 *features*. Each feature kind is one self-contained class in
 ``kinds/`` (base.py says what a kind holds: names and values, reference code, checks, instruction
 phrasings, repair bugs, refactor changes, a documentation excerpt), registered in ``KINDS``.
-``assemble.py`` combines features into tasks of the four families, ``verify.py`` scores each
-generated task (the gold passes, a repair input fails, a refactor input keeps its preserve check)
-and keeps the verified ones, ``coverage.py`` measures which of the eval's API identifiers the
-generated references use (docs/data.md).
+``assemble.py`` combines features into tasks of the four families (the seeded stream: no repeated
+instruction), ``clean.py`` keeps every task free of the held-out items' n-grams, ``verify.py``
+scores each generated task (the gold passes, a repair input fails, a refactor input keeps its
+preserve check, no hidden cases) and keeps the verified ones, ``coverage.py`` measures which of the
+eval's API identifiers the generated references use (docs/data.md, "The train split").
 
 The same (seed, n) gives the same tasks.
 """
