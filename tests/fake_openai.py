@@ -8,6 +8,8 @@ The request's ``model`` picks how each benchmark prompt is answered:
 * ``reasoning``: a ``<think>`` block that contains broken code, then the gold answer;
 * ``diff``: a unified diff from the task input to the reference for repair tasks, gold otherwise.
 
+A request with ``"stream": true`` is answered as Server-Sent Events (the whole reply in one chunk).
+
 Every request body is kept in ``server.requests``. Run standalone with
 ``python tests/fake_openai.py PORT`` (used by the clean-venv wheel test).
 """
@@ -55,6 +57,20 @@ ANSWERS = {
 }
 
 
+def stream_events(body: dict[str, Any]) -> list[bytes]:
+    """A chat.completion as Server-Sent Events: one ``chat.completion.chunk`` carrying the whole
+    message as its delta and the finish reason, one carrying the usage, then ``data: [DONE]``."""
+    head = {k: v for k, v in body.items() if k not in ("choices", "usage")}
+    head["object"] = "chat.completion.chunk"
+    [choice] = body["choices"]
+    delta = {"index": 0, "delta": choice["message"], "finish_reason": choice["finish_reason"]}
+    chunks = [
+        {**head, "choices": [delta]},
+        {**head, "choices": [], "usage": body["usage"]},
+    ]
+    return [f"data: {json.dumps(c)}\n\n".encode() for c in chunks] + [b"data: [DONE]\n\n"]
+
+
 class FakeOpenAI:
     """The server; ``base_url`` is ``http://127.0.0.1:PORT/v1``. Use as a context manager."""
 
@@ -74,7 +90,22 @@ class FakeOpenAI:
                 req = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
                 outer.requests.append(req)
                 status, body = outer.answer(req)
-                self._send(status, body)
+                if req.get("stream") and status == 200:
+                    self._send_stream(body)
+                else:
+                    self._send(status, body)
+
+            def _send_stream(self, body: dict[str, Any]) -> None:
+                """``stream: true`` (verifiers 0.4's interception relays the null harness's turns
+                as a stream): the whole completion as one SSE chunk, a usage chunk, then [DONE]."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.end_headers()
+                for event in stream_events(body):
+                    self.wfile.write(event)
+                self.wfile.flush()
+                self.close_connection = True
 
             def _send(self, status: int, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()

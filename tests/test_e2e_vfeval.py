@@ -143,8 +143,13 @@ def test_hub_wheel_installs_in_a_clean_venv_and_runs_vf_eval(server: FakeOpenAI,
     [wheel] = dist.glob("vf_luanti-*.whl")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    # The classic line: pip alone would take verifiers 0.4.x, which has no classic vf-eval
+    # (tests/test_verifiers04_install.py covers that line).
     pip = subprocess.run(
-        [venv / "bin" / "pip", "install", "-q", str(wheel)], capture_output=True, text=True, timeout=900
+        [venv / "bin" / "pip", "install", "-q", str(wheel), "verifiers>=0.3.1,<0.4"],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     if pip.returncode != 0:
         pytest.skip(f"the package index is unreachable: {pip.stderr[-500:]}")

@@ -151,6 +151,23 @@ def load_summary(path: str | Path) -> ModelSummary:
         raise EvalError(f"cannot read summary {p}: {exc}") from exc
 
 
+def classic_api_missing() -> str | None:
+    """Why ``run_environment`` cannot run here, or None: it drives the classic environment, which
+    verifiers 0.4 (v1 only) no longer has. Checked before a server starts (minutes for vLLM);
+    ``vf-luanti bench`` asks too."""
+    try:
+        import verifiers as vf
+    except ImportError as exc:
+        return f"evaluation needs verifiers and openai: pip install 'vf-luanti[classic]' ({exc})"
+    if hasattr(vf, "SingleTurnEnv"):
+        return None
+    return (
+        f"this needs verifiers 0.3.x (the classic API), this is verifiers "
+        f"{getattr(vf, '__version__', '?')}: pip install 'vf-luanti[classic]', or run the v1 "
+        "taskset with verifiers 0.4's vf-eval (docs/environment.md)"
+    )
+
+
 def run_environment(
     base_url: str,
     model: str,
@@ -169,7 +186,7 @@ def run_environment(
         from openai import AsyncOpenAI
     except ImportError as exc:
         raise EvalError(
-            f"evaluation needs verifiers and openai: pip install 'vf-luanti[env]' ({exc})"
+            f"evaluation needs verifiers and openai: pip install 'vf-luanti[classic]' ({exc})"
         ) from exc
     from .environment import load_environment
     from .rollouts import STATE_KEY

@@ -8,28 +8,44 @@ come from ``select_tasks``, the judgement from ``RolloutScorer`` (once per rollo
 
 Single-turn chat needs no tools: run with ``--env.agent.harness.id null
 --env.agent.runtime.type subprocess`` (the defaults are the bash harness in a remote sandbox).
+The null harness runs its chat loop as a uv script: ``uv`` must be on PATH (docs/environment.md).
+
+The gold ``reference`` never travels in the task data: the data is recorded whole in every trace
+(traces.jsonl, pushed runs, prime-rl's rollouts), and a published eval answer is a contaminated one.
+Whoever scores gets it back from the package's own split (``_full_task``). Bad config values fail
+when the config is parsed, as one line naming the field, not as a traceback from ``load()``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from functools import cache
+from typing import Any, Literal
 
 import verifiers.v1 as vf
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from .models import reference_answer
 from .prompts import system_prompt, user_prompt
 from .rollouts import METRICS, RolloutScorer, select_tasks, task_info
-from .tasks import Task
+from .rubric import FAMILIES
+from .splits import get_task, load_tasks
+from .tasks import Task, TaskError
+
+Split = Literal["eval", "scenarios", "train"]
 
 
 class LuantiData(vf.TaskData):
-    """One task on the wire: its identity for reports plus the full task for the scorer."""
+    """One task on the wire: its identity for reports plus the task for the scorer, less its gold
+    ``reference`` (recovered from the split named by ``split``, ``seed`` and ``split_families``)."""
 
     task_id: str
     family: str
     difficulty: str = ""
     tags: list[str] = Field(default_factory=list)
     split: str = "eval"
+    seed: int = 0
+    split_families: list[str] | None = None
     task: dict[str, Any] = Field(default_factory=dict)
     backend: str = "emulator"
 
@@ -37,22 +53,69 @@ class LuantiData(vf.TaskData):
 class LuantiConfig(vf.TasksetConfig):
     """``load_environment``'s arguments as taskset config (``--env.taskset.<field>``)."""
 
-    split: str = "eval"
+    split: Split = "eval"
     families: list[str] | None = None
     num_examples: int = -1
     shuffle: bool = False
     seed: int = 0
-    answer_form: str = "lua"
-    backend: str = "emulator"
+    answer_form: Literal["lua", "diff"] = "lua"
+    backend: Literal["emulator", "engine"] = "emulator"
     workers: int | None = None
     limits: dict[str, float] | None = None
+
+    @field_validator("families")
+    @classmethod
+    def _known_families(cls, value: list[str] | None) -> list[str] | None:
+        """An unknown family is a config error here, not a TaskError traceback from ``load()``."""
+        unknown = [f for f in value or () if f not in FAMILIES]
+        if unknown:
+            raise ValueError(
+                f"unknown famil{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)} "
+                f"(families: {', '.join(FAMILIES)})"
+            )
+        return value
 
 
 _SCORERS: dict[str, RolloutScorer] = {}
 
 
+@cache
+def _train_split(seed: int, families: tuple[str, ...] | None) -> dict[str, Task]:
+    """The generated train split by id, built once per process (generation takes seconds)."""
+    return {t.id: t for t in load_tasks("train", list(families) if families else None, seed=seed)}
+
+
+def _full_task(data: LuantiData) -> Task:
+    """The task with its gold reference, taken from the installed package's own split.
+
+    The data's copy of the task must be that task less the reference: a task edited since the
+    data was made is an error here, not a silent judgement against a different task.
+    """
+    if data.split == "train":
+        fams = tuple(data.split_families) if data.split_families else None
+        found = _train_split(data.seed, fams).get(data.task_id)
+        if found is None:
+            raise TaskError(f"no task {data.task_id!r} in the train split (seed {data.seed})")
+    else:
+        found = get_task(data.task_id)
+    if data.task and _as_json(_public(found)) != _as_json(data.task):
+        raise TaskError(f"task {data.task_id!r} differs from this package's copy of it")
+    return found
+
+
+def _public(task: Task) -> dict[str, Any]:
+    """The task as the data carries it: everything but the gold reference."""
+    return {k: v for k, v in task.to_dict().items() if k != "reference"}
+
+
+def _as_json(value: dict[str, Any]) -> str:
+    """Canonical JSON text, so that a copy that crossed the wire (tuples now lists) compares equal."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
 def _scorer(backend: str) -> RolloutScorer:
-    """One scorer per backend per process; tasks travel in the data, so it needs no task list."""
+    """One scorer per backend per process; each rollout brings its task (``_full_task``), so it
+    needs no task list."""
     if backend not in _SCORERS:
         _SCORERS[backend] = RolloutScorer([], backend)
     return _SCORERS[backend]
@@ -66,8 +129,14 @@ class LuantiTask(vf.Task[LuantiData]):
         return trace.num_turns >= 1
 
     async def _judged(self, trace: vf.Trace) -> dict[str, Any]:
-        task = Task.from_dict(self.data.task, self.data.task_id)
+        task = _full_task(self.data)
         return await _scorer(self.data.backend).score_for(trace.info, trace.last_reply, None, task=task)
+
+    async def validate(self, runtime: Any) -> bool | None:
+        """The gold check (verifiers 0.4's ``vf-validate``): the reference answer must pass."""
+        task = _full_task(self.data)
+        score = await _scorer(self.data.backend).judge_task(task, reference_answer(task))
+        return bool(score.passed)
 
     @vf.metric
     async def criteria(self, trace: vf.Trace) -> dict[str, float]:
@@ -100,7 +169,9 @@ class LuantiTaskset(vf.Taskset[LuantiTask, LuantiConfig]):
                     name=t.id,
                     prompt=user_prompt(t, c.answer_form),
                     system_prompt=system_prompt(c.answer_form),
-                    task=t.to_dict(),
+                    seed=c.seed,
+                    split_families=c.families,
+                    task=_public(t),
                     backend=c.backend,
                     **task_info(t, c.split),
                 ),

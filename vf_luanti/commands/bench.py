@@ -25,7 +25,12 @@ def run(args: argparse.Namespace) -> int:
     from ..environment import EnvArgumentError, load_environment
     from ..eval_report import ReportError, write_report
     from ..models import ChatResponder, builtin_client
+    from ..sweep import classic_api_missing
 
+    missing = classic_api_missing()
+    if missing:
+        print(f"vf-luanti bench: {missing}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     try:
         env = load_environment(

@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         Candidate,
         EvalError,
         Protocol,
+        classic_api_missing,
         evaluate_model,
         find_adapters,
         gate,
@@ -78,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
     # Check the arguments before anything expensive (a vLLM start takes minutes).
     if not args.serve and not (args.base_url and args.model):
         return _usage("give --base-url and --model, or --serve BASE --adapter PATH")
+    missing = classic_api_missing()
+    if missing:
+        return _usage(missing)
     try:  # the tasks, before a server starts
         select_tasks(protocol.split, num_examples=protocol.num_examples, task_ids=protocol.task_ids or None)
     except EnvArgumentError as exc:
