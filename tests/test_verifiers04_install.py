@@ -2,9 +2,10 @@
 
 The wheel built from this tree is installed with pip next to verifiers 0.4.x in a venv of its own
 (0.3.x and 0.4.x cannot share one: they pin different ``openai`` and ``mcp``), and 0.4's own CLIs
-run the taskset there: ``vf-eval`` with the stock ``null`` harness against tests/fake_openai.py on
-127.0.0.1 (model ``gold`` answers each task with its reference), ``vf-validate`` (the gold check),
-and a bad ``--env.taskset.split`` (one line, no traceback).
+run the taskset there: the README's 0.4 ``vf-eval`` line, word for word, with the stock ``null``
+harness against tests/fake_openai.py on 127.0.0.1 (model ``gold`` answers each task with its
+reference), ``vf-validate`` (the gold check), and a bad ``--env.taskset.split`` (one line, no
+traceback).
 
 The null harness runs its chat loop as a PEP 723 script through ``uv`` (``uv sync --script`` pulls
 openai, mcp and httpx from the index); without ``uv`` on PATH it tries ``pip install --user uv``,
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -135,17 +137,26 @@ def server():
         yield srv
 
 
+def _readme_vfeval04() -> str:
+    """The README's verifiers-0.4 ``vf-eval`` line (its command table's row with ``--client.base-url``)."""
+    for line in (ROOT / "README.md").read_text().splitlines():
+        found = re.search(r"`(vf-eval vf-luanti [^`]*--client\.base-url[^`]*)`", line)
+        if line.startswith("|") and found:
+            return found.group(1)
+    raise AssertionError("README.md has no verifiers-0.4 vf-eval row")
+
+
 def test_vf_eval_04_null_harness_gold_passes(venv: Path, server: FakeOpenAI, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    cmd: list[str | Path] = [
-        venv / "vf-eval", "vf-luanti", "-m", "gold",
-        "--client.base-url", server.base_url, "--client.api-key-var", "FAKE_KEY",
-        "-n", str(NUM_TASKS), "--env.agent.harness.id", "null", "--env.agent.runtime.type", "subprocess",
-        "--env.taskset.workers", "1", "--no-push", "--no-rich", "-o", out,
-    ]  # fmt: skip
+    """The README's 0.4 line word for word (placeholders filled in), in the venv, from tmp_path."""
+    line = _readme_vfeval04()
+    assert "--env.agent.harness.id null" in line and "--no-push" in line and "-o runs/vf04" in line
+    filled = line.replace("MODEL", "gold").replace("BASE_URL", server.base_url).replace("KEYVAR", "FAKE_KEY")
+    filled = filled.replace("-n N", f"-n {NUM_TASKS}").replace("-r R", "-r 1")
+    cmd: list[str | Path] = [venv / "vf-eval", *filled.split()[1:], "--no-rich"]
     proc = _run(cmd, timeout=600, env=_env(venv, tmp_path / "home"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-    [traces] = out.glob("*/traces.jsonl")
+    out = tmp_path / "runs" / "vf04"  # where the README says: runs/vf04/vf-luanti--MODEL--null--<run id>/
+    [traces] = out.glob("vf-luanti--gold--null--*/traces.jsonl")
     episodes = [json.loads(line) for line in traces.read_text().splitlines()]
     assert len(episodes) == NUM_TASKS
     for e in episodes:

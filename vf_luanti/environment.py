@@ -68,7 +68,8 @@ def load_environment(
     if not hasattr(vf, "SingleTurnEnv"):
         raise RuntimeError(
             f"verifiers {getattr(vf, '__version__', '?')} has no classic API: use the v1 taskset "
-            "(vf_luanti.taskset.LuantiTaskset) with verifiers >= 0.4, or install 'verifiers>=0.3.1,<0.4'"
+            "(vf_luanti.taskset.LuantiTaskset) with verifiers >= 0.4, or pip install 'vf-luanti[classic]' "
+            "(verifiers>=0.3.1,<0.4)"
         )
     from datasets import Dataset
 
