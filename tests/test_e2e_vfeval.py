@@ -23,6 +23,17 @@ from fake_openai import FakeOpenAI
 FAST_LIMITS = {"cpu_seconds": 1.0}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _default_limits_after():
+    """The environment configures the shared scoring pool for the whole process: set the default
+    limits back afterwards, so later tests do not score under this module's tight CPU budget."""
+    yield
+    from vf_luanti.execution import configure_default
+    from vf_luanti.runtime import RuntimeLimits
+
+    configure_default(limits=RuntimeLimits())
+
+
 @pytest.fixture(scope="module")
 def server():
     with FakeOpenAI() as srv:

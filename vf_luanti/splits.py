@@ -8,7 +8,7 @@ from functools import cache
 
 from .generate import generate_tasks
 from .rubric import FAMILIES
-from .tasks import DATA_DIR, Task, TaskError, read_jsonl
+from .tasks import Task, TaskError, read_split
 
 
 def _check_unique(tasks: list[Task]) -> None:
@@ -35,11 +35,7 @@ def load_tasks(
     if split == "train":
         tasks = generate_tasks(n=400 if n is None else n, seed=seed, families=families)
     elif split in ("eval", "scenarios"):
-        folder = DATA_DIR / split
-        files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
-        if not files:
-            raise TaskError(f"no task files for split {split!r} in {folder}")
-        tasks = [t for p in files for t in read_jsonl(p)]
+        tasks = read_split(split)
         _check_unique(tasks)
         if n is not None:
             tasks = tasks[:n]

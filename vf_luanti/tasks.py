@@ -149,3 +149,13 @@ def read_jsonl(path: Path, errors: list[str] | None = None) -> list[Task]:
                 raise
             errors.append(str(exc))
     return tasks
+
+
+def read_split(split: str) -> list[Task]:
+    """The hand-written tasks of ``split`` ("eval" or "scenarios"): every data/<split>/*.jsonl, in
+    file order. The one reader of the held-out files (splits.load_tasks, generate.clean)."""
+    folder = DATA_DIR / split
+    files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+    if not files:
+        raise TaskError(f"no task files for split {split!r} in {folder}")
+    return [t for p in files for t in read_jsonl(p)]

@@ -9,18 +9,16 @@ from __future__ import annotations
 from functools import cache
 
 from ..decontam import N, code_tokens, is_boilerplate, ngrams, prose_tokens
-from ..tasks import Task
+from ..tasks import Task, read_split
 
 
 @cache
 def _held_out_grams() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]:
     """The task-specific (code, prose) n-grams of the eval and scenario items."""
-    from ..splits import load_tasks
-
     code: set[tuple[str, ...]] = set()
     prose: set[tuple[str, ...]] = set()
     for split in ("eval", "scenarios"):
-        for t in load_tasks(split):
+        for t in read_split(split):
             code |= {g for g in ngrams(code_tokens(t.reference), N) if not is_boilerplate(g)}
             prose |= {g for g in ngrams(prose_tokens(t.instruction), N) if not is_boilerplate(g, prose=True)}
     return frozenset(code), frozenset(prose)
