@@ -108,23 +108,27 @@ class CheckWorld:
             return "the mod raised an error while the server shut down: " + errs[0]
         if storage:
             state = self.world.runtime.call("edit_storage", state, mod or self.mod_name, json.dumps(storage))
+        why = self._start_from(state)
+        return f"after the restart the mods did not load: {why}" if why else None
+
+    def _start_from(self, state: str) -> str | None:
+        """The stopped server's place taken by a new one started from ``state`` (a sibling world of
+        the same Lua state); returns why its mods did not load, if they did not. Entity handles and
+        the record of chat commands belong to the old server and are dropped."""
         self.stopped.append(self.world)
         report, self.world = self._start(self.world.runtime.sibling(), state)
         self.entities, self.commands = {}, {}
         self._errors_seen = len(report.errors)
         if not report.ok:
-            why = report.errors[0] if report.errors else "the load failed"
-            return f"after the restart the mods did not load: {why}"
+            return str(report.errors[0]) if report.errors else "the load failed"
         return None
 
     def start_again(self, state: str) -> str | None:
         """The server starts once more from what it saved at its final shutdown (``state``), as every
         real server does the next day: the mods load over their own saved data, the start-up steps
         run, a player joins and the server runs a few seconds; returns the first error (a crash)."""
-        self.stopped.append(self.world)
-        report, self.world = self._start(self.world.runtime.sibling(), state)
-        if not report.ok:
-            why = report.errors[0] if report.errors else "the load failed"
+        why = self._start_from(state)
+        if why:
             return f"at the server's next start the mods did not load: {why}"
         errs_before = len(self.world.errors())
         self.world.join_player("Robin")

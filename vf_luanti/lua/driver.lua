@@ -916,6 +916,18 @@ local function hand_diggable(groups)
 		or crumbly == 2 or crumbly == 3 or snappy == 3
 end
 
+-- The items the mods registered, by name (what a player of the world can get and use).
+local function mods_items()
+	local names = {}
+	for item in H.next, core.registered_items do
+		if not builtin_items[item] then
+			names[#names + 1] = item
+		end
+	end
+	sort(names)
+	return names
+end
+
 -- The anticheat's cheat types (5.6.1's lua_api.txt, register_on_cheat): what a busy server reports.
 local CHEATS = { "moved_too_fast", "interacted_too_far", "interacted_with_self", "interacted_while_dead",
 	"finished_unknown_dig", "dug_unbreakable", "dug_too_fast" }
@@ -928,14 +940,7 @@ local function craft_once(name)
 	if not o or type(core.get_all_craft_recipes) ~= "function" then
 		return
 	end
-	local outputs = {}
-	for item in H.next, core.registered_items do
-		if not builtin_items[item] then
-			outputs[#outputs + 1] = item
-		end
-	end
-	sort(outputs)
-	for _, item in ipairs(outputs) do
+	for _, item in ipairs(mods_items()) do
 		for _, r in ipairs(core.get_all_craft_recipes(item) or {}) do
 			local width, items, concrete = tonumber(r.width) or 0, r.items or {}, true
 			for _, v in H.pairs(items) do
@@ -971,8 +976,9 @@ end
 
 -- Whether an item the mods registered has a callback of mod code (a player using it reaches the mod).
 local function mod_item_code()
-	for item, def in H.next, core.registered_items do
-		if not builtin_items[item] and type(def) == "table" then
+	for _, item in ipairs(mods_items()) do
+		local def = core.registered_items[item]
+		if type(def) == "table" then
 			for _, v in H.next, def do
 				if type(v) == "function" and I.is_mod_source(H.debug.getinfo(v, "S").source) then
 					return true
@@ -988,19 +994,12 @@ end
 -- each other item is used on air and on a node, as the primary and the secondary use. Only while
 -- the player is still on the server, a few nodes apart beside it.
 local function meet_the_mods_things(name, dtime)
-	local names = {}
-	for item in H.next, core.registered_items do
-		if not builtin_items[item] then
-			names[#names + 1] = item
-		end
-	end
-	sort(names)
 	local o = I.players[name]
 	if not o then
 		return
 	end
 	local base, nodes = I.vec(floor(o.pos.x + 3.5), floor(o.pos.y + 0.5), floor(o.pos.z + 0.5)), {}
-	for i, item in ipairs(names) do
+	for i, item in ipairs(mods_items()) do
 		local def = core.registered_items[item]
 		local p = I.vec(base.x + 2 * (i % 16), base.y, base.z + 2 * floor(i / 16))
 		local at = "(" .. p.x .. "," .. p.y .. "," .. p.z .. ")"
@@ -1069,11 +1068,8 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 			I.callback("on_rightclickplayer", I.right_click, I.players[b], I.players[a].ref)
 		end
 		for _, cheat in ipairs(CHEATS) do -- the anticheat reports the first visitor
-			for _, f in ipairs(I.registry("registered_on_cheats")) do
-				if I.players[a] and type(f) == "function" then
-					I.set_origin(f)
-					I.callback("on_cheat", f, I.players[a].ref, { type = cheat })
-				end
+			if I.players[a] then
+				run_list("on_cheat", I.registry("registered_on_cheats"), I.players[a].ref, { type = cheat })
 			end
 		end
 		run_for(1, dtime)

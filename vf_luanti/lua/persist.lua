@@ -180,13 +180,14 @@ function I.persist()
 	for mod, data in pairs(I.mod_storage_fields()) do
 		storage[mod] = copy(data)
 	end
+	local files = world_files()
 	local state = encode({
 		storage = storage, nodes = nodes, meta = meta, timers = timers, entities = entities,
-		players = players, known_players = copy(I.known_players), auth = auth, files = world_files(),
+		players = players, known_players = copy(I.known_players), auth = auth, files = files,
 		gametime = I.gametime, timeofday = I.timeofday, day_count = I.day_count,
 		generated = copy(I.generated), -- the map database keeps generated chunks: no second on_generated
 	})
-	local mine = H.next(world_files()) ~= nil
+	local mine = H.next(files) ~= nil
 	for _, data in pairs(storage) do
 		mine = mine or H.next(data) ~= nil
 	end
