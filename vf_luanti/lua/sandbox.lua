@@ -91,7 +91,7 @@ end
 -- of "source:line"; coming back to the line from a call it made does not (LuaJIT reports that as a
 -- line event too). So calls made from one line in one visit are the calls written on it, told
 -- apart from one call that a loop runs.
-local line_visits, last_func, hook, hook_mask
+local line_visits, last_func
 local function lines_hook(event, line)
 	if event ~= "line" then
 		return deadline_hook()
@@ -104,21 +104,32 @@ local function lines_hook(event, line)
 	end
 	last_func = f
 end
-hook, hook_mask = deadline_hook, ""
-sethook(hook, hook_mask, guard.hook_count)
+-- The hooks of a thread (`co`, or the running one): the deadline's, and line visits while counted.
+local function set_hooks(co)
+	local hook, mask = deadline_hook, ""
+	if line_visits then
+		hook, mask = lines_hook, "l"
+	end
+	if co then
+		sethook(co, hook, mask, guard.hook_count)
+	else
+		sethook(hook, mask, guard.hook_count)
+	end
+end
+set_hooks()
 
 function I.count_line_visits()
 	if not line_visits then
-		line_visits, hook, hook_mask = {}, lines_hook, "l"
-		sethook(hook, hook_mask, guard.hook_count)
+		line_visits = {}
+		set_hooks()
 	end
 end
 
 -- Back to the deadline hook alone; line_visit answers nil from now on (sites are lines again).
 function I.stop_line_visits()
 	if line_visits then
-		line_visits, last_func, hook, hook_mask = nil, nil, deadline_hook, ""
-		sethook(hook, hook_mask, guard.hook_count)
+		line_visits, last_func = nil, nil
+		set_hooks()
 	end
 end
 
@@ -187,7 +198,7 @@ end
 local co_create, co_resume = H.coroutine.create, H.coroutine.resume
 G.coroutine.create = function(f)
 	local co = co_create(f)
-	sethook(co, hook, hook_mask, guard.hook_count)
+	set_hooks(co)
 	return co
 end
 G.coroutine.resume = function(co, ...)
