@@ -120,6 +120,26 @@ class RuntimeLimits:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+#: Names of popular server mods that integrate with others (ContentDB): the neighbour a sample's
+#: world installs (ServerStart.neighbour). None is a game mod or a name a task gives its mod.
+NEIGHBOUR_MODS = (
+    "areas",
+    "mobs_redo",
+    "unified_inventory",
+    "hudbars",
+    "awards",
+    "pipeworks",
+    "technic",
+    "travelnet",
+    "signs_lib",
+    "mesecons_mvps",
+    "stamina",
+    "i3",
+    "playerfactions",
+    "xban2",
+)
+
+
 @dataclass(frozen=True)
 class ServerStart:
     """What a starting server reads from its host and its world's files, chosen per sample.
@@ -135,6 +155,9 @@ class ServerStart:
     map_seed: int = 0  # the world's seed (u64, as map_meta.txt writes it)
     clock_us: int = 0  # get_us_time() as the first world starts (the host's uptime, µs)
     days: int = 0  # whole days a new world has already run (days * DAY_SECONDS of game time)
+    #: Another mod installed in the world beside the sample ("": none), as on every real server; the
+    #: Lua caller that check frames show when they call into the sample (sandbox.lua caller_view).
+    neighbour: str = ""
 
     @classmethod
     def for_sample(cls, task_text: str, code: str) -> ServerStart:
@@ -142,11 +165,12 @@ class ServerStart:
         digest = hashlib.sha256(
             b"%d:%s%s" % (len(task_text), task_text.encode(), code.encode(errors="surrogatepass"))
         ).digest()
-        a, b, c = (int.from_bytes(digest[i : i + 8], "little") for i in (0, 8, 16))
+        a, b, c, d = (int.from_bytes(digest[i : i + 8], "little") for i in (0, 8, 16, 24))
         return cls(
             map_seed=a,
             clock_us=_DAY_US + b % (364 * _DAY_US),  # a host up for 1 to 365 days
             days=30 + c % 2971,  # 30 to 3000 days: 10 h to 41 days of game time
+            neighbour=NEIGHBOUR_MODS[d % len(NEIGHBOUR_MODS)],
         )
 
 
@@ -410,7 +434,7 @@ class LuanRuntime:
         the given (dependency) order, run the on_mods_loaded phase, then the first ``startup_steps``
         server steps (where after(0) and globalstep errors surface, as in the engine)."""
         s = self.start
-        self.call("start_server", USER_PATH, str(s.map_seed), s.clock_us, s.days * DAY_SECONDS)
+        self.call("start_server", USER_PATH, str(s.map_seed), s.clock_us, s.days * DAY_SECONDS, s.neighbour)
         self.call("set_worldpath", worldpath)
         for mod in mods:
             self.call("declare_mod", mod.name, mod.path)  # get_modpath knows every enabled mod

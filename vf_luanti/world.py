@@ -271,6 +271,7 @@ class World:
         horizon: float | None = None,
         coarse: float | None = None,
         timer_horizon: float | None = None,
+        mods: tuple[str, ...] = (),
     ) -> list[Diagnostic]:
         """Let the server run on, then live on until it shuts down, and return the first error raised
         (the real server would crash there). ``seconds`` of game time run in steps of ``dtime`` (the
@@ -278,7 +279,8 @@ class World:
         only timers are pending, time jumps to the next one due, up to ``timer_horizon``. Then a
         player joins, chats, dies, respawns and everyone leaves; static entities are unloaded and
         activated again; the server shuts down (driver.lua ``life_goes_on``) and saves the world
-        (``saved_state``). The world is stopped afterwards."""
+        (``saved_state``). The world is stopped afterwards. ``mods``: the mods whose nodes, items
+        and chat commands the visitors meet (default every mod's; beside a game, the sample's)."""
         horizon = horizon or seconds
         res = self._call(
             "soak",
@@ -287,6 +289,7 @@ class World:
             float(horizon),
             float(coarse or dtime),
             float(timer_horizon or horizon),
+            ",".join(mods),
         )
         self.saved_state = res.get("saved")
         return [Diagnostic.from_dict(d) for d in _list(res["errors"])]

@@ -16,6 +16,7 @@ from .steps import ACTIONS, EXPECTS
 
 if TYPE_CHECKING:
     from ..load_report import LoadReport
+    from ..mods import Mod
     from ..runtime import LuanRuntime
     from ..world import World
 
@@ -31,11 +32,32 @@ _CALLBACK_TABLES = {e: f"registered_{e}s" for e in CALLBACK_EVENTS} | {
 }
 
 
+def _neighbour(runtime: LuanRuntime | None, mod_name: str) -> list[Mod]:
+    """The world's neighbour mod (ServerStart.neighbour), really installed: a mod folder with its
+    mod.conf, an init.lua and a place in the load order after the sample, whose functions the check
+    frames that call into the sample pose as. It calls nothing, so no ``calls`` count or global moves."""
+    from ..mods import mod_from_source
+
+    name = runtime.start.neighbour if runtime is not None else ""
+    if not name or name == mod_name:
+        return []
+    mod = mod_from_source(
+        f"-- {name}: hooks into the other mods of this server where they are installed\n", name=name
+    )
+    mod.files["mod.conf"] = (
+        f"name = {name}\ndescription = Integration with other mods\noptional_depends = {mod_name}\n"
+    ).encode()
+    mod.optional_depends = [mod_name]
+    return [mod]
+
+
 class CheckWorld:
     """One loaded copy of the completion: the registry, a World over it, and what it recorded.
 
     ``mods`` are stand-in mods ({"name", "code"}, a scenario's ``mods`` key) loaded before the
-    completion, which lists them as optional dependencies (as a game's ``default`` would be). A
+    completion, which lists them as optional dependencies (as a game's ``default`` would be).
+    ``game``: a game's mods (game.py) loaded with it; a stand-in that names one of them gives way to
+    the game's own mod, which the completion then lists as an optional dependency instead. A
     ``restart`` step replaces ``world`` with a new server started from what the old one saved;
     the stopped ones stay in ``stopped`` (their output and warnings still count, they are not soaked).
     """
@@ -49,16 +71,18 @@ class CheckWorld:
         observe: tuple[str, ...] = (),
         mods: tuple[dict[str, str], ...] = (),
         observe_sites: bool = False,
+        game: tuple[Mod, ...] = (),
     ) -> None:
         from ..mods import mod_from_source
 
-        stand_ins = [mod_from_source(m["code"], name=m["name"]) for m in mods]
+        in_game = {m.name for m in game}
+        stand_ins = [mod_from_source(m["code"], name=m["name"]) for m in mods if m["name"] not in in_game]
         for m in stand_ins:
             m.group = 0  # like a game's mods: listed before the completion
         main = mod_from_source(code, name=mod_name)
-        main.optional_depends = [m.name for m in stand_ins]
+        main.optional_depends = [m["name"] for m in mods]
         self.mod_name = mod_name
-        self._mods = [*stand_ins, main]
+        self._mods = [*game, *stand_ins, main, *_neighbour(runtime, mod_name)]
         self._version, self._observe, self._observe_sites = luanti_version, observe, observe_sites
         self.stopped: list[World] = []
         self.report, self.world = self._start(runtime)

@@ -175,9 +175,15 @@ def _fmt_rate(r: float | None) -> str:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from ..checks.game import GameError, game_path
     from ..decontam import decontaminate, template_clones
     from ..generate import generate_tasks
 
+    try:
+        game = game_path()
+    except GameError as exc:
+        print(f"vf-luanti data validate: {exc}", file=sys.stderr)
+        return 2
     tasks, schema_errors = _load_all(args.split)
     everything = tasks
     if args.family:
@@ -192,6 +198,7 @@ def run_validate(args: argparse.Namespace) -> int:
     clones = template_clones(everything, among={t.id for t in tasks})  # selected items vs all items
     res["template_clones"] = [c.__dict__ for c in clones]
     res["hidden_flagged"] = flag_hidden_cases(tasks, res)
+    res["game"] = str(game) if game else None  # passing samples also ran beside it (checks/game.py)
     below = [i for f in res["families"].values() for i in f["below_target"]]
     problems = [it for it in res["items"] if it["problems"]]
     adv_ok = all(a["ok"] for a in res["adversarial"].values())
@@ -201,6 +208,7 @@ def run_validate(args: argparse.Namespace) -> int:
         print(json.dumps(res, ensure_ascii=False))
         return 0 if ok else 1
     print(f"{len(tasks)} items, {res['jobs']} scored completions in {res['seconds']} s")
+    print(f"beside the game: {game or 'off (no game found; set VF_LUANTI_GAME to a game folder)'}")
     for e in schema_errors:
         print(f"  schema: {e}")
     print(f"{'family':10} {'items':>5} {'ok':>4} {'mutants':>8} {'killed':>7} {'kill rate':>9}  below 90%")

@@ -834,6 +834,14 @@ local PLAYER_LISTS = { "registered_on_prejoinplayers", "registered_on_authplayer
 	"registered_on_crafts", "registered_craft_predicts", "registered_on_cheats", "registered_on_rightclickplayers" }
 -- The chat commands and items before the first mod loaded (I.take_pristine): the rest are the mods'.
 local builtin_commands, builtin_items = {}, {}
+-- The mods whose things the visitors meet (api.soak's `mods`): nil, every mod's; beside a game, the
+-- sample's only (the game's own hundreds of items are the engine's business, not the task's).
+local visited
+
+-- Whether a registered definition (an item, a chat command) belongs to a mod the visitors meet.
+local function visited_def(def)
+	return type(def) == "table" and (visited == nil or visited[def.mod_origin] == true)
+end
 
 -- Names like any players', drawn per world from the map seed (no constant name tells the judge).
 local NAMES = { "Sam", "Alex", "Robin", "kayla", "Zed_99", "mira", "Tobias", "jo3", "Lena", "Quinn_x",
@@ -916,11 +924,22 @@ local function hand_diggable(groups)
 		or crumbly == 2 or crumbly == 3 or snappy == 3
 end
 
+-- A player digs the node at p by hand where a game's hand can (the end of the engine's dig action:
+-- the node's on_dig, core.node_dig unless the mod set another), with whatever it holds.
+local function dig_by_hand(name, p)
+	local node = node_view(p)
+	local ndef = I.node_def(node.name)
+	if I.players[name] and type(ndef) == "table" and ndef.diggable ~= false and hand_diggable(ndef.groups)
+		and type(ndef.on_dig) == "function" then
+		I.callback("node_on_dig", ndef.on_dig, I.vec(p.x, p.y, p.z), node, I.players[name].ref)
+	end
+end
+
 -- The items the mods registered, by name (what a player of the world can get and use).
 local function mods_items()
 	local names = {}
-	for item in H.next, core.registered_items do
-		if not builtin_items[item] then
+	for item, def in H.next, core.registered_items do
+		if not builtin_items[item] and visited_def(def) then
 			names[#names + 1] = item
 		end
 	end
@@ -933,42 +952,50 @@ local CHEATS = { "moved_too_fast", "interacted_too_far", "interacted_with_self",
 	"finished_unknown_dig", "dug_unbreakable", "dug_too_fast" }
 
 -- A player crafts as through the craft grid (ICraftAction, then builtin's craft_predict/on_craft
--- dispatchers, read live as the engine calls them): the first of the mods' normal recipes whose
--- inputs are item names is laid out in the player's 3x3 craft list and its result taken once.
+-- dispatchers, read live as the engine calls them): the first normal recipe whose inputs are item
+-- names -- of the mods' items if they have one, else of any item (beside a game, the game's) -- is
+-- laid out in the player's 3x3 craft list and its result taken once.
 local function craft_once(name)
 	local o = I.players[name]
 	if not o or type(core.get_all_craft_recipes) ~= "function" then
 		return
 	end
-	for _, item in ipairs(mods_items()) do
-		for _, r in ipairs(core.get_all_craft_recipes(item) or {}) do
-			local width, items, concrete = tonumber(r.width) or 0, r.items or {}, true
-			for _, v in H.pairs(items) do
-				concrete = concrete and type(v) == "string" and ssub(v, 1, 6) ~= "group:"
-			end
-			if (r.method == "normal" or r.type == "normal") and concrete and width <= 3 then
-				local grid = {}
-				for i = 1, 9 do
-					local w = width > 0 and width or 3
-					local row, col = floor((i - 1) / 3), (i - 1) % 3
-					grid[i] = (col < w) and items[row * w + col + 1] or ""
+	local every = {}
+	for item in H.next, core.registered_items do
+		every[#every + 1] = item
+	end
+	sort(every)
+	for _, names in ipairs({ mods_items(), every }) do
+		for _, item in ipairs(names) do
+			for _, r in ipairs(core.get_all_craft_recipes(item) or {}) do
+				local width, items, concrete = tonumber(r.width) or 0, r.items or {}, true
+				for _, v in H.pairs(items) do
+					concrete = concrete and type(v) == "string" and ssub(v, 1, 6) ~= "group:"
 				end
-				local ref = o.ref
-				local inv = ref:get_inventory()
-				inv:set_size("craft", 9)
-				inv:set_list("craft", grid)
-				local old = inv:get_list("craft")
-				local result = core.get_craft_result({ method = "normal", width = 3, items = old })
-				if result and result.item and not result.item:is_empty() then
-					I.callback("craft_predict", function()
-						return core.craft_predict(result.item, ref, old, inv)
-					end)
-					I.callback("on_craft", function()
-						return core.on_craft(result.item, ref, old, inv)
-					end)
+				if (r.method == "normal" or r.type == "normal") and concrete and width <= 3 then
+					local grid = {}
+					for i = 1, 9 do
+						local w = width > 0 and width or 3
+						local row, col = floor((i - 1) / 3), (i - 1) % 3
+						grid[i] = (col < w) and items[row * w + col + 1] or ""
+					end
+					local ref = o.ref
+					local inv = ref:get_inventory()
+					inv:set_size("craft", 9)
+					inv:set_list("craft", grid)
+					local old = inv:get_list("craft")
+					local result = core.get_craft_result({ method = "normal", width = 3, items = old })
+					if result and result.item and not result.item:is_empty() then
+						I.callback("craft_predict", function()
+							return core.craft_predict(result.item, ref, old, inv)
+						end)
+						I.callback("on_craft", function()
+							return core.on_craft(result.item, ref, old, inv)
+						end)
+					end
+					inv:set_list("craft", {})
+					return
 				end
-				inv:set_list("craft", {})
-				return
 			end
 		end
 	end
@@ -1015,11 +1042,8 @@ local function meet_the_mods_things(name, dtime)
 				api.rightclick_node(name, at)
 				api.set_wielded(name, "")
 				api.rightclick_node(name, at)
-				local node = node_view(p)
-				local ndef = I.node_def(node.name)
-				if I.players[name] and node.name == item and type(ndef) == "table" and ndef.diggable ~= false
-					and hand_diggable(ndef.groups) and type(ndef.on_dig) == "function" then
-					I.callback("node_on_dig", ndef.on_dig, I.vec(p.x, p.y, p.z), node, I.players[name].ref)
+				if node_view(p).name == item then
+					dig_by_hand(name, p)
 				end
 			end
 		else
@@ -1031,6 +1055,31 @@ local function meet_the_mods_things(name, dtime)
 		end
 		api.set_wielded(name, "")
 		run_for(0.2, dtime)
+	end
+	-- a node of another mod (beside a game, the game's own), placed and dug by hand, once with one
+	-- of the mod's items in hand and once with none: what the mod's dig callbacks see of any node
+	local foreign, first = nil, mods_items()[1]
+	for item, def in H.next, core.registered_nodes do
+		if not builtin_items[item] and not visited_def(def) and def.diggable ~= false
+			and hand_diggable(def.groups) and (foreign == nil or item < foreign) then
+			foreign = item
+		end
+	end
+	if foreign then
+		local p = I.vec(base.x - 2, base.y, base.z)
+		for _, held in ipairs({ first or "", "" }) do
+			if not I.players[name] then
+				break
+			end
+			api.set_wielded(name, foreign)
+			api.place_node(name, "(" .. p.x .. "," .. p.y .. "," .. p.z .. ")")
+			api.set_wielded(name, held)
+			if node_view(p).name == foreign then
+				dig_by_hand(name, p)
+			end
+			run_for(0.2, dtime)
+		end
+		api.set_wielded(name, "")
 	end
 end
 
@@ -1117,8 +1166,8 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		-- the server's admin comes by with every privilege and runs each of the mod's chat commands
 		-- as players do, with junk too
 		local commands = {}
-		for cmd in H.next, core.registered_chatcommands do
-			if not builtin_commands[cmd] then
+		for cmd, def in H.next, core.registered_chatcommands do
+			if not builtin_commands[cmd] and visited_def(def) then
 				commands[#commands + 1] = cmd
 			end
 		end
@@ -1169,9 +1218,16 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 	I.persist() -- the server shuts down and saves the world (a second start loads it: session.py)
 end
 
--- soak(seconds, dtime, horizon, coarse, timer_horizon): the server runs on after a task's scenarios
--- (I.soak), then its life goes on until it shuts down (life_goes_on); the first error raised.
-api.soak = guarded(function(seconds, dtime, horizon, coarse, timer_horizon)
+-- soak(seconds, dtime, horizon, coarse, timer_horizon, mods): the server runs on after a task's
+-- scenarios (I.soak), then its life goes on until it shuts down (life_goes_on); the first error
+-- raised. `mods`: the comma-separated mods whose things the visitors meet ("": every mod's).
+api.soak = guarded(function(seconds, dtime, horizon, coarse, timer_horizon, mods)
+	if type(mods) == "string" and mods ~= "" then
+		visited = {}
+		for m in sgmatch(mods, "[^,]+") do
+			visited[m] = true
+		end
+	end
 	local before = I.error_events
 	seconds, dtime = tonumber(seconds) or 60, tonumber(dtime) or 0.09
 	horizon = tonumber(horizon) or seconds

@@ -266,8 +266,9 @@ end
 -- here the server's clock seeds it, so every start of a sample's worlds gets a new sequence. The
 -- generator belongs to the Lua state, which a restarted world shares with the stopped one: the new
 -- seed leaves nothing of what the old server did to it.
-api.start_server = function(user_path, map_seed, clock_us, game_seconds)
+api.start_server = function(user_path, map_seed, clock_us, game_seconds, neighbour)
 	I.user_path = user_path
+	I.neighbour = neighbour ~= "" and neighbour or nil -- the mod check frames call from (sandbox.lua)
 	I.set_map_seed(map_seed)
 	if not restored then
 		I.advance_time(game_seconds)

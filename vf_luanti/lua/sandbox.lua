@@ -437,26 +437,24 @@ end
 
 -- Check code that calls into a mod (its helper API, a callback) is seen as a Lua function of
 -- another mod beside it: on a real server only Lua code calls a mod's API, so a missing Lua caller
--- must not tell the judge (issue 12). The caller's name depends on the world's seed; its function
--- is a decoy (check code stays out of the mods' reach).
-local CALLER_MODS = { "areas", "mobs_redo", "unified_inventory", "hudbars", "awards", "pipeworks",
-	"technic", "farming_redo", "travelnet", "signs_lib", "mesecons_mvps", "stamina" }
+-- must not tell the judge (issue 12). The caller is the world's neighbour mod (ServerStart in
+-- runtime.py: drawn per sample, really installed by the judge's worlds, with a mod path, files and
+-- a place in the load order); its function is a decoy (check code stays out of the mods' reach).
 local caller_src, caller_short, decoy
 local function caller_view(info)
 	if not caller_src then
-		local dir = "/world/mods"
-		for _, mod in H.next, I.mods do
-			dir = H.string.match(mod.path, "^(.*)/[^/]*$") or dir
-			break
-		end
-		local name, seed = nil, I.map_seed_s32 and I.map_seed_s32() or 0
-		for i = 0, #CALLER_MODS - 1 do
-			name = CALLER_MODS[(seed + i) % #CALLER_MODS + 1]
-			if not I.mods[name] then
+		local name = I.neighbour or "helpers"
+		local mod = I.mods[name]
+		local dir = "/world/worldmods/" .. name
+		if mod then
+			dir = mod.path
+		else
+			for _, m in H.next, I.mods do -- beside the other mods, where a mod that is not installed would be
+				dir = (H.string.match(m.path, "^(.*)/[^/]*$") or "/world/worldmods") .. "/" .. name
 				break
 			end
 		end
-		caller_src = "@" .. dir .. "/" .. name .. "/init.lua"
+		caller_src = "@" .. dir .. "/init.lua"
 		decoy = H.setfenv(H.loadstring("return function() end", caller_src)(), G)
 		caller_short = getinfo(decoy, "S").short_src
 	end

@@ -1,0 +1,114 @@
+"""A passing sample runs once more beside minetest_game (vf_luanti/checks/game.py, docs/threat_model.md
+"Beside the game"), and every check world has a real neighbour mod for check frames to pose as.
+
+Both directions: what crashes or differs only beside the game fails, the golds still pass, and with the
+game turned off the same answers pass again (so the tests would notice a game run that did nothing).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from vf_luanti.checks.game import DEFAULT_GAME, GAME_ENV, GameError, game_path
+from vf_luanti.scoring import _score_in_worker
+from vf_luanti.splits import get_task
+
+pytestmark = pytest.mark.skipif(
+    not (DEFAULT_GAME / "game.conf").is_file(), reason="minetest_game (Debian minetest-data) is not installed"
+)
+
+CRYSTAL = get_task("scaffold-glow-crystal")
+
+
+def judge(code: str, task=CRYSTAL):  # noqa: ANN001, ANN201 - a Task
+    return _score_in_worker({"task": task.json_text, "completion": f"```lua\n{code}\n```"})
+
+
+def with_crystal(extra: str) -> str:
+    return CRYSTAL.reference + "\n" + extra
+
+
+GAME_ONLY_CRASHES = {
+    "a helper of the game that does not exist, reached only where default is installed": (
+        'if minetest.get_modpath("default") then default.no_such_helper() end'
+    ),
+    "a dig callback that assumes the wielded item is a tool (the visitor digs the game's dirt holding "
+    "one of the mod's nodes)": (
+        "minetest.register_on_dignode(function(pos, oldnode, digger)\n"
+        '\tif oldnode.name ~= "mymod:glow_crystal" then\n'
+        "\t\tlocal _ = digger:get_wielded_item():get_definition().tool_capabilities.max_drop_level\n"
+        "\tend\nend)"
+    ),
+    "an on_craft callback that indexes a record nobody made (the visitor crafts one of the game's "
+    "recipes, the mod having none)": (
+        "local seen = {}\nminetest.register_on_craft(function(itemstack, player)\n"
+        "\tseen[player:get_player_name()].n = 1\nend)"
+    ),
+}
+
+
+@pytest.mark.parametrize("extra", list(GAME_ONLY_CRASHES.values()), ids=list(GAME_ONLY_CRASHES))
+def test_a_crash_only_beside_the_game_fails_the_sample(extra: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = judge(with_crystal(extra))
+    assert not s.passed
+    assert any("beside the game minetest_game" in f for f in s.feedback), s.feedback
+    monkeypatch.setenv(GAME_ENV, "off")  # the same answer without the game run: nothing reaches the bug
+    assert judge(with_crystal(extra)).passed
+
+
+def test_a_correct_answer_that_uses_the_game_when_present_passes() -> None:
+    guarded = (
+        'if minetest.get_modpath("default") and minetest.global_exists("default") then\n'
+        "\tlocal _ = default.node_sound_glass_defaults()\nend\n"
+        "minetest.register_on_dignode(function(pos, oldnode, digger)\n"
+        "\tlocal def = digger and digger:get_wielded_item():get_definition()\n"
+        "\tlocal caps = def and def.tool_capabilities\n"
+        '\tminetest.log("verbose", oldnode.name .. " " .. tostring(caps and caps.max_drop_level))\nend)'
+    )
+    s = judge(with_crystal(guarded))
+    assert s.passed, s.feedback
+
+
+def test_a_scenario_stand_in_gives_way_to_the_games_own_mod() -> None:
+    task = get_task("refactor-optional-dep-modpath")
+    assert judge(task.reference.strip("\n"), task).passed
+    # looks real only when default is the judge's bare stand-in table
+    tell = task.reference.replace(
+        'minetest.get_modpath("default")',
+        'minetest.get_modpath("default") and next(rawget(_G, "default") or {true}) == nil',
+    )
+    assert tell != task.reference
+    s = judge(tell, task)
+    assert not s.passed
+    assert any("in place of the stand-ins" in f for f in s.feedback), s.feedback
+
+
+def test_the_neighbour_mod_is_really_installed() -> None:
+    """The mod that check frames pose as: listed, with a path and files, loaded after the sample."""
+    probe = with_crystal(
+        "function mymod_probe()\n"
+        "\tlocal info = debug.getinfo(2, 'S')\n"
+        "\tlocal name = info.source:match('/mods/([^/]+)/init.lua$')\n"
+        "\tlocal path = name and minetest.get_modpath(name)\n"
+        "\tlocal listed = false\n"
+        "\tfor _, m in ipairs(minetest.get_modnames()) do listed = listed or m == name end\n"
+        "\tlocal f = path and io.open(path .. '/mod.conf')\n"
+        "\treturn name ~= nil and path ~= nil and listed and f ~= nil\nend"
+    )
+    task_json = CRYSTAL.json_text
+    import json
+
+    task = json.loads(task_json)
+    task["checks"] = task["checks"] + [
+        {"kind": "lua", "desc": "the caller is an installed mod", "code": "return mymod_probe() == true"}
+    ]
+    s = _score_in_worker({"task": json.dumps(task), "completion": f"```lua\n{probe}\n```"})
+    assert s.checks[-1]["passed"], s.checks[-1]
+
+
+def test_a_bad_game_setting_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    monkeypatch.setenv(GAME_ENV, str(tmp_path))
+    with pytest.raises(GameError, match="not a game folder"):
+        game_path()
+    monkeypatch.setenv(GAME_ENV, "off")
+    assert game_path() is None
