@@ -376,6 +376,7 @@ def test_a_scenario_never_sees_what_other_checks_did(monkeypatch):
     check that changes the mod's state forces a fresh load, and the count of loads shows it."""
     from vf_luanti import checks
 
+    monkeypatch.setenv("VF_LUANTI_GAME", "off")  # the loads of the checks only, not the game run's
     loads = []
     real_init = checks.CheckWorld.__init__
     monkeypatch.setattr(

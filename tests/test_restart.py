@@ -157,6 +157,7 @@ STORE_TABLE = r"""
 local waypoints = {}
 minetest.register_chatcommand("wp", {func = function(name, param)
 	local cmd, wp = param:match("^(%S+)%s*(.*)$")
+	if not cmd then return false, "Usage: /wp set|show <name>" end
 	if cmd == "set" then waypoints[wp] = "here"; return true, "Waypoint set." end
 	return true, waypoints[wp] and ("Waypoint " .. wp .. ": " .. waypoints[wp]) or "Unknown waypoint."
 end})
@@ -165,6 +166,7 @@ STORE_STORAGE = r"""
 local storage = minetest.get_mod_storage()
 minetest.register_chatcommand("wp", {func = function(name, param)
 	local cmd, wp = param:match("^(%S+)%s*(.*)$")
+	if not cmd then return false, "Usage: /wp set|show <name>" end
 	if cmd == "set" then storage:set_string(wp, "here"); return true, "Waypoint set." end
 	local v = storage:get_string(wp)
 	return true, v ~= "" and ("Waypoint " .. wp .. ": " .. v) or "Unknown waypoint."
@@ -309,6 +311,7 @@ local storage = minetest.get_mod_storage()
 local P = {x = 0, y = -50, z = 0} -- what the mod really reads: node metadata; storage is a mirror
 minetest.register_chatcommand("wp", {func = function(name, param)
 	local cmd, wp = param:match("^(%S+)%s*(.*)$")
+	if not cmd then return false, "Usage: /wp set|show <name>" end
 	local meta = minetest.get_meta(P)
 	if cmd == "set" then
 		meta:set_string(wp, "here"); storage:set_string(wp, "here"); return true, "Waypoint set."

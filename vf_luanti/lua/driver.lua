@@ -1001,6 +1001,18 @@ local function craft_once(name)
 	end
 end
 
+-- The chat commands the mods registered, by name (what the admin tries out).
+local function mods_commands()
+	local commands = {}
+	for cmd, def in H.next, core.registered_chatcommands do
+		if not builtin_commands[cmd] and visited_def(def) then
+			commands[#commands + 1] = cmd
+		end
+	end
+	sort(commands)
+	return commands
+end
+
 -- Whether an item the mods registered has a callback of mod code (a player using it reaches the mod).
 local function mod_item_code()
 	for _, item in ipairs(mods_items()) do
@@ -1091,7 +1103,7 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 	if #live_entities() > 0 then
 		dtime = LIFE_DTIME_ENTITIES
 	end
-	if mod_code_reached(PLAYER_LISTS) or #live_entities() > 0 or mod_item_code() then
+	if mod_code_reached(PLAYER_LISTS) or #live_entities() > 0 or mod_item_code() or mods_commands()[1] then
 		local first, second, returning, admin = visitor_names()
 		local a = fresh_name(first)
 		local b = fresh_name(second)
@@ -1165,13 +1177,7 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		end
 		-- the server's admin comes by with every privilege and runs each of the mod's chat commands
 		-- as players do, with junk too
-		local commands = {}
-		for cmd, def in H.next, core.registered_chatcommands do
-			if not builtin_commands[cmd] and visited_def(def) then
-				commands[#commands + 1] = cmd
-			end
-		end
-		sort(commands)
+		local commands = mods_commands()
 		local d = fresh_name(admin)
 		local privs = {}
 		for priv in H.next, core.registered_privileges do
