@@ -983,8 +983,9 @@ end
 -- A player sorts its own inventory through the engine's inventory actions (inventorymanager.cpp,
 -- inventory_move.lua), so the mods' inventory callbacks get a real player's arguments: its first
 -- stack moved to an empty slot of the main list, one of it laid into the craft grid and taken back
--- (moves within one inventory), then one dropped (a take; the item's on_drop puts it in the world).
--- A player with nothing picks up one of the mods' items first. A slot that a callback took away
+-- (moves within one inventory), then one dropped (a take; the item's on_drop puts it in the world),
+-- and one of each item whose on_drop is the mod's. A player with nothing picks up one of the mods'
+-- items first. A slot that a callback took away
 -- ends it (the engine refuses such an action).
 local function use_own_inventory(name)
 	local o = I.players[name]
@@ -1022,6 +1023,16 @@ local function use_own_inventory(name)
 	end
 	if holds("main", to) and o.hp > 0 then
 		I.drop_item(o, here, "main", to, 1)
+	end
+	for _, it in ipairs(mods_items()) do -- and one of each item whose on_drop is the mod's own
+		local def = core.registered_items[it]
+		local f = type(def) == "table" and def.on_drop
+		local slot = type(f) == "function" and I.is_mod_source(H.debug.getinfo(f, "S").source)
+			and I.players[name] and o.hp > 0 and first("main", false)
+		if slot then
+			lists.main.slots[slot] = I.to_record(it)
+			I.drop_item(o, here, "main", slot, 1)
+		end
 	end
 end
 
