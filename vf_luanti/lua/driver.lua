@@ -431,10 +431,15 @@ api.use_item = guarded(function(name, pos, secondary)
 	return json(wield_event(o, "on_use", "item_OnUse", pointed))
 end)
 
--- drop_item(player): the wielded stack's on_drop (default core.item_drop) at the player's position.
+-- drop_item(player): the drop key (the client's IDropAction on the wielded slot, inventory_move.lua):
+-- allow_take, the stack's on_drop (default core.item_drop) at the player's position, on_take.
 api.drop_item = guarded(function(name)
 	local o = player(name)
-	return json(wield_event(o, "on_drop", "item_OnDrop", I.vec(o.pos.x, o.pos.y, o.pos.z)))
+	if not may_interact(o) then
+		return json({ ok = false, error = o.name .. " attempted to interact without interact privilege" })
+	end
+	local dropped = I.drop_item(o, { type = "player", name = o.name }, o.wield_list, o.wield_index, 0)
+	return json({ ok = true, dropped = dropped, wielded = wielded_string(o) })
 end)
 
 ---------------------------------------------------------------------------------------------------
@@ -831,7 +836,8 @@ local PLAYER_LISTS = { "registered_on_prejoinplayers", "registered_on_authplayer
 	"registered_on_dieplayers", "registered_on_respawnplayers", "registered_on_player_hpchanges",
 	"registered_on_punchplayers", "registered_on_player_receive_fields", "registered_on_chatcommands",
 	"registered_globalsteps", "registered_on_placenodes", "registered_on_dignodes", "registered_on_punchnodes",
-	"registered_on_crafts", "registered_craft_predicts", "registered_on_cheats", "registered_on_rightclickplayers" }
+	"registered_on_crafts", "registered_craft_predicts", "registered_on_cheats", "registered_on_rightclickplayers",
+	"registered_allow_player_inventory_actions", "registered_on_player_inventory_actions" }
 -- The chat commands and items before the first mod loaded (I.take_pristine): the rest are the mods'.
 local builtin_commands, builtin_items = {}, {}
 -- The mods whose things the visitors meet (api.soak's `mods`): nil, every mod's; beside a game, the
@@ -1013,6 +1019,62 @@ local function mods_commands()
 	return commands
 end
 
+-- A player sorts its own inventory through the engine's inventory actions (inventorymanager.cpp,
+-- inventory_move.lua), so the mods' inventory callbacks get a real player's arguments: its first
+-- stack moved to an empty slot of the main list, one of it laid into the craft grid and taken back
+-- (moves within one inventory), then one dropped (a take; the item's on_drop puts it in the world),
+-- and one of each item whose on_drop is the mod's. A player with nothing picks up one of the mods'
+-- items first. A slot that a callback took away
+-- ends it (the engine refuses such an action).
+local function use_own_inventory(name)
+	local o = I.players[name]
+	local lists = o and o.inventory.lists
+	local item = mods_items()[1]
+	if not lists or not lists.main or o.hp == 0 then
+		return
+	end
+	local function first(list, full)
+		local l = lists[list]
+		for i = 1, l and l.size or 0 do
+			if (l.slots[i].count > 0) == full then
+				return i
+			end
+		end
+	end
+	local function holds(list, i) -- the player is online and the slot holds something
+		local l = I.players[name] and lists[list]
+		return l and i <= l.size and l.slots[i].count > 0
+	end
+	if not first("main", true) and item then
+		I.list_add(lists.main, I.to_record(item .. " " .. H.math.min(2, I.stack_max(item))))
+	end
+	local here = { type = "player", name = name }
+	local from, to, grid = first("main", true), first("main", false), first("craft", false)
+	if not from or not to then
+		return
+	end
+	I.move_item(o, here, here, "main", from, "main", to, 0)
+	if grid and holds("main", to) then
+		I.move_item(o, here, here, "main", to, "craft", grid, 1)
+		if holds("craft", grid) and lists.main.size >= to then
+			I.move_item(o, here, here, "craft", grid, "main", to, 0)
+		end
+	end
+	if holds("main", to) and o.hp > 0 then
+		I.drop_item(o, here, "main", to, 1)
+	end
+	for _, it in ipairs(mods_items()) do -- and one of each item whose on_drop is the mod's own
+		local def = core.registered_items[it]
+		local f = type(def) == "table" and def.on_drop
+		local slot = type(f) == "function" and I.is_mod_source(H.debug.getinfo(f, "S").source)
+			and I.players[name] and o.hp > 0 and first("main", false)
+		if slot then
+			lists.main.slots[slot] = I.to_record(it)
+			I.drop_item(o, here, "main", slot, 1)
+		end
+	end
+end
+
 -- Whether an item the mods registered has a callback of mod code (a player using it reaches the mod).
 local function mod_item_code()
 	for _, item in ipairs(mods_items()) do
@@ -1125,6 +1187,7 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		submit_fields(a, "", { quit = "true" }) -- the inventory form closed
 		meet_the_mods_things(a, dtime)
 		craft_once(a)
+		use_own_inventory(a)
 		if I.players[a] and I.players[b] then -- a player right-clicks another
 			I.callback("on_rightclickplayer", I.right_click, I.players[b], I.players[a].ref)
 		end

@@ -24,6 +24,37 @@ local NODE_FIELDS = { allow_move = "allow_metadata_inventory_move", allow_put = 
 	allow_take = "allow_metadata_inventory_take", on_move = "on_metadata_inventory_move",
 	on_put = "on_metadata_inventory_put", on_take = "on_metadata_inventory_take" }
 
+local ACTION_NAMES = { move = "Move", put = "Put", take = "Take" }
+
+-- The player's own inventory: every mod's callbacks in one list, given the action's name and an
+-- `info` table per action (s_player.cpp: "move" {from_list, to_list, from_index, to_index, count},
+-- "put"/"take" {listname, index, stack}) with the player's InvRef. The allow_* list runs as
+-- core.run_callbacks' OR_SC mode: the first true-ish return ends it and counts where it is a number.
+local function player_callbacks(loc, kind, info, stack, o)
+	local allow = ssub(kind, 1, 5) == "allow"
+	local action = ssub(kind, allow and 7 or 4) -- "move", "put" or "take"
+	local inv_info
+	if action == "move" then
+		inv_info = { from_list = info.from_list, from_index = info.from_index, to_list = info.to_list,
+			to_index = info.to_index, count = info.count }
+	else
+		inv_info = { listname = info.list, index = info.index, stack = stack }
+	end
+	local inv = I.invref({ location = loc })
+	local fxn = "player_inventory_" .. (allow and "Allow" or "On") .. ACTION_NAMES[action]
+	local list = I.registry(allow and "registered_allow_player_inventory_actions"
+		or "registered_on_player_inventory_actions")
+	for _, f in ipairs(list) do
+		I.set_origin(f)
+		local r = { I.callback(fxn, f, o.ref, action, inv, inv_info) }
+		if allow and (not r[1] or r[2]) then
+			local n = r[2]
+			return type(n) == "number" and (n < 0 and -floor(-n) or floor(n)) or nil -- C++ int: truncated
+		end
+	end
+	return nil
+end
+
 -- Run the `kind` callback ("allow_put", "on_take", ...) of a location. `info` carries the list,
 -- index, stack and count. Returns the allow_* count (nil when there is no callback).
 local function run_inv_callback(loc, kind, info, o)
@@ -56,26 +87,7 @@ local function run_inv_callback(loc, kind, info, o)
 			res = { I.callback(fxn, f, inv, info.list, info.index, stack, o.ref) }
 		end
 	else
-		local action = ssub(kind, -4) == "move" and "move" or ssub(kind, -3)
-		local inv_info
-		if action == "move" then
-			inv_info = { from_list = info.from_list, from_index = info.from_index, to_list = info.to_list,
-				to_index = info.to_index, count = info.count }
-		else
-			inv_info = { listname = info.list, index = info.index, stack = stack }
-		end
-		local inv = I.invref({ location = loc })
-		local list = I.registry(ssub(kind, 1, 5) == "allow" and "registered_allow_player_inventory_actions"
-			or "registered_on_player_inventory_actions")
-		local limit
-		for _, f in ipairs(list) do
-			local r = { I.callback(ssub(kind, 1, 5) == "allow" and "player_inventory_AllowMove" or "player_inventory_OnMove",
-				f, o.ref, action, inv, inv_info) }
-			if ssub(kind, 1, 5) == "allow" and r[1] and tonumber(r[2]) then
-				limit = limit and H.math.min(limit, tonumber(r[2])) or tonumber(r[2])
-			end
-		end
-		return limit
+		return player_callbacks(loc, kind, info, stack, o)
 	end
 	if res[1] and ssub(kind, 1, 5) == "allow" then
 		local n = tonumber(res[2])
@@ -168,4 +180,62 @@ function I.move_item(o, floc, tloc, from_list, from_index, to_list, to_index, co
 		end
 	end
 	return moved
+end
+
+-- IDropAction::apply: player `o` drops `count` items (0 or more than the stack: all of it) from slot
+-- `index` of `listname` at `loc`. The take is asked (allow_take; -1: the source keeps its items),
+-- the item's on_drop runs at the player's position (default core.item_drop: an item entity), as
+-- many as its returned stack no longer holds leave the slot, then on_take. An item without on_drop
+-- reports the whole slot to on_take and keeps it, as the engine does. Returns the number dropped.
+function I.drop_item(o, loc, listname, index, count)
+	local inv = I.resolve_inventory(loc)
+	local list = inv and inv.lists[tostring(listname)]
+	index = floor(tonumber(index) or 0)
+	if not list or index < 1 or index > list.size then
+		error("no such inventory slot", 0)
+	end
+	local src = list.slots[index]
+	count = floor(tonumber(count) or 0)
+	local take = (count > 0 and count < src.count) and count or src.count
+	if take == 0 then
+		return 0
+	end
+	local taking = I.copy_record(src)
+	taking.count = take
+	local info = { list = tostring(listname), index = index, stack = taking }
+	local can = run_inv_callback(loc, "allow_take", info, o)
+	if can and can ~= -1 and can < take then
+		take = H.math.max(can, 0)
+	end
+	local reported = I.copy_record(list.slots[index]) -- as the callbacks left it
+	local item = I.copy_record(reported)
+	item.count = take
+	local defs = I.registry("registered_items")
+	local def = defs[item.name] or defs.unknown
+	local on_drop = type(def) == "table" and def.on_drop or nil
+	if type(on_drop) == "function" then
+		local res = { I.callback("item_OnDrop", on_drop, I.new_stack(item), o.ref, I.vec(o.pos.x, o.pos.y, o.pos.z)) }
+		if not res[1] then
+			return 0 -- the server crashed
+		end
+		local left = take
+		if res[2] ~= nil then -- read as an item; a value that is none crashes the server
+			local ok, rec = I.callback("item_OnDrop", I.to_record, res[2])
+			if not ok then
+				return 0
+			end
+			left = rec.count
+		end
+		local dropped = take - left
+		if dropped <= 0 then
+			return 0
+		end
+		if can ~= -1 then
+			I.record_take(list.slots[index], dropped)
+		end
+		reported.count = dropped
+	end
+	info.stack = reported
+	run_inv_callback(loc, "on_take", info, o)
+	return reported.count
 end
