@@ -3,6 +3,8 @@
 The end-to-end tests load real mods in the emulated engine (vf_luanti.world) inside this process.
 """
 
+import json
+
 import pytest
 
 from vf_luanti.checks import CheckError, CheckSession, match, validate_check
@@ -113,12 +115,12 @@ mymod = {bright = function() return 9 end}
 """
 
 
-def run(checks, code=NODE, family="scaffold", input=""):
+def run(checks, code=NODE, family="scaffold", input="", instruction="x"):
     task = Task.from_dict(
         {
             "id": "t",
             "family": family,
-            "instruction": "x",
+            "instruction": instruction,
             "input": input,
             "reference": code,
             "checks": checks,
@@ -336,7 +338,8 @@ def test_scenario_actions_and_expectations():
     ],
 )
 def test_scenario_failures_say_what_was_expected(steps, feedback):
-    r = one({"kind": "scenario", "desc": "scenario", "steps": steps})
+    # an instruction that quotes every input: no hidden case, so the expected value is shown
+    r = one({"kind": "scenario", "desc": "scenario", "steps": steps}, instruction=json.dumps(steps))
     assert not r.passed and feedback in r.feedback, r.feedback
 
 
@@ -490,3 +493,119 @@ def test_a_chat_line_that_lists_every_candidate_answers_nothing() -> None:
     # one other value of the same text is a normal reply; bare numbers are too common to judge
     assert not _hedged("You have 3 coins, the bank 10 coins.", "3 coins")
     assert not _hedged("Waypoints: (1,2,3), (4,5,6), (7,8,9)", "(1,2,3)")
+
+
+# --------------------------------------------------------------------------- generated values (vars)
+
+DOUBLE = """minetest.register_chatcommand("double", {func = function(name, param)
+	local n = tonumber(param)
+	if not n then return false, "Not a number: " .. param end
+	return true, "Result: " .. (n * 2)
+end})
+"""
+#: What a policy that memorised the item's fixed cases would answer: a table of seen values.
+DOUBLE_TABLE = """local seen = {["21"] = 42, ["7"] = 14, ["250"] = 500}
+minetest.register_chatcommand("double", {func = function(name, param)
+	return seen[param] ~= nil, "Result: " .. tostring(seen[param])
+end})
+"""
+DOUBLE_INSTRUCTION = '`/double 21` replies "Result: 42".'
+
+
+def doubling(**extra):
+    return {
+        "kind": "scenario",
+        "desc": "doubles a number drawn per sample",
+        "vars": {"n": {"int": [2, 60]}},
+        "steps": [
+            {"do": "join", "player": "p1"},
+            {"do": "chat", "player": "p1", "message": "/double $(n)"},
+            {"expect": "command", "player": "p1", "success": True, "message": "Result: $(n*2)"},
+            {"expect": "lua", "code": "return true"},
+        ],
+    } | extra
+
+
+def test_generated_values_are_drawn_per_sample_from_the_world_and_avoid_quoted_numbers():
+    from vf_luanti.checks.cases import draw, sample_seed
+    from vf_luanti.runtime import ServerStart
+
+    spec = {"n": {"int": [20, 23]}, "m": {"int": [20, 23]}}
+    steps = doubling()["steps"]
+    samples = [ServerStart.for_sample("task", f"-- answer {k}") for k in range(40)]
+    drawn = [draw(spec, sample_seed(s, steps), {21, 22}) for s in samples]
+    assert all(d["n"] in (20, 23) and d["m"] in (20, 23) and d["n"] != d["m"] for d in drawn)
+    assert len({d["n"] for d in drawn}) == 2  # both values come up over the samples
+    # one sample always gets the same values (one verdict), another scenario of it others
+    assert drawn[0] == draw(spec, sample_seed(samples[0], steps), {21, 22})
+    wide = {"n": {"int": [1, 10**9]}}
+    assert draw(wide, sample_seed(samples[0], steps), set()) != draw(wide, sample_seed(samples[0], []), set())
+
+
+def test_a_doubling_answer_passes_every_sample_and_a_table_of_seen_values_none():
+    for k in range(3):
+        code = DOUBLE + f"-- sample {k}\n"
+        assert one(doubling(), code=code, instruction=DOUBLE_INSTRUCTION).passed
+    assert not one(doubling(), code=DOUBLE_TABLE, instruction=DOUBLE_INSTRUCTION).passed
+
+
+def test_a_failing_hidden_case_does_not_show_its_expected_value():
+    r = one(doubling(), code=DOUBLE_TABLE, instruction=DOUBLE_INSTRUCTION)
+    assert "hidden case" in r.feedback and "Result: " not in r.feedback.split(" -- ", 1)[1], r.feedback
+    # a fixed input the instruction does not quote is a hidden case too
+    fixed = doubling(vars=None)
+    del fixed["vars"]
+    fixed["steps"][1]["message"], fixed["steps"][2]["message"] = "/double 9", "Result: 18"
+    r = one(fixed, code=DOUBLE_TABLE, instruction=DOUBLE_INSTRUCTION)
+    assert "hidden case" in r.feedback and "18" not in r.feedback, r.feedback
+    # the instruction's own example may be shown
+    fixed["steps"][1]["message"], fixed["steps"][2]["message"] = "/double 21", "Result: 42"
+    r = one(fixed, code=DOUBLE.replace("n * 2", "n * 3"), instruction=DOUBLE_INSTRUCTION)
+    assert "Result: 42" in r.feedback, r.feedback
+
+
+def test_a_lone_template_is_a_number_and_text_templates_are_written_as_lua_writes_numbers():
+    from vf_luanti.checks.cases import bind_steps
+
+    steps = [
+        {"do": "step", "seconds": "$(n-1)"},
+        {"expect": "chat", "player": "p", "contains": "$(n/4) $(n:,)"},
+    ]
+    assert bind_steps(steps, {"n": 4002}) == [
+        {"do": "step", "seconds": 4001},
+        {"expect": "chat", "player": "p", "contains": "1000.5 4,002"},
+    ]
+    assert bind_steps(steps, {"n": 8})[1]["contains"] == "2 8"  # an integral quotient has no point
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"vars": {"n": {"float": [1, 2]}}}, 'vars.n: must be {"int": [lo, hi]}'),
+        ({"vars": {"n": {"int": [5, 5]}}}, "lo < hi"),
+        ({"vars": {"n": {"int": [1, 9]}, "m": {"int": [1, 9]}}}, "m declared but never used"),
+        ({"vars": {"Max": {"int": [1, 9]}}}, "not a var name"),
+        ({"desc_step": "$(n)"}, "takes no $(...) template"),
+        ({"message": "/double $(n ** 2)"}, "only integers, the vars"),
+        ({"message": "/double $(k)"}, "unknown name 'k'"),
+        ({"message": "/double $(n % 0)"}, "non-zero integer literal"),
+        ({"message": "/double $(n:x)"}, "format spec"),
+        ({"message": "/double $(n"}, "is not closed"),
+        ({"no_vars": True}, "declares no 'vars'"),
+    ],
+)
+def test_invalid_generated_values_are_rejected_with_the_field(change, message):
+    c = doubling()
+    if "vars" in change:
+        c["vars"] = change["vars"]
+    if "message" in change:
+        c["steps"][1]["message"] = change["message"]
+    if "desc_step" in change:
+        c["steps"][1]["desc"] = change["desc_step"]
+    if "no_vars" in change:
+        del c["vars"]
+    with pytest.raises(CheckError) as exc:
+        validate_check(c)
+    assert message in str(exc.value)
+    if "message" in change:
+        assert "steps[1].message" in str(exc.value)

@@ -68,6 +68,14 @@ def test_a_value_counts_as_quoted_only_as_a_whole_word() -> None:
     assert findings(task(instruction, [chat("/double 210")]))
 
 
+def test_a_generated_value_is_never_quoted() -> None:
+    generated = chat("/double $(n)", expect="Result: $(n*2)") | {"vars": {"n": {"int": [2, 999]}}}
+    assert findings(task(QUOTED, [chat("/double 21"), generated])) == []
+    # a template with spaces is one value, not several words
+    spaced = chat("/double $(n + 1)", expect="x") | {"vars": {"n": {"int": [2, 999]}}}
+    assert findings(task(QUOTED, [spaced])) == []
+
+
 def test_an_input_nothing_reads_afterwards_does_not_clear_a_channel() -> None:
     unread = chat("/double 21")
     unread["steps"].append({"do": "chat", "player": "p1", "message": "/double 7"})

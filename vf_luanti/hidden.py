@@ -30,7 +30,10 @@ The rule, over the item's behavioural checks (scenario steps, ``lua`` checks):
    longer word or number). A number that occurs elsewhere in the text by coincidence ("cracky = 3"
    and a param2 of 3) counts too: the judge cannot tell an example from a coincidence, and another
    value is a cheap fix that makes the item stronger anyway.
-5. A channel is **flagged** when it has data inputs and every one is quoted; an item is flagged when
+5. **Generated.** A value drawn per sample (a template of the scenario's ``vars``, ``$(n)``,
+   vf_luanti.checks.cases) is never quoted: the draw avoids the numbers the instruction states, and
+   each sample gets its own, so no table of seen values answers it.
+6. A channel is **flagged** when it has data inputs and every one is quoted; an item is flagged when
    any of its channels is. Items whose checks drive no data (registrations, fixed messages, events)
    are never flagged.
 
@@ -42,6 +45,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .checks.cases import is_generated, is_quoted, lua_call_args, step_inputs, word_re
 from .parse import lua_tokens, strip_lua_comments
 from .tasks import Task
 
@@ -71,35 +75,6 @@ class Finding:
         )
 
 
-def _lua_call_args(code: str, mod: str) -> list[tuple[str, str]]:
-    """(function, literal) for each string/number literal in the arguments of a call to ``mod.f``
-    or ``mod:f`` (nested parentheses included, comments ignored)."""
-    toks = [t for t in lua_tokens(code) if t.kind not in ("space", "comment")]
-    out: list[tuple[str, str]] = []
-    for k, t in enumerate(toks):
-        if t.kind != "name" or t.text != mod or (k > 0 and toks[k - 1].text in (".", ":")):
-            continue
-        j, fn = k + 1, mod
-        while j + 1 < len(toks) and toks[j].text in (".", ":") and toks[j + 1].kind == "name":
-            fn += toks[j].text + toks[j + 1].text
-            j += 2
-        if fn == mod or j >= len(toks) or toks[j].text != "(":
-            continue
-        depth = 0
-        for n in range(j, len(toks)):
-            a = toks[n]
-            depth += a.text == "("
-            depth -= a.text == ")"
-            if depth == 0:
-                break
-            if a.kind == "number":  # a unary minus belongs to the value
-                unary = toks[n - 1].text == "-" and toks[n - 2].text in ("(", ",", "{", "=")
-                out.append((fn, "-" * unary + a.text))
-            elif a.kind == "string" and a.text[:1] in "\"'":
-                out.append((fn, a.text[1:-1]))
-    return out
-
-
 def driven_inputs(task: Task) -> list[Drive]:
     """Every pinned data input of the item's behavioural checks (rules 1 and 2)."""
     mod = task.mod_name
@@ -107,7 +82,7 @@ def driven_inputs(task: Task) -> list[Drive]:
     for i, c in enumerate(task.checks):
         label = f"checks[{i}] {c.get('desc', c['kind'])!r}"
         if c["kind"] == "lua":
-            out += [Drive(fn, v, label) for fn, v in _lua_call_args(c["code"], mod)]
+            out += [Drive(fn, v, label) for fn, v in lua_call_args(c["code"], mod)]
         if c["kind"] != "scenario":
             continue
         steps = c["steps"]
@@ -116,35 +91,8 @@ def driven_inputs(task: Task) -> list[Drive]:
             if not any("expect" in later for later in steps[j + 1 :]) and "expect" not in s:
                 continue  # nothing reads what this input did
             where = f"{label} step {j + 1}"
-            act = s.get("do") or ("lua" if s.get("expect") == "lua" else None)
-            found: list[tuple[str, str]] = []
-            if act == "chat":
-                msg = s["message"]
-                if msg.startswith("/"):
-                    cmd, _, args = msg[1:].partition(" ")
-                    found = [(f"/{cmd}", w) for w in args.split() if w not in players]
-                else:
-                    found = [("chat", w) for w in msg.split() if w not in players]
-            elif act in ("receive_fields", "node_fields"):
-                found = [(f"field {k}", str(v)) for k, v in s["fields"].items()]
-            elif act == "set_meta":
-                found = [(f"meta {s['key']}", str(s["value"]))]
-            elif act == "set_node" and "param2" in s:
-                found = [(f"param2 {s['node']}", str(s["param2"]))]
-            elif act == "set_hp":
-                found = [("hp", str(s["hp"]))]
-            elif act == "add_entity" and s.get("staticdata"):
-                found = [(f"staticdata {s['name']}", s["staticdata"])]
-            elif act == "lua":
-                found = _lua_call_args(s["code"], mod)
-            out += [Drive(ch, v, where) for ch, v in found]
+            out += [Drive(ch, v, where) for ch, v in step_inputs(s, players, mod)]
     return out
-
-
-def _word_re(value: str) -> re.Pattern[str]:
-    """``value`` as a whole word: no letter, digit or underscore on either side, and no digit
-    continuing a number ("2" is not quoted by "2.5", nor "21" by "210")."""
-    return re.compile(r"(?<![\w.])" + re.escape(value) + r"(?![\w]|\.\d)")
 
 
 def _keywords(reference: str) -> str:
@@ -157,19 +105,19 @@ _NUMBER = re.compile(r"^[-+]?[\d.,]+$")
 
 
 def _is_keyword(value: str, keywords: str) -> bool:
-    return not _NUMBER.match(value) and _word_re(value).search(keywords) is not None
+    return not _NUMBER.match(value) and word_re(value).search(keywords) is not None
 
 
 def findings(task: Task) -> list[Finding]:
-    """The item's flagged channels (rules 3-5), in the order their first input occurs."""
+    """The item's flagged channels (rules 3-6), in the order their first input occurs."""
     keywords = _keywords(task.reference)
     channels: dict[str, list[Drive]] = {}
     for d in driven_inputs(task):
-        if d.value.strip() and not _is_keyword(d.value, keywords):
+        if d.value.strip() and (is_generated(d.value) or not _is_keyword(d.value, keywords)):
             channels.setdefault(d.channel, []).append(d)
     out = []
     for ch, drives in channels.items():
-        if all(_word_re(d.value).search(task.instruction) for d in drives):
+        if all(is_quoted(d.value, task.instruction) for d in drives):
             values = tuple(dict.fromkeys(d.value for d in drives))
             where = tuple(dict.fromkeys(d.where for d in drives))
             out.append(Finding(ch, values, where))

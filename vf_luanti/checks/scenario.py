@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..lualiteral import lua_literal
 from .base import CALLBACK_EVENTS, CheckError
+from .cases import bind_steps, draw, hidden_expectations, quoted_numbers, sample_seed
 from .matchers import _short
 from .registry import Registry
 from .steps import ACTIONS, EXPECTS
@@ -30,6 +31,13 @@ _CALLBACK_TABLES = {e: f"registered_{e}s" for e in CALLBACK_EVENTS} | {
     "on_priv_revoke": "registered_on_priv_revoke",
     "globalstep": "registered_globalsteps",
 }
+
+
+#: The feedback of a failing hidden case: what failed, never the value the judge expected.
+HIDDEN_CASE = (
+    "wrong for an input the instruction does not state (a hidden case: its expected value is not "
+    "shown; the instruction's rule decides it)"
+)
 
 
 def _neighbour(runtime: LuanRuntime | None, mod_name: str) -> list[Mod]:
@@ -202,17 +210,31 @@ class CheckWorld:
         return f"assertion returned {_short(res.get('got'))}" + (f": {res['msg']}" if res.get("msg") else "")
 
     # scenarios --------------------------------------------------------------------------------
-    def run_scenario(self, steps: list[dict[str, Any]]) -> str | None:
-        for n, s in enumerate(steps, 1):
+    def run_scenario(
+        self, steps: list[dict[str, Any]], variables: dict[str, Any] | None = None, instruction: str = ""
+    ) -> str | None:
+        """Run a scenario's steps; returns what failed. ``variables``: the scenario's ``vars``, drawn
+        for this sample from its world's start (checks/cases.py) and put into the steps. A failing
+        expectation of a hidden case (a generated value, or after an input the ``instruction`` does
+        not quote) says what failed but not the expected value: a policy that reads the feedback
+        must not learn the test set (docs/threat_model.md, "Hidden cases")."""
+        bound = steps
+        if variables:
+            seed = sample_seed(self.world.runtime.start, steps)
+            bound = bind_steps(steps, draw(variables, seed, quoted_numbers(instruction)))
+        hidden = hidden_expectations(steps, instruction, self.mod_name)
+        for n, (s, b) in enumerate(zip(steps, bound, strict=True), 1):
             what = s.get("do") or s.get("expect")
             label = s.get("desc") or f"step {n} ({'do' if 'do' in s else 'expect'} {what})"
-            if "do" in s:
-                err = self._do(s)
+            if "do" in b:
+                err = self._do(b)
                 errs = self.new_errors()
                 if err is None and errs:
                     err = "the mod raised an error: " + errs[0]
             else:
-                err = self._expect(s)
+                err = self._expect(b)
+                if err and n - 1 in hidden:
+                    err = HIDDEN_CASE
             if err:
                 return f"{label}: {err}"
         return None

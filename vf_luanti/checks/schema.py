@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from .base import CALLBACK_EVENTS, CRAFT_TYPES, ITEM_TYPES, KINDS, CheckError
+from .cases import validate_templates
 from .intent import IntentError, validate_calls_check, validate_code_check
 from .matchers import validate_matcher
 from .steps import ACTIONS, EXPECTS
@@ -219,12 +220,13 @@ def validate_check(c: Any, family: str = "scaffold") -> None:
             raise CheckError(f"'event' must be one of {', '.join(CALLBACK_EVENTS)}")
         validate_matcher(c.get("count", {"$range": [1, 1000]}), "count")
     elif kind == "scenario":
-        _allowed(c, ("steps", "mods"))
+        _allowed(c, ("steps", "mods", "vars"))
         _validate_stand_ins(c.get("mods", []))
         steps = _need(c, "steps", list, "a list of steps")
         if not any("expect" in s for s in steps if isinstance(s, dict)):
             raise CheckError("a scenario needs at least one 'expect' step")
-        for i, s in enumerate(steps):
+        # generated values (checks/cases.py): the steps are validated as one sample binds them
+        for i, s in enumerate(validate_templates(steps, c.get("vars"))):
             _validate_step(s, f"steps[{i}]")
     elif kind == "preserve":
         _allowed(c, ("except", "except_fields"))

@@ -51,7 +51,7 @@ def run_check(c: dict, reg: Registry, world: Any, ctx: dict[str, Any]) -> CheckR
         elif kind == "lua":
             err = world.assert_lua(c["code"])
         elif kind == "scenario":
-            err = world.run_scenario(c["steps"])
+            err = world.run_scenario(c["steps"], c.get("vars"), ctx.get("instruction", ""))
         else:
             raise CheckError(f"unknown kind {kind!r}")
     except StepFailed as exc:
@@ -177,7 +177,7 @@ class CheckSession:
             elif c["kind"] == "scenario":  # a new world beside the main one, in its Lua state
                 cw = self._load(self.code, self.main.world.runtime.sibling(), tuple(c.get("mods", ())))
                 self._worlds.append(cw)
-            ctx = {"mod_name": self.task.mod_name}
+            ctx = {"mod_name": self.task.mod_name, "instruction": self.task.instruction}
             if c["kind"] == "preserve":
                 ctx["input_registered"] = _input_registry(
                     self.task.input, self.task.mod_name, self.task.luanti_version

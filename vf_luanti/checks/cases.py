@@ -1,0 +1,377 @@
+"""The cases a scenario drives: values generated per sample, and the data each step feeds the mod.
+
+A check that sends fixed values (``/double 7`` expects "Result: 14") teaches a policy trained on
+repeated items the whole test set: a lookup table of the values it has seen passes. So a scenario
+may declare **generated values** (docs/tasks.md §3.3, "Generated values")::
+
+    "vars": {"n": {"int": [2, 999]}}
+
+that its steps use through templates ``$(expr)`` or ``$(expr:spec)`` in any string (the step's
+``desc`` aside): ``"/double $(n)"`` expecting ``"Result: $(n*2)"``. Each sample draws its own values
+from its world's start (``ServerStart``: different per sample, the same for one sample, so one
+answer always gets one verdict), never a number the instruction quotes and never the value of
+another var of the scenario. ``expr`` is integer arithmetic: the vars, integer literals, ``+ - *``,
+``//`` and ``%`` and ``/`` by a non-zero literal, unary minus, parentheses, ``min``, ``max``, ``abs``.
+A string that is exactly one template without a spec becomes the number itself (for ``count``,
+``hp``, ``seconds`` ...); otherwise the number is written into the text as Lua's ``tostring`` writes
+it (``7``, ``3.5``), or with the Python format ``spec`` (``,`` thousands separators, ``03d``, ``.1f``).
+
+The same module says which values a step feeds the mod as data (``step_inputs``, the channels of
+vf_luanti.hidden): the hidden-case rule and the feedback that keeps hidden expected values out
+(vf_luanti.checks.scenario) read one definition.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ..parse import lua_tokens
+from .base import CheckError
+
+#: Most vars one scenario may declare, and the widest range of one (its bounds' magnitude too).
+MAX_VARS, MAX_MAGNITUDE = 8, 10**9
+VAR_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+_FUNCTIONS: dict[str, Any] = {"min": min, "max": max, "abs": abs}
+_SPEC = re.compile(r"^0?\d{0,2},?(\.\d)?[df]?$")
+_OPS: dict[type, Any] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.FloorDiv: lambda a, b: a // b,
+    ast.Mod: lambda a, b: a % b,
+    ast.Div: lambda a, b: a / b,
+}
+#: Keys of a step that are never templates: its kind and its description (shown in feedback).
+_LITERAL_KEYS = ("do", "expect", "desc")
+
+
+def templates(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, inner text) of each ``$( ... )`` in ``text``, parentheses balanced."""
+    i = text.find("$(")
+    while i >= 0:
+        depth, j = 0, i + 1
+        while j < len(text):
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            if depth == 0:
+                break
+            j += 1
+        if depth:
+            raise CheckError(f"{text!r}: '$(' is not closed")
+        yield i, j + 1, text[i + 2 : j]
+        i = text.find("$(", j + 1)
+
+
+def is_generated(value: Any) -> bool:
+    """Whether a step value (a string) holds a template, i.e. a value drawn per sample."""
+    return isinstance(value, str) and "$(" in value
+
+
+def _split_spec(inner: str) -> tuple[str, str | None]:
+    expr, sep, spec = inner.rpartition(":")
+    return (expr, spec) if sep else (inner, None)
+
+
+def _check_expr(node: ast.AST, names: set[str], used: set[str]) -> None:
+    """Raise CheckError unless ``node`` is in the tiny expression language (module docstring)."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return
+    if isinstance(node, ast.Name):
+        if node.id not in names:
+            known = ", ".join(sorted(names)) or "none"
+            raise CheckError(f"unknown name {node.id!r} (vars: {known})")
+        used.add(node.id)
+        return
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        _check_expr(node.operand, names, used)
+        return
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        if isinstance(node.op, ast.FloorDiv | ast.Mod | ast.Div) and not (
+            isinstance(node.right, ast.Constant) and type(node.right.value) is int and node.right.value
+        ):
+            raise CheckError("'/', '//' and '%' take a non-zero integer literal on the right")
+        _check_expr(node.left, names, used)
+        _check_expr(node.right, names, used)
+        return
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _FUNCTIONS
+        and node.args
+        and not node.keywords
+    ):
+        for a in node.args:
+            _check_expr(a, names, used)
+        return
+    raise CheckError(
+        "only integers, the vars, + - * // % /, parentheses, min, max and abs are allowed "
+        f"(found {ast.unparse(node)[:40]!r})"
+    )
+
+
+def _parse(inner: str, names: set[str], used: set[str]) -> tuple[ast.Expression, str | None]:
+    expr, spec = _split_spec(inner)
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except SyntaxError:
+        raise CheckError(f"$({inner}): not an expression") from None
+    try:
+        _check_expr(tree.body, names, used)
+    except CheckError as exc:
+        raise CheckError(f"$({inner}): {exc}") from None
+    if spec is not None and not _SPEC.match(spec):
+        raise CheckError(f"$({inner}): format spec {spec!r} is not one of the forms ',', '03d', '.1f'")
+    return tree, spec
+
+
+def _eval(node: ast.AST, values: dict[str, int]) -> int | float:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        return node.value
+    if isinstance(node, ast.Name):
+        return values[node.id]
+    if isinstance(node, ast.UnaryOp):
+        v = _eval(node.operand, values)
+        return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.BinOp):
+        return _OPS[type(node.op)](_eval(node.left, values), _eval(node.right, values))
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    return _FUNCTIONS[node.func.id](*(_eval(a, values) for a in node.args))
+
+
+def lua_number(v: int | float) -> str:
+    """A number as Lua's ``tostring`` writes it (LuaJIT: ``%.14g``; an integral float has no point)."""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        v = int(v)
+    return str(v) if isinstance(v, int) else f"{v:.14g}"
+
+
+def _render(inner: str, values: dict[str, int]) -> tuple[int | float, str]:
+    tree, spec = _parse(inner, set(values), set())
+    v = _eval(tree.body, values)
+    if spec is None:
+        return v, lua_number(v)
+    return v, format(v, spec)
+
+
+def substitute(value: Any, values: dict[str, int]) -> Any:
+    """``value`` with every template replaced (strings inside lists and objects too; object keys
+    stay). A string that is exactly one template without a spec becomes the number."""
+    if isinstance(value, dict):
+        return {k: substitute(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, values) for v in value]
+    if not is_generated(value):
+        return value
+    spans = list(templates(value))
+    if len(spans) == 1 and spans[0][:2] == (0, len(value)) and _split_spec(spans[0][2])[1] is None:
+        v = _render(spans[0][2], values)[0]
+        return int(v) if isinstance(v, float) and v.is_integer() else v
+    out, last = [], 0
+    for start, end, inner in spans:
+        out += [value[last:start], _render(inner, values)[1]]
+        last = end
+    return "".join(out) + value[last:]
+
+
+def bind_steps(steps: list[dict[str, Any]], values: dict[str, int]) -> list[dict[str, Any]]:
+    """The steps with the generated values in place (a step's kind and ``desc`` stay as written)."""
+    return [{k: v if k in _LITERAL_KEYS else substitute(v, values) for k, v in s.items()} for s in steps]
+
+
+def validate_vars(spec: Any) -> dict[str, tuple[int, int]]:
+    """A scenario's ``vars`` as {name: (lo, hi)}; CheckError names the var and what is wrong."""
+    if not isinstance(spec, dict) or not spec or len(spec) > MAX_VARS:
+        raise CheckError(f"'vars' must map 1 to {MAX_VARS} names to {{\"int\": [lo, hi]}}")
+    out = {}
+    for name, v in spec.items():
+        if not VAR_NAME.match(name) or name in _FUNCTIONS:
+            raise CheckError(f"vars: {name!r} is not a var name ([a-z_][a-z0-9_]*, not min/max/abs)")
+        rng = v.get("int") if isinstance(v, dict) and set(v) == {"int"} else None
+        if not (
+            isinstance(rng, list)
+            and len(rng) == 2
+            and all(type(x) is int and abs(x) <= MAX_MAGNITUDE for x in rng)
+            and rng[0] < rng[1]
+        ):
+            raise CheckError(
+                f'vars.{name}: must be {{"int": [lo, hi]}}, integers lo < hi within ±{MAX_MAGNITUDE}'
+            )
+        out[name] = (rng[0], rng[1])
+    return out
+
+
+def string_values(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    """(field path, text) of every string in a step value (object keys aside)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from string_values(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from string_values(v, f"{where}[{i}]")
+    elif isinstance(value, str):
+        yield where, value
+
+
+def validate_templates(steps: list[Any], spec: Any) -> list[dict[str, Any]]:
+    """Check every template of ``steps`` against the scenario's ``vars`` (``spec``, None when it
+    declares none) and return the steps bound to a sample of values (each var's lower bound), so the
+    caller validates their shape as any step's. Every var must be used."""
+    ranges = validate_vars(spec) if spec is not None else {}
+    used: set[str] = set()
+    for i, s in enumerate(steps):
+        if not isinstance(s, dict):
+            continue
+        for key, v in s.items():
+            for where, text in string_values(v, f"steps[{i}].{key}"):
+                if not is_generated(text):
+                    continue
+                if key in _LITERAL_KEYS:
+                    raise CheckError(f"{where}: {key!r} is shown as written, it takes no $(...) template")
+                if not ranges:
+                    raise CheckError(f"{where}: {text!r} uses $(...) but the scenario declares no 'vars'")
+                try:
+                    for _, _, inner in templates(text):
+                        _parse(inner, set(ranges), used)
+                except CheckError as exc:
+                    raise CheckError(f"{where}: {exc}") from None
+    unused = [n for n in ranges if n not in used]
+    if unused:
+        raise CheckError(f"vars: {', '.join(unused)} declared but never used in a step")
+    if not ranges:
+        return steps
+    sample = {n: lo for n, (lo, _) in ranges.items()}
+    try:
+        return bind_steps(steps, sample)
+    except (ZeroDivisionError, OverflowError, ValueError) as exc:
+        raise CheckError(f"a template cannot be evaluated with {sample}: {exc}") from None
+
+
+_QUOTED_NUMBER = re.compile(r"(?<![\w.])-?\d+(?![\w]|\.\d)")
+
+
+def quoted_numbers(instruction: str) -> set[int]:
+    """The integers the instruction states as whole words: generated values avoid them."""
+    return {int(m.group(0)) for m in _QUOTED_NUMBER.finditer(instruction)}
+
+
+def draw(spec: dict[str, Any], seed: str, avoid: set[int]) -> dict[str, int]:
+    """One sample's values for a scenario's ``vars``: each drawn from ``seed`` (the sample's world
+    and the scenario) by hash, never in ``avoid`` (the quoted numbers) nor equal to a var drawn
+    before it; when the range holds nothing else, the lowest value left, else its lower bound."""
+    out: dict[str, int] = {}
+    for name, (lo, hi) in validate_vars(spec).items():
+        taken = avoid | set(out.values())
+        span = hi - lo + 1
+        for k in range(32):
+            h = hashlib.sha256(f"{seed}:{name}:{k}".encode()).digest()
+            v = lo + int.from_bytes(h[:8], "little") % span
+            if v not in taken:
+                break
+        else:
+            v = next((x for x in range(lo, min(hi, lo + len(taken)) + 1) if x not in taken), lo)
+        out[name] = v
+    return out
+
+
+def sample_seed(start: Any, steps: list[dict[str, Any]]) -> str:
+    """The seed of one scenario in one sample: the sample's world start (``ServerStart``) and the
+    scenario's own text, so two scenarios of an item draw different values."""
+    return (
+        f"{start.map_seed}:{start.clock_us}:{start.days}:{hashlib.sha256(repr(steps).encode()).hexdigest()}"
+    )
+
+
+# --------------------------------------------------------------------------- data inputs by channel
+
+
+def lua_call_args(code: str, mod: str) -> list[tuple[str, str]]:
+    """(function, literal) for each string/number literal in the arguments of a call to ``mod.f``
+    or ``mod:f`` (nested parentheses included, comments ignored)."""
+    toks = [t for t in lua_tokens(code) if t.kind not in ("space", "comment")]
+    out: list[tuple[str, str]] = []
+    for k, t in enumerate(toks):
+        if t.kind != "name" or t.text != mod or (k > 0 and toks[k - 1].text in (".", ":")):
+            continue
+        j, fn = k + 1, mod
+        while j + 1 < len(toks) and toks[j].text in (".", ":") and toks[j + 1].kind == "name":
+            fn += toks[j].text + toks[j + 1].text
+            j += 2
+        if fn == mod or j >= len(toks) or toks[j].text != "(":
+            continue
+        depth = 0
+        for n in range(j, len(toks)):
+            a = toks[n]
+            depth += a.text == "("
+            depth -= a.text == ")"
+            if depth == 0:
+                break
+            if a.kind == "number":  # a unary minus belongs to the value
+                unary = toks[n - 1].text == "-" and toks[n - 2].text in ("(", ",", "{", "=")
+                out.append((fn, "-" * unary + a.text))
+            elif a.kind == "string" and a.text[:1] in "\"'":
+                out.append((fn, a.text[1:-1]))
+    return out
+
+
+def _words(text: str) -> list[str]:
+    """Whitespace-separated words, a template counting as one word whatever its spaces."""
+    return re.findall(r"(?:\$\([^()]*(?:\([^()]*\)[^()]*)*\)|\S)+", text)
+
+
+def step_inputs(s: dict[str, Any], players: set[str], mod: str) -> list[tuple[str, str]]:
+    """(channel, value) for each value step ``s`` feeds the mod as data (vf_luanti.hidden, rule 1):
+    a chat command's argument words or other chat words (``players``' names aside), a submitted
+    field, a ``set_meta`` value, a ``set_node`` param2, a ``set_hp`` value, an entity's staticdata,
+    the literal arguments of calls to the mod's own API in a ``lua`` step. A template stays as
+    written (``is_generated``)."""
+    act = s.get("do") or ("lua" if s.get("expect") == "lua" else None)
+    if act == "chat":
+        msg = s["message"]
+        if msg.startswith("/"):
+            cmd, _, args = msg[1:].partition(" ")
+            return [(f"/{cmd}", w) for w in _words(args) if w not in players]
+        return [("chat", w) for w in _words(msg) if w not in players]
+    if act in ("receive_fields", "node_fields"):
+        return [(f"field {k}", str(v)) for k, v in s["fields"].items()]
+    if act == "set_meta":
+        return [(f"meta {s['key']}", str(s["value"]))]
+    if act == "set_node" and "param2" in s:
+        return [(f"param2 {s['node']}", str(s["param2"]))]
+    if act == "set_hp":
+        return [("hp", str(s["hp"]))]
+    if act == "add_entity" and s.get("staticdata"):
+        return [(f"staticdata {s['name']}", s["staticdata"])]
+    if act == "lua":
+        return lua_call_args(s["code"], mod)
+    return []
+
+
+def word_re(value: str) -> re.Pattern[str]:
+    """``value`` as a whole word: no letter, digit or underscore on either side, and no digit
+    continuing a number ("2" is not quoted by "2.5", nor "21" by "210")."""
+    return re.compile(r"(?<![\w.])" + re.escape(value) + r"(?![\w]|\.\d)")
+
+
+def is_quoted(value: str, instruction: str) -> bool:
+    """Whether the instruction states ``value`` as a whole word (a generated value never is)."""
+    return not is_generated(value) and word_re(value).search(instruction) is not None
+
+
+def hidden_expectations(steps: list[dict[str, Any]], instruction: str, mod: str) -> set[int]:
+    """Indexes of the scenario's ``expect`` steps whose expected value a failing answer must not be
+    shown: the step holds a generated value, or follows a data input the instruction does not
+    quote (a hidden case). Over the steps as written (templates unbound)."""
+    players = {s["player"] for s in steps if s.get("do") == "join"}
+    hidden, out = False, set()
+    for i, s in enumerate(steps):
+        hidden = hidden or any(
+            v.strip() and not is_quoted(v, instruction) for _, v in step_inputs(s, players, mod)
+        )
+        if "expect" in s and (
+            hidden or any(is_generated(t) for k, v in s.items() for _, t in string_values(v, k))
+        ):
+            out.add(i)
+    return out
