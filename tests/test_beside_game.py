@@ -7,11 +7,15 @@ game turned off the same answers pass again (so the tests would notice a game ru
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from vf_luanti.checks.game import DEFAULT_GAME, GAME_ENV, GameError, game_path
-from vf_luanti.scoring import _score_in_worker
+from vf_luanti.scoring import Score, _score_in_worker
 from vf_luanti.splits import get_task
+from vf_luanti.tasks import Task
 
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_GAME / "game.conf").is_file(), reason="minetest_game (Debian minetest-data) is not installed"
@@ -20,7 +24,7 @@ pytestmark = pytest.mark.skipif(
 CRYSTAL = get_task("scaffold-glow-crystal")
 
 
-def judge(code: str, task=CRYSTAL):  # noqa: ANN001, ANN201 - a Task
+def judge(code: str, task: Task = CRYSTAL) -> Score:
     return _score_in_worker({"task": task.json_text, "completion": f"```lua\n{code}\n```"})
 
 
@@ -95,10 +99,7 @@ def test_the_neighbour_mod_is_really_installed() -> None:
         "\tlocal f = path and io.open(path .. '/mod.conf')\n"
         "\treturn name ~= nil and path ~= nil and listed and f ~= nil\nend"
     )
-    task_json = CRYSTAL.json_text
-    import json
-
-    task = json.loads(task_json)
+    task = json.loads(CRYSTAL.json_text)
     task["checks"] = task["checks"] + [
         {"kind": "lua", "desc": "the caller is an installed mod", "code": "return mymod_probe() == true"}
     ]
@@ -106,7 +107,7 @@ def test_the_neighbour_mod_is_really_installed() -> None:
     assert s.checks[-1]["passed"], s.checks[-1]
 
 
-def test_a_bad_game_setting_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+def test_a_bad_game_setting_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(GAME_ENV, str(tmp_path))
     with pytest.raises(GameError, match="not a game folder"):
         game_path()

@@ -215,7 +215,8 @@ PLACES = STONE + (
 #: (checks/game.py), as on a real server.
 FAKE_ORIGIN = (
     "local get = minetest.get_node "
-    'local function fake(p) if p.x == 0 and p.y == 0 and p.z == 0 then return {name = "mymod:stone", param1 = 0, param2 = 0} end '
+    "local function fake(p) if p.x == 0 and p.y == 0 and p.z == 0 then "
+    'return {name = "mymod:stone", param1 = 0, param2 = 0} end '
     "return get(p) end "
 )
 
