@@ -16,6 +16,7 @@ local sbyte, schar, ssub = H.string.byte, H.string.char, H.string.sub
 local concat = H.table.concat
 local bit = H.bit
 local band, bxor, rshift = bit.band, bit.bxor, bit.rshift
+local table_new = H.require("table.new") -- LuaJIT's preallocating constructor
 
 -- luaL_checklstring (numbers read as strings) and readParam<int>.
 local check_string, check_int = I.check_string, I.check_int
@@ -23,13 +24,13 @@ local check_string, check_int = I.check_string, I.check_int
 ---------------------------------------------------------------------------------------------------
 -- Checksums.
 
-local function adler32(s)
+-- Adler-32 of the bytes bytes[1 .. n] (numbers).
+local function adler32(bytes, n)
 	local a, b = 1, 0
-	local n = #s
 	for i = 1, n, 4096 do
 		local j = i + 4095 < n and i + 4095 or n
 		for k = i, j do
-			a = a + sbyte(s, k)
+			a = a + bytes[k]
 			b = b + a
 		end
 		a, b = a % 65521, b % 65521
@@ -360,7 +361,8 @@ end
 
 -- The bytes of a string as numbers, B[1 .. #s].
 local function string_bytes(s)
-	local B, n = {}, #s
+	local n = #s
+	local B = table_new(n, 0)
 	for i = 1, n - 7, 8 do
 		B[i], B[i + 1], B[i + 2], B[i + 3], B[i + 4], B[i + 5], B[i + 6], B[i + 7] = sbyte(s, i, i + 7)
 	end
@@ -470,14 +472,14 @@ local function deflate_stored(data)
 	return concat(parts)
 end
 
--- Levels 1-9: LZ77 matches found through hash chains of 3-byte strings, coded in blocks of at most
--- SYM_LIMIT symbols, each block stored, fixed or dynamic, whichever is shortest.
-local function deflate_compressed(data, level)
+-- Levels 1-9 (B: the bytes of data as numbers): LZ77 matches found through hash chains of 3-byte
+-- strings, coded in blocks of at most SYM_LIMIT symbols, each block stored, fixed or dynamic,
+-- whichever is shortest.
+local function deflate_compressed(data, B, level)
 	local T = deflate_tables()
 	local LEN_CODE, DIST_CODE, P2 = T.len_code, T.dist_code, T.pow2
 	local good, lazy, nice, max_chain = LEVELS[level][1], LEVELS[level][2], LEVELS[level][3], LEVELS[level][4]
 	local n = #data
-	local B = string_bytes(data)
 
 	-- the bit writer: bits gather in acc (nb of them), go out in 24-bit words, and into parts as a
 	-- string where a stored block or the end needs whole bytes
@@ -511,7 +513,7 @@ local function deflate_compressed(data, level)
 	end
 
 	-- the current block's symbols: a literal byte (sd 0) or a match's length + 256 and distance
-	local sl, sd, count = {}, {}, 0
+	local sl, sd, count = table_new(SYM_LIMIT, 0), table_new(SYM_LIMIT, 0), 0
 	local lfreq, dfreq = {}, {}
 	local function clear_freqs()
 		for sym = 0, 285 do
@@ -624,8 +626,11 @@ local function deflate_compressed(data, level)
 	end
 
 	-- the hash chains: head[hash] is the latest position (1-based) of a 3-byte string with that
-	-- hash, prev[pos % WSIZE] the one before it; position 1 is zlib's offset 0, its "none"
-	local head, prev = {}, {}
+	-- hash, prev[pos % WSIZE] the one before it; position 1 is zlib's offset 0, its "none". zlib's
+	-- hash of the string at p, ((B[p] << 10) ~ (B[p + 1] << 5) ~ B[p + 2]) & 0x7FFF, rolls on from
+	-- the one at p - 1 (h: the hash of position `hashed`).
+	local head, prev = table_new(WSIZE, 0), table_new(WSIZE, 0)
+	local h, hashed = 0, -1
 	-- the window: bytes up to read_end are in it; it slides when a match search would need bytes
 	-- past its end and the position has passed SLIDE_AT (stored blocks need their bytes in it)
 	local read_end = n < 2 * WSIZE and n or 2 * WSIZE
@@ -651,8 +656,12 @@ local function deflate_compressed(data, level)
 		end
 		local hash_head = 0
 		if lookahead >= 3 then
-			local h = bxor(B[i] % 32 * 1024, B[i + 1] * 32, B[i + 2])
-			hash_head = head[h] or 0
+			if hashed == i - 1 then
+				h = bxor(h % 1024 * 32, B[i + 2])
+			else
+				h = bxor(B[i] % 32 * 1024, B[i + 1] * 32, B[i + 2])
+			end
+			hash_head, hashed = head[h] or 0, i
 			prev[i % WSIZE], head[h] = hash_head, i
 		end
 		if not fast then
@@ -674,9 +683,12 @@ local function deflate_compressed(data, level)
 			local end1, end0 = B[i + best - 1], B[i + best]
 			repeat
 				if B[cand + best] == end0 and B[cand + best - 1] == end1 and B[cand] == b0 and B[cand + 1] == b1 then
-					-- the third byte matches: same hash, same first two bytes
+					-- the third byte matches: same hash, same first two bytes; then two at a time
 					local len = 3
-					while len < 258 and B[cand + len] == B[i + len] do
+					while len < 257 and B[cand + len] == B[i + len] and B[cand + len + 1] == B[i + len + 1] do
+						len = len + 2
+					end
+					if len < 258 and B[cand + len] == B[i + len] then
 						len = len + 1
 					end
 					if len > best then
@@ -706,9 +718,10 @@ local function deflate_compressed(data, level)
 				dfreq[dc] = dfreq[dc] + 1
 				if len <= lazy and lookahead - len >= 3 then -- the match's strings go into the chains
 					for p = i + 1, i + len - 1 do
-						local h = bxor(B[p] % 32 * 1024, B[p + 1] * 32, B[p + 2])
+						h = bxor(h % 1024 * 32, B[p + 2])
 						prev[p % WSIZE], head[h] = head[h] or 0, p
 					end
+					hashed = i + len - 1
 				end
 				i, match_len = i + len, 0
 			else
@@ -733,9 +746,10 @@ local function deflate_compressed(data, level)
 			local stop = i + prev_len - 2
 			local last_hashed = stop < n - 2 and stop or n - 2
 			for p = i + 1, last_hashed do
-				local h = bxor(B[p] % 32 * 1024, B[p + 1] * 32, B[p + 2])
+				h = bxor(h % 1024 * 32, B[p + 2])
 				prev[p % WSIZE], head[h] = head[h] or 0, p
 			end
+			hashed = last_hashed > i and last_hashed or hashed
 			i, avail, match_len = stop + 1, false, 2
 			if count == SYM_LIMIT then
 				flush_block(i - 1, false)
@@ -772,8 +786,9 @@ local function compress_zlib(data, level)
 	if level < -1 or level > 9 then
 		error("compressZlib: deflateInit failed", 0)
 	end
-	local body = level == 0 and deflate_stored(data) or deflate_compressed(data, level)
-	return body .. u32be(adler32(data))
+	local B = string_bytes(data)
+	local body = level == 0 and deflate_stored(data) or deflate_compressed(data, B, level)
+	return body .. u32be(adler32(B, #data))
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -982,7 +997,7 @@ local function decompress_zlib(s)
 		sum = ((sum % 256) * 256 + floor(sum / 256)) * 65536
 		local low = bits(16)
 		sum = sum + (low % 256) * 256 + floor(low / 256)
-		if sum ~= adler32(result()) then
+		if sum ~= adler32(out, outn) then
 			error(INFLATE_FAILED, 0)
 		end
 	end)
