@@ -90,10 +90,10 @@ def test_the_reference_is_the_zlib_python_loads() -> None:
     assert all(engine_compress(data, level) == zlib.compress(data, level) for level in (1, 6, 9))
 
 
-@pytest.fixture(scope="module")
-def emulation() -> tuple[Callable[..., bytes], Callable[[bytes], bytes]]:
-    """compress.lua as the runtime runs it (its source from the emulation files, the JIT off), in
-    a state of its own; its argument readers are the identity (the probe covers the API's)."""
+def load_compress(source: bytes) -> tuple[Callable[[bytes, int], bytes], Callable[[bytes], bytes]]:
+    """compress(data, level) and decompress(data) of a compress.lua source, run as the runtime runs
+    it (the JIT off) in a Lua state of its own; its argument readers are the identity (the engine
+    probe covers the API's)."""
     lua = lupa.LuaRuntime(encoding=None)
     lua.execute(b"jit.off()")
     load = lua.eval(
@@ -106,8 +106,14 @@ def emulation() -> tuple[Callable[..., bytes], Callable[[bytes], bytes]]:
         return core
     end"""
     )
-    core = load(emulation_sources()["compress.lua"].encode())
+    core = load(source)
     return (lambda data, level: core.compress(data, b"deflate", level)), core.decompress
+
+
+@pytest.fixture(scope="module")
+def emulation() -> tuple[Callable[[bytes, int], bytes], Callable[[bytes], bytes]]:
+    """The emulation's compress.lua (its source from the emulation files)."""
+    return load_compress(emulation_sources()["compress.lua"].encode())
 
 
 def _literals_only(rnd: random.Random, n: int) -> bytes:

@@ -1,13 +1,15 @@
 -- compress.lua: core.compress / core.decompress and core.encode_png's C part (engine:
--- src/script/lua_api/l_util.cpp, compressZlib/decompressZlib in src/util/serialize.cpp, encodePNG in
+-- src/script/lua_api/l_util.cpp, compressZlib/decompressZlib in src/serialization.cpp, encodePNG in
 -- src/util/png.cpp). 5.6.1 knows one method, zlib's deflate: the method argument is not read.
 --
--- The zlib stream is written here in Lua: the header zlib writes for the level, one final block,
--- the Adler-32 trailer. Level 0 stores the data as zlib does; other levels find matches with lazy
--- evaluation as zlib's deflate_slow does and code them with the fixed Huffman codes, which is what
--- zlib itself emits for short inputs (its output there is byte for byte the same); for long inputs
--- zlib switches to dynamic codes, so the bytes (and the length) differ while any inflater reads
--- both the same. Decompression reads every block type.
+-- The zlib stream is written here in Lua, byte for byte as the engine's zlib (1.2.x) writes it
+-- (tests/test_compress.py compares with the system libz and the engine): compressZlib runs
+-- deflateInit(level) (32 KiB window, memLevel 8, default strategy) and deflate(Z_FINISH) on the
+-- whole input into 16 KiB buffers. Level 0 writes stored blocks sized by those buffers; levels 1-3
+-- take the first match found, 4-9 evaluate lazily, with zlib's hash chains and per-level limits; a
+-- block ends at 16383 symbols and is stored, fixed or dynamic, whichever zlib computes shortest,
+-- with zlib's Huffman trees. Written from the DEFLATE spec (RFC 1950/1951) and zlib's documented
+-- algorithm. Decompression reads every block type.
 local core, I = ...
 local H = I.host
 local type, tostring, tonumber, error, select = H.type, H.tostring, H.tonumber, H.error, H.select
