@@ -298,9 +298,7 @@ local function build_tree(freq, elems, max_length, fixed_len, xbits, xbase)
 		end
 	end
 	for sym = 0, max_code do
-		if f[sym] and tlen[sym] then
-			len[sym] = tlen[sym]
-		end
+		len[sym] = tlen[sym] or 0 -- leaves only: inner nodes are numbered from elems on
 	end
 	return len, max_code, opt, fixed
 end
