@@ -191,7 +191,7 @@ def run(checks, code):
         {
             "id": "t",
             "family": "scaffold",
-            "instruction": "x",
+            "instruction": "`/wp set home` keeps a waypoint named home; `/wp show home` shows it.",
             "input": "",
             "reference": code,
             "checks": checks,
