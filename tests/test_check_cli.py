@@ -137,6 +137,15 @@ def test_a_single_path_string_is_one_path(tmp_path: Path) -> None:
     assert "good:block" in check(str(d)).registered["items"]
 
 
+@pytest.mark.parametrize("isolated", [False, True])
+def test_a_single_file_is_named_as_the_user_gave_it(tmp_path: Path, isolated: bool) -> None:
+    f = tmp_path / "tweaks.lua"
+    f.write_text('local ok = true\ncore.register_node("x:y", {})\n')
+    [err] = check(str(f), isolated=isolated).errors
+    assert (err.file, err.line) == (str(f.resolve()), 2)
+    assert "/mods/" not in str(err)  # not the mod folder it loads from inside the emulation
+
+
 def test_a_diagnostic_of_no_file_has_no_made_up_location() -> None:
     from vf_luanti.load_report import Diagnostic
 

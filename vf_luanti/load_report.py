@@ -6,7 +6,7 @@ with the real engine's registry dump in the fidelity tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -43,6 +43,17 @@ class LoadReport:
     warnings: list[Diagnostic] = field(default_factory=list)
     registered: dict[str, Any] = field(default_factory=dict)
     output: list[str] = field(default_factory=list)
+
+    def rename_file(self, vfs_path: str, real: str) -> None:
+        """Name the user's file where the diagnostics name its place in the virtual file system (a
+        single ``.lua`` file checked as a mod loads as that mod's init.lua)."""
+
+        def renamed(d: Diagnostic) -> Diagnostic:
+            file = real if d.file == vfs_path else d.file
+            return replace(d, message=d.message.replace(vfs_path, real), file=file)
+
+        self.errors = [renamed(d) for d in self.errors]
+        self.warnings = [renamed(d) for d in self.warnings]
 
     @classmethod
     def failed(cls, message: str) -> LoadReport:

@@ -102,6 +102,18 @@ def check(
         for m in discover(Path(p)):
             m.order = (i, *m.order)
             mods.append(m)
+    report = _check_mods(mods, limits, isolated, luanti_version)
+    for m in mods:
+        if m.source and m.source.endswith(".lua"):  # a single file, loaded as its mod's init.lua
+            report.rename_file(f"{m.path}/init.lua", m.source)
+    return report
+
+
+def _check_mods(
+    mods: list[Mod], limits: RuntimeLimits, isolated: bool, luanti_version: str | None
+) -> LoadReport:
+    """``check``'s load of ``mods``: in a sandbox worker (``isolated``) or here; a limit hit is the
+    report's error."""
     if isolated:
         from .execution import Executor
 

@@ -169,7 +169,9 @@ def discover(path: Path, vroot: str = MODS_PATH) -> list[Mod]:
         stem = re.sub(r"[^a-z0-9_]", "_", path.stem.lower()) or "mod"
         if stem == "init":
             stem = re.sub(r"[^a-z0-9_]", "_", path.parent.name.lower()) or "mod"
-        return [mod_from_source(path.read_bytes(), name=stem, vroot=vroot)]
+        mod = mod_from_source(path.read_bytes(), name=stem, vroot=vroot)
+        mod.source = str(path.resolve())  # a file: messages name it (LoadReport.rename_file)
+        return [mod]
     if (path / "game.conf").is_file():
         mods_dir = path / "mods"
         return discover_dir(mods_dir, vroot) if mods_dir.is_dir() else []
