@@ -11,7 +11,8 @@ One module per concern (docs/tasks.md, "Checks", is the reference for item autho
 * ``scenario``: a loaded copy of the answer (its worlds, restarts, ``lua`` assertions);
 * ``steps``: the scenario language, one table entry per action and expectation (keys and handler);
 * ``intent``: ``code`` (static requirements) and ``calls`` (observed engine calls);
-* ``session``: one sample's checks in the worker, the soak, the session-wide checks.
+* ``session``: one sample's checks in the worker, the soak, the session-wide checks;
+* ``game``: the game a passing sample also runs beside (minetest_game, ``$VF_LUANTI_GAME``).
 """
 
 from .base import (
