@@ -112,11 +112,9 @@ end
 -- string; anything unreadable leaves `old` unchanged.
 function I.read_color(v, old)
 	local t = type(v)
-	if t == "table" then
-		local function byte(k, d)
-			return trunc(tonumber(v[k]) or d) % 256
-		end
-		return I.argb(byte("a", 255), byte("r", 0), byte("g", 0), byte("b", 0))
+	if t == "table" then -- (each field a byte, read in the order a, r, g, b)
+		return I.argb(trunc(tonumber(v.a) or 255) % 256, trunc(tonumber(v.r) or 0) % 256,
+			trunc(tonumber(v.g) or 0) % 256, trunc(tonumber(v.b) or 0) % 256)
 	elseif t == "number" then
 		local n = floor(v) % 4294967296
 		return I.argb(floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256)
@@ -138,7 +136,28 @@ function core.colorspec_to_colorstring(spec)
 	end
 end
 
+-- A colour string's bytes are memoised (false: unreadable): encode_png converts every pixel of a
+-- table of ColorSpecs, and a picture repeats few strings (devtest's checkerboard: 262,144 pixels,
+-- two strings). The memo starts over past MEMO_MAX strings, so it never holds much.
+local MEMO_MAX = 4096
+local string_bytes, memoised = {}, 0
+
 function core.colorspec_to_bytes(spec)
+	if type(spec) == "string" then
+		local b = string_bytes[spec]
+		if b == nil then
+			local c = I.read_color(spec)
+			b = c ~= nil and H.string.char(c.r, c.g, c.b, c.a)
+			if memoised >= MEMO_MAX then
+				string_bytes, memoised = {}, 0
+			end
+			string_bytes[spec], memoised = b, memoised + 1
+		end
+		if b then
+			return b
+		end
+		return
+	end
 	local c = I.read_color(spec)
 	if c then
 		return H.string.char(c.r, c.g, c.b, c.a)

@@ -342,18 +342,26 @@ local function recipe_bounds(r)
 	return box
 end
 
-local function check_shaped(r, names, width)
+-- The bounding box of an input grid ({x0, y0, x1, y1}, or false if empty), worked out once per query:
+-- every shaped recipe a query tries is compared with it.
+local function input_bounds(names, width)
 	if width == 0 then
+		return false
+	end
+	local x0, y0, x1, y1 = bounds(names, width)
+	return x0 ~= nil and { x0, y0, x1, y1 }
+end
+
+-- Whether shaped recipe `r` matches the input grid `names` of `width` whose box input_bounds gave.
+local function check_shaped(r, names, width, ibox)
+	if not ibox then
 		return false
 	end
 	local box = recipe_bounds(r)
 	if not box then
 		return false
 	end
-	local ax0, ay0, ax1, ay1 = bounds(names, width)
-	if ax0 == nil then
-		return false
-	end
+	local ax0, ay0, ax1, ay1 = ibox[1], ibox[2], ibox[3], ibox[4]
 	local rnames, bx0, by0, bx1, by1 = r.names, box[1], box[2], box[3], box[4]
 	if ax1 - ax0 ~= bx1 - bx0 or ay1 - ay0 ~= by1 - by0 then
 		return false
@@ -527,6 +535,7 @@ function core.get_craft_result(input)
 		names[i] = stacks[i]:get_name()
 	end
 	local out_item, time, found = new_stack(nil), 0, nil
+	local ibox = input_bounds(names, width)
 	for _, r in ipairs(candidates(method)) do
 		if r.kind == "toolrepair" then
 			local repaired = tool_repair(r, stacks)
@@ -537,7 +546,7 @@ function core.get_craft_result(input)
 		else
 			local ok
 			if r.kind == "shaped" then
-				ok = check_shaped(r, names, width)
+				ok = check_shaped(r, names, width, ibox)
 			elseif r.kind == "shapeless" then
 				ok = check_shapeless(r, names)
 			else
@@ -708,13 +717,15 @@ function core.clear_craft(def)
 		names[i] = resolve(v)
 		filled = names[i] ~= "" and filled + 1 or filled
 	end
+	local grid_width = width > 0 and width or #names
+	local ibox = input_bounds(names, grid_width) -- (a shapeless input is compared with shaped recipes too)
 	local n = remove_where(function(r)
 		local m = (r.kind == "cooking" or r.kind == "fuel") and r.kind or "normal"
 		if m ~= method or r.kind == "toolrepair" or #r.items < filled then
 			return false
 		end
 		if r.kind == "shaped" then
-			return check_shaped(r, names, width > 0 and width or #names)
+			return check_shaped(r, names, grid_width, ibox)
 		elseif r.kind == "shapeless" then
 			return #r.items == filled and check_shapeless(r, names)
 		end

@@ -345,14 +345,16 @@ for field in pairs(NODE_CPP) do
 end
 
 -- A plain copy of a table (raw walk: no metamethod of the mod's runs; shared sub-tables stay
--- shared). Non-table keys and values are taken as they are, without a call.
+-- shared). Non-table keys and values are taken as they are, without a call. The copy's array part
+-- is allocated at once (tiles, boxes and lists would otherwise grow it one rehash at a time).
 local next_ = H.next
+local table_new = H.require("table.new") -- LuaJIT's preallocating constructor
 local function copy(t, seen)
 	local out = seen[t]
 	if out then
 		return out
 	end
-	out = {}
+	out = table_new(#t, 0)
 	seen[t] = out
 	for k, x in next_, t do
 		if type(k) == "table" then
@@ -371,34 +373,47 @@ end
 -- I.engine_raw[name]: the C++ fields the mod's table held raw then (what the report lists).
 I.engine_items, I.engine_raw = {}, {}
 
-local function take_engine_def(def, name)
-	local cpp = def.type == "node" and NODE_CPP or ITEM_CPP
-	local seen, raw = {}, {}
-	local view = setmetatable({}, {
-		__index = function(_, k)
+-- The views of one kind share one metatable: the item a view stands for is looked up by the view
+-- (weak keys: a view replaced by override_item goes when nothing holds it), which spares every
+-- registration a metatable and a closure of its own.
+local view_name = setmetatable({}, { __mode = "k" })
+
+local function view_meta(cpp)
+	return {
+		__index = function(view, k)
 			if cpp[k] then
 				return nil
 			end
 			local items = rawget(core, "registered_items")
-			local live = type(items) == "table" and rawget(items, name) or nil
+			local live = type(items) == "table" and rawget(items, view_name[view]) or nil
 			if type(live) == "table" then
 				return live[k]
 			end
 		end,
-	})
-	local fields = cpp == NODE_CPP and NODE_CPP_LIST or ITEM_CPP_LIST
+	}
+end
+local NODE_VIEW, ITEM_VIEW = view_meta(NODE_CPP), view_meta(ITEM_CPP)
+
+local function take_engine_def(def, name)
+	local is_node = def.type == "node"
+	local fields = is_node and NODE_CPP_LIST or ITEM_CPP_LIST
+	local seen, raw = nil, {}
+	-- sized for every field at once: most are set, by the mod or the defaults
+	local view = table_new(0, #fields)
 	for i = 1, #fields do
 		local field = fields[i]
 		local v = def[field]
 		if v ~= nil then -- (nil: nothing raw either)
 			if type(v) == "table" then
+				seen = seen or {}
 				v = copy(v, seen)
 			end
-			view[field] = v -- a plain table but for the __index above
+			view[field] = v -- a plain table but for the metatable's __index
 			raw[field] = rawget(def, field) ~= nil or nil
 		end
 	end
-	I.engine_items[name], I.engine_raw[name] = view, raw
+	view_name[view] = name
+	I.engine_items[name], I.engine_raw[name] = setmetatable(view, is_node and NODE_VIEW or ITEM_VIEW), raw
 end
 
 -- The fields the engine reads of the item `name` into its own definition (a set), or nil.

@@ -74,6 +74,12 @@ local function valid_utf8(s)
 	return concat(out)
 end
 
+-- Every string and number goes through a memo for the report being built: item definitions repeat
+-- the same texts (textures, drawtypes, group names) and numbers thousands of times, and a lookup
+-- costs less than a pattern search and a new string. A string that needs no escaping is memoised
+-- as `false` and appended as three pieces (quote, text, quote), so it makes no new string at all.
+local quoted, numbers
+
 local function quote(s)
 	s = valid_utf8(s)
 	if not sfind(s, '[%c"\\]') then
@@ -100,24 +106,51 @@ local function by_string(a, b)
 	return tostring(a) < tostring(b)
 end
 
--- The JSON text being built, as pieces joined once at the end (no intermediate strings).
-local buf, nbuf
+-- The JSON text being built, as pieces joined once at the end (no intermediate strings), and the
+-- tables being walked (cycles become null).
+local buf, nbuf, seen
+
+local function put_string(s)
+	local q = quoted[s]
+	if q == nil then
+		q = not sfind(s, '[%c"\\\128-\255]') and false or quote(s)
+		quoted[s] = q
+	end
+	if q then
+		nbuf = nbuf + 1
+		buf[nbuf] = q
+	else
+		buf[nbuf + 1], buf[nbuf + 2], buf[nbuf + 3] = '"', s, '"'
+		nbuf = nbuf + 3
+	end
+end
+
+local function number_text(v)
+	local text = numbers[v]
+	if text == nil then
+		if v == floor(v) and v > -1e15 and v < 1e15 then
+			text = sformat("%d", v)
+		else
+			text = sformat("%.17g", v)
+		end
+		numbers[v] = text
+	end
+	return text
+end
+
+-- The key lists of the tables being walked, one per depth, reused from table to table.
+local key_lists
 
 -- Append a Lua value as JSON. Functions become "<function>"; cycles, userdata and non-finite numbers
 -- become null; a table is an array when its keys are exactly 1..n (n >= 1).
-local function put(v, seen, depth)
+local function put(v, depth)
 	local t = type(v)
-	local piece
 	if t == "string" then
-		piece = quote(v)
-	elseif t == "number" then
-		if v ~= v or v == huge or v == -huge then
-			piece = "null"
-		elseif v == floor(v) and v > -1e15 and v < 1e15 then
-			piece = sformat("%d", v)
-		else
-			piece = sformat("%.17g", v)
-		end
+		return put_string(v)
+	end
+	local piece
+	if t == "number" then
+		piece = (v ~= v or v == huge or v == -huge) and "null" or number_text(v)
 	elseif t == "boolean" then
 		piece = v and "true" or "false"
 	elseif t == "function" then
@@ -132,7 +165,12 @@ local function put(v, seen, depth)
 	end
 	seen[v] = true
 	-- one walk: the string and number keys (others are left out), and whether the keys are 1..n
-	local keys, nkeys, count, n, numeric = {}, 0, 0, 0, false
+	local keys = key_lists[depth]
+	if keys == nil then
+		keys = {}
+		key_lists[depth] = keys
+	end
+	local nkeys, count, n, numeric = 0, 0, 0, false
 	for k in next, v do
 		count = count + 1
 		local tk = type(k)
@@ -148,6 +186,9 @@ local function put(v, seen, depth)
 		end
 	end
 	if count > 0 and n == count then
+		for i = 1, nkeys do
+			keys[i] = nil
+		end
 		nbuf = nbuf + 1
 		buf[nbuf] = "["
 		for i = 1, n do
@@ -155,7 +196,7 @@ local function put(v, seen, depth)
 				nbuf = nbuf + 1
 				buf[nbuf] = ","
 			end
-			put(rawget(v, i), seen, depth + 1)
+			put(rawget(v, i), depth + 1)
 		end
 		nbuf = nbuf + 1
 		buf[nbuf] = "]"
@@ -171,25 +212,27 @@ local function put(v, seen, depth)
 	buf[nbuf] = "{"
 	for i = 1, nkeys do
 		local k = keys[i]
+		keys[i] = nil  -- the list is free for the next table at this depth once walked
 		nbuf = nbuf + 1
 		buf[nbuf] = member_key(k, i == 1)
-		put(rawget(v, k), seen, depth + 1)
+		put(rawget(v, k), depth + 1)
 	end
 	nbuf = nbuf + 1
 	buf[nbuf] = "}"
 	seen[v] = nil
 end
 
-local function encode(v, seen, depth)
-	buf, nbuf = {}, 0
-	put(v, seen, depth)
+-- Run `fill` (which appends to the buffer) and return the text it built.
+local function build(fill, ...)
+	buf, nbuf, seen, quoted, numbers, key_lists = {}, 0, {}, {}, {}, {}
+	fill(...)
 	local s = concat(buf, "", 1, nbuf)
-	buf = nil
+	buf, seen, quoted, numbers, key_lists = nil, nil, nil, nil, nil
 	return s
 end
 
 function I.to_json(v)
-	return encode(v, {}, 0)
+	return build(put, v, 0)
 end
 
 local function sorted_keys(t)
@@ -248,53 +291,107 @@ local function registry()
 	}
 end
 
-local function diag_list(list)
-	local out = {}
+local function raw(text)
+	nbuf = nbuf + 1
+	buf[nbuf] = text
+end
+
+local function put_diagnostics(list)
+	raw("[")
 	for i, d in H.ipairs(list) do
-		out[i] = '{"mod":' .. (d.mod and quote(d.mod) or "null") .. ',"file":' .. (d.file and quote(d.file) or "null")
-			.. ',"line":' .. (d.line and sformat("%d", d.line) or "null") .. ',"message":' .. quote(tostring(d.message)) .. "}"
+		raw(i > 1 and ',{"mod":' or '{"mod":')
+		if d.mod then put_string(d.mod) else raw("null") end
+		raw(',"file":')
+		if d.file then put_string(d.file) else raw("null") end
+		raw(',"line":' .. (d.line and sformat("%d", d.line) or "null") .. ',"message":')
+		put_string(tostring(d.message))
+		raw("}")
 	end
-	return "[" .. concat(out, ",") .. "]"
+	raw("]")
 end
 
 -- Empty lists must stay JSON arrays, so the list-valued report fields are encoded explicitly.
-local function list_json(list)
-	local out = {}
+local function put_list(list)
+	raw("[")
 	for i, v in H.ipairs(list) do
-		out[i] = encode(v, {}, 0)
+		if i > 1 then
+			raw(",")
+		end
+		put(v, 0)
 	end
-	return "[" .. concat(out, ",") .. "]"
+	raw("]")
+end
+
+local function put_report()
+	local r = registry()
+	raw('{"ok":' .. tostring(I.api.ok()) .. ',"errors":')
+	put_diagnostics(I.errors)
+	raw(',"warnings":')
+	put_diagnostics(I.warnings)
+	raw(',"registered":{"items":{')
+	for i, name in H.ipairs(sorted_keys(r.items)) do
+		if i > 1 then
+			raw(",")
+		end
+		put_string(name)
+		raw(":")
+		put(r.items[name], 0)
+	end
+	raw('},"aliases":{')
+	for i, k in H.ipairs(sorted_keys(r.aliases)) do
+		if i > 1 then
+			raw(",")
+		end
+		put_string(k)
+		raw(":")
+		put_string(tostring(rawget(r.aliases, k)))
+	end
+	raw('},"crafts":')
+	put_list(r.crafts)
+	raw(',"abms":[')
+	for i, a in H.ipairs(r.abms) do
+		raw(i > 1 and ",{" or "{")
+		-- "label" is left out when the mod gave none, as the engine's dump leaves out nil fields
+		if a.label ~= nil then
+			raw('"label":')
+			put(a.label, 0)
+			raw(",")
+		end
+		raw('"nodenames":')
+		put_list(a.nodenames)
+		raw(',"neighbors":')
+		put_list(a.neighbors)
+		raw(',"interval":')
+		put(a.interval, 0)
+		raw(',"chance":')
+		put(a.chance, 0)
+		raw("}")
+	end
+	raw('],"lbms":[')
+	for i, l in H.ipairs(r.lbms) do
+		raw(i > 1 and ",{" or "{")
+		if l.label ~= nil then
+			raw('"label":')
+			put(l.label, 0)
+			raw(",")
+		end
+		raw('"name":')
+		put(l.name, 0)
+		raw(',"nodenames":')
+		put_list(l.nodenames)
+		raw("}")
+	end
+	raw('],"entities":')
+	put_list(r.entities)
+	raw(',"chatcommands":')
+	put_list(r.chatcommands)
+	raw(',"privileges":')
+	put_list(r.privileges)
+	raw('},"output":')
+	put_list(I.output)
+	raw("}")
 end
 
 function I.api.report_json()
-	local r = registry()
-	local items = {}
-	for _, name in H.ipairs(sorted_keys(r.items)) do
-		items[#items + 1] = quote(name) .. ":" .. encode(r.items[name], {}, 0)
-	end
-	local abms = {}
-	for i, a in H.ipairs(r.abms) do
-		-- "label" is left out when the mod gave none, as the engine's dump leaves out nil fields
-		abms[i] = '{' .. (a.label ~= nil and '"label":' .. encode(a.label, {}, 0) .. ',' or '') .. '"nodenames":'
-			.. list_json(a.nodenames)
-			.. ',"neighbors":' .. list_json(a.neighbors) .. ',"interval":' .. encode(a.interval, {}, 0)
-			.. ',"chance":' .. encode(a.chance, {}, 0) .. "}"
-	end
-	local lbms = {}
-	for i, l in H.ipairs(r.lbms) do
-		lbms[i] = '{' .. (l.label ~= nil and '"label":' .. encode(l.label, {}, 0) .. ',' or '') .. '"name":'
-			.. encode(l.name, {}, 0)
-			.. ',"nodenames":' .. list_json(l.nodenames) .. "}"
-	end
-	local aliases = {}
-	for _, k in H.ipairs(sorted_keys(r.aliases)) do
-		aliases[#aliases + 1] = quote(k) .. ":" .. quote(tostring(rawget(r.aliases, k)))
-	end
-	return "{" .. '"ok":' .. tostring(I.api.ok()) .. ',"errors":' .. diag_list(I.errors) .. ',"warnings":'
-		.. diag_list(I.warnings) .. ',"registered":{"items":{' .. concat(items, ",") .. '},"aliases":{'
-		.. concat(aliases, ",") .. '},"crafts":' .. list_json(r.crafts) .. ',"abms":[' .. concat(abms, ",")
-		.. '],"lbms":[' .. concat(lbms, ",") .. '],"entities":' .. list_json(r.entities)
-		.. ',"chatcommands":' .. list_json(r.chatcommands) .. ',"privileges":' .. list_json(r.privileges)
-		.. '},"output":' .. list_json(I.output) .. "}"
+	return build(put_report)
 end
-
