@@ -19,6 +19,7 @@ def run_mods(
     observe: tuple[str, ...] = (),
     restore: str | None = None,
     observe_sites: bool = False,
+    registered: bool = True,
 ) -> tuple[LoadReport, LuanRuntime]:
     """Load ``mods`` (any order; dependency order is applied) in a fresh runtime: ``runtime`` when
     given (a new one, e.g. ``LuanRuntime.sibling()``), else a new ``LuanRuntime(limits)``.
@@ -34,6 +35,7 @@ def run_mods(
     hook, costly, so only for checks that count sites). ``restore`` is
     what a stopped world saved (``World.persist``): the new world starts from it, as a restarted
     server does, before the first mod loads (mods read their storage while loading).
+    ``registered=False``: the report's registry stays empty (a world that is only run on).
     """
     order, missing = load_order(mods)
     notes = [  # what the engine warns while it reads the mods' descriptions, before loading
@@ -52,7 +54,7 @@ def run_mods(
     if restore is not None:
         rt.call("restore", restore)
     rt.load_mods(order, startup_steps=startup_steps)
-    report = LoadReport.from_dict(rt.report())
+    report = LoadReport.from_dict(rt.report(registered))
     report.warnings[:0] = notes
     for name, deps in missing.items():
         report.errors.append(

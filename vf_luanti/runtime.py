@@ -459,5 +459,6 @@ class LuanRuntime:
                 break
         return bool(self.call("finish_loading", startup_steps))
 
-    def report(self) -> dict[str, Any]:
-        return self.call_json("report_json")
+    def report(self, registered: bool = True) -> dict[str, Any]:
+        """The load report (LoadReport's dict); ``registered=False`` leaves its registry empty."""
+        return self.call_json("report_json", registered)

@@ -422,6 +422,7 @@ def load_world(
     observe: tuple[str, ...] = (),
     restore: str | None = None,
     observe_sites: bool = False,
+    registered: bool = True,
 ) -> tuple[LoadReport, World]:
     """Load ``mods`` (dependency order applied) and return the load report and the world
     (in ``runtime`` when given: a fresh one, as for ``run_mods``).
@@ -431,7 +432,7 @@ def load_world(
     default 0 keeps the clock at zero for driving the world by hand. ``observe``: engine functions
     whose calls ``World.call_counts`` counts, by any alias, and ``observe_sites`` (run_mods).
     ``restore``: the state a stopped world saved (``World.persist``), to start this one from it (a
-    restart)."""
+    restart). ``registered=False``: the report's registry stays empty (run_mods)."""
     report, rt = run_mods(
         mods,
         limits,
@@ -441,6 +442,7 @@ def load_world(
         observe=observe,
         restore=restore,
         observe_sites=observe_sites,
+        registered=registered,
     )
     return report, World(rt)
 

@@ -65,7 +65,8 @@ class CheckWorld:
     ``mods`` are stand-in mods ({"name", "code"}, a scenario's ``mods`` key) loaded before the
     completion, which lists them as optional dependencies (as a game's ``default`` would be).
     ``game``: a game's mods (game.py) loaded with it; a stand-in that names one of them gives way to
-    the game's own mod, which the completion then lists as an optional dependency instead. A
+    the game's own mod, which the completion then lists as an optional dependency instead (such a
+    world is only run on: its report carries no registry, which registry checks would read). A
     ``restart`` step replaces ``world`` with a new server started from what the old one saved;
     the stopped ones stay in ``stopped`` (their output and warnings still count, they are not soaked).
     """
@@ -92,6 +93,7 @@ class CheckWorld:
         self.mod_name = mod_name
         self._mods = [*game, *stand_ins, main, *_neighbour(runtime, mod_name)]
         self._version, self._observe, self._observe_sites = luanti_version, observe, observe_sites
+        self._registered = not game
         self.stopped: list[World] = []
         self.report, self.world = self._start(runtime)
         # A proxy, not a reference cycle: the Lua state is then freed as soon as the session drops
@@ -113,6 +115,7 @@ class CheckWorld:
             observe=self._observe,
             restore=restore,
             observe_sites=self._observe_sites,
+            registered=self._registered,
         )
 
     def registry_now(self) -> Registry:
