@@ -941,16 +941,22 @@ local function dig_by_hand(name, p)
 	end
 end
 
--- The items the mods registered, by name (what a player of the world can get and use).
-local function mods_items()
+-- The names in a registry (core.registered_items, ...) that the visited mods registered, sorted:
+-- not builtin's (`builtin`, taken before the first mod loaded).
+local function mods_names(registry, builtin)
 	local names = {}
-	for item, def in H.next, core.registered_items do
-		if not builtin_items[item] and visited_def(def) then
-			names[#names + 1] = item
+	for name, def in H.next, registry do
+		if not builtin[name] and visited_def(def) then
+			names[#names + 1] = name
 		end
 	end
 	sort(names)
 	return names
+end
+
+-- The items the mods registered, by name (what a player of the world can get and use).
+local function mods_items()
+	return mods_names(core.registered_items, builtin_items)
 end
 
 -- The anticheat's cheat types (5.6.1's lua_api.txt, register_on_cheat): what a busy server reports.
@@ -1009,14 +1015,7 @@ end
 
 -- The chat commands the mods registered, by name (what the admin tries out).
 local function mods_commands()
-	local commands = {}
-	for cmd, def in H.next, core.registered_chatcommands do
-		if not builtin_commands[cmd] and visited_def(def) then
-			commands[#commands + 1] = cmd
-		end
-	end
-	sort(commands)
-	return commands
+	return mods_names(core.registered_chatcommands, builtin_commands)
 end
 
 -- A player sorts its own inventory through the engine's inventory actions (inventorymanager.cpp,
