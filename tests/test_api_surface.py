@@ -9,8 +9,9 @@ what `getmetatable` answers for it (the engine's `__metatable`, i.e. the method 
 method's type). The same probe runs in Debian's minetestserver 5.6.1 and in the emulation; the test
 compares table by table and names what is missing and what is extra in each.
 
-No difference is allowed: where the emulation could not match a name it would be listed here with
-the reason, and today there is none (docs/fidelity.md, "API surface").
+Names may differ only as KNOWN_GAPS lists, each with its reason: builtin Lua parts the emulation
+does not have yet. The list is exact, so a gap closed (or a new one) fails the test until the list
+says so (docs/fidelity.md, "API surface").
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ local function typed(t)
     table.sort(ks)
     return table.concat(ks, " ")
 end
-local function S(phase, label, text) print("SURF|" .. phase .. "|" .. label .. "=" .. text) end
+-- a run-time line is printed only where it differs from the load-time one (the output stays under
+-- the emulation's 64 KiB limit)
+local at_load = {}
+local function S(phase, label, text)
+    if phase == "load" then at_load[label] = text elseif at_load[label] == text then return end
+    print("SURF|" .. phase .. "|" .. label .. "=" .. text)
+end
 -- an object: its type and getmetatable's answer (for the engine's classes: the method table)
 local function obj(phase, label, make)
     local ok, o = pcall(make)
@@ -48,8 +55,23 @@ local function surface(phase)
     S(phase, "minetest_is_core", tostring(rawget(_G, "minetest") == core))
     S(phase, "_G", typed(_G))
     S(phase, "_G.metatable", typed(getmetatable(_G)))
-    S(phase, "core.features", typed(core.features))
-    S(phase, "core.env", typed(core.env) .. " mt:" .. type(getmetatable(core.env)))
+    -- every table in core: its names (with types), its metatable's type, and at load (before the
+    -- oracle's helper mod adds its callbacks) its length: builtin's own callbacks and registrations
+    for k, v in pairs(core) do
+        if type(v) == "table" and k ~= "callback_origins" then -- that one is keyed by functions
+            local ks = {"#" .. (phase == "load" and #v or "?"), "mt:" .. type(getmetatable(v))}
+            for kk, vv in pairs(v) do
+                if type(kk) ~= "number" then ks[#ks + 1] = tostring(kk) .. ":" .. type(vv) end
+            end
+            table.sort(ks)
+            S(phase, "core." .. k, table.concat(ks, " "))
+        end
+    end
+    for _, name in ipairs({"__builtin:item", "__builtin:falling_node"}) do
+        S(phase, name, typed(core.registered_entities[name]))
+    end
+    for name, def in pairs(core.registered_items) do S(phase, "item " .. name, typed(def)) end
+    for name, def in pairs(core.registered_chatcommands) do S(phase, "chatcommand " .. name, typed(def)) end
     S(phase, "VoxelArea.class", typed(VoxelArea))
     S(phase, "vector.metatable", typed(vector.metatable))
     S(phase, "string_metatable_is_string", tostring(getmetatable("").__index == string))
@@ -97,22 +119,56 @@ end)
 
 
 def _surface(lines: list[str]) -> dict[str, set[str]]:
-    """Per "phase|table" label: the names (with types) the probe listed for it."""
+    """Per "phase|table" label: the names (with types) the probe listed for it (a run-time table
+    not printed is as at load)."""
     out = {}
     for ln in lines:
         m = re.match(r"SURF\|([^=]*)=(.*)$", ln)
         if m:
             out[m.group(1)] = set(m.group(2).split())
+    for label in [k for k in out if k.startswith("load|")]:
+        out.setdefault("run|" + label.removeprefix("load|"), out[label])
     return out
 
 
+# "phase|table" -> (missing, extra): what the emulation lacks against 5.6.1 and why (builtin Lua the
+# emulation does not carry yet; the lists' lengths count builtin's own callbacks).
+_STATBARS = "builtin statbars.lua (the health and breath HUD bars) is not emulated"
+KNOWN_GAPS: dict[str, tuple[set[str], set[str], str]] = {
+    "load|__builtin:falling_node": (
+        {"floats:boolean", "try_place:function"},
+        set(),
+        "the falling-node entity is simplified (no float group, no try_place: levels, what is in the way)",
+    ),
+    "run|__builtin:falling_node": ({"floats:boolean", "try_place:function"}, set(), "as at load"),
+    "load|core.registered_on_mods_loaded": ({"#1"}, {"#0"}, _STATBARS),
+    "load|core.registered_on_leaveplayers": ({"#2"}, {"#1"}, _STATBARS),
+    "load|core.registered_playerevents": ({"#1"}, {"#0"}, _STATBARS),
+    "load|core.registered_on_player_receive_fields": (
+        {"#1"},
+        {"#0"},
+        "builtin information_formspecs.lua (the /help formspecs) is a stub",
+    ),
+    "load|core.registered_on_shutdown": (
+        {"#1"},
+        {"#0"},
+        "builtin forceloading.lua (force_loaded.txt, the forceload limits) is not emulated",
+    ),
+}
+
+
 def _differences(engine: dict[str, set[str]], emulated: dict[str, set[str]]) -> list[str]:
-    """One readable line per table that differs: what the emulation lacks and what it has besides."""
+    """One readable line per table that differs (beyond KNOWN_GAPS): what the emulation lacks and what it
+    has besides."""
     out = []
     for table in sorted(engine.keys() | emulated.keys()):
         want, have = engine.get(table, set()), emulated.get(table, set())
-        if want != have:
-            out.append(f"{table}: missing {sorted(want - have)}; extra {sorted(have - want)}")
+        missing, extra = want - have, have - want
+        known = KNOWN_GAPS.get(table)
+        if (missing or extra) and (missing, extra) != (known and known[:2]):
+            out.append(f"{table}: missing {sorted(missing)}; extra {sorted(extra)}")
+        elif known and not (missing or extra):
+            out.append(f"{table}: matches now; take it out of KNOWN_GAPS")
     return out
 
 
@@ -182,3 +238,47 @@ def test_io_default_files_match_real_engine(tmp_path) -> None:
     engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
     assert engine, run.log[-2000:]
     assert _wp_lines(make_world(IO_PROBE, name="wp")) == engine
+
+
+# builtin's own callbacks the surface test found missing: static_spawn.lua (new and respawning
+# players go to the static_spawnpoint setting, with an action log line) and privileges.lua (who may
+# join past max_users), called here with a stand-in player.
+BUILTIN_CALLBACKS_PROBE = (
+    PROBE_HELPERS
+    + r"""
+local fake = {}
+function fake:get_player_name() return "ghost" end
+function fake:set_pos(p) self.pos = p end
+core.after(0, function()
+    P("lists", #core.registered_on_newplayers, #core.registered_on_respawnplayers,
+        #core.registered_can_bypass_userlimit)
+    P("no_spawnpoint", core.registered_on_newplayers[1](fake), fake.pos)
+    core.settings:set("static_spawnpoint", "1, 2.5, -3")
+    P("spawnpoint", core.registered_on_respawnplayers[1](fake), fake.pos)
+    fake.pos = nil
+    core.settings:set("static_spawnpoint", "bad")
+    P("bad_spawnpoint", core.registered_on_newplayers[1](fake), fake.pos)
+    core.settings:remove("static_spawnpoint")
+    local bypass = core.registered_can_bypass_userlimit[1]
+    P("bypass_unknown", bypass("nobody", "1.2.3.4"))
+    core.get_auth_handler().create_auth("bob", "")
+    for _, priv in ipairs({"server", "ban", "privs", "password", "shout", "interact", "basic_privs"}) do
+        core.set_player_privs("bob", {[priv] = true})
+        P("bypass_" .. priv, bypass("bob", "1.2.3.4"))
+    end
+end)
+"""
+)
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_builtin_spawn_and_userlimit_callbacks_match_real_engine(tmp_path) -> None:
+    run = _engine_run(tmp_path, BUILTIN_CALLBACKS_PROBE, steps=3)
+    engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
+    assert engine, run.log[-2000:]
+    w = make_world(BUILTIN_CALLBACKS_PROBE, name="wp")
+    w.step(2)
+    assert _wp_lines(w) == engine
+    moved = [ln.text for ln in run.lines if ln.level == "ACTION" and "static spawnpoint" in ln.text]
+    assert moved and [ln.split("]: ", 1)[1] for ln in w.output() if "static spawnpoint" in ln] == moved
