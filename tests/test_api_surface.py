@@ -231,6 +231,25 @@ P("close", io.close(io.input(nil)), E(io.close, io.input(nil)), E(io.close, 5))
 P("read_closed", E(io.read), E(io.read, "*a"))
 local g = io.open(wp .. "/g.txt", "w")
 P("file_write", type(g:write("q")), g:close(), E(g.close, g), io.type(g))
+-- io.open's argument checks, its answer for a missing file, and which errors carry the caller's line
+P("open_args", E(io.open), E(io.open, nil), E(io.open, 5), E(io.open, wp .. "/a.txt", 5),
+    E(io.open, wp .. "/a", nil))
+local missing = wp .. "/nope.txt"
+P("open_missing", select("#", io.open(missing)), (select(2, io.open(missing)):gsub(".*/", "")))
+P("lines_errors", E(io.lines, wp .. "/nope.txt"), E(io.lines, "/etc/passwd"), E(io.lines, {}))
+local function at(f)
+    local ok, e = pcall(f)
+    if ok then return "ok" end
+    local s = e:find(wp, 1, true)
+    e = s and (e:sub(1, s - 1) .. "<world>" .. e:sub(s + #wp)) or e
+    return (e:gsub("^[^:]*init%.lua:", "init.lua:"))
+end
+P("positions", at(function() io.open("/etc/hostname") end), at(function() io.open() end),
+    at(function() io.open(wp, {}) end), at(function() io.lines("/etc/hostname") end),
+    at(function() io.lines(wp .. "/nope") end), at(function() io.input("/etc/hostname") end),
+    at(function() io.read() end), at(function() for _ in io.lines(nil) do end end),
+    at(function() g:close() end), at(function() io.close(5) end), at(function() io.close(nil) end),
+    at(function() io.input({}) end))
 """
 )
 

@@ -814,8 +814,12 @@ function File:read(fmt)
 	return line
 end
 
+-- The iterator checks the file at each call and blames the loop's line (LuaJIT io_file_iter).
 function File:lines()
 	return function()
+		if self.closed then
+			error("attempt to use a closed file", 2)
+		end
 		return self:read("*l")
 	end
 end
@@ -852,7 +856,7 @@ end
 
 function File:close()
 	if self.closed then
-		error("attempt to use a closed file", 0)
+		error("attempt to use a closed file", 2)
 	end
 	if self.std then
 		return nil, "cannot close standard file"
@@ -862,15 +866,17 @@ function File:close()
 	return true
 end
 
+-- Mod security's path check, then the open (5.6.1 s_security.cpp sl_io_open): a refused path is a
+-- C++ LuaError (no position in the message); a missing file gives nil and the message (2 values).
 local function io_open(path, mode)
 	mode = mode or "r"
 	local p = I.normalize_path(path)
 	local writing = sfind(mode, "[wa+]") ~= nil
 	if not p or (writing and not I.may_write(p)) or (not writing and not I.may_read(p)) then
-		error("Mod security: Blocked attempted " .. (writing and "write to " or "read from ") .. tostring(path), 2)
+		error("Mod security: Blocked attempted " .. (writing and "write to " or "read from ") .. tostring(path), 0)
 	end
 	if not writing and I.vfs[p] == nil then
-		return nil, tostring(path) .. ": No such file or directory", 2
+		return nil, tostring(path) .. ": No such file or directory"
 	end
 	local f = H.setmetatable({ path = p, data = I.vfs[p] or "", pos = 1, buf = {}, writable = writing }, File)
 	if sfind(mode, "a") then
@@ -893,7 +899,8 @@ local function is_file(f)
 	return H.getmetatable(f) == File
 end
 
--- A file argument as LuaJIT's io functions check it (C functions: no position in the message).
+-- A file argument as LuaJIT's io functions check it, called from mod security's wrappers (from C:
+-- no name, no position in the message).
 local function open_file(f)
 	if not is_file(f) then
 		error("bad argument #1 to '?' (FILE* expected, got " .. (f == nil and "no value" or type(f)) .. ")", 0)
@@ -904,10 +911,11 @@ local function open_file(f)
 	return f
 end
 
+-- The default file for io.read/io.write/io.flush (LuaJIT's own: errors blame their caller's line).
 local function std(which)
 	local f = default[which]
 	if f.closed then
-		error("standard file is closed", 0)
+		error("standard file is closed", 3)
 	end
 	return f
 end
@@ -926,14 +934,9 @@ local function std_getset(which, writing)
 			return default[which]
 		end
 		if type(arg) == "string" or type(arg) == "number" then
-			local path = tostring(arg)
-			local p = I.normalize_path(path)
-			if not p or not (writing and I.may_write or I.may_read)(p) then
-				error("Mod security: Blocked attempted " .. (writing and "write to " or "read from ") .. path, 0)
-			end
-			local f = io_open(path, writing and "w" or "r")
+			local f, err = io_open(tostring(arg), writing and "w" or "r")
 			if not f then
-				error("bad argument #1 to '?' (" .. path .. ": No such file or directory)", 0)
+				error("bad argument #1 to '?' (" .. err .. ")", 0)
 			end
 			default[which] = f
 		elseif is_file(arg) or type(arg) == "userdata" then
@@ -946,25 +949,45 @@ local function std_getset(which, writing)
 end
 
 G.io = {
-	open = io_open,
-	-- 5.6.1's sl_io_lines has the same argument slip as sl_io_input; nil reads the default input
+	-- sl_io_open checks its arguments' types first (luaL_checktype: a number is no string), named
+	-- as called, at the caller's line
+	open = function(...)
+		local n, path, mode = H.select("#", ...), ...
+		local bad = type(path) ~= "string" and 1 or (n > 1 and type(mode) ~= "string") and 2 or nil
+		if bad then
+			local info = getinfo(1, "n")
+			error("bad argument #" .. bad .. " to '" .. (info and info.name or "?") .. "' (string expected, got "
+				.. (n < bad and "no value" or type(bad == 1 and path or mode)) .. ")", 2)
+		end
+		return io_open(path, mode)
+	end,
+	-- 5.6.1's sl_io_lines has the same argument slip as sl_io_input; nil reads the default input;
+	-- LuaJIT's io.lines runs from C (its errors name '?', without a position)
 	lines = function(...)
 		if H.select("#", ...) == 0 then
 			error("bad argument #1 to '?' (string expected, got function)", 0)
 		end
 		local path = ...
 		if path == nil then
-			return open_file(default.input):lines()
+			return default.input:lines()
+		elseif type(path) ~= "string" and type(path) ~= "number" then
+			error("bad argument #1 to '?' (string expected, got " .. type(path) .. ")", 0)
 		end
-		local f, err = io_open(path, "r")
+		local f, err = io_open(tostring(path), "r")
 		if not f then
-			error(err, 2)
+			error("bad argument #1 to '?' (" .. err .. ")", 0)
 		end
 		return f:lines()
 	end,
 	close = function(...)
 		local f = H.select("#", ...) == 0 and default.output or ...
-		return open_file(f):close()
+		if not is_file(f) then
+			local info = getinfo(1, "n")
+			error("bad argument #1 to '" .. (info and info.name or "?") .. "' (FILE* expected, got " .. type(f) .. ")", 2)
+		elseif f.closed then
+			error("attempt to use a closed file", 2)
+		end
+		return f:close()
 	end,
 	type = function(f)
 		if is_file(f) then
