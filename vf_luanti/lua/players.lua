@@ -366,6 +366,21 @@ function I.restore_player(o, pos_given)
 	return true
 end
 
+-- builtin static_spawn.lua: a new or respawning player goes to the static_spawnpoint setting when
+-- it is set (then no other spawn applies: the callback answers true).
+local function put_player_in_spawn(player)
+	local spawn = core.setting_get_pos("static_spawnpoint")
+	if not spawn then
+		return false
+	end
+	core.log("action", "Moving " .. player:get_player_name() .. " to static spawnpoint at "
+		.. core.pos_to_string(spawn))
+	player:set_pos(spawn)
+	return true
+end
+core.register_on_newplayer(put_player_in_spawn)
+core.register_on_respawnplayer(put_player_in_spawn)
+
 function I.respawn(o)
 	o.hp = o.properties.hp_max or PLAYER_HP_MAX
 	o.breath = o.properties.breath_max or PLAYER_BREATH_MAX

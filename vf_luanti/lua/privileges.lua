@@ -82,6 +82,12 @@ core.register_privilege("rollback", { description = S("Can use the rollback func
 	give_to_singleplayer = false })
 core.register_privilege("debug", { description = S("Can enable wireframe"), give_to_singleplayer = false })
 
+-- builtin privileges.lua: holders of the administrative privileges may join past max_users
+core.register_can_bypass_userlimit(function(name)
+	local privs = core.get_player_privs(name)
+	return privs["server"] or privs["ban"] or privs["privs"] or privs["password"]
+end)
+
 ---------------------------------------------------------------------------------------------------
 -- Authentication: the builtin handler over an in-memory store (the engine's core.auth).
 

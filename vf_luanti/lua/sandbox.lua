@@ -814,20 +814,29 @@ function File:read(fmt)
 	return line
 end
 
+-- The iterator checks the file at each call and blames the loop's line (LuaJIT io_file_iter).
 function File:lines()
 	return function()
+		if self.closed then
+			error("attempt to use a closed file", 2)
+		end
 		return self:read("*l")
 	end
 end
 
+-- LuaJIT's write answers true (not the file: its 5.2 mode is off), so calls do not chain.
 function File:write(...)
 	if not self.writable then
 		return nil, "file not opened for writing"
 	end
+	local buf = self.std and {} or self.buf
 	for i = 1, H.select("#", ...) do
-		self.buf[#self.buf + 1] = tostring((H.select(i, ...)))
+		buf[#buf + 1] = tostring((H.select(i, ...)))
 	end
-	return self
+	if self.std then
+		G.print(H.table.concat(buf))
+	end
+	return true
 end
 
 function File:seek()
@@ -835,7 +844,7 @@ function File:seek()
 end
 
 function File:flush()
-	if self.writable then
+	if self.writable and not self.std then
 		I.vfs[self.path] = H.table.concat(self.buf)
 	end
 	return true
@@ -846,20 +855,28 @@ function File:setvbuf()
 end
 
 function File:close()
+	if self.closed then
+		error("attempt to use a closed file", 2)
+	end
+	if self.std then
+		return nil, "cannot close standard file"
+	end
 	self:flush()
 	self.closed = true
 	return true
 end
 
+-- Mod security's path check, then the open (5.6.1 s_security.cpp sl_io_open): a refused path is a
+-- C++ LuaError (no position in the message); a missing file gives nil and the message (2 values).
 local function io_open(path, mode)
 	mode = mode or "r"
 	local p = I.normalize_path(path)
 	local writing = sfind(mode, "[wa+]") ~= nil
 	if not p or (writing and not I.may_write(p)) or (not writing and not I.may_read(p)) then
-		error("Mod security: Blocked attempted " .. (writing and "write to " or "read from ") .. tostring(path), 2)
+		error("Mod security: Blocked attempted " .. (writing and "write to " or "read from ") .. tostring(path), 0)
 	end
 	if not writing and I.vfs[p] == nil then
-		return nil, tostring(path) .. ": No such file or directory", 2
+		return nil, tostring(path) .. ": No such file or directory"
 	end
 	local f = H.setmetatable({ path = p, data = I.vfs[p] or "", pos = 1, buf = {}, writable = writing }, File)
 	if sfind(mode, "a") then
@@ -871,31 +888,125 @@ local function io_open(path, mode)
 	return f
 end
 
+-- The default files of io.read/io.write/io.lines(nil) (LuaJIT's standard handles): the server's
+-- stdin is empty, and what a mod writes to stdout shows in its output, as print does.
+local function std_file(writable)
+	return H.setmetatable({ data = "", pos = 1, buf = {}, writable = writable, std = true }, File)
+end
+local default = { input = std_file(false), output = std_file(true) }
+
+local function is_file(f)
+	return H.getmetatable(f) == File
+end
+
+-- A file argument as LuaJIT's io functions check it, called from mod security's wrappers (from C:
+-- no name, no position in the message).
+local function open_file(f)
+	if not is_file(f) then
+		error("bad argument #1 to '?' (FILE* expected, got " .. (f == nil and "no value" or type(f)) .. ")", 0)
+	end
+	if f.closed then
+		error("attempt to use a closed file", 0)
+	end
+	return f
+end
+
+-- The default file for io.read/io.write/io.flush (LuaJIT's own: errors blame their caller's line).
+local function std(which)
+	local f = default[which]
+	if f.closed then
+		error("standard file is closed", 3)
+	end
+	return f
+end
+
+-- io.input / io.output as 5.6.1's secure wrappers (s_security.cpp sl_io_input/sl_io_output): a
+-- path is checked by mod security, then LuaJIT's function runs with the first argument only. The
+-- wrapper pushes that argument by stack index 1, so a call without arguments hands LuaJIT the
+-- wrapped function itself ("string expected, got function"); nil asks for the current file.
+local function std_getset(which, writing)
+	return function(...)
+		if H.select("#", ...) == 0 then
+			error("bad argument #1 to '?' (string expected, got function)", 0)
+		end
+		local arg = ...
+		if arg == nil then
+			return default[which]
+		end
+		if type(arg) == "string" or type(arg) == "number" then
+			local f, err = io_open(tostring(arg), writing and "w" or "r")
+			if not f then
+				error("bad argument #1 to '?' (" .. err .. ")", 0)
+			end
+			default[which] = f
+		elseif is_file(arg) or type(arg) == "userdata" then
+			default[which] = open_file(arg)
+		else
+			error("bad argument #1 to '?' (string expected, got " .. type(arg) .. ")", 0)
+		end
+		return default[which]
+	end
+end
+
 G.io = {
-	open = io_open,
-	lines = function(path)
-		local f, err = io_open(path, "r")
+	-- sl_io_open checks its arguments' types first (luaL_checktype: a number is no string), named
+	-- as called, at the caller's line
+	open = function(...)
+		local n, path, mode = H.select("#", ...), ...
+		local bad = type(path) ~= "string" and 1 or (n > 1 and type(mode) ~= "string") and 2 or nil
+		if bad then
+			local info = getinfo(1, "n")
+			error("bad argument #" .. bad .. " to '" .. (info and info.name or "?") .. "' (string expected, got "
+				.. (n < bad and "no value" or type(bad == 1 and path or mode)) .. ")", 2)
+		end
+		return io_open(path, mode)
+	end,
+	-- 5.6.1's sl_io_lines has the same argument slip as sl_io_input; nil reads the default input;
+	-- LuaJIT's io.lines runs from C (its errors name '?', without a position)
+	lines = function(...)
+		if H.select("#", ...) == 0 then
+			error("bad argument #1 to '?' (string expected, got function)", 0)
+		end
+		local path = ...
+		if path == nil then
+			return default.input:lines()
+		elseif type(path) ~= "string" and type(path) ~= "number" then
+			error("bad argument #1 to '?' (string expected, got " .. type(path) .. ")", 0)
+		end
+		local f, err = io_open(tostring(path), "r")
 		if not f then
-			error(err, 2)
+			error("bad argument #1 to '?' (" .. err .. ")", 0)
 		end
 		return f:lines()
 	end,
-	close = function(f)
+	close = function(...)
+		local f = H.select("#", ...) == 0 and default.output or ...
+		if not is_file(f) then
+			local info = getinfo(1, "n")
+			error("bad argument #1 to '" .. (info and info.name or "?") .. "' (FILE* expected, got " .. type(f) .. ")", 2)
+		elseif f.closed then
+			error("attempt to use a closed file", 2)
+		end
 		return f:close()
 	end,
 	type = function(f)
-		if H.getmetatable(f) == File then
+		if is_file(f) then
 			return f.closed and "closed file" or "file"
 		end
 		return nil
 	end,
+	input = std_getset("input", false),
+	output = std_getset("output", true),
 	write = function(...)
-		return G.print(...)
+		std("output"):write(...)
+		return true
 	end,
-	read = function()
-		return nil
+	read = function(...)
+		return std("input"):read(...)
 	end,
-	flush = function() end,
+	flush = function()
+		return std("output"):flush()
+	end,
 }
 
 G.os.remove = function(path)
