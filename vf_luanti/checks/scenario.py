@@ -80,6 +80,7 @@ class CheckWorld:
         mods: tuple[dict[str, str], ...] = (),
         observe_sites: bool = False,
         game: tuple[Mod, ...] = (),
+        depends: tuple[str, ...] = (),
     ) -> None:
         from ..mods import mod_from_source
 
@@ -88,9 +89,18 @@ class CheckWorld:
         for m in stand_ins:
             m.group = 0  # like a game's mods: listed before the completion
         main = mod_from_source(code, name=mod_name)
-        main.optional_depends = [m["name"] for m in mods]
+        neighbour = _neighbour(runtime, mod_name)
+        # The stand-ins, and what the answer's mod.conf names (the loader orders the mod after those
+        # installed, as a real server does; a missing one is no error: a plain world has no game).
+        # Not the neighbour, which loads after the sample (it optionally depends on it).
+        skip = {mod_name, *(n.name for n in neighbour)}
+        main.optional_depends = list(
+            dict.fromkeys([m["name"] for m in mods] + [d for d in depends if d not in skip])
+        )
+        #: Whether the game's own mods stand in for stand-ins this world's scenario names.
+        self.game_stand_ins = any(m["name"] in in_game for m in mods)
         self.mod_name = mod_name
-        self._mods = [*game, *stand_ins, main, *_neighbour(runtime, mod_name)]
+        self._mods = [*game, *stand_ins, main, *neighbour]
         self._version, self._observe, self._observe_sites = luanti_version, observe, observe_sites
         self.stopped: list[World] = []
         self.report, self.world = self._start(runtime)
