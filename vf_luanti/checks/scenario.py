@@ -40,6 +40,38 @@ HIDDEN_CASE = (
 )
 
 
+#: Pieces of the neighbour mod's init.lua: local helpers such as an integration mod keeps for the
+#: mods it may meet. Each only defines functions, so loading it calls nothing.
+_NEIGHBOUR_PIECES = (
+    'local function owner_of(pos)\n\tlocal owner = minetest.get_meta(pos):get_string("owner")\n'
+    '\treturn owner ~= "" and owner or nil\nend',
+    "local function short_name(itemname)\n\tlocal def = minetest.registered_items[itemname]\n"
+    '\treturn def and def.short_description or (itemname:gsub("^[^:]*:", ""))\nend',
+    "local function node_below(pos)\n"
+    "\treturn minetest.get_node({x = pos.x, y = pos.y - 1, z = pos.z}).name\nend",
+    "local function is_player(obj)\n\treturn minetest.is_player(obj)\nend",
+    "local function count_items(list)\n\tlocal n = 0\n\tfor _, stack in ipairs(list) do\n"
+    "\t\tn = n + stack:get_count()\n\tend\n\treturn n\nend",
+    "local function clamp(v, lo, hi)\n\treturn math.max(lo, math.min(hi, v))\nend",
+    'local function join_names(names)\n\ttable.sort(names)\n\treturn table.concat(names, ", ")\nend',
+)
+
+
+def _neighbour_source(name: str, seed: int) -> str:
+    """The neighbour's init.lua: a header and some of the pieces, chosen and ordered by the world's
+    seed, so a mod cannot tell it by its size or a fixed text (docs/threat_model.md)."""
+    pieces = list(_NEIGHBOUR_PIECES)
+    chosen = []
+    for _ in range(3 + seed % 3):
+        seed //= len(pieces) + 1
+        chosen.append(pieces.pop(seed % len(pieces)))
+    return (
+        f"-- {name}: hooks into the other mods of this server where they are installed\n\n"
+        + "\n\n".join(chosen)
+        + "\n"
+    )
+
+
 def _neighbour(runtime: LuanRuntime | None, mod_name: str) -> list[Mod]:
     """The world's neighbour mod (ServerStart.neighbour), really installed: a mod folder with its
     mod.conf, an init.lua and a place in the load order after the sample, whose functions the check
@@ -49,9 +81,7 @@ def _neighbour(runtime: LuanRuntime | None, mod_name: str) -> list[Mod]:
     name = runtime.start.neighbour if runtime is not None else ""
     if not name or name == mod_name:
         return []
-    mod = mod_from_source(
-        f"-- {name}: hooks into the other mods of this server where they are installed\n", name=name
-    )
+    mod = mod_from_source(_neighbour_source(name, runtime.start.map_seed), name=name)  # type: ignore[union-attr]
     mod.files["mod.conf"] = (
         f"name = {name}\ndescription = Integration with other mods\noptional_depends = {mod_name}\n"
     ).encode()
