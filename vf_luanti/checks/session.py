@@ -304,7 +304,8 @@ class CheckSession:
                 return
             if not res.passed:
                 why = (res.feedback or "").split(" -- ", 1)[-1]
-                results[i] = outcome(self.task.checks[i], f"{where}: {why}")
+                place = ", with its own mods in place of the stand-ins" if cw.game_stand_ins else ""
+                results[i] = outcome(self.task.checks[i], f"{where}{place}: {why}")
                 return
             if cw.game_stand_ins or soaked is None:
                 soaked = cw
