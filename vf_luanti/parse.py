@@ -102,6 +102,7 @@ _LUA_VERSION_TAG = re.compile(r"lua[\d.]*")
 _INFO_FILE_ATTR = re.compile(r"""\b(?:title|file|filename|name|path)\s*=\s*["']?([^"'\s}]+)["']?""", re.I)
 _FILE_NAME = re.compile(r"[\w./-]*\w\.[A-Za-z]\w*")
 _CONF_LINE = re.compile(r"\s*(\w+)\s*=")
+_MOD_NAME = re.compile(r"[a-z0-9_]+")
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -113,6 +114,9 @@ class ParseResult:
     form: str = "empty"  # "fenced", "bare", "diff", "empty"
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: The mods a mod.conf block of the answer depends on (``depends`` and ``optional_depends``):
+    #: a real server loads the mod after those that are installed (a game's ``default``).
+    depends: tuple[str, ...] = ()
 
 
 class Block(NamedTuple):
@@ -208,6 +212,16 @@ def is_mod_conf(body: str) -> bool:
     return bool(lines) and all(
         (m := _CONF_LINE.match(line)) is not None and m.group(1) in MOD_CONF_KEYS for line in lines
     )
+
+
+def mod_conf_depends(body: str) -> tuple[str, ...]:
+    """The mod names a mod.conf's ``depends`` and ``optional_depends`` lines list (comma-separated)."""
+    names: list[str] = []
+    for line in body.splitlines():
+        m = _CONF_LINE.match(line)
+        if m is not None and m.group(1) in ("depends", "optional_depends"):
+            names += [n.strip() for n in line.split("=", 1)[1].split(",") if _MOD_NAME.fullmatch(n.strip())]
+    return tuple(dict.fromkeys(names))
 
 
 def _collapse(line: str) -> str:
@@ -428,8 +442,11 @@ def extract_code(completion: str, family: str = "scaffold", task_input: str = ""
     diffs: list[str] = []
     skipped: list[str] = []
     truncated = len(blocks) if not blocks[-1].closed else 0
+    depends: tuple[str, ...] = ()
     for n, block in enumerate(blocks, 1):
         kind = _kind(block)
+        if kind == "mod.conf":
+            depends = mod_conf_depends(block.body)  # the last mod.conf of the answer counts
         if kind == "lua" or (kind == "untagged" and _compiles(block.body)):
             lua.append((n, block.body))
         elif kind == "untagged":
@@ -456,15 +473,15 @@ def extract_code(completion: str, family: str = "scaffold", task_input: str = ""
                     form="diff", error=f"the diff does not apply to the input: {exc}", notes=notes
                 )
             notes += [*select_notes, f"the diff does not apply ({exc}); the Lua file in the answer is judged"]
-            return ParseResult(code=code + "\n", form=form, notes=notes)
-        return ParseResult(code=patched, form="diff", notes=notes)
+            return ParseResult(code=code + "\n", form=form, notes=notes, depends=depends)
+        return ParseResult(code=patched, form="diff", notes=notes, depends=depends)
     if diffs:
         notes.append("a unified diff is only accepted for repair tasks; it was ignored")
     code, select_notes = select_lua(lua, task_input, truncated)
     notes += select_notes
     if not code.strip():
         return ParseResult(form=form, error="the completion contains no Lua code block", notes=notes)
-    return ParseResult(code=code + "\n", form=form, notes=notes)
+    return ParseResult(code=code + "\n", form=form, notes=notes, depends=depends)
 
 
 # --------------------------------------------------------------------------- a lossless Lua lexer

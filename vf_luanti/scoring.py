@@ -228,7 +228,7 @@ def _score_in_worker(payload: dict[str, Any]) -> Score:
     if err:
         return Score(components=comp, feedback=[*feedback, f"syntax error: {err}"])
     comp["syntax"] = 1.0
-    session = CheckSession(task, parsed.code)
+    session = CheckSession(task, parsed.code, parsed.depends)
     if not session.loaded_ok:
         feedback.append("the mod does not load: " + "; ".join(session.load_errors[:3]))
         feedback.extend(f"warning: {w}" for w in session.warnings[:5])

@@ -40,6 +40,38 @@ HIDDEN_CASE = (
 )
 
 
+#: Pieces of the neighbour mod's init.lua: local helpers such as an integration mod keeps for the
+#: mods it may meet. Each only defines functions, so loading it calls nothing.
+_NEIGHBOUR_PIECES = (
+    'local function owner_of(pos)\n\tlocal owner = minetest.get_meta(pos):get_string("owner")\n'
+    '\treturn owner ~= "" and owner or nil\nend',
+    "local function short_name(itemname)\n\tlocal def = minetest.registered_items[itemname]\n"
+    '\treturn def and def.short_description or (itemname:gsub("^[^:]*:", ""))\nend',
+    "local function node_below(pos)\n"
+    "\treturn minetest.get_node({x = pos.x, y = pos.y - 1, z = pos.z}).name\nend",
+    "local function is_player(obj)\n\treturn minetest.is_player(obj)\nend",
+    "local function count_items(list)\n\tlocal n = 0\n\tfor _, stack in ipairs(list) do\n"
+    "\t\tn = n + stack:get_count()\n\tend\n\treturn n\nend",
+    "local function clamp(v, lo, hi)\n\treturn math.max(lo, math.min(hi, v))\nend",
+    'local function join_names(names)\n\ttable.sort(names)\n\treturn table.concat(names, ", ")\nend',
+)
+
+
+def _neighbour_source(name: str, seed: int) -> str:
+    """The neighbour's init.lua: a header and some of the pieces, chosen and ordered by the world's
+    seed, so a mod cannot tell it by its size or a fixed text (docs/threat_model.md)."""
+    pieces = list(_NEIGHBOUR_PIECES)
+    chosen = []
+    for _ in range(3 + seed % 3):
+        seed //= len(pieces) + 1
+        chosen.append(pieces.pop(seed % len(pieces)))
+    return (
+        f"-- {name}: hooks into the other mods of this server where they are installed\n\n"
+        + "\n\n".join(chosen)
+        + "\n"
+    )
+
+
 def _neighbour(runtime: LuanRuntime | None, mod_name: str) -> list[Mod]:
     """The world's neighbour mod (ServerStart.neighbour), really installed: a mod folder with its
     mod.conf, an init.lua and a place in the load order after the sample, whose functions the check
@@ -49,9 +81,7 @@ def _neighbour(runtime: LuanRuntime | None, mod_name: str) -> list[Mod]:
     name = runtime.start.neighbour if runtime is not None else ""
     if not name or name == mod_name:
         return []
-    mod = mod_from_source(
-        f"-- {name}: hooks into the other mods of this server where they are installed\n", name=name
-    )
+    mod = mod_from_source(_neighbour_source(name, runtime.start.map_seed), name=name)  # type: ignore[union-attr]
     mod.files["mod.conf"] = (
         f"name = {name}\ndescription = Integration with other mods\noptional_depends = {mod_name}\n"
     ).encode()
@@ -65,8 +95,9 @@ class CheckWorld:
     ``mods`` are stand-in mods ({"name", "code"}, a scenario's ``mods`` key) loaded before the
     completion, which lists them as optional dependencies (as a game's ``default`` would be).
     ``game``: a game's mods (game.py) loaded with it; a stand-in that names one of them gives way to
-    the game's own mod, which the completion then lists as an optional dependency instead (such a
-    world is only run on: its report carries no registry, which registry checks would read). A
+    the game's own mod, which the completion then lists as an optional dependency instead.
+    ``registered=False``: the load report leaves out the registry (no registry check will read it;
+    building a game's costs some 20 ms). A
     ``restart`` step replaces ``world`` with a new server started from what the old one saved;
     the stopped ones stay in ``stopped`` (their output and warnings still count, they are not soaked).
     """
@@ -81,6 +112,8 @@ class CheckWorld:
         mods: tuple[dict[str, str], ...] = (),
         observe_sites: bool = False,
         game: tuple[Mod, ...] = (),
+        depends: tuple[str, ...] = (),
+        registered: bool = True,
     ) -> None:
         from ..mods import mod_from_source
 
@@ -89,11 +122,20 @@ class CheckWorld:
         for m in stand_ins:
             m.group = 0  # like a game's mods: listed before the completion
         main = mod_from_source(code, name=mod_name)
-        main.optional_depends = [m["name"] for m in mods]
+        neighbour = _neighbour(runtime, mod_name)
+        # The stand-ins, and what the answer's mod.conf names (the loader orders the mod after those
+        # installed, as a real server does; a missing one is no error: a plain world has no game).
+        # Not the neighbour, which loads after the sample (it optionally depends on it).
+        skip = {mod_name, *(n.name for n in neighbour)}
+        main.optional_depends = list(
+            dict.fromkeys([m["name"] for m in mods] + [d for d in depends if d not in skip])
+        )
+        #: Whether the game's own mods stand in for stand-ins this world's scenario names.
+        self.game_stand_ins = any(m["name"] in in_game for m in mods)
         self.mod_name = mod_name
-        self._mods = [*game, *stand_ins, main, *_neighbour(runtime, mod_name)]
+        self._mods = [*game, *stand_ins, main, *neighbour]
         self._version, self._observe, self._observe_sites = luanti_version, observe, observe_sites
-        self._registered = not game
+        self._registered = registered
         self.stopped: list[World] = []
         self.report, self.world = self._start(runtime)
         # A proxy, not a reference cycle: the Lua state is then freed as soon as the session drops

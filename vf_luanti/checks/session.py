@@ -3,7 +3,9 @@ session-wide checks (warnings, calls, globals)."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Collection, Iterator
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -81,14 +83,88 @@ def _input_registry(code: str, mod_name: str, luanti_version: str | None) -> dic
     return cw.report.registered if cw.report.ok else None
 
 
+#: Check kinds a world answers alone (no input, no session): what the game run asks again.
+_WORLD_KINDS = (*(k for k in REGISTRY_KINDS if k != "callback"), "lua", "scenario")
+
+
+def _game_world(
+    task: Any,
+    code: str,
+    start: Any,
+    game: tuple[Any, ...],
+    mods: tuple[Any, ...] = (),
+    depends: tuple[str, ...] = (),
+    registered: bool = False,
+) -> CheckWorld:
+    """``code`` loaded as the task's mod beside the game (and the stand-ins the game lacks), after
+    the game's mods its mod.conf names (``depends``); its registry read only where a registry
+    check will read it (``registered``)."""
+    from ..runtime import LuanRuntime
+
+    return CheckWorld(
+        code,
+        task.mod_name,
+        task.luanti_version,
+        LuanRuntime(start=start),
+        mods=mods,
+        game=game,
+        depends=depends,
+        registered=registered,
+    )
+
+
+def _game_checks(
+    task: Any,
+    code: str,
+    start: Any,
+    game: tuple[Any, ...],
+    asked: Collection[int],
+    depends: tuple[str, ...] = (),
+) -> Iterator[tuple[int, CheckResult | None, CheckWorld]]:
+    """The ``asked`` world checks of ``task`` run on ``code`` beside the game, in order: registry
+    and ``lua`` checks on one world of the sample and the game, each scenario on a world of its
+    own. Yields (index, result or None when the mods did not load, the world)."""
+    ctx = {"mod_name": task.mod_name, "instruction": task.instruction}
+    plain: CheckWorld | None = None
+    registry = any(task.checks[i]["kind"] in REGISTRY_KINDS for i in asked)
+    for i, c in enumerate(task.checks):
+        if i not in asked:
+            continue
+        if c["kind"] == "scenario":
+            cw = _game_world(task, code, start, game, tuple(c.get("mods", ())), depends)
+        else:
+            plain = cw = plain or _game_world(task, code, start, game, depends=depends, registered=registry)
+        yield i, run_check(c, cw.registry, cw, ctx) if cw.report.ok else None, cw
+
+
+@lru_cache(maxsize=256)
+def _checks_beside_game(task_text: str) -> frozenset[int]:
+    """The world checks the task's reference passes beside the game, which a sample must pass there
+    too; run once per worker and task (the task's own data, so nothing carries between samples)."""
+    from ..runtime import ServerStart
+    from ..tasks import Task
+
+    task = Task.from_dict(json.loads(task_text))
+    game = game_mods()
+    start = ServerStart.for_sample(task_text, task.reference)
+    asked = [i for i, c in enumerate(task.checks) if c["kind"] in _WORLD_KINDS]
+    return frozenset(
+        i
+        for i, res, _ in _game_checks(task, task.reference, start, game, asked)
+        if res is not None and res.passed
+    )
+
+
 class CheckSession:
     """Everything one completion's checks need: the first load, fresh loads for scenarios, the input."""
 
-    def __init__(self, task: Any, code: str) -> None:
+    def __init__(self, task: Any, code: str, depends: tuple[str, ...] = ()) -> None:
+        """``depends``: the mods the answer's mod.conf names (parse.ParseResult.depends)."""
         from ..runtime import ServerStart
 
         self.task = task
         self.code = code
+        self.depends = depends
         self.start = ServerStart.for_sample(task.json_text, code)  # every world of this sample
         self.main = self._load(code)
         report = self.main.report
@@ -133,7 +209,16 @@ class CheckSession:
         observe = tuple(dict.fromkeys(c["fn"] for c in calls))
         runtime = runtime or LuanRuntime(start=self.start)  # siblings share its start
         sites = any("sites" in c for c in calls)
-        return CheckWorld(code, self.task.mod_name, self.task.luanti_version, runtime, observe, mods, sites)
+        return CheckWorld(
+            code,
+            self.task.mod_name,
+            self.task.luanti_version,
+            runtime,
+            observe,
+            mods,
+            sites,
+            depends=self.depends,
+        )
 
     def new_globals(self) -> list[str]:
         """Globals the mod created: read in the main world after loading (before any scenario runs
@@ -195,39 +280,46 @@ class CheckSession:
 
     def _beside_the_game(self, results: dict[int, CheckResult]) -> None:
         """A sample that passed everything runs once more beside the game (game.py), as most real
-        servers run it: a scenario whose stand-in mods the game has runs again with the game's own
-        mods in their place and must pass there too; then that world (or a plain one: the sample and
-        the game) starts up, lives the server's life with the visitors meeting the sample's things,
-        and starts again from what it saved. A load error or a run-time error there is a crash.
-        Only for passing samples: a failing one fails anyway, and the game costs some 0.1 s."""
+        servers run it. Its world checks (registry, ``lua``, scenarios) run again there, each scenario
+        in a world of its own with the game's mods in place of the stand-ins they name, and must
+        pass there too: a mod that does its task only where no game is loaded (``if
+        minetest.get_modpath("default")``) does not do it on a real server. Only the checks the
+        task's reference passes there are asked (``_checks_beside_game``): the game may change what
+        a check sees (its hand digs, its bones keep a dead player's items, its mods register the
+        same command). Then the plain game world (or the last scenario world whose stand-ins the
+        game replaced) lives the server's life with the visitors meeting the sample's things, and
+        starts again from what it saved. A load error or a run-time error there is a crash. Only
+        for passing samples: a failing one fails anyway, and each game world costs some 0.1 s."""
         if self.crash is not None or not all(r.passed for r in results.values()):
             return
         game = game_mods()
         if not game:
             return
-        from ..runtime import LuanRuntime
         from ..world import WorldError
 
         where = f"beside the game {game_path().name}"  # type: ignore[union-attr]
-        names = {m.name for m in game}
-        mod, version = self.task.mod_name, self.task.luanti_version
-        cw = None
-        for i, c in enumerate(self.task.checks):
-            if c["kind"] == "scenario" and any(m["name"] in names for m in c.get("mods", ())):
-                cw = CheckWorld(
-                    self.code, mod, version, LuanRuntime(start=self.start), mods=tuple(c["mods"]), game=game
+        asked = _checks_beside_game(self.task.json_text)
+        soaked: CheckWorld | None = None
+        for i, res, cw in _game_checks(self.task, self.code, self.start, game, asked, self.depends):
+            if res is None:
+                self.crash = f"{where} the mods did not load: " + (
+                    str(cw.report.errors[0]) if cw.report.errors else "the load failed"
                 )
-                res = run_check(c, cw.registry, cw, {"mod_name": mod}) if cw.report.ok else None
-                if res is not None and not res.passed:
-                    why = (res.feedback or "").split(" -- ", 1)[-1]
-                    results[i] = outcome(c, f"{where}, with its own mods in place of the stand-ins: {why}")
-                    return
-        cw = cw or CheckWorld(self.code, mod, version, LuanRuntime(start=self.start), game=game)
+                return
+            if not res.passed:
+                why = (res.feedback or "").split(" -- ", 1)[-1]
+                place = ", with its own mods in place of the stand-ins" if cw.game_stand_ins else ""
+                results[i] = outcome(self.task.checks[i], f"{where}{place}: {why}")
+                return
+            if cw.game_stand_ins or soaked is None:
+                soaked = cw
+        cw = soaked or _game_world(self.task, self.code, self.start, game, depends=self.depends)
         if not cw.report.ok:
             self.crash = f"{where} the mods did not load: " + (
                 str(cw.report.errors[0]) if cw.report.errors else "the load failed"
             )
             return
+        mod = self.task.mod_name
         try:
             errs = [
                 str(e)

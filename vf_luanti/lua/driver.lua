@@ -418,11 +418,14 @@ api.dig_node = guarded(function(name, pos)
 end)
 
 -- use_item(player, pos_or_empty, secondary): left-click (on_use) at a node or at nothing, or
--- right-click in the air (on_secondary_use) when secondary is 1.
+-- right-click in the air (on_secondary_use) when secondary is 1. `pos` "@name" points at that
+-- online player (an object, as the engine's pointed_thing for a player in reach).
 api.use_item = guarded(function(name, pos, secondary)
 	local o = player(name)
 	local pointed = { type = "nothing" }
-	if pos ~= nil and pos ~= "" then
+	if type(pos) == "string" and ssub(pos, 1, 1) == "@" then
+		pointed = { type = "object", ref = player(ssub(pos, 2)).ref }
+	elseif pos ~= nil and pos ~= "" then
 		pointed = pointed_node(round_pos(pos))
 	end
 	if secondary == 1 or secondary == true then
@@ -1091,9 +1094,9 @@ end
 
 -- A player meets the mod's own nodes and items as players do: each node is placed from the hand,
 -- punched, right-clicked with it and with an empty hand, and dug by hand where a game's hand can;
--- each other item is used on air and on a node, as the primary and the secondary use. Only while
--- the player is still on the server, a few nodes apart beside it.
-local function meet_the_mods_things(name, dtime)
+-- each other item is used on air, on a node and on the `other` player, as the primary and the
+-- secondary use. Only while the player is still on the server, a few nodes apart beside it.
+local function meet_the_mods_things(name, dtime, other)
 	local o = I.players[name]
 	if not o then
 		return
@@ -1124,6 +1127,9 @@ local function meet_the_mods_things(name, dtime)
 			api.use_item(name, "", 1)
 			if nodes[1] then
 				api.use_item(name, nodes[1])
+			end
+			if other and I.players[other] and I.players[name] then
+				api.use_item(name, "@" .. other)
 			end
 		end
 		api.set_wielded(name, "")
@@ -1184,7 +1190,7 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 			run_for(0.5, dtime)
 		end
 		submit_fields(a, "", { quit = "true" }) -- the inventory form closed
-		meet_the_mods_things(a, dtime)
+		meet_the_mods_things(a, dtime, b)
 		craft_once(a)
 		use_own_inventory(a)
 		if I.players[a] and I.players[b] then -- a player right-clicks another
