@@ -122,7 +122,7 @@ class CheckWorld:
         for m in stand_ins:
             m.group = 0  # like a game's mods: listed before the completion
         main = mod_from_source(code, name=mod_name)
-        neighbour = _neighbour(runtime, mod_name)
+        neighbour = [] if game else _neighbour(runtime, mod_name)  # beside a game, one of its mods
         # The stand-ins, and what the answer's mod.conf names (the loader orders the mod after those
         # installed, as a real server does; a missing one is no error: a plain world has no game).
         # Not the neighbour, which loads after the sample (it optionally depends on it).

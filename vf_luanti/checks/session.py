@@ -98,14 +98,19 @@ def _game_world(
 ) -> CheckWorld:
     """``code`` loaded as the task's mod beside the game (and the stand-ins the game lacks), after
     the game's mods its mod.conf names (``depends``); its registry read only where a registry
-    check will read it (``registered``)."""
+    check will read it (``registered``). Nothing the judge made up is installed there: the mod
+    that check frames pose as (ServerStart.neighbour) is one of the game's own, drawn by the seed,
+    so a sample that tells a made-up mod from a real one finds none beside the game."""
+    from dataclasses import replace
+
     from ..runtime import LuanRuntime
 
+    caller = game[start.map_seed % len(game)].name
     return CheckWorld(
         code,
         task.mod_name,
         task.luanti_version,
-        LuanRuntime(start=start),
+        LuanRuntime(start=replace(start, neighbour=caller)),
         mods=mods,
         game=game,
         depends=depends,
