@@ -341,6 +341,19 @@ def command_note(description: str, params: str | None = None, offline: str | Non
     return note
 
 
+def online_command(
+    cmd: str, description: str, params: str | None = None, offline: str | None = None
+) -> tuple[str, list[Check]]:
+    """A command's registration as an instruction note and the checks that hold the answer to it:
+    ``command_check`` (description, usage), plus ``offline_check`` when the note states the reply
+    for a caller who is not online. One place builds both, so a note never promises what no check
+    tests."""
+    checks = [command_check(cmd, description, params)]
+    if offline:
+        checks.append(offline_check(cmd, offline))
+    return command_note(description, params, offline), checks
+
+
 def value_change(
     key: str, pool: tuple[Any, ...], say: str, except_fields: dict[str, list[str]] | None = None
 ) -> Change:

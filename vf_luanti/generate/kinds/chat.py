@@ -14,8 +14,7 @@ from ..base import (
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
+    online_command,
     register,
     sub_once,
     sub_re,
@@ -109,8 +108,9 @@ class CommandKind(Kind):
                 ],
             },
         ]
-        says = [s + command_note("Reply with " + what, "<text>", None) for s in says]
-        checks += [command_check(p["cmd"], "Reply with " + what, "<text>")]
+        note, cmd_checks = online_command(p["cmd"], "Reply with " + what, "<text>")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 

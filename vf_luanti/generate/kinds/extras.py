@@ -14,11 +14,10 @@ from ..base import (
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
     item_check,
     join,
     node_check,
+    online_command,
     register,
     scenario,
     sub_once,
@@ -371,7 +370,8 @@ class SummonPetKind(Kind):
             "set its "
             f'nametag text to the player\'s name followed by "{suffix}", reply "Here it is."',
         ]
-        says = [s + command_note("Summon your pet", None, "You must be online.") for s in says]
+        note, cmd_checks = online_command(cmd, "Summon your pet", None, "You must be online.")
+        says = [s + note for s in says]
         x, y, z = p["pos"]
         test = (
             f"for _, o in ipairs(minetest.get_objects_inside_radius({{x = {x}, y = {y + 1}, z = {z}}}, "
@@ -382,7 +382,7 @@ class SummonPetKind(Kind):
             'return false, "no pet one node above the player"'
         )
         checks: list[Check] = [
-            command_check(cmd, "Summon your pet"),
+            *cmd_checks,
             scenario(
                 "the pet appears above the player with its name tag",
                 join(),
@@ -466,11 +466,12 @@ class SumCommandKind(Kind):
             "reply "
             '"Total: <sum>", or return false with "Not a number: <part>" for the first bad part',
         ]
-        says = [s + command_note("Add numbers", f"<n>{sep}<n>{sep}...") for s in says]
+        note, cmd_checks = online_command(cmd, "Add numbers", f"<n>{sep}<n>{sep}...")
+        says = [s + note for s in says]
         nums = p["nums"]
         line = sep.join(str(n) for n in nums)
         checks: list[Check] = [
-            command_check(cmd, "Add numbers", f"<n>{sep}<n>{sep}..."),
+            *cmd_checks,
             scenario(
                 "numbers are added; a word is refused",
                 join(),

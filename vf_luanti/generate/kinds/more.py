@@ -15,12 +15,10 @@ from ..base import (
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
     item_check,
     join,
     node_check,
-    offline_check,
+    online_command,
     register,
     scenario,
     sub_once,
@@ -178,11 +176,11 @@ class MendCommandKind(Kind):
             f'anything that is not a tool: false and "{p["refuse"]}". Register `{tool}` (tool) and `{item}` '
             "(craftitem) too",
         ]
-        says = [s + command_note("Mend the wielded tool", None, "You must be online.") for s in says]
+        note, cmd_checks = online_command(cmd, "Mend the wielded tool", None, "You must be online.")
+        says = [s + note for s in says]
         admin = ["interact", "shout", p["priv"]]
         checks: list[Check] = [
-            command_check(cmd, "Mend the wielded tool"),
-            offline_check(cmd, "You must be online."),
+            *cmd_checks,
             {
                 "kind": "chatcommand",
                 "desc": f"/{cmd} needs {p['priv']}",
@@ -532,7 +530,8 @@ class BeaconRegistryKind(Kind):
             f'`/{cmd}` answers "<count> beacon(s) placed." for the `{name}` nodes (groups dig_immediate = 3) '
             "players placed and that still exist: keep them in a table indexed by the hashed node position",
         ]
-        says = [s + command_note("Count placed beacons") for s in says]
+        note, cmd_checks = online_command(cmd, "Count placed beacons")
+        says = [s + note for s in says]
         steps: list[Check] = [join(), {"do": "set_node", "pos": [0, -1, 0], "node": name}]
         for i in range(p["placed"]):
             steps.append({"do": "place", "player": "p1", "pos": [i + 1, 0, 0], "item": name})
@@ -548,7 +547,7 @@ class BeaconRegistryKind(Kind):
             },
         ]
         checks: list[Check] = [
-            command_check(cmd, "Count placed beacons"),
+            *cmd_checks,
             node_check(name, {"dig_immediate": 3}),
             scenario("placed beacons count until dug", *steps),
         ]

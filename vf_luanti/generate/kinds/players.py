@@ -15,12 +15,10 @@ from ..base import (
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
     item_check,
     join,
     node_check,
-    offline_check,
+    online_command,
     register,
     scenario,
     simple_node,
@@ -164,8 +162,9 @@ class HealCommandKind(Kind):
                 {"expect": "hp", "player": h, "value": p["hp"]},
             ),
         ]
-        says = [s + command_note(f"Heal a player by {amt} HP", "<player>", None) for s in says]
-        checks += [command_check(p["cmd"], f"Heal a player by {amt} HP", "<player>")]
+        note, cmd_checks = online_command(p["cmd"], f"Heal a player by {amt} HP", "<player>")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
@@ -270,14 +269,11 @@ class WieldSwapKind(Kind):
                 {"expect": "command", "player": "p1", "success": False, "message": hint},
             ),
         ]
-        says = [
-            s + command_note(f"Turn the wielded {title(raw)} into {title(ref)}", None, "You must be online.")
-            for s in says
-        ]
-        checks += [
-            command_check(p["cmd"], f"Turn the wielded {title(raw)} into {title(ref)}", None),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(
+            p["cmd"], f"Turn the wielded {title(raw)} into {title(ref)}", None, "You must be online."
+        )
+        says = [s + note for s in says]
+        checks += cmd_checks
         checks += [item_check(raw, "craft"), item_check(ref, "craft")]
         return Feature(self.name, code, checks, says, p, [raw, ref])
 
@@ -472,8 +468,9 @@ class OnlineListKind(Kind):
                 },
             ),
         ]
-        says = [s + command_note("List online players", None, None) for s in says]
-        checks += [command_check(p["cmd"], "List online players", None)]
+        note, cmd_checks = online_command(p["cmd"], "List online players")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
@@ -651,6 +648,7 @@ class BuildStatsKind(Kind):
             scenario("places and digs are counted per player", *steps),
             node_check(p["block"], {"dig_immediate": 3}),
         ]
-        says = [s + command_note("Show your building stats", None, None) for s in says]
-        checks += [command_check(p["cmd"], "Show your building stats", None)]
+        note, cmd_checks = online_command(p["cmd"], "Show your building stats")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p, [p["block"]])

@@ -14,10 +14,9 @@ from ..base import (
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
     join,
     node_check,
+    online_command,
     register,
     scenario,
     simple_node,
@@ -225,8 +224,9 @@ class AfterCountdownKind(Kind):
             ),
             {"kind": "calls", "desc": "the delay is a minetest.after job", "fn": "minetest.after"},
         ]
-        says = [s + command_note("Heal after a while", None, None) for s in says]
-        checks += [command_check(p["cmd"], "Heal after a while", None)]
+        note, cmd_checks = online_command(p["cmd"], "Heal after a while")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 

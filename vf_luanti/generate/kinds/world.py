@@ -18,12 +18,10 @@ from ..base import (
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
     item_check,
     join,
     node_check,
-    offline_check,
+    online_command,
     register,
     scenario,
     simple_node,
@@ -251,14 +249,11 @@ class DistanceCommandKind(Kind):
                 {"expect": "command", "player": "p1", "success": False, "message": f"Usage: /{cmd} (x,y,z)"},
             ),
         ]
-        says = [
-            s + command_note("Distance from you to a position", "(x,y,z)", "You must be online.")
-            for s in says
-        ]
-        checks += [
-            command_check(p["cmd"], "Distance from you to a position", "(x,y,z)"),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(
+            p["cmd"], "Distance from you to a position", "(x,y,z)", "You must be online."
+        )
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
@@ -369,11 +364,9 @@ class LiftCommandKind(Kind):
                 {"expect": "lua", "code": where + f"return q.y == {y + n + 1 + mx}, dump(q)"},
             ),
         ]
-        says = [s + command_note("Move up", "<nodes>", "You must be online.") for s in says]
-        checks += [
-            command_check(p["cmd"], "Move up", "<nodes>"),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(p["cmd"], "Move up", "<nodes>", "You must be online.")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
@@ -463,11 +456,9 @@ class OreScannerKind(Kind):
             },
         ]
         checks: list[Check] = [scenario("ores inside the cube are counted, farther ones are not", *steps)]
-        says = [s + command_note(f"Count nearby {title(ore)}", None, "You must be online.") for s in says]
-        checks += [
-            command_check(p["cmd"], f"Count nearby {title(ore)}", None),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(p["cmd"], f"Count nearby {title(ore)}", None, "You must be online.")
+        says = [s + note for s in says]
+        checks += cmd_checks
         checks.append(node_check(ore, {"cracky": 2}))
         return Feature(self.name, code, checks, says, p, [ore])
 
@@ -575,11 +566,9 @@ class NearbyPlayersKind(Kind):
                 {"expect": "command", "success": True, "player": me, "message": p["none"]},
             ),
         ]
-        says = [s + command_note(f"Players within {r} nodes", None, "You must be online.") for s in says]
-        checks += [
-            command_check(p["cmd"], f"Players within {r} nodes", None),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(p["cmd"], f"Players within {r} nodes", None, "You must be online.")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
@@ -680,11 +669,9 @@ class InventoryCountKind(Kind):
                 },
             ),
         ]
-        says = [s + command_note("Count what you carry", None, "You must be online.") for s in says]
-        checks += [
-            command_check(p["cmd"], "Count what you carry", None),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(p["cmd"], "Count what you carry", None, "You must be online.")
+        says = [s + note for s in says]
+        checks += cmd_checks
         checks += [item_check(p["a"], "craft"), item_check(p["b"], "craft")]
         return Feature(self.name, code, checks, says, p, [p["a"], p["b"]])
 
@@ -783,11 +770,9 @@ class ItemLabelKind(Kind):
                 {"expect": "lua", "code": check},
             ),
         ]
-        says = [s + command_note("Name the wielded item", "<name>", "You must be online.") for s in says]
-        checks += [
-            command_check(p["cmd"], "Name the wielded item", "<name>"),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(p["cmd"], "Name the wielded item", "<name>", "You must be online.")
+        says = [s + note for s in says]
+        checks += cmd_checks
         checks.append(item_check(item, "craft"))
         return Feature(self.name, code, checks, says, p, [item])
 
@@ -990,11 +975,11 @@ class SessionTimerKind(Kind):
                 {"expect": "command", "success": True, "player": "p1", "message": around(4)},
             ),
         ]
-        says = [s + command_note("How long you have been online", None, "You are not online.") for s in says]
-        checks += [
-            command_check(p["cmd"], "How long you have been online", None),
-            offline_check(p["cmd"], "You are not online."),
-        ]
+        note, cmd_checks = online_command(
+            p["cmd"], "How long you have been online", None, "You are not online."
+        )
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
@@ -1090,10 +1075,8 @@ class WieldInspectKind(Kind):
                 },
             ),
         ]
-        says = [s + command_note("Describe the wielded item", None, "You must be online.") for s in says]
-        checks += [
-            command_check(p["cmd"], "Describe the wielded item", None),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(p["cmd"], "Describe the wielded item", None, "You must be online.")
+        says = [s + note for s in says]
+        checks += cmd_checks
         checks += [item_check(p["tool"], "tool"), item_check(p["item"], "craft")]
         return Feature(self.name, code, checks, says, p, [p["tool"], p["item"]])
