@@ -354,6 +354,15 @@ def online_command(
     return command_note(description, params, offline), checks
 
 
+def lua_concat(template: str, **exprs: str) -> str:
+    """A reply template as Lua: ``lua_concat("Placed {p}.", p="n")`` -> ``"Placed " .. n .. "."``
+    (each ``{key}`` is the Lua expression ``exprs[key]``), so a kind's reply text can be a parameter
+    that its code, instruction and checks all take from one place."""
+    parts = re.split(r"\{(\w+)\}", template)
+    out = [f'"{text}"' if i % 2 == 0 else exprs[text] for i, text in enumerate(parts) if text or i % 2]
+    return " .. ".join(out)
+
+
 def value_change(
     key: str, pool: tuple[Any, ...], say: str, except_fields: dict[str, list[str]] | None = None
 ) -> Change:
