@@ -384,6 +384,98 @@ def value_change(
     return Change(key, apply)
 
 
+#: words a renamed item's name starts with (``rename_item``)
+RENAME_WORDS = ("fine", "polished", "rough", "great", "small", "old", "bright")
+
+
+def rename_item(key: str) -> Change:
+    """A refactor renaming the item in parameter ``key`` (a node, craftitem or tool, never an entity:
+    entities have no aliases) and keeping the old name as an alias, as mods do when they rename: the
+    rebuilt feature's checks read the new name, an ``alias`` check pins the old one, and the preserve
+    check skips the old name (its description and texture follow the name)."""
+
+    def apply(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+        old = p[key]
+        prefix, item = old.split(":", 1)
+        new = f"{prefix}:{rng.choice([w for w in RENAME_WORDS if not item.startswith(w)])}_{item}"
+        feat = kind.build({**p, key: new}, mod)
+        feat.code += f'minetest.register_alias("{old}", "{new}")\n'
+        feat.checks.append(
+            {"kind": "alias", "desc": f"{old} is an alias of {new}", "name": old, "target": new}
+        )
+        feat.names = [*feat.names, old]
+        return Changed(
+            feat,
+            f"Rename `{old}` to `{new}` (its description and texture follow the new name) and keep `{old}` "
+            "working as an alias of it, so that existing worlds and inventories still have it.",
+            {"kind": "preserve", "desc": "everything else stays as it was", "except": [old]},
+        )
+
+    return Change("rename", apply)
+
+
+def _rename_command(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    old = p["cmd"]
+    new = f"{mod}_{old}"
+    feat = kind.build({**p, "cmd": new}, mod)
+    feat.code += f'minetest.register_chatcommand("{old}", minetest.registered_chatcommands["{new}"])\n'
+    feat.checks.append(
+        {
+            "kind": "lua",
+            "desc": f"/{old} is an alias of /{new}: the same command function",
+            "code": (
+                f'local a, b = minetest.registered_chatcommands["{old}"], '
+                f'minetest.registered_chatcommands["{new}"] '
+                'return a ~= nil and b ~= nil and a.func == b.func, "not the same command"'
+            ),
+        }
+    )
+    return Changed(
+        feat,
+        f"Rename the command `/{old}` to `/{new}` and keep `/{old}` as an alias: register it with the "
+        "same definition table.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
+
+
+#: a refactor renaming a kind's command (parameter ``cmd``), the old name kept as an alias running
+#: the same function (checked by a Lua assertion)
+RENAME_COMMAND = Change("rename-command", _rename_command)
+
+_CALLBACK = re.compile(
+    r"^minetest\.register_(?P<event>on_\w+|globalstep)\(function\((?P<args>[^)]*)\)\n"
+    r"(?P<body>.*?)^end(?P<tail>[^\n]*)\)\n",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def _named_callback(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    f = kind.build(p, mod)
+    m = _CALLBACK.search(f.code)
+    if m is None:
+        return None
+    event = m["event"]
+    name = "handle_" + event.removeprefix("on_")
+    code = (
+        f.code[: m.start()]
+        + f"local function {name}({m['args']})\n{m['body']}end\n\n"
+        + f"minetest.register_{event}({name}{m['tail']})\n"
+        + f.code[m.end() :]
+    )
+    return Changed(
+        Feature(f.kind, code, f.checks, f.says, f.params, f.names),
+        f"Move the function registered with minetest.register_{event} into a local function `{name}` "
+        "and register that, so that the mod's other code can call it too.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+        [{"kind": "code", "desc": f"the callback is the local function {name}", "uses": [name]}],
+    )
+
+
+#: a refactor turning a kind's first inline global callback (``register_on_*``, globalstep) into
+#: a named local function (checked statically: the name is used)
+NAMED_CALLBACK = Change("named-callback", _named_callback)
+
+
 #: other spellings of local names the references use, drawn per task so that generated code does
 #: not reproduce the held-out references token for token (vf_luanti.decontam counts such names as
 #: task-specific); a name the instruction mentions is never renamed

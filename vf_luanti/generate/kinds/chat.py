@@ -6,6 +6,8 @@ import random
 
 from ...lualiteral import lua_literal
 from ..base import (
+    NAMED_CALLBACK,
+    RENAME_COMMAND,
     WORDS,
     Bug,
     Change,
@@ -70,7 +72,10 @@ class CommandKind(Kind):
         ),
     )
 
-    changes = (Change("transform", _command_transform),)
+    changes = (
+        Change("transform", _command_transform),
+        RENAME_COMMAND,
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
@@ -155,6 +160,7 @@ class GreetingKind(Kind):
             _SERVERS,
             'The server was renamed: greet joining players with "Welcome to {server}, <name>!" instead.',
         ),
+        NAMED_CALLBACK,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:

@@ -8,6 +8,7 @@ import random
 from ..base import (
     CREATURES,
     MATERIALS,
+    RENAME_COMMAND,
     SHAPES,
     TOOLS,
     Bug,
@@ -22,6 +23,7 @@ from ..base import (
     node_check,
     online_command,
     register,
+    rename_item,
     scenario,
     sub_once,
     texture,
@@ -196,6 +198,7 @@ class MendCommandKind(Kind):
     )
     changes = (
         value_change("done", ("Good as new.", "Mended.", "Repaired!"), 'Make `/{cmd}` reply "{done}".'),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -303,7 +306,10 @@ class EntityArmorKind(Kind):
             ("the creature cannot be hurt at all",),
         ),
     )
-    changes = (value_change("armor", (10, 25, 50, 75, 150), "Give `{name}` a fleshy armor of {armor} %."),)
+    changes = (
+        value_change("armor", (10, 25, 50, 75, 150), "Give `{name}` a fleshy armor of {armor} %."),
+        value_change("hp", (10, 15, 20, 30, 40), "Give `{name}` {hp} HP (hp_max) instead."),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
@@ -392,6 +398,7 @@ class MetaFloatKind(Kind):
             ("Level", "Setting", "Temperature", "Value"),
             'Make `{name}` show "{label}: <value>" as its infotext.',
         ),
+        rename_item("name"),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -472,7 +479,10 @@ class KilnKind(Kind):
             ("right-clicking the kiln crashes the server",),
         ),
     )
-    changes = (value_change("secs", tuple(range(4, 30, 3)), "Make `{name}` fire for {secs} seconds."),)
+    changes = (
+        value_change("secs", tuple(range(4, 30, 3)), "Make `{name}` fire for {secs} seconds."),
+        rename_item("name"),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
@@ -691,6 +701,7 @@ class ToolOnlyKind(Kind):
             ("You need the right tool.", "It will not budge.", "Wrong tool."),
             'Make `{name}` tell players without the tool "{need}".',
         ),
+        rename_item("name"),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -748,6 +759,17 @@ _STONE = (
 )
 
 
+def _override_walkable(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """The overridden stone becomes solid or passable the other way round."""
+    new = {**p, "walkable": not p["walkable"]}
+    how = "solid again (walkable = true)" if new["walkable"] else "passable (walkable = false)"
+    return Changed(
+        kind.build(new, mod),
+        f"Make the overridden default:stone {how}; keep its light.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
+
+
 @register
 class OverrideDefaultKind(Kind):
     """Changing another mod's node when it is present (optional dependency, override_item)."""
@@ -786,6 +808,7 @@ class OverrideDefaultKind(Kind):
     )
     changes = (
         value_change("light", tuple(range(3, 14)), "Make default:stone glow at level {light} instead."),
+        Change("walkable", _override_walkable),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -869,6 +892,11 @@ class SeatKind(Kind):
     changes = (
         value_change(
             "height", (3, 4, 5, 6), "Seat the riders of `{name}` at height {height} (the attach position)."
+        ),
+        value_change(
+            "field",
+            ("seated", "rider", "driver", "occupant"),
+            "Keep the rider's name in `self.{field}` instead (other code reads it there).",
         ),
     )
 

@@ -19,6 +19,7 @@ from ..base import (
     join,
     node_check,
     register,
+    rename_item,
     scenario,
     simple_node,
     sub_once,
@@ -137,6 +138,7 @@ class OwnedNodeKind(Kind):
             ("{t} (owned by {n})", "{t} of {n}", "{n}'s {t}"),
             'Change the infotext format of `{name}`: "{fmt}" with t the title and n the owner.',
         ),
+        rename_item("name"),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -270,6 +272,7 @@ class NodePairKind(Kind):
             "Put `{base}` in the group {g2} = 1 (besides dig_immediate = 2) instead.",
             {"base": ["groups"]},
         ),
+        rename_item("base"),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:

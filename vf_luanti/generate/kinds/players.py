@@ -7,7 +7,9 @@ import random
 
 from ..base import (
     MATERIALS,
+    NAMED_CALLBACK,
     PLAYERS,
+    RENAME_COMMAND,
     Bug,
     Change,
     Changed,
@@ -86,7 +88,10 @@ class HealCommandKind(Kind):
             ("the heal command always errors",),
         ),
     )
-    changes = (Change("amount", _heal_amount),)
+    changes = (
+        Change("amount", _heal_amount),
+        RENAME_COMMAND,
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         healer, patient = rng.sample(PLAYERS, 2)
@@ -209,6 +214,7 @@ class WieldSwapKind(Kind):
             ("polish", "refine", "smelt", "purify", "temper"),
             'Make `/{cmd}` answer with the verb "{verb}" (e.g. "{verb}d 3."), nothing else changes.',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -325,6 +331,7 @@ class DeathMessageKind(Kind):
             ("died", "fell", "was defeated", "perished", "met their end"),
             'Change the death announcement to "<name> {verb} at (x,y,z)".',
         ),
+        NAMED_CALLBACK,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -413,6 +420,7 @@ class OnlineListKind(Kind):
             ("Online", "Players here", "Connected", "Around"),
             'Make `/{cmd}` start its reply with "{label} (<n>): ".',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -514,6 +522,7 @@ class ChatFilterKind(Kind):
             ("Watch your language!", "Please be nice.", "That word is not allowed.", "Mind your words."),
             'Change the warning of the chat filter to "{warn}".',
         ),
+        NAMED_CALLBACK,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:

@@ -6,6 +6,7 @@ import random
 
 from ..base import (
     MATERIALS,
+    NAMED_CALLBACK,
     SHAPES,
     Bug,
     Change,
@@ -66,7 +67,10 @@ class GlobalstepRegenKind(Kind):
             ("dead players come back to life by themselves",),
         ),
     )
-    changes = (Change("period", _regen_period),)
+    changes = (
+        Change("period", _regen_period),
+        NAMED_CALLBACK,
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {"period": rng.randint(2, 6), "hp": rng.randint(3, 15)}

@@ -10,6 +10,7 @@ import re
 from ..base import (
     MATERIALS,
     PLAYERS,
+    RENAME_COMMAND,
     SHAPES,
     Bug,
     Change,
@@ -24,6 +25,7 @@ from ..base import (
     node_check,
     online_command,
     register,
+    rename_item,
     scenario,
     simple_node,
     sub_once,
@@ -96,7 +98,10 @@ class WandKind(Kind):
             ("the wand never converts the node you point at",),
         ),
     )
-    changes = (Change("uses", _wand_uses),)
+    changes = (
+        Change("uses", _wand_uses),
+        rename_item("name"),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
@@ -200,6 +205,7 @@ class DistanceCommandKind(Kind):
         value_change(
             "label", ("Distance", "Range", "It is"), 'Make `/{cmd}` reply "{label} <d> nodes." instead.'
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -542,6 +548,7 @@ class NearbyPlayersKind(Kind):
             ("Nobody is near.", "You are alone.", "No one around."),
             'Make `/{cmd}` reply "{none}" when nobody is in range.',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -804,6 +811,7 @@ class ItemLabelKind(Kind):
             ("Hold something first.", "Your hand is empty.", "Nothing to label."),
             'With an empty hand `/{cmd}` should fail with "{empty}".',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -899,7 +907,10 @@ class EntityLootKind(Kind):
         ),
     )
 
-    changes = (value_change("n", (2, 3, 4, 5, 6), "Make `{name}` drop {n} `{loot}` when it dies."),)
+    changes = (
+        value_change("n", (2, 3, 4, 5, 6), "Make `{name}` drop {n} `{loot}` when it dies."),
+        rename_item("loot"),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
@@ -1005,6 +1016,7 @@ class SessionTimerKind(Kind):
             ("You have been online for", "Session:", "Online for"),
             'Make `/{cmd}` reply "{label} <n> s.".',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -1102,6 +1114,7 @@ class WieldInspectKind(Kind):
             ("Empty hand.", "You hold nothing.", "Nothing in hand."),
             'Make `/{cmd}` answer "{empty}" for an empty hand.',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
