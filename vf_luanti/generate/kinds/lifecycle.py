@@ -74,6 +74,7 @@ class StarterKitKind(Kind):
         (
             "inventory_count",
             "inventory_trade",
+            "sorting_box",
             "item_label",
             "mend_command",
             "wield_inspect",
@@ -243,6 +244,7 @@ class RespawnAnchorKind(Kind):
             "msg": rng.choice(_ANCHOR_MESSAGES),
             "height": rng.choice((1, 1, 2)),
             "at": [rng.randint(-30, 30), rng.randint(0, 12), rng.randint(-30, 30)],
+            "hurt": rng.randint(3, 17),
         }
 
     def build(self, p: Params, mod: str) -> Feature:
@@ -280,6 +282,8 @@ class RespawnAnchorKind(Kind):
                 {"do": "rightclick_node", "player": "p1", "pos": p["at"]},
                 {"expect": "chat", "player": "p1", "message": msg},
                 _player_meta("p1", key, where),
+                {"do": "set_hp", "player": "p1", "hp": p["hurt"]},  # hurt, not dead: no respawn
+                {"expect": "hp", "player": "p1", "value": p["hurt"]},
                 {"do": "set_hp", "player": "p1", "hp": 0},
                 _respawn("p1"),
                 _at("p1", [ax, ay + h, az]),
@@ -370,6 +374,7 @@ class DeathTallyKind(Kind):
             "key": f"{mod}:{rng.choice(_TALLY_KEYS)}",
             "label": rng.choice(_TALLY_LABELS),
             "n": rng.randint(1, 3),
+            "hurt": rng.randint(3, 17),
         }
 
     def build(self, p: Params, mod: str) -> Feature:
@@ -393,7 +398,8 @@ class DeathTallyKind(Kind):
         ]
         note, cmd_checks = online_command(cmd, "Show how often you died", None, "You must be online.")
         says = [s + note for s in says]
-        steps: list[Check] = [join("p1"), join("p2")]
+        # a hurt that is no death is not counted
+        steps: list[Check] = [join("p1"), join("p2"), {"do": "set_hp", "player": "p1", "hp": p["hurt"]}]
         for _ in range(n):
             steps += [{"do": "set_hp", "player": "p1", "hp": 0}, _respawn("p1")]
         steps += [
