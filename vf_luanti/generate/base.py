@@ -17,10 +17,13 @@ from __future__ import annotations
 import random
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, ClassVar
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from ..parse import Token
 
 Check = dict[str, Any]
 Params = dict[str, Any]
@@ -542,11 +545,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _declared(code: str) -> set[str]:
-    """Names the code declares itself: ``local a, b``, ``local function f``, function parameters."""
+@lru_cache(maxsize=64)
+def _tokens(code: str) -> tuple[Token, ...]:
+    """The Lua tokens of ``code``, kept for the few texts a task is being made of: naming and
+    renaming read each text several times (it was a third of the generator's time)."""
     from ..parse import lua_tokens
 
-    toks = [t for t in lua_tokens(code) if t.kind not in ("space", "comment")]
+    return tuple(lua_tokens(code))
+
+
+def _declared(code: str) -> set[str]:
+    """Names the code declares itself: ``local a, b``, ``local function f``, function parameters."""
+    toks = [t for t in _tokens(code) if t.kind not in ("space", "comment")]
     out: set[str] = set()
     for k, t in enumerate(toks):
         if t.text == "local":
@@ -579,16 +589,15 @@ def _declared(code: str) -> set[str]:
     return out
 
 
-def vary_names(rng: random.Random, code: str, instruction: str) -> dict[str, str]:
-    """A renaming of some declared local names to synonyms (none the instruction quotes as code in
-    backticks, none clashing with a name already in the code)."""
-    from ..parse import lua_tokens
-
-    used = {t.text for t in lua_tokens(code) if t.kind == "name"}
+def vary_names(rng: random.Random, codes: Sequence[str], instruction: str) -> dict[str, str]:
+    """A renaming of some declared local names of ``codes`` (a task's input and reference) to
+    synonyms (none the instruction quotes as code in backticks, none clashing with a name already
+    in the code)."""
+    used = {t.text for code in codes for t in _tokens(code) if t.kind == "name"}
     spans = " ".join(re.findall(r"`([^`]*)`", instruction))
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", spans))
     out: dict[str, str] = {}
-    for name in sorted(_declared(code)):
+    for name in sorted(set().union(*(_declared(code) for code in codes))):
         alts = [a for a in SYNONYMS.get(name, ()) if a not in used and a not in out.values()]
         if name in words or not alts or rng.random() < 0.3:
             continue
@@ -601,9 +610,7 @@ def rename(code: str, mapping: dict[str, str]) -> str:
     table constructor) are kept, as they are part of the interface."""
     if not mapping:
         return code
-    from ..parse import lua_tokens
-
-    toks = lua_tokens(code)
+    toks = _tokens(code)
     sig = [i for i, t in enumerate(toks) if t.kind not in ("space", "comment")]
     out = [t.text for t in toks]
     opened: list[str] = []  # the brackets open at each token: a key is a name right inside "{"

@@ -45,7 +45,7 @@ def verify(tasks: list[Task]) -> list[Verdict]:
         jobs.append((t, t.reference))
         if t.family in ("repair", "refactor"):
             jobs.append((t, t.input))
-    scores = iter(score_many(jobs))
+    scores = iter(score_many(jobs, baseline=False))  # partial credit is not judged here
     out = []
     for t in tasks:
         v = Verdict(t)
