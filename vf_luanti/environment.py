@@ -24,6 +24,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from . import rollouts
 from .prompts import ANSWER_FORMS
 from .prompts import system_prompt as default_system_prompt
 from .rollouts import (
@@ -34,7 +35,6 @@ from .rollouts import (
     check_choice,
     configure_executor,
     dataset_rows,
-    select_tasks,
 )
 from .rubric import FAMILIES
 from .tasks import Task, TaskError
@@ -45,16 +45,38 @@ __all__ = ["EnvArgumentError", "load_environment", "select_tasks"]
 TRAIN_DEFAULT = 400
 
 
-def train_tasks(n: int, seed: int, families: list[str] | None, shuffle: bool = False) -> list[Task]:
-    """The first ``n`` verified tasks of the seeded train stream (families round-robin), shuffled
-    with ``seed`` when asked; only as many candidates as that takes are generated and verified."""
+def _families(families: Sequence[str] | str | None) -> list[str] | None:
+    fams = [families] if isinstance(families, str) else list(families) if families else None
+    for f in fams or ():
+        check_choice("families", f, FAMILIES)
+    return fams
+
+
+def select_tasks(
+    split: str = "eval",
+    families: Sequence[str] | str | None = None,
+    num_examples: int = -1,
+    shuffle: bool = False,
+    seed: int = 0,
+    task_ids: Sequence[str] | None = None,
+) -> list[Task]:
+    """The tasks ``load_environment`` serves for these arguments (``vf-luanti bench`` answers its
+    prompts with them). The train split (without ``task_ids``): the first ``num_examples``
+    (-1: ``TRAIN_DEFAULT``) verified tasks of the seeded stream, families round-robin, shuffled
+    with ``seed`` when asked; only as many candidates as that takes are generated and verified.
+    Other splits: vf_luanti.rollouts.select_tasks."""
+    if split != "train" or task_ids:
+        return rollouts.select_tasks(split, families, num_examples, shuffle, seed, task_ids)
     from itertools import islice
 
     from .generate.verify import verified_stream
 
-    tasks = list(islice(verified_stream(seed, families), n))
+    n = num_examples if num_examples >= 0 else TRAIN_DEFAULT
+    tasks = list(islice(verified_stream(seed, _families(families)), n))
     if shuffle:
         random.Random(seed).shuffle(tasks)
+    if not tasks:
+        raise EnvArgumentError(f"no tasks selected (split='train', families={families!r})")
     return tasks
 
 
@@ -105,13 +127,10 @@ def load_environment(
     if split == "train" and not task_ids:
         # what a trainer samples from: generated and verified when first asked for
         scorer = RolloutScorer([], backend)
-        fams = [families] if isinstance(families, str) else list(families) if families else None
-        for f in fams or ():
-            check_choice("families", f, FAMILIES)
-        n = num_examples if num_examples >= 0 else TRAIN_DEFAULT
+        _families(families)  # a bad family fails now, not when the dataset is built
 
         def build() -> Any:
-            tasks = train_tasks(n, seed, fams, shuffle)
+            tasks = select_tasks(split, families, num_examples, shuffle, seed)
             scorer.tasks.update((t.id, t) for t in tasks)
             return Dataset.from_list(dataset_rows(tasks, split, answer_form))
 

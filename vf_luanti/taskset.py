@@ -164,6 +164,7 @@ class LuantiTaskset(vf.Taskset[LuantiTask, LuantiConfig]):
         if c.split == "train":
             from .generate.verify import verified_stream
 
+            # drawn at random already: ``shuffle`` (which would materialise it) does not apply
             stream = verified_stream(c.seed, c.families)
             tasks = stream if c.num_examples < 0 else islice(stream, c.num_examples)
         else:
