@@ -112,6 +112,46 @@ def test_load_environment_arguments() -> None:
             load_environment(num_examples=1, **bad)
 
 
+def _count_generation(monkeypatch) -> dict[str, int]:
+    """Counts of train tasks drawn and verified from now on (the generator's own entry points)."""
+    from vf_luanti.generate import assemble, verify
+
+    seen = {"drawn": 0, "verified": 0}
+    draw, check = assemble.generate_task, verify.verify
+
+    def counted_draw(*args, **kwargs):
+        seen["drawn"] += 1
+        return draw(*args, **kwargs)
+
+    def counted_verify(batch):
+        seen["verified"] += len(batch)
+        return check(batch)
+
+    monkeypatch.setattr(assemble, "generate_task", counted_draw)
+    monkeypatch.setattr(verify, "verify", counted_verify)
+    return seen
+
+
+def test_train_split_is_generated_only_when_asked_for(monkeypatch) -> None:
+    """A train environment of 100,000 tasks loads without generating one; its dataset, when a
+    trainer asks for it, holds verified tasks of the seeded stream, and only as many are
+    generated and verified as the dataset holds (plus the last batch's rest)."""
+    pytest.importorskip("verifiers")
+    from vf_luanti import load_environment
+
+    seen = _count_generation(monkeypatch)
+    load_environment(split="train", num_examples=100_000, seed=4)
+    assert seen == {"drawn": 0, "verified": 0}
+    env = load_environment(split="train", num_examples=6, seed=4, families=["scaffold", "repair"])
+    ds = env.get_dataset()
+    infos = [json.loads(row["info"]) for row in ds]
+    assert len(ds) == 6 and {i["family"] for i in infos} == {"scaffold", "repair"}
+    assert all(i["task_id"].startswith("gen-4-") for i in infos)
+    assert 6 <= seen["verified"] <= 16 and seen["drawn"] < 40
+    with pytest.raises(EnvArgumentError, match="families"):
+        load_environment(split="train", families=["nope"])
+
+
 def test_builtin_models(tasks) -> None:
     responder = ChatResponder(tasks[:2])
     t = tasks[0]

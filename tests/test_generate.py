@@ -28,7 +28,8 @@ def test_every_kind_is_self_contained() -> None:
         assert kind.name == name and kind.doc and kind.tags, name
         if not kind.standalone:
             continue
-        assert kind.bugs, f"{name} has no repair bug"
+        assert len(kind.bugs) >= 3, f"{name} has fewer than 3 repair bugs"
+        assert len(kind.changes) >= 2, f"{name} has fewer than 2 refactor changes"
         f = kind.make(random.Random(0), "mymod")
         assert len(f.says) >= 2, f"{name} has one instruction phrasing"
         behaviour = any(c["kind"] in ("scenario", "lua") for c in f.checks)
@@ -92,6 +93,22 @@ def test_verified_tasks_are_deterministic() -> None:
     assert len(a) == 24 and rep.kept == 24
     b, _ = verified_tasks(24, seed=3)
     assert [t.id for t in a] == [t.id for t in b]
+
+
+def test_verified_stream_is_lazy(monkeypatch) -> None:
+    """The RL view's stream verifies candidates only as tasks are consumed, and yields the same
+    tasks as verified_tasks (one walk of the seeded stream)."""
+    from itertools import islice
+
+    from vf_luanti.generate import verify as verify_module
+
+    sizes: list[int] = []
+    real = verify_module.verify
+    monkeypatch.setattr(verify_module, "verify", lambda batch: sizes.append(len(batch)) or real(batch))
+    stream = verify_module.verified_stream(seed=3, batch=8)
+    first = list(islice(stream, 5))
+    assert sizes == [8]
+    assert [t.id for t in first] == [t.id for t in verified_tasks(5, seed=3, batch=8)[0]]
 
 
 def test_coverage_does_not_regress() -> None:

@@ -39,6 +39,26 @@ def test_data_holds_no_reference_and_the_gold_validates(config: dict[str, object
         assert asyncio.run(t.validate(None)) is True
 
 
+def test_train_split_streams_without_end(monkeypatch) -> None:
+    """The train taskset without num_examples is endless and lazy: taking 3 tasks verifies one
+    batch of candidates, and the scorer finds the 3rd task by walking the stream no further."""
+    from itertools import islice
+
+    from vf_luanti.generate import verify
+
+    checked: list[int] = []
+    real = verify.verify
+    monkeypatch.setattr(verify, "verify", lambda batch: checked.append(len(batch)) or real(batch))
+    ts = LuantiTaskset(LuantiConfig(id="vf-luanti", split="train", seed=5))
+    assert ts.INFINITE and not ts.head(3).INFINITE
+    taken = list(islice(iter(ts), 3))
+    assert len(taken) == 3 and sum(checked) <= 16
+    third = LuantiData.model_validate(taken[2].data.model_dump(mode="json"))
+    assert _full_task(third).id == third.task_id
+    with pytest.raises(TaskError, match="no generated train task id of seed 5"):
+        _full_task(third.model_copy(update={"task_id": "gen-6-00001", "task": {}}))
+
+
 def test_a_task_that_differs_from_the_package_is_refused() -> None:
     [t] = _tasks(num_examples=1)
     edited = t.data.model_copy(update={"task": {**t.data.task, "instruction": "something else"}})

@@ -31,7 +31,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypeAlias, TypedDict
 
 from .rubric import COMPONENTS, load_rubric
 from .splits import get_task
@@ -55,6 +55,7 @@ class ScoreJob(TypedDict):
 
     task: str  # the task's JSON text
     completion: str
+    baseline: NotRequired[bool]  # false: skip the do-nothing answer's run (``score_many``)
 
 
 @dataclass
@@ -234,8 +235,9 @@ def _score_in_worker(payload: dict[str, Any]) -> Score:
         feedback.extend(f"warning: {w}" for w in session.warnings[:5])
         return Score(reward=combine(task.family, comp, False), components=comp, feedback=feedback)
     results = session.run_all()
-    for r, b in zip(results, _baseline_passes(task.json_text), strict=True):
-        r.baseline = b
+    if payload.get("baseline", True):
+        for r, b in zip(results, _baseline_passes(task.json_text), strict=True):
+            r.baseline = b
     quality, qnotes = _quality(parsed.code, task.reference, session.new_globals(), session.output)
     return verdict(task.family, results, session.warnings, quality, [*feedback, *qnotes], session.crash)
 
@@ -288,12 +290,17 @@ def _task_text(task_or_id: TaskRef) -> str:
     raise TaskError(f"expected a Task, a task id or a task dict, got {type(task_or_id).__name__}")
 
 
-def _payloads(pairs: list[tuple[TaskRef, str]]) -> tuple[list[ScoreJob | None], list[Score | None]]:
+def _payloads(
+    pairs: list[tuple[TaskRef, str]], baseline: bool = True
+) -> tuple[list[ScoreJob | None], list[Score | None]]:
     payloads: list[ScoreJob | None] = []
     early: list[Score | None] = []
     for task_or_id, completion in pairs:
         try:
-            payloads.append({"task": _task_text(task_or_id), "completion": completion})
+            job: ScoreJob = {"task": _task_text(task_or_id), "completion": completion}
+            if not baseline:
+                job["baseline"] = False
+            payloads.append(job)
             early.append(None)
         except (TaskError, OSError, TypeError, ValueError) as exc:  # ValueError: bad JSON, circular dicts
             payloads.append(None)
@@ -323,10 +330,14 @@ def _scores(results: list[Any], early: list[Score | None]) -> list[Score]:
     return [e if e is not None else _from_result(next(it)) for e in early]
 
 
-def score_many(pairs: Sequence[tuple[TaskRef, str]]) -> list[Score]:
-    """Score (task, completion) pairs; never raises, one Score per pair in order."""
+def score_many(pairs: Sequence[tuple[TaskRef, str]], baseline: bool = True) -> list[Score]:
+    """Score (task, completion) pairs; never raises, one Score per pair in order.
+
+    ``baseline=False`` skips the do-nothing answer's run, which only shapes the partial credit of
+    an answer that fails a check (``task_credit``): ``passed``, the checks' outcomes and the reward
+    of an answer passing every check are the same (generate.verify needs no more)."""
     try:
-        payloads, early = _payloads(list(pairs))
+        payloads, early = _payloads(list(pairs), baseline)
         todo = [p for p in payloads if p is not None]
         return _scores(_run_jobs(todo) if todo else [], early)
     except Exception as exc:

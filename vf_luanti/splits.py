@@ -4,9 +4,11 @@ size), and the eval/scenario tasks by id."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Sequence
 from functools import cache
 
-from .generate import generate_tasks
+from .generate import generate_tasks, task_stream
 from .rubric import FAMILIES
 from .tasks import Task, TaskError, read_split
 
@@ -63,3 +65,28 @@ def get_task(task_id: str) -> Task:
     if task is None:
         raise TaskError(f"no task with id {task_id!r} in the eval or scenarios split")
     return task
+
+
+#: per (seed, families): the train stream and the tasks it has yielded so far, by id
+_WALKED: dict[tuple[int, tuple[str, ...] | None], tuple[Iterator[Task], dict[str, Task]]] = {}
+
+
+def train_task(task_id: str, seed: int = 0, families: Sequence[str] | None = None) -> Task:
+    """A generated train task by id (``gen-<seed>-<index>``), for whoever scores a rollout of it.
+
+    The seeded stream is walked once per process and only as far as the ids asked for: a trainer
+    streaming fresh tasks never makes anyone generate the whole split. Ids grow along the stream,
+    so an id the walk has passed is not in the split."""
+    m = re.fullmatch(rf"gen-{seed}-(\d+)", task_id)
+    if m is None:
+        raise TaskError(f"{task_id!r} is no generated train task id of seed {seed} (gen-{seed}-<index>)")
+    key = (seed, tuple(families) if families else None)
+    if key not in _WALKED:
+        _WALKED[key] = (task_stream(seed, list(families) if families else None), {})
+    stream, seen = _WALKED[key]
+    while task_id not in seen:
+        t = next(stream)
+        seen[t.id] = t
+        if int(t.id.rsplit("-", 1)[1]) > int(m[1]):
+            raise TaskError(f"no task {task_id!r} in the train split (seed {seed})")
+    return seen[task_id]

@@ -19,7 +19,8 @@ when the config is parsed, as one line naming the field, not as a traceback from
 from __future__ import annotations
 
 import json
-from functools import cache
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any, Literal
 
 import verifiers.v1 as vf
@@ -29,7 +30,7 @@ from .models import reference_answer
 from .prompts import system_prompt, user_prompt
 from .rollouts import METRICS, RolloutScorer, select_tasks, task_info
 from .rubric import FAMILIES
-from .splits import get_task, load_tasks
+from .splits import get_task, train_task
 from .tasks import Task, TaskError
 
 Split = Literal["eval", "scenarios", "train"]
@@ -79,12 +80,6 @@ class LuantiConfig(vf.TasksetConfig):
 _SCORERS: dict[str, RolloutScorer] = {}
 
 
-@cache
-def _train_split(seed: int, families: tuple[str, ...] | None) -> dict[str, Task]:
-    """The generated train split by id, built once per process (generation takes seconds)."""
-    return {t.id: t for t in load_tasks("train", list(families) if families else None, seed=seed)}
-
-
 def _full_task(data: LuantiData) -> Task:
     """The task with its gold reference, taken from the installed package's own split.
 
@@ -92,10 +87,7 @@ def _full_task(data: LuantiData) -> Task:
     data was made is an error here, not a silent judgement against a different task.
     """
     if data.split == "train":
-        fams = tuple(data.split_families) if data.split_families else None
-        found = _train_split(data.seed, fams).get(data.task_id)
-        if found is None:
-            raise TaskError(f"no task {data.task_id!r} in the train split (seed {data.seed})")
+        found = train_task(data.task_id, data.seed, data.split_families)
     else:
         found = get_task(data.task_id)
     if data.task and _as_json(_public(found)) != _as_json(data.task):
@@ -156,14 +148,29 @@ class LuantiTask(vf.Task[LuantiData]):
 class LuantiTaskset(vf.Taskset[LuantiTask, LuantiConfig]):
     """The vf-luanti benchmark for verifiers v1."""
 
-    def load(self) -> list[LuantiTask]:
+    def __init__(self, config: LuantiConfig) -> None:
+        super().__init__(config)
+        # the train split without num_examples is endless: trainers take what they need (head(n))
+        self.INFINITE = config.split == "train" and config.num_examples < 0
+
+    def load(self) -> Iterator[LuantiTask]:
+        """The tasks, lazily: the train split streams verified tasks of the seeded generator as they
+        are consumed (vf_luanti.generate.verify.verified_stream), never the whole split."""
         from .rollouts import configure_executor
 
         c = self.config
         configure_executor(c.workers, c.limits)
-        tasks = select_tasks(c.split, c.families, c.num_examples, c.shuffle, c.seed)
-        return [
-            LuantiTask(
+        tasks: Iterable[Task]
+        if c.split == "train":
+            from .generate.verify import verified_stream
+
+            # drawn at random already: ``shuffle`` (which would materialise it) does not apply
+            stream = verified_stream(c.seed, c.families)
+            tasks = stream if c.num_examples < 0 else islice(stream, c.num_examples)
+        else:
+            tasks = select_tasks(c.split, c.families, c.num_examples, c.shuffle, c.seed)
+        for i, t in enumerate(tasks):
+            yield LuantiTask(
                 LuantiData(
                     idx=i,
                     name=t.id,
@@ -177,8 +184,6 @@ class LuantiTaskset(vf.Taskset[LuantiTask, LuantiConfig]):
                 ),
                 c.task,
             )
-            for i, t in enumerate(tasks)
-        ]
 
 
 __all__ = ["LuantiConfig", "LuantiData", "LuantiTask", "LuantiTaskset"]

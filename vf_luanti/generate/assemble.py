@@ -126,10 +126,12 @@ def vary(rng: random.Random, t: Task) -> Task:
     to synonyms (base.vary_names), and the offline reply drawn from ``OFFLINE_REPLIES``. Generated
     code then rarely repeats a held-out reference token for token (clean.py)."""
     import json
+    from dataclasses import fields
 
-    mapping = vary_names(rng, t.input + "\n" + t.reference, t.instruction)
+    mapping = vary_names(rng, (t.input, t.reference), t.instruction)
     reply = rng.choice(OFFLINE_REPLIES[1:])
-    d = t.to_dict()
+    # a shallow dict (Task.to_dict deep-copies every check, then the JSON round trip copies again)
+    d = {f.name: v for f in fields(t) if (v := getattr(t, f.name)) is not None}
     d["input"] = rename(t.input, mapping) if t.family != "doc" else t.input
     d["reference"] = rename(t.reference, mapping)
     if reply != OFFLINE_REPLIES[0]:

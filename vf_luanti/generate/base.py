@@ -17,10 +17,13 @@ from __future__ import annotations
 import random
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, ClassVar
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from ..parse import Token
 
 Check = dict[str, Any]
 Params = dict[str, Any]
@@ -341,6 +344,28 @@ def command_note(description: str, params: str | None = None, offline: str | Non
     return note
 
 
+def online_command(
+    cmd: str, description: str, params: str | None = None, offline: str | None = None
+) -> tuple[str, list[Check]]:
+    """A command's registration as an instruction note and the checks that hold the answer to it:
+    ``command_check`` (description, usage), plus ``offline_check`` when the note states the reply
+    for a caller who is not online. One place builds both, so a note never promises what no check
+    tests."""
+    checks = [command_check(cmd, description, params)]
+    if offline:
+        checks.append(offline_check(cmd, offline))
+    return command_note(description, params, offline), checks
+
+
+def lua_concat(template: str, **exprs: str) -> str:
+    """A reply template as Lua: ``lua_concat("Placed {p}.", p="n")`` -> ``"Placed " .. n .. "."``
+    (each ``{key}`` is the Lua expression ``exprs[key]``), so a kind's reply text can be a parameter
+    that its code, instruction and checks all take from one place."""
+    parts = re.split(r"\{(\w+)\}", template)
+    out = [f'"{text}"' if i % 2 == 0 else exprs[text] for i, text in enumerate(parts) if text or i % 2]
+    return " .. ".join(out)
+
+
 def value_change(
     key: str, pool: tuple[Any, ...], say: str, except_fields: dict[str, list[str]] | None = None
 ) -> Change:
@@ -360,6 +385,98 @@ def value_change(
         return Changed(kind.build(new, mod), say.format(**new), preserve)
 
     return Change(key, apply)
+
+
+#: words a renamed item's name starts with (``rename_item``)
+RENAME_WORDS = ("fine", "polished", "rough", "great", "small", "old", "bright")
+
+
+def rename_item(key: str) -> Change:
+    """A refactor renaming the item in parameter ``key`` (a node, craftitem or tool, never an entity:
+    entities have no aliases) and keeping the old name as an alias, as mods do when they rename: the
+    rebuilt feature's checks read the new name, an ``alias`` check pins the old one, and the preserve
+    check skips the old name (its description and texture follow the name)."""
+
+    def apply(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+        old = p[key]
+        prefix, item = old.split(":", 1)
+        new = f"{prefix}:{rng.choice([w for w in RENAME_WORDS if not item.startswith(w)])}_{item}"
+        feat = kind.build({**p, key: new}, mod)
+        feat.code += f'minetest.register_alias("{old}", "{new}")\n'
+        feat.checks.append(
+            {"kind": "alias", "desc": f"{old} is an alias of {new}", "name": old, "target": new}
+        )
+        feat.names = [*feat.names, old]
+        return Changed(
+            feat,
+            f"Rename `{old}` to `{new}` (its description and texture follow the new name) and keep `{old}` "
+            "working as an alias of it, so that existing worlds and inventories still have it.",
+            {"kind": "preserve", "desc": "everything else stays as it was", "except": [old]},
+        )
+
+    return Change("rename", apply)
+
+
+def _rename_command(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    old = p["cmd"]
+    new = f"{mod}_{old}"
+    feat = kind.build({**p, "cmd": new}, mod)
+    feat.code += f'minetest.register_chatcommand("{old}", minetest.registered_chatcommands["{new}"])\n'
+    feat.checks.append(
+        {
+            "kind": "lua",
+            "desc": f"/{old} is an alias of /{new}: the same command function",
+            "code": (
+                f'local a, b = minetest.registered_chatcommands["{old}"], '
+                f'minetest.registered_chatcommands["{new}"] '
+                'return a ~= nil and b ~= nil and a.func == b.func, "not the same command"'
+            ),
+        }
+    )
+    return Changed(
+        feat,
+        f"Rename the command `/{old}` to `/{new}` and keep `/{old}` as an alias: register it with the "
+        "same definition table.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
+
+
+#: a refactor renaming a kind's command (parameter ``cmd``), the old name kept as an alias running
+#: the same function (checked by a Lua assertion)
+RENAME_COMMAND = Change("rename-command", _rename_command)
+
+_CALLBACK = re.compile(
+    r"^minetest\.register_(?P<event>on_\w+|globalstep)\(function\((?P<args>[^)]*)\)\n"
+    r"(?P<body>.*?)^end(?P<tail>[^\n]*)\)\n",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def _named_callback(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    f = kind.build(p, mod)
+    m = _CALLBACK.search(f.code)
+    if m is None:
+        return None
+    event = m["event"]
+    name = "handle_" + event.removeprefix("on_")
+    code = (
+        f.code[: m.start()]
+        + f"local function {name}({m['args']})\n{m['body']}end\n\n"
+        + f"minetest.register_{event}({name}{m['tail']})\n"
+        + f.code[m.end() :]
+    )
+    return Changed(
+        Feature(f.kind, code, f.checks, f.says, f.params, f.names),
+        f"Move the function registered with minetest.register_{event} into a local function `{name}` "
+        "and register that, so that the mod's other code can call it too.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+        [{"kind": "code", "desc": f"the callback is the local function {name}", "uses": [name]}],
+    )
+
+
+#: a refactor turning a kind's first inline global callback (``register_on_*``, globalstep) into
+#: a named local function (checked statically: the name is used)
+NAMED_CALLBACK = Change("named-callback", _named_callback)
 
 
 #: other spellings of local names the references use, drawn per task so that generated code does
@@ -428,11 +545,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _declared(code: str) -> set[str]:
-    """Names the code declares itself: ``local a, b``, ``local function f``, function parameters."""
+@lru_cache(maxsize=64)
+def _tokens(code: str) -> tuple[Token, ...]:
+    """The Lua tokens of ``code``, kept for the few texts a task is being made of: naming and
+    renaming read each text several times (it was a third of the generator's time)."""
     from ..parse import lua_tokens
 
-    toks = [t for t in lua_tokens(code) if t.kind not in ("space", "comment")]
+    return tuple(lua_tokens(code))
+
+
+def _declared(code: str) -> set[str]:
+    """Names the code declares itself: ``local a, b``, ``local function f``, function parameters."""
+    toks = [t for t in _tokens(code) if t.kind not in ("space", "comment")]
     out: set[str] = set()
     for k, t in enumerate(toks):
         if t.text == "local":
@@ -465,16 +589,15 @@ def _declared(code: str) -> set[str]:
     return out
 
 
-def vary_names(rng: random.Random, code: str, instruction: str) -> dict[str, str]:
-    """A renaming of some declared local names to synonyms (none the instruction quotes as code in
-    backticks, none clashing with a name already in the code)."""
-    from ..parse import lua_tokens
-
-    used = {t.text for t in lua_tokens(code) if t.kind == "name"}
+def vary_names(rng: random.Random, codes: Sequence[str], instruction: str) -> dict[str, str]:
+    """A renaming of some declared local names of ``codes`` (a task's input and reference) to
+    synonyms (none the instruction quotes as code in backticks, none clashing with a name already
+    in the code)."""
+    used = {t.text for code in codes for t in _tokens(code) if t.kind == "name"}
     spans = " ".join(re.findall(r"`([^`]*)`", instruction))
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", spans))
     out: dict[str, str] = {}
-    for name in sorted(_declared(code)):
+    for name in sorted(set().union(*(_declared(code) for code in codes))):
         alts = [a for a in SYNONYMS.get(name, ()) if a not in used and a not in out.values()]
         if name in words or not alts or rng.random() < 0.3:
             continue
@@ -487,9 +610,7 @@ def rename(code: str, mapping: dict[str, str]) -> str:
     table constructor) are kept, as they are part of the interface."""
     if not mapping:
         return code
-    from ..parse import lua_tokens
-
-    toks = lua_tokens(code)
+    toks = _tokens(code)
     sig = [i for i, t in enumerate(toks) if t.kind not in ("space", "comment")]
     out = [t.text for t in toks]
     opened: list[str] = []  # the brackets open at each token: a key is a name right inside "{"

@@ -7,7 +7,8 @@ is checked); no check may drive a behaviour only with values the instruction quo
 with the same scorer (``scoring.score_many``: the sandbox worker pool).
 
 ``verified_tasks(n, seed)`` walks the seeded task stream in batches and keeps the first ``n``
-verified tasks, so the result is deterministic per seed too (scoring is).
+verified tasks, so the result is deterministic per seed too (scoring is); ``verified_stream`` is the
+same walk as an endless lazy iterator (load_environment's and the taskset's train split).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..tasks import Task
@@ -44,7 +45,7 @@ def verify(tasks: list[Task]) -> list[Verdict]:
         jobs.append((t, t.reference))
         if t.family in ("repair", "refactor"):
             jobs.append((t, t.input))
-    scores = iter(score_many(jobs))
+    scores = iter(score_many(jobs, baseline=False))  # partial credit is not judged here
     out = []
     for t in tasks:
         v = Verdict(t)
@@ -88,6 +89,17 @@ def _reason(v: Verdict, t: Task) -> str:
     marks = [x for x in t.tags if x.startswith(("bug:", "change:"))]
     first = v.problems[0].split(":")[0]
     return f"{t.family} {' '.join(marks)} ({first})".replace("  ", " ")
+
+
+def verified_stream(seed: int = 0, families: list[str] | None = None, batch: int = 16) -> Iterator[Task]:
+    """The verified tasks of ``task_stream(seed, families)``, lazily: ``batch`` candidates are
+    generated and verified only when the consumer asks for a task the last batch did not hold (the
+    RL view: a trainer that takes k tasks costs about k verifications, however long the stream)."""
+    stream = task_stream(seed, families)
+    while True:
+        for v in verify([next(stream) for _ in range(batch)]):
+            if v.ok:
+                yield v.task
 
 
 def verified_tasks(

@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     forms,
     inventory,
     items,
+    lifecycle,
     more,
     nodecb,
     players,

@@ -16,6 +16,7 @@ from ..base import (
     Params,
     node_check,
     register,
+    rename_item,
     simple_node,
     sub_once,
     texture,
@@ -62,6 +63,7 @@ class ToggleKind(Kind):
             "Make the lit lamp `{on}` shine at light level {light}.",
             {"on": ["light_source"]},
         ),
+        rename_item("on"),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -255,7 +257,10 @@ class TimerKind(Kind):
             ("placing a sapling crashes the server",),
         ),
     )
-    changes = (Change("slower", _timer_slower),)
+    changes = (
+        Change("slower", _timer_slower),
+        rename_item("seed"),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
@@ -352,7 +357,10 @@ class AbmKind(Kind):
             ("nothing is ever converted",),
         ),
     )
-    changes = (Change("slower", _abm_slower),)
+    changes = (
+        Change("slower", _abm_slower),
+        rename_item("from"),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         a, b, c = rng.sample(MATERIALS, 3)

@@ -6,6 +6,8 @@ import random
 
 from ...lualiteral import lua_literal
 from ..base import (
+    NAMED_CALLBACK,
+    RENAME_COMMAND,
     WORDS,
     Bug,
     Change,
@@ -14,8 +16,7 @@ from ..base import (
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
+    online_command,
     register,
     sub_once,
     sub_re,
@@ -71,7 +72,10 @@ class CommandKind(Kind):
         ),
     )
 
-    changes = (Change("transform", _command_transform),)
+    changes = (
+        Change("transform", _command_transform),
+        RENAME_COMMAND,
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
@@ -109,8 +113,9 @@ class CommandKind(Kind):
                 ],
             },
         ]
-        says = [s + command_note("Reply with " + what, "<text>", None) for s in says]
-        checks += [command_check(p["cmd"], "Reply with " + what, "<text>")]
+        note, cmd_checks = online_command(p["cmd"], "Reply with " + what, "<text>")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
@@ -155,6 +160,7 @@ class GreetingKind(Kind):
             _SERVERS,
             'The server was renamed: greet joining players with "Welcome to {server}, <name>!" instead.',
         ),
+        NAMED_CALLBACK,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:

@@ -17,6 +17,7 @@ from ..base import (
     item_check,
     join,
     register,
+    rename_item,
     scenario,
     sub_once,
     texture,
@@ -355,7 +356,10 @@ class EntityGrowKind(Kind):
         ),
     )
 
-    changes = (Change("factor", _grow_factor),)
+    changes = (
+        Change("factor", _grow_factor),
+        rename_item("food"),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)

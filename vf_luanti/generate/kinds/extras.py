@@ -8,18 +8,22 @@ import random
 from ..base import (
     CREATURES,
     MATERIALS,
+    NAMED_CALLBACK,
     PLAYERS,
+    RENAME_COMMAND,
     Bug,
+    Change,
+    Changed,
     Check,
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
     item_check,
     join,
     node_check,
+    online_command,
     register,
+    rename_item,
     scenario,
     sub_once,
     texture,
@@ -64,7 +68,10 @@ class SortingBoxKind(Kind):
         ),
     )
 
-    changes = (value_change("size", (4, 8, 16), 'Give the "{list}" list of `{name}` {size} slots.'),)
+    changes = (
+        value_change("size", (4, 8, 16), 'Give the "{list}" list of `{name}` {size} slots.'),
+        rename_item("name"),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
@@ -135,6 +142,18 @@ class SortingBoxKind(Kind):
         return Feature(self.name, code, checks, says, p, [name, *ok, bad])
 
 
+def _priv_single(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """The privilege given to singleplayer (and the admin) by default: the privilege check pins it."""
+    if p["single"]:
+        return None
+    return Changed(
+        kind.build({**p, "single": True}, mod),
+        f"Singleplayer worlds should have `{p['priv']}` from the start: give it to singleplayer "
+        "(give_to_singleplayer = true).",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
+
+
 @register
 class PrivAnnounceKind(Kind):
     """A privilege whose grant and revoke are announced (on_grant, on_revoke)."""
@@ -178,28 +197,32 @@ class PrivAnnounceKind(Kind):
             ("fly", "build", "teleport", "trade", "vote"),
             'Make the grant message "You may now {verb}."',
         ),
+        Change("single", _priv_single),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         admin, user = rng.sample(PLAYERS, 2)
         verb = rng.choice(("fly", "build", "teleport", "trade", "vote"))
-        return {"priv": f"{mod}_{verb}{rng.randint(1, 9)}", "verb": verb, "admin": admin, "user": user}
+        priv = f"{mod}_{verb}{rng.randint(1, 9)}"
+        return {"priv": priv, "verb": verb, "admin": admin, "user": user, "single": False}
 
     def build(self, p: Params, mod: str) -> Feature:
         priv, verb = p["priv"], p["verb"]
+        single = "given to singleplayer" if p["single"] else "not given to singleplayer"
         code = (
             f'minetest.register_privilege("{priv}", {{\n\tdescription = "Can {verb}",\n'
-            "\tgive_to_singleplayer = false,\n\ton_grant = function(name, granter)\n"
+            f"\tgive_to_singleplayer = {str(p['single']).lower()},\n\ton_grant = function(name, granter)\n"
             f'\t\tminetest.chat_send_player(name, "You may now {verb}.")\n\tend,\n'
             "\ton_revoke = function(name, revoker)\n"
             f'\t\tminetest.chat_send_player(name, "You may no longer {verb}.")\n\tend,\n}})\n'
         )
         says = [
-            f'a privilege `{priv}` (description "Can {verb}", not given to singleplayer) whose on_grant '
+            f'a privilege `{priv}` (description "Can {verb}", {single}) whose on_grant '
             "tells the "
             f'player who got it "You may now {verb}." and whose on_revoke tells them "You may no longer '
             f'{verb}."',
-            f'register `{priv}` ("Can {verb}", give_to_singleplayer false); granting it sends the grantee '
+            f'register `{priv}` ("Can {verb}", give_to_singleplayer {str(p["single"]).lower()}); granting '
+            "it sends the grantee "
             '"You may '
             f'now {verb}.", revoking it "You may no longer {verb}." (on_grant / on_revoke)',
         ]
@@ -209,7 +232,7 @@ class PrivAnnounceKind(Kind):
                 "kind": "privilege",
                 "desc": f"{priv} is registered as described",
                 "name": priv,
-                "fields": {"description": f"Can {verb}", "give_to_singleplayer": False},
+                "fields": {"description": f"Can {verb}", "give_to_singleplayer": p["single"]},
             },
             scenario(
                 "grant and revoke are announced to the player concerned",
@@ -260,7 +283,10 @@ class DamageShieldKind(Kind):
         ),
     )
 
-    changes = (value_change("keep", (25, 50, 75), "Let players take only {keep} % of any damage instead."),)
+    changes = (
+        value_change("keep", (25, 50, 75), "Let players take only {keep} % of any damage instead."),
+        NAMED_CALLBACK,
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {"keep": rng.choice((25, 50, 75)), "hp": rng.randint(11, 19), "hit": rng.randint(4, 9)}
@@ -341,6 +367,7 @@ class SummonPetKind(Kind):
         value_change(
             "suffix", ("'s pet", "'s friend", "'s buddy"), 'Make the pet name tag read "<name>{suffix}".'
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -371,7 +398,8 @@ class SummonPetKind(Kind):
             "set its "
             f'nametag text to the player\'s name followed by "{suffix}", reply "Here it is."',
         ]
-        says = [s + command_note("Summon your pet", None, "You must be online.") for s in says]
+        note, cmd_checks = online_command(cmd, "Summon your pet", None, "You must be online.")
+        says = [s + note for s in says]
         x, y, z = p["pos"]
         test = (
             f"for _, o in ipairs(minetest.get_objects_inside_radius({{x = {x}, y = {y + 1}, z = {z}}}, "
@@ -382,7 +410,7 @@ class SummonPetKind(Kind):
             'return false, "no pet one node above the player"'
         )
         checks: list[Check] = [
-            command_check(cmd, "Summon your pet"),
+            *cmd_checks,
             scenario(
                 "the pet appears above the player with its name tag",
                 join(),
@@ -436,6 +464,7 @@ class SumCommandKind(Kind):
             (",", ";", "+", "/"),
             'Make `/{cmd}` split its list at "{sep}" instead (its usage string too).',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -466,11 +495,12 @@ class SumCommandKind(Kind):
             "reply "
             '"Total: <sum>", or return false with "Not a number: <part>" for the first bad part',
         ]
-        says = [s + command_note("Add numbers", f"<n>{sep}<n>{sep}...") for s in says]
+        note, cmd_checks = online_command(cmd, "Add numbers", f"<n>{sep}<n>{sep}...")
+        says = [s + note for s in says]
         nums = p["nums"]
         line = sep.join(str(n) for n in nums)
         checks: list[Check] = [
-            command_check(cmd, "Add numbers", f"<n>{sep}<n>{sep}..."),
+            *cmd_checks,
             scenario(
                 "numbers are added; a word is refused",
                 join(),
@@ -530,6 +560,7 @@ class SpeedPotionKind(Kind):
 
     changes = (
         value_change("speed", (1.5, 2, 2.5, 3), "Make `{name}` set the speed multiplier to {speed:g}."),
+        rename_item("name"),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -631,7 +662,10 @@ class BonusDropKind(Kind):
         ),
     )
 
-    changes = (value_change("n", (1, 2, 3, 4, 5), "Make `{name}` give {n} `{bonus}` to its digger."),)
+    changes = (
+        value_change("n", (1, 2, 3, 4, 5), "Make `{name}` give {n} `{bonus}` to its digger."),
+        rename_item("name"),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)

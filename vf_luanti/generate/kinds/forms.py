@@ -15,9 +15,8 @@ from ..base import (
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
     join,
+    online_command,
     register,
     scenario,
     sub_once,
@@ -168,8 +167,9 @@ class FormCommandKind(Kind):
                 {"expect": "formspec", "player": "p2", "formname": p["form"], "contains": head + tail},
             ),
         ]
-        says = [s + command_note("Edit your note", None, None) for s in says]
-        checks += [command_check(p["cmd"], "Edit your note", None)]
+        note, cmd_checks = online_command(p["cmd"], "Edit your note")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 

@@ -21,6 +21,7 @@ from ..base import (
     Kind,
     Params,
     register,
+    rename_item,
     sub_once,
     texture,
     title,
@@ -297,7 +298,10 @@ class FoodKind(Kind):
         ),
     )
 
-    changes = (Change("heal", _food_heal),)
+    changes = (
+        Change("heal", _food_heal),
+        rename_item("name"),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         heal = rng.randint(1, 8)

@@ -8,26 +8,71 @@ import random
 from ..base import (
     CREATURES,
     MATERIALS,
+    RENAME_COMMAND,
     SHAPES,
     TOOLS,
     Bug,
+    Change,
+    Changed,
     Check,
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
     item_check,
     join,
     node_check,
-    offline_check,
+    online_command,
     register,
+    rename_item,
     scenario,
     sub_once,
     texture,
     title,
     value_change,
 )
+
+_OLD_MODS = ("oldmod", "legacy", "classic", "moreblocks_old")
+
+
+def _alias_loop(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """The aliases from one list in a loop: one call site registers them all (checked statically
+    and by the calls the engine saw)."""
+    if p["loop"]:
+        return None
+    return Changed(
+        kind.build({**p, "loop": True}, mod),
+        f"Register the old names of `{p['name']}` from one list in a loop, so that adding an old name "
+        "is one more list entry (one minetest.register_alias line for all of them).",
+        {"kind": "preserve", "desc": "the node and its aliases stay as they were"},
+        [
+            {
+                "kind": "code",
+                "desc": "one register_alias call, inside a loop",
+                "loop": True,
+                "at_most": {"minetest.register_alias": 1},
+            },
+            {
+                "kind": "calls",
+                "desc": "that one line registers every alias",
+                "fn": "minetest.register_alias",
+                "count": {"$range": [2, 1000]},
+                "lines": 1,
+            },
+        ],
+    )
+
+
+def _alias_third(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """One more old name (from another old mod) becomes an alias too."""
+    if p["old3"]:
+        return None
+    prefix = rng.choice([m for m in _OLD_MODS if m != p["old2"].split(":")[0]])
+    old3 = f"{prefix}:{p['name'].split(':')[1]}"
+    return Changed(
+        kind.build({**p, "old3": old3}, mod),
+        f"Worlds made with `{prefix}` still hold `{old3}`: make it an alias of `{p['name']}` too.",
+        {"kind": "preserve", "desc": "the node and its aliases stay as they were"},
+    )
 
 
 @register
@@ -66,6 +111,7 @@ class AliasLegacyKind(Kind):
             ("one of the old names points at nothing",),
         ),
     )
+    changes = (Change("loop", _alias_loop), Change("old3", _alias_third))
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
@@ -73,7 +119,9 @@ class AliasLegacyKind(Kind):
         return {
             "name": f"{mod}:{m}_{shape}",
             "old1": f"{mod}:{m}{shape}",
-            "old2": f"{rng.choice(('oldmod', 'legacy', 'classic', 'moreblocks_old'))}:{m}_{shape}",
+            "old2": f"{rng.choice(_OLD_MODS)}:{m}_{shape}",
+            "old3": None,
+            "loop": False,
         }
 
     def build(self, p: Params, mod: str) -> Feature:
@@ -81,15 +129,21 @@ class AliasLegacyKind(Kind):
         code = (
             f'minetest.register_node("{name}", {{\n\tdescription = "{title(name)}",\n'
             f'\ttiles = {{"{texture(name)}"}},\n\tgroups = {{cracky = 3}},\n}})\n'
-            f'minetest.register_alias("{o1}", "{name}")\n'
-            f'minetest.register_alias("{o2}", "{name}")\n'
         )
+        olds = [o1, o2, *([p["old3"]] if p["old3"] else [])]
+        if p["loop"]:
+            listed = ", ".join(f'"{o}"' for o in olds)
+            code += f'for _, old in ipairs({{{listed}}}) do\n\tminetest.register_alias(old, "{name}")\nend\n'
+        else:
+            code += "".join(f'minetest.register_alias("{o}", "{name}")\n' for o in olds)
         says = [
             f"a node `{name}` (cracky = 3) that replaces the old `{o1}` and `{o2}`: register both old names "
             f"as aliases of `{name}`",
             f"`{name}` (groups cracky = 3), with `{o1}` and `{o2}` kept working as aliases for it "
             "(minetest.register_alias)",
         ]
+        if p["old3"]:
+            says = [s + f"; `{p['old3']}` is an alias of it too" for s in says]
         checks: list[Check] = [
             node_check(name, {"cracky": 3}),
             {"kind": "alias", "desc": f"{o1} is an alias of {name}", "name": o1, "target": name},
@@ -102,7 +156,12 @@ class AliasLegacyKind(Kind):
                 {"expect": "inventory", "player": "p1", "contains": f"{name} 3"},
             ),
         ]
-        return Feature(self.name, code, checks, says, p, [name, o1, o2])
+        if p["old3"]:
+            o3 = p["old3"]
+            checks.append(
+                {"kind": "alias", "desc": f"{o3} is an alias of {name}", "name": o3, "target": name}
+            )
+        return Feature(self.name, code, checks, says, p, [name, *olds])
 
 
 @register
@@ -139,6 +198,7 @@ class MendCommandKind(Kind):
     )
     changes = (
         value_change("done", ("Good as new.", "Mended.", "Repaired!"), 'Make `/{cmd}` reply "{done}".'),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -178,11 +238,11 @@ class MendCommandKind(Kind):
             f'anything that is not a tool: false and "{p["refuse"]}". Register `{tool}` (tool) and `{item}` '
             "(craftitem) too",
         ]
-        says = [s + command_note("Mend the wielded tool", None, "You must be online.") for s in says]
+        note, cmd_checks = online_command(cmd, "Mend the wielded tool", None, "You must be online.")
+        says = [s + note for s in says]
         admin = ["interact", "shout", p["priv"]]
         checks: list[Check] = [
-            command_check(cmd, "Mend the wielded tool"),
-            offline_check(cmd, "You must be online."),
+            *cmd_checks,
             {
                 "kind": "chatcommand",
                 "desc": f"/{cmd} needs {p['priv']}",
@@ -246,7 +306,10 @@ class EntityArmorKind(Kind):
             ("the creature cannot be hurt at all",),
         ),
     )
-    changes = (value_change("armor", (10, 25, 50, 75, 150), "Give `{name}` a fleshy armor of {armor} %."),)
+    changes = (
+        value_change("armor", (10, 25, 50, 75, 150), "Give `{name}` a fleshy armor of {armor} %."),
+        value_change("hp", (10, 15, 20, 30, 40), "Give `{name}` {hp} HP (hp_max) instead."),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
@@ -335,6 +398,7 @@ class MetaFloatKind(Kind):
             ("Level", "Setting", "Temperature", "Value"),
             'Make `{name}` show "{label}: <value>" as its infotext.',
         ),
+        rename_item("name"),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -415,7 +479,10 @@ class KilnKind(Kind):
             ("right-clicking the kiln crashes the server",),
         ),
     )
-    changes = (value_change("secs", tuple(range(4, 30, 3)), "Make `{name}` fire for {secs} seconds."),)
+    changes = (
+        value_change("secs", tuple(range(4, 30, 3)), "Make `{name}` fire for {secs} seconds."),
+        rename_item("name"),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
@@ -473,6 +540,26 @@ class KilnKind(Kind):
         return Feature(self.name, code, checks, says, p, [name, done])
 
 
+def _beacon_helper(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """The table key computed in one local function both callbacks call (checked statically)."""
+    if p["helper"]:
+        return None
+    return Changed(
+        kind.build({**p, "helper": True}, mod),
+        "Compute the beacons table's key in one local function `beacon_key(pos)` (returning the hashed "
+        "position) and use it in both node callbacks, so the key is defined in one place.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+        [
+            {
+                "kind": "code",
+                "desc": "both callbacks use beacon_key; the position is hashed in one place",
+                "uses": ["beacon_key"],
+                "at_most": {"minetest.hash_node_position": 1},
+            }
+        ],
+    )
+
+
 @register
 class BeaconRegistryKind(Kind):
     """Placed beacons tracked by hashed position (hash_node_position, after_place_node, on_destruct)."""
@@ -501,38 +588,53 @@ class BeaconRegistryKind(Kind):
             ("the command always reports zero beacons",),
         ),
     )
+    changes = (
+        value_change(
+            "unit", ("beacon(s)", "marker(s)", "node(s)"), 'Make `/{cmd}` reply "<n> {unit} placed." instead.'
+        ),
+        Change("helper", _beacon_helper),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
+        name = f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('beacon', 'marker', 'waystone'))}"
+        cmd = rng.choice(("beacons", "markers", "waystones")) + str(rng.randint(1, 99))
+        placed = rng.randint(2, 4)
         return {
-            "name": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('beacon', 'marker', 'waystone'))}",
-            "cmd": rng.choice(("beacons", "markers", "waystones")) + str(rng.randint(1, 99)),
-            "placed": rng.randint(2, 4),
-            "dug": rng.randint(1, 2),
+            "name": name,
+            "cmd": cmd,
+            "placed": placed,
+            # at least one beacon stays: with none left a count that is always 0 would pass
+            "dug": min(rng.randint(1, 2), placed - 1),
+            "unit": "beacon(s)",
+            "helper": False,
         }
 
     def build(self, p: Params, mod: str) -> Feature:
-        name, cmd = p["name"], p["cmd"]
-        code = (
-            "local beacons = {}\n\n"
+        name, cmd, unit = p["name"], p["cmd"], p["unit"]
+        key = "minetest.hash_node_position(pos)"
+        code = "local beacons = {}\n\n"
+        if p["helper"]:
+            code += f"local function beacon_key(pos)\n\treturn {key}\nend\n\n"
+            key = "beacon_key(pos)"
+        code += (
             f'minetest.register_node("{name}", {{\n\tdescription = "{title(name)}",\n'
             f'\ttiles = {{"{texture(name)}"}},\n\tgroups = {{dig_immediate = 3}},\n'
-            "\tafter_place_node = function(pos)\n\t\tbeacons[minetest.hash_node_position(pos)] = "
-            "true\n\tend,\n"
-            "\ton_destruct = function(pos)\n\t\tbeacons[minetest.hash_node_position(pos)] = "
-            "nil\n\tend,\n})\n\n"
+            f"\tafter_place_node = function(pos)\n\t\tbeacons[{key}] = true\n\tend,\n"
+            f"\ton_destruct = function(pos)\n\t\tbeacons[{key}] = nil\n\tend,\n}})\n\n"
             f'minetest.register_chatcommand("{cmd}", {{\n\tdescription = "Count placed beacons",\n'
             "\tfunc = function()\n\t\tlocal n = 0\n\t\tfor _ in pairs(beacons) do\n\t\t\tn = n + 1\n\t\tend\n"
-            '\t\treturn true, n .. " beacon(s) placed."\n\tend,\n})\n'
+            f'\t\treturn true, n .. " {unit} placed."\n\tend,\n}})\n'
         )
         says = [
             f"a node `{name}` (dig_immediate = 3) whose placements are tracked in a local table keyed by "
             "minetest.hash_node_position(pos) (added in after_place_node, removed in on_destruct), and a "
             "command "
-            f'`/{cmd}` replying "<n> beacon(s) placed."',
-            f'`/{cmd}` answers "<count> beacon(s) placed." for the `{name}` nodes (groups dig_immediate = 3) '
+            f'`/{cmd}` replying "<n> {unit} placed."',
+            f'`/{cmd}` answers "<count> {unit} placed." for the `{name}` nodes (groups dig_immediate = 3) '
             "players placed and that still exist: keep them in a table indexed by the hashed node position",
         ]
-        says = [s + command_note("Count placed beacons") for s in says]
+        note, cmd_checks = online_command(cmd, "Count placed beacons")
+        says = [s + note for s in says]
         steps: list[Check] = [join(), {"do": "set_node", "pos": [0, -1, 0], "node": name}]
         for i in range(p["placed"]):
             steps.append({"do": "place", "player": "p1", "pos": [i + 1, 0, 0], "item": name})
@@ -544,11 +646,11 @@ class BeaconRegistryKind(Kind):
                 "expect": "command",
                 "player": "p1",
                 "success": True,
-                "message": f"{p['placed'] - p['dug']} beacon(s) placed.",
+                "message": f"{p['placed'] - p['dug']} {unit} placed.",
             },
         ]
         checks: list[Check] = [
-            command_check(cmd, "Count placed beacons"),
+            *cmd_checks,
             node_check(name, {"dig_immediate": 3}),
             scenario("placed beacons count until dug", *steps),
         ]
@@ -599,6 +701,7 @@ class ToolOnlyKind(Kind):
             ("You need the right tool.", "It will not budge.", "Wrong tool."),
             'Make `{name}` tell players without the tool "{need}".',
         ),
+        rename_item("name"),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -656,6 +759,17 @@ _STONE = (
 )
 
 
+def _override_walkable(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """The overridden stone becomes solid or passable the other way round."""
+    new = {**p, "walkable": not p["walkable"]}
+    how = "solid again (walkable = true)" if new["walkable"] else "passable (walkable = false)"
+    return Changed(
+        kind.build(new, mod),
+        f"Make the overridden default:stone {how}; keep its light.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
+
+
 @register
 class OverrideDefaultKind(Kind):
     """Changing another mod's node when it is present (optional dependency, override_item)."""
@@ -694,6 +808,7 @@ class OverrideDefaultKind(Kind):
     )
     changes = (
         value_change("light", tuple(range(3, 14)), "Make default:stone glow at level {light} instead."),
+        Change("walkable", _override_walkable),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -777,6 +892,11 @@ class SeatKind(Kind):
     changes = (
         value_change(
             "height", (3, 4, 5, 6), "Seat the riders of `{name}` at height {height} (the attach position)."
+        ),
+        value_change(
+            "field",
+            ("seated", "rider", "driver", "occupant"),
+            "Keep the rider's name in `self.{field}` instead (other code reads it there).",
         ),
     )
 

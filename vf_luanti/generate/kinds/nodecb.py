@@ -9,6 +9,8 @@ from ..base import (
     MATERIALS,
     PLAYERS,
     Bug,
+    Change,
+    Changed,
     Check,
     Feature,
     Kind,
@@ -17,6 +19,7 @@ from ..base import (
     join,
     node_check,
     register,
+    rename_item,
     scenario,
     simple_node,
     sub_once,
@@ -26,6 +29,71 @@ from ..base import (
 )
 
 _OWNED = ("safe", "banner", "statue", "door", "totem")
+
+
+def _soil_groups(p: Params) -> str:
+    return "crumbly = 3, soil = 1" if p["group"] else "crumbly = 3"
+
+
+def _on_soil(p: Params, air_above: bool) -> str:
+    """on_place's test that the pointed node is the soil: by name, or by group after the
+    ``soil-group`` change (and either of two names after ``soil2``); ``air_above``: the free
+    position above must be air too."""
+    under = "minetest.get_node(pointed_thing.under).name"
+    if p["group"]:
+        test = f'minetest.get_item_group({under}, "soil") == 0'
+    elif p.get("soil2"):
+        test = f'{under} ~= "{p["soil"]}" and {under} ~= "{p["soil2"]}"'
+    else:
+        test = f'{under} ~= "{p["soil"]}"'
+    if air_above:
+        test += ' or minetest.get_node(pointed_thing.above).name ~= "air"'
+    return f"\t\tif {test} then\n\t\t\treturn itemstack\n\t\tend\n"
+
+
+def _soil_group_change(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """Any node of group soil instead of one node name: the soil gets the group (an allowed field
+    change), the test goes through get_item_group (checked by the calls the engine saw)."""
+    if p["group"]:
+        return None
+    return Changed(
+        kind.build({**p, "group": True}, mod),
+        f"Other mods' soils should work too: accept any node in group `soil` (minetest.get_item_group) "
+        f"instead of only `{p['soil']}`, and give `{p['soil']}` the group soil = 1.",
+        {
+            "kind": "preserve",
+            "desc": "the registrations stay as they were",
+            "except_fields": {p["soil"]: ["groups"]},
+        },
+        [{"kind": "calls", "desc": "the soil is recognised by its group", "fn": "minetest.get_item_group"}],
+    )
+
+
+def _seed_grass(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """Seeds may replace buildable_to nodes (grass) above the soil, not only air."""
+    if p["grass"]:
+        return None
+    grass = f"{p['seed'].split(':')[0]}:{rng.choice(MATERIALS)}_grass"
+    return Changed(
+        kind.build({**p, "grass": grass}, mod),
+        f"Seeds should also grow where grass stands: plant when the node above the soil is buildable_to "
+        f"(look it up in minetest.registered_nodes), not only air, and register `{grass}` (snappy = 3, "
+        "buildable_to = true) to show it.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
+
+
+def _second_soil(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """A second soil name the plant accepts (a new node)."""
+    if p["soil2"]:
+        return None
+    soil2 = f"{p['soil'].split(':')[0]}:{rng.choice(MATERIALS)}_{rng.choice(('humus', 'compost', 'marsh'))}"
+    return Changed(
+        kind.build({**p, "soil2": soil2}, mod),
+        f"Let `{p['plant']}` grow on a second soil as well: register `{soil2}` (crumbly = 3) and accept "
+        "it in on_place too.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
 
 
 @register
@@ -70,6 +138,7 @@ class OwnedNodeKind(Kind):
             ("{t} (owned by {n})", "{t} of {n}", "{n}'s {t}"),
             'Change the infotext format of `{name}`: "{fmt}" with t the title and n the owner.',
         ),
+        rename_item("name"),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -203,6 +272,7 @@ class NodePairKind(Kind):
             "Put `{base}` in the group {g2} = 1 (besides dig_immediate = 2) instead.",
             {"base": ["groups"]},
         ),
+        rename_item("base"),
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -314,6 +384,8 @@ class SoilOnlyKind(Kind):
         ),
     )
 
+    changes = (Change("soil-group", _soil_group_change), Change("soil2", _second_soil))
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
         return {
@@ -321,21 +393,23 @@ class SoilOnlyKind(Kind):
             "soil": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('soil', 'mud', 'peat', 'loam'))}",
             "stone": f"{mod}:{rng.choice(MATERIALS)}_rock",
             "n": rng.randint(3, 30),
+            "group": False,
+            "soil2": None,
         }
 
     def build(self, p: Params, mod: str) -> Feature:
         plant, soil = p["plant"], p["soil"]
         code = (
-            simple_node(soil, "crumbly = 3")
+            simple_node(soil, _soil_groups(p))
+            + (simple_node(p["soil2"], "crumbly = 3") if p["soil2"] else "")
             + simple_node(p["stone"], "cracky = 3")
             + f'minetest.register_node("{plant}", {{\n\tdescription = "{title(plant)}",\n'
             f'\tdrawtype = "plantlike",\n\ttiles = {{"{texture(plant)}"}},\n'
             "\twalkable = false,\n\tgroups = {snappy = 3},\n"
             "\ton_place = function(itemstack, placer, pointed_thing)\n"
             '\t\tif pointed_thing.type ~= "node" then\n\t\t\treturn itemstack\n\t\tend\n'
-            f'\t\tif minetest.get_node(pointed_thing.under).name ~= "{soil}" then\n\t\t\treturn '
-            "itemstack\n\t\tend\n"
-            "\t\treturn minetest.item_place(itemstack, placer, pointed_thing)\n\tend,\n})\n"
+            + _on_soil(p, air_above=False)
+            + "\t\treturn minetest.item_place(itemstack, placer, pointed_thing)\n\tend,\n})\n"
         )
         says = [
             f"a plantlike node `{plant}` (snappy = 3, walkable false) that can only be placed on `{soil}`: "
@@ -349,6 +423,10 @@ class SoilOnlyKind(Kind):
             "only "
             f"then. Also register the nodes `{soil}` (crumbly = 3) and `{p['stone']}` (cracky = 3)",
         ]
+        if p["group"]:
+            says = [s + f"; any node in group soil will do (give `{soil}` soil = 1)" for s in says]
+        if p["soil2"]:
+            says = [s + f"; `{p['soil2']}` (crumbly = 3) is a soil it may be placed on too" for s in says]
         n = p["n"]
         checks: list[Check] = [
             scenario(
@@ -375,10 +453,24 @@ class SoilOnlyKind(Kind):
         ]
         checks += [
             node_check(plant, {"snappy": 3}, drawtype="plantlike", walkable=False),
-            node_check(soil, {"crumbly": 3}),
+            node_check(soil, {"crumbly": 3, **({"soil": 1} if p["group"] else {})}),
             node_check(p["stone"], {"cracky": 3}),
         ]
-        return Feature(self.name, code, checks, says, p, [plant, soil, p["stone"]])
+        names = [plant, soil, p["stone"]]
+        if p["soil2"]:
+            names.append(p["soil2"])
+            checks += [
+                node_check(p["soil2"], {"crumbly": 3}),
+                scenario(
+                    "the second soil takes the plant too",
+                    join(),
+                    {"do": "set_node", "pos": [0, 0, 0], "node": p["soil2"]},
+                    {"do": "place", "player": "p1", "pos": [0, 1, 0], "item": f"{plant} {n}"},
+                    {"expect": "node", "pos": [0, 1, 0], "name": plant},
+                    {"expect": "wield", "player": "p1", "item": f"{plant} {n - 1}"},
+                ),
+            ]
+        return Feature(self.name, code, checks, says, p, names)
 
 
 @register
@@ -417,6 +509,8 @@ class SeedItemKind(Kind):
         ),
     )
 
+    changes = (Change("soil-group", _soil_group_change), Change("grass", _seed_grass))
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
         plant = rng.choice(("wheat", "bean", "pumpkin", "cotton", "flax", "pepper"))
@@ -425,20 +519,28 @@ class SeedItemKind(Kind):
             "crop": f"{mod}:{plant}_{m}_sprout",
             "soil": f"{mod}:{rng.choice(('tilled', 'wet', 'rich'))}_{rng.choice(('soil', 'dirt', 'earth'))}",
             "n": rng.randint(3, 30),
+            "group": False,
+            "grass": None,
         }
 
     def build(self, p: Params, mod: str) -> Feature:
         seed, crop, soil = p["seed"], p["crop"], p["soil"]
         code = (
-            simple_node(soil, "crumbly = 3")
+            simple_node(soil, _soil_groups(p))
             + simple_node(crop, "snappy = 3", 'drawtype = "plantlike", walkable = false')
+            + (simple_node(p["grass"], "snappy = 3", "buildable_to = true") if p["grass"] else "")
             + f'minetest.register_craftitem("{seed}", {{\n\tdescription = "{title(seed)}",\n'
             f'\tinventory_image = "{texture(seed)}",\n'
             "\ton_place = function(itemstack, placer, pointed_thing)\n"
             '\t\tif pointed_thing.type ~= "node" then\n\t\t\treturn itemstack\n\t\tend\n'
-            f'\t\tif minetest.get_node(pointed_thing.under).name ~= "{soil}"'
-            ' or minetest.get_node(pointed_thing.above).name ~= "air" then\n\t\t\treturn itemstack\n\t\tend\n'
-            f'\t\tminetest.set_node(pointed_thing.above, {{name = "{crop}"}})\n'
+            + _on_soil(p, air_above=not p["grass"])
+            + (
+                "\t\tlocal above = minetest.registered_nodes[minetest.get_node(pointed_thing.above).name]\n"
+                "\t\tif not (above and above.buildable_to) then\n\t\t\treturn itemstack\n\t\tend\n"
+                if p["grass"]
+                else ""
+            )
+            + f'\t\tminetest.set_node(pointed_thing.above, {{name = "{crop}"}})\n'
             "\t\titemstack:take_item()\n\t\treturn itemstack\n\tend,\n})\n"
         )
         says = [
@@ -452,6 +554,13 @@ class SeedItemKind(Kind):
             "nothing. "
             f"Also register `{soil}` (crumbly = 3) and the plantlike `{crop}` (snappy = 3, walkable = false)",
         ]
+        if p["group"]:
+            says = [s + f"; any node in group soil will do (give `{soil}` soil = 1)" for s in says]
+        if p["grass"]:
+            says = [
+                s + f"; it may replace a buildable_to node such as `{p['grass']}` (snappy = 3, buildable_to)"
+                for s in says
+            ]
         n = p["n"]
         checks: list[Check] = [
             scenario(
@@ -481,7 +590,23 @@ class SeedItemKind(Kind):
         ]
         checks += [
             node_check(crop, {"snappy": 3}, drawtype="plantlike", walkable=False),
-            node_check(soil, {"crumbly": 3}),
+            node_check(soil, {"crumbly": 3, **({"soil": 1} if p["group"] else {})}),
         ]
         checks.append(item_check(seed, "craft", on_place={"$type": "function"}))
-        return Feature(self.name, code, checks, says, p, [seed, crop, soil])
+        names = [seed, crop, soil]
+        if p["grass"]:
+            names.append(p["grass"])
+            checks += [
+                node_check(p["grass"], {"snappy": 3}, buildable_to=True),
+                scenario(
+                    "a seed replaces grass on the soil",
+                    join(),
+                    {"do": "set_node", "pos": [0, 0, 0], "node": soil},
+                    {"do": "set_node", "pos": [0, 1, 0], "node": p["grass"]},
+                    {"do": "wield", "player": "p1", "item": f"{seed} {n}"},
+                    {"do": "rightclick_node", "player": "p1", "pos": [0, 0, 0]},
+                    {"expect": "node", "pos": [0, 1, 0], "name": crop},
+                    {"expect": "wield", "player": "p1", "item": f"{seed} {n - 1}"},
+                ),
+            ]
+        return Feature(self.name, code, checks, says, p, names)

@@ -7,7 +7,9 @@ import random
 
 from ..base import (
     MATERIALS,
+    NAMED_CALLBACK,
     PLAYERS,
+    RENAME_COMMAND,
     Bug,
     Change,
     Changed,
@@ -15,12 +17,11 @@ from ..base import (
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
     item_check,
     join,
+    lua_concat,
     node_check,
-    offline_check,
+    online_command,
     register,
     scenario,
     simple_node,
@@ -87,7 +88,10 @@ class HealCommandKind(Kind):
             ("the heal command always errors",),
         ),
     )
-    changes = (Change("amount", _heal_amount),)
+    changes = (
+        Change("amount", _heal_amount),
+        RENAME_COMMAND,
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         healer, patient = rng.sample(PLAYERS, 2)
@@ -164,8 +168,9 @@ class HealCommandKind(Kind):
                 {"expect": "hp", "player": h, "value": p["hp"]},
             ),
         ]
-        says = [s + command_note(f"Heal a player by {amt} HP", "<player>", None) for s in says]
-        checks += [command_check(p["cmd"], f"Heal a player by {amt} HP", "<player>")]
+        note, cmd_checks = online_command(p["cmd"], f"Heal a player by {amt} HP", "<player>")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
@@ -209,6 +214,7 @@ class WieldSwapKind(Kind):
             ("polish", "refine", "smelt", "purify", "temper"),
             'Make `/{cmd}` answer with the verb "{verb}" (e.g. "{verb}d 3."), nothing else changes.',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -270,14 +276,11 @@ class WieldSwapKind(Kind):
                 {"expect": "command", "player": "p1", "success": False, "message": hint},
             ),
         ]
-        says = [
-            s + command_note(f"Turn the wielded {title(raw)} into {title(ref)}", None, "You must be online.")
-            for s in says
-        ]
-        checks += [
-            command_check(p["cmd"], f"Turn the wielded {title(raw)} into {title(ref)}", None),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(
+            p["cmd"], f"Turn the wielded {title(raw)} into {title(ref)}", None, "You must be online."
+        )
+        says = [s + note for s in says]
+        checks += cmd_checks
         checks += [item_check(raw, "craft"), item_check(ref, "craft")]
         return Feature(self.name, code, checks, says, p, [raw, ref])
 
@@ -328,6 +331,7 @@ class DeathMessageKind(Kind):
             ("died", "fell", "was defeated", "perished", "met their end"),
             'Change the death announcement to "<name> {verb} at (x,y,z)".',
         ),
+        NAMED_CALLBACK,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -416,6 +420,7 @@ class OnlineListKind(Kind):
             ("Online", "Players here", "Connected", "Around"),
             'Make `/{cmd}` start its reply with "{label} (<n>): ".',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -472,8 +477,9 @@ class OnlineListKind(Kind):
                 },
             ),
         ]
-        says = [s + command_note("List online players", None, None) for s in says]
-        checks += [command_check(p["cmd"], "List online players", None)]
+        note, cmd_checks = online_command(p["cmd"], "List online players")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
@@ -516,6 +522,7 @@ class ChatFilterKind(Kind):
             ("Watch your language!", "Please be nice.", "That word is not allowed.", "Mind your words."),
             'Change the warning of the chat filter to "{warn}".',
         ),
+        NAMED_CALLBACK,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -558,6 +565,32 @@ class ChatFilterKind(Kind):
         return Feature(self.name, code, checks, says, p)
 
 
+_STATS_FORMATS = ("Placed {p}, dug {d}.", "{p} placed, {d} dug.", "You built {p} and removed {d}.")
+
+
+def _stats_format(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    fmt = rng.choice([f for f in _STATS_FORMATS if f != p["fmt"]])
+    return Changed(
+        kind.build({**p, "fmt": fmt}, mod),
+        f'Make `/{p["cmd"]}` reply "{fmt.format(p="<placed>", d="<dug>")}" instead.',
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
+
+
+def _stats_storage(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """The counts move to mod storage: read engine-side (the storage expectations of the new
+    feature's scenario) and reached through get_mod_storage."""
+    if p["store"]:
+        return None
+    return Changed(
+        kind.build({**p, "store": True}, mod),
+        "The statistics are lost on every restart: keep them in mod storage instead, as integers under "
+        '"placed:<player name>" and "dug:<player name>" (set_int/get_int).',
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+        [{"kind": "calls", "desc": "the counts live in mod storage", "fn": "minetest.get_mod_storage"}],
+    )
+
+
 @register
 class BuildStatsKind(Kind):
     """Counting placed and dug nodes per player (on_placenode, on_dignode)."""
@@ -594,6 +627,10 @@ class BuildStatsKind(Kind):
             ("digging counts as placing",),
         ),
     )
+    changes = (
+        Change("fmt", _stats_format),
+        Change("store", _stats_storage),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {
@@ -601,28 +638,47 @@ class BuildStatsKind(Kind):
             "block": f"{mod}:{rng.choice(MATERIALS)}_brick",
             "placed": rng.randint(2, 4),
             "dug": rng.randint(1, 2),
+            "fmt": _STATS_FORMATS[0],
+            "store": False,
         }
 
     def build(self, p: Params, mod: str) -> Feature:
+        fmt = p["fmt"]
+        if p["store"]:  # the counts in mod storage, under "placed:<name>" and "dug:<name>"
+            count = (
+                '\t\tlocal key = "{what}:" .. {who}:get_player_name()\n'
+                "\t\tstorage:set_int(key, storage:get_int(key) + 1)\n"
+            )
+            state = "local storage = minetest.get_mod_storage()\n\n"
+            reply = lua_concat(
+                fmt, p='storage:get_int("placed:" .. name)', d='storage:get_int("dug:" .. name)'
+            )
+        else:
+            count = "\t\tlocal name = {who}:get_player_name()\n\t\t{what}[name] = ({what}[name] or 0) + 1\n"
+            state = "local placed, dug = {}, {}\n\n"
+            reply = lua_concat(fmt, p="(placed[name] or 0)", d="(dug[name] or 0)")
         code = (
-            simple_node(p["block"], "dig_immediate = 3") + "\nlocal placed, dug = {}, {}\n\n"
-            "minetest.register_on_placenode(function(pos, newnode, placer)\n"
-            "\tif placer and placer:is_player() then\n\t\tlocal name = placer:get_player_name()\n"
-            "\t\tplaced[name] = (placed[name] or 0) + 1\n\tend\nend)\n\n"
+            simple_node(p["block"], "dig_immediate = 3")
+            + "\n"
+            + state
+            + "minetest.register_on_placenode(function(pos, newnode, placer)\n"
+            "\tif placer and placer:is_player() then\n"
+            + count.format(what="placed", who="placer")
+            + "\tend\nend)\n\n"
             "minetest.register_on_dignode(function(pos, oldnode, digger)\n"
-            "\tif digger and digger:is_player() then\n\t\tlocal name = digger:get_player_name()\n"
-            "\t\tdug[name] = (dug[name] or 0) + 1\n\tend\nend)\n\n"
+            "\tif digger and digger:is_player() then\n"
+            + count.format(what="dug", who="digger")
+            + "\tend\nend)\n\n"
             f'minetest.register_chatcommand("{p["cmd"]}", {{\n\tdescription = "Show your building stats",\n'
-            '\tfunc = function(name)\n\t\treturn true, "Placed " .. (placed[name] or 0) .. ", dug " .. '
-            '(dug[name] or 0) .. "."\n\tend,\n})\n'
+            f"\tfunc = function(name)\n\t\treturn true, {reply}\n\tend,\n}})\n"
         )
         says = [
             f"a node `{p['block']}` (dig_immediate = 3) and per-player building statistics: count the nodes "
             "each "
             "player places (register_on_placenode) and digs (register_on_dignode); "
-            f'`/{p["cmd"]}` replies "Placed <p>, dug <d>." for the caller',
-            f'`/{p["cmd"]}` tells the caller "Placed <n>, dug <m>." — how many nodes they placed and dug '
-            "since the "
+            f'`/{p["cmd"]}` replies "{fmt.format(p="<p>", d="<d>")}" for the caller',
+            f'`/{p["cmd"]}` tells the caller "{fmt.format(p="<n>", d="<m>")}" — how many nodes they '
+            "placed and dug since the "
             f"server started (global placenode/dignode callbacks); also register `{p['block']}` with "
             "dig_immediate = 3",
         ]
@@ -642,15 +698,21 @@ class BuildStatsKind(Kind):
                 "expect": "command",
                 "player": "p1",
                 "success": True,
-                "message": f"Placed {p['placed']}, dug {p['dug']}.",
+                "message": fmt.format(p=p["placed"], d=p["dug"]),
             },
             {"do": "chat", "player": "p2", "message": f"/{p['cmd']}"},
-            {"expect": "command", "success": True, "player": "p2", "message": "Placed 1, dug 0."},
+            {"expect": "command", "success": True, "player": "p2", "message": fmt.format(p=1, d=0)},
         ]
+        if p["store"]:
+            steps += [
+                {"expect": "storage", "key": "placed:p1", "value": str(p["placed"])},
+                {"expect": "storage", "key": "dug:p1", "value": str(p["dug"])},
+            ]
         checks: list[Check] = [
             scenario("places and digs are counted per player", *steps),
             node_check(p["block"], {"dig_immediate": 3}),
         ]
-        says = [s + command_note("Show your building stats", None, None) for s in says]
-        checks += [command_check(p["cmd"], "Show your building stats", None)]
+        note, cmd_checks = online_command(p["cmd"], "Show your building stats")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p, [p["block"]])

@@ -13,8 +13,8 @@ from ..base import (
     Kind,
     Params,
     command_check,
-    command_note,
     join,
+    online_command,
     register,
     scenario,
     sub_once,
@@ -120,8 +120,9 @@ class StorageCounterKind(Kind):
             ),
             {"kind": "calls", "desc": "the count is kept in mod storage", "fn": "minetest.get_mod_storage"},
         ]
-        says = [s + command_note("Sign the guest book", None, None) for s in says]
-        checks += [command_check(p["cmd"], "Sign the guest book", None)]
+        note, cmd_checks = online_command(p["cmd"], "Sign the guest book")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
@@ -350,6 +351,7 @@ class SettingsMotdKind(Kind):
                 {"expect": "command", "player": "p1", "success": False, "message": p["off"]},
             ),
         ]
-        says = [s + command_note("Show the message of the day", None, None) for s in says]
-        checks += [command_check(p["cmd"], "Show the message of the day", None)]
+        note, cmd_checks = online_command(p["cmd"], "Show the message of the day")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)

@@ -6,6 +6,7 @@ import random
 
 from ..base import (
     MATERIALS,
+    NAMED_CALLBACK,
     SHAPES,
     Bug,
     Change,
@@ -14,10 +15,9 @@ from ..base import (
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
     join,
     node_check,
+    online_command,
     register,
     scenario,
     simple_node,
@@ -67,7 +67,10 @@ class GlobalstepRegenKind(Kind):
             ("dead players come back to life by themselves",),
         ),
     )
-    changes = (Change("period", _regen_period),)
+    changes = (
+        Change("period", _regen_period),
+        NAMED_CALLBACK,
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         return {"period": rng.randint(2, 6), "hp": rng.randint(3, 15)}
@@ -225,12 +228,39 @@ class AfterCountdownKind(Kind):
             ),
             {"kind": "calls", "desc": "the delay is a minetest.after job", "fn": "minetest.after"},
         ]
-        says = [s + command_note("Heal after a while", None, None) for s in says]
-        checks += [command_check(p["cmd"], "Heal after a while", None)]
+        note, cmd_checks = online_command(p["cmd"], "Heal after a while")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
 _FACEDIR = 'paramtype2 = "facedir"'
+
+
+def _lbm_every_load(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """The LBM runs on every load (a schematic mod keeps placing the legacy node)."""
+    if p["every"]:
+        return None
+    return Changed(
+        kind.build({**p, "every": True}, mod),
+        f"A schematic mod keeps placing `{p['old']}` in new chunks: make `{p['lbm']}` run every time a "
+        "block with the legacy node loads, not once per block.",
+        {"kind": "preserve", "desc": "the nodes and the LBM's node names stay as they were"},
+    )
+
+
+def _lbm_rename(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """A new LBM name, so that the upgrade runs once more over blocks the old name has done (the
+    engine remembers which LBM names ran where)."""
+    suffix = rng.choice(("_v2", "_again", "_2"))
+    if p["lbm"].endswith(suffix):
+        return None
+    new = {**p, "lbm": p["lbm"] + suffix}
+    return Changed(
+        kind.build(new, mod),
+        f"Rename the LBM to `{new['lbm']}` so that it runs once more over blocks it has already upgraded.",
+        {"kind": "preserve", "desc": "the new node stays as it was", "except": [p["old"]]},
+    )
 
 
 @register
@@ -266,6 +296,8 @@ class LbmUpgradeKind(Kind):
         ),
     )
 
+    changes = (Change("every", _lbm_every_load), Change("rename", _lbm_rename))
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
         shape = rng.choice(SHAPES)
@@ -275,6 +307,7 @@ class LbmUpgradeKind(Kind):
             "lbm": f"{mod}:upgrade_{m}_{shape}",
             "param2": rng.randint(1, 23),
             "note": rng.choice(("built by bob", "keep", "v1", "north wall")),
+            "every": False,
         }
 
     def build(self, p: Params, mod: str) -> Feature:
@@ -287,16 +320,18 @@ class LbmUpgradeKind(Kind):
                 'groups = {cracky = 3, not_in_creative_inventory = 1}, paramtype2 = "facedir"',
             )
             + f'\nminetest.register_lbm({{\n\tname = "{p["lbm"]}",\n\tlabel = "Upgrade {title(p["old"])}",\n'
-            f'\tnodenames = {{"{p["old"]}"}},\n\trun_at_every_load = false,\n'
+            f'\tnodenames = {{"{p["old"]}"}},\n\trun_at_every_load = {"true" if p["every"] else "false"},\n'
             "\taction = function(pos, node)\n"
             f'\t\tminetest.swap_node(pos, {{name = "{p["new"]}", param2 = node.param2}})\n\tend,\n}})\n'
         )
+        once = "run_at_every_load true" if p["every"] else "run_at_every_load false"
+        when = "every time a block with one loads" if p["every"] else "once per block"
         says = [
             f"two facedir nodes, `{p['new']}` (cracky = 3) and the legacy `{p['old']}` (cracky = 3, "
-            f"not_in_creative_inventory = 1), and an LBM `{p['lbm']}` (run_at_every_load false) that swaps "
+            f"not_in_creative_inventory = 1), and an LBM `{p['lbm']}` ({once}) that swaps "
             "every legacy node it finds for the new one, keeping param2 and metadata",
             f"an LBM named `{p['lbm']}` upgrading old maps: each `{p['old']}` becomes `{p['new']}` with the "
-            "same param2 (minetest.swap_node, so metadata stays), once per block. Register both nodes: "
+            f"same param2 (minetest.swap_node, so metadata stays), {when}. Register both nodes: "
             "cracky "
             f'= 3, paramtype2 "facedir", and not_in_creative_inventory = 1 for `{p["old"]}`',
         ]
@@ -314,12 +349,13 @@ class LbmUpgradeKind(Kind):
             },
             {
                 "kind": "lua",
-                "desc": "the LBM runs once per block and swaps the node, keeping param2 and metadata",
+                "desc": f"the LBM runs {when} and swaps the node, keeping param2 and metadata",
                 "code": (
                     "local l for _, d in ipairs(minetest.registered_lbms) do "
                     f'if d.name == "{p["lbm"]}" then l = d end end '
                     'if not l then return false, "no such LBM" end '
-                    'if l.run_at_every_load then return false, "run_at_every_load" end '
+                    f"if {'not ' if p['every'] else ''}l.run_at_every_load then "
+                    'return false, "run_at_every_load" end '
                     f"local p = {{x = 2, y = 0, z = 3}} "
                     f'minetest.set_node(p, {{name = "{p["old"]}", param2 = {p["param2"]}}}) '
                     f'minetest.get_meta(p):set_string("note", "{p["note"]}") '

@@ -10,6 +10,7 @@ import re
 from ..base import (
     MATERIALS,
     PLAYERS,
+    RENAME_COMMAND,
     SHAPES,
     Bug,
     Change,
@@ -18,13 +19,13 @@ from ..base import (
     Feature,
     Kind,
     Params,
-    command_check,
-    command_note,
     item_check,
     join,
+    lua_concat,
     node_check,
-    offline_check,
+    online_command,
     register,
+    rename_item,
     scenario,
     simple_node,
     sub_once,
@@ -97,7 +98,10 @@ class WandKind(Kind):
             ("the wand never converts the node you point at",),
         ),
     )
-    changes = (Change("uses", _wand_uses),)
+    changes = (
+        Change("uses", _wand_uses),
+        rename_item("name"),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
@@ -201,6 +205,7 @@ class DistanceCommandKind(Kind):
         value_change(
             "label", ("Distance", "Range", "It is"), 'Make `/{cmd}` reply "{label} <d> nodes." instead.'
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -251,14 +256,11 @@ class DistanceCommandKind(Kind):
                 {"expect": "command", "player": "p1", "success": False, "message": f"Usage: /{cmd} (x,y,z)"},
             ),
         ]
-        says = [
-            s + command_note("Distance from you to a position", "(x,y,z)", "You must be online.")
-            for s in says
-        ]
-        checks += [
-            command_check(p["cmd"], "Distance from you to a position", "(x,y,z)"),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(
+            p["cmd"], "Distance from you to a position", "(x,y,z)", "You must be online."
+        )
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
@@ -369,12 +371,37 @@ class LiftCommandKind(Kind):
                 {"expect": "lua", "code": where + f"return q.y == {y + n + 1 + mx}, dump(q)"},
             ),
         ]
-        says = [s + command_note("Move up", "<nodes>", "You must be online.") for s in says]
-        checks += [
-            command_check(p["cmd"], "Move up", "<nodes>"),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(p["cmd"], "Move up", "<nodes>", "You must be online.")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
+
+
+_SCAN_FORMATS = ("Found {n} {ore} nearby.", "{n} {ore} within reach.", "Scanner: {n} {ore}.")
+
+
+def _scan_radius(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """Another search radius: the ores inside the new cube stay, one sits on its edge and one just
+    outside it, so the old radius miscounts either way."""
+    r = rng.choice([v for v in range(3, 9) if v != p["r"]])
+    inside = {tuple(s) for s in p["spots"] if all(abs(c) <= r for c in s) and s[0] >= 1 - r}
+    spots = sorted([list(s) for s in inside - {(0, 0, 0)}] + [[-r, 1, 0]])
+    new = {**p, "r": r, "spots": [list(s) for s in dict.fromkeys(map(tuple, spots))], "far": r + 1}
+    return Changed(
+        kind.build(new, mod),
+        f"Make `/{p['cmd']}` search {r} nodes around the player on every axis instead of {p['r']}.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
+
+
+def _scan_format(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    fmt = rng.choice([f for f in _SCAN_FORMATS if f != p["fmt"]])
+    ore = title(p["ore"])
+    return Changed(
+        kind.build({**p, "fmt": fmt}, mod),
+        f'Make `/{p["cmd"]}` reply "{fmt.format(n="<n>", ore=ore)}" instead.',
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
 
 
 @register
@@ -410,6 +437,8 @@ class OreScannerKind(Kind):
         ),
     )
 
+    changes = (Change("r", _scan_radius), Change("fmt", _scan_format))
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         r = rng.randint(3, 8)
         spots = [
@@ -422,6 +451,7 @@ class OreScannerKind(Kind):
             # one ore on the edge of the cube: the range is inclusive
             "spots": sorted([list(s) for s in {tuple(s) for s in spots} if s != [0, 0, 0]] + [[-r, 1, 0]]),
             "far": r + 1,
+            "fmt": _SCAN_FORMATS[0],
         }
 
     def build(self, p: Params, mod: str) -> Feature:
@@ -435,15 +465,16 @@ class OreScannerKind(Kind):
             f"\t\tlocal r = vector.new({r}, {r}, {r})\n"
             "\t\tlocal found = minetest.find_nodes_in_area(vector.subtract(pos, r), vector.add(pos, r), "
             f'{{"{ore}"}})\n'
-            f'\t\treturn true, "Found " .. #found .. " {title(ore)} nearby."\n\tend,\n}})\n'
+            f"\t\treturn true, {lua_concat(p['fmt'].replace('{ore}', title(ore)), n='#found')}\n\tend,\n}})\n"
         )
         says = [
             f"a node `{ore}` (cracky = 2) and a command `/{cmd}` counting the `{ore}` nodes within {r} "
             "nodes of "
             "the caller on every axis (a cube around the rounded player position, "
             "minetest.find_nodes_in_area),"
-            f' replying "Found <n> {title(ore)} nearby."',
-            f'`/{cmd}` replies "Found <count> {title(ore)} nearby." where count is the number of `{ore}` '
+            f' replying "{p["fmt"].format(n="<n>", ore=title(ore))}"',
+            f'`/{cmd}` replies "{p["fmt"].format(n="<count>", ore=title(ore))}" where count is the number '
+            f"of `{ore}` "
             f"(register it, cracky = 2) in the box from pos - {r} to pos + {r} around the player's rounded "
             "position",
         ]
@@ -459,15 +490,13 @@ class OreScannerKind(Kind):
                 "expect": "command",
                 "success": True,
                 "player": "p1",
-                "message": f"Found {len(spots)} {title(ore)} nearby.",
+                "message": p["fmt"].format(n=len(spots), ore=title(ore)),
             },
         ]
         checks: list[Check] = [scenario("ores inside the cube are counted, farther ones are not", *steps)]
-        says = [s + command_note(f"Count nearby {title(ore)}", None, "You must be online.") for s in says]
-        checks += [
-            command_check(p["cmd"], f"Count nearby {title(ore)}", None),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(p["cmd"], f"Count nearby {title(ore)}", None, "You must be online.")
+        says = [s + note for s in says]
+        checks += cmd_checks
         checks.append(node_check(ore, {"cracky": 2}))
         return Feature(self.name, code, checks, says, p, [ore])
 
@@ -519,6 +548,7 @@ class NearbyPlayersKind(Kind):
             ("Nobody is near.", "You are alone.", "No one around."),
             'Make `/{cmd}` reply "{none}" when nobody is in range.',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -575,12 +605,46 @@ class NearbyPlayersKind(Kind):
                 {"expect": "command", "success": True, "player": me, "message": p["none"]},
             ),
         ]
-        says = [s + command_note(f"Players within {r} nodes", None, "You must be online.") for s in says]
-        checks += [
-            command_check(p["cmd"], f"Players within {r} nodes", None),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(p["cmd"], f"Players within {r} nodes", None, "You must be online.")
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
+
+
+_CARRY_FORMATS = (
+    "You carry {t} items in {s} stacks.",
+    "{t} items in {s} stacks.",
+    "Items: {t}, stacks: {s}.",
+)
+
+
+def _carry_format(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    fmt = rng.choice([f for f in _CARRY_FORMATS if f != p["fmt"]])
+    return Changed(
+        kind.build({**p, "fmt": fmt}, mod),
+        f'Make `/{p["cmd"]}` reply "{fmt.format(t="<items>", s="<stacks>")}" instead.',
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+    )
+
+
+def _carry_helper(kind: Kind, rng: random.Random, mod: str, p: Params) -> Changed | None:
+    """The counting moves into a local function (checked statically), for other commands to reuse."""
+    if p["helper"]:
+        return None
+    return Changed(
+        kind.build({**p, "helper": True}, mod),
+        f"Move the counting of `/{p['cmd']}` into a local function `count_list(list)` returning the item "
+        "total and the number of non-empty stacks of an inventory list; the command calls it.",
+        {"kind": "preserve", "desc": "the registrations stay as they were"},
+        [
+            {
+                "kind": "code",
+                "desc": "the command counts through count_list, which holds the one loop",
+                "uses": ["count_list"],
+                "loop": True,
+            }
+        ],
+    )
 
 
 @register
@@ -624,6 +688,8 @@ class InventoryCountKind(Kind):
         ),
     )
 
+    changes = (Change("fmt", _carry_format), Change("helper", _carry_helper))
+
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
         return {
@@ -632,29 +698,44 @@ class InventoryCountKind(Kind):
             "b": f"{mod}:{rng.choice(MATERIALS)}_{rng.choice(('plank', 'brick', 'bar'))}",
             "na": rng.randint(2, 99),
             "nb": rng.randint(2, 99),
+            "fmt": _CARRY_FORMATS[0],
+            "helper": False,
         }
 
     def build(self, p: Params, mod: str) -> Feature:
-        cmd = p["cmd"]
+        cmd, fmt = p["cmd"], p["fmt"]
         code = (
             f'minetest.register_craftitem("{p["a"]}", {{description = "{title(p["a"])}"}})\n'
-            f'minetest.register_craftitem("{p["b"]}", {{description = "{title(p["b"])}"}})\n\n'
-            f'minetest.register_chatcommand("{cmd}", {{\n\tdescription = "Count what you carry",\n'
+            f'minetest.register_craftitem("{p["b"]}", {{description = "{title(p["b"])}"}})\n'
+        )
+        loop = (
+            "local total, stacks = 0, 0\n"
+            "for _, stack in ipairs({list}) do\n"
+            "\tif not stack:is_empty() then\n\t\ttotal = total + stack:get_count()\n"
+            "\t\tstacks = stacks + 1\n\tend\nend\n"
+        )
+        main = 'player:get_inventory():get_list("main")'
+        if p["helper"]:  # the counting in a local function the command calls
+            body = "\t" + loop.format(list="list").replace("\n", "\n\t")
+            code += f"\nlocal function count_list(list)\n{body}return total, stacks\nend\n"
+            counting = f"\t\tlocal total, stacks = count_list({main})\n"
+        else:
+            counting = "".join("\t\t" + line + "\n" for line in loop.format(list=main).splitlines())
+        code += (
+            f'\nminetest.register_chatcommand("{cmd}", {{\n\tdescription = "Count what you carry",\n'
             "\tfunc = function(name)\n\t\tlocal player = minetest.get_player_by_name(name)\n"
             '\t\tif not player then\n\t\t\treturn false, "You must be online."\n\t\tend\n'
-            "\t\tlocal total, stacks = 0, 0\n"
-            '\t\tfor _, stack in ipairs(player:get_inventory():get_list("main")) do\n'
-            "\t\t\tif not stack:is_empty() then\n\t\t\t\ttotal = total + stack:get_count()\n"
-            "\t\t\t\tstacks = stacks + 1\n\t\t\tend\n\t\tend\n"
-            '\t\treturn true, "You carry " .. total .. " items in " .. stacks .. " stacks."\n\tend,\n})\n'
+            + counting
+            + f"\t\treturn true, {lua_concat(p['fmt'], t='total', s='stacks')}\n\tend,\n}})\n"
         )
         says = [
             f"craftitems `{p['a']}` and `{p['b']}`, and a command `/{cmd}` replying "
-            '"You carry <items> items in <stacks> stacks." for the caller\'s "main" list (get_list; empty '
+            f'"{fmt.format(t="<items>", s="<stacks>")}" for the caller\'s "main" list (get_list; empty '
             "slots "
             "do not count)",
-            f"`/{cmd}` sums the caller's main inventory: \"You carry <total item count> items in <non-empty "
-            f'slots> stacks."; also register the craftitems `{p["a"]}` and `{p["b"]}`',
+            f"`/{cmd}` sums the caller's main inventory: "
+            f'"{fmt.format(t="<total item count>", s="<non-empty slots>")}"; also register the craftitems '
+            f"`{p['a']}` and `{p['b']}`",
         ]
         na, nb = p["na"], p["nb"]
         stacks = (na + 98) // 99 + (nb + 98) // 99
@@ -667,7 +748,7 @@ class InventoryCountKind(Kind):
                     "expect": "command",
                     "success": True,
                     "player": "p1",
-                    "message": "You carry 0 items in 0 stacks.",
+                    "message": fmt.format(t=0, s=0),
                 },
                 {"do": "give", "player": "p1", "item": f"{p['a']} {na}"},
                 {"do": "give", "player": "p1", "item": f"{p['b']} {nb}"},
@@ -676,15 +757,13 @@ class InventoryCountKind(Kind):
                     "expect": "command",
                     "success": True,
                     "player": "p1",
-                    "message": f"You carry {na + nb} items in {stacks} stacks.",
+                    "message": fmt.format(t=na + nb, s=stacks),
                 },
             ),
         ]
-        says = [s + command_note("Count what you carry", None, "You must be online.") for s in says]
-        checks += [
-            command_check(p["cmd"], "Count what you carry", None),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(p["cmd"], "Count what you carry", None, "You must be online.")
+        says = [s + note for s in says]
+        checks += cmd_checks
         checks += [item_check(p["a"], "craft"), item_check(p["b"], "craft")]
         return Feature(self.name, code, checks, says, p, [p["a"], p["b"]])
 
@@ -732,6 +811,7 @@ class ItemLabelKind(Kind):
             ("Hold something first.", "Your hand is empty.", "Nothing to label."),
             'With an empty hand `/{cmd}` should fail with "{empty}".',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -783,11 +863,9 @@ class ItemLabelKind(Kind):
                 {"expect": "lua", "code": check},
             ),
         ]
-        says = [s + command_note("Name the wielded item", "<name>", "You must be online.") for s in says]
-        checks += [
-            command_check(p["cmd"], "Name the wielded item", "<name>"),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(p["cmd"], "Name the wielded item", "<name>", "You must be online.")
+        says = [s + note for s in says]
+        checks += cmd_checks
         checks.append(item_check(item, "craft"))
         return Feature(self.name, code, checks, says, p, [item])
 
@@ -829,7 +907,10 @@ class EntityLootKind(Kind):
         ),
     )
 
-    changes = (value_change("n", (2, 3, 4, 5, 6), "Make `{name}` drop {n} `{loot}` when it dies."),)
+    changes = (
+        value_change("n", (2, 3, 4, 5, 6), "Make `{name}` drop {n} `{loot}` when it dies."),
+        rename_item("loot"),
+    )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
         m = rng.choice(MATERIALS)
@@ -935,6 +1016,7 @@ class SessionTimerKind(Kind):
             ("You have been online for", "Session:", "Online for"),
             'Make `/{cmd}` reply "{label} <n> s.".',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -990,11 +1072,11 @@ class SessionTimerKind(Kind):
                 {"expect": "command", "success": True, "player": "p1", "message": around(4)},
             ),
         ]
-        says = [s + command_note("How long you have been online", None, "You are not online.") for s in says]
-        checks += [
-            command_check(p["cmd"], "How long you have been online", None),
-            offline_check(p["cmd"], "You are not online."),
-        ]
+        note, cmd_checks = online_command(
+            p["cmd"], "How long you have been online", None, "You are not online."
+        )
+        says = [s + note for s in says]
+        checks += cmd_checks
         return Feature(self.name, code, checks, says, p)
 
 
@@ -1032,6 +1114,7 @@ class WieldInspectKind(Kind):
             ("Empty hand.", "You hold nothing.", "Nothing in hand."),
             'Make `/{cmd}` answer "{empty}" for an empty hand.',
         ),
+        RENAME_COMMAND,
     )
 
     def draw(self, rng: random.Random, mod: str) -> Params:
@@ -1090,10 +1173,8 @@ class WieldInspectKind(Kind):
                 },
             ),
         ]
-        says = [s + command_note("Describe the wielded item", None, "You must be online.") for s in says]
-        checks += [
-            command_check(p["cmd"], "Describe the wielded item", None),
-            offline_check(p["cmd"], "You must be online."),
-        ]
+        note, cmd_checks = online_command(p["cmd"], "Describe the wielded item", None, "You must be online.")
+        says = [s + note for s in says]
+        checks += cmd_checks
         checks += [item_check(p["tool"], "tool"), item_check(p["item"], "craft")]
         return Feature(self.name, code, checks, says, p, [p["tool"], p["item"]])
