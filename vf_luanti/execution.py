@@ -43,6 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from .checks.game import GAME_ENV
 from .runtime import RuntimeLimits, SandboxLimitError
 
 #: The pool's limits are the runtime's: one dataclass for in-Lua and process-level settings.
@@ -220,6 +221,8 @@ def _clean_env() -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
         "TMPDIR": tempfile.gettempdir(),  # the caller's choice (tests point it at a checked folder)
+        # the judge's own setting: the game a passing sample also runs beside (checks/game.py)
+        **{k: v for k, v in os.environ.items() if k == GAME_ENV},
     }
 
 

@@ -56,6 +56,7 @@ class ScoreJob(TypedDict):
     task: str  # the task's JSON text
     completion: str
     baseline: NotRequired[bool]  # false: skip the do-nothing answer's run (``score_many``)
+    beside_game: NotRequired[bool]  # false: no game run for a passing sample (``score_many``)
 
 
 @dataclass
@@ -229,7 +230,7 @@ def _score_in_worker(payload: dict[str, Any]) -> Score:
     if err:
         return Score(components=comp, feedback=[*feedback, f"syntax error: {err}"])
     comp["syntax"] = 1.0
-    session = CheckSession(task, parsed.code, parsed.depends)
+    session = CheckSession(task, parsed.code, parsed.depends, payload.get("beside_game", True))
     if not session.loaded_ok:
         feedback.append("the mod does not load: " + "; ".join(session.load_errors[:3]))
         feedback.extend(f"warning: {w}" for w in session.warnings[:5])
@@ -291,7 +292,7 @@ def _task_text(task_or_id: TaskRef) -> str:
 
 
 def _payloads(
-    pairs: list[tuple[TaskRef, str]], baseline: bool = True
+    pairs: list[tuple[TaskRef, str]], baseline: bool = True, beside_game: bool = True
 ) -> tuple[list[ScoreJob | None], list[Score | None]]:
     payloads: list[ScoreJob | None] = []
     early: list[Score | None] = []
@@ -300,6 +301,8 @@ def _payloads(
             job: ScoreJob = {"task": _task_text(task_or_id), "completion": completion}
             if not baseline:
                 job["baseline"] = False
+            if not beside_game:
+                job["beside_game"] = False
             payloads.append(job)
             early.append(None)
         except (TaskError, OSError, TypeError, ValueError) as exc:  # ValueError: bad JSON, circular dicts
@@ -330,14 +333,19 @@ def _scores(results: list[Any], early: list[Score | None]) -> list[Score]:
     return [e if e is not None else _from_result(next(it)) for e in early]
 
 
-def score_many(pairs: Sequence[tuple[TaskRef, str]], baseline: bool = True) -> list[Score]:
+def score_many(
+    pairs: Sequence[tuple[TaskRef, str]], baseline: bool = True, beside_game: bool = True
+) -> list[Score]:
     """Score (task, completion) pairs; never raises, one Score per pair in order.
 
     ``baseline=False`` skips the do-nothing answer's run, which only shapes the partial credit of
     an answer that fails a check (``task_credit``): ``passed``, the checks' outcomes and the reward
-    of an answer passing every check are the same (generate.verify needs no more)."""
+    of an answer passing every check are the same (generate.verify needs no more).
+    ``beside_game=False`` skips the run beside the game (checks/game.py) of a passing sample: the
+    verdict of the plain worlds only, for checking the data itself (generate.verify; the generator's
+    kinds are run beside the game by tests/test_generate.py)."""
     try:
-        payloads, early = _payloads(list(pairs), baseline)
+        payloads, early = _payloads(list(pairs), baseline, beside_game)
         todo = [p for p in payloads if p is not None]
         return _scores(_run_jobs(todo) if todo else [], early)
     except Exception as exc:

@@ -3,7 +3,6 @@ session-wide checks (warnings, calls, globals)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection, Iterator
 from functools import cache, lru_cache
@@ -142,34 +141,43 @@ def _game_checks(
         yield i, run_check(c, cw.registry, cw, ctx) if cw.report.ok else None, cw
 
 
-@lru_cache(maxsize=256)
-def _checks_beside_game(task_text: str) -> frozenset[int]:
+#: _checks_beside_game's answers by the task's JSON text (at most _ASKED_MAX tasks per worker).
+_ASKED: dict[str, frozenset[int]] = {}
+_ASKED_MAX = 256
+
+
+def _checks_beside_game(task: Any) -> frozenset[int]:
     """The world checks the task's reference passes beside the game, which a sample must pass there
     too; run once per worker and task (the task's own data, so nothing carries between samples)."""
     from ..runtime import ServerStart
-    from ..tasks import Task
 
-    task = Task.from_dict(json.loads(task_text))
-    game = game_mods()
-    start = ServerStart.for_sample(task_text, task.reference)
-    asked = [i for i, c in enumerate(task.checks) if c["kind"] in _WORLD_KINDS]
-    return frozenset(
-        i
-        for i, res, _ in _game_checks(task, task.reference, start, game, asked)
-        if res is not None and res.passed
-    )
+    asked = _ASKED.get(task.json_text)
+    if asked is None:
+        start = ServerStart.for_sample(task.json_text, task.reference)
+        candidates = [i for i, c in enumerate(task.checks) if c["kind"] in _WORLD_KINDS]
+        asked = frozenset(
+            i
+            for i, res, _ in _game_checks(task, task.reference, start, game_mods(), candidates)
+            if res is not None and res.passed
+        )
+        if len(_ASKED) >= _ASKED_MAX:
+            _ASKED.clear()
+        _ASKED[task.json_text] = asked
+    return asked
 
 
 class CheckSession:
     """Everything one completion's checks need: the first load, fresh loads for scenarios, the input."""
 
-    def __init__(self, task: Any, code: str, depends: tuple[str, ...] = ()) -> None:
-        """``depends``: the mods the answer's mod.conf names (parse.ParseResult.depends)."""
+    def __init__(self, task: Any, code: str, depends: tuple[str, ...] = (), beside_game: bool = True) -> None:
+        """``depends``: the mods the answer's mod.conf names (parse.ParseResult.depends);
+        ``beside_game=False``: no run beside the game (``_beside_the_game``)."""
         from ..runtime import ServerStart
 
         self.task = task
         self.code = code
         self.depends = depends
+        self.beside_game = beside_game
         self.start = ServerStart.for_sample(task.json_text, code)  # every world of this sample
         self.main = self._load(code)
         report = self.main.report
@@ -295,7 +303,7 @@ class CheckSession:
         game replaced) lives the server's life with the visitors meeting the sample's things, and
         starts again from what it saved. A load error or a run-time error there is a crash. Only
         for passing samples: a failing one fails anyway, and each game world costs some 0.1 s."""
-        if self.crash is not None or not all(r.passed for r in results.values()):
+        if not self.beside_game or self.crash is not None or not all(r.passed for r in results.values()):
             return
         game = game_mods()
         if not game:
@@ -303,7 +311,7 @@ class CheckSession:
         from ..world import WorldError
 
         where = f"beside the game {game_path().name}"  # type: ignore[union-attr]
-        asked = _checks_beside_game(self.task.json_text)
+        asked = _checks_beside_game(self.task)
         soaked: CheckWorld | None = None
         for i, res, cw in _game_checks(self.task, self.code, self.start, game, asked, self.depends):
             if res is None:

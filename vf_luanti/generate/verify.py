@@ -45,7 +45,9 @@ def verify(tasks: list[Task]) -> list[Verdict]:
         jobs.append((t, t.reference))
         if t.family in ("repair", "refactor"):
             jobs.append((t, t.input))
-    scores = iter(score_many(jobs, baseline=False))  # partial credit is not judged here
+    # the data is judged here: not partial credit, and not the game run (tests/test_generate.py runs
+    # each kind's golds beside the game)
+    scores = iter(score_many(jobs, baseline=False, beside_game=False))
     out = []
     for t in tasks:
         v = Verdict(t)
