@@ -45,6 +45,7 @@ def test_every_kind_bug_and_change_verifies(seed: int) -> None:
     assert not bad
 
 
+@pytest.mark.slow
 def test_every_kind_passes_beside_the_game() -> None:
     """Generation verifies in the plain worlds only (score_many(beside_game=False), for speed); a
     gold that crashed or misbehaved beside minetest_game would fail every correct sample of its
