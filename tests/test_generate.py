@@ -49,12 +49,12 @@ def test_every_kind_bug_and_change_verifies(seed: int) -> None:
 def test_every_kind_passes_beside_the_game() -> None:
     """Generation verifies in the plain worlds only (score_many(beside_game=False), for speed); a
     gold that crashed or misbehaved beside minetest_game would fail every correct sample of its
-    tasks, so each kind's scaffold gold (and its refactored form) runs there too (checks/game.py)."""
+    tasks, so each kind's scaffold gold runs there too (checks/game.py)."""
     from vf_luanti.checks.game import game_available
 
     if not game_available():
         pytest.skip("no game installed (Debian minetest-data)")
-    tasks = [t for k in STANDALONE for t in kind_tasks(k, 0) if t.family in ("scaffold", "refactor")]
+    tasks = [t for k in STANDALONE for t in kind_tasks(k, 0) if t.family == "scaffold"]
     bad = [
         (t.id, s.feedback[:2])
         for t, s in zip(tasks, score_many([(t, t.reference) for t in tasks]), strict=True)
