@@ -127,14 +127,22 @@ def _game_checks(
 ) -> Iterator[tuple[int, CheckResult | None, CheckWorld]]:
     """The ``asked`` world checks of ``task`` run on ``code`` beside the game, in order: registry
     and ``lua`` checks on one world of the sample and the game, each scenario on a world of its
-    own. Yields (index, result or None when the mods did not load, the world)."""
+    own, except that the last scenario without stand-ins runs in that first world when no ``lua``
+    check changes it (registry checks read the load's report), as CheckSession.run_all does with
+    its main world: one game load fewer. Yields (index, result or None when the mods did not
+    load, the world)."""
     ctx = {"mod_name": task.mod_name, "instruction": task.instruction}
     plain: CheckWorld | None = None
-    registry = any(task.checks[i]["kind"] in REGISTRY_KINDS for i in asked)
+    kinds = {task.checks[i]["kind"] for i in asked}
+    registry = bool(kinds & set(REGISTRY_KINDS))
+    own = [
+        i for i in sorted(asked) if task.checks[i]["kind"] == "scenario" and not task.checks[i].get("mods")
+    ]
+    reuse = own[-1] if own and "lua" not in kinds else None
     for i, c in enumerate(task.checks):
         if i not in asked:
             continue
-        if c["kind"] == "scenario":
+        if c["kind"] == "scenario" and i != reuse:
             cw = _game_world(task, code, start, game, tuple(c.get("mods", ())), depends)
         else:
             plain = cw = plain or _game_world(task, code, start, game, depends=depends, registered=registry)
