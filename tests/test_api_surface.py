@@ -7,11 +7,8 @@ them (`io`, `os` and `debug` are the secure subsets), `bit`, `jit`, `_G` (with t
 strict-mode metatable, and, for every object class a headless mod can make, the object's type and
 what `getmetatable` answers for it (the engine's `__metatable`, i.e. the method table, with each
 method's type). The same probe runs in Debian's minetestserver 5.6.1 and in the emulation; the test
-compares table by table and names what is missing and what is extra in each.
-
-Names may differ only as KNOWN_GAPS lists, each with its reason: builtin Lua parts the emulation
-does not have yet. The list is exact, so a gap closed (or a new one) fails the test until the list
-says so (docs/fidelity.md, "API surface").
+compares table by table and names what is missing and what is extra in each: no name may differ
+(docs/fidelity.md, "API surface").
 """
 
 from __future__ import annotations
@@ -134,44 +131,13 @@ def _surface(lines: list[str]) -> dict[str, set[str]]:
     return out
 
 
-# "phase|table" -> (missing, extra): what the emulation lacks against 5.6.1 and why (builtin Lua the
-# emulation does not carry yet; the lists' lengths count builtin's own callbacks).
-_STATBARS = "builtin statbars.lua (the health and breath HUD bars) is not emulated"
-KNOWN_GAPS: dict[str, tuple[set[str], set[str], str]] = {
-    "load|__builtin:falling_node": (
-        {"floats:boolean", "try_place:function"},
-        set(),
-        "the falling-node entity is simplified (no float group, no try_place: levels, what is in the way)",
-    ),
-    "run|__builtin:falling_node": ({"floats:boolean", "try_place:function"}, set(), "as at load"),
-    "load|core.registered_on_mods_loaded": ({"#1"}, {"#0"}, _STATBARS),
-    "load|core.registered_on_leaveplayers": ({"#2"}, {"#1"}, _STATBARS),
-    "load|core.registered_playerevents": ({"#1"}, {"#0"}, _STATBARS),
-    "load|core.registered_on_player_receive_fields": (
-        {"#1"},
-        {"#0"},
-        "builtin information_formspecs.lua (the /help formspecs) is a stub",
-    ),
-    "load|core.registered_on_shutdown": (
-        {"#1"},
-        {"#0"},
-        "builtin forceloading.lua (force_loaded.txt, the forceload limits) is not emulated",
-    ),
-}
-
-
 def _differences(engine: dict[str, set[str]], emulated: dict[str, set[str]]) -> list[str]:
-    """One readable line per table that differs (beyond KNOWN_GAPS): what the emulation lacks and what it
-    has besides."""
+    """One readable line per table that differs: what the emulation lacks and what it has besides."""
     out = []
     for table in sorted(engine.keys() | emulated.keys()):
         want, have = engine.get(table, set()), emulated.get(table, set())
-        missing, extra = want - have, have - want
-        known = KNOWN_GAPS.get(table)
-        if (missing or extra) and (missing, extra) != (known and known[:2]):
-            out.append(f"{table}: missing {sorted(missing)}; extra {sorted(extra)}")
-        elif known and not (missing or extra):
-            out.append(f"{table}: matches now; take it out of KNOWN_GAPS")
+        if want != have:
+            out.append(f"{table}: missing {sorted(want - have)}; extra {sorted(have - want)}")
     return out
 
 
