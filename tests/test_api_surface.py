@@ -271,3 +271,154 @@ def test_builtin_spawn_and_userlimit_callbacks_match_real_engine(tmp_path) -> No
     assert _wp_lines(w) == engine
     moved = [ln.text for ln in run.lines if ln.level == "ACTION" and "static spawnpoint" in ln.text]
     assert moved and [ln.split("]: ", 1)[1] for ln in w.output() if "static spawnpoint" in ln] == moved
+
+
+# builtin falling.lua: a sand node landing on a leveled node of another kind (placed on top), a
+# leveled node falling onto its own kind (the levels add up; what does not fit stays a node), a
+# floating node dropped over water (it stays on the water), sand falling onto a torch-like node (the
+# torch is dug, dropping an item, and the sand takes its place), sand falling onto a protected torch
+# (the sand is dropped as an item), and forceloading.lua's counting and limit.
+FALLING_PROBE = (
+    PROBE_HELPERS
+    + r"""
+core.register_node("wp:stone", {})
+core.register_node("wp:sand", {groups = {falling_node = 1}})
+core.register_node("wp:float", {groups = {falling_node = 1, float = 1}})
+core.register_node("wp:snow", {drawtype = "nodebox", paramtype2 = "leveled", leveled = 40,
+    node_box = {type = "leveled", fixed = {-0.5, -0.5, -0.5, 0.5, -0.25, 0.5}}, groups = {falling_node = 1}})
+core.register_node("wp:torch", {drawtype = "torchlike", walkable = false, tiles = {"t.png"}})
+core.register_node("wp:water", {drawtype = "liquid", liquidtype = "source", walkable = false,
+    buildable_to = true, liquid_alternative_flowing = "wp:water", liquid_alternative_source = "wp:water",
+    liquid_renewable = false, liquid_range = 0})
+-- the items dropped, as core.add_item hands them to core.spawn_item (the headless engine deactivates
+-- objects soon: without a player no block is active)
+local spawned = {}
+local old_spawn = core.spawn_item
+function core.spawn_item(pos, item)
+    spawned[#spawned + 1] = ItemStack(item):to_string()
+    return old_spawn(pos, item)
+end
+local old_protected = core.is_protected
+function core.is_protected(pos, name)
+    if pos.x == 15 and pos.y == 1 then return true end
+    return old_protected(pos, name)
+end
+local function at(x, y, z) local n = core.get_node({x = x, y = y, z = z}) return n.name .. "/" .. n.param2 end
+local function entities(kind)
+    local found = {}
+    for _, o in pairs(core.get_objects_inside_radius({x = 7, y = 3, z = 0}, 20)) do
+        local e = o:get_luaentity()
+        if e and e.name == kind then
+            found[#found + 1] = kind == "__builtin:item" and e.itemstring
+                or (fmt(e.node) .. " floats=" .. tostring(e.floats))
+        end
+    end
+    table.sort(found)
+    return found
+end
+P("forceload_load", core.forceload_block({x = 0, y = 0, z = 0}))
+core.after(0, function()
+    core.emerge_area({x = -16, y = -16, z = -16}, {x = 32, y = 32, z = 16})
+    core.after(1, function()
+        for x = 0, 15, 3 do core.set_node({x = x, y = 0, z = 0}, {name = "wp:stone"}) end
+        core.set_node({x = 0, y = 1, z = 0}, {name = "wp:snow", param2 = 20})
+        core.set_node({x = 0, y = 6, z = 0}, {name = "wp:sand"})
+        core.set_node({x = 3, y = 1, z = 0}, {name = "wp:snow", param2 = 30})
+        core.set_node({x = 3, y = 6, z = 0}, {name = "wp:snow", param2 = 20})
+        core.set_node({x = 6, y = 1, z = 0}, {name = "wp:water"})
+        core.set_node({x = 6, y = 2, z = 0}, {name = "wp:water"})
+        core.set_node({x = 6, y = 6, z = 0}, {name = "wp:float"})
+        core.set_node({x = 9, y = 1, z = 0}, {name = "wp:torch"})
+        core.set_node({x = 9, y = 6, z = 0}, {name = "wp:sand"})
+        core.set_node({x = 12, y = 1, z = 0}, {name = "wp:float"})
+        core.set_node({x = 15, y = 1, z = 0}, {name = "wp:torch"})
+        core.set_node({x = 15, y = 6, z = 0}, {name = "wp:sand"})
+        for x = 0, 15, 3 do core.check_for_falling({x = x, y = 6, z = 0}) end
+        core.check_for_falling({x = 12, y = 1, z = 0})
+        P("falling", entities("__builtin:falling_node"), at(0, 6, 0), at(12, 1, 0))
+        core.after(3, function()
+            P("on_leveled", at(0, 1, 0), at(0, 2, 0), at(0, 3, 0))
+            P("leveled_stack", at(3, 1, 0), at(3, 2, 0), core.get_node_level({x = 3, y = 1, z = 0}))
+            P("on_water", at(6, 2, 0), at(6, 3, 0), at(6, 4, 0))
+            P("on_torch", at(9, 1, 0), at(9, 2, 0))
+            P("protected", at(15, 1, 0), at(15, 2, 0))
+            table.sort(spawned)
+            P("left", entities("__builtin:falling_node"), spawned)
+            -- forceloading.lua: counts per block, transient and persistent apart, 16 blocks at most
+            local fl = {}
+            for i = 1, 17 do fl[#fl + 1] = tostring(core.forceload_block({x = i * 16, y = 0, z = 0}, true)) end
+            P("forceload_limit", table.concat(fl, " "), core.forceload_block({x = 5, y = 5, z = 5}),
+                core.forceload_block({x = 3, y = 3, z = 3}, true))
+            core.forceload_free_block({x = 16, y = 0, z = 0}, true)
+            P("forceload_freed", core.forceload_block({x = 1000, y = 0, z = 0}),
+                core.forceload_block({x = 2000, y = 0, z = 0}))
+            core.forceload_free_block({x = 0, y = 0, z = 0})
+            core.forceload_free_block({x = 0, y = 0, z = 0})
+            P("forceload_free_again", core.forceload_block({x = 2000, y = 0, z = 0}),
+                err(core.forceload_free_block, {}))
+        end)
+    end)
+end)
+"""
+)
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_falling_nodes_and_forceloading_match_real_engine(tmp_path) -> None:
+    run = _engine_run(tmp_path, FALLING_PROBE, steps=60)
+    engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
+    assert engine, run.log[-2000:]
+    w = make_world(FALLING_PROBE, name="wp")
+    w.step(6)
+    assert _wp_lines(w) == engine
+
+
+# builtin information_formspecs.lua (the /help formspecs, as core.show_formspec is handed them, and
+# builtin's fields handler answering clicks in the command list) and statbars.lua's
+# hud_replace_builtin, called with a stand-in player (a headless server has none).
+HELP_PROBE = (
+    PROBE_HELPERS
+    + r"""
+-- (basic_privs's builtin description lists the basic privileges in pairs() order: docs/fidelity.md)
+core.registered_privileges.basic_privs.description = "Can modify basic privileges"
+core.register_chatcommand("zz", {params = "<a, b>", description = "Zed; does [x]", privs = {shout = true}})
+local shown = {}
+function core.show_formspec(name, formname, formspec) shown[#shown + 1] = {name, formname, formspec} end
+local function flush(label)
+    for i, s in ipairs(shown) do P(label .. i, s[1], s[2], (s[3]:gsub("\n", "|"))) end
+    shown = {}
+end
+local fake = {}
+function fake:get_player_name() return "ghost" end
+local bar = {hud_elem_type = "statbar", text = "x.png", number = 6}
+P("replace", core.hud_replace_builtin("health", bar), core.hud_replace_builtin("breath", {}),
+    core.hud_replace_builtin("mana", bar), core.hud_replace_builtin("breath", bar), bar.item)
+core.after(0, function()
+    core.show_general_help_formspec("ghost") -- builtin's job building the command list runs after this
+    flush("before")
+end)
+core.after(0.5, function()
+    core.show_general_help_formspec("ghost")
+    core.show_privs_help_formspec("ghost")
+    flush("show")
+    local handler = core.registered_on_player_receive_fields[#core.registered_on_player_receive_fields]
+    for _, fields in ipairs({{list = "CHG:3:2"}, {list = "DCL:4:1"}, {list = "INV"}, {quit = "true"}, {}}) do
+        P("fields", handler(fake, "__builtin:help_cmds", fields), fmt(fields))
+        flush("answer")
+    end
+    P("other_form", handler(fake, "__builtin:help_privs", {list = "CHG:2:1"}), #shown)
+end)
+"""
+)
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_help_formspecs_match_real_engine(tmp_path) -> None:
+    run = _engine_run(tmp_path, HELP_PROBE, steps=20)
+    engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
+    assert engine, run.log[-2000:]
+    w = make_world(HELP_PROBE, name="wp")
+    w.step(8)
+    assert _wp_lines(w) == engine
