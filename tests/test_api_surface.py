@@ -19,6 +19,7 @@ import pytest
 
 from tests.test_engine_probes import PROBE_HELPERS, _engine_run
 from tests.test_world import _wp_lines, make_world
+from vf_luanti.world import World
 
 SURFACE_PROBE = r"""
 local function typed(t)
@@ -346,7 +347,9 @@ core.after(0, function()
             P("left", entities("__builtin:falling_node"), spawned)
             -- forceloading.lua: counts per block, transient and persistent apart, 16 blocks at most
             local fl = {}
-            for i = 1, 17 do fl[#fl + 1] = tostring(core.forceload_block({x = i * 16, y = 0, z = 0}, true)) end
+            for i = 1, 17 do
+                fl[#fl + 1] = tostring(core.forceload_block({x = i * 16, y = 0, z = 0}, true))
+            end
             P("forceload_limit", table.concat(fl, " "), core.forceload_block({x = 5, y = 5, z = 5}),
                 core.forceload_block({x = 3, y = 3, z = 3}, true))
             core.forceload_free_block({x = 16, y = 0, z = 0}, true)
@@ -422,3 +425,34 @@ def test_help_formspecs_match_real_engine(tmp_path) -> None:
     w = make_world(HELP_PROBE, name="wp")
     w.step(8)
     assert _wp_lines(w) == engine
+
+
+# statbars.lua as builtin's code reads (a headless engine has no player to show it): the bars come
+# after a mod's own on_joinplayer elements, the breath bar only while breath is short, and a mod that
+# hides the health bar by its flag (or makes the player immortal) takes it away.
+STATBARS_MOD = r"""
+core.register_on_joinplayer(function(player)
+    player:hud_add({hud_elem_type = "text", text = "mine", position = {x = 0.5, y = 0.5}})
+end)
+core.register_chatcommand("short", {func = function(name)
+    core.get_player_by_name(name):set_breath(3)
+end})
+core.register_chatcommand("nobar", {func = function(name)
+    core.get_player_by_name(name):hud_set_flags({healthbar = false})
+end})
+"""
+
+
+def _hud(w: World, player: str) -> list[tuple[int, str, str]]:
+    return [(e["id"], e["type"], e.get("text") or "") for e in w.player(player)["hud"]]
+
+
+def test_statbars_take_hud_ids_after_the_mods_join_elements() -> None:
+    w = make_world(STATBARS_MOD, name="wp")
+    w.join_player("p1")
+    assert _hud(w, "p1") == [(0, "text", "mine"), (1, "statbar", "heart.png")]
+    w.chat_command("p1", "/short")
+    assert _hud(w, "p1")[-1] == (2, "statbar", "bubble.png")
+    w.set_hp("p1", 10)
+    w.chat_command("p1", "/nobar")
+    assert [e[2] for e in _hud(w, "p1")] == ["mine", "bubble.png"]
