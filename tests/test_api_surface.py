@@ -7,11 +7,8 @@ them (`io`, `os` and `debug` are the secure subsets), `bit`, `jit`, `_G` (with t
 strict-mode metatable, and, for every object class a headless mod can make, the object's type and
 what `getmetatable` answers for it (the engine's `__metatable`, i.e. the method table, with each
 method's type). The same probe runs in Debian's minetestserver 5.6.1 and in the emulation; the test
-compares table by table and names what is missing and what is extra in each.
-
-Names may differ only as KNOWN_GAPS lists, each with its reason: builtin Lua parts the emulation
-does not have yet. The list is exact, so a gap closed (or a new one) fails the test until the list
-says so (docs/fidelity.md, "API surface").
+compares table by table and names what is missing and what is extra in each: no name may differ
+(docs/fidelity.md, "API surface").
 """
 
 from __future__ import annotations
@@ -22,6 +19,7 @@ import pytest
 
 from tests.test_engine_probes import PROBE_HELPERS, _engine_run
 from tests.test_world import _wp_lines, make_world
+from vf_luanti.world import World
 
 SURFACE_PROBE = r"""
 local function typed(t)
@@ -134,44 +132,13 @@ def _surface(lines: list[str]) -> dict[str, set[str]]:
     return out
 
 
-# "phase|table" -> (missing, extra): what the emulation lacks against 5.6.1 and why (builtin Lua the
-# emulation does not carry yet; the lists' lengths count builtin's own callbacks).
-_STATBARS = "builtin statbars.lua (the health and breath HUD bars) is not emulated"
-KNOWN_GAPS: dict[str, tuple[set[str], set[str], str]] = {
-    "load|__builtin:falling_node": (
-        {"floats:boolean", "try_place:function"},
-        set(),
-        "the falling-node entity is simplified (no float group, no try_place: levels, what is in the way)",
-    ),
-    "run|__builtin:falling_node": ({"floats:boolean", "try_place:function"}, set(), "as at load"),
-    "load|core.registered_on_mods_loaded": ({"#1"}, {"#0"}, _STATBARS),
-    "load|core.registered_on_leaveplayers": ({"#2"}, {"#1"}, _STATBARS),
-    "load|core.registered_playerevents": ({"#1"}, {"#0"}, _STATBARS),
-    "load|core.registered_on_player_receive_fields": (
-        {"#1"},
-        {"#0"},
-        "builtin information_formspecs.lua (the /help formspecs) is a stub",
-    ),
-    "load|core.registered_on_shutdown": (
-        {"#1"},
-        {"#0"},
-        "builtin forceloading.lua (force_loaded.txt, the forceload limits) is not emulated",
-    ),
-}
-
-
 def _differences(engine: dict[str, set[str]], emulated: dict[str, set[str]]) -> list[str]:
-    """One readable line per table that differs (beyond KNOWN_GAPS): what the emulation lacks and what it
-    has besides."""
+    """One readable line per table that differs: what the emulation lacks and what it has besides."""
     out = []
     for table in sorted(engine.keys() | emulated.keys()):
         want, have = engine.get(table, set()), emulated.get(table, set())
-        missing, extra = want - have, have - want
-        known = KNOWN_GAPS.get(table)
-        if (missing or extra) and (missing, extra) != (known and known[:2]):
-            out.append(f"{table}: missing {sorted(missing)}; extra {sorted(extra)}")
-        elif known and not (missing or extra):
-            out.append(f"{table}: matches now; take it out of KNOWN_GAPS")
+        if want != have:
+            out.append(f"{table}: missing {sorted(want - have)}; extra {sorted(have - want)}")
     return out
 
 
@@ -305,3 +272,187 @@ def test_builtin_spawn_and_userlimit_callbacks_match_real_engine(tmp_path) -> No
     assert _wp_lines(w) == engine
     moved = [ln.text for ln in run.lines if ln.level == "ACTION" and "static spawnpoint" in ln.text]
     assert moved and [ln.split("]: ", 1)[1] for ln in w.output() if "static spawnpoint" in ln] == moved
+
+
+# builtin falling.lua: a sand node landing on a leveled node of another kind (placed on top), a
+# leveled node falling onto its own kind (the levels add up; what does not fit stays a node), a
+# floating node dropped over water (it stays on the water), sand falling onto a torch-like node (the
+# torch is dug, dropping an item, and the sand takes its place), sand falling onto a protected torch
+# (the sand is dropped as an item), and forceloading.lua's counting and limit.
+FALLING_PROBE = (
+    PROBE_HELPERS
+    + r"""
+core.register_node("wp:stone", {})
+core.register_node("wp:sand", {groups = {falling_node = 1}})
+core.register_node("wp:float", {groups = {falling_node = 1, float = 1}})
+core.register_node("wp:snow", {drawtype = "nodebox", paramtype2 = "leveled", leveled = 40,
+    node_box = {type = "leveled", fixed = {-0.5, -0.5, -0.5, 0.5, -0.25, 0.5}}, groups = {falling_node = 1}})
+core.register_node("wp:torch", {drawtype = "torchlike", walkable = false, tiles = {"t.png"}})
+core.register_node("wp:water", {drawtype = "liquid", liquidtype = "source", walkable = false,
+    buildable_to = true, liquid_alternative_flowing = "wp:water", liquid_alternative_source = "wp:water",
+    liquid_renewable = false, liquid_range = 0})
+-- the items dropped, as core.add_item hands them to core.spawn_item (the headless engine deactivates
+-- objects soon: without a player no block is active)
+local spawned = {}
+local old_spawn = core.spawn_item
+function core.spawn_item(pos, item)
+    spawned[#spawned + 1] = ItemStack(item):to_string()
+    return old_spawn(pos, item)
+end
+local old_protected = core.is_protected
+function core.is_protected(pos, name)
+    if pos.x == 15 and pos.y == 1 then return true end
+    return old_protected(pos, name)
+end
+local function at(x, y, z) local n = core.get_node({x = x, y = y, z = z}) return n.name .. "/" .. n.param2 end
+local function entities(kind)
+    local found = {}
+    for _, o in pairs(core.get_objects_inside_radius({x = 7, y = 3, z = 0}, 20)) do
+        local e = o:get_luaentity()
+        if e and e.name == kind then
+            found[#found + 1] = kind == "__builtin:item" and e.itemstring
+                or (fmt(e.node) .. " floats=" .. tostring(e.floats))
+        end
+    end
+    table.sort(found)
+    return found
+end
+P("forceload_load", core.forceload_block({x = 0, y = 0, z = 0}))
+core.after(0, function()
+    core.emerge_area({x = -16, y = -16, z = -16}, {x = 32, y = 32, z = 16})
+    core.after(1, function()
+        for x = 0, 15, 3 do core.set_node({x = x, y = 0, z = 0}, {name = "wp:stone"}) end
+        core.set_node({x = 0, y = 1, z = 0}, {name = "wp:snow", param2 = 20})
+        core.set_node({x = 0, y = 6, z = 0}, {name = "wp:sand"})
+        core.set_node({x = 3, y = 1, z = 0}, {name = "wp:snow", param2 = 30})
+        core.set_node({x = 3, y = 6, z = 0}, {name = "wp:snow", param2 = 20})
+        core.set_node({x = 6, y = 1, z = 0}, {name = "wp:water"})
+        core.set_node({x = 6, y = 2, z = 0}, {name = "wp:water"})
+        core.set_node({x = 6, y = 6, z = 0}, {name = "wp:float"})
+        core.set_node({x = 9, y = 1, z = 0}, {name = "wp:torch"})
+        core.set_node({x = 9, y = 6, z = 0}, {name = "wp:sand"})
+        core.set_node({x = 12, y = 1, z = 0}, {name = "wp:float"})
+        core.set_node({x = 15, y = 1, z = 0}, {name = "wp:torch"})
+        core.set_node({x = 15, y = 6, z = 0}, {name = "wp:sand"})
+        for x = 0, 15, 3 do core.check_for_falling({x = x, y = 6, z = 0}) end
+        core.check_for_falling({x = 12, y = 1, z = 0})
+        P("falling", entities("__builtin:falling_node"), at(0, 6, 0), at(12, 1, 0))
+        core.after(3, function()
+            P("on_leveled", at(0, 1, 0), at(0, 2, 0), at(0, 3, 0))
+            P("leveled_stack", at(3, 1, 0), at(3, 2, 0), core.get_node_level({x = 3, y = 1, z = 0}))
+            P("on_water", at(6, 2, 0), at(6, 3, 0), at(6, 4, 0))
+            P("on_torch", at(9, 1, 0), at(9, 2, 0))
+            P("protected", at(15, 1, 0), at(15, 2, 0))
+            table.sort(spawned)
+            P("left", entities("__builtin:falling_node"), spawned)
+            -- forceloading.lua: counts per block, transient and persistent apart, 16 blocks at most
+            local fl = {}
+            for i = 1, 17 do
+                fl[#fl + 1] = tostring(core.forceload_block({x = i * 16, y = 0, z = 0}, true))
+            end
+            P("forceload_limit", table.concat(fl, " "), core.forceload_block({x = 5, y = 5, z = 5}),
+                core.forceload_block({x = 3, y = 3, z = 3}, true))
+            core.forceload_free_block({x = 16, y = 0, z = 0}, true)
+            P("forceload_freed", core.forceload_block({x = 1000, y = 0, z = 0}),
+                core.forceload_block({x = 2000, y = 0, z = 0}))
+            core.forceload_free_block({x = 0, y = 0, z = 0})
+            core.forceload_free_block({x = 0, y = 0, z = 0})
+            P("forceload_free_again", core.forceload_block({x = 2000, y = 0, z = 0}),
+                err(core.forceload_free_block, {}))
+        end)
+    end)
+end)
+"""
+)
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_falling_nodes_and_forceloading_match_real_engine(tmp_path) -> None:
+    run = _engine_run(tmp_path, FALLING_PROBE, steps=60)
+    engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
+    assert engine, run.log[-2000:]
+    w = make_world(FALLING_PROBE, name="wp")
+    w.step(6)
+    assert _wp_lines(w) == engine
+
+
+# builtin information_formspecs.lua (the /help formspecs, as core.show_formspec is handed them, and
+# builtin's fields handler answering clicks in the command list) and statbars.lua's
+# hud_replace_builtin, called with a stand-in player (a headless server has none).
+HELP_PROBE = (
+    PROBE_HELPERS
+    + r"""
+-- (basic_privs's builtin description lists the basic privileges in pairs() order: docs/fidelity.md)
+core.registered_privileges.basic_privs.description = "Can modify basic privileges"
+core.register_chatcommand("zz", {params = "<a, b>", description = "Zed; does [x]", privs = {shout = true}})
+local shown = {}
+function core.show_formspec(name, formname, formspec) shown[#shown + 1] = {name, formname, formspec} end
+local function flush(label)
+    for i, s in ipairs(shown) do P(label .. i, s[1], s[2], (s[3]:gsub("\n", "|"))) end
+    shown = {}
+end
+local fake = {}
+function fake:get_player_name() return "ghost" end
+local bar = {hud_elem_type = "statbar", text = "x.png", number = 6}
+P("replace", core.hud_replace_builtin("health", bar), core.hud_replace_builtin("breath", {}),
+    core.hud_replace_builtin("mana", bar), core.hud_replace_builtin("breath", bar), bar.item)
+core.after(0, function()
+    core.show_general_help_formspec("ghost") -- builtin's job building the command list runs after this
+    flush("before")
+end)
+core.after(0.5, function()
+    core.show_general_help_formspec("ghost")
+    core.show_privs_help_formspec("ghost")
+    flush("show")
+    local handler = core.registered_on_player_receive_fields[#core.registered_on_player_receive_fields]
+    for _, fields in ipairs({{list = "CHG:3:2"}, {list = "DCL:4:1"}, {list = "INV"}, {quit = "true"}, {}}) do
+        P("fields", handler(fake, "__builtin:help_cmds", fields), fmt(fields))
+        flush("answer")
+    end
+    P("other_form", handler(fake, "__builtin:help_privs", {list = "CHG:2:1"}), #shown)
+end)
+"""
+)
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+def test_help_formspecs_match_real_engine(tmp_path) -> None:
+    run = _engine_run(tmp_path, HELP_PROBE, steps=20)
+    engine = [ln.text for ln in run.lines if ln.text.startswith("WP|")]
+    assert engine, run.log[-2000:]
+    w = make_world(HELP_PROBE, name="wp")
+    w.step(8)
+    assert _wp_lines(w) == engine
+
+
+# statbars.lua as builtin's code reads (a headless engine has no player to show it): the bars come
+# after a mod's own on_joinplayer elements, the breath bar only while breath is short, and a mod that
+# hides the health bar by its flag (or makes the player immortal) takes it away.
+STATBARS_MOD = r"""
+core.register_on_joinplayer(function(player)
+    player:hud_add({hud_elem_type = "text", text = "mine", position = {x = 0.5, y = 0.5}})
+end)
+core.register_chatcommand("short", {func = function(name)
+    core.get_player_by_name(name):set_breath(3)
+end})
+core.register_chatcommand("nobar", {func = function(name)
+    core.get_player_by_name(name):hud_set_flags({healthbar = false})
+end})
+"""
+
+
+def _hud(w: World, player: str) -> list[tuple[int, str, str]]:
+    return [(e["id"], e["type"], e.get("text") or "") for e in w.player(player)["hud"]]
+
+
+def test_statbars_take_hud_ids_after_the_mods_join_elements() -> None:
+    w = make_world(STATBARS_MOD, name="wp")
+    w.join_player("p1")
+    assert _hud(w, "p1") == [(0, "text", "mine"), (1, "statbar", "heart.png")]
+    w.chat_command("p1", "/short")
+    assert _hud(w, "p1")[-1] == (2, "statbar", "bubble.png")
+    w.set_hp("p1", 10)
+    w.chat_command("p1", "/nobar")
+    assert [e[2] for e in _hud(w, "p1")] == ["mine", "bubble.png"]

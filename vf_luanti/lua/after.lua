@@ -101,11 +101,16 @@ function core.after(after, func, ...)
 	}
 end
 
--- Pending jobs, for the host (count and earliest expiry).
+-- Builtin's own jobs that run no mod code (forceloading.lua's saves, information_formspecs.lua's
+-- command tree), by function: they sit in the job list as in the engine (where they are decides
+-- the order of jobs due together) but are not pending work, so they keep no soak going.
+I.idle_jobs = H.setmetatable({}, { __mode = "k" })
+
+-- Pending jobs, for the host (count and earliest expiry), builtin's idle ones left out.
 function I.after_pending()
 	local n, first = 0, nil
 	for _, job in ipairs(jobs) do
-		if not job.cancelled then
+		if not job.cancelled and not I.idle_jobs[job.func] then
 			n = n + 1
 			first = first and (job.expire < first and job.expire or first) or job.expire
 		end

@@ -43,6 +43,7 @@ local FILES = {
 	"entities.lua",       -- LuaEntities: spawning, activation, HP and death, physics and on_step
 	"raycast.lua",        -- Raycast
 	"item.lua",           -- item_place, node_dig, node_punch, drops, item_eat (engine interaction logic)
+	"falling.lua",        -- the falling-node entity, check_for_falling, attached nodes
 	"after.lua",          -- core.after, globalsteps
 	"compress.lua",       -- compress/decompress (zlib streams), encode_png's encoder
 	"misc_s.lua",         -- setting_get_pos, the encode_png wrapper (builtin game/misc_s.lua)
@@ -50,6 +51,9 @@ local FILES = {
 	"pathfinder.lua",     -- find_path (A* and Dijkstra as src/pathfinder.cpp)
 	"treegen.lua",        -- spawn_tree (L-system trees)
 	"misc.lua",           -- protection, creative, sounds, formspecs, HUD, particles, misc engine calls
+	"information_formspecs.lua", -- the /help formspecs and their fields handler
+	"forceloading.lua",   -- forceload_block counting, force_loaded.txt
+	"statbars.lua",       -- the builtin health and breath HUD bars
 	"mapgen.lua",         -- biomes/ores/decorations/schematics: accepted and recorded
 	"deprecated.lua",     -- core.env and other deprecated names real mods still use
 	"async.lua",          -- handle_async and the async environment, serialize_roundtrip (c_packer)

@@ -28,6 +28,10 @@ local MIRRORS = {
 	["misc_s.lua"] = "game/misc_s.lua",
 	["deprecated.lua"] = "game/deprecated.lua",
 	["async.lua"] = "game/async.lua",
+	["falling.lua"] = "game/falling.lua",
+	["information_formspecs.lua"] = "common/information_formspecs.lua",
+	["forceloading.lua"] = "game/forceloading.lua",
+	["statbars.lua"] = "game/statbars.lua",
 }
 
 return {

@@ -4,8 +4,8 @@
 -- add_item). Unloading and reloading through staticdata is in driver.lua and persist.lua.
 local core, I = ...
 local H = I.host
-local type, tostring, ipairs, error, rawget, setmetatable = H.type, H.tostring, H.ipairs, H.error, H.rawget,
-	H.setmetatable
+local type, tostring, tonumber, ipairs, error, rawget, setmetatable = H.type, H.tostring, H.tonumber, H.ipairs,
+	H.error, H.rawget, H.setmetatable
 local floor, min, max = H.math.floor, H.math.min, H.math.max
 local read_v3f = I.read_v3f
 
@@ -108,7 +108,8 @@ function core.add_item(pos, item)
 end
 
 -- Entity physics for one step: velocity from acceleration, then the move, stopped by walkable
--- nodes on a physical entity's way (a point model: the collision box is not swept).
+-- nodes on a physical entity's way (a point model: the collision box is not swept; one that lands
+-- rests with its box's bottom on the node's top, as the engine's collision leaves it).
 local function walkable(x, y, z)
 	local name = I.node_at(floor(x + 0.5), floor(y + 0.5), floor(z + 0.5))
 	if name == "air" then
@@ -133,10 +134,16 @@ function I.move_entity(o, dtime)
 			if walkable(probe.x, probe.y, probe.z) then
 				moveresult.collides = true
 				moveresult.touching_ground = moveresult.touching_ground or (axis == "y" and v.y < 0)
-				moveresult.collisions[#moveresult.collisions + 1] = { type = "node", axis = axis,
-					old_velocity = I.vec(v.x, v.y, v.z) }
+				local old = I.vec(v.x, v.y, v.z)
 				target[axis] = p[axis]
+				if axis == "y" and v.y < 0 then -- it comes to rest with its box on the node's top
+					local box = o.properties.collisionbox
+					target.y = floor(probe.y + 0.5) + 0.5 - (tonumber(type(box) == "table" and box[2]) or 0)
+				end
 				v[axis] = 0
+				moveresult.collisions[#moveresult.collisions + 1] = { type = "node", axis = axis,
+					node_pos = I.vec(floor(probe.x + 0.5), floor(probe.y + 0.5), floor(probe.z + 0.5)),
+					old_velocity = old, new_velocity = I.vec(v.x, v.y, v.z) }
 			end
 		end
 	end
@@ -146,6 +153,14 @@ end
 
 -- One entity step: physics, then on_step(self, dtime, moveresult). `call` reports errors.
 function I.step_entities(dtime, call)
+	-- PlayerSAO::step: properties set since the last step are sent, with a "properties_changed" event
+	for _, name in ipairs(I.player_order) do
+		local o = I.players[name]
+		if o and o.properties_unsent then
+			o.properties_unsent = false
+			call("on_playerevent", I.player_event, o, "properties_changed")
+		end
+	end
 	for _, ref in ipairs(I.objects_where(function(o)
 		return o.kind == "entity"
 	end)) do

@@ -48,6 +48,7 @@ player_method("hud_set_flags", function(o, flags)
 	for k, v in pairs(type(flags) == "table" and flags or {}) do
 		o.hud_flags[k] = v and true or false
 	end
+	I.player_event(o, "hud_changed")
 end)
 player_method("hud_get_flags", function(o)
 	local t = {}

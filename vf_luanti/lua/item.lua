@@ -1,7 +1,7 @@
 -- item.lua: the engine's interaction logic (engine: builtin/game/item.lua, item_s.lua, misc_s.lua,
--- item_entity.lua, falling.lua, and ToolCapabilities in src/tool.cpp), written from its documented
+-- item_entity.lua, and ToolCapabilities in src/tool.cpp), written from its documented
 -- behaviour: placing, digging with drops and tool wear, punching, eating, dropping, the facedir /
--- wallmounted / fourdir helpers, and the builtin item and falling-node entities.
+-- wallmounted / fourdir helpers, and the builtin item entity (falling nodes: falling.lua).
 --
 -- Dispatch goes through core.* where the engine does (core.item_place_node, core.is_protected,
 -- core.get_node_drops, core.handle_node_drops ...), so a mod overriding them changes the outcome.
@@ -359,19 +359,6 @@ end
 ---------------------------------------------------------------------------------------------------
 -- Placing.
 
-local function attached_ok(p, node)
-	local def = nodes()[node.name]
-	local d
-	if def and (def.paramtype2 == "wallmounted" or def.paramtype2 == "colorwallmounted") then
-		d = core.wallmounted_to_dir(node.param2)
-	else
-		d = vec(0, -1, 0)
-	end
-	local under = core.get_node(vec(p.x + d.x, p.y + d.y, p.z + d.z))
-	local udef = nodes()[under.name]
-	return udef ~= nil and udef.walkable ~= false
-end
-
 function core.item_place_node(itemstack, placer, pointed_thing, param2, prevent_after_place)
 	local def = itemstack:get_definition()
 	if def.type ~= "node" or pointed_thing.type ~= "node" then
@@ -422,7 +409,7 @@ function core.item_place_node(itemstack, placer, pointed_thing, param2, prevent_
 		local color = floor((tonumber(palette) or 0) / divisor)
 		newnode.param2 = color * divisor + newnode.param2 % divisor
 	end
-	if core.get_item_group(def.name, "attached_node") ~= 0 and not attached_ok(place_to, newnode) then
+	if core.get_item_group(def.name, "attached_node") ~= 0 and not I.check_attached_node(place_to, newnode) then
 		log("action", "attached node " .. def.name .. " can not be placed at " .. pos_str(place_to))
 		return itemstack, nil
 	end
@@ -672,90 +659,12 @@ function core.node_dig(pos, node, digger)
 end
 
 ---------------------------------------------------------------------------------------------------
--- Falling and attached nodes (falling.lua). Falling is real but simple: the entity falls under
--- gravity and becomes the node again on the first walkable node below it.
-
-local GRAVITY = 9.81
-
-local function convert_to_falling(pos, node)
-	local obj = core.add_entity(pos, "__builtin:falling_node")
-	if not obj then
-		return false
-	end
-	local meta = core.get_meta(pos):to_table()
-	local ent = obj:get_luaentity()
-	if ent and type(ent.set_node) == "function" then
-		ent:set_node(node, meta)
-	end
-	core.remove_node(pos)
-	return true, obj
-end
-
-function core.spawn_falling_node(pos)
-	local node = core.get_node(pos)
-	if node.name == "air" or node.name == "ignore" then
-		return false
-	end
-	return convert_to_falling(pos, node)
-end
-
-local function drop_attached(p)
-	local name = core.get_node(p).name
-	core.remove_node(p)
-	for _, item in ipairs(core.get_node_drops(name, "")) do
-		core.add_item(vec(p.x + random() / 2 - 0.25, p.y + random() / 2 - 0.25, p.z + random() / 2 - 0.25), item)
-	end
-end
-
-function core.check_single_for_falling(p)
-	local n = core.get_node(p)
-	if core.get_item_group(n.name, "falling_node") ~= 0 then
-		local below = core.get_node_or_nil(vec(p.x, p.y - 1, p.z))
-		local bdef = below and nodes()[below.name]
-		if bdef and n.name ~= below.name and (not bdef.walkable or bdef.buildable_to)
-				and (core.get_item_group(n.name, "float") == 0 or bdef.liquidtype == "none") then
-			convert_to_falling(p, n)
-			return true
-		end
-	end
-	if core.get_item_group(n.name, "attached_node") ~= 0 and not attached_ok(p, n) then
-		drop_attached(p)
-		return true
-	end
-	return false
-end
-
--- Neighbours checked after a change, in the engine's order (below first, the node itself, above).
-local FALL_NEIGHBOURS = { { -1, -1, 0 }, { 1, -1, 0 }, { 0, -1, -1 }, { 0, -1, 1 }, { 0, -1, 0 }, { -1, 0, 0 },
-	{ 1, 0, 0 }, { 0, 0, 1 }, { 0, 0, -1 }, { 0, 0, 0 }, { 0, 1, 0 } }
-
-function core.check_for_falling(p)
-	local function round(v)
-		return v >= 0 and floor(v + 0.5) or -floor(-v + 0.5)
-	end
-	local start = { x = round(p.x), y = round(p.y), z = round(p.z) }
-	-- Depth-first over changed neighbours; a bounded stack keeps a pathological pile finite.
-	local stack = { start }
-	local budget = 10000
-	while #stack > 0 and budget > 0 do
-		local q = stack[#stack]
-		stack[#stack] = nil
-		for _, d in ipairs(FALL_NEIGHBOURS) do
-			local np = vec(q.x + d[1], q.y + d[2], q.z + d[3])
-			budget = budget - 1
-			if core.check_single_for_falling(np) then
-				stack[#stack + 1] = np
-			end
-		end
-	end
-end
-
----------------------------------------------------------------------------------------------------
 -- The builtin entities' behaviour (simplified: items do not merge on their own (try_merge_with is
 -- there for mods), float out of nodes or get pushed; they fall, age out after item_entity_ttl =
 -- 900 s, and go to the puncher's inventory).
 
 local TTL = 900
+local GRAVITY = 9.81
 
 local item_entity = {
 	initial_properties = {
@@ -861,67 +770,6 @@ local item_entity = {
 	end,
 }
 
-local falling_entity = {
-	initial_properties = {
-		visual = "item", visual_size = { x = 0.667, y = 0.667 }, textures = {}, physical = true,
-		is_visible = false, collide_with_objects = true, collisionbox = { -0.5, -0.5, -0.5, 0.5, 0.5, 0.5 },
-	},
-	node = {},
-	meta = {},
-	set_node = function(self, node, meta)
-		self.node = node
-		meta = meta or {}
-		if type(meta.to_table) == "function" then
-			meta = meta:to_table()
-		end
-		-- to_table gives ItemStacks; staticdata needs strings (as falling.lua does it).
-		for _, list in pairs(type(meta.inventory) == "table" and meta.inventory or {}) do
-			for i, stack in pairs(list) do
-				if type(stack) == "userdata" then
-					list[i] = stack:to_string()
-				end
-			end
-		end
-		self.meta = meta
-		self.object:set_properties({ is_visible = true, textures = { node.name } })
-	end,
-	get_staticdata = function(self)
-		return core.serialize({ node = self.node, meta = self.meta })
-	end,
-	on_activate = function(self, staticdata)
-		self.object:set_armor_groups({ immortal = 1 })
-		self.object:set_acceleration(vec(0, -GRAVITY, 0))
-		local ds = ssub(staticdata, 1, 6) == "return" and core.deserialize(staticdata) or nil
-		if type(ds) == "table" and ds.node then
-			self:set_node(ds.node, ds.meta)
-		elseif staticdata ~= "" then
-			self:set_node({ name = staticdata })
-		end
-	end,
-	-- Land on the first walkable node below: become the node if the place is free, else drop items.
-	on_step = function(self, dtime, moveresult)
-		if not (moveresult and moveresult.touching_ground) then
-			return
-		end
-		local p = self.object:get_pos()
-		local np = vec(floor(p.x + 0.5), floor(p.y + 0.5), floor(p.z + 0.5))
-		local here = core.get_node(np)
-		local hdef = nodes()[here.name]
-		if here.name == "air" or (hdef and hdef.buildable_to) then
-			core.add_node(np, self.node)
-			if self.meta then
-				core.get_meta(np):from_table(self.meta)
-			end
-			core.check_for_falling(np)
-		else
-			for _, item in ipairs(core.get_node_drops(self.node, "")) do
-				core.add_item(np, item)
-			end
-		end
-		self.object:remove()
-	end,
-}
-
 function core.spawn_item(pos, item)
 	local obj = core.add_entity(pos, "__builtin:item")
 	if obj and obj:get_luaentity() then
@@ -945,18 +793,12 @@ local function give_behaviour(name, proto)
 		core.register_entity(":" .. name, proto)
 	end
 end
+-- name -> behaviour of the builtin entities (falling.lua adds the falling node's)
+I.builtin_entity_defs = { ["__builtin:item"] = item_entity }
 function I.builtin_entities()
-	give_behaviour("__builtin:item", item_entity)
-	give_behaviour("__builtin:falling_node", falling_entity)
+	for name, proto in pairs(I.builtin_entity_defs) do
+		give_behaviour(name, proto)
+	end
 end
 I.builtin_entities()
 
--- Builtin's own node hooks: anything placed, dug or punched lets its neighbours fall.
-for _, reg in ipairs({ "register_on_placenode", "register_on_dignode", "register_on_punchnode" }) do
-	local f = optional(reg)
-	if f then
-		f(function(p)
-			core.check_for_falling(p)
-		end)
-	end
-end

@@ -488,30 +488,8 @@ function core.get_player_radius_area(player_name, radius)
 	return p1, p2
 end
 
-function core.show_general_help_formspec(name)
-	core.show_formspec(name, "__builtin:help_cmds", "size[8,8]")
-end
-
-function core.show_privs_help_formspec(name)
-	core.show_formspec(name, "__builtin:help_privs", "size[8,8]")
-end
-
-function core.hud_replace_builtin(hud_name, definition)
-	return type(definition) == "table" and (hud_name == "health" or hud_name == "breath")
-end
-
 function core.mod_channel_join()
 	return nil
-end
-
-I.forceloaded = {}
-function core.forceload_block(pos)
-	I.forceloaded[core.hash_node_position(pos)] = true
-	return true
-end
-
-function core.forceload_free_block(pos)
-	I.forceloaded[core.hash_node_position(pos)] = nil
 end
 
 function core.get_globals_to_transfer()

@@ -85,6 +85,17 @@ function I.set_player_hp(o, target, reason)
 	if hp == 0 and old > 0 then
 		run_callbacks(I.registry("registered_on_dieplayers"), o.ref, reason)
 	end
+	I.player_event(o, "health_changed")
+end
+
+-- ScriptApiPlayer::on_playerevent: the server tells builtin (statbars.lua) and mods that a player's
+-- HP, breath, HUD flags or properties were sent ("health_changed", "breath_changed", "hud_changed",
+-- "properties_changed"); every callback runs.
+function I.player_event(o, event)
+	for _, f in ipairs(I.registry("registered_playerevents")) do
+		I.set_origin(f)
+		f(o.ref, event)
+	end
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -154,6 +165,7 @@ player_method("get_breath", function(o)
 end)
 player_method("set_breath", function(o, b)
 	o.breath = max(0, min(o.properties.breath_max or PLAYER_BREATH_MAX, floor(tonumber(b) or 0)))
+	I.player_event(o, "breath_changed") -- sent even when unchanged
 end)
 player_method("set_fov", function(o, fov, is_multiplier, transition)
 	o.fov = { tonumber(fov) or 0, is_multiplier and true or false, tonumber(transition) or 0 }
@@ -336,6 +348,7 @@ function I.new_player(name, pos)
 	for k, v in pairs(PHYSICS) do
 		o.physics[k] = v
 	end
+	o.properties_unsent = true -- PlayerSAO sends them at its first step
 	o.hud, o.hud_next, o.hud_flags = {}, 0, { hotbar = true, healthbar = true, crosshair = true,
 		wielditem = true, breathbar = true, minimap = false, minimap_radar = false }
 	o.hotbar_itemcount = 8
@@ -383,7 +396,9 @@ core.register_on_respawnplayer(put_player_in_spawn)
 
 function I.respawn(o)
 	o.hp = o.properties.hp_max or PLAYER_HP_MAX
+	I.player_event(o, "health_changed")
 	o.breath = o.properties.breath_max or PLAYER_BREATH_MAX
+	I.player_event(o, "breath_changed")
 	local handled = false
 	for _, f in ipairs(I.registry("registered_on_respawnplayers")) do
 		if f(o.ref) then

@@ -217,6 +217,7 @@ method("set_properties", function(o, ...)
 	if I.read_properties(o.properties, props) and o.hp > o.properties.hp_max then
 		o.hp = o.properties.hp_max
 	end
+	o.properties_unsent = true -- a player's are sent at its next step ("properties_changed")
 end)
 -- Fresh tables all the way down, as the engine pushes them: changing the result changes nothing.
 local function copy_value(v, depth)
