@@ -91,6 +91,13 @@ local function persist()
 	core.safe_file_write(core.get_worldpath() .. FILE, core.serialize(persistent()))
 end
 
+-- The file is written at every shutdown: it is the mods' data (persist.lua) only where it holds
+-- blocks they forced for good.
+function I.no_forced_blocks(text)
+	local t = core.deserialize(text)
+	return type(t) == "table" and H.next(t) == nil
+end
+
 -- 5 s after start-up the stored blocks are forced again (the C++ side: nothing here).
 local function reforce() end
 core.after(5, reforce)

@@ -120,6 +120,15 @@ local function save_map()
 end
 
 -- Files the mods wrote into the world directory.
+-- World files builtin itself writes at every shutdown, by name in the world folder -> whether a
+-- text holds nothing the mods put there (then it is no data of theirs): forceloading.lua's list of
+-- the blocks forced for good.
+local BUILTIN_FILES = {
+	["force_loaded.txt"] = function(text)
+		return I.no_forced_blocks(text)
+	end,
+}
+
 local function world_files()
 	local files, prefix = {}, I.worldpath .. "/"
 	for path, text in pairs(I.vfs) do
@@ -187,7 +196,11 @@ function I.persist()
 		gametime = I.gametime, timeofday = I.timeofday, day_count = I.day_count,
 		generated = copy(I.generated), -- the map database keeps generated chunks: no second on_generated
 	})
-	local mine = H.next(files) ~= nil
+	local mine, prefix = false, I.worldpath .. "/"
+	for path, text in pairs(files) do
+		local idle = BUILTIN_FILES[H.string.sub(path, #prefix + 1)]
+		mine = mine or not (idle and idle(text))
+	end
 	for _, data in pairs(storage) do
 		mine = mine or H.next(data) ~= nil
 	end
