@@ -270,7 +270,9 @@ end
 
 local COLOR_PARAMTYPE2 = { color = true, colorfacedir = true, colorwallmounted = true, colordegrotate = true }
 
-local function check_fields(def)
+-- The warnings C++ logs while it reads a definition: these node fields', then the typed scalars'
+-- (take_engine_def checks them as it reads them), then tool_capabilities' (check_toolcaps).
+local function check_node_fields(def)
 	local is_node = rawget(def, "type") == "node"
 	if is_node then -- read_content_features warns on every registration (probed on 5.6.1)
 		if def.alpha ~= nil then
@@ -287,16 +289,9 @@ local function check_fields(def)
 				I.mod_frame(3))
 		end
 	end
-	local fields, types = ITEM_TYPED, ITEM_TYPES
-	if is_node then
-		fields, types = NODE_TYPED, NODE_TYPES
-	end
-	for i = 1, #fields do
-		local v, want = def[fields[i]], types[i]
-		if v ~= nil and type(v) ~= want and not type_ok(v, want) then
-			invalid_field(fields[i], want, v)
-		end
-	end
+end
+
+local function check_toolcaps(def)
 	local caps = def.tool_capabilities
 	if type(caps) == "table" then
 		check_typed(caps, TOOLCAP_TYPES)
@@ -335,14 +330,23 @@ for _, field in ipairs(NODE_TABLES) do
 	NODE_CPP[field] = true
 end
 
--- The same fields as lists, walked once per registration.
-local ITEM_CPP_LIST, NODE_CPP_LIST = {}, {}
-for field in pairs(ITEM_CPP) do
-	ITEM_CPP_LIST[#ITEM_CPP_LIST + 1] = field
+-- The same fields as lists, walked once per registration: first the typed scalars (NODE_TYPED or
+-- ITEM_TYPED, with their types at the same index: a wrong type is warned as the field is read, in
+-- the order the warnings were always logged in), then the rest (no type to check).
+local function cpp_list(cpp, typed, types)
+	local list, want = {}, {}
+	for i, field in ipairs(typed) do
+		list[i], want[i] = field, types[i]
+	end
+	for field in pairs(cpp) do
+		if not FIELD_TYPES[field] then
+			list[#list + 1] = field
+		end
+	end
+	return list, want
 end
-for field in pairs(NODE_CPP) do
-	NODE_CPP_LIST[#NODE_CPP_LIST + 1] = field
-end
+local ITEM_CPP_LIST, ITEM_CPP_TYPES = cpp_list(ITEM_CPP, ITEM_TYPED, ITEM_TYPES)
+local NODE_CPP_LIST, NODE_CPP_TYPES = cpp_list(NODE_CPP, NODE_TYPED, NODE_TYPES)
 
 -- A plain copy of a table (raw walk: no metamethod of the mod's runs; shared sub-tables stay
 -- shared). Non-table keys and values are taken as they are, without a call. The copy's array part
@@ -396,7 +400,10 @@ local NODE_VIEW, ITEM_VIEW = view_meta(NODE_CPP), view_meta(ITEM_CPP)
 
 local function take_engine_def(def, name)
 	local is_node = def.type == "node"
-	local fields = is_node and NODE_CPP_LIST or ITEM_CPP_LIST
+	local fields, types = ITEM_CPP_LIST, ITEM_CPP_TYPES
+	if is_node then
+		fields, types = NODE_CPP_LIST, NODE_CPP_TYPES
+	end
 	local seen, raw = nil, {}
 	-- sized for every field at once: most are set, by the mod or the defaults
 	local view = table_new(0, #fields)
@@ -404,6 +411,10 @@ local function take_engine_def(def, name)
 		local field = fields[i]
 		local v = def[field]
 		if v ~= nil then -- (nil: nothing raw either)
+			local want = types[i]
+			if want and type(v) ~= want and not type_ok(v, want) then
+				invalid_field(field, want, v)
+			end
 			if type(v) == "table" then
 				seen = seen or {}
 				v = copy(v, seen)
@@ -438,8 +449,9 @@ local function register_item_raw(def)
 	if type(name) ~= "string" then
 		error("register_item_raw: name is not defined or not a string", 0)
 	end
-	check_fields(def)
+	check_node_fields(def)
 	take_engine_def(def, name)
+	check_toolcaps(def)
 	if def.type == "node" then
 		allocate_id(name)
 	end
