@@ -330,9 +330,8 @@ for _, field in ipairs(NODE_TABLES) do
 	NODE_CPP[field] = true
 end
 
--- The same fields as lists, walked once per registration: first the typed scalars (NODE_TYPED or
--- ITEM_TYPED, with their types at the same index: a wrong type is warned as the field is read, in
--- the order the warnings were always logged in), then the rest (no type to check).
+-- The same fields as lists: first the typed scalars (NODE_TYPED or ITEM_TYPED, with their types at
+-- the same index: the order C++ warns of wrong types in), then the rest (no type to check).
 local function cpp_list(cpp, typed, types)
 	local list, want = {}, {}
 	for i, field in ipairs(typed) do
@@ -398,29 +397,79 @@ local function view_meta(cpp)
 end
 local NODE_VIEW, ITEM_VIEW = view_meta(NODE_CPP), view_meta(ITEM_CPP)
 
+-- The field `field` of the engine's copy is `v`: a table is copied (once per registration, so
+-- sub-tables shared between fields stay shared). Returns the registration's copies so far.
+local function snap(view, field, v, seen)
+	if type(v) == "table" then
+		seen = seen or {}
+		v = copy(v, seen)
+	end
+	view[field] = v -- a plain table but for the metatable's __index
+	return seen
+end
+
+local function wrong_type(field, v)
+	local want = FIELD_TYPES[field]
+	return want ~= nil and type(v) ~= want and not type_ok(v, want)
+end
+
+-- Where a definition's fields that are not raw come from: builtin's metatable looks them up in the
+-- defaults (__index: a plain table), so walking the raw fields and then the defaults' reads the
+-- same values as looking up each field C++ reads, at a fraction of the cost. Nil: some other
+-- metatable (each field is looked up).
+local NO_DEFAULTS = {}
+local debug_getmetatable = H.debug.getmetatable
+
+local function defaults_of(def)
+	local mt = debug_getmetatable(def)
+	local index = mt and rawget(mt, "__index")
+	if index == nil then
+		return NO_DEFAULTS
+	end
+	return type(index) == "table" and debug_getmetatable(index) == nil and index or nil
+end
+
 local function take_engine_def(def, name)
 	local is_node = def.type == "node"
-	local fields, types = ITEM_CPP_LIST, ITEM_CPP_TYPES
+	local fields, types, cpp = ITEM_CPP_LIST, ITEM_CPP_TYPES, ITEM_CPP
 	if is_node then
-		fields, types = NODE_CPP_LIST, NODE_CPP_TYPES
+		fields, types, cpp = NODE_CPP_LIST, NODE_CPP_TYPES, NODE_CPP
 	end
-	local seen, raw = nil, {}
+	local seen, raw, wrong = nil, {}, false
 	-- sized for every field at once: most are set, by the mod or the defaults
 	local view = table_new(0, #fields)
-	for i = 1, #fields do
-		local field = fields[i]
-		local v = def[field]
-		if v ~= nil then -- (nil: nothing raw either)
-			local want = types[i]
-			if want and type(v) ~= want and not type_ok(v, want) then
+	local defaults = defaults_of(def)
+	if defaults then
+		for k, v in next_, def do
+			if cpp[k] then
+				wrong = wrong or wrong_type(k, v)
+				seen, raw[k] = snap(view, k, v, seen), true
+			end
+		end
+		for k, v in next_, defaults do
+			if cpp[k] and rawget(def, k) == nil then
+				wrong = wrong or wrong_type(k, v)
+				seen = snap(view, k, v, seen)
+			end
+		end
+	else
+		for i = 1, #fields do
+			local field = fields[i]
+			local v = def[field]
+			if v ~= nil then -- (nil: nothing raw either)
+				wrong = wrong or wrong_type(field, v)
+				seen = snap(view, field, v, seen)
+				raw[field] = rawget(def, field) ~= nil or nil
+			end
+		end
+	end
+	if wrong then -- C++ warns of each wrong type as it reads the field: in the order of the list
+		for i = 1, #fields do
+			local field, want = fields[i], types[i]
+			local v = view[field]
+			if want and v ~= nil and type(v) ~= want and not type_ok(v, want) then
 				invalid_field(field, want, v)
 			end
-			if type(v) == "table" then
-				seen = seen or {}
-				v = copy(v, seen)
-			end
-			view[field] = v -- a plain table but for the metatable's __index
-			raw[field] = rawget(def, field) ~= nil or nil
 		end
 	end
 	view_name[view] = name
