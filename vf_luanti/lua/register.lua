@@ -397,22 +397,6 @@ local function view_meta(cpp)
 end
 local NODE_VIEW, ITEM_VIEW = view_meta(NODE_CPP), view_meta(ITEM_CPP)
 
--- The field `field` of the engine's copy is `v`: a table is copied (once per registration, so
--- sub-tables shared between fields stay shared). Returns the registration's copies so far.
-local function snap(view, field, v, seen)
-	if type(v) == "table" then
-		seen = seen or {}
-		v = copy(v, seen)
-	end
-	view[field] = v -- a plain table but for the metatable's __index
-	return seen
-end
-
-local function wrong_type(field, v)
-	local want = FIELD_TYPES[field]
-	return want ~= nil and type(v) ~= want and not type_ok(v, want)
-end
-
 -- Where a definition's fields that are not raw come from: builtin's metatable looks them up in the
 -- defaults (__index: a plain table), so walking the raw fields and then the defaults' reads the
 -- same values as looking up each field C++ reads, at a fraction of the cost. Nil: some other
@@ -438,30 +422,31 @@ local function take_engine_def(def, name)
 	local seen, raw, wrong = nil, {}, false
 	-- sized for every field at once: most are set, by the mod or the defaults
 	local view = table_new(0, #fields)
+	-- the raw fields, then the defaults' that no raw field hides
 	local defaults = defaults_of(def)
-	if defaults then
-		for k, v in next_, def do
-			if cpp[k] then
-				wrong = wrong or wrong_type(k, v)
-				seen, raw[k] = snap(view, k, v, seen), true
-			end
-		end
-		for k, v in next_, defaults do
-			if cpp[k] and rawget(def, k) == nil then
-				wrong = wrong or wrong_type(k, v)
-				seen = snap(view, k, v, seen)
-			end
-		end
-	else
+	local from, after = def, defaults
+	if defaults == nil then -- some other metatable: each field looked up
+		from = {}
 		for i = 1, #fields do
-			local field = fields[i]
-			local v = def[field]
-			if v ~= nil then -- (nil: nothing raw either)
-				wrong = wrong or wrong_type(field, v)
-				seen = snap(view, field, v, seen)
-				raw[field] = rawget(def, field) ~= nil or nil
+			from[fields[i]] = def[fields[i]]
+		end
+	end
+	while from do
+		for k, v in next_, from do
+			if cpp[k] and (from ~= defaults or rawget(def, k) == nil) then
+				local want = FIELD_TYPES[k]
+				if want ~= nil and type(v) ~= want then
+					wrong = wrong or not type_ok(v, want)
+				end
+				if type(v) == "table" then
+					seen = seen or {}
+					v = copy(v, seen)
+				end
+				view[k] = v -- a plain table but for the metatable's __index
+				raw[k] = rawget(def, k) ~= nil or nil
 			end
 		end
+		from, after = after, nil
 	end
 	if wrong then -- C++ warns of each wrong type as it reads the field: in the order of the list
 		for i = 1, #fields do
