@@ -211,3 +211,18 @@ def test_the_human_report_counts_what_the_registry_holds(tmp_path: Path, isolate
     assert lean.registered == {k: {} if k in ("items", "aliases") else [] for k in REGISTERED_KEYS}
     assert lean.format_human() == full.format_human()
     assert "  other:borrowed (craft)" in lean.format_human().splitlines()
+
+
+def test_the_collectors_start_up_pause_ends_with_the_start_up() -> None:
+    # check loads with a longer collector pause (loading.CHECK_GC_PAUSE); the running server gets
+    # the pause it had back, or the one a mod set meanwhile.
+    from vf_luanti.loading import CHECK_GC_PAUSE, run_mods
+    from vf_luanti.mods import mod_from_source
+
+    def pause_after(init: str) -> int:
+        report, rt = run_mods([mod_from_source(init, name="m")], startup_gc_pause=CHECK_GC_PAUSE)
+        assert report.ok, report.errors
+        return int(rt.lua.eval("collectgarbage('setpause', 200)"))
+
+    assert pause_after(f"assert(collectgarbage('setpause', {CHECK_GC_PAUSE}) == {CHECK_GC_PAUSE})") == 200
+    assert pause_after("collectgarbage('setpause', 150)") == 150
