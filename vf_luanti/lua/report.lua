@@ -359,8 +359,9 @@ local KIND_OF_TYPE = { node = "nodes", craft = "craftitems", tool = "tools" }
 
 -- What the human report prints (LoadReport.summary): the number of entries of each registry list,
 -- as the full registry would have them (items by the "type" its item shows), and the items of the
--- `listed` mods (a set of names) as name -> type. Counting spares building the registry: a big mod
--- set's registry is megabytes of JSON that the human report never shows.
+-- `listed` mods (a set of names) as name -> type, in no order (the human report sorts them).
+-- Counting spares building the registry: a big mod set's registry is megabytes of JSON that the
+-- human report never shows.
 local function put_summary(listed)
 	local kinds = { nodes = 0, craftitems = 0, tools = 0 }
 	local items, own, own_type, nown = 0, {}, {}, 0
@@ -376,7 +377,6 @@ local function put_summary(listed)
 			own[nown], own_type[name] = name, item_type
 		end
 	end
-	sort(own)
 	raw('{"counts":{"items":' .. items .. ',"nodes":' .. kinds.nodes .. ',"craftitems":' .. kinds.craftitems
 		.. ',"tools":' .. kinds.tools .. ',"aliases":' .. count_strings(rawget(core, "registered_aliases"))
 		.. ',"crafts":' .. #I.registered_crafts()
