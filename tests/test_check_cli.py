@@ -163,3 +163,66 @@ def test_binary_output_still_gives_a_json_verdict(tmp_path: Path) -> None:
     assert json.loads(res.stdout)["ok"] is True
     out = check([str(d)]).output
     assert any("\ufffd\ufffd é ok" in line for line in out), out
+
+
+_GIVEN_MOD = """
+core.register_node("given:a", {description = "A"})
+core.register_tool("given:t", {})
+core.register_craftitem(":other:borrowed", {})  -- another mod's prefix, still this mod's item
+core.register_craft({output = "given:a", recipe = {{"given:t"}}})
+core.register_alias("given:old", "given:a")
+core.register_entity("given:e", {})
+core.register_chatcommand("givencmd", {func = function() end})
+core.register_privilege("givenpriv", {})
+core.register_lbm({name = "given:l", nodenames = {"given:a"}, action = function() end})
+core.register_abm({nodenames = {"given:a"}, interval = 1, chance = 1, action = function() end})
+core.register_craftitem("given:retyped", {})
+rawset(core.registered_items["given:retyped"], "type", "node")  -- never reaches the engine
+core.registered_items["base:b"].mod_origin = "given"  -- a live field, read as it is now
+core.unregister_item("base:gone")
+"""
+
+
+@pytest.mark.parametrize("isolated", [False, True])
+def test_the_human_report_counts_what_the_registry_holds(tmp_path: Path, isolated: bool) -> None:
+    # The human report is made without the registry (a big mod set's is megabytes): its counts and
+    # the given mods' items must be what the full registry says.
+    game = tmp_path / "game"
+    (game / "mods").mkdir(parents=True)
+    (game / "game.conf").write_text("name = Game\n")
+    base = 'core.register_node("base:b", {})\ncore.register_node("base:gone", {})\n'
+    _write_mod(game / "mods", "base", base)
+    d = _write_mod(tmp_path, "given", _GIVEN_MOD)
+    (d / "mod.conf").write_text("name = given\ndepends = base\n")
+    full = check([d], game=game, isolated=isolated)
+    lean = check([d], game=game, isolated=isolated, registered=False)
+    assert full.ok and lean.ok, full.errors
+    items = full.registered["items"]
+    by_type = {t: sum(1 for i in items.values() if i.get("type") == t) for t in ("node", "craft", "tool")}
+    assert lean.summary() == {
+        "items": len(items),
+        "nodes": by_type["node"],
+        "craftitems": by_type["craft"],
+        "tools": by_type["tool"],
+        **{k: len(full.registered[k]) for k in REGISTERED_KEYS - {"items"}},
+    }
+    assert lean.own_items == {n: i["type"] for n, i in items.items() if i.get("mod_origin") == "given"}
+    assert lean.own_items["base:b"] == "node" and lean.own_items["given:retyped"] == "craft"
+    assert lean.registered == {k: {} if k in ("items", "aliases") else [] for k in REGISTERED_KEYS}
+    assert lean.format_human() == full.format_human()
+    assert "  other:borrowed (craft)" in lean.format_human().splitlines()
+
+
+def test_the_collectors_start_up_pause_ends_with_the_start_up() -> None:
+    # check loads with a longer collector pause (loading.CHECK_GC_PAUSE); the running server gets
+    # the pause it had back, or the one a mod set meanwhile.
+    from vf_luanti.loading import CHECK_GC_PAUSE, run_mods
+    from vf_luanti.mods import mod_from_source
+
+    def pause_after(init: str) -> int:
+        report, rt = run_mods([mod_from_source(init, name="m")], startup_gc_pause=CHECK_GC_PAUSE)
+        assert report.ok, report.errors
+        return int(rt.lua.eval("collectgarbage('setpause', 200)"))
+
+    assert pause_after(f"assert(collectgarbage('setpause', {CHECK_GC_PAUSE}) == {CHECK_GC_PAUSE})") == 200
+    assert pause_after("collectgarbage('setpause', 150)") == 150

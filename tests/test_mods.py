@@ -111,3 +111,20 @@ def test_description_txt_is_deprecated_unless_mod_conf_describes_the_mod(tmp_pat
     assert [w.message for w in r.warnings] == [
         f"Mod moda at {tmp_path / 'moda'}:\n\tdescription.txt is deprecated, please use mod.conf instead."
     ]
+
+
+def test_a_mod_reads_its_files_but_no_media_or_hidden_ones(tmp_path: Path) -> None:
+    # A mod in the engine's default user folder (~/.minetest/mods) is read like any other: only
+    # what is hidden below the mod's own folder is left out.
+    d = tmp_path / ".minetest" / "mods" / "m"
+    (d / "src").mkdir(parents=True)
+    (d / ".git").mkdir()
+    (d / "textures").mkdir()
+    (d / "init.lua").write_text("-- init\n")
+    (d / "src" / "b.lua").write_text("-- b\n")
+    (d / "src" / "a.lua").write_text("-- a\n")
+    (d / ".git" / "config").write_text("x")
+    (d / ".hidden.lua").write_text("x")
+    (d / "textures" / "m_block.png").write_bytes(b"\x89PNG")
+    [mod] = discover(d)
+    assert list(mod.files) == ["init.lua", "src/a.lua", "src/b.lua"]

@@ -313,3 +313,23 @@ def _registry_counts(report) -> dict[str, int]:
         "chatcommands": len(reg["chatcommands"]),
         "privileges": len(reg["privileges"]),
     }
+
+
+def test_the_engine_reads_fields_through_a_defaults_table_of_its_own_metatable() -> None:
+    # C++ reads each field with lua_getfield: through builtin's defaults table and whatever that
+    # table inherits from, with the same wrong-type errors (once per registering line).
+    report = load(
+        """
+local d = core.craftitemdef_default
+d.stack_max, d.inventory_image = nil, nil
+setmetatable(d, {__index = {stack_max = 7, inventory_image = true}})
+core.register_craftitem("tmod:c", {description = 5})
+assert(ItemStack("tmod:c 50"):get_stack_max() == 7)
+core.register_craftitem("tmod:plain", {stack_max = 3})
+assert(ItemStack("tmod:plain 50"):get_stack_max() == 3)
+"""
+    )
+    assert report.ok, messages(report.errors)
+    wrong = "Invalid field inventory_image (expected string got boolean)."
+    assert [(w.message, w.line) for w in report.warnings] == [(wrong, 5), (wrong, 7)]
+    assert report.registered["items"]["tmod:c"]["description"] == 5

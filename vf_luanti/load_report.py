@@ -34,15 +34,40 @@ class Diagnostic:
         return f"{mod}{where}: {self.message}"
 
 
+#: The registry's sections as the human report counts them (``LoadReport.summary``).
+SUMMARY_KINDS = (
+    "items",
+    "nodes",
+    "craftitems",
+    "tools",
+    "aliases",
+    "crafts",
+    "abms",
+    "lbms",
+    "entities",
+    "chatcommands",
+    "privileges",
+)
+
+
 @dataclass
 class LoadReport:
-    """Outcome of loading a mod set: ok, diagnostics, the registry, and what the mods printed."""
+    """Outcome of loading a mod set: ok, diagnostics, the registry, and what the mods printed.
+
+    ``registered`` is the whole registry (``--json``, the API), or its empty shape when the load
+    was asked for the summary alone (the human report: a big mod set's registry is megabytes that
+    it never shows). ``counts`` and ``own_items`` are what the human report prints, made by the
+    emulation either way: entries per registry section, and the items of the mods the check was
+    given (name -> type).
+    """
 
     ok: bool
     errors: list[Diagnostic] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     registered: dict[str, Any] = field(default_factory=dict)
     output: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    own_items: dict[str, Any] = field(default_factory=dict)
 
     def rename_file(self, vfs_path: str, real: str) -> None:
         """Name the user's file where the diagnostics name its place in the virtual file system (a
@@ -65,12 +90,16 @@ class LoadReport:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> LoadReport:
+        """From the emulation's report (report.lua) or ``to_json()`` with ``summary`` added."""
+        summary = d.get("summary", {})
         return cls(
             ok=bool(d["ok"]),
             errors=[Diagnostic.from_dict(e) for e in d.get("errors", [])],
             warnings=[Diagnostic.from_dict(w) for w in d.get("warnings", [])],
             registered=d.get("registered", {}),
             output=list(d.get("output", [])),
+            counts=summary.get("counts", {}),
+            own_items=summary.get("items", {}),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -83,34 +112,18 @@ class LoadReport:
         }
 
     def summary(self) -> dict[str, int]:
-        """Counts per registry section, e.g. {"nodes": 3, "crafts": 2, ...}."""
-        items = self.registered.get("items", {})
-        by_type: dict[str, int] = {}
-        for d in items.values():
-            by_type[d.get("type", "?")] = by_type.get(d.get("type", "?"), 0) + 1
-        return {
-            "items": len(items),
-            "nodes": by_type.get("node", 0),
-            "craftitems": by_type.get("craft", 0),
-            "tools": by_type.get("tool", 0),
-            **{
-                k: len(self.registered.get(k, ()))
-                for k in ("aliases", "crafts", "abms", "lbms", "entities", "chatcommands", "privileges")
-            },
-        }
+        """Counts per registry section, e.g. {"nodes": 3, "crafts": 2, ...} (SUMMARY_KINDS)."""
+        return {k: self.counts.get(k, 0) for k in SUMMARY_KINDS}
 
-    def format_human(self, mods: list[str] | None = None) -> str:
+    def format_human(self) -> str:
         """The human report: verdict, errors, warnings, and what was registered (by the given mods)."""
         lines = ["OK: loads cleanly" if self.ok else f"FAILED: {len(self.errors)} error(s)"]
         for e in self.errors:
             lines.append(f"  error: {e}")
         for w in self.warnings:
             lines.append(f"  warning: {w}")
-        items = self.registered.get("items", {})
-        own = sorted(n for n, d in items.items() if mods is None or d.get("mod_origin") in mods)
-        counts = self.summary()
-        lines.append("registered: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v))
-        if own:
+        lines.append("registered: " + ", ".join(f"{v} {k}" for k, v in self.summary().items() if v))
+        if self.own_items:
             lines.append("items from these mods:")
-            lines.extend(f"  {n} ({items[n].get('type')})" for n in own)
+            lines.extend(f"  {n} ({kind})" for n, kind in sorted(self.own_items.items()))
         return "\n".join(lines)

@@ -8,7 +8,9 @@ a mod folder (``init.lua`` with optional ``mod.conf``), a modpack (``modpack.con
 from __future__ import annotations
 
 import base64
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,16 +99,32 @@ def _split_list(value: str | None) -> list[str]:
 
 
 def _read_tree(root: Path) -> dict[str, bytes]:
+    """The files of a mod folder (no media, nothing hidden below ``root``), in path order.
+
+    os.walk and plain strings: pathlib's rglob, sort and Path objects cost a big mod set's check
+    (homedecor's thousands of textures) 0.03-0.05 s. Only the parts below ``root`` count as hidden:
+    a mod under ``~/.minetest/mods`` is read like any other.
+    """
+    found: list[tuple[tuple[str, ...], str]] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        rel = Path(dirpath).relative_to(root).parts
+        for name in filenames:
+            if not name.startswith(".") and os.path.splitext(name)[1].lower() not in MEDIA_SUFFIXES:
+                found.append(((*rel, name), os.path.join(dirpath, name)))
     files: dict[str, bytes] = {}
-    for p in sorted(root.rglob("*")):
-        if not p.is_file() or p.suffix.lower() in MEDIA_SUFFIXES or any(s.startswith(".") for s in p.parts):
+    for parts, path in sorted(found):
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue  # a dangling link: not a file
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
             continue
         try:
-            if p.stat().st_size > MAX_FILE_BYTES:
-                continue
-            files[p.relative_to(root).as_posix()] = p.read_bytes()
+            with open(path, "rb") as f:
+                files["/".join(parts)] = f.read()
         except OSError as exc:
-            raise ModError(f"cannot read {p}: {exc.strerror}") from exc
+            raise ModError(f"cannot read {path}: {exc.strerror}") from exc
     return files
 
 

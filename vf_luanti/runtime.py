@@ -459,6 +459,7 @@ class LuanRuntime:
                 break
         return bool(self.call("finish_loading", startup_steps))
 
-    def report(self, registered: bool = True) -> dict[str, Any]:
-        """The load report (LoadReport's dict); ``registered=False`` leaves its registry empty."""
-        return self.call_json("report_json", registered)
+    def report(self, registered: bool = True, listed: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The load report (LoadReport's dict); ``registered=False`` leaves its registry empty (its
+        summary counts it all the same); the summary lists the items of the ``listed`` mods."""
+        return self.call_json("report_json", registered, " ".join(listed))

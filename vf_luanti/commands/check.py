@@ -9,12 +9,11 @@ import argparse
 import json
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
     from ..loading import CHECK_LIMITS, check
-    from ..mods import ModError, discover
+    from ..mods import ModError
     from ..runtime import MiB
 
     if not args.paths and not args.game:
@@ -32,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
             limits=limits,
             isolated=args.isolated,
             luanti_version=args.luanti_version,
+            registered=args.json,  # the human report prints counts and the given mods' items only
         )
     except (ModError, ValueError) as exc:
         print(f"vf-luanti check: {exc}", file=sys.stderr)
@@ -39,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
-        # list the items of the given mods, not the game's
-        print(report.format_human(mods=[m.name for p in args.paths for m in discover(Path(p))]))
+        print(report.format_human())
     return 0 if report.ok else 1
 
 

@@ -58,6 +58,26 @@ function api.load_mod(name, path)
 	return ok
 end
 
+-- The collector's pause while the server starts (run_mods' startup_gc_pause): the heap mostly
+-- grows then, and every cycle marks the whole registry built so far again. It holds until
+-- finish_loading is done; the running server gets the pause it had back, unless a mod set its own.
+local startup_pause, pause_before
+
+function api.startup_gc_pause(pause)
+	startup_pause = H.tonumber(pause)
+	pause_before = H.collectgarbage("setpause", startup_pause)
+end
+
+local function end_startup_pause()
+	if startup_pause then
+		local now = H.collectgarbage("setpause", pause_before)
+		if now ~= startup_pause then
+			H.collectgarbage("setpause", now) -- a mod's own setting stays
+		end
+		startup_pause = nil
+	end
+end
+
 -- After the last mod: run register_on_mods_loaded callbacks (still no environment), then start
 -- the simulated server environment and run its first `startup_steps` steps.
 -- The engine's dedicated_server_step (seconds per server step).
@@ -89,6 +109,7 @@ function api.finish_loading(startup_steps)
 			break
 		end
 	end
+	end_startup_pause()
 	return not I.failed
 end
 

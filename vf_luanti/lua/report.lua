@@ -249,12 +249,17 @@ end
 -- An item as the engine has it: the fields C++ reads, as they were when it was (re)registered
 -- (register.lua I.engine_items; later edits of the Lua table never reach the engine), and every
 -- other raw field of its Lua table as it is now (builtin Lua and the callback lookups read those
--- live).
-local function engine_item(name, view)
-	local item = {}
+-- live). `engine_value` is the same rule for one field.
+local function live_item(name)
 	local items = rawget(core, "registered_items")
 	local live = type(items) == "table" and rawget(items, name) or nil
-	if type(live) == "table" then
+	return type(live) == "table" and live or nil
+end
+
+local function engine_item(name, view)
+	local item = {}
+	local live = live_item(name)
+	if live then
 		local cpp = I.engine_fields(name) or {}
 		for k, v in next, live do
 			if not cpp[k] then
@@ -268,14 +273,32 @@ local function engine_item(name, view)
 	return item
 end
 
+local function engine_value(name, view, k)
+	if I.engine_raw[name][k] then
+		return rawget(view, k)
+	end
+	local live = live_item(name)
+	if live and not (I.engine_fields(name) or {})[k] then
+		return rawget(live, k)
+	end
+end
+
+-- The ABMs and LBMs as the environment copied them when it started (before: as they are now).
+local function engine_abms()
+	return I.engine_abms or I.copy_abms(I.registry("registered_abms"))
+end
+
+local function engine_lbms()
+	return I.engine_lbms or I.copy_lbms(I.registry("registered_lbms"))
+end
+
 local function registry()
 	local items = {}
 	for name, view in next, I.engine_items do
 		items[name] = engine_item(name, view)
 	end
-	-- The ABMs and LBMs as the environment copied them when it started (before: as they are now).
 	local abms = {}
-	for i, a in H.ipairs(I.engine_abms or I.copy_abms(I.registry("registered_abms"))) do
+	for i, a in H.ipairs(engine_abms()) do
 		abms[i] = { label = a.label, nodenames = a.nodenames, neighbors = a.neighbors or {},
 			interval = a.interval or 10.0, chance = a.chance or 50 }
 	end
@@ -284,7 +307,7 @@ local function registry()
 		aliases = rawget(core, "registered_aliases") or {},
 		crafts = I.registered_crafts(),
 		abms = abms,
-		lbms = I.engine_lbms or I.copy_lbms(I.registry("registered_lbms")),
+		lbms = engine_lbms(),
 		entities = sorted_keys(rawget(core, "registered_entities")),
 		chatcommands = sorted_keys(rawget(core, "registered_chatcommands")),
 		privileges = sorted_keys(rawget(core, "registered_privileges")),
@@ -322,11 +345,63 @@ local function put_list(list)
 	raw("]")
 end
 
--- The report; without `registered` its registry is empty (of the usual shape): a world only run on
--- (the game run of checks/game.py) spares building and decoding a game's thousands of definitions.
-local function put_report(registered)
-	local r = registered and registry() or { items = {}, aliases = {}, crafts = {}, abms = {}, lbms = {},
-		entities = {}, chatcommands = {}, privileges = {} }
+local function count_strings(t)
+	local n = 0
+	for k in next, t or {} do
+		if type(k) == "string" then
+			n = n + 1
+		end
+	end
+	return n
+end
+
+local KIND_OF_TYPE = { node = "nodes", craft = "craftitems", tool = "tools" }
+
+-- What the human report prints (LoadReport.summary): the number of entries of each registry list,
+-- as the full registry would have them (items by the "type" its item shows), and the items of the
+-- `listed` mods (a set of names) as name -> type, in no order (the human report sorts them).
+-- Counting spares building the registry: a big mod set's registry is megabytes of JSON that the
+-- human report never shows.
+local function put_summary(listed)
+	local kinds = { nodes = 0, craftitems = 0, tools = 0 }
+	local items, own, own_type, nown = 0, {}, {}, 0
+	for name, view in next, I.engine_items do
+		items = items + 1
+		local item_type = engine_value(name, view, "type")
+		local kind = KIND_OF_TYPE[item_type]
+		if kind then
+			kinds[kind] = kinds[kind] + 1
+		end
+		if listed[engine_value(name, view, "mod_origin")] then
+			nown = nown + 1
+			own[nown], own_type[name] = name, item_type
+		end
+	end
+	raw('{"counts":{"items":' .. items .. ',"nodes":' .. kinds.nodes .. ',"craftitems":' .. kinds.craftitems
+		.. ',"tools":' .. kinds.tools .. ',"aliases":' .. count_strings(rawget(core, "registered_aliases"))
+		.. ',"crafts":' .. #I.registered_crafts()
+		.. ',"abms":' .. #engine_abms() .. ',"lbms":' .. #engine_lbms()
+		.. ',"entities":' .. count_strings(rawget(core, "registered_entities"))
+		.. ',"chatcommands":' .. count_strings(rawget(core, "registered_chatcommands"))
+		.. ',"privileges":' .. count_strings(rawget(core, "registered_privileges")) .. '},"items":{')
+	for i = 1, nown do
+		if i > 1 then
+			raw(",")
+		end
+		put_string(own[i])
+		raw(":")
+		put(own_type[own[i]], 0)
+	end
+	raw("}}")
+end
+
+local EMPTY_REGISTRY = { items = {}, aliases = {}, crafts = {}, abms = {}, lbms = {}, entities = {}, chatcommands = {},
+	privileges = {} }
+
+-- The report: the full registry when `registered` (else one of the usual shape, empty), and the
+-- summary with the items of the `listed` mods.
+local function put_report(registered, listed)
+	local r = registered and registry() or EMPTY_REGISTRY
 	raw('{"ok":' .. tostring(I.api.ok()) .. ',"errors":')
 	put_diagnostics(I.errors)
 	raw(',"warnings":')
@@ -390,13 +465,19 @@ local function put_report(registered)
 	put_list(r.chatcommands)
 	raw(',"privileges":')
 	put_list(r.privileges)
-	raw('},"output":')
+	raw('},"summary":')
+	put_summary(listed)
+	raw(',"output":')
 	put_list(I.output)
 	raw("}")
 end
 
-function I.api.report_json(registered)
-	return build(function()
-		put_report(registered ~= false)
-	end)
+-- The report as JSON text. `registered`: false leaves the registry empty (nil: built); `listed`:
+-- the mods whose items the summary lists, their names separated by spaces.
+function I.api.report_json(registered, listed)
+	local set = {}
+	for mod in H.string.gmatch(listed or "", "%S+") do
+		set[mod] = true
+	end
+	return build(put_report, registered ~= false, set)
 end
