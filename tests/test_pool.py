@@ -234,7 +234,7 @@ def test_configured_settings_apply_at_first_use(tmpdir_checked: str) -> None:
 
 def test_limits_from_mapping() -> None:
     lim = RuntimeLimits.from_mapping({"cpu_seconds": 1.5, "max_memory": 32 * MiB})
-    assert lim.cpu_seconds == 1.5 and lim.wall_deadline == 2 * 1.5 + lim.startup_margin
+    assert lim.cpu_seconds == 1.5 and lim.wall_deadline == 6 * 1.5 + lim.startup_margin
     assert RuntimeLimits(wall_seconds=7).wall_deadline == 7
     with pytest.raises(ValueError, match=r"unknown limit.*cpu_secs.*known: .*cpu_seconds"):
         RuntimeLimits.from_mapping({"cpu_secs": 1})

@@ -102,10 +102,12 @@ class RuntimeLimits:
 
     @property
     def wall_deadline(self) -> float:
-        """Seconds the pool waits for one sample before it kills the worker."""
+        """Seconds the pool waits for one sample before it kills the worker: twice its CPU time,
+        which is up to three budgets (the checks; beside the game, the reference's checks once per
+        worker and task, then the sample's own run: ``second_budget``)."""
         if self.wall_seconds is not None:
             return self.wall_seconds
-        return 2 * self.cpu_seconds + self.startup_margin
+        return 6 * self.cpu_seconds + self.startup_margin
 
     @classmethod
     def from_mapping(cls, settings: Mapping[str, Any] | None) -> RuntimeLimits:
@@ -207,6 +209,15 @@ class _JobScope:
 
 
 _scope: _JobScope | None = None
+
+
+def second_budget() -> None:
+    """The sample's CPU deadline moves to ``cpu_seconds`` from now: the run beside the game
+    (checks/session.py) gets a budget of its own, and so does the reference's run there that it
+    needs first (once per worker and task), so a sample is not failed for the time the game's own
+    mods take. Runtimes made from now on get the new deadline."""
+    if _scope is not None:
+        _scope.deadline = time.process_time() + _scope.limits.cpu_seconds
 
 
 @contextmanager

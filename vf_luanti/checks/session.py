@@ -197,10 +197,13 @@ class CheckSession:
         self._soaked = False
         self._loaded_globals: list[str] = []  # the globals read before the soak
         self._started_again = False  # whether a world started a second time from the mod's own data
+        self._settled: tuple[list[str], list[str]] | None = None  # warnings and output (_settle)
 
     @property
     def warnings(self) -> list[str]:
         """Distinct warnings from every load of this session (load time and scenario runs)."""
+        if self._settled is not None:
+            return list(self._settled[0])
         seen: dict[str, None] = {}
         for cw in self._worlds:
             for wmsg in cw.warnings():
@@ -211,6 +214,8 @@ class CheckSession:
     def output(self) -> list[str]:
         """Debug output of every load of this session, at load time and while the checks and the
         soak ran (print by any alias, core.log without a level): lines the engine would print."""
+        if self._settled is not None:
+            return list(self._settled[1])
         return [
             line
             for cw in self._worlds
@@ -296,8 +301,16 @@ class CheckSession:
             self._soak()
         self._recheck_registry(results)
         self._start_again()
+        self._settle()
         self._beside_the_game(results)
         return [results[i] for i in range(len(checks))]
+
+    def _settle(self) -> None:
+        """Read what the plain worlds leave for the score (warnings, debug output, the globals the
+        mod created) before the run beside the game: that run gets budgets of its own
+        (runtime.second_budget), after which the plain worlds' runtimes are past their deadline."""
+        self.new_globals()
+        self._settled = (self.warnings, self.output)
 
     def _beside_the_game(self, results: dict[int, CheckResult]) -> None:
         """A sample that passed everything runs once more beside the game (game.py), as most real
@@ -316,10 +329,13 @@ class CheckSession:
         game = game_mods()
         if not game:
             return
+        from ..runtime import second_budget
         from ..world import WorldError
 
         where = f"beside the game {game_path().name}"  # type: ignore[union-attr]
+        second_budget()  # the reference's run there (once per worker and task) is task data
         asked = _checks_beside_game(self.task)
+        second_budget()  # and the game's own load and life are not the sample's cost
         soaked: CheckWorld | None = None
         for i, res, cw in _game_checks(self.task, self.code, self.start, game, asked, self.depends):
             if res is None:
