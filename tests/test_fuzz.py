@@ -161,5 +161,7 @@ def test_batches_of_hostile_and_valid_mods(ex: Executor, sources: list[str]) -> 
 def test_pool_is_whole_after_fuzzing(ex: Executor) -> None:
     assert len(ex.pids()) == ex.size
     assert all(r["ok"] is True for r in ex.run_many([(CHECK, {"source": "local x = 1"})] * 4))
-    gold = {"task": SCENARIO_TASK.json_text, "completion": SCENARIO_TASK.reference}
+    # the plain worlds only: the run beside the game (a game load per scenario) does not fit the
+    # tight LIMITS these tests use
+    gold = {"task": SCENARIO_TASK.json_text, "completion": SCENARIO_TASK.reference, "beside_game": False}
     assert all(r["passed"] is True for r in ex.run_many([(SCORE, gold)] * 4))
