@@ -239,7 +239,11 @@ def run_engine(
         }
         conf.write_text("".join(f"{k} = {v}\n" for k, v in conf_lines.items()))
         env = {**os.environ, "HOME": str(ORACLE_BASE / "home"), "MINETEST_SUBGAME_PATH": str(games_path)}
+        # Line-buffered output (coreutils' stdbuf where it exists): piped, the server's stdout is
+        # block-buffered, and a mod's print could share a line with the start-up banner.
+        stdbuf = shutil.which("stdbuf")
         cmd = [
+            *([stdbuf, "-oL", "-eL"] if stdbuf else []),
             str(SERVER_BINARY),
             "--color",
             "never",
