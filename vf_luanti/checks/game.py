@@ -34,7 +34,13 @@ class GameError(ValueError):
 
 def game_path() -> Path | None:
     """The game folder the game run uses, or None when there is none (or it is turned off)."""
-    value = os.environ.get(GAME_ENV)
+    return _game_path(os.environ.get(GAME_ENV))
+
+
+@cache
+def _game_path(value: str | None) -> Path | None:
+    """``game_path`` for the environment's value, looked up once per process and value: it is
+    asked for every passing sample."""
     if value is None:
         return DEFAULT_GAME if (DEFAULT_GAME / "game.conf").is_file() else None
     if value.strip().lower() in ("", "off", "none", "0"):

@@ -9,7 +9,15 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from ..lualiteral import lua_literal
-from .base import CALLBACK_EVENTS, CheckError
+from .base import (
+    CALLBACK_EVENTS,
+    SOAK_COARSE,
+    SOAK_DTIME,
+    SOAK_HORIZON,
+    SOAK_SECONDS,
+    SOAK_TIMER_HORIZON,
+    CheckError,
+)
 from .cases import bind_steps, draw, hidden_expectations, quoted_numbers, sample_seed
 from .matchers import _short
 from .registry import Registry
@@ -57,14 +65,39 @@ _NEIGHBOUR_PIECES = (
 )
 
 
+#: The neighbour's API pieces, one per world: a registration helper it offers other mods, as
+#: integration mods do (``areas:registerOnAdd``, ``awards.register_award``). Defining one registers
+#: nothing and calls nothing, yet the text reads like a mod that registers, as real ones do.
+_NEIGHBOUR_API = (
+    "local registered = {}\nlocal function register_hook(name, func)\n\tregistered[name] = func\n"
+    '\tminetest.log("verbose", "hook " .. name)\nend',
+    "local function register_compat_alias(old, new)\n\tif not minetest.registered_aliases[old] then\n"
+    "\t\tminetest.register_alias(old, new)\n\tend\nend",
+    "local function register_on_join_of(name, func)\n\tminetest.register_on_joinplayer(function(player)\n"
+    "\t\tif player:get_player_name() == name then func(player) end\n\tend)\nend",
+    "local function register_privilege_if_missing(priv, description)\n"
+    "\tif not minetest.registered_privileges[priv] then\n"
+    "\t\tminetest.register_privilege(priv, {description = description, give_to_singleplayer = false})\n"
+    "\tend\nend",
+)
+
+
+def load_failure(report: LoadReport) -> str | None:
+    """Why a load's mods did not load (its first error), or None when they did."""
+    if report.ok:
+        return None
+    return str(report.errors[0]) if report.errors else "the load failed"
+
+
 def _neighbour_source(name: str, seed: int) -> str:
-    """The neighbour's init.lua: a header and some of the pieces, chosen and ordered by the world's
-    seed, so a mod cannot tell it by its size or a fixed text (docs/threat_model.md)."""
+    """The neighbour's init.lua: a header, one API piece and some helper pieces, chosen and ordered by
+    the world's seed, so a mod cannot tell it by its size, a fixed text or the want of a
+    registration in it (docs/threat_model.md)."""
     pieces = list(_NEIGHBOUR_PIECES)
-    chosen = []
-    for _ in range(3 + seed % 3):
+    chosen = [_NEIGHBOUR_API[seed % len(_NEIGHBOUR_API)]]
+    for _ in range(2 + seed % 3):
         seed //= len(pieces) + 1
-        chosen.append(pieces.pop(seed % len(pieces)))
+        chosen.insert(seed % (len(chosen) + 1), pieces.pop(seed % len(pieces)))
     return (
         f"-- {name}: hooks into the other mods of this server where they are installed\n\n"
         + "\n\n".join(chosen)
@@ -196,20 +229,42 @@ class CheckWorld:
         report, self.world = self._start(self.world.runtime.sibling(), state)
         self.entities, self.commands = {}, {}
         self._errors_seen = len(report.errors)
-        if not report.ok:
-            return str(report.errors[0]) if report.errors else "the load failed"
-        return None
+        return load_failure(report)
 
-    def start_again(self, state: str) -> str | None:
-        """The server starts once more from what it saved at its final shutdown (``state``), as every
-        real server does the next day: the mods load over their own saved data, the start-up steps
-        run, a player joins and the server runs a few seconds; returns the first error (a crash)."""
-        why = self._start_from(state)
-        if why:
-            return f"at the server's next start the mods did not load: {why}"
-        errs_before = len(self.world.errors())
-        self.world.join_player("Robin")
-        self.world.step(5.0, 0.09)
+    def live(self, mods: tuple[str, ...] = ()) -> str | None:
+        """The server runs on as after its checks (World.soak: the first minute in server steps, the
+        first hour, timers for a month, a visitor's life, the shutdown) with the visitors meeting
+        ``mods``' things (default every mod's); returns the first error, which would crash the real
+        server, an error no engine path caught included."""
+        from ..world import WorldError
+
+        try:
+            errs = self.world.soak(
+                SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE, SOAK_TIMER_HORIZON, mods=mods
+            )
+        except WorldError as exc:
+            return str(exc)
+        return str(errs[0]) if errs else None
+
+    def start_again(self) -> str | None:
+        """The server starts once more from what it saved at its final shutdown (after ``live``), as
+        every real server does the next day: the mods load over their own saved data, the start-up
+        steps run, a player joins and the server runs a few seconds; returns the first error (a
+        crash). Nothing happens when the mods saved nothing of their own."""
+        from ..world import WorldError
+
+        state = self.world.saved_state
+        if state is None:
+            return None
+        try:
+            why = self._start_from(state)
+            if why:
+                return f"at the server's next start the mods did not load: {why}"
+            errs_before = len(self.world.errors())
+            self.world.join_player("Robin")
+            self.world.step(5.0, 0.09)
+        except WorldError as exc:
+            return f"at the server's next start: {exc}"
         errs = [str(e) for e in self.world.errors(errs_before)]
         return f"at the server's next start: {errs[0]}" if errs else None
 

@@ -11,11 +11,6 @@ from typing import TYPE_CHECKING, Any
 from .base import (
     REGISTRY_KINDS,
     SESSION_KINDS,
-    SOAK_COARSE,
-    SOAK_DTIME,
-    SOAK_HORIZON,
-    SOAK_SECONDS,
-    SOAK_TIMER_HORIZON,
     CheckError,
     CheckResult,
     describe,
@@ -26,7 +21,7 @@ from .intent import check_code
 from .matchers import match
 from .preserve import check_preserve
 from .registry import Registry, _check_registry
-from .scenario import CheckWorld
+from .scenario import CheckWorld, load_failure
 from .steps import StepFailed
 
 if TYPE_CHECKING:
@@ -330,66 +325,42 @@ class CheckSession:
         if not game:
             return
         from ..runtime import second_budget
-        from ..world import WorldError
 
         where = f"beside the game {game_path().name}"  # type: ignore[union-attr]
         second_budget()  # the reference's run there (once per worker and task) is task data
         asked = _checks_beside_game(self.task)
         second_budget()  # and the game's own load and life are not the sample's cost
-        soaked: CheckWorld | None = None
+        life: CheckWorld | None = None  # the world that lives on: see the docstring
         for i, res, cw in _game_checks(self.task, self.code, self.start, game, asked, self.depends):
-            if res is None:
-                self.crash = f"{where} the mods did not load: " + (
-                    str(cw.report.errors[0]) if cw.report.errors else "the load failed"
-                )
-                return
+            if res is None:  # reported below
+                life = cw
+                break
             if not res.passed:
                 why = (res.feedback or "").split(" -- ", 1)[-1]
                 place = ", with its own mods in place of the stand-ins" if cw.game_stand_ins else ""
                 results[i] = outcome(self.task.checks[i], f"{where}{place}: {why}")
                 return
-            if cw.game_stand_ins or soaked is None:
-                soaked = cw
-        cw = soaked or _game_world(self.task, self.code, self.start, game, depends=self.depends)
-        if not cw.report.ok:
-            self.crash = f"{where} the mods did not load: " + (
-                str(cw.report.errors[0]) if cw.report.errors else "the load failed"
-            )
+            if cw.game_stand_ins or life is None:
+                life = cw
+        cw = life or _game_world(self.task, self.code, self.start, game, depends=self.depends)
+        failure = load_failure(cw.report)
+        if failure is not None:
+            self.crash = f"{where} the mods did not load: {failure}"
             return
-        mod = self.task.mod_name
-        try:
-            errs = [
-                str(e)
-                for e in cw.world.soak(
-                    SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE, SOAK_TIMER_HORIZON, mods=(mod,)
-                )
-            ]
-            state = cw.world.saved_state  # the game's mods save too: again only if the sample did
-            if not errs and state is not None and self._started_again:
-                again = cw.start_again(state)
-                errs = [again] if again else []
-        except WorldError as exc:
-            errs = [str(exc)]
-        if errs:
-            self.crash = f"{where}: {errs[0]}"
+        # The game's mods save data too: the world starts again only where the sample's did.
+        err = cw.live(mods=(self.task.mod_name,)) or (cw.start_again() if self._started_again else None)
+        if err:
+            self.crash = f"{where}: {err}"
 
     def _start_again(self) -> None:
         """Each world whose mods saved data of their own at the final shutdown (mod storage, files)
         starts once more from it, as a real server does the next day; an error there is a crash.
         Last, so no check reads the new server (its loads would count again in ``calls``)."""
-        from ..world import WorldError
-
         for cw in list(self._worlds):
-            state = cw.world.saved_state
-            if state is None or self.crash is not None:
-                continue
-            self._started_again = True
-            try:
-                again = cw.start_again(state)
-            except WorldError as exc:
-                again = f"at the server's next start: {exc}"
-            if again:
-                self.crash = again
+            if self.crash is not None:
+                return
+            self._started_again = self._started_again or cw.world.saved_state is not None
+            self.crash = cw.start_again()
 
     def _recheck_registry(self, results: dict[int, CheckResult]) -> None:
         """A definition that was right after loading must still be right after the server ran on
@@ -409,20 +380,10 @@ class CheckSession:
         ``restart`` step stopped is not soaked: the one started in its place is."""
         self.new_globals()  # as loaded, before the server ran on
         self._soaked = True
-        from ..world import WorldError
-
         for cw in self._worlds:
-            try:
-                errs = [
-                    str(e)
-                    for e in cw.world.soak(
-                        SOAK_SECONDS, SOAK_DTIME, SOAK_HORIZON, SOAK_COARSE, SOAK_TIMER_HORIZON
-                    )
-                ]
-            except WorldError as exc:  # an error no engine path caught: the server would stop on it too
-                errs = [str(exc)]
-            if errs and self.crash is None:
-                self.crash = errs[0]
+            err = cw.live()
+            if err and self.crash is None:
+                self.crash = err
         self._new_globals = None  # read again: a global created later is a global too
 
     def _session_check(self, c: dict) -> CheckResult:
