@@ -113,6 +113,15 @@ function core.get_us_time()
 	return floor(I.step_clock() + (now - cpu_start) * 1e6)
 end
 
+-- The wall clock (os.time, os.date without a time): it moves with the game time, as a real
+-- server's steps take real time, from the host's clock at the world's creation (I.wall_base, kept
+-- in the saved world so a restarted server's clock goes on). A mod that compares os.time() with
+-- the time it has stepped through sees them agree, as on a real server.
+I.wall_base = 0
+function I.wall_time()
+	return I.wall_base + floor(I.gametime)
+end
+
 -- Seconds since this server started (a restarted one counts from its own start).
 function core.get_server_uptime()
 	return I.add_time(I.gametime, -started)
@@ -466,7 +475,7 @@ function core.format_chat_message(name, message)
 	if not replaced then
 		error("Invalid chat message format - missing @name", 2)
 	end
-	str = replace_once(str, "@timestamp", H.os.date("%H:%M:%S", H.os.time()))
+	str = replace_once(str, "@timestamp", H.os.date("%H:%M:%S", I.wall_time()))
 	str, replaced = replace_once(str, "@message", message)
 	if not replaced then
 		error("Invalid chat message format - missing @message", 2)
