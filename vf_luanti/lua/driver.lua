@@ -142,7 +142,7 @@ api.join_player = guarded(function(name, privs, pos)
 	if I.players[name] then
 		return json({ ok = false, error = "player already connected: " .. name })
 	end
-	local refusal = run_list("on_prejoinplayer", I.registry("registered_on_prejoinplayers"), name, "127.0.0.1")
+	local refusal = run_list("on_prejoinplayer", I.registry("registered_on_prejoinplayers"), name, I.player_address(name))
 	if type(refusal) == "string" then
 		return json({ ok = false, refused = refusal })
 	end

@@ -168,9 +168,22 @@ function core.get_server_status(name, joined)
 	return s
 end
 
+-- A player's IPv4 address: players connect from hosts of their own, not from the server's (a
+-- check world's players are not all on 127.0.0.1); drawn from the world's seed and the name, so a
+-- player keeps one address and a sample always gets the same ones.
+function I.player_address(name)
+	local h = (I.map_seed_s32() % 1000003) + 7
+	for i = 1, #tostring(name) do
+		h = (h * 31 + H.string.byte(tostring(name), i)) % 16777213
+	end
+	local first = 11 + h % 212 -- 11..222: public unicast ranges, 127 skipped below
+	return H.string.format("%d.%d.%d.%d", first == 127 and 128 or first, floor(h / 212) % 256,
+		floor(h / 54272) % 256, 1 + floor(h / 7) % 254)
+end
+
 function core.get_player_ip(name)
 	if core.get_player_by_name(name) then
-		return "127.0.0.1"
+		return I.player_address(name)
 	end
 end
 
@@ -360,11 +373,11 @@ function core.get_player_information(name)
 	if not core.get_player_by_name(name) then
 		return nil
 	end
-	-- a client on the same host: the connection has been up since the player joined, round trips
-	-- take a few milliseconds
+	-- a client on a host of its own (I.player_address): the connection has been up since the
+	-- player joined, round trips take a few milliseconds
 	local o = I.players[name]
 	local uptime = o and o.joined_at and I.add_time(I.gametime, -o.joined_at) or 0
-	return { address = "127.0.0.1", ip_version = 4, connection_uptime = uptime, protocol_version = 41,
+	return { address = I.player_address(name), ip_version = 4, connection_uptime = uptime, protocol_version = 41,
 		formspec_version = 6, lang_code = "", min_rtt = 0.001, max_rtt = 0.012, avg_rtt = 0.003,
 		min_jitter = 0, max_jitter = 0.009, avg_jitter = 0.001 }
 end
@@ -415,7 +428,7 @@ function core.ban_player(name)
 	if not core.get_player_by_name(name) then
 		return false
 	end
-	I.bans[name] = "127.0.0.1"
+	I.bans[name] = I.player_address(name)
 	return core.disconnect_player(name, "Banned.")
 end
 
