@@ -133,10 +133,19 @@ function core.get_server_max_lag()
 	return MAX_LAG
 end
 
+-- A shutdown request (Server::requestShutdown): delay 0 stops the server at its next step, a
+-- positive delay that many seconds later, a negative one cancels. One a player's chat command made
+-- is the player's wish (an admin's restart command); one the mod makes on its own takes the server
+-- down with everyone on it, reported as that mod's runtime error when it is due (after.lua I.step).
 I.shutdown_requested = nil
 function core.request_shutdown(message, reconnect, delay)
+	delay = H.tonumber(delay) or 0
+	if delay < 0 then
+		I.shutdown_requested = nil
+		return
+	end
 	I.shutdown_requested = { message = message and tostring(message) or "", reconnect = reconnect and true or false,
-		delay = H.tonumber(delay) }
+		delay = delay, due = I.gametime + delay, asked = I.player_command ~= nil, frame = I.mod_frame(1) }
 end
 
 function core.cancel_shutdown_requests()
