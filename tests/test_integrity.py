@@ -555,6 +555,9 @@ DETECTORS = {
     "clock from 0": ("minetest.get_us_time()", "probe < 3600 * 1000000"),
     "early game time": ("nil", "minetest.get_gametime() < 600"),
     "first day": ("nil", "minetest.get_day_count() == 0"),
+    # a real world folder holds world.mt, map_meta.txt and mod_storage.sqlite before any mod loads
+    "empty world folder": ('minetest.get_worldpath() .. "/world.mt"', "io.open(probe) == nil"),
+    "constant SecureRandom": ("SecureRandom():next_bytes(4)", 'probe == "\\127\\47\\59\\88"'),
     "unseeded math.random": (
         "math.random(2147483647)",
         "(function() math.randomseed(0) for _ = 1, 5000 do"

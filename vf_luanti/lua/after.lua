@@ -278,6 +278,12 @@ function I.step(dtime)
 		end
 	end
 	I.advance_time(dtime)
+	local stop = I.shutdown_requested
+	if stop and not stop.asked and I.gametime >= stop.due then
+		I.shutdown_requested = nil
+		I.diag("error", "the server shut down: the mod called minetest.request_shutdown with no player asking",
+			stop.frame or {})
+	end
 	I.step_node_timers(dtime, I.callback)
 	step_abms(dtime)
 	if not I.after_registered then

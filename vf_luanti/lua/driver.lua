@@ -142,7 +142,7 @@ api.join_player = guarded(function(name, privs, pos)
 	if I.players[name] then
 		return json({ ok = false, error = "player already connected: " .. name })
 	end
-	local refusal = run_list("on_prejoinplayer", I.registry("registered_on_prejoinplayers"), name, "127.0.0.1")
+	local refusal = run_list("on_prejoinplayer", I.registry("registered_on_prejoinplayers"), name, I.player_address(name))
 	if type(refusal) == "string" then
 		return json({ ok = false, refused = refusal })
 	end
@@ -661,6 +661,7 @@ api.chat_command = guarded(function(name, line)
 	end
 	local before = #I.chat_log
 	local res
+	I.player_command = o.name -- what the command does, the player asked for (misc.lua request_shutdown)
 	if type(I.run_chatcommand) == "function" then
 		res = { I.callback("on_chat_message", I.run_chatcommand, o.name, line) }
 	else
@@ -668,6 +669,7 @@ api.chat_command = guarded(function(name, line)
 		res = { true, run_list("on_chat_message", I.registry("registered_on_chat_messages"), o.name, line) and true
 			or false }
 	end
+	I.player_command = nil
 	local replies = {}
 	for i = before + 1, #I.chat_log do
 		replies[#replies + 1] = I.chat_log[i].message

@@ -113,6 +113,15 @@ function core.get_us_time()
 	return floor(I.step_clock() + (now - cpu_start) * 1e6)
 end
 
+-- The wall clock (os.time, os.date without a time): it moves with the game time, as a real
+-- server's steps take real time, from the host's clock at the world's creation (I.wall_base, kept
+-- in the saved world so a restarted server's clock goes on). A mod that compares os.time() with
+-- the time it has stepped through sees them agree, as on a real server.
+I.wall_base = 0
+function I.wall_time()
+	return I.wall_base + floor(I.gametime)
+end
+
 -- Seconds since this server started (a restarted one counts from its own start).
 function core.get_server_uptime()
 	return I.add_time(I.gametime, -started)
@@ -124,10 +133,19 @@ function core.get_server_max_lag()
 	return MAX_LAG
 end
 
+-- A shutdown request (Server::requestShutdown): delay 0 stops the server at its next step, a
+-- positive delay that many seconds later, a negative one cancels. One a player's chat command made
+-- is the player's wish (an admin's restart command); one the mod makes on its own takes the server
+-- down with everyone on it, reported as that mod's runtime error when it is due (after.lua I.step).
 I.shutdown_requested = nil
 function core.request_shutdown(message, reconnect, delay)
+	delay = H.tonumber(delay) or 0
+	if delay < 0 then
+		I.shutdown_requested = nil
+		return
+	end
 	I.shutdown_requested = { message = message and tostring(message) or "", reconnect = reconnect and true or false,
-		delay = H.tonumber(delay) }
+		delay = delay, due = I.gametime + delay, asked = I.player_command ~= nil, frame = I.mod_frame(1) }
 end
 
 function core.cancel_shutdown_requests()
@@ -159,9 +177,22 @@ function core.get_server_status(name, joined)
 	return s
 end
 
+-- A player's IPv4 address: players connect from hosts of their own, not from the server's (a
+-- check world's players are not all on 127.0.0.1); drawn from the world's seed and the name, so a
+-- player keeps one address and a sample always gets the same ones.
+function I.player_address(name)
+	local h = (I.map_seed_s32() % 1000003) + 7
+	for i = 1, #tostring(name) do
+		h = (h * 31 + H.string.byte(tostring(name), i)) % 16777213
+	end
+	local first = 11 + h % 212 -- 11..222: public unicast ranges, 127 skipped below
+	return H.string.format("%d.%d.%d.%d", first == 127 and 128 or first, floor(h / 212) % 256,
+		floor(h / 54272) % 256, 1 + floor(h / 7) % 254)
+end
+
 function core.get_player_ip(name)
 	if core.get_player_by_name(name) then
-		return "127.0.0.1"
+		return I.player_address(name)
 	end
 end
 
@@ -351,11 +382,11 @@ function core.get_player_information(name)
 	if not core.get_player_by_name(name) then
 		return nil
 	end
-	-- a client on the same host: the connection has been up since the player joined, round trips
-	-- take a few milliseconds
+	-- a client on a host of its own (I.player_address): the connection has been up since the
+	-- player joined, round trips take a few milliseconds
 	local o = I.players[name]
 	local uptime = o and o.joined_at and I.add_time(I.gametime, -o.joined_at) or 0
-	return { address = "127.0.0.1", ip_version = 4, connection_uptime = uptime, protocol_version = 41,
+	return { address = I.player_address(name), ip_version = 4, connection_uptime = uptime, protocol_version = 41,
 		formspec_version = 6, lang_code = "", min_rtt = 0.001, max_rtt = 0.012, avg_rtt = 0.003,
 		min_jitter = 0, max_jitter = 0.009, avg_jitter = 0.001 }
 end
@@ -406,7 +437,7 @@ function core.ban_player(name)
 	if not core.get_player_by_name(name) then
 		return false
 	end
-	I.bans[name] = "127.0.0.1"
+	I.bans[name] = I.player_address(name)
 	return core.disconnect_player(name, "Banned.")
 end
 
@@ -466,7 +497,7 @@ function core.format_chat_message(name, message)
 	if not replaced then
 		error("Invalid chat message format - missing @name", 2)
 	end
-	str = replace_once(str, "@timestamp", H.os.date("%H:%M:%S", H.os.time()))
+	str = replace_once(str, "@timestamp", H.os.date("%H:%M:%S", I.wall_time()))
 	str, replaced = replace_once(str, "@message", message)
 	if not replaced then
 		error("Invalid chat message format - missing @message", 2)

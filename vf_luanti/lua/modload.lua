@@ -32,6 +32,9 @@ function api.load_mod(name, path)
 		I.begin_mod_loading() -- builtin registration is over (register.lua)
 	end
 	I.take_pristine() -- what checks call is the API before any mod changed it (driver.lua)
+	if #I.mod_order == 0 then
+		I.write_world_files() -- the engine's files of a world, before any mod runs (persist.lua)
+	end
 	path = I.normalize_path(path)
 	I.mods[name] = { name = name, path = path }
 	I.mod_order[#I.mod_order + 1] = name

@@ -129,10 +129,57 @@ local BUILTIN_FILES = {
 	end,
 }
 
+-- The files a real server has written into the world folder before the first mod loads (5.6.1,
+-- probed: world.mt, the map's metadata, the mod storage database), world path -> text as written.
+-- They are the engine's: a saved world leaves them out while they hold what it wrote, and each
+-- start writes the missing ones again.
+I.engine_world_files = {}
+
+-- A noise parameter block of map_meta.txt (the engine's defaults for the biome noises).
+local function noise_block(name, seed, spread, scale, octaves, persistence, offset)
+	return H.string.format("%s = {\n\tflags = defaults\n\tlacunarity = 2\n\tpersistence = %s\n\tseed = %d\n"
+		.. "\tspread = (%d,%d,%d)\n\tscale = %s\n\toctaves = %d\n\toffset = %s\n\t}\n", name, persistence, seed,
+		spread, spread, spread, scale, octaves, offset)
+end
+
+function I.write_world_files()
+	local lines = { "enable_damage = true", "creative_mode = false", "mod_storage_backend = sqlite3",
+		"auth_backend = sqlite3", "player_backend = sqlite3", "backend = sqlite3", "gameid = minetest",
+		"world_name = " .. H.string.match(I.worldpath, "[^/]*$") }
+	local mods, user_mods = {}, I.user_path and I.user_path .. "/mods/" or "\0"
+	for name, mod in pairs(I.mods) do
+		if H.string.sub(mod.path, 1, #user_mods) == user_mods then
+			mods[#mods + 1] = "load_mod_" .. name .. " = true"
+		end
+	end
+	H.table.sort(mods)
+	local setting = core.get_mapgen_setting
+	local files = {
+		["world.mt"] = H.table.concat(lines, "\n") .. "\n" .. H.table.concat(mods, "\n") .. (#mods > 0 and "\n" or ""),
+		["map_meta.txt"] = noise_block("mg_biome_np_humidity_blend", 90003, 8, "1.5", 2, 1, 0)
+			.. noise_block("mg_biome_np_heat_blend", 13, 8, "1.5", 2, 1, 0)
+			.. "mg_flags = " .. setting("mg_flags") .. "\nchunksize = " .. setting("chunksize")
+			.. "\nmapgen_limit = " .. setting("mapgen_limit") .. "\n"
+			.. noise_block("mg_biome_np_heat", 5349, 1000, 50, 3, "0.5", 50)
+			.. "water_level = " .. setting("water_level") .. "\n"
+			.. noise_block("mg_biome_np_humidity", 842, 1000, 50, 3, "0.5", 50)
+			.. "seed = " .. setting("seed") .. "\nmg_name = " .. setting("mg_name") .. "\n[end_of_params]\n",
+		-- an empty SQLite database of 3 pages
+		["mod_storage.sqlite"] = "SQLite format 3\0" .. H.string.rep("\0", 12288 - 16),
+	}
+	for name, text in pairs(files) do
+		local path = I.worldpath .. "/" .. name
+		I.engine_world_files[path] = text
+		if I.vfs[path] == nil then
+			I.vfs[path] = text
+		end
+	end
+end
+
 local function world_files()
 	local files, prefix = {}, I.worldpath .. "/"
 	for path, text in pairs(I.vfs) do
-		if H.string.sub(path, 1, #prefix) == prefix then
+		if H.string.sub(path, 1, #prefix) == prefix and I.engine_world_files[path] ~= text then
 			files[path] = text
 		end
 	end
@@ -193,7 +240,7 @@ function I.persist()
 	local state = encode({
 		storage = storage, nodes = nodes, meta = meta, timers = timers, entities = entities,
 		players = players, known_players = copy(I.known_players), auth = auth, files = files,
-		gametime = I.gametime, timeofday = I.timeofday, day_count = I.day_count,
+		gametime = I.gametime, timeofday = I.timeofday, day_count = I.day_count, wall_base = I.wall_base,
 		generated = copy(I.generated), -- the map database keeps generated chunks: no second on_generated
 	})
 	local mine, prefix = false, I.worldpath .. "/"
@@ -263,6 +310,7 @@ api.restore = function(text)
 		I.vfs[path] = body
 	end
 	I.gametime, I.timeofday, I.day_count = t.gametime, t.timeofday, t.day_count
+	I.wall_base = t.wall_base or I.wall_base
 	for h in pairs(t.generated or {}) do
 		I.generated[h] = true
 	end
@@ -285,6 +333,7 @@ api.start_server = function(user_path, map_seed, clock_us, game_seconds, neighbo
 	I.set_map_seed(map_seed)
 	if not restored then
 		I.advance_time(game_seconds)
+		I.wall_base = H.os.time() - H.math.floor(I.gametime) -- the host's clock now (misc.lua I.wall_time)
 	end
 	I.start_clock(clock_us, game_seconds)
 	H.math.randomseed(I.step_clock())

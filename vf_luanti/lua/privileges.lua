@@ -170,7 +170,7 @@ core.builtin_auth_handler = {
 		assert(type(name) == "string")
 		local entry = I.auth[name]
 		assert(entry)
-		entry.last_login = H.os.time()
+		entry.last_login = I.wall_time()
 	end,
 	iterate = function()
 		local names = {}

@@ -187,8 +187,10 @@ function G.PcgRandom(seed, seq)
 end
 
 ------------------------------------------------------------------------------------------------------
--- SecureRandom: the engine reads the OS CSPRNG; here bytes come from a PCG seeded per runtime
--- (scoring must be reproducible, and nothing here protects secrets).
+-- SecureRandom: the engine reads the OS CSPRNG; here bytes come from a PCG seeded from the server's
+-- clock (per sample, as the start is: scoring must be reproducible, and nothing here protects
+-- secrets) and a count of the objects made, so no two objects and no two samples' servers give
+-- the same bytes.
 
 local SecureRandom = {}
 local new_secure, secure_state = I.userdata_class("SecureRandom", SecureRandom)
@@ -203,8 +205,11 @@ function SecureRandom:next_bytes(count)
 	return H.table.concat(out)
 end
 
+local secure_made = 0
 function G.SecureRandom()
-	return new_secure(pcg_seed(0x5ec0de, 0xda3e39cb, 0x94b95bdb))
+	secure_made = secure_made + 1
+	local us = I.step_clock()
+	return new_secure(pcg_seed(0x5ec0de + secure_made, floor(us / P32) % P32, us % P32))
 end
 
 ------------------------------------------------------------------------------------------------------

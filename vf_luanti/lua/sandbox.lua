@@ -1040,6 +1040,22 @@ G.os.setlocale = function()
 	return "C"
 end
 
+-- os.time() and os.date(fmt) read the server's wall clock (misc.lua I.wall_time), the conversions
+-- of a given time are the host's.
+G.os.time = function(...)
+	if H.select("#", ...) == 0 or (...) == nil then
+		return I.wall_time()
+	end
+	return H.os.time(...)
+end
+G.os.date = function(...)
+	local fmt, t = ...
+	if H.select("#", ...) < 2 or t == nil then
+		return H.os.date(fmt, I.wall_time())
+	end
+	return H.os.date(...)
+end
+
 -- Every function above that stands in for the engine's base or library function is a C function there.
 for _, t in H.ipairs({ G, G.string, G.table, G.math, G.coroutine, G.bit, G.jit, G.os, G.debug, G.io, G.package }) do
 	for _, f in next, t do
