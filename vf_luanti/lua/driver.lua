@@ -871,6 +871,8 @@ end
 
 -- What players type after a command: nothing, a word, a number out of range, too many words, a
 -- player's name (filled in), a name nobody has.
+-- Players online at once in the busy evening of a server's life, the first visitor besides.
+local CROWD = 7
 local COMMAND_PARAMS = { "", "?", "-1", "a b c 1e999", false, "nobody_here" }
 -- What players type: a word, a sentence, an empty line, leading space, punctuation, non-ASCII, a command.
 local CHAT_LINES = { "hi", "hello everyone", "", "  lag?", "gg!!", "ça va ?", "/help" }
@@ -1079,6 +1081,62 @@ local function use_own_inventory(name)
 	end
 end
 
+-- A container is placed beside the player: one of the mod's nodes that keeps an inventory, else one of
+-- another mod's (beside a game, its chest). An item another player left in it is taken into the
+-- player's inventory and put back, as through the node's formspec: the node's take/put callbacks
+-- and the player's own inventory callbacks ("put" on the way in, "take" on the way out) run.
+local CONTAINER_TRIES = 4
+local function use_a_container(name, own)
+	local o = I.players[name]
+	local lists = o and o.inventory.lists
+	if not lists or not lists.main or o.hp == 0 then
+		return
+	end
+	local candidates = {}
+	for item, def in H.next, core.registered_nodes do
+		if not builtin_items[item] and visited_def(def) == own then
+			for _, field in ipairs({ "on_metadata_inventory_take", "allow_metadata_inventory_take",
+				"on_metadata_inventory_put", "allow_metadata_inventory_put" }) do
+				if type(def[field]) == "function" then
+					candidates[#candidates + 1] = item
+					break
+				end
+			end
+		end
+	end
+	H.table.sort(candidates)
+	local here = { type = "player", name = name }
+	for i = 1, H.math.min(#candidates, CONTAINER_TRIES) do
+		local item = candidates[i]
+		local p = I.vec(floor(o.pos.x + 0.5) - 4, floor(o.pos.y + 0.5), floor(o.pos.z + 0.5) + i)
+		api.set_wielded(name, item)
+		api.place_node(name, "(" .. p.x .. "," .. p.y .. "," .. p.z .. ")")
+		api.set_wielded(name, "")
+		local inv = I.players[name] and node_view(p).name == item and I.resolve_inventory({ type = "node", pos = p })
+		local listname, list
+		for ln, l in H.next, inv and inv.lists or {} do
+			if l.size > 0 and (listname == nil or ln < listname) then
+				listname, list = ln, l
+			end
+		end
+		local slot
+		for j = 1, lists.main.size do
+			if lists.main.slots[j].count == 0 then
+				slot = j
+				break
+			end
+		end
+		if list and slot then
+			list.slots[1] = I.to_record(item) -- left there by another player
+			local there = { type = "node", pos = p }
+			if I.move_item(o, there, here, listname, 1, "main", slot, 0) > 0 and I.players[name] and o.hp > 0 then
+				I.move_item(o, here, there, "main", slot, listname, 1, 0)
+			end
+			return
+		end
+	end
+end
+
 -- Whether an item the mods registered has a callback of mod code (a player using it reaches the mod).
 local function mod_item_code()
 	for _, item in ipairs(mods_items()) do
@@ -1195,6 +1253,8 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		meet_the_mods_things(a, dtime, b)
 		craft_once(a)
 		use_own_inventory(a)
+		use_a_container(a, true)
+		use_a_container(a, false)
 		if I.players[a] and I.players[b] then -- a player right-clicks another
 			I.callback("on_rightclickplayer", I.right_click, I.players[b], I.players[a].ref)
 		end
@@ -1266,6 +1326,25 @@ local function life_goes_on(dtime, coarse, timer_horizon)
 		end
 		if I.players[d] then
 			api.leave_player(d)
+		end
+		-- a busy evening: a crowd joins while the first is online, chats a little and leaves
+		local crowd, seed = {}, I.map_seed_s32() % 1000003
+		for i = 1, CROWD do
+			local n = fresh_name(NAMES[(seed + 5 * i) % #NAMES + 1] .. "_" .. i)
+			crowd[i] = n
+			api.join_player(n)
+			run_for(0.5, dtime)
+		end
+		for _, n in ipairs(crowd) do
+			if I.players[n] then
+				api.say(n, "o/")
+			end
+		end
+		run_for(2, dtime)
+		for _, n in ipairs(crowd) do
+			if I.players[n] then
+				api.leave_player(n)
+			end
 		end
 		run_for(40, dtime) -- the first stays a while
 		for _, p in ipairs({ H.unpack(I.player_order) }) do
