@@ -59,21 +59,42 @@ end
 
 -- core.env: the old EnvRef; core.env:f(...) forwards to core.f(...).
 local env_warned = false
-core.env = H.setmetatable({}, {
-	__index = function(t, key)
-		if not env_warned then
-			env_warned = true
-			I.deprecated("core.env:[...] is deprecated and should be replaced with core.[...]")
-		end
-		local f = core[key]
-		if type(f) == "function" then
-			rawset(t, key, function(_, ...)
-				return f(...)
-			end)
-		end
-		return rawget(t, key)
-	end,
-})
+local function env_index(t, key)
+	if not env_warned then
+		env_warned = true
+		I.deprecated("core.env:[...] is deprecated and should be replaced with core.[...]")
+	end
+	local f = core[key]
+	if type(f) == "function" then
+		rawset(t, key, function(_, ...)
+			return f(...)
+		end)
+	end
+	return rawget(t, key)
+end
+local env_meta = { __index = env_index }
+local env = H.setmetatable({}, env_meta)
+core.env = env
+
+-- The judge's watch on core.env (a finding, not an engine message): the engine lets a mod replace
+-- the table, its metatable or its __index, which silences the warning of every later use of the
+-- deprecated object; so the change itself counts as a deprecation finding, named where the mod
+-- code that made it is defined. Checked after each run of mod code (I.protected_call), once.
+local env_changed = false
+function I.check_env_meta(f)
+	if env_changed then
+		return
+	end
+	local mt = H.rawequal(rawget(core, "env"), env) and H.debug.getmetatable(env)
+	if H.rawequal(mt, env_meta) and rawget(env_meta, "__index") == env_index and H.next(env_meta, "__index") == nil
+		and H.next(env_meta) == "__index" then
+		return
+	end
+	env_changed = true
+	local where = I.defined_where(f)
+	I.diag("warning", "mod '" .. H.tostring(where.mod or I.current_mod or "??") .. "' changed core.env or its "
+		.. "metatable: uses of the deprecated core.env are no longer reported", where)
+end
 
 function core.rollback_get_last_node_actor(pos, range, seconds)
 	return core.rollback_get_node_actions(pos, range, seconds, 1)[1]

@@ -167,10 +167,11 @@ function I.traceback_handler(err)
 end
 
 -- Run f(...) as the engine runs mod code; on error record it and return false. Afterwards, a change
--- the mod code made to _G's metatable is recorded (strict.lua).
+-- the mod code made to _G's metatable (strict.lua) or to core.env (deprecated.lua) is recorded.
 function I.protected_call(f, ...)
 	local res = { H.xpcall(f, I.traceback_handler, ...) }
 	I.check_global_meta(f)
+	I.check_env_meta(f)
 	if res[1] then
 		return true, H.unpack(res, 2, H.table.maxn(res))
 	end

@@ -108,13 +108,18 @@ function I.check_global_meta(f)
 		return
 	end
 	remember(mt)
-	local where = {}
+	record_change(I.defined_where(f))
+end
+
+-- Where mod function `f` is defined ({mod, file, line}; {} for engine code or no function): the place
+-- a finding about what the mod code just did names.
+function I.defined_where(f)
 	local src = type(f) == "function" and getinfo(f, "S")
 	if src and I.is_mod_source(src.source) then
 		local file = ssub(src.source, 2)
-		where = { mod = I.mod_of_file(file), file = file, line = src.linedefined }
+		return { mod = I.mod_of_file(file), file = file, line = src.linedefined }
 	end
-	record_change(where)
+	return {}
 end
 
 -- The mods' setmetatable: a replacement of _G's metatable is recorded where the mod makes it. The
