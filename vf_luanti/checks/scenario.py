@@ -18,7 +18,7 @@ from .base import (
     SOAK_TIMER_HORIZON,
     CheckError,
 )
-from .cases import bind_steps, draw, hidden_expectations, quoted_numbers, sample_seed
+from .cases import bind_steps, draw, fixed_words, hidden_expectations, quoted_numbers, sample_seed
 from .matchers import _short
 from .registry import Registry
 from .steps import ACTIONS, EXPECTS
@@ -321,7 +321,8 @@ class CheckWorld:
         bound = steps
         if variables:
             seed = sample_seed(self.world.runtime.start, steps)
-            bound = bind_steps(steps, draw(variables, seed, quoted_numbers(instruction)))
+            values = draw(variables, seed, quoted_numbers(instruction), fixed_words(instruction, steps))
+            bound = bind_steps(steps, values)
         hidden = hidden_expectations(steps, instruction, self.mod_name)
         for n, (s, b) in enumerate(zip(steps, bound, strict=True), 1):
             what = s.get("do") or s.get("expect")
