@@ -208,11 +208,11 @@ def _render(inner: str, values: dict[str, Value]) -> tuple[int | float | str, st
 
 
 def substitute(value: Any, values: dict[str, Value]) -> Any:
-    """``value`` with every template replaced (strings inside lists and objects too; object keys
-    stay). A string that is exactly one template without a spec becomes the value itself (a
-    number, or a player name)."""
+    """``value`` with every template replaced (strings inside lists and objects too, and object
+    keys: ``"storage": {"seen_$(who)": ...}``). A string that is exactly one template without a
+    spec becomes the value itself (a number, or a player name); a key stays text."""
     if isinstance(value, dict):
-        return {k: substitute(v, values) for k, v in value.items()}
+        return {_text(k, values): substitute(v, values) for k, v in value.items()}
     if isinstance(value, list):
         return [substitute(v, values) for v in value]
     if not is_generated(value):
@@ -221,8 +221,13 @@ def substitute(value: Any, values: dict[str, Value]) -> Any:
     if len(spans) == 1 and spans[0][:2] == (0, len(value)) and _split_spec(spans[0][2])[1] is None:
         v = _render(spans[0][2], values)[0]
         return int(v) if isinstance(v, float) and v.is_integer() else v
+    return _text(value, values)
+
+
+def _text(value: str, values: dict[str, Value]) -> str:
+    """``value`` with each template written into the text."""
     out, last = [], 0
-    for start, end, inner in spans:
+    for start, end, inner in templates(value):
         out += [value[last:start], _render(inner, values)[1]]
         last = end
     return "".join(out) + value[last:]
@@ -261,9 +266,10 @@ def validate_vars(spec: Any) -> dict[str, Var]:
 
 
 def string_values(value: Any, where: str) -> Iterator[tuple[str, str]]:
-    """(field path, text) of every string in a step value (object keys aside)."""
+    """(field path, text) of every string in a step value, object keys included."""
     if isinstance(value, dict):
         for k, v in value.items():
+            yield f"{where} (a key)", k
             yield from string_values(v, f"{where}.{k}")
     elif isinstance(value, list):
         for i, v in enumerate(value):
@@ -323,7 +329,7 @@ _WORD = re.compile(r"[A-Za-z0-9_-]+")
 def fixed_words(instruction: str, steps: list[Any]) -> set[str]:
     """The words (lower case) of the instruction and of the steps' fixed text: a drawn player name
     avoids them, so it is never a player the scenario names as written nor one the text quotes."""
-    texts = [instruction] + [t for s in steps for _, t in string_values(s, "") if not is_generated(t)]
+    texts = [instruction] + [t for _, t in string_values(steps, "steps") if not is_generated(t)]
     return {w.lower() for t in texts for w in _WORD.findall(t)}
 
 
@@ -462,18 +468,29 @@ def is_quoted(value: str, instruction: str) -> bool:
     return not is_generated(value) and word_re(value).search(instruction) is not None
 
 
-def hidden_expectations(steps: list[dict[str, Any]], instruction: str, mod: str) -> set[int]:
+def computes(text: str, names: set[str]) -> bool:
+    """Whether ``text`` holds a template other than a lone player-name var (``names``): a value
+    computed per sample. A drawn name is no case to learn: feedback may show it."""
+    return is_generated(text) and any(inner.strip() not in names for _, _, inner in templates(text))
+
+
+def hidden_expectations(
+    steps: list[dict[str, Any]], instruction: str, mod: str, names: set[str] | None = None
+) -> set[int]:
     """Indexes of the scenario's ``expect`` steps whose expected value a failing answer must not be
-    shown: the step holds a generated value, or follows a data input the instruction does not
-    quote (a hidden case). Over the steps as written (templates unbound)."""
+    shown: the step holds a generated value (a player-name var of ``names`` aside), or follows a
+    data input the instruction does not quote (a hidden case). Over the steps as written
+    (templates unbound)."""
+    names = names or set()
     players = {s["player"] for s in steps if s.get("do") == "join"}
     hidden, out = False, set()
     for i, s in enumerate(steps):
         hidden = hidden or any(
-            v.strip() and not is_quoted(v, instruction) for _, v in step_inputs(s, players, mod)
+            v.strip() and not is_quoted(v, instruction) and (computes(v, names) or not is_generated(v))
+            for _, v in step_inputs(s, players, mod)
         )
         if "expect" in s and (
-            hidden or any(is_generated(t) for k, v in s.items() for _, t in string_values(v, k))
+            hidden or any(computes(t, names) for k, v in s.items() for _, t in string_values(v, k))
         ):
             out.add(i)
     return out
