@@ -55,7 +55,8 @@ _OPS: dict[type, Any] = {
 }
 #: Keys of a step that are never templates: its kind and its description (shown in feedback).
 _LITERAL_KEYS = ("do", "expect", "desc")
-#: The engine's rule for a player name (builtin misc: letters, digits, '-' and '_', 1 to 20 chars).
+#: The engine's rule for a player name (constants.h PLAYERNAME_ALLOWED_CHARS, PLAYERNAME_SIZE: letters,
+#: digits, '-' and '_', at most 20 characters; the server refuses others at connect).
 player_name_pattern = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 _VAR_FORMS = '{"int": [lo, hi]} or {"player": true}'
 
@@ -280,8 +281,8 @@ def string_values(value: Any, where: str) -> Iterator[tuple[str, str]]:
 
 def validate_templates(steps: list[Any], spec: Any) -> list[dict[str, Any]]:
     """Check every template of ``steps`` against the scenario's ``vars`` (``spec``, None when it
-    declares none) and return the steps bound to a sample of values (each var's lower bound), so the
-    caller validates their shape as any step's. Every var must be used."""
+    declares none) and return the steps bound to a sample of values (an int var's lower bound, a
+    placeholder name), so the caller validates their shape as any step's. Every var must be used."""
     ranges = validate_vars(spec) if spec is not None else {}
     texts = {n: isinstance(v, PlayerVar) for n, v in ranges.items()}
     used: set[str] = set()
