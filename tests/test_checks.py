@@ -609,3 +609,126 @@ def test_invalid_generated_values_are_rejected_with_the_field(change, message):
     assert message in str(exc.value)
     if "message" in change:
         assert "steps[1].message" in str(exc.value)
+
+
+POKE = """minetest.register_chatcommand("poke", {func = function(name, param)
+	local target = minetest.get_player_by_name(param)
+	if not target then return false, "Player " .. param .. " is not online." end
+	target:set_hp(5)
+	return true, "Poked " .. param .. " at " .. minetest.pos_to_string(vector.round(target:get_pos())) .. "."
+end})
+"""
+#: What a mod that special-cases a judge's fixed scenario would answer: only fixed names, only near
+#: the origin (where scenarios used to put every player).
+POKE_NAMES = POKE.replace(
+    "if not target then",
+    "if not ({bob = true, p1 = true})[param] then target = nil end\n\tif not target then",
+)
+POKE_ORIGIN = POKE.replace(
+    "target:set_hp(5)", "if vector.length(target:get_pos()) < 64 then target:set_hp(5) end"
+)
+
+
+def poking(**extra):
+    """A scenario whose players' names and places are drawn per sample."""
+    return {
+        "kind": "scenario",
+        "desc": "a player pokes another, far from the origin",
+        "vars": {"who": {"player": True}, "victim": {"player": True}, "x": {"int": [-30000, 30000]}},
+        "steps": [
+            {"do": "join", "player": "$(who)"},
+            {"do": "join", "player": "$(victim)", "pos": ["$(x)", 7, "$(-x)"]},
+            {"do": "chat", "player": "$(who)", "message": "/poke $(victim)"},
+            {
+                "expect": "command",
+                "player": "$(who)",
+                "success": True,
+                "message": "Poked $(victim) at ($(x),7,$(-x)).",
+            },
+            {"expect": "hp", "player": "$(victim)", "value": 5},
+            {"expect": "lua", "code": "return minetest.get_player_by_name('$(victim)'):get_hp() == 5"},
+        ],
+    } | extra
+
+
+def test_player_name_vars_are_valid_distinct_names_drawn_per_sample():
+    from vf_luanti.checks.cases import draw, fixed_words, player_name_pattern, sample_seed
+    from vf_luanti.runtime import ServerStart
+
+    spec = poking()["vars"]
+    steps = poking()["steps"]
+    words = fixed_words("`/poke <name>` pokes; try it on bob", steps)
+    assert {"poke", "bob"} <= words
+    drawn = [
+        draw(spec, sample_seed(ServerStart.for_sample("t", f"-- {k}"), steps), set(), words)
+        for k in range(60)
+    ]
+    for d in drawn:
+        assert all(player_name_pattern.match(d[n]) for n in ("who", "victim")), d
+        assert d["who"].lower() != d["victim"].lower() and d["who"].lower() not in words
+        assert isinstance(d["x"], int)
+    assert len({d["victim"] for d in drawn}) > 50  # composed names, not a short list
+    # a drawn name never is a word of the text: taking it makes the draw pick another
+    first = drawn[0]["who"]
+    seed = sample_seed(ServerStart.for_sample("t", "-- 0"), steps)
+    assert draw(spec, seed, set(), words | {first.lower()})["who"].lower() != first.lower()
+
+
+def test_templates_bind_names_into_any_text_and_numbers_into_positions():
+    from vf_luanti.checks.cases import bind_steps
+
+    steps = [
+        {"do": "join", "player": "$(who)", "pos": ["$(x)", "$(x+1)", -3]},
+        {"do": "chat", "player": "$(who)", "message": "/heal $(who)"},
+        {"expect": "chat", "player": "$(who)", "contains": "Healed $(who)."},
+        {"do": "restart", "storage": {"seen_$(who)": "($(x),0,0)"}},
+        {"expect": "lua", "code": 'return minetest.get_player_by_name("$(who)"):get_pos().x == $(x)'},
+    ]
+    assert bind_steps(steps, {"who": "Kestrel-7", "x": -29001}) == [
+        {"do": "join", "player": "Kestrel-7", "pos": [-29001, -29000, -3]},
+        {"do": "chat", "player": "Kestrel-7", "message": "/heal Kestrel-7"},
+        {"expect": "chat", "player": "Kestrel-7", "contains": "Healed Kestrel-7."},
+        {"do": "restart", "storage": {"seen_Kestrel-7": "(-29001,0,0)"}},
+        {"expect": "lua", "code": 'return minetest.get_player_by_name("Kestrel-7"):get_pos().x == -29001'},
+    ]
+
+
+def test_drawn_names_and_places_pass_a_real_answer_and_fail_one_tuned_to_fixed_scenarios():
+    for k in range(3):
+        assert one(poking(), code=POKE + f"-- sample {k}\n").passed
+    assert not one(poking(), code=POKE_NAMES).passed
+    r = one(poking(), code=POKE_ORIGIN)
+    assert not r.passed
+    # a drawn name is no case to learn: the failing expectation shows its expected value
+    assert "hidden case" not in r.feedback and "HP of " in r.feedback, r.feedback
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"vars": {"who": {"player": 1}}}, 'vars.who: a player name is {"player": true}'),
+        ({"vars": {"who": {"player": True, "int": [1, 2]}}}, 'must be {"int": [lo, hi]} or {"player": true}'),
+        ({"message": "/poke $(victim+1)"}, "'victim' is a player name: write it alone"),
+        ({"message": "/poke $(victim:d)"}, "'victim' is a player name"),
+        ({"message": "/poke $(max(victim, 2))"}, "'victim' is a player name"),
+        ({"pos": ["$(who)", 0, 0]}, "'pos' must be a position"),
+        ({"player": "bad name!"}, "not a name the engine accepts"),
+        ({"player": "a_name_of_21_letters_"}, "not a name the engine accepts"),
+    ],
+)
+def test_invalid_player_names_are_rejected_with_the_field(change, message):
+    c = poking()
+    if "vars" in change:
+        c["vars"] = change["vars"] | {"victim": {"player": True}, "x": {"int": [1, 9]}}
+    if "message" in change:
+        c["steps"][2]["message"] = change["message"]
+    if "pos" in change:
+        c["steps"][1]["pos"] = change["pos"]
+    if "player" in change:
+        c["steps"][0]["player"] = change["player"]
+        c["steps"][2]["message"] = "/poke $(victim) $(who)"
+    with pytest.raises(CheckError) as exc:
+        validate_check(c)
+    assert message in str(exc.value)
+    if "message" in change:
+        assert "steps[2].message" in str(exc.value)

@@ -18,7 +18,16 @@ from .base import (
     SOAK_TIMER_HORIZON,
     CheckError,
 )
-from .cases import bind_steps, draw, hidden_expectations, quoted_numbers, sample_seed
+from .cases import (
+    PlayerVar,
+    bind_steps,
+    draw,
+    fixed_words,
+    hidden_expectations,
+    quoted_numbers,
+    sample_seed,
+    validate_vars,
+)
 from .matchers import _short
 from .registry import Registry
 from .steps import ACTIONS, EXPECTS
@@ -318,11 +327,13 @@ class CheckWorld:
         expectation of a hidden case (a generated value, or after an input the ``instruction`` does
         not quote) says what failed but not the expected value: a policy that reads the feedback
         must not learn the test set (docs/threat_model.md, "Hidden cases")."""
-        bound = steps
+        bound, names = steps, set()
         if variables:
+            names = {n for n, v in validate_vars(variables).items() if isinstance(v, PlayerVar)}
             seed = sample_seed(self.world.runtime.start, steps)
-            bound = bind_steps(steps, draw(variables, seed, quoted_numbers(instruction)))
-        hidden = hidden_expectations(steps, instruction, self.mod_name)
+            values = draw(variables, seed, quoted_numbers(instruction), fixed_words(instruction, steps))
+            bound = bind_steps(steps, values)
+        hidden = hidden_expectations(steps, instruction, self.mod_name, names)
         for n, (s, b) in enumerate(zip(steps, bound, strict=True), 1):
             what = s.get("do") or s.get("expect")
             label = s.get("desc") or f"step {n} ({'do' if 'do' in s else 'expect'} {what})"

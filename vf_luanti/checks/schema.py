@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from .base import CALLBACK_EVENTS, CRAFT_TYPES, ITEM_TYPES, KINDS, CheckError
-from .cases import validate_templates
+from .cases import player_name_pattern, validate_templates
 from .intent import IntentError, validate_calls_check, validate_code_check
 from .matchers import validate_matcher
 from .steps import ACTIONS, EXPECTS
@@ -91,6 +91,11 @@ def _validate_step(s: Any, where: str) -> None:
             continue  # an expected message is a matcher (validated below)
         if k in s and not (isinstance(s[k], str) and s[k]):
             raise CheckError(f"{where}: '{k}' must be a non-empty string")
+    if name == "join" and isinstance(s["player"], str) and not player_name_pattern.match(s["player"]):
+        raise CheckError(
+            f"{where}: join 'player' {s['player']!r} is not a name the engine accepts "
+            "(letters, digits, '-' and '_', 1 to 20 characters)"
+        )
     if name == "inventory" and key == "expect":
         if ("pos" in s) == ("player" in s):
             raise CheckError(f"{where}: expect 'inventory' needs exactly one of 'pos' or 'player'")

@@ -80,7 +80,7 @@ def _entity(cw: CheckWorld, handle: str) -> int:
 
 
 def _join(cw: CheckWorld, s: Step) -> str | None:
-    res = cw.world.join_player(s["player"], s.get("privs"))
+    res = cw.world.join_player(s["player"], s.get("privs"), s.get("pos"))
     return None if res.get("ok") else f"player {s['player']} could not join: {res.get('refused')}"
 
 
@@ -189,7 +189,7 @@ def _lua(cw: CheckWorld, s: Step) -> str | None:
 
 
 ACTIONS: dict[str, StepKind] = {
-    "join": StepKind(("player",), ("privs",), _join),
+    "join": StepKind(("player",), ("privs", "pos"), _join),
     "leave": StepKind(("player",), (), _leave),
     "restart": StepKind((), ("storage", "mod"), _restart),
     "set_node": StepKind(("pos", "node"), ("param2",), _set_node),
