@@ -161,6 +161,10 @@ class ServerStart:
     #: Another mod installed in the world beside the sample ("": none), as on every real server; the
     #: Lua caller that check frames show when they call into the sample (sandbox.lua caller_view).
     neighbour: str = ""
+    #: Seconds the server runs after its start-up steps, with nobody online, before anything else
+    #: happens (modload.lua ``finish_loading``): players come to a server that has been up a while
+    #: (the game run draws it: game.py ``warm_up``).
+    warm_up: float = 0.0
 
     @classmethod
     def for_sample(cls, task_text: str, code: str) -> ServerStart:
@@ -457,7 +461,8 @@ class LuanRuntime:
     ) -> bool:
         """Start the server (``self.start``; after a restore, its saved time is kept), load mods in
         the given (dependency) order, run the on_mods_loaded phase, then the first ``startup_steps``
-        server steps (where after(0) and globalstep errors surface, as in the engine)."""
+        server steps (where after(0) and globalstep errors surface, as in the engine) and the
+        start's ``warm_up``."""
         s = self.start
         self.call("start_server", USER_PATH, str(s.map_seed), s.clock_us, s.days * DAY_SECONDS, s.neighbour)
         self.call("set_worldpath", worldpath)
@@ -468,7 +473,7 @@ class LuanRuntime:
         for mod in mods:
             if not self.call("load_mod", mod.name, mod.path):
                 break
-        return bool(self.call("finish_loading", startup_steps))
+        return bool(self.call("finish_loading", startup_steps, float(s.warm_up)))
 
     def report(self, registered: bool = True, listed: tuple[str, ...] = ()) -> dict[str, Any]:
         """The load report (LoadReport's dict); ``registered=False`` leaves its registry empty (its

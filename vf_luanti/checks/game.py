@@ -28,6 +28,21 @@ DEFAULT_GAME = Path("/usr/share/games/minetest/games/minetest_game")
 GAME_ENV = "VF_LUANTI_GAME"
 
 
+#: The engine's day in seconds of server time (time_speed 72) and a new world's start time of day
+#: (world_start_time 6125 of 24000: vf_luanti/lua/map.lua).
+DAY_SECONDS, START_TIME_OF_DAY = 86400 / 72, 6125 / 24000
+
+
+def warm_up(seed: int) -> float:
+    """Seconds a game world runs before its checks (ServerStart.warm_up): one or two days and then
+    into the afternoon (time of day 0.45 to 0.7, drawn from ``seed``), so the players come to a
+    server that has been up 24 to 57 minutes, not seconds, and at another time of day than the
+    plain worlds' morning. A check the task's reference does not pass after such a wait (one that
+    counts from the start) is not asked there (session._checks_beside_game)."""
+    afternoon = 0.45 + (seed % 1000) / 1000 * 0.25
+    return DAY_SECONDS * (1 + seed // 1000 % 2 + afternoon - START_TIME_OF_DAY)
+
+
 class GameError(ValueError):
     """``$VF_LUANTI_GAME`` names no readable game."""
 

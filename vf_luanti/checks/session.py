@@ -16,7 +16,7 @@ from .base import (
     describe,
     outcome,
 )
-from .game import game_mods, game_path
+from .game import game_mods, game_path, warm_up
 from .intent import check_code
 from .matchers import match
 from .preserve import check_preserve
@@ -94,7 +94,8 @@ def _game_world(
     the game's mods its mod.conf names (``depends``); its registry read only where a registry
     check will read it (``registered``). Nothing the judge made up is installed there: the mod
     that check frames pose as (ServerStart.neighbour) is one of the game's own, drawn by the seed,
-    so a sample that tells a made-up mod from a real one finds none beside the game."""
+    so a sample that tells a made-up mod from a real one finds none beside the game. The server has
+    been up a while when its checks run (game.warm_up): a day or two, into the afternoon."""
     from dataclasses import replace
 
     from ..runtime import LuanRuntime
@@ -104,7 +105,7 @@ def _game_world(
         code,
         task.mod_name,
         task.luanti_version,
-        LuanRuntime(start=replace(start, neighbour=caller)),
+        LuanRuntime(start=replace(start, neighbour=caller, warm_up=warm_up(start.map_seed))),
         mods=mods,
         game=game,
         depends=depends,

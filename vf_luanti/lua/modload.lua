@@ -82,11 +82,15 @@ local function end_startup_pause()
 end
 
 -- After the last mod: run register_on_mods_loaded callbacks (still no environment), then start
--- the simulated server environment and run its first `startup_steps` steps.
+-- the simulated server environment and run its first `startup_steps` steps, then `warm_up` seconds.
 -- The engine's dedicated_server_step (seconds per server step).
 local STARTUP_DTIME = 0.09
 
-function api.finish_loading(startup_steps)
+-- The steps of a start's warm-up (runtime.py ServerStart.warm_up): as the soak's coarse steps
+-- (checks/base.py SOAK_COARSE), where nobody is online and the server only keeps time.
+local WARM_UP_DTIME = 30
+
+function api.finish_loading(startup_steps, warm_up)
 	if not I.failed then
 		I.phase = "mods_loaded"
 		for _, f in H.ipairs(core.registered_on_mods_loaded or {}) do
@@ -105,8 +109,14 @@ function api.finish_loading(startup_steps)
 	-- The server then starts stepping: a runtime error in an after(0) callback or a globalstep
 	-- ends the engine right after start-up, so it is part of whether the mods load.
 	local steps = H.tonumber(startup_steps) or 0
-	for _ = 1, I.failed and 0 or steps do
-		I.step(STARTUP_DTIME)
+	local left = H.tonumber(warm_up) or 0
+	for i = 1, I.failed and 0 or steps + H.math.ceil(left / WARM_UP_DTIME) do
+		if i <= steps then
+			I.step(STARTUP_DTIME)
+		else -- then it runs on until the first player comes (warm_up)
+			I.step(H.math.min(WARM_UP_DTIME, left))
+			left = left - WARM_UP_DTIME
+		end
 		if I.error_events > 0 or #I.errors > 0 then
 			I.failed = true
 			break
