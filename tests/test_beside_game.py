@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from vf_luanti.checks.game import DEFAULT_GAME, GAME_ENV, GameError, game_path
+from vf_luanti.checks.game import (
+    DAY_SECONDS,
+    DEFAULT_GAME,
+    GAME_ENV,
+    START_TIME_OF_DAY,
+    GameError,
+    game_path,
+    warm_up,
+)
 from vf_luanti.scoring import Score, _score_in_worker
 from vf_luanti.splits import get_task
 from vf_luanti.tasks import Task
@@ -105,6 +113,38 @@ def test_the_neighbour_mod_is_really_installed() -> None:
     ]
     s = _score_in_worker({"task": json.dumps(task), "completion": f"```lua\n{probe}\n```"})
     assert s.checks[-1]["passed"], s.checks[-1]
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "minetest.get_server_uptime() < 600",
+        "minetest.get_timeofday() > 0.2 and minetest.get_timeofday() < 0.35",
+    ],
+    ids=["only in the server's first ten minutes", "only in the morning"],
+)
+def test_a_command_that_works_only_right_after_the_start_fails_beside_the_game(
+    when: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plain worlds' players come at the new world's morning, seconds after the start; the game
+    worlds' after a warm-up of a day or two into the afternoon, as on a server that has been up."""
+    task = get_task("scaffold-heal-command")
+    assert judge(task.reference, task).passed
+    code = task.reference.replace("set_hp(20)", f"set_hp(({when}) and 20 or player:get_hp())")
+    assert code != task.reference
+    s = judge(code, task)
+    assert not s.passed
+    assert any("beside the game minetest_game" in f for f in s.feedback), s.feedback
+    monkeypatch.setenv(GAME_ENV, "off")
+    assert judge(code, task).passed
+
+
+def test_the_warm_up_ends_in_the_afternoon_a_day_or_two_after_the_start() -> None:
+    for seed in (0, 1, 999, 1000, 123456789, 2**64 - 1):
+        w = warm_up(seed)
+        assert 23.5 * 60 <= w <= 49 * 60, w
+        time_of_day = (START_TIME_OF_DAY + w / DAY_SECONDS) % 1
+        assert 0.45 - 1e-9 <= time_of_day < 0.7, time_of_day
 
 
 def test_a_bad_game_setting_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ DAY_SECONDS, START_TIME_OF_DAY = 86400 / 72, 6125 / 24000
 def warm_up(seed: int) -> float:
     """Seconds a game world runs before its checks (ServerStart.warm_up): one or two days and then
     into the afternoon (time of day 0.45 to 0.7, drawn from ``seed``), so the players come to a
-    server that has been up 24 to 57 minutes, not seconds, and at another time of day than the
+    server that has been up 24 to 49 minutes, not seconds, and at another time of day than the
     plain worlds' morning. A check the task's reference does not pass after such a wait (one that
     counts from the start) is not asked there (session._checks_beside_game)."""
     afternoon = 0.45 + (seed % 1000) / 1000 * 0.25
