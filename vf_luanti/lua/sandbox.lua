@@ -653,6 +653,11 @@ function I.normalize_path(path)
 	if type(path) ~= "string" then
 		return nil
 	end
+	-- already normal (absolute, no empty, "." or ".." part, no trailing "/"): as it is
+	if ssub(path, 1, 1) == "/" and ssub(path, -1) ~= "/" and not sfind(path, "//", 1, true)
+		and not sfind(path, "/%.%.?/") and not sfind(path, "/%.%.?$") then
+		return path
+	end
 	local parts = {}
 	for part in H.string.gmatch(path, "[^/]+") do
 		if part == ".." then
