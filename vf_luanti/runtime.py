@@ -513,7 +513,13 @@ class LuanRuntime:
                 break
         return bool(self.call("finish_loading", startup_steps))
 
-    def report(self, registered: bool = True, listed: tuple[str, ...] = ()) -> dict[str, Any]:
+    def report(
+        self, registered: bool | frozenset[str] = True, listed: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
         """The load report (LoadReport's dict); ``registered=False`` leaves its registry empty (its
-        summary counts it all the same); the summary lists the items of the ``listed`` mods."""
-        return self.call_json("report_json", registered, " ".join(listed))
+        summary counts it all the same), a set of item names leaves out every other item (with the
+        items those names are aliases of), the rest of the registry whole: a game world's registry
+        checks read their own items, a seventh of the game's registry text (docs/sandbox.md); the
+        summary lists the items of the ``listed`` mods."""
+        only = None if isinstance(registered, bool) else "".join(f"{n}\n" for n in sorted(registered))
+        return self.call_json("report_json", registered is not False, " ".join(listed), only)
