@@ -85,7 +85,7 @@ def run_mods(
 #: ``check``'s limits: the user's own mods (a whole game and its mods) get room; scoring keeps the
 #: strict RuntimeLimits defaults (docs/sandbox.md). The command line's --cpu-seconds/--memory-mb.
 #: The deadline is looked at every 100,000 VM instructions (a fraction of a millisecond), not every
-#: 1,000: each look reads the CPU clock, a tenth of a big mod set's Lua time at 1,000.
+#: 10,000 as in scoring: each look reads the CPU clock, a tenth of a big mod set's Lua time at 1,000.
 CHECK_LIMITS = RuntimeLimits(cpu_seconds=120.0, max_memory=2048 * MiB, hook_count=100_000)
 
 #: The collector's pause (percent) while ``check``'s mods start up (loading, on_mods_loaded, the

@@ -125,7 +125,7 @@ class RuntimeLimits:
 
     cpu_seconds: float = 2.0  # CPU time per sample (all its runtimes), via the count hook
     max_memory: int = 64 * MiB  # Lua heap per state, siblings included (lupa's counting allocator)
-    hook_count: int = 1000  # VM instructions between deadline checks
+    hook_count: int = 10_000  # VM instructions between deadline checks (each reads the CPU clock)
     pattern_max: int = 4096  # longest Lua pattern string.find/match/gmatch/gsub accept
     pattern_quantifiers: int = 32  # most quantifiers (* + - ?) in one pattern
     c_depth: int = 200  # nesting of coroutine resumes and gsub callbacks
