@@ -1,13 +1,15 @@
 """Throughput and latency of sandboxed checking through the worker pool (docs/sandbox.md).
 
-Usage: python benchmarks/bench_scoring.py [--samples N] [--workers 1 2]
+Usage: python benchmarks/bench_scoring.py [--samples N] [--workers 1 2] [--game-only]
 
 A realistic mix of completions (valid mods and the broken-mod corpus: every one a full
 ``vf_luanti.loading:check_job`` run, runtime creation included) goes through an Executor of 1,
 then 2 workers; then full task scoring (``vf_luanti.scoring:score_job``: every check of the task,
 scenarios in fresh worlds beside the first) of each eval item's gold and corrupted answer. Prints samples/s,
 p50/p99 latency per sample as the caller sees it, and the peak RSS of each worker. Then hostile
-samples, one at a time, with their cost next to the deadline.
+samples, one at a time, with their cost next to the deadline. The gold scaffold answers' CPU time
+per passing sample with and without the run beside minetest_game is printed with them
+(``--game-only``: that alone).
 The in-process cost of one check (no pool) and of runtime creation alone are printed first.
 """
 
@@ -157,16 +159,56 @@ def eval_payloads() -> list[dict]:
     return out
 
 
-def gold_scaffold(runs: int) -> None:
-    """Full task scoring of the gold scaffold answers in this process (caches warm, as in a worker),
-    with the soak (docs/threat_model.md) and without it, interleaved so both see the same machine."""
-    from vf_luanti.checks import session
-    from vf_luanti.scoring import score_job
-
-    payloads = [
+def scaffold_payloads() -> list[dict]:
+    """score_job payloads of the eval's gold scaffold answers."""
+    return [
         {"task": t.json_text, "completion": f"```lua\n{t.reference}\n```"}
         for t in load_tasks("eval", "scaffold")
     ]
+
+
+def beside_the_game(payloads: list[dict], rounds: int = 2) -> None:
+    """CPU time (``time.process_time``) per passing gold scaffold sample in this process, with the
+    run beside the game (checks/game.py) and without it (``beside_game: False``), interleaved
+    sample by sample; the closing of each sample's Lua states (done between jobs in a worker)
+    not counted. A warm-up pass first: the reference's run beside the game, once per worker and task."""
+    from vf_luanti import runtime
+    from vf_luanti.scoring import score_job
+
+    def cpu(payload: dict) -> tuple[float, bool]:
+        s = time.process_time()
+        with job_scope(Limits()):
+            passed = bool(score_job(payload).get("passed"))
+        took = time.process_time() - s
+        runtime._retired.clear()
+        return took, passed
+
+    for p in payloads:
+        cpu(p)
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(rounds):
+        for p in payloads:
+            for game in (True, False):
+                took, passed = cpu(p if game else {**p, "beside_game": False})
+                if passed:
+                    times[game].append(took)
+    for game in (True, False):
+        t = times[game]
+        print(
+            f"  CPU per passing sample, {'with the game run   ' if game else 'without the game run'}: "
+            f"p50 {pct(t, 0.5):.2f} ms  mean {sum(t) / max(len(t), 1) * 1000:.2f} ms  ({len(t)} samples)"
+        )
+
+
+def gold_scaffold(runs: int) -> None:
+    """Full task scoring of the gold scaffold answers in this process (caches warm, as in a worker),
+    with the soak (docs/threat_model.md) and without it, interleaved so both see the same machine;
+    then CPU per sample with and without the run beside the game."""
+    from vf_luanti.checks import session
+    from vf_luanti.scoring import score_job
+
+    payloads = scaffold_payloads()
+    beside_the_game(payloads)
     soak = (session.SOAK_SECONDS, session.SOAK_HORIZON)
     times: dict[bool, list[float]] = {True: [], False: []}
     for i in range(runs):
@@ -205,7 +247,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=3000)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--game-only", action="store_true", help="only the CPU per sample, game run on/off")
     args = ap.parse_args()
+    if args.game_only:
+        print("CPU per gold scaffold sample, in-process (docs/sandbox.md):")
+        beside_the_game(scaffold_payloads())
+        return
     sources = mix()
     print(f"cores: {os.cpu_count()}; mix of {len(sources)}: 2 typical valid mods per corpus mod")
     in_process(sources, 300)

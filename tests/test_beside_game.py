@@ -8,6 +8,7 @@ game turned off the same answers pass again (so the tests would notice a game ru
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,12 @@ from vf_luanti.checks.game import (
     GAME_ENV,
     START_TIME_OF_DAY,
     GameError,
+    game_mods,
     game_path,
     warm_up,
 )
+from vf_luanti.checks.registry import _check_registry
+from vf_luanti.checks.scenario import CheckWorld
 from vf_luanti.scoring import Score, _score_in_worker
 from vf_luanti.splits import get_task
 from vf_luanti.tasks import Task
@@ -153,3 +157,55 @@ def test_a_bad_game_setting_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, 
         game_path()
     monkeypatch.setenv(GAME_ENV, "off")
     assert game_path() is None
+
+
+def _game_world(code: str, **kw: object) -> CheckWorld:
+    return CheckWorld(code, "mymod", None, game=game_mods(), **kw)  # type: ignore[arg-type]
+
+
+def test_a_game_file_loads_from_bytecode_as_the_same_functions() -> None:
+    """What a mod reads of the game's functions through debug is what compiling the text gives."""
+    probe = (
+        "local out = {}\n"
+        "for _, f in ipairs({default.node_sound_stone_defaults, stairs.register_stair, doors.register}) do\n"
+        '\tlocal i = debug.getinfo(f, "Su")\n'
+        "\tout[#out + 1] = i.source .. ':' .. i.linedefined .. '-' .. i.lastlinedefined .. '/' .. i.nparams\n"
+        "end\n"
+        "return table.concat(out, ' ')"
+    )
+    answers = []
+    for compiled in (True, False):
+        world = _game_world("")
+        if not compiled:
+            world = CheckWorld("", "mymod", None, game=tuple(replace(m, compiled={}) for m in game_mods()))
+        answers.append(world.world.eval(probe))
+    assert answers[0] == answers[1] and "/mods/default/functions.lua:" in answers[0], answers
+
+
+def test_a_game_worlds_registry_of_the_named_items_answers_as_the_whole_one() -> None:
+    """Beside the game the registry holds the items the item checks name (as written, without the ":"
+    prefix, and what they are aliases of): each such check answers as it does on the whole registry."""
+    code = (
+        'minetest.register_node("mymod:block", {description = "Block", groups = {cracky = 3}})\n'
+        'minetest.register_node("mymod:new_block", {description = "New", groups = {cracky = 2}})\n'
+        'minetest.register_alias("mymod:old_block", "mymod:new_block")\n'
+        'minetest.override_item("", {range = 5})\n'
+        'minetest.override_item("default:dirt", {description = "Soil"})'
+    )
+    checks = [
+        {"kind": "item", "name": "mymod:block", "type": "node", "fields": {"groups": {"cracky": 3}}},
+        {"kind": "item", "name": ":mymod:block", "fields": {"description": "Block"}},
+        {"kind": "item", "name": "mymod:old_block", "type": "node", "fields": {"description": "New"}},
+        {"kind": "item", "name": "", "type": "none", "fields": {"range": 5}},
+        {"kind": "item", "name": "default:dirt", "fields": {"description": "Soil"}},
+        {"kind": "item", "name": "mymod:nothing", "absent": True},
+        {"kind": "item", "name": "mymod:nothing"},
+        {"kind": "item", "name": "default:stone", "absent": True},
+    ]
+    named = frozenset(n for c in checks for n in (c["name"], c["name"].lstrip(":")))
+    whole = _game_world(code, depends=("default",))
+    some = _game_world(code, depends=("default",), registered=named)
+    assert whole.report.ok and some.report.ok, whole.report.errors
+    assert len(some.report.registered["items"]) < len(whole.report.registered["items"]) / 50
+    for c in checks:
+        assert (_check_registry(c, some.registry), c) == (_check_registry(c, whole.registry), c)

@@ -41,8 +41,9 @@ try:
 except MemoryLimitExceeded:
     events.append("load: memory")
 used = rt.lua.get_memory_used()
-for args in ((), (0,), ("/m/hogmod/more.lua", "x" * int(sys.argv[1]))):
-    name = {0: "report_json", 1: "output", 2: "add_file"}[len(args)]
+size = int(sys.argv[1])
+file = b"/m/hogmod/more.lua\\0%d\\0%s" % (size, b"x" * size)  # one file as add_files takes it
+for name, *args in (("report_json",), ("output", 0), ("add_files", file)):
     try:
         rt.call(name, *args)
         events.append(f"{name}: ok")
@@ -66,7 +67,7 @@ def test_a_full_heap_fails_the_next_call_without_a_panic(arg_bytes: int) -> None
     # The limit holds: the sample filled the heap up to it, not past it ...
     assert res["limit"] - 64 * 1024 < res["used"] <= res["limit"] + 1024, res
     # ... and every later call, string arguments included, is a memory failure, not a dead process.
-    assert res["events"] == ["load: memory", "report_json: memory", "output: memory", "add_file: memory"]
+    assert res["events"] == ["load: memory", "report_json: memory", "output: memory", "add_files: memory"]
 
 
 def test_the_found_mutant_is_a_memory_failure() -> None:

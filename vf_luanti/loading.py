@@ -19,7 +19,7 @@ def run_mods(
     observe: tuple[str, ...] = (),
     restore: str | None = None,
     observe_sites: bool = False,
-    registered: bool = True,
+    registered: bool | frozenset[str] = True,
     listed: tuple[str, ...] = (),
     startup_gc_pause: int | None = None,
 ) -> tuple[LoadReport, LuanRuntime]:
@@ -37,7 +37,8 @@ def run_mods(
     hook, costly, so only for checks that count sites). ``restore`` is
     what a stopped world saved (``World.persist``): the new world starts from it, as a restarted
     server does, before the first mod loads (mods read their storage while loading).
-    ``registered=False``: the report's registry stays empty (a world that is only run on, the
+    ``registered=False``: the report's registry stays empty (a set of item names: its items only
+    those, LuanRuntime.report) (a world that is only run on, the
     human report: LoadReport.counts counts it all the same); ``listed``: the mods whose items the
     report's ``own_items`` names. ``startup_gc_pause``: the collector's pause (percent) until the
     start-up is done (``check``: CHECK_GC_PAUSE); none: Lua's.
@@ -84,7 +85,7 @@ def run_mods(
 #: ``check``'s limits: the user's own mods (a whole game and its mods) get room; scoring keeps the
 #: strict RuntimeLimits defaults (docs/sandbox.md). The command line's --cpu-seconds/--memory-mb.
 #: The deadline is looked at every 100,000 VM instructions (a fraction of a millisecond), not every
-#: 1,000: each look reads the CPU clock, a tenth of a big mod set's Lua time at 1,000.
+#: 10,000 as in scoring: each look reads the CPU clock, a tenth of a big mod set's Lua time at 1,000.
 CHECK_LIMITS = RuntimeLimits(cpu_seconds=120.0, max_memory=2048 * MiB, hook_count=100_000)
 
 #: The collector's pause (percent) while ``check``'s mods start up (loading, on_mods_loaded, the

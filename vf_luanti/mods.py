@@ -71,6 +71,9 @@ class Mod:
     group: int = 1
     #: The engine's deprecation notes on how the mod is described (no mod.conf name, depends.txt).
     deprecated: list[str] = field(default_factory=list)
+    #: Trusted files' bytecode by chunk name (runtime.compile_trusted: the game's, compiled once per
+    #: process); the loader uses it for a file whose text is still the one compiled. Never a sample's.
+    compiled: dict[str, bytes] = field(default_factory=dict)
 
 
 def parse_conf(text: str) -> dict[str, str]:

@@ -422,7 +422,7 @@ def load_world(
     observe: tuple[str, ...] = (),
     restore: str | None = None,
     observe_sites: bool = False,
-    registered: bool = True,
+    registered: bool | frozenset[str] = True,
 ) -> tuple[LoadReport, World]:
     """Load ``mods`` (dependency order applied) and return the load report and the world
     (in ``runtime`` when given: a fresh one, as for ``run_mods``).

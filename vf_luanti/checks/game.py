@@ -12,7 +12,7 @@ game's mods runs again with the game's own mods in their place and must pass the
 
 The game is read from ``$VF_LUANTI_GAME`` (a game folder; ``off`` disables the run), else from the
 Debian ``minetest-data`` location; without one the run is skipped (``game_available``), which
-``vf-luanti data validate`` reports. Read once per worker process.
+``vf-luanti data validate`` reports. Read (and its Lua compiled) once per worker process.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from ..mods import Mod, ModError, discover
+from ..runtime import compile_trusted
 
 #: Where Debian's minetest-data installs minetest_game (the game nearly every server runs).
 DEFAULT_GAME = Path("/usr/share/games/minetest/games/minetest_game")
@@ -76,6 +77,7 @@ def _read_game(path: Path) -> tuple[Mod, ...]:
         raise GameError(f"{GAME_ENV}: cannot read the game at {path}: {exc}") from exc
     for m in mods:
         m.group = 0  # the game's search path, before the world's mods
+        m.compiled = compile_trusted(m)  # each game world loads its files from bytecode
     return tuple(mods)
 
 

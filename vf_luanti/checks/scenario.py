@@ -139,7 +139,8 @@ class CheckWorld:
     ``game``: a game's mods (game.py) loaded with it; a stand-in that names one of them gives way to
     the game's own mod, which the completion then lists as an optional dependency instead.
     ``registered=False``: the load report leaves out the registry (no registry check will read it;
-    building a game's costs some 20 ms). A
+    building a game's costs some 20 ms); a set of item names: its items only those (the ones the
+    item checks name). A
     ``restart`` step replaces ``world`` with a new server started from what the old one saved;
     the stopped ones stay in ``stopped`` (their output and warnings still count, they are not soaked).
     """
@@ -155,7 +156,7 @@ class CheckWorld:
         observe_sites: bool = False,
         game: tuple[Mod, ...] = (),
         depends: tuple[str, ...] = (),
-        registered: bool = True,
+        registered: bool | frozenset[str] = True,
     ) -> None:
         from ..mods import mod_from_source
 

@@ -88,11 +88,11 @@ def _game_world(
     game: tuple[Any, ...],
     mods: tuple[Any, ...] = (),
     depends: tuple[str, ...] = (),
-    registered: bool = False,
+    registered: bool | frozenset[str] = False,
 ) -> CheckWorld:
     """``code`` loaded as the task's mod beside the game (and the stand-ins the game lacks), after
     the game's mods its mod.conf names (``depends``); its registry read only where a registry
-    check will read it (``registered``). Nothing the judge made up is installed there: the mod
+    check will read it (``registered``: run_mods). Nothing the judge made up is installed there: the mod
     that check frames pose as (ServerStart.neighbour) is one of the game's own, drawn by the seed,
     so a sample that tells a made-up mod from a real one finds none beside the game. The server has
     been up a while when its checks run (game.warm_up): a day or two, into the afternoon."""
@@ -130,7 +130,11 @@ def _game_checks(
     ctx = {"mod_name": task.mod_name, "instruction": task.instruction}
     plain: CheckWorld | None = None
     kinds = {task.checks[i]["kind"] for i in asked}
-    registry = bool(kinds & set(REGISTRY_KINDS))
+    # the registry, where a registry check reads it, with only the items the item checks name (as
+    # written, and without the ":" prefix _check_registry drops): the game's are most of its text
+    named = (task.checks[i]["name"] for i in asked if task.checks[i]["kind"] == "item")
+    registry = frozenset(n for name in named for n in (name, name.lstrip(":")))
+    registered = registry if kinds & set(REGISTRY_KINDS) else False
     own = [
         i for i in sorted(asked) if task.checks[i]["kind"] == "scenario" and not task.checks[i].get("mods")
     ]
@@ -141,7 +145,7 @@ def _game_checks(
         if c["kind"] == "scenario" and i != reuse:
             cw = _game_world(task, code, start, game, tuple(c.get("mods", ())), depends)
         else:
-            plain = cw = plain or _game_world(task, code, start, game, depends=depends, registered=registry)
+            plain = cw = plain or _game_world(task, code, start, game, depends=depends, registered=registered)
         yield i, run_check(c, cw.registry, cw, ctx) if cw.report.ok else None, cw
 
 

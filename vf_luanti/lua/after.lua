@@ -11,19 +11,22 @@ local H = I.host
 local type, tostring, tonumber, pairs, ipairs, error, unpack = H.type, H.tostring, H.tonumber, H.pairs,
 	H.ipairs, H.error, H.unpack
 local floor, huge = H.math.floor, H.math.huge
-local sort, maxn = H.table.sort, H.table.maxn
+local sort = H.table.sort
 
 -- Run `f(...)` as the engine runs a callback from C++: a Lua error becomes a recorded error named
--- after the engine's callback (fxn), and the caller gets `false`.
-function I.callback(fxn, f, ...)
-	local n = #I.errors
-	local res = { I.protected_call(f, ...) }
-	if not res[1] and #I.errors > n then
+-- after the engine's callback (fxn), and the caller gets `false`. protected_call's results pass
+-- through as they are (no table: the soak runs thousands of callbacks).
+local function named(fxn, n, ok, ...)
+	if not ok and #I.errors > n then
 		local rec = I.errors[#I.errors]
 		rec.message = "Runtime error from mod '" .. tostring(rec.mod or "??") .. "' in callback " .. fxn
 			.. "(): " .. tostring(rec.message)
 	end
-	return unpack(res, 1, maxn(res))
+	return ok, ...
+end
+
+function I.callback(fxn, f, ...)
+	return named(fxn, #I.errors, I.protected_call(f, ...))
 end
 
 local function last_run_mod()

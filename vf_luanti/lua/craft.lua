@@ -19,7 +19,10 @@ local recipes = {}   -- parsed recipes, parallel to I.crafts: {kind, output, wid
 -- "" for fuel), alias resolved then. Queries and clear_craft by output look the name up as given,
 -- no alias or count (probed on 5.6.1), so each costs one lookup however many recipes there are.
 local by_output = {}
-local ordered = {} -- method -> its recipes in matching order (candidates), emptied at each change
+-- Method -> its recipes by matching class (candidates), each list in registration order. A new
+-- recipe joins its list (game mods ask get_craft_result between registrations: stairs asks for
+-- each material's burn time), a removal empties the whole.
+local ordered = {}
 
 local function arg_error(fname, expected, v)
 	error("bad argument #1 to '" .. fname .. "' (" .. expected .. " expected, got "
@@ -165,13 +168,27 @@ local function output_key(output)
 	return resolve(smatch(output, "^[^ ]*"))
 end
 
+-- The method a recipe answers (get_craft_result's input.method) and its class: the engine tries
+-- recipes without groups first, then those with groups, tool repair last.
+local function method_of(r)
+	return (r.kind == "shaped" or r.kind == "shapeless" or r.kind == "toolrepair") and "normal" or r.kind
+end
+
+local function class_of(r)
+	return r.unhashed and 3 or (r.groups and 2 or 1)
+end
+
 local function add_recipe(r)
 	if r.json.replacements and #r.json.replacements == 0 then
 		r.json.replacements = nil -- reported only when given
 	end
 	recipes[#recipes + 1] = r
 	I.crafts[#I.crafts + 1] = r.json
-	ordered = {}
+	local lists = ordered[method_of(r)]
+	if lists then
+		local list = lists[class_of(r)]
+		list[#list + 1] = r
+	end
 	r.output_key = output_key(r.output or "") -- tool repair's output is empty, as fuel's
 	index_output(r)
 end
@@ -426,7 +443,7 @@ local function check_single(r, names)
 			found = n
 		end
 	end
-	return found ~= nil and matches(found, name_of(r.items[1]))
+	return found ~= nil and matches(found, recipe_names(r)[1])
 end
 
 local function new_stack(v)
@@ -464,29 +481,54 @@ local function tool_repair(r, stacks)
 	return out
 end
 
--- Recipes in the order the engine tries them, per method; kept until the recipes change.
+-- A method's recipes by class, oldest first in each (the engine tries the classes in order, the
+-- most recently registered first within each); kept until a recipe is removed.
 local function candidates(method)
-	if ordered[method] then
-		return ordered[method]
+	local lists = ordered[method]
+	if lists then
+		return lists
 	end
 	compact()
-	local plain, grouped, unhashed = {}, {}, {}
-	for i = #recipes, 1, -1 do
-		local r = recipes[i]
-		local m = (r.kind == "shaped" or r.kind == "shapeless" or r.kind == "toolrepair") and "normal" or r.kind
-		if m == method then
-			local bucket = r.unhashed and unhashed or (r.groups and grouped or plain)
-			bucket[#bucket + 1] = r
+	lists = { {}, {}, {} }
+	for _, r in ipairs(recipes) do
+		if method_of(r) == method then
+			local list = lists[class_of(r)]
+			list[#list + 1] = r
 		end
 	end
-	for _, r in ipairs(grouped) do
-		plain[#plain + 1] = r
+	ordered[method] = lists
+	return lists
+end
+
+-- The recipe the engine's matching finds first for the input, and what it gives: the item, the
+-- cooking time. Nil if none.
+local function first_match(method, stacks, names, width)
+	local ibox = input_bounds(names, width)
+	local lists = candidates(method)
+	for c = 1, 3 do
+		local list = lists[c]
+		for i = #list, 1, -1 do
+			local r = list[i]
+			if r.kind == "toolrepair" then
+				local repaired = tool_repair(r, stacks)
+				if repaired then
+					return r, repaired, 0
+				end
+			else
+				local ok
+				if r.kind == "shaped" then
+					ok = check_shaped(r, names, width, ibox)
+				elseif r.kind == "shapeless" then
+					ok = check_shapeless(r, names)
+				else
+					ok = check_single(r, names)
+				end
+				if ok then
+					return r, new_stack(r.output), r.time or 0
+				end
+			end
+		end
 	end
-	for _, r in ipairs(unhashed) do
-		plain[#plain + 1] = r
-	end
-	ordered[method] = plain
-	return plain
 end
 
 -- Decrement each input by one, or put in its replacement (craftDecrementOrReplaceInput).
@@ -534,29 +576,9 @@ function core.get_craft_result(input)
 		stacks[i] = new_stack(v)
 		names[i] = stacks[i]:get_name()
 	end
-	local out_item, time, found = new_stack(nil), 0, nil
-	local ibox = input_bounds(names, width)
-	for _, r in ipairs(candidates(method)) do
-		if r.kind == "toolrepair" then
-			local repaired = tool_repair(r, stacks)
-			if repaired then
-				out_item, found = repaired, r
-				break
-			end
-		else
-			local ok
-			if r.kind == "shaped" then
-				ok = check_shaped(r, names, width, ibox)
-			elseif r.kind == "shapeless" then
-				ok = check_shapeless(r, names)
-			else
-				ok = check_single(r, names)
-			end
-			if ok then
-				out_item, time, found = new_stack(r.output), r.time or 0, r
-				break
-			end
-		end
+	local found, out_item, time = first_match(method, stacks, names, width)
+	if not found then
+		out_item, time = new_stack(nil), 0
 	end
 	local replacements = {}
 	if found then

@@ -166,21 +166,32 @@ function I.traceback_handler(err)
 	return { err = err, frame = I.mod_frame(2) }
 end
 
+-- xpcall's results as protected_call hands them on: true and the results without trailing nils
+-- (a table only where there are some), or false with the error recorded.
+local function settled(f, ok, ...)
+	I.check_global_meta(f)
+	I.check_env_meta(f)
+	if ok then
+		local n = H.select("#", ...)
+		if n == 0 or H.select(n, ...) ~= nil then
+			return true, ...
+		end
+		local res = { ... }
+		return true, H.unpack(res, 1, H.table.maxn(res))
+	end
+	local caught = ...
+	if type(caught) ~= "table" then
+		-- LuaJIT skips the handler for out-of-memory; that ends the run (the engine aborts too)
+		H.error(caught, 0)
+	end
+	add(I.errors, I.error_record(caught.err, caught.frame))
+	return false
+end
+
 -- Run f(...) as the engine runs mod code; on error record it and return false. Afterwards, a change
 -- the mod code made to _G's metatable (strict.lua) or to core.env (deprecated.lua) is recorded.
 function I.protected_call(f, ...)
-	local res = { H.xpcall(f, I.traceback_handler, ...) }
-	I.check_global_meta(f)
-	I.check_env_meta(f)
-	if res[1] then
-		return true, H.unpack(res, 2, H.table.maxn(res))
-	end
-	if type(res[2]) ~= "table" then
-		-- LuaJIT skips the handler for out-of-memory; that ends the run (the engine aborts too)
-		H.error(res[2], 0)
-	end
-	add(I.errors, I.error_record(res[2].err, res[2].frame))
-	return false
+	return settled(f, H.xpcall(f, I.traceback_handler, ...))
 end
 
 local function emit(line)

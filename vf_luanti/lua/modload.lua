@@ -15,8 +15,32 @@ I.phase = "load"     -- "load" while init.lua files run, "mods_loaded" in on_mod
 I.worldpath = "/world"
 I.failed = false
 
-function api.add_file(path, text)
-	I.vfs[I.normalize_path(path)] = text
+-- The named byte strings of runtime.py's _blob ("name\0length\0bytes" after one another), each
+-- passed to put(name, bytes).
+local sfind, ssub = H.string.find, H.string.sub
+local function read_blob(blob, put)
+	local pos = 1
+	while pos <= #blob do
+		local a = sfind(blob, "\0", pos, true)
+		local b = sfind(blob, "\0", a + 1, true)
+		local last = b + H.tonumber(ssub(blob, a + 1, b - 1))
+		put(ssub(blob, pos, a - 1), ssub(blob, b + 1, last))
+		pos = last + 1
+	end
+end
+
+-- Every mod's files into the file system (one call for all).
+function api.add_files(blob)
+	read_blob(blob, function(path, text)
+		I.vfs[I.normalize_path(path)] = text
+	end)
+end
+
+-- Trusted files' bytecode (I.compiled, sandbox.lua).
+function api.add_compiled(blob)
+	read_blob(blob, function(chunkname, code)
+		I.compiled[chunkname] = { I.vfs[ssub(chunkname, 2)], code }
+	end)
 end
 
 function api.set_worldpath(path)

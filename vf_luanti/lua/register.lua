@@ -432,8 +432,11 @@ local function take_engine_def(def, name)
 		end
 	end
 	while from do
+		-- whether the fields of this pass are raw in def: all of them in def's own walk, none of the
+		-- defaults' (those are taken where def has no raw field), each looked up otherwise
+		local own, of_defaults = from == def, from == defaults
 		for k, v in next_, from do
-			if cpp[k] and (from ~= defaults or rawget(def, k) == nil) then
+			if cpp[k] and (not of_defaults or rawget(def, k) == nil) then
 				local want = FIELD_TYPES[k]
 				if want ~= nil and type(v) ~= want then
 					wrong = wrong or not type_ok(v, want)
@@ -443,7 +446,11 @@ local function take_engine_def(def, name)
 					v = copy(v, seen)
 				end
 				view[k] = v -- a plain table but for the metatable's __index
-				raw[k] = rawget(def, k) ~= nil or nil
+				if own then
+					raw[k] = true
+				elseif not of_defaults then
+					raw[k] = rawget(def, k) ~= nil or nil
+				end
 			end
 		end
 		from, after = after, nil

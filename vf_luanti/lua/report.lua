@@ -292,10 +292,28 @@ local function engine_lbms()
 	return I.engine_lbms or I.copy_lbms(I.registry("registered_lbms"))
 end
 
-local function registry()
+-- The registry; `only` (a set of item names, or nil: all) keeps those items and the items they are
+-- aliases of.
+local function registry(only)
 	local items = {}
-	for name, view in next, I.engine_items do
-		items[name] = engine_item(name, view)
+	if only then
+		local aliases = rawget(core, "registered_aliases")
+		for name in next, only do
+			local names = { name }
+			if type(aliases) == "table" and rawget(aliases, name) ~= nil then
+				names[2] = tostring(rawget(aliases, name)) -- the target as the report's aliases give it
+			end
+			for _, n in H.ipairs(names) do
+				local view = I.engine_items[n]
+				if view ~= nil then
+					items[n] = engine_item(n, view)
+				end
+			end
+		end
+	else
+		for name, view in next, I.engine_items do
+			items[name] = engine_item(name, view)
+		end
 	end
 	local abms = {}
 	for i, a in H.ipairs(engine_abms()) do
@@ -398,10 +416,10 @@ end
 local EMPTY_REGISTRY = { items = {}, aliases = {}, crafts = {}, abms = {}, lbms = {}, entities = {}, chatcommands = {},
 	privileges = {} }
 
--- The report: the full registry when `registered` (else one of the usual shape, empty), and the
--- summary with the items of the `listed` mods.
-local function put_report(registered, listed)
-	local r = registered and registry() or EMPTY_REGISTRY
+-- The report: the registry when `registered` (else one of the usual shape, empty; `only`: registry's),
+-- and the summary with the items of the `listed` mods.
+local function put_report(registered, listed, only)
+	local r = registered and registry(only) or EMPTY_REGISTRY
 	raw('{"ok":' .. tostring(I.api.ok()) .. ',"errors":')
 	put_diagnostics(I.errors)
 	raw(',"warnings":')
@@ -473,11 +491,19 @@ local function put_report(registered, listed)
 end
 
 -- The report as JSON text. `registered`: false leaves the registry empty (nil: built); `listed`:
--- the mods whose items the summary lists, their names separated by spaces.
-function I.api.report_json(registered, listed)
+-- the mods whose items the summary lists, their names separated by spaces; `only` (nil: all): the
+-- items the registry keeps, each name ended by a newline (the hand's is "": LuanRuntime.report).
+function I.api.report_json(registered, listed, only)
 	local set = {}
 	for mod in H.string.gmatch(listed or "", "%S+") do
 		set[mod] = true
 	end
-	return build(put_report, registered ~= false, set)
+	local keep = nil
+	if only ~= nil then
+		keep = {}
+		for name in H.string.gmatch(only, "([^\n]*)\n") do
+			keep[name] = true
+		end
+	end
+	return build(put_report, registered ~= false, set, keep)
 end

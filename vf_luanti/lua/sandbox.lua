@@ -643,12 +643,20 @@ end
 -- Virtual file system: absolute path -> file contents. Python fills it before mods load; writes by
 -- mods (io.open "w", safe_file_write) land here too, so nothing touches the real disk.
 I.vfs = {}
+-- Trusted files' bytecode by chunk name (runtime.compile_trusted: the game's), each kept with the
+-- text it was compiled from: compile uses it only for that text under that name.
+I.compiled = {}
 
 -- Path access rules (engine checkPath, simplified to the directories that exist in the VFS):
 -- read any loaded mod's directory and the world; write the world and the current mod's directory.
 function I.normalize_path(path)
 	if type(path) ~= "string" then
 		return nil
+	end
+	-- already normal (absolute, no empty, "." or ".." part, no trailing "/"): as it is
+	if ssub(path, 1, 1) == "/" and ssub(path, -1) ~= "/" and not sfind(path, "//", 1, true)
+		and not sfind(path, "/%.%.?/") and not sfind(path, "/%.%.?$") then
+		return path
 	end
 	local parts = {}
 	for part in H.string.gmatch(path, "[^/]+") do
@@ -718,7 +726,13 @@ local function compile(text, chunkname)
 		chunkname = "=" .. ssub(chunkname, 2)
 	end
 	-- text mode: a second lock behind the check above (LuaJIT refuses bytecode after a BOM or "#" line)
-	local f, err = H.load(text, chunkname, "t")
+	local f, err
+	local pre = I.compiled[chunkname] -- a trusted file's bytecode (modload.lua add_compiled)
+	if pre ~= nil and pre[1] == text then
+		f = H.load(pre[2], chunkname, "b")
+	else
+		f, err = H.load(text, chunkname, "t")
+	end
 	if not f then
 		return nil, err
 	end

@@ -212,9 +212,22 @@ local function parse_version(v)
 	return { tonumber(a), tonumber(b), tonumber(c) or 0 }
 end
 
+-- version string -> its parse (read only): the same few strings are compared for each later name
+local parsed = {}
+local function parse_once(v)
+	local p = parsed[v]
+	if p == nil then
+		p = parse_version(v)
+		if type(v) == "string" then
+			parsed[v] = p
+		end
+	end
+	return p
+end
+
 -- a <= b for version strings ("5.7" == "5.7.0")
 local function version_le(a, b)
-	local x, y = parse_version(a), parse_version(b)
+	local x, y = parse_once(a), parse_once(b)
 	for i = 1, 3 do
 		if x[i] ~= y[i] then
 			return x[i] < y[i]
