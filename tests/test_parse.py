@@ -6,14 +6,15 @@ rule that accepts it never makes the judge score text the model did not give as 
 
 import pytest
 
-from vf_luanti.parse import (
-    PatchError,
-    apply_unified_diff,
+from vf_luanti.lualex import (
     calls_print,
-    extract_code,
     lua_tokens,
     strip_lua_comments,
 )
+from vf_luanti.parse import (
+    extract_code,
+)
+from vf_luanti.patch import PatchError, apply_unified_diff
 
 LUA = 'minetest.register_node("mymod:a", {description = "A"})'
 

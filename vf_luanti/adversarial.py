@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .parse import lua_tokens
+from .lualex import lua_tokens
 from .scoring import baseline_code
 from .tasks import Task
 

@@ -28,7 +28,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from .parse import LUA_KEYWORDS, lua_tokens
+from .lualex import LUA_KEYWORDS, lua_tokens
 from .tasks import Task
 
 N = 13

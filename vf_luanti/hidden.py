@@ -46,7 +46,7 @@ import re
 from dataclasses import dataclass
 
 from .checks.cases import is_generated, is_quoted, lua_call_args, step_inputs, word_re
-from .parse import lua_tokens, strip_lua_comments
+from .lualex import lua_tokens, strip_lua_comments
 from .tasks import Task
 
 

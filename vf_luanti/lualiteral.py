@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .parse import LUA_KEYWORDS
+from .lualex import LUA_KEYWORDS
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}

@@ -1,6 +1,6 @@
 """Mutation testing of task checks: small wrong variants of a reference that the checks must reject.
 
-Mutants are made at the Lua token level (vf_luanti.parse.lua_tokens), so comments, layout and the
+Mutants are made at the Lua token level (vf_luanti.lualex.lua_tokens), so comments, layout and the
 rest of the file stay byte-identical. Operators (docs/tasks.md, "Mutation testing"):
 
 * ``number``: an integer literal +1 and -1, a fractional one doubled (off-by-one / wrong values);
@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .parse import Token, lua_tokens
+from .lualex import Token, lua_tokens
 
 KILL_TARGET = 0.90
 MAX_MUTANTS = 40

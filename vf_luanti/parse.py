@@ -51,9 +51,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import NamedTuple
 
+from .lualex import LUA_KEYWORDS, lua_tokens, strip_lua_comments
+from .patch import PatchError, apply_unified_diff, collapse, looks_like_diff
 from .syntax import syntax_error
 
 #: Fence languages taken as Lua (besides ``lua`` followed by a version, such as ``lua5.1``).
@@ -97,7 +98,6 @@ _HARMONY_ANY = re.compile(
 )
 _HARMONY_TOKEN = re.compile(r"<\|[a-z_]+\|>")
 _FENCE_OPEN = re.compile(r"^([ \t]*)(`{3,}|~{3,})([^\n`]*)$", re.M)
-_HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _LUA_VERSION_TAG = re.compile(r"lua[\d.]*")
 _INFO_FILE_ATTR = re.compile(r"""\b(?:title|file|filename|name|path)\s*=\s*["']?([^"'\s}]+)["']?""", re.I)
 _FILE_NAME = re.compile(r"[\w./-]*\w\.[A-Za-z]\w*")
@@ -127,10 +127,6 @@ class Block(NamedTuple):
     file: str
     body: str
     closed: bool = True
-
-
-class PatchError(ValueError):
-    """A unified diff that does not apply to the task input."""
 
 
 def strip_reasoning(text: str) -> str:
@@ -201,11 +197,6 @@ def fenced_blocks(text: str) -> list[Block] | None:
     return blocks if found else None
 
 
-def looks_like_diff(text: str) -> bool:
-    """A unified diff: at least one ``@@ -a,b +c,d @@`` hunk header."""
-    return any(_HUNK_HEADER.match(line) for line in text.splitlines())
-
-
 def is_mod_conf(body: str) -> bool:
     """Whether a block is a mod.conf: only ``key = value`` lines (and ``#`` comments) with mod.conf keys."""
     lines = [line for line in body.splitlines() if line.strip() and not line.lstrip().startswith("#")]
@@ -222,99 +213,6 @@ def mod_conf_depends(body: str) -> tuple[str, ...]:
         if m is not None and m.group(1) in ("depends", "optional_depends"):
             names += [n.strip() for n in line.split("=", 1)[1].split(",") if _MOD_NAME.fullmatch(n.strip())]
     return tuple(dict.fromkeys(names))
-
-
-def _collapse(line: str) -> str:
-    """A line with whitespace runs collapsed to one space and none at either end."""
-    return " ".join(line.split())
-
-
-def _read_hunks(lines: list[str]) -> list[tuple[int, list[tuple[str, str]]]]:
-    """``[(old start line, [(op, text), ...]), ...]`` with op ``" "``, ``"-"`` or ``"+"``.
-
-    A hunk runs as far as its header's line counts say (so blank context lines read right) or up to
-    prose. A line starting with a tab is context that lost its leading space. Blank context at either
-    end is dropped: it only locates the hunk, and a miscounted header must not make it fail.
-    """
-    hunks: list[tuple[int, list[tuple[str, str]]]] = []
-    i = 0
-    while i < len(lines):
-        m = _HUNK_HEADER.match(lines[i])
-        i += 1
-        if not m:
-            continue
-        need_old = int(m.group(2)) if m.group(2) is not None else 1
-        need_new = int(m.group(4)) if m.group(4) is not None else 1
-        ops: list[tuple[str, str]] = []
-        seen_old = seen_new = 0
-        while i < len(lines) and (seen_old < need_old or seen_new < need_new):
-            line = lines[i]
-            i += 1
-            if line.startswith("\\"):  # "\ No newline at end of file"
-                continue
-            if line[:1] in ("", "\t"):
-                op, text = " ", line
-            elif line[:1] in (" ", "+", "-"):
-                op, text = line[:1], line[1:]
-            else:
-                i -= 1
-                break  # prose: the hunk is shorter than its header says
-            ops.append((op, text))
-            seen_old += op != "+"
-            seen_new += op != "-"
-        while ops and ops[-1] == (" ", ""):
-            ops.pop()
-        while ops and ops[0] == (" ", ""):
-            ops.pop(0)
-        hunks.append((int(m.group(1)), ops))
-    return hunks
-
-
-def apply_unified_diff(original: str, diff: str) -> str:
-    """Apply a unified diff to ``original``; hunks may be offset (context is searched for) but must match.
-
-    Lines match with whitespace runs collapsed (like ``patch -l``: models and chat front ends turn tabs
-    into spaces and drop trailing blanks); context lines keep the input's own text. Raises PatchError
-    saying which hunk failed and why.
-    """
-    hunks = _read_hunks(diff.split("\n"))
-    if not hunks:
-        raise PatchError("the diff has no hunks (no '@@ -a,b +c,d @@' header)")
-    out = original.split("\n")
-    shift = 0
-    for n, (start, ops) in enumerate(hunks, 1):
-        old = [text for op, text in ops if op != "+"]
-        at = _find_block(out, old, max(0, start - 1 + shift))
-        if at is None:
-            want = old[0] if old else ""
-            raise PatchError(
-                f"hunk {n} (at line {start}) does not apply: its context/removed lines "
-                f"(starting {want!r}) are not in the input"
-            )
-        matched = iter(out[at : at + len(old)])
-        new: list[str] = []
-        for op, text in ops:
-            if op == "+":
-                new.append(text)
-            elif op == " ":
-                new.append(next(matched))  # the input's own line, whatever the diff's whitespace
-            else:
-                next(matched)
-        out[at : at + len(old)] = new
-        shift += len(new) - len(old)
-    return "\n".join(out)
-
-
-def _find_block(lines: list[str], block: list[str], hint: int) -> int | None:
-    """Where ``block`` occurs in ``lines`` (whitespace runs collapsed), nearest to ``hint`` if several."""
-    if not block:
-        return min(hint, len(lines))
-    want = [_collapse(b) for b in block]
-    have = [_collapse(line) for line in lines]
-    cands = [
-        i for i in range(len(have) - len(want) + 1) if have[i] == want[0] and have[i : i + len(want)] == want
-    ]
-    return min(cands, key=lambda i: abs(i - hint)) if cands else None
 
 
 def _compiles(code: str) -> bool:
@@ -341,7 +239,7 @@ def _kind(block: Block) -> str:
 
 def _norm_lines(src: str) -> list[str]:
     """The code's non-blank lines, comments left out and whitespace runs collapsed (for comparisons)."""
-    return [c for line in strip_lua_comments(src).split("\n") if (c := _collapse(line))]
+    return [c for line in strip_lua_comments(src).split("\n") if (c := collapse(line))]
 
 
 def _names(src: str) -> set[str]:
@@ -482,95 +380,3 @@ def extract_code(completion: str, family: str = "scaffold", task_input: str = ""
     if not code.strip():
         return ParseResult(form=form, error="the completion contains no Lua code block", notes=notes)
     return ParseResult(code=code + "\n", form=form, notes=notes, depends=depends)
-
-
-# --------------------------------------------------------------------------- a lossless Lua lexer
-
-
-class Token(NamedTuple):
-    """One lexeme. ``kind``: name, keyword, number, string, comment, op, space."""
-
-    kind: str
-    text: str
-    start: int
-
-
-LUA_KEYWORDS = frozenset(
-    [
-        "and",
-        "break",
-        "do",
-        "else",
-        "elseif",
-        "end",
-        "false",
-        "for",
-        "function",
-        "goto",
-        "if",
-        "in",
-        "local",
-        "nil",
-        "not",
-        "or",
-        "repeat",
-        "return",
-        "then",
-        "true",
-        "until",
-        "while",
-    ]
-)
-# One alternative per token kind, tried in this order at each position (``lua_tokens``). Strings
-# and comments that never close run to the end of the text; an unfinished quoted string stops at
-# (and keeps) its line break, as LuaJIT's lexer reports it there.
-_TOKEN = re.compile(
-    r"""(?P<space>\s+)
-    |(?P<comment>--(?:\[(?P<ceq>=*)\[.*?(?:\](?P=ceq)\]|\Z)|[^\n]*))
-    |(?P<string>"(?:[^"\\\n]|\\z\s*|\\.?)*(?:["\n]|\Z)|'(?:[^'\\\n]|\\z\s*|\\.?)*(?:['\n]|\Z)
-        |\[(?P<seq>=*)\[.*?(?:\](?P=seq)\]|\Z))
-    |(?P<number>(?i:0x[0-9a-f]*\.?[0-9a-f]*(?:p[+-]?\d+)?(?:ull|ll|i)?
-        |(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?(?:ull|ll|i)?))
-    |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
-    |(?P<op>\.\.\.|\.\.|==|~=|<=|>=|::|<<|>>|//|.)""",
-    re.VERBOSE | re.DOTALL,
-)
-
-
-@lru_cache(maxsize=256)
-def lua_tokens(src: str) -> tuple[Token, ...]:
-    """Split Lua source into tokens whose texts concatenate back to ``src`` exactly.
-
-    Cached: scoring reads one completion (and its task's reference) several times.
-    """
-    out: list[Token] = []
-    for m in _TOKEN.finditer(src):
-        kind, text = m.lastgroup, m.group()
-        assert kind is not None  # every alternative of _TOKEN is a named group
-        if kind == "name" and text in LUA_KEYWORDS:
-            kind = "keyword"
-        elif kind == "op" and not text.isascii():  # a non-ASCII letter or digit stands alone
-            kind = "number" if text.isdigit() else "name" if text.isalpha() or text == "_" else "op"
-        out.append(Token(kind, text, m.start()))
-    return tuple(out)
-
-
-def strip_lua_comments(src: str) -> str:
-    """The source with comments removed (line structure kept where comments were one line)."""
-    if "--" not in src:
-        return src  # no comment can start anywhere: skip the lexer
-    return "".join(t.text for t in lua_tokens(src) if t.kind != "comment")
-
-
-def calls_print(src: str) -> bool:
-    """Whether the code calls ``print`` (a global call, not a field such as ``obj.print``)."""
-    if "print" not in src:
-        return False  # most code: no need to lex it
-    toks = [t for t in lua_tokens(src) if t.kind not in ("space", "comment")]
-    for k, t in enumerate(toks):
-        if t.kind != "name" or t.text != "print" or (k > 0 and toks[k - 1].text in (".", ":")):
-            continue
-        nxt = toks[k + 1] if k + 1 < len(toks) else None
-        if nxt is not None and (nxt.text in ("(", "{") or nxt.kind == "string"):
-            return True
-    return False

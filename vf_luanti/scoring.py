@@ -123,13 +123,13 @@ def baseline_code(task: Task) -> str:
 
 def code_lines(code: str) -> int:
     """Non-blank lines that are not only a comment (what the size limit counts)."""
-    from .parse import strip_lua_comments
+    from .lualex import strip_lua_comments
 
     return sum(1 for line in strip_lua_comments(code).splitlines() if line.strip())
 
 
 def _quality(code: str, reference: str, new_globals: list[str], output: list[str]) -> tuple[float, list[str]]:
-    from .parse import calls_print
+    from .lualex import calls_print
 
     notes = []
     parts = []

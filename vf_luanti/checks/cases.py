@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..parse import lua_tokens
+from ..lualex import lua_tokens
 from .base import CheckError
 
 #: Most vars one scenario may declare, and the widest range of one (its bounds' magnitude too).

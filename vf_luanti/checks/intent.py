@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..parse import lua_tokens
+from ..lualex import lua_tokens
 
 NAMESPACES = ("minetest", "core")
 

@@ -23,7 +23,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
-    from ..parse import Token
+    from ..lualex import Token
 
 Check = dict[str, Any]
 Params = dict[str, Any]
@@ -549,7 +549,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 def _tokens(code: str) -> tuple[Token, ...]:
     """The Lua tokens of ``code``, kept for the few texts a task is being made of: naming and
     renaming read each text several times (it was a third of the generator's time)."""
-    from ..parse import lua_tokens
+    from ..lualex import lua_tokens
 
     return tuple(lua_tokens(code))
 

@@ -2,7 +2,7 @@
 generated references use too (issue 15's metric).
 
 A model trained on the generated tasks should have seen every piece of the API the eval tests. The
-measure is lexical, over references (gold answers), with the lossless lexer of vf_luanti.parse:
+measure is lexical, over references (gold answers), with the lossless lexer of vf_luanti.lualex:
 
 * core functions and fields: ``minetest.X`` / ``core.X`` (one name, written ``core.X``);
 * methods: ``:name(...)`` calls (ObjectRef, ItemStack, InvRef, MetaDataRef, NodeTimerRef ...), Lua's
@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..parse import lua_tokens
+from ..lualex import lua_tokens
 
 #: Lua's own string methods: ``s:sub(1, 2)`` is not engine API.
 LUA_STRING_METHODS = frozenset(
