@@ -130,6 +130,20 @@ def test_a_line_printed_into_the_start_up_banner_is_kept() -> None:
     assert [ln.text for ln in oracle.parse_log(text)] == ["WP|first=1", "WP|second=2"]
 
 
+def test_a_banner_piece_before_a_log_lines_break_is_dropped() -> None:
+    """Seen in CI: the server thread logged a line while the main thread drew the banner, and a
+    piece of the banner landed between the line's text and its line break."""
+    piece = "|__|_|  /  |___|  /\\______>  |  \\______>_____/|  |  "
+    text = (
+        "2026-12-07 21:40:01: ACTION[Server]: Moving ghost to static spawnpoint at (1,2.5,-3)" + piece + "\n"
+        "2026-12-07 21:40:01: ACTION[Server]: a line that ends in dots...\n"
+    )
+    assert [(ln.level, ln.text) for ln in oracle.parse_log(text)] == [
+        ("ACTION", "Moving ghost to static spawnpoint at (1,2.5,-3)"),
+        ("ACTION", "a line that ends in dots..."),
+    ]
+
+
 def test_diagnose_parses_engine_log_without_engine() -> None:
     """The log parser alone: wrapper line dropped, multi-line message kept, builtin location
     replaced by the innermost mod frame (a LuaJIT-shortened path), copies mapped back."""

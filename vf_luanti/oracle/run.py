@@ -30,8 +30,12 @@ _LOG_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d: ([A-Z]*)\[([^\]]*)\]: ?(
 #: "path:line: message", where path is a Lua file (absolute, or shortened by LuaJIT to "...tail").
 _BANNER_RE = re.compile(r"__\.|_____|^ /     |^\|  Y Y|^\|__\|_\||^      \\/")
 #: The characters the banner is drawn with. The engine writes it in pieces from its main thread
-#: while the server thread may already print: a printed line can end up after a piece of it.
+#: while the server thread may already print or log: a line can end up after a piece of it, or a
+#: piece between a line's text and its line break.
 _BANNER_CHARS = " _.|/\\<>Y"
+#: A trailing run of banner characters and whether it holds a piece of the banner.
+_BANNER_TAIL = re.compile(r"[ _.|/\\<>Y]*$")
+_BANNER_PIECE = re.compile(r"__\.|_____|\|__\|_\|")
 
 
 class OracleError(Exception):
@@ -184,6 +188,9 @@ def parse_log(text: str) -> list[LogLine]:
     for raw in text.splitlines():
         if _BANNER_RE.search(raw):
             raw = raw.lstrip(_BANNER_CHARS)  # what was printed into the banner, if anything
+            tail = _BANNER_TAIL.search(raw)
+            if tail is not None and _BANNER_PIECE.search(tail.group()):
+                raw = raw[: tail.start()]  # a piece written before the line's break
         m = _LOG_RE.match(raw)
         if m:
             lines.append(LogLine(m.group(1), m.group(2), m.group(3)))
