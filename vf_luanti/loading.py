@@ -37,9 +37,9 @@ def run_mods(
     hook, costly, so only for checks that count sites). ``restore`` is
     what a stopped world saved (``World.persist``): the new world starts from it, as a restarted
     server does, before the first mod loads (mods read their storage while loading).
-    ``registered=False``: the report's registry stays empty (a set of item names: its items only
-    those, LuanRuntime.report) (a world that is only run on, the
-    human report: LoadReport.counts counts it all the same); ``listed``: the mods whose items the
+    ``registered=False``: the report's registry stays empty (a world that is only run on, the
+    human report: LoadReport.counts counts it all the same); a set of item names: its items only
+    those (LuanRuntime.report); ``listed``: the mods whose items the
     report's ``own_items`` names. ``startup_gc_pause``: the collector's pause (percent) until the
     start-up is done (``check``: CHECK_GC_PAUSE); none: Lua's.
     """

@@ -19,14 +19,12 @@ from .base import (
     CheckError,
 )
 from .cases import (
-    PlayerVar,
     bind_steps,
     draw,
     fixed_words,
     hidden_expectations,
     quoted_numbers,
     sample_seed,
-    validate_vars,
 )
 from .matchers import _short
 from .registry import Registry
@@ -330,9 +328,9 @@ class CheckWorld:
         must not learn the test set (docs/threat_model.md, "Hidden cases")."""
         bound, names = steps, set()
         if variables:
-            names = {n for n, v in validate_vars(variables).items() if isinstance(v, PlayerVar)}
             seed = sample_seed(self.world.runtime.start, steps)
             values = draw(variables, seed, quoted_numbers(instruction), fixed_words(instruction, steps))
+            names = {n for n, v in values.items() if isinstance(v, str)}  # the player-name vars
             bound = bind_steps(steps, values)
         hidden = hidden_expectations(steps, instruction, self.mod_name, names)
         for n, (s, b) in enumerate(zip(steps, bound, strict=True), 1):

@@ -869,10 +869,10 @@ local function visitor_names()
 	return names[1], names[2], names[3], names[4]
 end
 
--- What players type after a command: nothing, a word, a number out of range, too many words, a
--- player's name (filled in), a name nobody has.
 -- Players online at once in the busy evening of a server's life, the first visitor besides.
 local CROWD = 7
+-- What players type after a command: nothing, a word, a number out of range, too many words, a
+-- player's name (filled in), a name nobody has.
 local COMMAND_PARAMS = { "", "?", "-1", "a b c 1e999", false, "nobody_here" }
 -- What players type: a word, a sentence, an empty line, leading space, punctuation, non-ASCII, a command.
 local CHAT_LINES = { "hi", "hello everyone", "", "  lag?", "gg!!", "ça va ?", "/help" }
@@ -1025,6 +1025,15 @@ local function mods_commands()
 	return mods_names(core.registered_chatcommands, builtin_commands)
 end
 
+-- The first slot of inventory list `l` that holds something (`full`) or nothing; nil if none.
+local function first_slot(l, full)
+	for i = 1, l and l.size or 0 do
+		if (l.slots[i].count > 0) == full then
+			return i
+		end
+	end
+end
+
 -- A player sorts its own inventory through the engine's inventory actions (inventorymanager.cpp,
 -- inventory_move.lua), so the mods' inventory callbacks get a real player's arguments: its first
 -- stack moved to an empty slot of the main list, one of it laid into the craft grid and taken back
@@ -1040,12 +1049,7 @@ local function use_own_inventory(name)
 		return
 	end
 	local function first(list, full)
-		local l = lists[list]
-		for i = 1, l and l.size or 0 do
-			if (l.slots[i].count > 0) == full then
-				return i
-			end
-		end
+		return first_slot(lists[list], full)
 	end
 	local function holds(list, i) -- the player is online and the slot holds something
 		local l = I.players[name] and lists[list]
@@ -1086,6 +1090,8 @@ end
 -- player's inventory and put back, as through the node's formspec: the node's take/put callbacks
 -- and the player's own inventory callbacks ("put" on the way in, "take" on the way out) run.
 local CONTAINER_TRIES = 4
+local CONTAINER_FIELDS = { "on_metadata_inventory_take", "allow_metadata_inventory_take",
+	"on_metadata_inventory_put", "allow_metadata_inventory_put" }
 local function use_a_container(name, own)
 	local o = I.players[name]
 	local lists = o and o.inventory.lists
@@ -1095,8 +1101,7 @@ local function use_a_container(name, own)
 	local candidates = {}
 	for item, def in H.next, core.registered_nodes do
 		if not builtin_items[item] and visited_def(def) == own then
-			for _, field in ipairs({ "on_metadata_inventory_take", "allow_metadata_inventory_take",
-				"on_metadata_inventory_put", "allow_metadata_inventory_put" }) do
+			for _, field in ipairs(CONTAINER_FIELDS) do
 				if type(def[field]) == "function" then
 					candidates[#candidates + 1] = item
 					break
@@ -1119,13 +1124,7 @@ local function use_a_container(name, own)
 				listname, list = ln, l
 			end
 		end
-		local slot
-		for j = 1, lists.main.size do
-			if lists.main.slots[j].count == 0 then
-				slot = j
-				break
-			end
-		end
+		local slot = first_slot(lists.main, false) -- where the item goes (placing may have filled one)
 		if list and slot then
 			list.slots[1] = I.to_record(item) -- left there by another player
 			local there = { type = "node", pos = p }
